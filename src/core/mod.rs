@@ -1,0 +1,10 @@
+//! The pure core: stages, events, rules, scores, explanations. No I/O, no frameworks.
+
+pub mod error;
+pub mod eval;
+pub mod money;
+pub mod profile;
+pub mod ratio;
+pub mod rules;
+pub mod stage;
+pub mod uscc;

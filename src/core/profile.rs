@@ -1,0 +1,527 @@
+//! The firm profile the rules read: DESIGN §3's JSON, validated into exact types.
+//!
+//! Amounts arrive as whole yuan and are kept as [`Fen`]. Every field is optional: a missing
+//! fact makes the criteria that need it `unknown`, never a guess.
+
+use super::error::InputError;
+use super::money::Fen;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Figures for one fiscal year.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirmYear {
+    /// Fiscal year.
+    pub year: i32,
+    /// Sales revenue (营业收入).
+    pub revenue: Option<Fen>,
+    /// R&D expense (研发费用).
+    pub rd_expense: Option<Fen>,
+    /// R&D expense incurred in China.
+    pub rd_expense_domestic: Option<Fen>,
+    /// Revenue from high-tech products and services.
+    pub high_tech_revenue: Option<Fen>,
+    /// Total cost and expenses.
+    pub total_cost: Option<Fen>,
+    /// Total assets.
+    pub total_assets: Option<Fen>,
+    /// Net assets (may be negative).
+    pub net_assets: Option<Fen>,
+}
+
+/// Intellectual property counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ip {
+    /// Class I items (invention patents, plant varieties, new drugs, IC layouts…).
+    pub class_one: Option<u32>,
+    /// Class II items not yet used in an HTE application (utility models, designs, software).
+    pub class_two: Option<u32>,
+    /// Whether the IP was obtained by own R&D (`false`: only transferred, gifted or merged).
+    pub own_rd: Option<bool>,
+    /// Whether the firm led or joined national or industry standards (HTE score bonus).
+    pub standards: Option<bool>,
+}
+
+/// The four R&D-organisation items of the HTE innovation score.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RdManagement {
+    /// Management and R&D accounting system.
+    pub system: Option<bool>,
+    /// Internal R&D institution and university cooperation.
+    pub institution: Option<bool>,
+    /// Conversion platform and incentives.
+    pub conversion_platform: Option<bool>,
+    /// Talent training and rewards.
+    pub talent: Option<bool>,
+}
+
+/// Yes/no facts about the firm.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flags {
+    /// Core technology in a national key-supported high-tech field.
+    pub key_field: Option<bool>,
+    /// Owns IP that supports its main products.
+    pub core_ip: Option<bool>,
+    /// A major safety or quality accident or serious environmental violation in the past year.
+    pub major_incident: Option<bool>,
+    /// In a prohibited, restricted or phased-out industry.
+    pub restricted_industry: Option<bool>,
+    /// On the dishonest or abnormal-operation lists.
+    pub dishonest: Option<bool>,
+}
+
+/// The tech-SME direct routes (any one qualifies without the score).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectRoutes {
+    /// Holds a valid HTE certificate.
+    pub valid_hte: Option<bool>,
+    /// Has a provincial-level R&D institution.
+    pub provincial_rd_center: Option<bool>,
+    /// National S&T award (top three units) in the last five years.
+    pub award_5y: Option<bool>,
+    /// Led an international, national or industry standard in the last five years.
+    pub led_standard_5y: Option<bool>,
+}
+
+/// An expert's whole-number sub-scores of the HTE innovation score.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Judged {
+    /// IP: technical advancement (0–8).
+    pub ip_advancement: Option<u8>,
+    /// IP: role supporting core products (0–8).
+    pub ip_core_support: Option<u8>,
+    /// IP: quantity (0–8, within the band of the counts).
+    pub ip_quantity: Option<u8>,
+    /// IP: how obtained (1–6, within the band).
+    pub ip_acquisition: Option<u8>,
+    /// IP: standards bonus (0–2, within the band).
+    pub ip_standards: Option<u8>,
+    /// Conversion of results (0–30, within the band of the average).
+    pub conversion: Option<u8>,
+    /// R&D organisation (0–20, within what the present items allow).
+    pub rd_organisation: Option<u8>,
+    /// Growth of net assets (0–10, within the band).
+    pub growth_net_assets: Option<u8>,
+    /// Growth of sales (0–10, within the band).
+    pub growth_sales: Option<u8>,
+}
+
+/// A tech-SME registration (入库登记编号) with its year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TechSmeRegistration {
+    /// Registration year.
+    pub year: i32,
+    /// Registration number, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reg_no: Option<String>,
+}
+
+/// An HTE certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HteCertificate {
+    /// Certificate number, e.g. `GR202341000123`.
+    pub cert_no: String,
+    /// Issue date.
+    pub issued_on: NaiveDate,
+}
+
+/// Level of the firm's best R&D platform (研发平台).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformLevel {
+    /// No recognised platform.
+    None,
+    /// City level (市级).
+    City,
+    /// Provincial level (省级).
+    Provincial,
+    /// National level (国家级).
+    National,
+}
+
+/// A validated firm profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// 统一社会信用代码 as given (validated when present).
+    pub uscc: Option<String>,
+    /// Firm name.
+    pub name: Option<String>,
+    /// Date of registration.
+    pub founded_on: Option<NaiveDate>,
+    /// Head count.
+    pub employees: Option<u32>,
+    /// Technical staff head count.
+    pub tech_staff: Option<u32>,
+    /// Yearly figures, sorted by year ascending, one entry per year.
+    pub financials: Vec<FirmYear>,
+    /// IP counts.
+    pub ip: Ip,
+    /// Conversions of results by year.
+    pub conversions: BTreeMap<i32, u32>,
+    /// R&D organisation items.
+    pub rd_management: RdManagement,
+    /// Yes/no facts.
+    pub flags: Flags,
+    /// Tech-SME direct routes.
+    pub direct_routes: DirectRoutes,
+    /// Expert sub-scores.
+    pub judged: Judged,
+    /// Extension: the firm's latest tech-SME registration.
+    pub tech_sme: Option<TechSmeRegistration>,
+    /// Extension: the firm's HTE certificate.
+    pub hte_certificate: Option<HteCertificate>,
+    /// Extension: the level of the firm's best R&D platform.
+    pub rd_platform: Option<PlatformLevel>,
+}
+
+/// The JSON shape as received; converted by [`Profile::from_json`].
+#[derive(Debug, Deserialize)]
+struct RawProfile {
+    uscc: Option<String>,
+    name: Option<String>,
+    founded_on: Option<NaiveDate>,
+    employees: Option<i64>,
+    tech_staff: Option<i64>,
+    #[serde(default)]
+    financials: Vec<RawYear>,
+    #[serde(default)]
+    ip: RawIp,
+    #[serde(default)]
+    conversions: BTreeMap<String, i64>,
+    #[serde(default)]
+    rd_management: RdManagement,
+    #[serde(default)]
+    flags: Flags,
+    #[serde(default)]
+    direct_routes: DirectRoutes,
+    #[serde(default)]
+    judged: BTreeMap<String, i64>,
+    tech_sme: Option<TechSmeRegistration>,
+    hte_certificate: Option<HteCertificate>,
+    rd_platform: Option<PlatformLevel>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawYear {
+    year: i64,
+    revenue: Option<i64>,
+    rd_expense: Option<i64>,
+    rd_expense_domestic: Option<i64>,
+    high_tech_revenue: Option<i64>,
+    total_cost: Option<i64>,
+    total_assets: Option<i64>,
+    net_assets: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawIp {
+    class_one: Option<i64>,
+    class_two: Option<i64>,
+    own_rd: Option<bool>,
+    standards: Option<bool>,
+}
+
+/// The judged keys with the most any band can allow, for a first range check.
+pub const JUDGED_KEYS: [(&str, u8); 9] = [
+    ("ip_advancement", 8),
+    ("ip_core_support", 8),
+    ("ip_quantity", 8),
+    ("ip_acquisition", 6),
+    ("ip_standards", 2),
+    ("conversion", 30),
+    ("rd_organisation", 20),
+    ("growth_net_assets", 10),
+    ("growth_sales", 10),
+];
+
+fn count(field: &str, v: Option<i64>) -> Result<Option<u32>, InputError> {
+    match v {
+        None => Ok(None),
+        Some(n) if n < 0 => Err(InputError::new(
+            field,
+            "negative_count",
+            format!("{field} 不能为负数（{n}）"),
+            format!("{field} must not be negative (got {n})"),
+        )),
+        Some(n) if n > u32::MAX as i64 => Err(InputError::new(
+            field,
+            "too_large",
+            format!("{field} 数值过大（{n}）"),
+            format!("{field} is too large ({n})"),
+        )),
+        Some(n) => Ok(Some(n as u32)),
+    }
+}
+
+fn amount(field: String, v: Option<i64>, may_be_negative: bool) -> Result<Option<Fen>, InputError> {
+    match v {
+        None => Ok(None),
+        Some(n) if n < 0 && !may_be_negative => Err(InputError::new(
+            field.clone(),
+            "negative_amount",
+            format!("{field} 金额不能为负数（{n}元）"),
+            format!("{field} must not be a negative amount (got {n} yuan)"),
+        )),
+        Some(n) => Fen::from_yuan(n).map(Some).ok_or_else(|| {
+            InputError::new(
+                field.clone(),
+                "too_large",
+                format!("{field} 金额过大（{n}元）"),
+                format!("{field} is too large ({n} yuan)"),
+            )
+        }),
+    }
+}
+
+impl Profile {
+    /// Parse and validate DESIGN §3's profile JSON. The error names the offending field.
+    pub fn from_json(text: &str) -> Result<Profile, InputError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let raw: RawProfile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let field = if path == "." || path.is_empty() {
+                "profile".to_string()
+            } else {
+                path
+            };
+            let (code, zh, en) = if inner.is_syntax() || inner.is_eof() {
+                (
+                    "malformed_json",
+                    format!("JSON 格式错误（第{}行第{}列）", inner.line(), inner.column()),
+                    format!(
+                        "malformed JSON at line {} column {}",
+                        inner.line(),
+                        inner.column()
+                    ),
+                )
+            } else {
+                (
+                    "invalid_value",
+                    format!("字段 {field} 的值无效：{inner}"),
+                    format!("invalid value for {field}: {inner}"),
+                )
+            };
+            InputError::new(field, code, zh, en)
+        })?;
+        raw.validate()
+    }
+}
+
+impl RawProfile {
+    fn validate(self) -> Result<Profile, InputError> {
+        if let Some(u) = &self.uscc {
+            if let Err(e) = super::uscc::Uscc::parse(u) {
+                return Err(InputError::new("uscc", "invalid_uscc", e.zh(), e.en()));
+            }
+        }
+        let employees = count("employees", self.employees)?;
+        let tech_staff = count("tech_staff", self.tech_staff)?;
+        if let (Some(e), Some(t)) = (employees, tech_staff) {
+            if t > e {
+                return Err(InputError::new(
+                    "tech_staff",
+                    "tech_staff_exceeds_employees",
+                    format!("科技人员数（{t}）不能超过职工总数（{e}）"),
+                    format!("tech_staff ({t}) cannot exceed employees ({e})"),
+                ));
+            }
+        }
+        let mut financials = Vec::with_capacity(self.financials.len());
+        for (i, y) in self.financials.into_iter().enumerate() {
+            let f = |name: &str| format!("financials[{i}].{name}");
+            if !(1900..=2200).contains(&y.year) {
+                return Err(InputError::new(
+                    f("year"),
+                    "invalid_year",
+                    format!("{} 年份无效（{}）", f("year"), y.year),
+                    format!("{} is not a plausible year ({})", f("year"), y.year),
+                ));
+            }
+            let fy = FirmYear {
+                year: y.year as i32,
+                revenue: amount(f("revenue"), y.revenue, false)?,
+                rd_expense: amount(f("rd_expense"), y.rd_expense, false)?,
+                rd_expense_domestic: amount(f("rd_expense_domestic"), y.rd_expense_domestic, false)?,
+                high_tech_revenue: amount(f("high_tech_revenue"), y.high_tech_revenue, false)?,
+                total_cost: amount(f("total_cost"), y.total_cost, false)?,
+                total_assets: amount(f("total_assets"), y.total_assets, false)?,
+                net_assets: amount(f("net_assets"), y.net_assets, true)?,
+            };
+            if let (Some(d), Some(r)) = (fy.rd_expense_domestic, fy.rd_expense) {
+                if d > r {
+                    return Err(InputError::new(
+                        f("rd_expense_domestic"),
+                        "domestic_exceeds_total",
+                        format!("{} 境内研发费用不能超过研发费用总额", f("rd_expense_domestic")),
+                        format!("{} cannot exceed rd_expense", f("rd_expense_domestic")),
+                    ));
+                }
+            }
+            if let (Some(h), Some(r)) = (fy.high_tech_revenue, fy.revenue) {
+                if h > r {
+                    return Err(InputError::new(
+                        f("high_tech_revenue"),
+                        "high_tech_exceeds_revenue",
+                        format!("{} 高新技术产品收入不能超过营业收入", f("high_tech_revenue")),
+                        format!("{} cannot exceed revenue", f("high_tech_revenue")),
+                    ));
+                }
+            }
+            if financials.iter().any(|p: &FirmYear| p.year == fy.year) {
+                return Err(InputError::new(
+                    f("year"),
+                    "duplicate_year",
+                    format!("{} 年份 {} 重复", f("year"), fy.year),
+                    format!("{} repeats year {}", f("year"), fy.year),
+                ));
+            }
+            financials.push(fy);
+        }
+        financials.sort_by_key(|y| y.year);
+
+        let ip = Ip {
+            class_one: count("ip.class_one", self.ip.class_one)?,
+            class_two: count("ip.class_two", self.ip.class_two)?,
+            own_rd: self.ip.own_rd,
+            standards: self.ip.standards,
+        };
+
+        let mut conversions = BTreeMap::new();
+        for (k, v) in self.conversions {
+            let field = format!("conversions.{k}");
+            let year: i32 = k
+                .trim()
+                .parse()
+                .ok()
+                .filter(|y| (1900..=2200).contains(y))
+                .ok_or_else(|| {
+                    InputError::new(
+                        field.clone(),
+                        "invalid_year",
+                        format!("{field} 的键应为年份"),
+                        format!("{field}: the key must be a year"),
+                    )
+                })?;
+            let n = count(&field, Some(v))?.unwrap_or(0);
+            conversions.insert(year, n);
+        }
+
+        let mut judged = Judged::default();
+        for (k, v) in self.judged {
+            let field = format!("judged.{k}");
+            let Some(&(_, max)) = JUDGED_KEYS.iter().find(|(name, _)| *name == k) else {
+                return Err(InputError::new(
+                    field.clone(),
+                    "unknown_field",
+                    format!("未知的评分项 {field}"),
+                    format!("unknown judged sub-score {field}"),
+                ));
+            };
+            if v < 0 || v > max as i64 {
+                return Err(InputError::new(
+                    field.clone(),
+                    "judged_out_of_range",
+                    format!("{field} 应在 0–{max} 之间（实际为 {v}）"),
+                    format!("{field} must be between 0 and {max} (got {v})"),
+                ));
+            }
+            let v = Some(v as u8);
+            match k.as_str() {
+                "ip_advancement" => judged.ip_advancement = v,
+                "ip_core_support" => judged.ip_core_support = v,
+                "ip_quantity" => judged.ip_quantity = v,
+                "ip_acquisition" => judged.ip_acquisition = v,
+                "ip_standards" => judged.ip_standards = v,
+                "conversion" => judged.conversion = v,
+                "rd_organisation" => judged.rd_organisation = v,
+                "growth_net_assets" => judged.growth_net_assets = v,
+                _ => judged.growth_sales = v,
+            }
+        }
+
+        Ok(Profile {
+            uscc: self.uscc.map(|u| u.trim().to_uppercase()),
+            name: self.name,
+            founded_on: self.founded_on,
+            employees,
+            tech_staff,
+            financials,
+            ip,
+            conversions,
+            rd_management: self.rd_management,
+            flags: self.flags,
+            direct_routes: self.direct_routes,
+            judged,
+            tech_sme: self.tech_sme,
+            hte_certificate: self.hte_certificate,
+            rd_platform: self.rd_platform,
+        })
+    }
+}
+
+impl Profile {
+    /// The figures for `year`, if any.
+    pub fn year(&self, year: i32) -> Option<&FirmYear> {
+        self.financials.iter().find(|y| y.year == year)
+    }
+
+    /// Up to `n` most recent fiscal years strictly before `as_of_year`, oldest first.
+    pub fn years_before(&self, as_of_year: i32, n: usize) -> &[FirmYear] {
+        let end = self.financials.partition_point(|y| y.year < as_of_year);
+        let start = end.saturating_sub(n);
+        &self.financials[start..end]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_json_names_the_problem() {
+        let e = Profile::from_json("{\"employees\": 12,").unwrap_err();
+        assert_eq!(e.code, "malformed_json");
+    }
+
+    #[test]
+    fn negative_amount_names_the_field() {
+        let e = Profile::from_json(r#"{"financials":[{"year":2024,"revenue":-5}]}"#).unwrap_err();
+        assert_eq!(e.field, "financials[0].revenue");
+        assert_eq!(e.code, "negative_amount");
+        assert!(e.en.contains("financials[0].revenue"));
+    }
+
+    #[test]
+    fn wrong_type_names_the_field() {
+        let e = Profile::from_json(r#"{"financials":[{"year":2024,"revenue":"lots"}]}"#).unwrap_err();
+        assert_eq!(e.field, "financials[0].revenue");
+    }
+
+    #[test]
+    fn negative_net_assets_are_allowed() {
+        let p = Profile::from_json(r#"{"financials":[{"year":2024,"net_assets":-5}]}"#).unwrap();
+        assert_eq!(p.financials[0].net_assets, Some(Fen(-500)));
+    }
+
+    #[test]
+    fn judged_beyond_its_maximum_is_refused() {
+        let e = Profile::from_json(r#"{"judged":{"conversion":31}}"#).unwrap_err();
+        assert_eq!(e.field, "judged.conversion");
+        let e = Profile::from_json(r#"{"judged":{"convertion":3}}"#).unwrap_err();
+        assert_eq!(e.code, "unknown_field");
+    }
+
+    #[test]
+    fn years_are_sorted_and_windowed() {
+        let p = Profile::from_json(
+            r#"{"financials":[{"year":2024},{"year":2021},{"year":2023},{"year":2022},{"year":2025}]}"#,
+        )
+        .unwrap();
+        let w: Vec<i32> = p.years_before(2025, 3).iter().map(|y| y.year).collect();
+        assert_eq!(w, vec![2022, 2023, 2024]);
+        let w: Vec<i32> = p.years_before(2022, 3).iter().map(|y| y.year).collect();
+        assert_eq!(w, vec![2021]);
+    }
+}

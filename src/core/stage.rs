@@ -1,0 +1,735 @@
+//! The stage machine of DESIGN §2: stages, events, who may fire them, and their guards.
+//!
+//! [`apply`] is pure: it takes the firm's current state, an event, the actor and the date, plus
+//! the firm's profile for the rule guards, and returns either the transition to record or a
+//! rejection that names every reason in Chinese and English. A rejected event changes nothing.
+
+use super::error::Reason;
+use super::eval::Evaluation;
+use super::profile::Profile;
+use super::rules::{self, RuleSet, Thresholds};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A rung of the ladder. A firm is in exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Not yet registered as a tech-SME.
+    Prospect,
+    /// 科技型中小企业, registered for the current year.
+    TechSme,
+    /// 高新技术后备企业, in the reserve pool.
+    Reserve,
+    /// 高新技术企业, certificate valid.
+    HighTech,
+    /// 创新龙头企业.
+    Leader,
+    /// Closed, moved away or merged.
+    Exited,
+}
+
+impl Stage {
+    /// Every stage in ladder order, `exited` last.
+    pub const ALL: [Stage; 6] = [
+        Stage::Prospect,
+        Stage::TechSme,
+        Stage::Reserve,
+        Stage::HighTech,
+        Stage::Leader,
+        Stage::Exited,
+    ];
+
+    /// Stable id, as stored and sent over the API.
+    pub fn id(self) -> &'static str {
+        match self {
+            Stage::Prospect => "prospect",
+            Stage::TechSme => "tech_sme",
+            Stage::Reserve => "reserve",
+            Stage::HighTech => "high_tech",
+            Stage::Leader => "leader",
+            Stage::Exited => "exited",
+        }
+    }
+
+    /// Parse a stable id.
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|st| st.id() == s)
+    }
+
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Stage::Prospect => "培育对象",
+            Stage::TechSme => "科技型中小企业",
+            Stage::Reserve => "高新技术后备企业",
+            Stage::HighTech => "高新技术企业",
+            Stage::Leader => "创新龙头企业",
+            Stage::Exited => "已退出",
+        }
+    }
+
+    /// English name.
+    pub fn en(self) -> &'static str {
+        match self {
+            Stage::Prospect => "prospect",
+            Stage::TechSme => "tech-SME",
+            Stage::Reserve => "high-tech reserve",
+            Stage::HighTech => "high-tech enterprise",
+            Stage::Leader => "innovation leader",
+            Stage::Exited => "exited",
+        }
+    }
+
+    /// The next rung and the rule set that decides it; `None` at the top or after exit.
+    pub fn next(self) -> Option<(Stage, RuleSet)> {
+        match self {
+            Stage::Prospect => Some((Stage::TechSme, RuleSet::TechSme2017)),
+            Stage::TechSme => Some((Stage::Reserve, RuleSet::ReserveLocal)),
+            Stage::Reserve => Some((Stage::HighTech, RuleSet::Hte2016)),
+            Stage::HighTech => Some((Stage::Leader, RuleSet::LeaderLocal)),
+            Stage::Leader | Stage::Exited => None,
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// What happens to a firm. Data travels with the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// Registered (or renewed) as a tech-SME for a year.
+    RegisterTechSme {
+        /// Registration year.
+        year: i32,
+        /// Registration number.
+        reg_no: String,
+    },
+    /// The registration year ended without renewal.
+    LapseTechSme,
+    /// Admitted to the reserve pool (county nomination confirmed by the city).
+    AdmitToReserve,
+    /// Left the reserve pool.
+    LeaveReserve {
+        /// Why.
+        reason: String,
+    },
+    /// First HTE certificate recorded.
+    CertifyHighTech {
+        /// Certificate number `GR` + year + province + 6 digits.
+        cert_no: String,
+        /// Issue date.
+        issued_on: NaiveDate,
+    },
+    /// Re-certification.
+    RenewHighTech {
+        /// Certificate number.
+        cert_no: String,
+        /// Issue date.
+        issued_on: NaiveDate,
+    },
+    /// Three years after issue without renewal.
+    ExpireHighTech,
+    /// Certificate revoked.
+    RevokeHighTech {
+        /// Why.
+        reason: String,
+    },
+    /// Recognised as an innovation leader.
+    RecognizeLeader,
+    /// Leader recognition withdrawn.
+    DemoteLeader {
+        /// Why.
+        reason: String,
+    },
+    /// Closed, moved away, merged.
+    Exit {
+        /// Why.
+        reason: String,
+    },
+    /// Back in the programme after an exit.
+    Reinstate,
+}
+
+/// The kind of an event, without its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// See [`Event::RegisterTechSme`].
+    RegisterTechSme,
+    /// See [`Event::LapseTechSme`].
+    LapseTechSme,
+    /// See [`Event::AdmitToReserve`].
+    AdmitToReserve,
+    /// See [`Event::LeaveReserve`].
+    LeaveReserve,
+    /// See [`Event::CertifyHighTech`].
+    CertifyHighTech,
+    /// See [`Event::RenewHighTech`].
+    RenewHighTech,
+    /// See [`Event::ExpireHighTech`].
+    ExpireHighTech,
+    /// See [`Event::RevokeHighTech`].
+    RevokeHighTech,
+    /// See [`Event::RecognizeLeader`].
+    RecognizeLeader,
+    /// See [`Event::DemoteLeader`].
+    DemoteLeader,
+    /// See [`Event::Exit`].
+    Exit,
+    /// See [`Event::Reinstate`].
+    Reinstate,
+}
+
+impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 12] = [
+        EventKind::RegisterTechSme,
+        EventKind::LapseTechSme,
+        EventKind::AdmitToReserve,
+        EventKind::LeaveReserve,
+        EventKind::CertifyHighTech,
+        EventKind::RenewHighTech,
+        EventKind::ExpireHighTech,
+        EventKind::RevokeHighTech,
+        EventKind::RecognizeLeader,
+        EventKind::DemoteLeader,
+        EventKind::Exit,
+        EventKind::Reinstate,
+    ];
+
+    /// Stable id.
+    pub fn id(self) -> &'static str {
+        match self {
+            EventKind::RegisterTechSme => "register_tech_sme",
+            EventKind::LapseTechSme => "lapse_tech_sme",
+            EventKind::AdmitToReserve => "admit_to_reserve",
+            EventKind::LeaveReserve => "leave_reserve",
+            EventKind::CertifyHighTech => "certify_high_tech",
+            EventKind::RenewHighTech => "renew_high_tech",
+            EventKind::ExpireHighTech => "expire_high_tech",
+            EventKind::RevokeHighTech => "revoke_high_tech",
+            EventKind::RecognizeLeader => "recognize_leader",
+            EventKind::DemoteLeader => "demote_leader",
+            EventKind::Exit => "exit",
+            EventKind::Reinstate => "reinstate",
+        }
+    }
+
+    /// Parse a stable id.
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.id() == s)
+    }
+
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            EventKind::RegisterTechSme => "科技型中小企业入库登记",
+            EventKind::LapseTechSme => "科技型中小企业登记失效",
+            EventKind::AdmitToReserve => "纳入高新技术后备库",
+            EventKind::LeaveReserve => "移出后备库",
+            EventKind::CertifyHighTech => "认定为高新技术企业",
+            EventKind::RenewHighTech => "高新技术企业重新认定",
+            EventKind::ExpireHighTech => "高新技术企业资格到期",
+            EventKind::RevokeHighTech => "取消高新技术企业资格",
+            EventKind::RecognizeLeader => "认定为创新龙头企业",
+            EventKind::DemoteLeader => "取消创新龙头企业资格",
+            EventKind::Exit => "退出培育",
+            EventKind::Reinstate => "恢复培育",
+        }
+    }
+
+    /// English name.
+    pub fn en(self) -> &'static str {
+        match self {
+            EventKind::RegisterTechSme => "register as tech-SME",
+            EventKind::LapseTechSme => "tech-SME registration lapsed",
+            EventKind::AdmitToReserve => "admit to the reserve pool",
+            EventKind::LeaveReserve => "leave the reserve pool",
+            EventKind::CertifyHighTech => "certify as high-tech enterprise",
+            EventKind::RenewHighTech => "renew the HTE certificate",
+            EventKind::ExpireHighTech => "HTE certificate expired",
+            EventKind::RevokeHighTech => "revoke the HTE certificate",
+            EventKind::RecognizeLeader => "recognise as innovation leader",
+            EventKind::DemoteLeader => "withdraw leader recognition",
+            EventKind::Exit => "exit the programme",
+            EventKind::Reinstate => "reinstate",
+        }
+    }
+
+    /// Stages from which the event may be fired (DESIGN §2's "from" column).
+    pub fn from_stages(self) -> &'static [Stage] {
+        use Stage::*;
+        match self {
+            EventKind::RegisterTechSme => &[Prospect, TechSme, Reserve, HighTech, Leader],
+            EventKind::LapseTechSme => &[TechSme, Reserve],
+            EventKind::AdmitToReserve => &[TechSme],
+            EventKind::LeaveReserve => &[Reserve],
+            EventKind::CertifyHighTech => &[Prospect, TechSme, Reserve],
+            EventKind::RenewHighTech => &[HighTech, Leader],
+            EventKind::ExpireHighTech => &[HighTech, Leader],
+            EventKind::RevokeHighTech => &[HighTech, Leader],
+            EventKind::RecognizeLeader => &[HighTech],
+            EventKind::DemoteLeader => &[Leader],
+            EventKind::Exit => &[Prospect, TechSme, Reserve, HighTech, Leader],
+            EventKind::Reinstate => &[Exited],
+        }
+    }
+
+    /// Whether a role may fire this kind at all (territory is checked by the app layer).
+    pub fn allowed_for(self, role: Role) -> bool {
+        match role {
+            Role::Admin | Role::Bureau => true,
+            Role::System => matches!(self, EventKind::LapseTechSme | EventKind::ExpireHighTech),
+            Role::County => matches!(
+                self,
+                EventKind::LeaveReserve | EventKind::Exit | EventKind::Reinstate
+            ),
+            Role::Advisor | Role::Firm => false,
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Event {
+    /// The event's kind.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::RegisterTechSme { .. } => EventKind::RegisterTechSme,
+            Event::LapseTechSme => EventKind::LapseTechSme,
+            Event::AdmitToReserve => EventKind::AdmitToReserve,
+            Event::LeaveReserve { .. } => EventKind::LeaveReserve,
+            Event::CertifyHighTech { .. } => EventKind::CertifyHighTech,
+            Event::RenewHighTech { .. } => EventKind::RenewHighTech,
+            Event::ExpireHighTech => EventKind::ExpireHighTech,
+            Event::RevokeHighTech { .. } => EventKind::RevokeHighTech,
+            Event::RecognizeLeader => EventKind::RecognizeLeader,
+            Event::DemoteLeader { .. } => EventKind::DemoteLeader,
+            Event::Exit { .. } => EventKind::Exit,
+            Event::Reinstate => EventKind::Reinstate,
+        }
+    }
+
+    /// The free-text reason carried by the event, if any.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Event::LeaveReserve { reason }
+            | Event::RevokeHighTech { reason }
+            | Event::DemoteLeader { reason }
+            | Event::Exit { reason } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// Who acts. Roles mirror DESIGN §4's users plus the `system` user that `tick` runs as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Administrator.
+    Admin,
+    /// City bureau staff.
+    Bureau,
+    /// County or zone officer.
+    County,
+    /// Policy advisor.
+    Advisor,
+    /// A firm's own user.
+    Firm,
+    /// The daily job.
+    System,
+}
+
+impl Role {
+    /// Stable id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Bureau => "bureau",
+            Role::County => "county",
+            Role::Advisor => "advisor",
+            Role::Firm => "firm",
+            Role::System => "system",
+        }
+    }
+
+    /// Parse a stable id.
+    pub fn parse(s: &str) -> Option<Role> {
+        [
+            Role::Admin,
+            Role::Bureau,
+            Role::County,
+            Role::Advisor,
+            Role::Firm,
+            Role::System,
+        ]
+        .into_iter()
+        .find(|r| r.id() == s)
+    }
+}
+
+/// The acting person (or the system).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// User id; `None` for the system.
+    pub user_id: Option<i64>,
+    /// Role.
+    pub role: Role,
+}
+
+impl Actor {
+    /// The system user that runs `tick`.
+    pub fn system() -> Actor {
+        Actor {
+            user_id: None,
+            role: Role::System,
+        }
+    }
+}
+
+/// A firm's credentials recorded beside its stage.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    /// Latest tech-SME registration (year, number).
+    pub tech_sme: Option<(i32, String)>,
+    /// Current HTE certificate (number, issue date).
+    pub hte: Option<(String, NaiveDate)>,
+    /// Date of leader recognition.
+    pub leader_since: Option<NaiveDate>,
+}
+
+/// What the machine needs to know about a firm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirmState {
+    /// Current stage.
+    pub stage: Stage,
+    /// Current credentials.
+    pub credentials: Credentials,
+}
+
+impl FirmState {
+    /// A new firm: a prospect with no credentials.
+    pub fn new() -> FirmState {
+        FirmState {
+            stage: Stage::Prospect,
+            credentials: Credentials::default(),
+        }
+    }
+}
+
+impl Default for FirmState {
+    fn default() -> Self {
+        FirmState::new()
+    }
+}
+
+/// Whether a tech-SME registration for `year` is still current on `as_of`: it holds for its
+/// year and until the end of March of the next (the yearly update deadline).
+pub fn tech_sme_current(year: i32, as_of: NaiveDate) -> bool {
+    let y = as_of.year();
+    year == y || (year == y - 1 && as_of.month() <= 3)
+}
+
+/// The date an HTE certificate issued on `issued_on` stops being valid (three years on).
+pub fn hte_valid_until(issued_on: NaiveDate) -> NaiveDate {
+    issued_on
+        .with_year(issued_on.year() + 3)
+        .unwrap_or_else(|| issued_on + chrono::Days::new(3 * 365))
+}
+
+/// An accepted event: what to record.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    /// Stage before.
+    pub from: Stage,
+    /// Stage after (may equal `from`, e.g. a renewal).
+    pub to: Stage,
+    /// The event.
+    pub event: Event,
+    /// The state after the event.
+    pub state: FirmState,
+    /// The evaluation the guard ran, to keep as a snapshot.
+    pub evaluation: Option<Evaluation>,
+}
+
+/// Why an event was refused. Names every reason that applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    /// The refused kind.
+    pub event: EventKind,
+    /// The stage the firm was in.
+    pub stage: Stage,
+    /// Every reason, in both languages.
+    pub reasons: Vec<Reason>,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let texts: Vec<&str> = self.reasons.iter().map(|r| r.en.as_str()).collect();
+        write!(f, "{} refused: {}", self.event, texts.join("; "))
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+/// What the guards read besides the state: the firm's profile and the local thresholds.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The firm's figures and facts.
+    pub profile: &'a Profile,
+    /// Local rule thresholds in force.
+    pub thresholds: &'a Thresholds,
+}
+
+fn cert_no_reasons(cert_no: &str, issued_on: NaiveDate, as_of: NaiveDate) -> Vec<Reason> {
+    let mut out = Vec::new();
+    let ok_form = cert_no.len() == 14
+        && cert_no.starts_with("GR")
+        && cert_no[2..].bytes().all(|b| b.is_ascii_digit());
+    if !ok_form {
+        out.push(Reason::new(
+            "invalid_cert_no",
+            format!("证书编号“{cert_no}”格式不正确，应为 GR + 4位年份 + 2位省份代码 + 6位序号"),
+            format!("certificate number '{cert_no}' should be GR + 4-digit year + 2-digit province + 6 digits"),
+        ));
+    } else if cert_no[2..6].parse::<i32>().ok() != Some(issued_on.year()) {
+        out.push(Reason::new(
+            "cert_year_mismatch",
+            format!("证书编号中的年份与发证日期 {issued_on} 不一致"),
+            format!("the year in certificate number {cert_no} does not match the issue date {issued_on}"),
+        ));
+    }
+    if issued_on > as_of {
+        out.push(Reason::new(
+            "issued_in_future",
+            format!("发证日期 {issued_on} 晚于今天 {as_of}"),
+            format!("issue date {issued_on} is after today ({as_of})"),
+        ));
+    } else if hte_valid_until(issued_on) <= as_of {
+        out.push(Reason::new(
+            "certificate_already_expired",
+            format!("发证日期 {issued_on} 的证书已超过三年有效期"),
+            format!("a certificate issued on {issued_on} is past its three-year validity"),
+        ));
+    }
+    out
+}
+
+fn reason_text(code: &str, zh: String, en: String) -> Reason {
+    Reason::new(code, zh, en)
+}
+
+fn rules_guard(
+    ruleset: RuleSet,
+    ctx: &Context<'_>,
+    as_of: NaiveDate,
+    reasons: &mut Vec<Reason>,
+) -> Option<Evaluation> {
+    match rules::evaluate(ctx.profile, ruleset, as_of, ctx.thresholds) {
+        Ok(ev) => {
+            if ev.eligible != Some(true) {
+                reasons.push(reason_text(
+                    "rules_not_met",
+                    format!("不符合 {} 规则：", ruleset.id()),
+                    format!("the {} rules are not met:", ruleset.id()),
+                ));
+                reasons.extend(ev.reasons_not_passing());
+            }
+            Some(ev)
+        }
+        Err(e) => {
+            reasons.push(reason_text(
+                "invalid_profile",
+                format!("企业数据有误，无法评价：{}", e.zh),
+                format!("the firm's figures cannot be evaluated: {}", e.en),
+            ));
+            None
+        }
+    }
+}
+
+/// Apply `event` to `state` on `as_of`. Either every check passes and the transition is
+/// returned, or nothing changes and the rejection lists every reason.
+pub fn apply(
+    state: &FirmState,
+    event: &Event,
+    actor: &Actor,
+    as_of: NaiveDate,
+    ctx: &Context<'_>,
+) -> Result<Transition, Rejection> {
+    let kind = event.kind();
+    let from = state.stage;
+    let mut reasons = Vec::new();
+
+    if !kind.allowed_for(actor.role) {
+        reasons.push(Reason::new(
+            "role_not_allowed",
+            format!("角色“{}”无权执行“{}”", actor.role.id(), kind.zh()),
+            format!("the role '{}' may not {}", actor.role.id(), kind.en()),
+        ));
+    }
+    if !kind.from_stages().contains(&from) {
+        reasons.push(Reason::new(
+            "not_allowed_from_stage",
+            format!("处于“{}”阶段的企业不能“{}”", from.zh(), kind.zh()),
+            format!("a firm in stage {} cannot {}", from.en(), kind.en()),
+        ));
+    }
+    if let Some(r) = event.reason() {
+        if r.trim().is_empty() {
+            reasons.push(Reason::new(
+                "reason_required",
+                "请填写原因",
+                "a reason is required",
+            ));
+        }
+    }
+
+    let mut next = state.clone();
+    let mut evaluation = None;
+    let stage_ok = kind.from_stages().contains(&from);
+    let to = match event {
+        Event::RegisterTechSme { year, reg_no } => {
+            if reg_no.trim().is_empty() {
+                reasons.push(Reason::new(
+                    "reg_no_required",
+                    "请填写入库登记编号",
+                    "a registration number is required",
+                ));
+            }
+            if *year > as_of.year() || *year < as_of.year() - 1 {
+                reasons.push(Reason::new(
+                    "registration_year_out_of_range",
+                    format!("登记年度 {year} 应为今年或上一年"),
+                    format!("registration year {year} must be this year or last"),
+                ));
+            }
+            if let Some((prev, _)) = &state.credentials.tech_sme {
+                if *prev > *year {
+                    reasons.push(Reason::new(
+                        "older_than_current_registration",
+                        format!("已有 {prev} 年度的登记，不能登记更早的 {year} 年度"),
+                        format!("already registered for {prev}; cannot record the older year {year}"),
+                    ));
+                }
+            }
+            if stage_ok && from == Stage::Prospect {
+                evaluation = rules_guard(RuleSet::TechSme2017, ctx, as_of, &mut reasons);
+            }
+            next.credentials.tech_sme = Some((*year, reg_no.trim().to_string()));
+            if from == Stage::Prospect {
+                Stage::TechSme
+            } else {
+                from
+            }
+        }
+        Event::LapseTechSme => {
+            if let Some((year, _)) = &state.credentials.tech_sme {
+                if tech_sme_current(*year, as_of) {
+                    reasons.push(Reason::new(
+                        "registration_still_current",
+                        format!("{year} 年度的科技型中小企业登记仍然有效"),
+                        format!("the {year} tech-SME registration is still current"),
+                    ));
+                }
+            }
+            Stage::Prospect
+        }
+        Event::AdmitToReserve => {
+            if stage_ok {
+                evaluation = rules_guard(RuleSet::ReserveLocal, ctx, as_of, &mut reasons);
+            }
+            Stage::Reserve
+        }
+        Event::LeaveReserve { .. } => Stage::TechSme,
+        Event::CertifyHighTech { cert_no, issued_on } => {
+            reasons.extend(cert_no_reasons(cert_no, *issued_on, as_of));
+            if stage_ok {
+                // Recorded, not required: the certificate itself is the official decision.
+                evaluation = rules::evaluate(ctx.profile, RuleSet::Hte2016, as_of, ctx.thresholds).ok();
+            }
+            next.credentials.hte = Some((cert_no.clone(), *issued_on));
+            Stage::HighTech
+        }
+        Event::RenewHighTech { cert_no, issued_on } => {
+            reasons.extend(cert_no_reasons(cert_no, *issued_on, as_of));
+            if let Some((old_no, old_on)) = &state.credentials.hte {
+                if *issued_on <= *old_on || old_no == cert_no {
+                    reasons.push(Reason::new(
+                        "not_a_newer_certificate",
+                        format!("新证书须晚于现有证书 {old_no}（{old_on}）"),
+                        format!("the new certificate must be newer than {old_no} ({old_on})"),
+                    ));
+                }
+            }
+            if stage_ok {
+                evaluation = rules::evaluate(ctx.profile, RuleSet::Hte2016, as_of, ctx.thresholds).ok();
+            }
+            next.credentials.hte = Some((cert_no.clone(), *issued_on));
+            from
+        }
+        Event::ExpireHighTech => {
+            if let Some((no, on)) = &state.credentials.hte {
+                let until = hte_valid_until(*on);
+                if as_of < until {
+                    reasons.push(Reason::new(
+                        "certificate_still_valid",
+                        format!("证书 {no} 有效期至 {until}，尚未到期"),
+                        format!("certificate {no} is valid until {until}"),
+                    ));
+                }
+            }
+            next.credentials.hte = None;
+            next.credentials.leader_since = None;
+            Stage::Reserve
+        }
+        Event::RevokeHighTech { .. } => {
+            next.credentials.hte = None;
+            next.credentials.leader_since = None;
+            match &state.credentials.tech_sme {
+                Some((year, _)) if tech_sme_current(*year, as_of) => Stage::TechSme,
+                _ => Stage::Prospect,
+            }
+        }
+        Event::RecognizeLeader => {
+            if stage_ok {
+                evaluation = rules_guard(RuleSet::LeaderLocal, ctx, as_of, &mut reasons);
+            }
+            next.credentials.leader_since = Some(as_of);
+            Stage::Leader
+        }
+        Event::DemoteLeader { .. } => {
+            next.credentials.leader_since = None;
+            Stage::HighTech
+        }
+        Event::Exit { .. } => Stage::Exited,
+        Event::Reinstate => Stage::Prospect,
+    };
+
+    if !reasons.is_empty() {
+        return Err(Rejection {
+            event: kind,
+            stage: from,
+            reasons,
+        });
+    }
+    next.stage = to;
+    Ok(Transition {
+        from,
+        to,
+        event: event.clone(),
+        state: next,
+        evaluation,
+    })
+}

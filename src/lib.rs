@@ -1,0 +1,3 @@
+//! Peiyu: cultivating innovative firms up the ladder of recognitions.
+
+pub mod core;
