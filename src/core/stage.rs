@@ -526,6 +526,69 @@ fn cert_no_reasons(cert_no: &str, issued_on: NaiveDate, as_of: NaiveDate) -> Vec
     out
 }
 
+/// The state after `event`, without any check: what an accepted event does. [`apply`] checks
+/// first and then calls this; [`replay`] folds recorded events with it.
+pub fn effect(state: &FirmState, event: &Event, as_of: NaiveDate) -> FirmState {
+    let mut next = state.clone();
+    let from = state.stage;
+    next.stage = match event {
+        Event::RegisterTechSme { year, reg_no } => {
+            next.credentials.tech_sme = Some((*year, reg_no.trim().to_string()));
+            if from == Stage::Prospect {
+                Stage::TechSme
+            } else {
+                from
+            }
+        }
+        Event::LapseTechSme => Stage::Prospect,
+        Event::AdmitToReserve => Stage::Reserve,
+        Event::LeaveReserve { .. } => Stage::TechSme,
+        Event::CertifyHighTech { cert_no, issued_on } => {
+            next.credentials.hte = Some((cert_no.clone(), *issued_on));
+            Stage::HighTech
+        }
+        Event::RenewHighTech { cert_no, issued_on } => {
+            next.credentials.hte = Some((cert_no.clone(), *issued_on));
+            from
+        }
+        Event::ExpireHighTech => {
+            next.credentials.hte = None;
+            next.credentials.leader_since = None;
+            Stage::Reserve
+        }
+        Event::RevokeHighTech { .. } => {
+            next.credentials.hte = None;
+            next.credentials.leader_since = None;
+            match &state.credentials.tech_sme {
+                Some((year, _)) if tech_sme_current(*year, as_of) => Stage::TechSme,
+                _ => Stage::Prospect,
+            }
+        }
+        Event::RecognizeLeader => {
+            next.credentials.leader_since = Some(as_of);
+            Stage::Leader
+        }
+        Event::DemoteLeader { .. } => {
+            next.credentials.leader_since = None;
+            Stage::HighTech
+        }
+        Event::Exit { .. } => Stage::Exited,
+        Event::Reinstate => Stage::Prospect,
+    };
+    next
+}
+
+/// The state a firm is in after its recorded events, oldest first, each with the date it took
+/// effect. The stored stage must always equal this.
+pub fn replay<'a, I>(events: I) -> FirmState
+where
+    I: IntoIterator<Item = (&'a Event, NaiveDate)>,
+{
+    events
+        .into_iter()
+        .fold(FirmState::new(), |s, (e, d)| effect(&s, e, d))
+}
+
 fn reason_text(code: &str, zh: String, en: String) -> Reason {
     Reason::new(code, zh, en)
 }
@@ -596,10 +659,9 @@ pub fn apply(
         }
     }
 
-    let mut next = state.clone();
     let mut evaluation = None;
     let stage_ok = kind.from_stages().contains(&from);
-    let to = match event {
+    match event {
         Event::RegisterTechSme { year, reg_no } => {
             if reg_no.trim().is_empty() {
                 reasons.push(Reason::new(
@@ -627,12 +689,6 @@ pub fn apply(
             if stage_ok && from == Stage::Prospect {
                 evaluation = rules_guard(RuleSet::TechSme2017, ctx, as_of, &mut reasons);
             }
-            next.credentials.tech_sme = Some((*year, reg_no.trim().to_string()));
-            if from == Stage::Prospect {
-                Stage::TechSme
-            } else {
-                from
-            }
         }
         Event::LapseTechSme => {
             if let Some((year, _)) = &state.credentials.tech_sme {
@@ -644,23 +700,19 @@ pub fn apply(
                     ));
                 }
             }
-            Stage::Prospect
         }
         Event::AdmitToReserve => {
             if stage_ok {
                 evaluation = rules_guard(RuleSet::ReserveLocal, ctx, as_of, &mut reasons);
             }
-            Stage::Reserve
         }
-        Event::LeaveReserve { .. } => Stage::TechSme,
         Event::CertifyHighTech { cert_no, issued_on } => {
             reasons.extend(cert_no_reasons(cert_no, *issued_on, as_of));
             if stage_ok {
                 // Recorded, not required: the certificate itself is the official decision.
-                evaluation = rules::evaluate(ctx.profile, RuleSet::Hte2016, as_of, ctx.thresholds).ok();
+                evaluation =
+                    rules::evaluate(ctx.profile, RuleSet::Hte2016, as_of, ctx.thresholds).ok();
             }
-            next.credentials.hte = Some((cert_no.clone(), *issued_on));
-            Stage::HighTech
         }
         Event::RenewHighTech { cert_no, issued_on } => {
             reasons.extend(cert_no_reasons(cert_no, *issued_on, as_of));
@@ -674,10 +726,9 @@ pub fn apply(
                 }
             }
             if stage_ok {
-                evaluation = rules::evaluate(ctx.profile, RuleSet::Hte2016, as_of, ctx.thresholds).ok();
+                evaluation =
+                    rules::evaluate(ctx.profile, RuleSet::Hte2016, as_of, ctx.thresholds).ok();
             }
-            next.credentials.hte = Some((cert_no.clone(), *issued_on));
-            from
         }
         Event::ExpireHighTech => {
             if let Some((no, on)) = &state.credentials.hte {
@@ -690,32 +741,18 @@ pub fn apply(
                     ));
                 }
             }
-            next.credentials.hte = None;
-            next.credentials.leader_since = None;
-            Stage::Reserve
-        }
-        Event::RevokeHighTech { .. } => {
-            next.credentials.hte = None;
-            next.credentials.leader_since = None;
-            match &state.credentials.tech_sme {
-                Some((year, _)) if tech_sme_current(*year, as_of) => Stage::TechSme,
-                _ => Stage::Prospect,
-            }
         }
         Event::RecognizeLeader => {
             if stage_ok {
                 evaluation = rules_guard(RuleSet::LeaderLocal, ctx, as_of, &mut reasons);
             }
-            next.credentials.leader_since = Some(as_of);
-            Stage::Leader
         }
-        Event::DemoteLeader { .. } => {
-            next.credentials.leader_since = None;
-            Stage::HighTech
-        }
-        Event::Exit { .. } => Stage::Exited,
-        Event::Reinstate => Stage::Prospect,
-    };
+        Event::LeaveReserve { .. }
+        | Event::RevokeHighTech { .. }
+        | Event::DemoteLeader { .. }
+        | Event::Exit { .. }
+        | Event::Reinstate => {}
+    }
 
     if !reasons.is_empty() {
         return Err(Rejection {
@@ -724,10 +761,10 @@ pub fn apply(
             reasons,
         });
     }
-    next.stage = to;
+    let next = effect(state, event, as_of);
     Ok(Transition {
         from,
-        to,
+        to: next.stage,
         event: event.clone(),
         state: next,
         evaluation,
