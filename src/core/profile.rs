@@ -289,7 +289,11 @@ impl Profile {
             let (code, zh, en) = if inner.is_syntax() || inner.is_eof() {
                 (
                     "malformed_json",
-                    format!("JSON 格式错误（第{}行第{}列）", inner.line(), inner.column()),
+                    format!(
+                        "JSON 格式错误（第{}行第{}列）",
+                        inner.line(),
+                        inner.column()
+                    ),
                     format!(
                         "malformed JSON at line {} column {}",
                         inner.line(),
@@ -343,7 +347,11 @@ impl RawProfile {
                 year: y.year as i32,
                 revenue: amount(f("revenue"), y.revenue, false)?,
                 rd_expense: amount(f("rd_expense"), y.rd_expense, false)?,
-                rd_expense_domestic: amount(f("rd_expense_domestic"), y.rd_expense_domestic, false)?,
+                rd_expense_domestic: amount(
+                    f("rd_expense_domestic"),
+                    y.rd_expense_domestic,
+                    false,
+                )?,
                 high_tech_revenue: amount(f("high_tech_revenue"), y.high_tech_revenue, false)?,
                 total_cost: amount(f("total_cost"), y.total_cost, false)?,
                 total_assets: amount(f("total_assets"), y.total_assets, false)?,
@@ -354,7 +362,10 @@ impl RawProfile {
                     return Err(InputError::new(
                         f("rd_expense_domestic"),
                         "domestic_exceeds_total",
-                        format!("{} 境内研发费用不能超过研发费用总额", f("rd_expense_domestic")),
+                        format!(
+                            "{} 境内研发费用不能超过研发费用总额",
+                            f("rd_expense_domestic")
+                        ),
                         format!("{} cannot exceed rd_expense", f("rd_expense_domestic")),
                     ));
                 }
@@ -364,7 +375,10 @@ impl RawProfile {
                     return Err(InputError::new(
                         f("high_tech_revenue"),
                         "high_tech_exceeds_revenue",
-                        format!("{} 高新技术产品收入不能超过营业收入", f("high_tech_revenue")),
+                        format!(
+                            "{} 高新技术产品收入不能超过营业收入",
+                            f("high_tech_revenue")
+                        ),
                         format!("{} cannot exceed revenue", f("high_tech_revenue")),
                     ));
                 }
@@ -495,7 +509,8 @@ mod tests {
 
     #[test]
     fn wrong_type_names_the_field() {
-        let e = Profile::from_json(r#"{"financials":[{"year":2024,"revenue":"lots"}]}"#).unwrap_err();
+        let e =
+            Profile::from_json(r#"{"financials":[{"year":2024,"revenue":"lots"}]}"#).unwrap_err();
         assert_eq!(e.field, "financials[0].revenue");
     }
 

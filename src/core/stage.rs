@@ -682,7 +682,9 @@ pub fn apply(
                     reasons.push(Reason::new(
                         "older_than_current_registration",
                         format!("已有 {prev} 年度的登记，不能登记更早的 {year} 年度"),
-                        format!("already registered for {prev}; cannot record the older year {year}"),
+                        format!(
+                            "already registered for {prev}; cannot record the older year {year}"
+                        ),
                     ));
                 }
             }
@@ -769,4 +771,234 @@ pub fn apply(
         state: next,
         evaluation,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn bureau() -> Actor {
+        Actor {
+            user_id: Some(1),
+            role: Role::Bureau,
+        }
+    }
+
+    fn ctx_apply(
+        state: &FirmState,
+        event: &Event,
+        actor: &Actor,
+        as_of: NaiveDate,
+    ) -> Result<Transition, Rejection> {
+        let profile = Profile::default();
+        let thresholds = Thresholds::default();
+        apply(
+            state,
+            event,
+            actor,
+            as_of,
+            &Context {
+                profile: &profile,
+                thresholds: &thresholds,
+            },
+        )
+    }
+
+    #[test]
+    fn certify_from_prospect_reaches_high_tech_with_its_certificate() {
+        let t = ctx_apply(
+            &FirmState::new(),
+            &Event::CertifyHighTech {
+                cert_no: "GR202341000123".into(),
+                issued_on: d("2023-11-20"),
+            },
+            &bureau(),
+            d("2024-01-05"),
+        )
+        .unwrap();
+        assert_eq!(t.to, Stage::HighTech);
+        assert_eq!(
+            t.state.credentials.hte,
+            Some(("GR202341000123".into(), d("2023-11-20")))
+        );
+    }
+
+    #[test]
+    fn rejection_names_every_reason() {
+        // Wrong role, wrong stage and a malformed certificate all at once.
+        let advisor = Actor {
+            user_id: Some(7),
+            role: Role::Advisor,
+        };
+        let state = FirmState {
+            stage: Stage::Exited,
+            credentials: Credentials::default(),
+        };
+        let r = ctx_apply(
+            &state,
+            &Event::CertifyHighTech {
+                cert_no: "XX1".into(),
+                issued_on: d("2024-01-01"),
+            },
+            &advisor,
+            d("2024-03-01"),
+        )
+        .unwrap_err();
+        let codes: Vec<&str> = r.reasons.iter().map(|r| r.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "role_not_allowed",
+                "not_allowed_from_stage",
+                "invalid_cert_no"
+            ]
+        );
+        assert!(r
+            .reasons
+            .iter()
+            .all(|r| !r.zh.is_empty() && !r.en.is_empty()));
+    }
+
+    #[test]
+    fn expiry_waits_three_years_to_the_day() {
+        let mut s = FirmState::new();
+        s.stage = Stage::HighTech;
+        s.credentials.hte = Some(("GR202241000001".into(), d("2022-12-01")));
+        let sys = Actor::system();
+        assert!(ctx_apply(&s, &Event::ExpireHighTech, &sys, d("2025-11-30")).is_err());
+        let t = ctx_apply(&s, &Event::ExpireHighTech, &sys, d("2025-12-01")).unwrap();
+        assert_eq!(t.to, Stage::Reserve);
+        assert_eq!(t.state.credentials.hte, None);
+    }
+
+    #[test]
+    fn tech_sme_registration_holds_until_end_of_march_next_year() {
+        assert!(tech_sme_current(2024, d("2024-01-01")));
+        assert!(tech_sme_current(2024, d("2025-03-31")));
+        assert!(!tech_sme_current(2024, d("2025-04-01")));
+        assert!(!tech_sme_current(2023, d("2025-01-01")));
+    }
+
+    #[test]
+    fn revocation_falls_back_to_tech_sme_only_with_a_current_registration() {
+        let mut s = FirmState::new();
+        s.stage = Stage::HighTech;
+        s.credentials.hte = Some(("GR202341000001".into(), d("2023-06-01")));
+        s.credentials.tech_sme = Some((2024, "2024411100A0001".into()));
+        let ev = Event::RevokeHighTech {
+            reason: "fraud found in audit".into(),
+        };
+        assert_eq!(
+            ctx_apply(&s, &ev, &bureau(), d("2024-09-01")).unwrap().to,
+            Stage::TechSme
+        );
+        assert_eq!(
+            ctx_apply(&s, &ev, &bureau(), d("2025-09-01")).unwrap().to,
+            Stage::Prospect
+        );
+    }
+
+    #[test]
+    fn a_reason_is_required_where_the_event_carries_one() {
+        let r = ctx_apply(
+            &FirmState::new(),
+            &Event::Exit {
+                reason: "  ".into(),
+            },
+            &bureau(),
+            d("2024-01-01"),
+        )
+        .unwrap_err();
+        assert_eq!(r.reasons[0].code, "reason_required");
+    }
+
+    fn arb_event() -> impl Strategy<Value = Event> {
+        let reason = prop_oneof![Just(String::new()), Just("closed".to_string())];
+        let cert = (2019i32..2027, 1u32..13, 1u32..29, prop::bool::weighted(0.9)).prop_map(
+            |(y, m, day, good)| {
+                let issued = NaiveDate::from_ymd_opt(y, m, day).unwrap();
+                let no = if good {
+                    format!("GR{y}41{:06}", m * 100 + day)
+                } else {
+                    "GR1".to_string()
+                };
+                (no, issued)
+            },
+        );
+        prop_oneof![
+            (2019i32..2027).prop_map(|year| Event::RegisterTechSme {
+                year,
+                reg_no: format!("{year}4111000{year}")
+            }),
+            Just(Event::LapseTechSme),
+            Just(Event::AdmitToReserve),
+            reason
+                .clone()
+                .prop_map(|reason| Event::LeaveReserve { reason }),
+            cert.clone()
+                .prop_map(|(cert_no, issued_on)| Event::CertifyHighTech { cert_no, issued_on }),
+            cert.prop_map(|(cert_no, issued_on)| Event::RenewHighTech { cert_no, issued_on }),
+            Just(Event::ExpireHighTech),
+            reason
+                .clone()
+                .prop_map(|reason| Event::RevokeHighTech { reason }),
+            Just(Event::RecognizeLeader),
+            reason
+                .clone()
+                .prop_map(|reason| Event::DemoteLeader { reason }),
+            reason.prop_map(|reason| Event::Exit { reason }),
+            Just(Event::Reinstate),
+        ]
+    }
+
+    fn arb_role() -> impl Strategy<Value = Role> {
+        prop_oneof![
+            4 => Just(Role::Bureau),
+            1 => Just(Role::Admin),
+            1 => Just(Role::County),
+            1 => Just(Role::Advisor),
+            1 => Just(Role::Firm),
+            1 => Just(Role::System),
+        ]
+    }
+
+    proptest! {
+        /// Random sequences: the state always equals the replay of the accepted events, no
+        /// accepted event falls outside the transition table or its role's rights, and a
+        /// rejected event leaves the state as it was.
+        #[test]
+        fn state_is_the_replay_of_accepted_events(
+            steps in prop::collection::vec((arb_event(), arb_role(), 0i64..400), 1..40)
+        ) {
+            let mut state = FirmState::new();
+            let mut day = d("2019-01-01");
+            let mut accepted: Vec<(Event, NaiveDate)> = Vec::new();
+            for (event, role, gap) in steps {
+                day = day + chrono::Days::new(gap as u64);
+                let actor = Actor { user_id: Some(1), role };
+                let before = state.clone();
+                match ctx_apply(&state, &event, &actor, day) {
+                    Ok(t) => {
+                        prop_assert!(event.kind().from_stages().contains(&before.stage));
+                        prop_assert!(event.kind().allowed_for(role));
+                        prop_assert_eq!(t.from, before.stage);
+                        prop_assert_eq!(t.to, t.state.stage);
+                        state = t.state;
+                        accepted.push((event, day));
+                    }
+                    Err(r) => {
+                        prop_assert!(!r.reasons.is_empty());
+                        prop_assert_eq!(&state, &before);
+                    }
+                }
+                let replayed = replay(accepted.iter().map(|(e, d)| (e, *d)));
+                prop_assert_eq!(&replayed, &state);
+            }
+        }
+    }
 }

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// A syntactically valid code whose check character is correct.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -194,7 +196,10 @@ mod tests {
     fn forbidden_letters_and_lengths_are_refused() {
         assert!(matches!(
             Uscc::parse("91440300192203821I"),
-            Err(UsccError::BadChar { position: 18, ch: 'I' })
+            Err(UsccError::BadChar {
+                position: 18,
+                ch: 'I'
+            })
         ));
         assert_eq!(Uscc::parse("9144"), Err(UsccError::Length(4)));
         assert!(Uscc::parse_allowing_bad_check("9144").is_err());

@@ -1,0 +1,99 @@
+//! `peiyu eval`: a profile on stdin, an evaluation on stdout (DESIGN §3).
+
+use super::CliError;
+use crate::core::error::InputError;
+use crate::core::profile::Profile;
+use crate::core::rules::{self, RuleSet, Thresholds};
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+const PROFILE_HELP: &str = "\
+The profile is JSON on stdin (amounts in whole yuan, staff as head counts); every field is
+optional, and a missing fact makes the criteria that need it `unknown`:
+
+  uscc, name, founded_on (YYYY-MM-DD), employees, tech_staff,
+  financials: [{year, revenue, rd_expense, rd_expense_domestic, high_tech_revenue,
+                total_cost, total_assets, net_assets}],
+  ip: {class_one, class_two, own_rd (bool: obtained by own R&D),
+       standards (bool: led or joined national/industry standards)},
+  conversions: {\"2023\": 4, …},
+  rd_management: {system, institution, conversion_platform, talent},
+  flags: {key_field, core_ip, major_incident, restricted_industry, dishonest},
+  direct_routes: {valid_hte, provincial_rd_center, award_5y, led_standard_5y},
+  judged: {ip_advancement, ip_core_support, ip_quantity, ip_acquisition, ip_standards,
+           conversion, rd_organisation, growth_net_assets, growth_sales}
+
+Fields beyond DESIGN §3 that the local rule sets read:
+  tech_sme: {year, reg_no}          the latest tech-SME registration (reserve, gazelle)
+  hte_certificate: {cert_no, issued_on}   the HTE certificate (leader, gazelle)
+  rd_platform: none|city|provincial|national   best R&D platform (leader, little giant)
+
+Bad input (malformed JSON, a negative amount, an unknown rule set, a judged score outside
+its band, a ratio whose denominator is zero) exits with status 2 and one line on stderr.";
+
+/// Arguments of `peiyu eval`.
+#[derive(Debug, Args)]
+#[command(after_long_help = PROFILE_HELP)]
+pub struct EvalArgs {
+    /// Rule set: hte-2016, tech-sme-2017, reserve-local, leader-local, gazelle-henan-2023,
+    /// little-giant-henan-2017.
+    #[arg(long)]
+    pub ruleset: String,
+
+    /// Evaluate as of this date (YYYY-MM-DD); default today (China time).
+    #[arg(long)]
+    pub as_of: Option<String>,
+
+    /// JSON file overriding the local rule thresholds (defaults: CRITERIA.md).
+    #[arg(long)]
+    pub thresholds: Option<PathBuf>,
+}
+
+/// Run `peiyu eval`.
+pub fn run(args: EvalArgs) -> Result<(), CliError> {
+    let ruleset = RuleSet::parse(&args.ruleset)?;
+    let as_of = match &args.as_of {
+        Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+            InputError::new(
+                "--as-of",
+                "invalid_date",
+                format!("日期“{s}”无效，应为 YYYY-MM-DD"),
+                format!("'{s}' is not a date of the form YYYY-MM-DD"),
+            )
+        })?,
+        None => super::today_cn(),
+    };
+    let thresholds = match &args.thresholds {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("read thresholds file {}", path.display()))?;
+            serde_json::from_str::<Thresholds>(&text).map_err(|e| {
+                InputError::new(
+                    "--thresholds",
+                    "invalid_thresholds",
+                    format!("阈值文件无效：{e}"),
+                    format!("invalid thresholds file: {e}"),
+                )
+            })?
+        }
+        None => Thresholds::default(),
+    };
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input).map_err(|e| {
+        InputError::new(
+            "profile",
+            "unreadable_input",
+            format!("无法读取标准输入（需要 UTF-8 JSON）：{e}"),
+            format!("cannot read stdin as UTF-8 JSON: {e}"),
+        )
+    })?;
+    let profile = Profile::from_json(&input)?;
+    let evaluation = rules::evaluate(&profile, ruleset, as_of, &thresholds)?;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &evaluation.to_json()).context("write evaluation")?;
+    writeln!(out).context("write evaluation")?;
+    Ok(())
+}
