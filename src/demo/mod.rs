@@ -33,19 +33,54 @@ pub struct County {
 
 /// Luohe's counties, districts and zones (CRITERIA §5).
 pub const COUNTIES: [County; 8] = [
-    County { code: "411102", name_zh: "源汇区", name_en: "Yuanhui District", kind: "district" },
-    County { code: "411103", name_zh: "郾城区", name_en: "Yancheng District", kind: "district" },
-    County { code: "411104", name_zh: "召陵区", name_en: "Shaoling District", kind: "district" },
-    County { code: "411121", name_zh: "舞阳县", name_en: "Wuyang County", kind: "county" },
-    County { code: "411122", name_zh: "临颍县", name_en: "Linying County", kind: "county" },
+    County {
+        code: "411102",
+        name_zh: "源汇区",
+        name_en: "Yuanhui District",
+        kind: "district",
+    },
+    County {
+        code: "411103",
+        name_zh: "郾城区",
+        name_en: "Yancheng District",
+        kind: "district",
+    },
+    County {
+        code: "411104",
+        name_zh: "召陵区",
+        name_en: "Shaoling District",
+        kind: "district",
+    },
+    County {
+        code: "411121",
+        name_zh: "舞阳县",
+        name_en: "Wuyang County",
+        kind: "county",
+    },
+    County {
+        code: "411122",
+        name_zh: "临颍县",
+        name_en: "Linying County",
+        kind: "county",
+    },
     County {
         code: "411171",
         name_zh: "漯河经济技术开发区",
         name_en: "Luohe Economic and Technological Development Zone",
         kind: "zone",
     },
-    County { code: "LH-XC", name_zh: "西城区", name_en: "Xicheng District (functional zone)", kind: "functional" },
-    County { code: "LH-DC", name_zh: "东城区", name_en: "Dongcheng District (functional zone)", kind: "functional" },
+    County {
+        code: "LH-XC",
+        name_zh: "西城区",
+        name_en: "Xicheng District (functional zone)",
+        kind: "functional",
+    },
+    County {
+        code: "LH-DC",
+        name_zh: "东城区",
+        name_en: "Dongcheng District (functional zone)",
+        kind: "functional",
+    },
 ];
 
 /// A sector of the city plan.
@@ -63,13 +98,48 @@ pub struct Sector {
 
 /// The sectors of Luohe's plan.
 pub const SECTORS: [Sector; 7] = [
-    Sector { code: "food", name_zh: "食品", name_en: "Food", words: &["食品", "乳业", "饮品", "调味品", "肉制品"] },
-    Sector { code: "salt_chem", name_zh: "盐化工", name_en: "Salt chemicals", words: &["盐化", "化工", "精细化工"] },
-    Sector { code: "new_materials", name_zh: "新材料", name_en: "New materials", words: &["新材料", "复合材料", "纳米材料", "高分子材料"] },
-    Sector { code: "biomedicine", name_zh: "生物医药", name_en: "Biomedicine", words: &["生物科技", "制药", "医疗器械", "生物工程"] },
-    Sector { code: "equipment", name_zh: "先进装备", name_en: "Advanced equipment", words: &["机械", "智能装备", "电气", "液压"] },
-    Sector { code: "agriculture", name_zh: "现代农业", name_en: "Modern agriculture", words: &["农业科技", "种业", "农牧", "生态农业"] },
-    Sector { code: "electronics", name_zh: "电子信息", name_en: "Electronic information", words: &["电子", "信息技术", "软件", "智能科技"] },
+    Sector {
+        code: "food",
+        name_zh: "食品",
+        name_en: "Food",
+        words: &["食品", "乳业", "饮品", "调味品", "肉制品"],
+    },
+    Sector {
+        code: "salt_chem",
+        name_zh: "盐化工",
+        name_en: "Salt chemicals",
+        words: &["盐化", "化工", "精细化工"],
+    },
+    Sector {
+        code: "new_materials",
+        name_zh: "新材料",
+        name_en: "New materials",
+        words: &["新材料", "复合材料", "纳米材料", "高分子材料"],
+    },
+    Sector {
+        code: "biomedicine",
+        name_zh: "生物医药",
+        name_en: "Biomedicine",
+        words: &["生物科技", "制药", "医疗器械", "生物工程"],
+    },
+    Sector {
+        code: "equipment",
+        name_zh: "先进装备",
+        name_en: "Advanced equipment",
+        words: &["机械", "智能装备", "电气", "液压"],
+    },
+    Sector {
+        code: "agriculture",
+        name_zh: "现代农业",
+        name_en: "Modern agriculture",
+        words: &["农业科技", "种业", "农牧", "生态农业"],
+    },
+    Sector {
+        code: "electronics",
+        name_zh: "电子信息",
+        name_en: "Electronic information",
+        words: &["电子", "信息技术", "软件", "智能科技"],
+    },
 ];
 
 const NAME_WORDS: [&str; 56] = [
@@ -175,16 +245,18 @@ impl DemoFirm {
                 ..self.direct_routes.clone()
             },
             judged: self.judged,
-            tech_sme: state
-                .credentials
-                .tech_sme
-                .as_ref()
-                .map(|(year, reg_no)| TechSmeRegistration { year: *year, reg_no: Some(reg_no.clone()) }),
-            hte_certificate: state
-                .credentials
-                .hte
-                .as_ref()
-                .map(|(cert_no, issued_on)| HteCertificate { cert_no: cert_no.clone(), issued_on: *issued_on }),
+            tech_sme: state.credentials.tech_sme.as_ref().map(|(year, reg_no)| {
+                TechSmeRegistration {
+                    year: *year,
+                    reg_no: Some(reg_no.clone()),
+                }
+            }),
+            hte_certificate: state.credentials.hte.as_ref().map(|(cert_no, issued_on)| {
+                HteCertificate {
+                    cert_no: cert_no.clone(),
+                    issued_on: *issued_on,
+                }
+            }),
             rd_platform: Some(self.rd_platform),
         }
     }
@@ -194,7 +266,12 @@ impl DemoFirm {
 pub fn is_class_one(kind: &str) -> bool {
     matches!(
         kind,
-        "invention_patent" | "plant_variety" | "crop_variety" | "new_drug" | "tcm_protected" | "ic_layout"
+        "invention_patent"
+            | "plant_variety"
+            | "crop_variety"
+            | "new_drug"
+            | "tcm_protected"
+            | "ic_layout"
     )
 }
 
@@ -216,7 +293,11 @@ pub fn advisors() -> Vec<DemoAdvisor> {
     (0..50)
         .map(|i| DemoAdvisor {
             username: format!("advisor{:02}", i + 1),
-            display_name: format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i * 7 + 3) % GIVEN.len()]),
+            display_name: format!(
+                "{}{}",
+                SURNAMES[i % SURNAMES.len()],
+                GIVEN[(i * 7 + 3) % GIVEN.len()]
+            ),
             email: format!("advisor{:02}@kjj.luohe.example", i + 1),
             county: COUNTIES[i % COUNTIES.len()].code,
         })
@@ -359,15 +440,27 @@ pub fn generate(seed: u64, n: usize, today: NaiveDate) -> Vec<DemoFirm> {
         let name = loop {
             let w = NAME_WORDS[rng.gen_range(0..NAME_WORDS.len())];
             let s = sector.words[rng.gen_range(0..sector.words.len())];
-            let legal = if rng.gen_bool(0.2) { "股份有限公司" } else { "有限公司" };
-            let place = if county.kind == "county" { county.name_zh } else { "漯河市" };
+            let legal = if rng.gen_bool(0.2) {
+                "股份有限公司"
+            } else {
+                "有限公司"
+            };
+            let place = if county.kind == "county" {
+                county.name_zh
+            } else {
+                "漯河市"
+            };
             let candidate = format!("{place}{w}{s}{legal}");
             if names.insert(candidate.clone()) {
                 break candidate;
             }
         };
         let uscc = loop {
-            let division = if county.code.starts_with("4111") { county.code } else { "411100" };
+            let division = if county.code.starts_with("4111") {
+                county.code
+            } else {
+                "411100"
+            };
             let body: String = (0..7)
                 .map(|_| b"0123456789ABCDEFGHJKLMNPQRTUWXY"[rng.gen_range(0..31)] as char)
                 .collect();
@@ -428,7 +521,8 @@ fn base_firm(
     if sh.small {
         employees = employees.min(480);
     }
-    let tech_staff = ((f64::from(employees) * pct(rng, sh.staff.0, sh.staff.1)).round() as u32).min(employees);
+    let tech_staff =
+        ((f64::from(employees) * pct(rng, sh.staff.0, sh.staff.1)).round() as u32).min(employees);
     let n1 = rng.gen_range(sh.class_one.0..=sh.class_one.1);
     let n2 = rng.gen_range(sh.class_two.0..=sh.class_two.1);
     let own = rng.gen_bool(0.85);
@@ -438,22 +532,56 @@ fn base_firm(
         let kind = if class_one {
             "invention_patent"
         } else {
-            ["utility_model", "utility_model", "design", "software_copyright"][rng.gen_range(0..4)]
+            [
+                "utility_model",
+                "utility_model",
+                "design",
+                "software_copyright",
+            ][rng.gen_range(0..4)]
         };
         let number = match kind {
-            "invention_patent" => format!("ZL20{}1{:07}.{}", rng.gen_range(15..25), rng.gen_range(0..9_999_999), rng.gen_range(0..10)),
-            "utility_model" => format!("ZL20{}2{:07}.{}", rng.gen_range(15..25), rng.gen_range(0..9_999_999), rng.gen_range(0..10)),
-            "design" => format!("ZL20{}3{:07}.{}", rng.gen_range(15..25), rng.gen_range(0..9_999_999), rng.gen_range(0..10)),
-            _ => format!("20{}SR{:07}", rng.gen_range(15..25), rng.gen_range(0..9_999_999)),
+            "invention_patent" => format!(
+                "ZL20{}1{:07}.{}",
+                rng.gen_range(15..25),
+                rng.gen_range(0..9_999_999),
+                rng.gen_range(0..10)
+            ),
+            "utility_model" => format!(
+                "ZL20{}2{:07}.{}",
+                rng.gen_range(15..25),
+                rng.gen_range(0..9_999_999),
+                rng.gen_range(0..10)
+            ),
+            "design" => format!(
+                "ZL20{}3{:07}.{}",
+                rng.gen_range(15..25),
+                rng.gen_range(0..9_999_999),
+                rng.gen_range(0..10)
+            ),
+            _ => format!(
+                "20{}SR{:07}",
+                rng.gen_range(15..25),
+                rng.gen_range(0..9_999_999)
+            ),
         };
         ip.push(DemoIp {
             kind,
             number,
-            title: format!("{}相关技术 {}", SECTORS.iter().find(|s| s.code == sector).map_or("", |s| s.name_zh), k + 1),
+            title: format!(
+                "{}相关技术 {}",
+                SECTORS
+                    .iter()
+                    .find(|s| s.code == sector)
+                    .map_or("", |s| s.name_zh),
+                k + 1
+            ),
             acquisition: if own || k > 0 { "own" } else { "transferred" },
         });
     }
-    let strong = !matches!(target, Target::Prospect | Target::Lapsed | Target::Exited | Target::TechSme);
+    let strong = !matches!(
+        target,
+        Target::Prospect | Target::Lapsed | Target::Exited | Target::TechSme
+    );
     let all = |p: f64, rng: &mut StdRng| Some(strong || rng.gen_bool(p));
     DemoFirm {
         uscc,
@@ -461,7 +589,11 @@ fn base_firm(
         county,
         sector,
         founded_on,
-        contact_name: format!("{}{}", SURNAMES[rng.gen_range(0..SURNAMES.len())], GIVEN[rng.gen_range(0..GIVEN.len())]),
+        contact_name: format!(
+            "{}{}",
+            SURNAMES[rng.gen_range(0..SURNAMES.len())],
+            GIVEN[rng.gen_range(0..GIVEN.len())]
+        ),
         contact_phone: format!("139{:08}", rng.gen_range(0..100_000_000)),
         employees,
         tech_staff,
@@ -530,9 +662,25 @@ fn cert_no(issued_on: NaiveDate, i: usize) -> String {
 
 fn plan(rng: &mut StdRng, target: Target, i: usize) -> Vec<(Event, NaiveDate, Role)> {
     use Role::{Bureau, County, System};
-    let register = |year: i32, on: NaiveDate| (Event::RegisterTechSme { year, reg_no: reg_no(year, i) }, on, Bureau);
+    let register = |year: i32, on: NaiveDate| {
+        (
+            Event::RegisterTechSme {
+                year,
+                reg_no: reg_no(year, i),
+            },
+            on,
+            Bureau,
+        )
+    };
     let certify = |on: NaiveDate| {
-        (Event::CertifyHighTech { cert_no: cert_no(on, i), issued_on: on }, on + chrono::Days::new(12), Bureau)
+        (
+            Event::CertifyHighTech {
+                cert_no: cert_no(on, i),
+                issued_on: on,
+            },
+            on + chrono::Days::new(12),
+            Bureau,
+        )
     };
     match target {
         Target::Prospect => Vec::new(),
@@ -573,15 +721,31 @@ fn plan(rng: &mut StdRng, target: Target, i: usize) -> Vec<(Event, NaiveDate, Ro
         }
         Target::Expired => {
             let issued = rand_date(rng, 2022, 11, 12);
-            vec![certify(issued), (Event::ExpireHighTech, stage::hte_valid_until(issued), System)]
+            vec![
+                certify(issued),
+                (
+                    Event::ExpireHighTech,
+                    stage::hte_valid_until(issued),
+                    System,
+                ),
+            ]
         }
         Target::Leader => {
             let issued = rand_date(rng, 2024, 11, 12);
-            vec![certify(issued), (Event::RecognizeLeader, rand_date(rng, 2025, 3, 6), Bureau)]
+            vec![
+                certify(issued),
+                (Event::RecognizeLeader, rand_date(rng, 2025, 3, 6), Bureau),
+            ]
         }
         Target::Exited => vec![
             register(2025, rand_date(rng, 2025, 4, 8)),
-            (Event::Exit { reason: "企业注销（工商登记已注销）".into() }, rand_date(rng, 2026, 2, 10), County),
+            (
+                Event::Exit {
+                    reason: "企业注销（工商登记已注销）".into(),
+                },
+                rand_date(rng, 2026, 2, 10),
+                County,
+            ),
         ],
     }
 }
@@ -607,8 +771,14 @@ fn first_refusal(firm: &DemoFirm, thresholds: &Thresholds) -> Option<usize> {
     let mut state = FirmState::new();
     for (k, (event, on, role)) in firm.plan.iter().enumerate() {
         let profile = firm.profile(&state);
-        let actor = Actor { user_id: None, role: *role };
-        let ctx = Context { profile: &profile, thresholds };
+        let actor = Actor {
+            user_id: None,
+            role: *role,
+        };
+        let ctx = Context {
+            profile: &profile,
+            thresholds,
+        };
         match stage::apply(&state, event, &actor, *on, &ctx) {
             Ok(t) => state = t.state,
             Err(_) => return Some(k),
@@ -630,7 +800,10 @@ fn strengthen(firm: &mut DemoFirm) {
             }
         }
     }
-    firm.tech_staff = firm.tech_staff.max(firm.employees * 32 / 100).min(firm.employees);
+    firm.tech_staff = firm
+        .tech_staff
+        .max(firm.employees * 32 / 100)
+        .min(firm.employees);
     for c in firm.conversions.values_mut() {
         *c = (*c).max(4) + 1;
     }

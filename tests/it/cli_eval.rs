@@ -1,0 +1,121 @@
+//! `peiyu eval` as outside checks call it: JSON on stdin, evaluation on stdout, exit 2 on bad input.
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const WORKED: &str = include_str!("../fixtures/worked_example.json");
+
+fn eval(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_peiyu"))
+        .arg("eval")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn peiyu");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn bad_input(args: &[&str], stdin: &str) -> String {
+    let out = eval(args, stdin);
+    assert_eq!(out.status.code(), Some(2), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(out.stdout.is_empty(), "no partial result on stdout");
+    let err = String::from_utf8(out.stderr).expect("utf-8 stderr");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line on stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn criterion<'a>(ev: &'a Value, id: &str) -> &'a Value {
+    ev["criteria"]
+        .as_array()
+        .expect("criteria array")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("criterion {id} missing"))
+}
+
+#[test]
+fn worked_example_fails_on_rd_ratio_with_score_range_35_to_80() {
+    let out = eval(&["--ruleset", "hte-2016", "--as-of", "2025-05-31"], WORKED);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ev: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(ev["ruleset"], "hte-2016");
+    assert_eq!(ev["as_of"], "2025-05-31");
+    assert_eq!(ev["eligible"], false);
+    assert_eq!(ev["score"]["low"], 35);
+    assert_eq!(ev["score"]["high"], 80);
+    let rd = criterion(&ev, "hte.rd_ratio");
+    assert_eq!(rd["status"], "fail");
+    assert!(rd["actual"].as_str().unwrap_or_default().contains("4.96"), "{rd}");
+    assert_eq!(criterion(&ev, "hte.innovation_score")["status"], "unknown");
+    assert_eq!(criterion(&ev, "hte.tech_staff_ratio")["status"], "pass");
+    assert_eq!(criterion(&ev, "hte.high_tech_revenue_share")["status"], "pass");
+    let r = ev["readiness"].as_u64().expect("readiness");
+    assert!(r < 100, "not eligible, so not 100: {r}");
+}
+
+#[test]
+fn every_rule_set_evaluates_the_worked_example() {
+    for rs in [
+        "hte-2016",
+        "tech-sme-2017",
+        "reserve-local",
+        "leader-local",
+        "gazelle-henan-2023",
+        "little-giant-henan-2017",
+    ] {
+        let out = eval(&["--ruleset", rs, "--as-of", "2025-05-31"], WORKED);
+        assert!(out.status.success(), "{rs}: {}", String::from_utf8_lossy(&out.stderr));
+        let ev: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(ev["ruleset"], rs);
+        for c in ev["criteria"].as_array().expect("criteria") {
+            for key in ["id", "status", "actual", "required", "explain_zh", "explain_en"] {
+                assert!(c.get(key).is_some(), "{rs}: {key} missing in {c}");
+            }
+        }
+    }
+}
+
+#[test]
+fn malformed_json_exits_2_with_one_line() {
+    let err = bad_input(&["--ruleset", "hte-2016"], "{\"employees\": 12,");
+    assert!(err.contains("JSON"), "{err}");
+}
+
+#[test]
+fn negative_amount_exits_2_naming_the_field() {
+    let text = WORKED.replace("\"revenue\": 40000000", "\"revenue\": -40000000");
+    let err = bad_input(&["--ruleset", "hte-2016", "--as-of", "2025-05-31"], &text);
+    assert!(err.contains("financials[1].revenue"), "{err}");
+}
+
+#[test]
+fn unknown_rule_set_exits_2_naming_the_known_ones() {
+    let err = bad_input(&["--ruleset", "hte-2099"], WORKED);
+    assert!(err.contains("ruleset") && err.contains("hte-2016"), "{err}");
+}
+
+#[test]
+fn judged_score_outside_its_band_exits_2_naming_the_field() {
+    // The average of 2, 3, 4 conversions is 3, whose band is 13–18: 28 is outside it.
+    let text = WORKED.replacen('{', "{\"judged\": {\"conversion\": 28},", 1);
+    let err = bad_input(&["--ruleset", "hte-2016", "--as-of", "2025-05-31"], &text);
+    assert!(err.contains("judged.conversion"), "{err}");
+    assert!(err.contains("13") && err.contains("18"), "{err}");
+}
+
+#[test]
+fn bad_date_and_empty_input_exit_2() {
+    bad_input(&["--ruleset", "hte-2016", "--as-of", "2025-13-01"], WORKED);
+    bad_input(&["--ruleset", "hte-2016"], "");
+    bad_input(&["--ruleset", "hte-2016"], "[1,2]");
+}
