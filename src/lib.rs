@@ -1,3 +1,4 @@
 //! Peiyu: cultivating innovative firms up the ladder of recognitions.
 
 pub mod core;
+pub mod store;
