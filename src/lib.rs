@@ -1,4 +1,5 @@
 //! Peiyu: cultivating innovative firms up the ladder of recognitions.
 
+pub mod app;
 pub mod core;
 pub mod store;
