@@ -88,6 +88,17 @@ pub fn upsert(conn: &mut DbConn, row: &FirmYearRow) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Insert many new years in multi-row statements (imports, benchmarks); an existing
+/// (firm, year) is `Duplicate("year")`.
+pub fn insert_many(conn: &mut DbConn, rows: &[FirmYearRow]) -> Result<usize, StoreError> {
+    let mut n = 0;
+    // 10 columns a row: 1,000 rows stay under either dialect's bind-parameter limit.
+    for chunk in rows.chunks(1000) {
+        n += each_backend!(conn, c => diesel::insert_into(firm_years::table).values(chunk).execute(c))?;
+    }
+    Ok(n)
+}
+
 /// A firm's years, oldest first.
 pub fn list_for_firm(conn: &mut DbConn, firm_id: i64) -> Result<Vec<FirmYearRow>, StoreError> {
     Ok(firm_years::table
