@@ -121,7 +121,7 @@ fn rescore_all_updates_derived_columns() {
 /// on demand: `cargo test --release --test it rescore_100k -- --ignored --nocapture`.
 #[test]
 #[ignore]
-fn rescore_100k_firms_on_sqlite_is_fast() {
+fn rescore_100k_firms_is_fast() {
     use chrono::Utc;
     use peiyu::store::firms::NewFirm;
     use peiyu::store::write_tx;
@@ -194,7 +194,11 @@ fn rescore_100k_firms_on_sqlite_is_fast() {
         );
         let t = Instant::now();
         let all = peiyu::store::profile::load_all_profiles(&mut conn).unwrap();
-        eprintln!("{}: load_all_profiles alone took {:?}", db.name(), t.elapsed());
+        eprintln!(
+            "{}: load_all_profiles alone took {:?}",
+            db.name(),
+            t.elapsed()
+        );
         drop(all);
         let t = Instant::now();
         assert_eq!(rescore_all_as_of(&mut conn, d(2025, 6, 1)).unwrap(), N);
