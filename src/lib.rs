@@ -1,5 +1,9 @@
 //! Peiyu: cultivating innovative firms up the ladder of recognitions.
+//!
+//! Layers (DESIGN §1): `cli → app → core`, `app → store`. The core is pure.
 
+pub mod app;
 pub mod cli;
 pub mod core;
 pub mod demo;
+pub mod store;

@@ -1,1 +1,10 @@
+//! Integration tests: one binary. Store and use-case tests run on both backends.
 
+// Tests may unwrap: a panic is the failure report (STYLE.md: allowed in tests).
+#![allow(clippy::unwrap_used)]
+
+mod app;
+mod common;
+mod store;
+mod boundary;
+mod cli_eval;

@@ -1,0 +1,11 @@
+DROP TABLE audit_log;
+DROP TABLE settings;
+DROP TABLE stage_events;
+DROP TABLE credentials;
+DROP TABLE firm_ip;
+DROP TABLE firm_years;
+ALTER TABLE users DROP CONSTRAINT users_firm_id_fkey;
+DROP TABLE firms;
+DROP TABLE users;
+DROP TABLE sectors;
+DROP TABLE counties;

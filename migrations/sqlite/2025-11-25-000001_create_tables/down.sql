@@ -1,0 +1,10 @@
+DROP TABLE audit_log;
+DROP TABLE settings;
+DROP TABLE stage_events;
+DROP TABLE credentials;
+DROP TABLE firm_ip;
+DROP TABLE firm_years;
+DROP TABLE firms;
+DROP TABLE users;
+DROP TABLE sectors;
+DROP TABLE counties;

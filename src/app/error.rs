@@ -1,0 +1,160 @@
+//! The one error type web, CLI and jobs see from a use case.
+
+use crate::core::error::InputError;
+use crate::core::eval::Evaluation;
+use crate::core::stage::Rejection;
+use crate::store::StoreError;
+use std::fmt;
+
+/// Why a use case did not happen. Nothing was written in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input is wrong; names the field (400).
+    #[error("bad input: {0}")]
+    BadInput(InputError),
+    /// The principal may not do this (403).
+    #[error("forbidden")]
+    Forbidden,
+    /// No such firm or row (404).
+    #[error("not found")]
+    NotFound,
+    /// Stale version, illegal transition or duplicate (409).
+    #[error("conflict: {0}")]
+    Conflict(Conflict),
+    /// The rules were evaluated and not met (422), with the evaluation.
+    #[error("rule failed")]
+    RuleFailed(Box<Evaluation>),
+    /// Anything else: a database or pool error, with context (500).
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// Stable snake_case code for the API and the i18n catalogs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadInput(e) => e.code,
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(c) => c.code(),
+            AppError::RuleFailed(_) => "rule_failed",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// A store error in a use case: the meaningful ones keep their meaning, the rest become
+    /// `Internal` with `context` saying what was being done.
+    pub fn store(e: StoreError, context: &'static str) -> AppError {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::StaleVersion => AppError::Conflict(Conflict::StaleVersion),
+            StoreError::Duplicate(field) => AppError::Conflict(Conflict::Duplicate {
+                field,
+                value: String::new(),
+            }),
+            other => AppError::Internal(anyhow::Error::new(other).context(context)),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::store(StoreError::from(e), "database transaction")
+    }
+}
+
+impl From<InputError> for AppError {
+    fn from(e: InputError) -> Self {
+        AppError::BadInput(e)
+    }
+}
+
+/// Adds use-case context to store results.
+pub trait StoreContext<T> {
+    /// Map the error with [`AppError::store`].
+    fn ctx(self, context: &'static str) -> Result<T, AppError>;
+}
+
+impl<T> StoreContext<T> for Result<T, StoreError> {
+    fn ctx(self, context: &'static str) -> Result<T, AppError> {
+        self.map_err(|e| AppError::store(e, context))
+    }
+}
+
+/// A 409: the change collides with the current state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// Someone else changed the firm since it was loaded.
+    StaleVersion,
+    /// The stage machine refused the event; carries every reason.
+    IllegalTransition(Box<Rejection>),
+    /// A unique value is taken.
+    Duplicate {
+        /// Which field (`uscc`, `ip_number`, `username`, …).
+        field: &'static str,
+        /// The value, when known.
+        value: String,
+    },
+}
+
+impl Conflict {
+    /// Stable code: `stale_version`, `illegal_transition` or `duplicate`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Conflict::StaleVersion => "stale_version",
+            Conflict::IllegalTransition(_) => "illegal_transition",
+            Conflict::Duplicate { .. } => "duplicate",
+        }
+    }
+
+    /// The message in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            Conflict::StaleVersion => "该企业已被他人修改，请刷新后重试".to_string(),
+            Conflict::IllegalTransition(r) => {
+                let reasons: Vec<&str> = r.reasons.iter().map(|x| x.zh.as_str()).collect();
+                format!("不能执行“{}”：{}", r.event.zh(), reasons.join("；"))
+            }
+            Conflict::Duplicate { field, value } => {
+                let what = match *field {
+                    "uscc" => "统一社会信用代码",
+                    "ip_number" => "知识产权编号",
+                    "username" => "用户名",
+                    _ => "该值",
+                };
+                if value.is_empty() {
+                    format!("{what}已存在")
+                } else {
+                    format!("{what}“{value}”已存在")
+                }
+            }
+        }
+    }
+
+    /// The message in English.
+    pub fn en(&self) -> String {
+        match self {
+            Conflict::StaleVersion => "changed by someone else, reload and try again".to_string(),
+            Conflict::IllegalTransition(r) => r.to_string(),
+            Conflict::Duplicate { field, value } => {
+                let what = match *field {
+                    "uscc" => "unified social credit code",
+                    "ip_number" => "IP number",
+                    "username" => "username",
+                    other => other,
+                };
+                if value.is_empty() {
+                    format!("this {what} is already registered")
+                } else {
+                    format!("{what} {value} is already registered")
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.en())
+    }
+}

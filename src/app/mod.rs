@@ -1,0 +1,19 @@
+//! Use cases: one function per thing a person or job does. Each runs in one transaction
+//! (`store::write_tx`): check permission, load, call the core, write the new state, the history
+//! row and the audit row together, and recompute the firm's derived columns.
+
+pub mod add_ip;
+pub mod create_firm;
+pub mod error;
+pub mod fire_event;
+pub mod principal;
+pub mod recompute;
+pub mod save_firm_year;
+
+pub use add_ip::{add_ip, NewIpInput};
+pub use create_firm::{create_firm, NewFirmInput};
+pub use error::{AppError, Conflict};
+pub use fire_event::{fire_event, FiredEvent};
+pub use principal::Principal;
+pub use recompute::{recompute_firm, rescore_all, rescore_all_as_of, today};
+pub use save_firm_year::{save_firm_year, FirmYearInput};

@@ -1,0 +1,68 @@
+//! The few places where SQLite and PostgreSQL need their own SQL. Nothing outside `store`
+//! matches on [`DbConn`](super::DbConn).
+
+use super::{DbConn, StoreError};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+
+/// Run the same diesel expression on the inner connection of either backend, for DSL that the
+/// multi-backend cannot express but both dialects accept (`ON CONFLICT`, batch `INSERT`).
+macro_rules! each_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Pg($c) => $body,
+            $crate::store::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use each_backend;
+
+/// The id the last `INSERT` on this connection generated (no `RETURNING` on the multi
+/// backend). Both are per-connection, so concurrent inserts elsewhere do not interfere.
+pub fn last_insert_id(conn: &mut DbConn) -> Result<i64, StoreError> {
+    let id = match conn {
+        DbConn::Pg(c) => diesel::select(sql::<BigInt>("lastval()")).get_result::<i64>(c),
+        DbConn::Sqlite(c) => {
+            diesel::select(sql::<BigInt>("last_insert_rowid()")).get_result::<i64>(c)
+        }
+    };
+    Ok(id?)
+}
+
+/// One column of a table as the database reports it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, QueryableByName)]
+pub struct ColumnInfo {
+    /// Table name.
+    #[diesel(sql_type = Text)]
+    pub table_name: String,
+    /// Column name.
+    #[diesel(sql_type = Text)]
+    pub column_name: String,
+    /// Whether NULL is allowed (primary-key columns count as NOT NULL on both).
+    #[diesel(sql_type = Bool)]
+    pub nullable: bool,
+}
+
+/// Every column of every table of the application (the migrations bookkeeping table
+/// included), sorted, so the two dialects' migrations can be compared.
+pub fn schema_columns(conn: &mut DbConn) -> Result<Vec<ColumnInfo>, StoreError> {
+    let mut cols = match conn {
+        DbConn::Pg(c) => diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+                    (is_nullable = 'YES') AS nullable \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema()",
+        )
+        .load::<ColumnInfo>(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name, \
+                    (p.\"notnull\" = 0 AND p.pk = 0) AS nullable \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        )
+        .load::<ColumnInfo>(c)?,
+    };
+    cols.sort();
+    Ok(cols)
+}

@@ -1,0 +1,179 @@
+//! The tables of DESIGN §4 in types both backends share: `BigInt` (ids, money in fen),
+//! `Integer`, `Text` (enums as stable ids, JSON), `Bool`, `Date`, `Timestamp` (UTC).
+//!
+//! Written by hand, not by `diesel print_schema`: the two dialects' migrations must agree with
+//! this one file, and a test checks that they produce the same tables and columns.
+
+#![allow(missing_docs)]
+
+diesel::table! {
+    /// Districts, counties and zones of the city.
+    counties (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    /// Industry sectors.
+    sectors (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    /// People who sign in.
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        role -> Text,
+        county_code -> Nullable<Text>,
+        firm_id -> Nullable<BigInt>,
+        password_hash -> Text,
+        lang -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Firms under cultivation, with their stage and the derived next-stage columns.
+    firms (id) {
+        id -> BigInt,
+        uscc -> Text,
+        name -> Text,
+        county_code -> Text,
+        sector_code -> Nullable<Text>,
+        founded_on -> Nullable<Date>,
+        stage -> Text,
+        version -> BigInt,
+        advisor_id -> Nullable<BigInt>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        employees -> Nullable<Integer>,
+        tech_staff -> Nullable<Integer>,
+        facts -> Text,
+        next_stage -> Nullable<Text>,
+        next_ruleset -> Nullable<Text>,
+        next_eligible -> Nullable<Bool>,
+        readiness -> Integer,
+        evaluated_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One row per firm and fiscal year of figures; amounts in fen.
+    firm_years (firm_id, year) {
+        firm_id -> BigInt,
+        year -> Integer,
+        revenue -> Nullable<BigInt>,
+        rd_expense -> Nullable<BigInt>,
+        rd_expense_domestic -> Nullable<BigInt>,
+        high_tech_revenue -> Nullable<BigInt>,
+        total_cost -> Nullable<BigInt>,
+        total_assets -> Nullable<BigInt>,
+        net_assets -> Nullable<BigInt>,
+        conversions -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    /// Intellectual property items.
+    firm_ip (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        kind -> Text,
+        number -> Text,
+        title -> Text,
+        granted_on -> Nullable<Date>,
+        acquisition -> Text,
+        used_in_hte -> Bool,
+    }
+}
+
+diesel::table! {
+    /// Credentials recorded beside the stage, with their validity.
+    credentials (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        kind -> Text,
+        number -> Nullable<Text>,
+        issued_on -> Nullable<Date>,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Every accepted stage event, numbered per firm.
+    stage_events (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        seq -> Integer,
+        from_stage -> Text,
+        to_stage -> Text,
+        event -> Text,
+        data -> Text,
+        ruleset -> Nullable<Text>,
+        evaluation -> Nullable<Text>,
+        actor_id -> Nullable<BigInt>,
+        actor_role -> Text,
+        reason -> Nullable<Text>,
+        as_of -> Date,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Key → JSON value.
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Who did what to which entity.
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor_role -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<BigInt>,
+        detail -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(firms -> counties (county_code));
+diesel::joinable!(firms -> sectors (sector_code));
+diesel::joinable!(firm_years -> firms (firm_id));
+diesel::joinable!(firm_ip -> firms (firm_id));
+diesel::joinable!(credentials -> firms (firm_id));
+diesel::joinable!(stage_events -> firms (firm_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    counties,
+    sectors,
+    users,
+    firms,
+    firm_years,
+    firm_ip,
+    credentials,
+    stage_events,
+    settings,
+    audit_log,
+);

@@ -1,0 +1,58 @@
+//! Settings: a key → JSON value table (local rule thresholds and the like).
+
+use super::dialect::each_backend;
+use super::schema::settings;
+use super::{DbConn, StoreError};
+use crate::core::rules::Thresholds;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+/// The key of the local rule thresholds.
+pub const THRESHOLDS_KEY: &str = "thresholds";
+
+/// The value stored under `key`, if any.
+pub fn get(conn: &mut DbConn, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    let text: Option<String> = settings::table
+        .find(key)
+        .select(settings::value)
+        .first(conn)
+        .optional()?;
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| StoreError::corrupt(format!("setting '{key}' is not valid JSON: {e}")))
+    })
+    .transpose()
+}
+
+/// Store `value` under `key`, replacing what was there.
+pub fn set(conn: &mut DbConn, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+    let now = Utc::now().naive_utc();
+    let text = value.to_string();
+    each_backend!(conn, c => diesel::insert_into(settings::table)
+        .values((
+            settings::key.eq(key),
+            settings::value.eq(&text),
+            settings::updated_at.eq(now),
+        ))
+        .on_conflict(settings::key)
+        .do_update()
+        .set((
+            settings::value.eq(excluded(settings::value)),
+            settings::updated_at.eq(excluded(settings::updated_at)),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// The local rule thresholds in force: the `thresholds` setting, or the defaults when unset.
+pub fn thresholds(conn: &mut DbConn) -> Result<Thresholds, StoreError> {
+    match get(conn, THRESHOLDS_KEY)? {
+        None => Ok(Thresholds::default()),
+        Some(v) => serde_json::from_value(v).map_err(|e| {
+            StoreError::corrupt(format!(
+                "setting '{THRESHOLDS_KEY}' is not valid thresholds: {e}"
+            ))
+        }),
+    }
+}

@@ -1,0 +1,93 @@
+//! Users who sign in. Passwords arrive here already hashed (argon2id, in the app layer).
+
+use super::schema::users;
+use super::{dialect, DbConn, StoreError};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct User {
+    /// Id.
+    pub id: i64,
+    /// Sign-in name (unique).
+    pub username: String,
+    /// Name shown.
+    pub display_name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Role id: `admin`, `bureau`, `county`, `advisor` or `firm`.
+    pub role: String,
+    /// County of a county officer.
+    pub county_code: Option<String>,
+    /// Firm of a firm user.
+    pub firm_id: Option<i64>,
+    /// argon2id hash (PHC string).
+    pub password_hash: String,
+    /// Interface language, `zh-CN` or `en`.
+    pub lang: String,
+    /// May sign in.
+    pub active: bool,
+    /// Created (UTC).
+    pub created_at: NaiveDateTime,
+}
+
+/// A user to insert.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    /// Sign-in name.
+    pub username: String,
+    /// Name shown.
+    pub display_name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Role id.
+    pub role: String,
+    /// County of a county officer.
+    pub county_code: Option<String>,
+    /// Firm of a firm user.
+    pub firm_id: Option<i64>,
+    /// argon2id hash.
+    pub password_hash: String,
+    /// Interface language.
+    pub lang: String,
+    /// May sign in.
+    pub active: bool,
+    /// Created (UTC).
+    pub created_at: NaiveDateTime,
+}
+
+/// Insert a user and return the id; a taken username is `Duplicate("username")`.
+pub fn insert(conn: &mut DbConn, new: &NewUser) -> Result<i64, StoreError> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .execute(conn)?;
+    dialect::last_insert_id(conn)
+}
+
+/// The user with this id.
+pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<User, StoreError> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)?)
+}
+
+/// The user with this username, if any.
+pub fn find_by_username(conn: &mut DbConn, username: &str) -> Result<Option<User>, StoreError> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every user, by username.
+pub fn list(conn: &mut DbConn) -> Result<Vec<User>, StoreError> {
+    Ok(users::table
+        .order(users::username.asc())
+        .select(User::as_select())
+        .load(conn)?)
+}

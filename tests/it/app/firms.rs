@@ -1,0 +1,157 @@
+use crate::common::{backends, next_uscc, seed, FirmBuilder, COUNTY_A, COUNTY_B};
+use peiyu::app::{
+    add_ip, create_firm, save_firm_year, AppError, Conflict, FirmYearInput, NewFirmInput,
+    NewIpInput,
+};
+use peiyu::core::money::Fen;
+use peiyu::core::profile::FirmYear;
+use peiyu::store::ip::{Acquisition, IpKind};
+use peiyu::store::{audit, firms, profile};
+
+fn input(uscc: &str, county: &str) -> NewFirmInput {
+    NewFirmInput {
+        uscc: uscc.to_string(),
+        name: "平顶山市某某科技有限公司".to_string(),
+        county_code: county.to_string(),
+        ..NewFirmInput::default()
+    }
+}
+
+#[test]
+fn create_firm_validates_and_refuses_a_duplicate_uscc() {
+    for db in backends() {
+        let mut conn = db.conn();
+        let s = seed(&mut conn);
+        let uscc = next_uscc();
+        let f = create_firm(
+            &mut conn,
+            input(&uscc.to_lowercase(), COUNTY_A),
+            &s.county_a,
+        )
+        .unwrap();
+        assert_eq!(
+            (f.uscc.as_str(), f.stage.as_str(), f.version),
+            (uscc.as_str(), "prospect", 1)
+        );
+        assert_eq!(
+            f.next_ruleset.as_deref(),
+            Some("tech-sme-2017"),
+            "{}",
+            db.name()
+        );
+        assert_eq!(audit::count_for_entity(&mut conn, "firm", f.id).unwrap(), 1);
+
+        match create_firm(&mut conn, input(&uscc, COUNTY_A), &s.bureau) {
+            Err(AppError::Conflict(c @ Conflict::Duplicate { .. })) => {
+                assert_eq!(c.code(), "duplicate");
+                assert!(
+                    c.zh().contains(&uscc) && c.en().contains(&uscc),
+                    "{}",
+                    c.en()
+                );
+            }
+            other => panic!("{}: expected duplicate, got {other:?}", db.name()),
+        }
+        let mut bad = uscc.clone();
+        bad.replace_range(17..18, if uscc.ends_with('0') { "1" } else { "0" });
+        match create_firm(&mut conn, input(&bad, COUNTY_A), &s.bureau) {
+            Err(AppError::BadInput(e)) => {
+                assert_eq!((e.field.as_str(), e.code), ("uscc", "invalid_uscc"))
+            }
+            other => panic!("expected invalid_uscc, got {other:?}"),
+        }
+        match create_firm(&mut conn, input(&next_uscc(), "999999"), &s.bureau) {
+            Err(AppError::BadInput(e)) => assert_eq!(e.code, "unknown_county"),
+            other => panic!("expected unknown_county, got {other:?}"),
+        }
+        let mut no_name = input(&next_uscc(), COUNTY_A);
+        no_name.name = "  ".into();
+        assert!(matches!(
+            create_firm(&mut conn, no_name, &s.bureau),
+            Err(AppError::BadInput(_))
+        ));
+        let mut staff = input(&next_uscc(), COUNTY_A);
+        staff.employees = Some(5);
+        staff.tech_staff = Some(6);
+        assert!(
+            matches!(create_firm(&mut conn, staff, &s.bureau), Err(AppError::BadInput(e)) if e.code == "tech_staff_exceeds_employees")
+        );
+        assert!(matches!(
+            create_firm(&mut conn, input(&next_uscc(), COUNTY_B), &s.county_a),
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            create_firm(&mut conn, input(&next_uscc(), COUNTY_A), &s.advisor),
+            Err(AppError::Forbidden)
+        ));
+        assert_eq!(firms::count(&mut conn).unwrap(), 1);
+    }
+}
+
+#[test]
+fn saving_a_year_and_adding_ip_bump_the_version_and_feed_the_profile() {
+    for db in backends() {
+        let mut conn = db.conn();
+        let s = seed(&mut conn);
+        let firm = FirmBuilder::new().create(&mut conn, &s.admin);
+        let year = |revenue| FirmYearInput {
+            figures: FirmYear {
+                year: 2024,
+                revenue: Some(Fen(revenue)),
+                rd_expense: Some(Fen(10)),
+                ..FirmYear::default()
+            },
+            conversions: Some(3),
+        };
+        let f = save_firm_year(&mut conn, firm.id, year(1_000), &s.county_a).unwrap();
+        assert_eq!(f.version, firm.version + 1);
+        let f = save_firm_year(&mut conn, firm.id, year(2_000), &s.bureau).unwrap();
+        assert_eq!(f.version, firm.version + 2);
+        let p = profile::load_profile(&mut conn, firm.id).unwrap();
+        assert_eq!(p.financials.len(), 1, "{}", db.name());
+        assert_eq!(p.financials[0].revenue, Some(Fen(2_000)));
+        assert_eq!(p.conversions.get(&2024), Some(&3));
+
+        let mut bad = year(5);
+        bad.figures.rd_expense_domestic = Some(Fen(11));
+        assert!(
+            matches!(save_firm_year(&mut conn, firm.id, bad, &s.bureau), Err(AppError::BadInput(e)) if e.code == "domestic_exceeds_total")
+        );
+        assert!(matches!(
+            save_firm_year(&mut conn, firm.id, year(5), &s.county_b),
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            save_firm_year(&mut conn, firm.id, year(5), &s.advisor),
+            Err(AppError::Forbidden)
+        ));
+
+        let item = |number: &str| NewIpInput {
+            kind: IpKind::InventionPatent,
+            number: number.to_string(),
+            title: "一种装置".to_string(),
+            granted_on: None,
+            acquisition: Acquisition::Own,
+            used_in_hte: false,
+        };
+        add_ip(&mut conn, firm.id, item("ZL202410000001"), &s.bureau).unwrap();
+        match add_ip(&mut conn, firm.id, item("ZL202410000001"), &s.bureau) {
+            Err(AppError::Conflict(Conflict::Duplicate { field, .. })) => {
+                assert_eq!(field, "ip_number")
+            }
+            other => panic!("{}: expected duplicate, got {other:?}", db.name()),
+        }
+        let f = firms::find_by_id(&mut conn, firm.id).unwrap();
+        assert_eq!(f.version, firm.version + 3);
+        let p = profile::load_profile(&mut conn, firm.id).unwrap();
+        assert_eq!(
+            (p.ip.class_one, p.ip.class_two, p.ip.own_rd),
+            (Some(1), Some(0), Some(true))
+        );
+        // create + two years + one item
+        assert_eq!(
+            audit::count_for_entity(&mut conn, "firm", firm.id).unwrap(),
+            4
+        );
+    }
+}

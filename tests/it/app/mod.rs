@@ -1,0 +1,5 @@
+mod concurrency;
+mod fire_event;
+mod firms;
+mod replay;
+mod rescore;
