@@ -6,9 +6,11 @@ pub mod add_ip;
 pub mod create_firm;
 pub mod error;
 pub mod fire_event;
+pub mod password;
 pub mod principal;
 pub mod recompute;
 pub mod save_firm_year;
+pub mod seed_demo;
 
 pub use add_ip::{add_ip, NewIpInput};
 pub use create_firm::{create_firm, NewFirmInput};

@@ -5,7 +5,6 @@ use crate::core::error::InputError;
 use crate::core::profile::Profile;
 use crate::core::rules::{self, RuleSet, Thresholds};
 use anyhow::Context;
-use chrono::NaiveDate;
 use clap::Args;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -55,17 +54,7 @@ pub struct EvalArgs {
 /// Run `peiyu eval`.
 pub fn run(args: EvalArgs) -> Result<(), CliError> {
     let ruleset = RuleSet::parse(&args.ruleset)?;
-    let as_of = match &args.as_of {
-        Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-            InputError::new(
-                "--as-of",
-                "invalid_date",
-                format!("日期“{s}”无效，应为 YYYY-MM-DD"),
-                format!("'{s}' is not a date of the form YYYY-MM-DD"),
-            )
-        })?,
-        None => super::today_cn(),
-    };
+    let as_of = super::parse_date_arg("--as-of", args.as_of.as_deref())?;
     let thresholds = match &args.thresholds {
         Some(path) => {
             let text = std::fs::read_to_string(path)

@@ -1,6 +1,9 @@
 //! The command line: one file per command, `main` maps errors to exit codes.
 
+pub mod demo;
 pub mod eval;
+pub mod firm;
+pub mod migrate;
 
 use clap::{Parser, Subcommand};
 use std::fmt;
@@ -26,8 +29,42 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Apply the embedded database migrations.
+    Migrate,
+    /// Seed a realistic demo city (Luohe) into an empty database; a second run changes nothing.
+    Demo(demo::DemoArgs),
     /// Evaluate a firm profile (JSON on stdin) against a rule set; prints the evaluation JSON.
     Eval(eval::EvalArgs),
+    /// Look at firms: `firm list`, `firm show USCC`.
+    Firm(firm::FirmArgs),
+}
+
+/// Output language of terminal commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// Simplified Chinese.
+    #[value(name = "zh", alias = "zh-CN")]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The text for this language.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// `zh` or `en`, as in the evaluation JSON's `explain_zh` / `explain_en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
 }
 
 /// How a command failed, mapped to an exit status by `main`.
@@ -81,13 +118,35 @@ impl From<anyhow::Error> for CliError {
 /// Run the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Migrate => migrate::run(&cli.database_url),
+        Command::Demo(args) => demo::run(&cli.database_url, args),
         Command::Eval(args) => eval::run(args),
+        Command::Firm(args) => firm::run(&cli.database_url, args),
     }
 }
 
-/// Today in China (UTC+8): policy dates are local dates, whatever the server's zone.
-pub fn today_cn() -> chrono::NaiveDate {
-    let offset = chrono::FixedOffset::east_opt(8 * 3600)
-        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
-    chrono::Utc::now().with_timezone(&offset).date_naive()
+/// A `YYYY-MM-DD` argument, or today in China when absent.
+pub fn parse_date_arg(flag: &str, value: Option<&str>) -> Result<chrono::NaiveDate, CliError> {
+    match value {
+        None => Ok(crate::app::today()),
+        Some(s) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+            CliError::BadInput(crate::core::error::InputError::new(
+                flag,
+                "invalid_date",
+                format!("日期“{s}”无效，应为 YYYY-MM-DD"),
+                format!("'{s}' is not a date of the form YYYY-MM-DD"),
+            ))
+        }),
+    }
+}
+
+/// A use case's error as the CLI reports it: bad input keeps exit 2, the rest exit 1 with
+/// the message in both languages where there is one.
+pub fn app_error(e: crate::app::AppError) -> CliError {
+    use crate::app::AppError;
+    match e {
+        AppError::BadInput(i) => CliError::BadInput(i),
+        AppError::Conflict(c) => CliError::Failed(anyhow::anyhow!("{} ({})", c.en(), c.zh())),
+        other => CliError::Failed(anyhow::Error::new(other)),
+    }
 }

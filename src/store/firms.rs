@@ -369,3 +369,19 @@ pub fn list(conn: &mut DbConn, filter: &FirmFilter) -> Result<Vec<Firm>, StoreEr
 pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(firms::table.count().get_result(conn)?)
 }
+
+/// Every firm id, ascending.
+pub fn all_ids(conn: &mut DbConn) -> Result<Vec<i64>, StoreError> {
+    Ok(firms::table
+        .select(firms::id)
+        .order(firms::id.asc())
+        .load(conn)?)
+}
+
+/// How many firms are in each stage (stage id, count).
+pub fn count_by_stage(conn: &mut DbConn) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(firms::table
+        .group_by(firms::stage)
+        .select((firms::stage, diesel::dsl::count_star()))
+        .load(conn)?)
+}

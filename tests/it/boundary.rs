@@ -20,8 +20,19 @@ fn core_uses_no_io_and_no_framework() {
     rust_files(&core, &mut files);
     assert!(files.len() >= 5, "found the core's files");
     let forbidden = [
-        "diesel", "actix", "lettre", "handlebars", "std::fs", "std::net", "std::process",
-        "std::env", "tokio", "crate::store", "crate::app", "crate::web", "crate::cli",
+        "diesel",
+        "actix",
+        "lettre",
+        "handlebars",
+        "std::fs",
+        "std::net",
+        "std::process",
+        "std::env",
+        "tokio",
+        "crate::store",
+        "crate::app",
+        "crate::web",
+        "crate::cli",
     ];
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read");

@@ -26,10 +26,19 @@ fn eval(args: &[&str], stdin: &str) -> Output {
 
 fn bad_input(args: &[&str], stdin: &str) -> String {
     let out = eval(args, stdin);
-    assert_eq!(out.status.code(), Some(2), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(out.stdout.is_empty(), "no partial result on stdout");
     let err = String::from_utf8(out.stderr).expect("utf-8 stderr");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line on stderr: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line on stderr: {err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     err
 }
@@ -46,7 +55,11 @@ fn criterion<'a>(ev: &'a Value, id: &str) -> &'a Value {
 #[test]
 fn worked_example_fails_on_rd_ratio_with_score_range_35_to_80() {
     let out = eval(&["--ruleset", "hte-2016", "--as-of", "2025-05-31"], WORKED);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ev: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(ev["ruleset"], "hte-2016");
     assert_eq!(ev["as_of"], "2025-05-31");
@@ -55,10 +68,16 @@ fn worked_example_fails_on_rd_ratio_with_score_range_35_to_80() {
     assert_eq!(ev["score"]["high"], 80);
     let rd = criterion(&ev, "hte.rd_ratio");
     assert_eq!(rd["status"], "fail");
-    assert!(rd["actual"].as_str().unwrap_or_default().contains("4.96"), "{rd}");
+    assert!(
+        rd["actual"].as_str().unwrap_or_default().contains("4.96"),
+        "{rd}"
+    );
     assert_eq!(criterion(&ev, "hte.innovation_score")["status"], "unknown");
     assert_eq!(criterion(&ev, "hte.tech_staff_ratio")["status"], "pass");
-    assert_eq!(criterion(&ev, "hte.high_tech_revenue_share")["status"], "pass");
+    assert_eq!(
+        criterion(&ev, "hte.high_tech_revenue_share")["status"],
+        "pass"
+    );
     let r = ev["readiness"].as_u64().expect("readiness");
     assert!(r < 100, "not eligible, so not 100: {r}");
 }
@@ -74,11 +93,22 @@ fn every_rule_set_evaluates_the_worked_example() {
         "little-giant-henan-2017",
     ] {
         let out = eval(&["--ruleset", rs, "--as-of", "2025-05-31"], WORKED);
-        assert!(out.status.success(), "{rs}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{rs}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let ev: Value = serde_json::from_slice(&out.stdout).expect("JSON");
         assert_eq!(ev["ruleset"], rs);
         for c in ev["criteria"].as_array().expect("criteria") {
-            for key in ["id", "status", "actual", "required", "explain_zh", "explain_en"] {
+            for key in [
+                "id",
+                "status",
+                "actual",
+                "required",
+                "explain_zh",
+                "explain_en",
+            ] {
                 assert!(c.get(key).is_some(), "{rs}: {key} missing in {c}");
             }
         }

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod app;
-mod common;
-mod store;
 mod boundary;
 mod cli_eval;
+mod common;
+mod store;

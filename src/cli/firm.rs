@@ -6,7 +6,9 @@ use crate::core::money::Fen;
 use crate::core::rules;
 use crate::core::stage::{hte_valid_until, Stage};
 use crate::store::firms::{self, Firm, FirmFilter};
-use crate::store::{self, credentials, events, ip, profile, refdata, settings, users, years, DbConn};
+use crate::store::{
+    self, credentials, events, ip, profile, refdata, settings, users, years, DbConn,
+};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::Value;
@@ -76,7 +78,9 @@ fn list(
                 "--stage",
                 "unknown_stage",
                 format!("未知阶段“{s}”：prospect、tech_sme、reserve、high_tech、leader、exited"),
-                format!("unknown stage '{s}': prospect, tech_sme, reserve, high_tech, leader, exited"),
+                format!(
+                    "unknown stage '{s}': prospect, tech_sme, reserve, high_tech, leader, exited"
+                ),
             )
         })?),
         None => None,
@@ -163,13 +167,20 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
     println!(
         "{} {} · {} {} · {} {} · {} {}",
         lang.pick("区县", "County"),
-        county.map_or(firm.county_code.clone(), |c| lang.pick(&c.name_zh, &c.name_en).to_string()),
+        county.map_or(firm.county_code.clone(), |c| lang
+            .pick(&c.name_zh, &c.name_en)
+            .to_string()),
         lang.pick("行业", "Sector"),
-        sector.map_or("—".to_string(), |s| lang.pick(&s.name_zh, &s.name_en).to_string()),
+        sector.map_or("—".to_string(), |s| lang
+            .pick(&s.name_zh, &s.name_en)
+            .to_string()),
         lang.pick("成立", "Founded"),
         firm.founded_on.map_or("—".into(), |d| d.to_string()),
         lang.pick("辅导员", "Advisor"),
-        advisor.map_or("—".into(), |a| format!("{} ({})", a.display_name, a.username)),
+        advisor.map_or("—".into(), |a| format!(
+            "{} ({})",
+            a.display_name, a.username
+        )),
     );
     println!(
         "{} {}   {} {}",
@@ -195,7 +206,10 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
         );
     }
 
-    println!("\n{}", lang.pick("年度数据（万元）", "Figures (10,000 yuan)"));
+    println!(
+        "\n{}",
+        lang.pick("年度数据（万元）", "Figures (10,000 yuan)")
+    );
     let ys = years::list_for_firm(conn, firm.id).context("figures")?;
     println!(
         "  {:<6} {:>10} {:>10} {:>10} {:>10} {:>5}",
@@ -262,7 +276,13 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
 
     let stage = firm.current_stage().context("stage")?;
     let Some((next, ruleset)) = stage.next() else {
-        println!("\n{}", lang.pick("已在最高阶段或已退出。", "At the top of the ladder, or exited."));
+        println!(
+            "\n{}",
+            lang.pick(
+                "已在最高阶段或已退出。",
+                "At the top of the ladder, or exited."
+            )
+        );
         return Ok(());
     };
     let as_of = app::today();
@@ -303,11 +323,18 @@ fn print_evaluation(lang: Lang, ev: &Value) {
     let verdict = match ev["eligible"].as_bool() {
         Some(true) => lang.pick("符合条件", "eligible"),
         Some(false) => lang.pick("尚不符合", "not yet eligible"),
-        None => lang.pick("待定（数据不全或需专家评分）", "undecided (data missing or expert judgement)"),
+        None => lang.pick(
+            "待定（数据不全或需专家评分）",
+            "undecided (data missing or expert judgement)",
+        ),
     };
     let score = match (&ev["score"]["low"], &ev["score"]["high"]) {
-        (Value::Number(l), Value::Number(h)) if l == h => format!(" · {} {l}", lang.pick("得分", "score")),
-        (Value::Number(l), Value::Number(h)) => format!(" · {} {l}–{h}", lang.pick("得分", "score")),
+        (Value::Number(l), Value::Number(h)) if l == h => {
+            format!(" · {} {l}", lang.pick("得分", "score"))
+        }
+        (Value::Number(l), Value::Number(h)) => {
+            format!(" · {} {l}–{h}", lang.pick("得分", "score"))
+        }
         _ => String::new(),
     };
     println!(
@@ -321,7 +348,12 @@ fn print_evaluation(lang: Lang, ev: &Value) {
             Some("fail") => ("✗", lang.pick("未通过", "FAIL")),
             _ => ("?", lang.pick("待定", "UNKNOWN")),
         };
-        let text = |key: &str| c[format!("{key}_{}", lang.code())].as_str().unwrap_or("").to_string();
+        let text = |key: &str| {
+            c[format!("{key}_{}", lang.code())]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        };
         println!(
             "  {mark} {:<8} {:<28} {} / {}",
             status,
@@ -339,4 +371,3 @@ fn print_evaluation(lang: Lang, ev: &Value) {
         }
     }
 }
-

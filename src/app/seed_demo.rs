@@ -8,7 +8,7 @@ use super::password;
 use super::principal::Principal;
 use super::recompute::recompute_firm;
 use crate::core::error::InputError;
-use crate::core::stage::{Role, Stage};
+use crate::core::stage::Role;
 use crate::demo::{self, DemoFirm};
 use crate::store::firms::{self, FirmFacts, IpFacts};
 use crate::store::ip::{self, NewIpItem};
@@ -112,7 +112,7 @@ fn seed_in_tx(
     // is public anyway.
     let hash = password::hash(DEMO_PASSWORD).map_err(AppError::Internal)?;
     let now = Utc::now().naive_utc();
-    let mut add_user = |conn: &mut DbConn,
+    let add_user = |conn: &mut DbConn,
                         username: String,
                         display_name: String,
                         role: Role,
@@ -136,9 +136,30 @@ fn seed_in_tx(
         )
         .ctx("seed users")
     };
-    add_user(conn, "admin".into(), "系统管理员".into(), Role::Admin, None, None)?;
-    let bureau_id = add_user(conn, "bureau".into(), "市科技局 张科长".into(), Role::Bureau, None, None)?;
-    add_user(conn, "bureau2".into(), "市科技局 李干事".into(), Role::Bureau, None, None)?;
+    add_user(
+        conn,
+        "admin".into(),
+        "系统管理员".into(),
+        Role::Admin,
+        None,
+        None,
+    )?;
+    let bureau_id = add_user(
+        conn,
+        "bureau".into(),
+        "市科技局 张科长".into(),
+        Role::Bureau,
+        None,
+        None,
+    )?;
+    add_user(
+        conn,
+        "bureau2".into(),
+        "市科技局 李干事".into(),
+        Role::Bureau,
+        None,
+        None,
+    )?;
     let mut county_officers: HashMap<&str, Principal> = HashMap::new();
     for c in demo::COUNTIES {
         let id = add_user(
@@ -213,22 +234,11 @@ fn seed_in_tx(
         users_count += 1;
     }
 
-    let mut by_stage = BTreeMap::new();
-    for s in Stage::ALL {
-        let count = firms::list(
-            conn,
-            &firms::FirmFilter {
-                stage: Some(s),
-                limit: Some(i64::MAX),
-                ..Default::default()
-            },
-        )
+    let by_stage: BTreeMap<String, usize> = firms::count_by_stage(conn)
         .ctx("count firms by stage")?
-        .len();
-        if count > 0 {
-            by_stage.insert(s.id().to_string(), count);
-        }
-    }
+        .into_iter()
+        .map(|(s, n)| (s, n as usize))
+        .collect();
     let summary = DemoSummary {
         firms: plans.len(),
         users: users_count,

@@ -1,6 +1,8 @@
 //! Password hashing with argon2id (the `argon2` crate's defaults: m = 19 MiB, t = 2, p = 1).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 /// Hash a password for storage (PHC string, argon2id, random salt).
@@ -15,7 +17,11 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Whether `password` matches the stored PHC string; a malformed hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
