@@ -66,6 +66,7 @@ impl Ratio {
     }
 
     /// Exact sum.
+    #[allow(clippy::should_implement_trait)] // named methods, kept for existing callers
     pub fn add(self, o: Ratio) -> Ratio {
         Ratio {
             num: self.num * o.den + o.num * self.den,
@@ -75,6 +76,7 @@ impl Ratio {
     }
 
     /// Exact difference.
+    #[allow(clippy::should_implement_trait)] // named methods, kept for existing callers
     pub fn sub(self, o: Ratio) -> Ratio {
         Ratio {
             num: self.num * o.den - o.num * self.den,
@@ -84,6 +86,7 @@ impl Ratio {
     }
 
     /// Exact product.
+    #[allow(clippy::should_implement_trait)] // named methods, kept for existing callers
     pub fn mul(self, o: Ratio) -> Ratio {
         Ratio {
             num: self.num * o.num,
@@ -93,6 +96,7 @@ impl Ratio {
     }
 
     /// Exact quotient; `None` when dividing by zero.
+    #[allow(clippy::should_implement_trait)] // named methods, kept for existing callers
     pub fn div(self, o: Ratio) -> Option<Ratio> {
         Ratio::new(self.num * o.den, self.den * o.num).map(Ratio::reduced)
     }
