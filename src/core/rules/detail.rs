@@ -107,25 +107,25 @@ impl Fact {
         }
     }
 
-    /// English name of the fact.
+    /// English name of the fact (a noun phrase without article).
     pub fn en(self) -> &'static str {
         match self {
             Fact::FoundedOn => "founding date",
             Fact::Employees => "head count",
             Fact::TechStaff => "technical staff count",
-            Fact::CoreIpFlag => "whether IP supports the main products",
+            Fact::CoreIpFlag => "core-IP flag",
             Fact::IpCounts => "IP counts",
-            Fact::KeyField => "whether the field is key-supported",
-            Fact::MajorIncident => "whether a major incident occurred",
-            Fact::RestrictedIndustry => "whether the industry is restricted",
-            Fact::Dishonest => "whether the firm is on the dishonest or abnormal lists",
+            Fact::KeyField => "key-field flag",
+            Fact::MajorIncident => "major-incident flag",
+            Fact::RestrictedIndustry => "restricted-industry flag",
+            Fact::Dishonest => "dishonest-list flag",
             Fact::Revenue => "revenue",
             Fact::RdExpense => "R&D expense",
             Fact::RdExpenseDomestic => "domestic R&D expense",
             Fact::HighTechRevenue => "high-tech revenue",
             Fact::TotalCost => "total cost",
             Fact::TotalAssets => "total assets",
-            Fact::FiscalYear => "figures for a fiscal year before the evaluation year",
+            Fact::FiscalYear => "fiscal year before the evaluation year",
             Fact::Uscc => "unified social credit code",
             Fact::TechSmeRegistration => "tech-SME registration",
             Fact::HteCertificate => "HTE certificate",

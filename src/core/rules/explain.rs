@@ -72,7 +72,7 @@ pub(crate) fn label(id: &str) -> (&'static str, &'static str) {
         "giant.revenue" => ("营业收入（档次）", "Revenue (tier)"),
         "giant.growth" => (
             "近两年销售收入年均增长率",
-            "Average sales growth, last two years",
+            "Average sales growth over two years",
         ),
         "giant.rd" => ("研发投入", "R&D intensity"),
         "giant.ip" => ("主导产品相关知识产权", "IP for the main product"),
@@ -195,8 +195,7 @@ fn required(c: &Criterion, ev: &Evaluation) -> String {
         "reserve.near_hte" => {
             let m = reserve_t(ev).margin_bp;
             format!(
-                "HTE conditions met or within {} points (staff ≥ {}, R&D ratio ≥ band − {}, high-tech ≥ {}), core IP",
-                hundredths(m),
+                "staff ≥ {}, R&D ≥ band − {}, high-tech ≥ {}, core IP",
                 format_bp(1_000 - m),
                 format_bp(m),
                 format_bp(6_000 - m)
@@ -253,17 +252,25 @@ fn missing_words(m: Missing) -> (String, String) {
     match m.year {
         Some(y) => (
             format!("缺少 {y} 年{}（{}）", m.fact.zh(), m.fact.field()),
-            format!("{} for {y} is missing ({})", m.fact.en(), m.fact.field()),
+            format!("no {} for {y} ({})", m.fact.en(), m.fact.field()),
         ),
         None if m.fact == Fact::FiscalYear => (
             "评价年度之前没有会计年度数据".to_string(),
-            "there is no fiscal year before the evaluation year".to_string(),
+            "no fiscal year before the evaluation year".to_string(),
         ),
         None => (
             format!("缺少{}（{}）", m.fact.zh(), m.fact.field()),
-            format!("the {} is missing ({})", m.fact.en(), m.fact.field()),
+            format!("no {} ({})", m.fact.en(), m.fact.field()),
         ),
     }
+}
+
+/// A margin in basis points as percentage points: 100 → `1 percentage point`.
+fn pp_words(bp: i64) -> (String, String) {
+    let n = pct_words(bp);
+    let n = n.trim_end_matches('%');
+    let unit = if bp == 100 { "point" } else { "points" };
+    (format!("{n} 个百分点"), format!("{n} percentage {unit}"))
 }
 
 fn dual_money(
@@ -861,10 +868,10 @@ fn words(c: &Criterion, ev: &Evaluation) -> Words {
             strict,
         } => {
             let actual = yen(value);
-            let (cmp_zh, cmp_en) = if strict {
-                ("超过", "above")
+            let (cmp_zh, cmp_en, fail_zh) = if strict {
+                ("超过", "above", "未超过")
             } else {
-                ("不低于", "at least")
+                ("不低于", "at least", "低于")
             };
             if pass {
                 (
@@ -886,7 +893,7 @@ fn words(c: &Criterion, ev: &Evaluation) -> Words {
                 (
                     actual,
                     format!(
-                        "{year} 年营业收入 {}，未{cmp_zh} {}。",
+                        "{year} 年营业收入 {}，{fail_zh} {} 的要求。",
                         yuan_zh(value),
                         yuan_zh(bound)
                     ),
@@ -1546,8 +1553,8 @@ fn tsme_score_words(
             if staff_zero {
                 if let (Some(t), Some(e)) = (tech, employees) {
                     let (a, b) = staff_gap(t, e, TSME_STAFF_FLOOR_BP);
-                    gz.push(format!("{a}（达到 10%）"));
-                    ge.push(format!("{b} (to reach 10%)"));
+                    gz.push(format!("达到 10%：{a}"));
+                    ge.push(format!("to reach 10%: {b}"));
                 }
             }
             if high < TSME_PASS_SCORE {
@@ -1570,8 +1577,8 @@ fn tsme_score_words(
 fn near_part_words(
     part: NearPart,
     margin_bp: i64,
-    name_zh: &str,
-    name_en: &str,
+    (name_zh, name_en): (&str, &str),
+    (what_zh, what_en): (&str, &str),
 ) -> (String, String, Option<(String, String)>) {
     match part {
         NearPart::Missing(m) => {
@@ -1605,27 +1612,20 @@ fn near_part_words(
             } else {
                 state_zh = format!("低于 {}", pct_words(floor));
                 state_en = format!("below {}", pct_words(floor));
-                let short = shortfall(num as i128, den as i128, Ratio::bp(floor));
-                gap = Some(match name_en {
-                    "technical staff" => {
-                        let (a, b) = staff_gap(num as u32, den as u32, floor);
-                        (
-                            format!("{a}（达到 {}）", pct_words(floor)),
-                            format!("{b} (to reach {})", pct_words(floor)),
-                        )
-                    }
+                let (gz, ge) = match what_en {
+                    "technical staff" => staff_gap(num as u32, den as u32, floor),
                     _ => {
-                        let s = fen_of(short);
+                        let s = fen_of(shortfall(num as i128, den as i128, Ratio::bp(floor)));
                         (
-                            format!("{name_zh}还差 {}（达到 {}）", yuan_zh(s), pct_words(floor)),
-                            format!(
-                                "{name_en} short by {} (to reach {})",
-                                yen(s),
-                                pct_words(floor)
-                            ),
+                            format!("{what_zh}还差 {}", yuan_zh(s)),
+                            format!("{what_en} short by {}", yen(s)),
                         )
                     }
-                });
+                };
+                gap = Some((
+                    format!("达到 {}：{gz}", pct_words(floor)),
+                    format!("to reach {}: {ge}", pct_words(floor)),
+                ));
             }
             (
                 format!("{name_zh} {p} {state_zh}"),
@@ -1645,13 +1645,23 @@ fn near_words(
     core_ip: Status,
 ) -> Words {
     let parts = [
-        near_part_words(staff, margin_bp, "科技人员占比", "technical staff"),
-        near_part_words(rd, margin_bp, "研发费用", "R&D spending"),
+        near_part_words(
+            staff,
+            margin_bp,
+            ("科技人员占比", "technical staff share"),
+            ("科技人员", "technical staff"),
+        ),
+        near_part_words(
+            rd,
+            margin_bp,
+            ("研发费用占比", "R&D ratio"),
+            ("研发费用", "R&D spending"),
+        ),
         near_part_words(
             high_tech,
             margin_bp,
-            "高新技术产品收入",
-            "high-tech revenue",
+            ("高新技术产品收入占比", "high-tech revenue share"),
+            ("高新技术产品收入", "high-tech revenue"),
         ),
     ];
     let (ipz, ipe) = match core_ip {
@@ -1669,7 +1679,22 @@ fn near_words(
         .map(|p| p.1.as_str())
         .chain(std::iter::once(ipe))
         .collect();
-    let actual = e.join("; ");
+    let pct_of = |part: NearPart| match part {
+        NearPart::Known { num, den, .. } => pct(num, den),
+        NearPart::Missing(_) => "?".to_string(),
+    };
+    let actual = format!(
+        "staff {}, R&D {}, high-tech {}, core IP {}",
+        pct_of(staff),
+        pct_of(rd),
+        pct_of(high_tech),
+        match core_ip {
+            Status::Pass => "met",
+            Status::Fail => "not met",
+            Status::Unknown => "unknown",
+        }
+    );
+    let (mz, me) = pp_words(margin_bp);
     let (lead_zh, lead_en) = match status {
         Status::Pass => ("接近高新技术企业认定条件", "Close to the HTE conditions"),
         Status::Fail => (
@@ -1696,16 +1721,8 @@ fn near_words(
     let gap = (!gz.is_empty()).then(|| (gz.join("；"), ge.join("; ")));
     (
         actual,
-        format!(
-            "{lead_zh}（余量 {} 个百分点）：{}。",
-            hundredths(margin_bp),
-            z.join("；")
-        ),
-        format!(
-            "{lead_en} (margin {} points): {}.",
-            hundredths(margin_bp),
-            e.join("; ")
-        ),
+        format!("{lead_zh}（余量 {mz}）：{}。", z.join("；")),
+        format!("{lead_en} (margin {me}): {}.", e.join("; ")),
         gap,
     )
 }

@@ -17,11 +17,6 @@ pub fn yuan(n: i64) -> Fen {
     Fen(n * 100)
 }
 
-/// `n` 万元.
-pub fn wan(n: i64) -> Fen {
-    Fen::wan(n)
-}
-
 /// Evaluate with default thresholds.
 pub fn eval(p: &Profile, rs: RuleSet, as_of: NaiveDate) -> Evaluation {
     evaluate(p, rs, as_of, &Thresholds::default()).expect("evaluates")
