@@ -394,7 +394,9 @@ fn words(c: &Criterion, ev: &Evaluation) -> Words {
                 )
             } else {
                 let more = need - days;
-                let on = founded_on + chrono::Days::new(need.max(0) as u64);
+                let on = founded_on
+                    .checked_add_days(chrono::Days::new(need.max(0) as u64))
+                    .map_or_else(|| "—".to_string(), |d| d.to_string());
                 (
                     actual,
                     format!("{founded_on} 成立，至 {as_of} 仅 {days} 天，须满 {need} 天。"),

@@ -247,8 +247,9 @@ impl ThresholdsUsed {
 /// Largest amount the core accepts: 10^14 yuan (far beyond any firm), so that exact products
 /// of two amounts and a threshold stay inside `i128`.
 const MAX_AMOUNT: Fen = Fen(100_000_000_000_000 * 100);
-/// Largest growth threshold accepted, basis points (10,000%).
-const MAX_GROWTH_BP: i64 = 1_000_000;
+/// Largest growth threshold accepted, basis points (1,000% a year): with amounts up to
+/// [`MAX_AMOUNT`], `2·v1·v2·(10⁴ + g)` stays well inside `i128`.
+const MAX_GROWTH_BP: i64 = 100_000;
 
 impl Thresholds {
     /// Check that every threshold is usable: ratios within 0–100%, amounts non-negative and
@@ -341,7 +342,7 @@ fn growth_bp(field: &str, v: i64) -> Result<(), InputError> {
     if (-9_999..=MAX_GROWTH_BP).contains(&v) {
         Ok(())
     } else {
-        Err(bad_threshold(field, "-9999–1000000", v))
+        Err(bad_threshold(field, "-9999–100000", v))
     }
 }
 
@@ -654,6 +655,20 @@ mod tests {
     }
 
     #[test]
+    fn growth_thresholds_beyond_1000_percent_are_refused() {
+        let mut t = Thresholds::default();
+        t.little_giant.growth_bp = 100_001;
+        let e = evaluate(
+            &Profile::default(),
+            RuleSet::LittleGiantHenan2017,
+            d(2025, 1, 1),
+            &t,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "thresholds.little_giant.growth_bp");
+    }
+
+    #[test]
     fn negative_amounts_in_a_profile_built_in_code_are_bad_input() {
         let p = ProfileBuilder::new()
             .year(2024, |y| y.revenue = Some(Fen(-100)))
@@ -711,6 +726,134 @@ mod tests {
             println!("{:<24} {rate:>12.0} evaluations/s ({acc})", rs.id());
             if !cfg!(debug_assertions) {
                 assert!(rate > 1_000_000.0, "{} at {rate:.0}/s", rs.id());
+            }
+        }
+    }
+
+    mod properties {
+        use super::super::testkit::d;
+        use super::super::*;
+        use crate::core::eval::Status;
+        use crate::core::profile::{FirmYear, Profile};
+        use proptest::prelude::*;
+
+        fn amount(max: i64) -> impl Strategy<Value = Option<Fen>> {
+            prop_oneof![
+                1 => Just(None),
+                1 => Just(Some(Fen(0))),
+                6 => (0..=max).prop_map(|y| Some(Fen(y * 100))),
+            ]
+        }
+
+        prop_compose! {
+            fn firm_year(year: i32)(
+                revenue in amount(500_000_000),
+                rd in amount(50_000_000),
+                share in 0u32..=100,
+                high in 0u32..=100,
+                total_cost in amount(500_000_000),
+                total_assets in amount(900_000_000),
+                net in proptest::option::of(-100_000_000i64..900_000_000),
+            ) -> FirmYear {
+                let part = |v: Option<Fen>, pct: u32| v.map(|f| Fen(f.0 / 100 * pct as i64));
+                FirmYear {
+                    year,
+                    revenue,
+                    rd_expense: rd,
+                    rd_expense_domestic: part(rd, share),
+                    high_tech_revenue: part(revenue, high),
+                    total_cost,
+                    total_assets,
+                    net_assets: net.map(|y| Fen(y * 100)),
+                }
+            }
+        }
+
+        prop_compose! {
+            fn profile()(
+                employees in proptest::option::of(0u32..800),
+                tech_pct in 0u32..=100,
+                founded in proptest::option::of(2005i32..=2025),
+                years in (firm_year(2021), firm_year(2022), firm_year(2023), firm_year(2024)),
+                keep in proptest::collection::vec(any::<bool>(), 4),
+                ip in (proptest::option::of(0u32..3), proptest::option::of(0u32..8)),
+                flags in proptest::collection::vec(proptest::option::of(any::<bool>()), 8),
+                conv in proptest::collection::vec(0u32..7, 3),
+                registered in proptest::option::of(2022i32..=2025),
+            ) -> Profile {
+                let mut p = Profile {
+                    employees,
+                    tech_staff: employees.map(|e| e * tech_pct / 100),
+                    founded_on: founded.map(|y| d(y, 6, 1)),
+                    ..Profile::default()
+                };
+                let all = [years.0, years.1, years.2, years.3];
+                p.financials = all.into_iter().zip(keep).filter(|(_, k)| *k).map(|(y, _)| y).collect();
+                p.ip.class_one = ip.0;
+                p.ip.class_two = ip.1;
+                p.ip.own_rd = flags[0];
+                p.flags.key_field = flags[1];
+                p.flags.core_ip = flags[2];
+                p.flags.major_incident = flags[3];
+                p.flags.dishonest = flags[4];
+                p.flags.restricted_industry = flags[5];
+                p.direct_routes.valid_hte = flags[6];
+                p.rd_management.system = flags[7];
+                for (i, n) in conv.into_iter().enumerate() {
+                    p.conversions.insert(2022 + i as i32, n);
+                }
+                p.tech_sme = registered.map(|year| crate::core::profile::TechSmeRegistration {
+                    year,
+                    reg_no: None,
+                });
+                p
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn any_profile_gives_a_consistent_evaluation_or_a_named_input_error(p in profile()) {
+                for rs in RuleSet::ALL {
+                    match evaluate(&p, rs, d(2025, 5, 31), &Thresholds::default()) {
+                        Err(e) => {
+                            prop_assert!(!e.field.is_empty());
+                            prop_assert!(!e.zh.is_empty() && !e.en.is_empty());
+                        }
+                        Ok(ev) => {
+                            let counted: Vec<Status> = ev
+                                .criteria
+                                .iter()
+                                .filter(|c| !c.informational)
+                                .map(|c| c.status)
+                                .collect();
+                            let expect = if counted.contains(&Status::Fail) {
+                                Some(false)
+                            } else if counted.contains(&Status::Unknown) {
+                                None
+                            } else {
+                                Some(true)
+                            };
+                            prop_assert_eq!(ev.eligible, expect);
+                            prop_assert!(ev.readiness <= 100);
+                            prop_assert_eq!(ev.readiness == 100, ev.eligible == Some(true));
+                            if let Some(s) = ev.score {
+                                prop_assert!(s.low <= s.high && s.high <= 100);
+                            }
+                            let json = ev.to_json();
+                            for c in json["criteria"].as_array().into_iter().flatten() {
+                                let failing = c["status"] == "fail";
+                                prop_assert_eq!(c["gap_en"].is_string(), failing, "{}", c["id"]);
+                                prop_assert!(c["explain_en"].as_str().is_some_and(|t| !t.is_empty()));
+                            }
+                            prop_assert_eq!(
+                                ev.reasons_not_passing().len(),
+                                counted.iter().filter(|s| **s != Status::Pass).count()
+                            );
+                        }
+                    }
+                }
             }
         }
     }
