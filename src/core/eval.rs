@@ -1,11 +1,34 @@
 //! The result of evaluating a profile against a rule set: DESIGN §3's evaluation JSON.
 //!
-//! (Skeleton: the rules helper fills in criterion details, explanations and readiness.)
+//! An [`Evaluation`] holds numbers and enums only (see [`Detail`]); the words — labels,
+//! actual and required values, the explaining sentence and the gap — are rendered on demand
+//! by [`Evaluation::to_json`] and [`Evaluation::reasons_not_passing`]. This keeps a verdict
+//! free of formatting, so that evaluating a whole city's firms stays cheap.
+//!
+//! # Readiness
+//!
+//! Readiness (0–100) says how close a firm is to the rule set, for ordering lists such as the
+//! reserve pool. Each criterion that counts towards eligibility contributes a progress value in
+//! `[0, 1]`:
+//!
+//! - `pass` → 1;
+//! - `unknown` → ½;
+//! - `fail` → how far the actual value is towards its threshold (actual ÷ required, clamped to
+//!   `[0, 1]`; for ceilings such as the tech-SME size limits, required ÷ actual), times 0.9 so
+//!   that a failing criterion never counts as met. Yes/no criteria that fail count 0.
+//!
+//! Readiness is `floor(100 × mean progress)`. It is exactly 100 only when every criterion
+//! passes, i.e. when `eligible == Some(true)`. Informational criteria (`tsme.direct_route`) do
+//! not count. Progress is computed in integer parts per million, so readiness is
+//! deterministic; it is a ranking aid, never a verdict.
 
 use super::error::Reason;
-use super::rules::RuleSet;
+pub use super::rules::detail::{Detail, Fact, Missing};
+use super::rules::explain;
+use super::rules::{RuleSet, ThresholdsUsed};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 /// A criterion's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -19,6 +42,48 @@ pub enum Status {
     Unknown,
 }
 
+impl Status {
+    /// Stable id: `pass`, `fail` or `unknown`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+        }
+    }
+
+    /// Combine conditions that must all hold: any fail fails, else any unknown is unknown.
+    pub fn all(items: &[Status]) -> Status {
+        if items.contains(&Status::Fail) {
+            Status::Fail
+        } else if items.contains(&Status::Unknown) {
+            Status::Unknown
+        } else {
+            Status::Pass
+        }
+    }
+
+    /// Combine alternatives of which one suffices: any pass passes, else any unknown is unknown.
+    pub fn any(items: &[Status]) -> Status {
+        if items.contains(&Status::Pass) {
+            Status::Pass
+        } else if items.contains(&Status::Unknown) {
+            Status::Unknown
+        } else {
+            Status::Fail
+        }
+    }
+
+    /// `Some(true)` → pass, `Some(false)` → fail, `None` → unknown.
+    pub fn from_known(v: Option<bool>) -> Status {
+        match v {
+            Some(true) => Status::Pass,
+            Some(false) => Status::Fail,
+            None => Status::Unknown,
+        }
+    }
+}
+
 /// An inclusive score range; `low == high` for an exact score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ScoreRange {
@@ -29,12 +94,280 @@ pub struct ScoreRange {
 }
 
 /// One criterion of a rule set.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Criterion {
     /// CRITERIA.md's id, e.g. `hte.rd_ratio`.
     pub id: &'static str,
     /// Outcome.
     pub status: Status,
+    /// The facts behind the outcome, rendered into words only on demand.
+    pub detail: Detail,
+    /// Informational only: shown, but not part of `eligible` or readiness.
+    pub informational: bool,
+}
+
+impl Criterion {
+    /// A criterion that counts towards eligibility.
+    pub fn new(id: &'static str, status: Status, detail: Detail) -> Criterion {
+        Criterion {
+            id,
+            status,
+            detail,
+            informational: false,
+        }
+    }
+
+    /// An unknown criterion for want of `missing`.
+    pub fn missing(id: &'static str, missing: Missing) -> Criterion {
+        Criterion::new(id, Status::Unknown, Detail::Missing(missing))
+    }
+
+    /// Readiness progress in parts per million (see the module documentation).
+    pub fn progress_ppm(&self) -> u32 {
+        match self.status {
+            Status::Pass => 1_000_000,
+            Status::Unknown => 500_000,
+            Status::Fail => self.detail.progress_ppm().min(1_000_000) * 9 / 10,
+        }
+    }
+}
+
+/// The little-giant tier decided by revenue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// 培育 (cultivating): 1000万 ≤ revenue < 1亿 by default.
+    Cultivating,
+    /// 小巨人 (giant): 1亿 ≤ revenue < 2亿 by default.
+    Giant,
+}
+
+impl Tier {
+    /// Stable id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Tier::Cultivating => "cultivating",
+            Tier::Giant => "giant",
+        }
+    }
+
+    /// Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Tier::Cultivating => "培育企业",
+            Tier::Giant => "小巨人企业",
+        }
+    }
+
+    /// English name.
+    pub fn en(self) -> &'static str {
+        match self {
+            Tier::Cultivating => "cultivating tier",
+            Tier::Giant => "giant tier",
+        }
+    }
+}
+
+/// One part of the HTE innovation score: a range, or an expert's judged value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Part {
+    /// Lowest possible points.
+    pub low: u32,
+    /// Highest possible points.
+    pub high: u32,
+    /// Whether an expert's judged value fixed it.
+    pub judged: bool,
+}
+
+impl Part {
+    /// A range from a band.
+    pub const fn range(low: u32, high: u32) -> Part {
+        Part {
+            low,
+            high,
+            judged: false,
+        }
+    }
+
+    /// An exact judged value.
+    pub const fn judged(v: u32) -> Part {
+        Part {
+            low: v,
+            high: v,
+            judged: true,
+        }
+    }
+}
+
+/// The parts of the HTE innovation score (CRITERIA §1), for showing how the range arises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct HteScoreParts {
+    /// IP: technical advancement (0–8).
+    pub ip_advancement: Part,
+    /// IP: core-support role (0–8).
+    pub ip_core_support: Part,
+    /// IP: quantity band.
+    pub ip_quantity: Part,
+    /// IP: how obtained.
+    pub ip_acquisition: Part,
+    /// IP: standards bonus.
+    pub ip_standards: Part,
+    /// IP total, capped at 30.
+    pub ip: Part,
+    /// Conversion of results (≤ 30).
+    pub conversion: Part,
+    /// R&D organisation (≤ 20).
+    pub rd_organisation: Part,
+    /// Growth of net assets (≤ 10).
+    pub growth_net_assets: Part,
+    /// Growth of sales (≤ 10).
+    pub growth_sales: Part,
+}
+
+/// Something the evaluation had to assume, listed with the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Assumption {
+    /// IP advancement and core-support role await expert judgement.
+    IpJudgement,
+    /// IP counts unknown: quantity 0–8.
+    IpCountsUnknown,
+    /// How the IP was obtained is unknown: 1–6.
+    OwnRdUnknown,
+    /// Standards participation unknown: bonus 0–2.
+    StandardsUnknown,
+    /// No IP items: the IP parts except the standards bonus score 0.
+    NoIpItems,
+    /// No conversion figures: 0–30.
+    ConversionsUnknown,
+    /// Some R&D-organisation items unknown.
+    RdOrganisationUnknown,
+    /// Net-asset figures missing: growth 0–10.
+    NetAssetsGrowthUnknown,
+    /// Sales figures missing: growth 0–10.
+    SalesGrowthUnknown,
+    /// The firm is younger than three fiscal years: fewer years are used.
+    YoungFirm,
+    /// Founding date unknown: three full fiscal years are expected.
+    FoundedOnUnknown,
+    /// Latest revenue is zero: the R&D/revenue ladder scores 0 (tech-SME).
+    ZeroRevenueLadder,
+    /// The gazelle field list is not checked (the profile has no field).
+    GazelleFieldNotChecked,
+    /// A local rule set with no published criteria: the thresholds are the bureau's own.
+    LocalDefaults,
+}
+
+impl Assumption {
+    const ALL: [Assumption; 14] = [
+        Assumption::IpJudgement,
+        Assumption::IpCountsUnknown,
+        Assumption::OwnRdUnknown,
+        Assumption::StandardsUnknown,
+        Assumption::NoIpItems,
+        Assumption::ConversionsUnknown,
+        Assumption::RdOrganisationUnknown,
+        Assumption::NetAssetsGrowthUnknown,
+        Assumption::SalesGrowthUnknown,
+        Assumption::YoungFirm,
+        Assumption::FoundedOnUnknown,
+        Assumption::ZeroRevenueLadder,
+        Assumption::GazelleFieldNotChecked,
+        Assumption::LocalDefaults,
+    ];
+
+    /// Stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Assumption::IpJudgement => "ip_judgement",
+            Assumption::IpCountsUnknown => "ip_counts_unknown",
+            Assumption::OwnRdUnknown => "own_rd_unknown",
+            Assumption::StandardsUnknown => "standards_unknown",
+            Assumption::NoIpItems => "no_ip_items",
+            Assumption::ConversionsUnknown => "conversions_unknown",
+            Assumption::RdOrganisationUnknown => "rd_organisation_unknown",
+            Assumption::NetAssetsGrowthUnknown => "net_assets_growth_unknown",
+            Assumption::SalesGrowthUnknown => "sales_growth_unknown",
+            Assumption::YoungFirm => "young_firm",
+            Assumption::FoundedOnUnknown => "founded_on_unknown",
+            Assumption::ZeroRevenueLadder => "zero_revenue_ladder",
+            Assumption::GazelleFieldNotChecked => "gazelle_field_not_checked",
+            Assumption::LocalDefaults => "local_defaults",
+        }
+    }
+
+    /// One sentence in Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Assumption::IpJudgement => "知识产权的技术先进程度和核心支持作用须由专家评判：各按 0–8 分计",
+            Assumption::IpCountsUnknown => "知识产权数量未知：数量一项按 0–8 分计",
+            Assumption::OwnRdUnknown => "知识产权获得方式未知：按 1–6 分计",
+            Assumption::StandardsUnknown => "是否参与编制标准未知：加分按 0–2 分计",
+            Assumption::NoIpItems => "企业没有知识产权：除标准加分外，知识产权各项得 0 分",
+            Assumption::ConversionsUnknown => "缺少科技成果转化数据：按 0–30 分计",
+            Assumption::RdOrganisationUnknown => "部分研发组织管理项情况未知：按 0 至该项满分计",
+            Assumption::NetAssetsGrowthUnknown => "缺少净资产数据：净资产增长率一项按 0–10 分计",
+            Assumption::SalesGrowthUnknown => "缺少营业收入数据：销售收入增长率一项按 0–10 分计",
+            Assumption::YoungFirm => "企业成立不足三个会计年度：按实际经营年度计算",
+            Assumption::FoundedOnUnknown => "成立日期未知：要求近三个完整会计年度的数据",
+            Assumption::ZeroRevenueLadder => "最近一年营业收入为 0：研发费用占营业收入比例一档按 0 分计，以占成本费用比例为准",
+            Assumption::GazelleFieldNotChecked => "未核对所属领域（电子信息、生物与新医药、新材料、新能源与节能、资源与环境、先进制造与自动化）：企业档案中没有领域信息",
+            Assumption::LocalDefaults => "本规则无公开发布的省市标准，阈值为本局默认设置，可调整",
+        }
+    }
+
+    /// One sentence in English.
+    pub fn en(self) -> &'static str {
+        match self {
+            Assumption::IpJudgement => "IP technical advancement and core-support role need expert judgement: 0–8 each",
+            Assumption::IpCountsUnknown => "IP counts unknown: quantity counted as 0–8",
+            Assumption::OwnRdUnknown => "how the IP was obtained is unknown: counted as 1–6",
+            Assumption::StandardsUnknown => "standards participation unknown: bonus counted as 0–2",
+            Assumption::NoIpItems => "no IP items: every IP part except the standards bonus scores 0",
+            Assumption::ConversionsUnknown => "no conversion figures: counted as 0–30",
+            Assumption::RdOrganisationUnknown => "some R&D-organisation items unknown: each counted from 0 to its maximum",
+            Assumption::NetAssetsGrowthUnknown => "net-asset figures missing: net-asset growth counted as 0–10",
+            Assumption::SalesGrowthUnknown => "revenue figures missing: sales growth counted as 0–10",
+            Assumption::YoungFirm => "the firm is younger than three fiscal years: the years it has are used",
+            Assumption::FoundedOnUnknown => "founding date unknown: three full fiscal years of figures are expected",
+            Assumption::ZeroRevenueLadder => "latest revenue is zero: the R&D/revenue ladder scores 0 and the R&D/total-cost ladder decides",
+            Assumption::GazelleFieldNotChecked => "the field (electronics and IT, biomedicine, new materials, new energy, resources and environment, advanced manufacturing) is not checked: the profile has no field",
+            Assumption::LocalDefaults => "no published provincial or city criteria: the thresholds are the bureau's editable defaults",
+        }
+    }
+}
+
+/// A small set of [`Assumption`]s (a bit set, so recording one costs nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Assumptions(u32);
+
+impl Assumptions {
+    /// Record `a`.
+    pub fn insert(&mut self, a: Assumption) {
+        self.0 |= 1 << (a as u8);
+    }
+
+    /// Whether `a` is recorded.
+    pub fn contains(self, a: Assumption) -> bool {
+        self.0 & (1 << (a as u8)) != 0
+    }
+
+    /// Add every assumption of `other`.
+    pub fn extend(&mut self, other: Assumptions) {
+        self.0 |= other.0;
+    }
+
+    /// The recorded assumptions in a stable order.
+    pub fn iter(self) -> impl Iterator<Item = Assumption> {
+        Assumption::ALL
+            .into_iter()
+            .filter(move |a| self.contains(*a))
+    }
+
+    /// Whether none is recorded.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
 }
 
 /// The evaluation of one profile under one rule set on one date.
@@ -52,23 +385,248 @@ pub struct Evaluation {
     pub criteria: Vec<Criterion>,
     /// Readiness 0–100.
     pub readiness: u8,
+    /// The parts of the HTE innovation score (HTE and reserve rule sets).
+    pub score_parts: Option<HteScoreParts>,
+    /// The local thresholds used (local rule sets only).
+    pub thresholds: Option<ThresholdsUsed>,
+    /// The little-giant tier, when decided.
+    pub tier: Option<Tier>,
+    /// What had to be assumed.
+    pub assumptions: Assumptions,
 }
 
 impl Evaluation {
-    /// DESIGN §3's evaluation JSON.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+    /// An empty evaluation with room for `n` criteria.
+    pub fn new(ruleset: RuleSet, as_of: NaiveDate, n: usize) -> Evaluation {
+        Evaluation {
+            ruleset,
+            as_of,
+            eligible: None,
+            score: None,
+            criteria: Vec::with_capacity(n),
+            readiness: 0,
+            score_parts: None,
+            thresholds: None,
+            tier: None,
+            assumptions: Assumptions::default(),
+        }
+    }
+
+    /// Add a criterion (in CRITERIA.md's order).
+    pub fn push(&mut self, c: Criterion) {
+        self.criteria.push(c);
+    }
+
+    /// Decide `eligible` and `readiness` from the criteria.
+    pub fn finish(&mut self) {
+        let counted = || self.criteria.iter().filter(|c| !c.informational);
+        let statuses = counted().map(|c| c.status);
+        let mut any_fail = false;
+        let mut any_unknown = false;
+        for s in statuses {
+            match s {
+                Status::Fail => any_fail = true,
+                Status::Unknown => any_unknown = true,
+                Status::Pass => {}
+            }
+        }
+        self.eligible = if any_fail {
+            Some(false)
+        } else if any_unknown {
+            None
+        } else {
+            Some(true)
+        };
+        let (n, sum) = counted().fold((0u64, 0u64), |(n, s), c| {
+            (n + 1, s + c.progress_ppm() as u64)
+        });
+        self.readiness = if n == 0 {
+            0
+        } else {
+            (sum * 100 / (n * 1_000_000)).min(100) as u8
+        };
+        if self.eligible != Some(true) && self.readiness >= 100 {
+            self.readiness = 99;
+        }
+    }
+
+    /// The criterion with `id`, if this rule set has it.
+    pub fn criterion(&self, id: &str) -> Option<&Criterion> {
+        self.criteria.iter().find(|c| c.id == id)
+    }
+
+    /// DESIGN §3's evaluation JSON: `ruleset`, `as_of`, `eligible`, `score`, `criteria` (each
+    /// with `id`, `status`, `actual`, `required`, labels, explanations and, when failing, the
+    /// gap), `readiness`, and extras: `score_parts`, `thresholds`, `tier`, `assumptions`.
+    pub fn to_json(&self) -> Value {
+        let criteria: Vec<Value> = self
+            .criteria
+            .iter()
+            .map(|c| {
+                let t = explain::texts(c, self);
+                let (label_zh, label_en) = explain::label(c.id);
+                let mut v = json!({
+                    "id": c.id,
+                    "status": c.status.id(),
+                    "actual": t.actual,
+                    "required": t.required,
+                    "label_zh": label_zh,
+                    "label_en": label_en,
+                    "explain_zh": t.explain_zh,
+                    "explain_en": t.explain_en,
+                    "gap_zh": t.gap_zh,
+                    "gap_en": t.gap_en,
+                });
+                if c.informational {
+                    v["informational"] = Value::Bool(true);
+                }
+                v
+            })
+            .collect();
+        let mut out = json!({
             "ruleset": self.ruleset.id(),
             "as_of": self.as_of.to_string(),
             "eligible": self.eligible,
-            "score": self.score,
-            "criteria": [],
+            "score": self.score.map(|s| json!({"low": s.low, "high": s.high})),
+            "criteria": criteria,
             "readiness": self.readiness,
-        })
+        });
+        if let Some(parts) = &self.score_parts {
+            out["score_parts"] = serde_json::to_value(parts).unwrap_or(Value::Null);
+        }
+        if let Some(t) = &self.thresholds {
+            out["thresholds"] = t.to_json();
+        }
+        if self.ruleset == RuleSet::LittleGiantHenan2017 {
+            out["tier"] = self.tier.map_or(Value::Null, |t| Value::from(t.id()));
+        }
+        out["assumptions"] = Value::Array(
+            self.assumptions
+                .iter()
+                .map(|a| json!({"code": a.code(), "zh": a.zh(), "en": a.en()}))
+                .collect(),
+        );
+        out
     }
 
-    /// One reason per failing or unknown criterion, for a guard's rejection.
+    /// One reason per failing or unknown criterion (informational ones excluded), with the
+    /// explaining sentence and, when failing, the smallest change that would make it pass.
+    /// The code is the criterion id.
     pub fn reasons_not_passing(&self) -> Vec<Reason> {
-        Vec::new()
+        self.criteria
+            .iter()
+            .filter(|c| !c.informational && c.status != Status::Pass)
+            .map(|c| {
+                let t = explain::texts(c, self);
+                let (zh, en) = match (t.gap_zh, t.gap_en) {
+                    (Some(gz), Some(ge)) => (
+                        format!("{}（差距：{}）", t.explain_zh, gz),
+                        format!("{} (gap: {})", t.explain_en, ge),
+                    ),
+                    _ => (t.explain_zh, t.explain_en),
+                };
+                Reason::new(c.id, zh, en)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rules::detail::Detail;
+
+    fn c(status: Status, detail: Detail) -> Criterion {
+        Criterion::new("x", status, detail)
+    }
+
+    fn eval_of(criteria: &[Criterion]) -> Evaluation {
+        let as_of = NaiveDate::from_ymd_opt(2025, 5, 31).unwrap_or_default();
+        let mut e = Evaluation::new(RuleSet::Hte2016, as_of, criteria.len());
+        for x in criteria {
+            e.push(*x);
+        }
+        e.finish();
+        e
+    }
+
+    #[test]
+    fn all_pass_is_eligible_with_readiness_100() {
+        let e = eval_of(&[c(Status::Pass, Detail::Flag { value: true }); 3]);
+        assert_eq!(e.eligible, Some(true));
+        assert_eq!(e.readiness, 100);
+    }
+
+    #[test]
+    fn one_unknown_makes_eligible_null_and_readiness_below_100() {
+        let e = eval_of(&[
+            c(Status::Pass, Detail::Flag { value: true }),
+            c(
+                Status::Unknown,
+                Detail::Missing(Missing::of(Fact::KeyField)),
+            ),
+        ]);
+        assert_eq!(e.eligible, None);
+        assert_eq!(e.readiness, 75);
+    }
+
+    #[test]
+    fn any_fail_makes_eligible_false_even_with_unknowns() {
+        let e = eval_of(&[
+            c(
+                Status::Unknown,
+                Detail::Missing(Missing::of(Fact::KeyField)),
+            ),
+            c(Status::Fail, Detail::Flag { value: false }),
+        ]);
+        assert_eq!(e.eligible, Some(false));
+        assert_eq!(e.readiness, 25);
+    }
+
+    #[test]
+    fn a_fail_a_hair_below_its_threshold_never_reaches_100() {
+        let staff = Detail::StaffRatio {
+            tech: 9_999,
+            employees: 100_000,
+            need_bp: 1_000,
+        };
+        let e = eval_of(&[c(Status::Fail, staff)]);
+        assert_eq!(e.readiness, 89);
+        let many: Vec<Criterion> = std::iter::once(c(Status::Fail, staff))
+            .chain(std::iter::repeat_n(
+                c(Status::Pass, Detail::Flag { value: true }),
+                500,
+            ))
+            .collect();
+        let e = eval_of(&many);
+        assert_eq!(e.eligible, Some(false));
+        assert!(e.readiness < 100);
+    }
+
+    #[test]
+    fn informational_criteria_do_not_count() {
+        let mut info = c(
+            Status::Fail,
+            Detail::Routes {
+                hte: Some(false),
+                award: Some(false),
+                provincial: Some(false),
+                standard: Some(false),
+            },
+        );
+        info.informational = true;
+        let e = eval_of(&[c(Status::Pass, Detail::Flag { value: true }), info]);
+        assert_eq!(e.eligible, Some(true));
+        assert_eq!(e.readiness, 100);
+        assert!(e.reasons_not_passing().is_empty());
+    }
+
+    #[test]
+    fn assumptions_iterate_in_a_stable_order() {
+        let mut a = Assumptions::default();
+        a.insert(Assumption::LocalDefaults);
+        a.insert(Assumption::IpJudgement);
+        let codes: Vec<&str> = a.iter().map(Assumption::code).collect();
+        assert_eq!(codes, vec!["ip_judgement", "local_defaults"]);
     }
 }

@@ -44,6 +44,20 @@ impl Fen {
             format!("{}元", group(self))
         }
     }
+
+    /// Compact Chinese display for thresholds: `3亿元`, `5,000万元`, otherwise [`Fen::zh`].
+    pub fn zh_compact(self) -> String {
+        if self.0 != 0 && self.0 % Fen::YI.0 == 0 {
+            format!("{}亿元", group_int(self.0 / Fen::YI.0))
+        } else {
+            self.zh()
+        }
+    }
+
+    /// Rounded up to whole yuan (amounts a firm can act on are whole yuan).
+    pub fn ceil_yuan(self) -> Fen {
+        Fen(self.0.div_euclid(100) * 100 + if self.0.rem_euclid(100) != 0 { 100 } else { 0 })
+    }
 }
 
 fn group(f: Fen) -> String {
@@ -91,5 +105,19 @@ mod tests {
         assert_eq!(Fen::wan(4_800).zh(), "4,800万元");
         assert_eq!(Fen(12_345).en(), "¥123.45");
         assert_eq!(group_int(-1_234_567), "-1,234,567");
+    }
+
+    #[test]
+    fn compact_chinese_uses_yi_for_round_hundred_millions() {
+        assert_eq!(Fen::wan(30_000).zh_compact(), "3亿元");
+        assert_eq!(Fen::wan(5_000).zh_compact(), "5,000万元");
+        assert_eq!(Fen(150).zh_compact(), "1.50元");
+    }
+
+    #[test]
+    fn ceil_yuan_rounds_fen_up() {
+        assert_eq!(Fen(101).ceil_yuan(), Fen(200));
+        assert_eq!(Fen(100).ceil_yuan(), Fen(100));
+        assert_eq!(Fen(0).ceil_yuan(), Fen(0));
     }
 }

@@ -66,6 +66,7 @@ impl Ratio {
     }
 
     /// Exact sum.
+    #[allow(clippy::should_implement_trait)] // named methods, kept for existing callers
     pub fn add(self, o: Ratio) -> Ratio {
         Ratio {
             num: self.num * o.den + o.num * self.den,
@@ -75,6 +76,7 @@ impl Ratio {
     }
 
     /// Exact difference.
+    #[allow(clippy::should_implement_trait)] // named methods, kept for existing callers
     pub fn sub(self, o: Ratio) -> Ratio {
         Ratio {
             num: self.num * o.den - o.num * self.den,
@@ -84,6 +86,7 @@ impl Ratio {
     }
 
     /// Exact product.
+    #[allow(clippy::should_implement_trait)] // named methods, kept for existing callers
     pub fn mul(self, o: Ratio) -> Ratio {
         Ratio {
             num: self.num * o.num,
@@ -93,6 +96,7 @@ impl Ratio {
     }
 
     /// Exact quotient; `None` when dividing by zero.
+    #[allow(clippy::should_implement_trait)] // named methods, kept for existing callers
     pub fn div(self, o: Ratio) -> Option<Ratio> {
         Ratio::new(self.num * o.den, self.den * o.num).map(Ratio::reduced)
     }
@@ -194,6 +198,42 @@ pub fn shortfall(have: i128, den: i128, need: Ratio) -> i128 {
     (required - have).max(0)
 }
 
+/// Smallest integer `x >= 0` such that `(have + x) / (den + x) >= need`: the gap when each
+/// added unit also joins the whole (a new technical hire is also a new employee, new high-tech
+/// sales are also revenue). `None` when no amount can reach `need` (a share of 100% or more
+/// that is not already met).
+pub fn shortfall_added(have: i128, den: i128, need: Ratio) -> Option<i128> {
+    // (have + x)·q >= p·(den + x)  ⇔  x·(q − p) >= p·den − q·have, with q > 0.
+    let lack = need.num * den - need.den * have;
+    if lack <= 0 {
+        return Some(0);
+    }
+    let step = need.den - need.num;
+    if step <= 0 {
+        return None;
+    }
+    Some(ceil_div(lack, step))
+}
+
+/// `floor(num · 1_000_000 / den)` clamped to `[0, 1_000_000]`: a progress fraction in parts
+/// per million for readiness (display only, never a verdict). A non-positive `den` gives 0.
+pub fn ppm(num: i128, den: i128) -> u32 {
+    if den <= 0 || num <= 0 {
+        return 0;
+    }
+    match num.checked_mul(1_000_000) {
+        Some(scaled) => (scaled / den).min(1_000_000) as u32,
+        // Only huge numerators overflow; compare instead of scaling.
+        None => {
+            if num >= den {
+                1_000_000
+            } else {
+                ((num / (den / 1_000_000).max(1)).min(1_000_000)) as u32
+            }
+        }
+    }
+}
+
 /// Ceiling division for a positive divisor.
 pub fn ceil_div(a: i128, b: i128) -> i128 {
     debug_assert!(b > 0);
@@ -228,6 +268,25 @@ mod tests {
         assert_eq!(Ratio::new(1, 3).unwrap().pct(), "33.33%");
         assert_eq!(Ratio::new(2, 3).unwrap().pct(), "66.67%");
         assert_eq!(Ratio::percent(15).pct(), "15.00%");
+    }
+
+    #[test]
+    fn shortfall_added_counts_the_whole_growing_too() {
+        // 11 of 120 at 10%: one reclassified employee is enough, but a hire makes 12 of 121.
+        assert_eq!(shortfall(11, 120, Ratio::percent(10)), 1);
+        assert_eq!(shortfall_added(11, 120, Ratio::percent(10)), Some(2));
+        assert_eq!(shortfall_added(12, 120, Ratio::percent(10)), Some(0));
+        // 60% domestic of 100 with 50: (50 + x) / (100 + x) >= 0.6 ⇔ x >= 25.
+        assert_eq!(shortfall_added(50, 100, Ratio::percent(60)), Some(25));
+        assert_eq!(shortfall_added(1, 2, Ratio::percent(100)), None);
+    }
+
+    #[test]
+    fn ppm_is_clamped_and_floored() {
+        assert_eq!(ppm(1, 3), 333_333);
+        assert_eq!(ppm(5, 3), 1_000_000);
+        assert_eq!(ppm(-1, 3), 0);
+        assert_eq!(ppm(1, 0), 0);
     }
 
     #[test]

@@ -1,11 +1,27 @@
-//! The rule sets of CRITERIA.md.
+//! The rule sets of CRITERIA.md, one module each, with exact bounds.
 //!
-//! (Skeleton: the rules helper fills in each rule set.)
+//! [`evaluate`] checks the profile once for impossible figures, then runs the rule set. A
+//! criterion whose data is missing is `unknown`; a ratio the rule needs whose denominator is
+//! zero is bad input ([`InputError`] with code `zero_denominator`, naming the field). No f64 is
+//! used in a verdict: every bound is an integer comparison ([`crate::core::ratio::Ratio`]).
+
+pub mod detail;
+pub(crate) mod explain;
+mod gazelle_henan_2023;
+mod hte_2016;
+mod leader_local;
+mod little_giant_henan_2017;
+mod reserve_local;
+mod tech_sme_2017;
+#[cfg(test)]
+mod testkit;
 
 use super::error::InputError;
-use super::eval::Evaluation;
-use super::profile::Profile;
-use chrono::NaiveDate;
+use super::eval::{Assumption, Assumptions, Evaluation};
+use super::money::Fen;
+use super::profile::{FirmYear, PlatformLevel, Profile};
+use chrono::{Datelike, NaiveDate};
+use detail::{Fact, HteSource, Missing};
 use serde::{Deserialize, Serialize};
 
 /// A versioned rule set.
@@ -69,25 +85,776 @@ impl RuleSet {
                 )
             })
     }
+
+    /// Whether the bureau may edit this rule set's thresholds.
+    pub fn is_local(self) -> bool {
+        !matches!(self, RuleSet::Hte2016 | RuleSet::TechSme2017)
+    }
 }
 
-/// Editable thresholds of the local rule sets; defaults are CRITERIA.md's.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Thresholds {}
+/// `reserve-local` thresholds (the bureau's own; no published criteria).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReserveThresholds {
+    /// How far below each HTE ratio threshold still counts as near, in basis points
+    /// (100 = 1 percentage point).
+    pub margin_bp: i64,
+    /// Floor for the low end of the HTE innovation score.
+    pub score_floor: u32,
+    /// Calendar days registered.
+    pub registered_days: i64,
+}
 
-/// Evaluate `profile` under `ruleset` as of `as_of`.
+impl Default for ReserveThresholds {
+    fn default() -> Self {
+        ReserveThresholds {
+            margin_bp: 100,
+            score_floor: 50,
+            registered_days: 365,
+        }
+    }
+}
+
+/// `leader-local` thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LeaderThresholds {
+    /// Latest revenue at least this many yuan (含).
+    pub revenue_yuan: i64,
+    /// Three-year R&D ratio at least this, basis points (含).
+    pub rd_ratio_bp: i64,
+    /// R&D platform at least this level.
+    pub platform: PlatformLevel,
+}
+
+impl Default for LeaderThresholds {
+    fn default() -> Self {
+        LeaderThresholds {
+            revenue_yuan: 300_000_000,
+            rd_ratio_bp: 300,
+            platform: PlatformLevel::Provincial,
+        }
+    }
+}
+
+/// `gazelle-henan-2023` thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GazelleThresholds {
+    /// Latest revenue strictly above this many yuan.
+    pub revenue_above_yuan: i64,
+    /// Latest-year R&D/revenue at least this, basis points (含).
+    pub rd_ratio_bp: i64,
+    /// Two-year compound yearly revenue growth at least this, basis points (含).
+    pub growth_bp: i64,
+}
+
+impl Default for GazelleThresholds {
+    fn default() -> Self {
+        GazelleThresholds {
+            revenue_above_yuan: 50_000_000,
+            rd_ratio_bp: 300,
+            growth_bp: 1_500,
+        }
+    }
+}
+
+/// `little-giant-henan-2017` thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LittleGiantThresholds {
+    /// Cultivating tier from this revenue (含), yuan.
+    pub cultivating_revenue_yuan: i64,
+    /// Giant tier from this revenue (含), yuan; the cultivating tier ends below it.
+    pub giant_revenue_yuan: i64,
+    /// Both tiers end below this revenue, yuan.
+    pub revenue_below_yuan: i64,
+    /// Average yearly sales growth over the last two years at least this, basis points (含).
+    pub growth_bp: i64,
+    /// R&D at least this share of revenue, basis points (含) …
+    pub rd_revenue_bp: i64,
+    /// … or at least this share of total cost, basis points (含).
+    pub rd_cost_bp: i64,
+    /// IP items (Class I + II) related to the main product, cultivating tier.
+    pub cultivating_ip_items: u32,
+    /// Class I items that qualify a giant …
+    pub giant_class_one: u32,
+    /// … or Class II items that qualify a giant.
+    pub giant_class_two: u32,
+    /// Platform level a giant needs.
+    pub giant_platform: PlatformLevel,
+}
+
+impl Default for LittleGiantThresholds {
+    fn default() -> Self {
+        LittleGiantThresholds {
+            cultivating_revenue_yuan: 10_000_000,
+            giant_revenue_yuan: 100_000_000,
+            revenue_below_yuan: 200_000_000,
+            growth_bp: 2_000,
+            rd_revenue_bp: 500,
+            rd_cost_bp: 2_500,
+            cultivating_ip_items: 1,
+            giant_class_one: 1,
+            giant_class_two: 3,
+            giant_platform: PlatformLevel::City,
+        }
+    }
+}
+
+/// Editable thresholds of the local rule sets; defaults are CRITERIA.md's. Ratios are basis
+/// points and amounts whole yuan, so they stay exact and editable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Thresholds {
+    /// `reserve-local`.
+    pub reserve: ReserveThresholds,
+    /// `leader-local`.
+    pub leader: LeaderThresholds,
+    /// `gazelle-henan-2023`.
+    pub gazelle: GazelleThresholds,
+    /// `little-giant-henan-2017`.
+    pub little_giant: LittleGiantThresholds,
+}
+
+/// The thresholds one local evaluation used, recorded in it so a list printed in March can be
+/// explained in June.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdsUsed {
+    /// `reserve-local`.
+    Reserve(ReserveThresholds),
+    /// `leader-local`.
+    Leader(LeaderThresholds),
+    /// `gazelle-henan-2023`.
+    Gazelle(GazelleThresholds),
+    /// `little-giant-henan-2017`.
+    LittleGiant(LittleGiantThresholds),
+}
+
+impl ThresholdsUsed {
+    /// The thresholds as JSON (same field names as [`Thresholds`]).
+    pub fn to_json(&self) -> serde_json::Value {
+        let v = match self {
+            ThresholdsUsed::Reserve(t) => serde_json::to_value(t),
+            ThresholdsUsed::Leader(t) => serde_json::to_value(t),
+            ThresholdsUsed::Gazelle(t) => serde_json::to_value(t),
+            ThresholdsUsed::LittleGiant(t) => serde_json::to_value(t),
+        };
+        v.unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Largest amount the core accepts: 10^14 yuan (far beyond any firm), so that exact products
+/// of two amounts and a threshold stay inside `i128`.
+const MAX_AMOUNT: Fen = Fen(100_000_000_000_000 * 100);
+/// Largest growth threshold accepted, basis points (1,000% a year): with amounts up to
+/// [`MAX_AMOUNT`], `2·v1·v2·(10⁴ + g)` stays well inside `i128`.
+const MAX_GROWTH_BP: i64 = 100_000;
+
+impl Thresholds {
+    /// Check that every threshold is usable: ratios within 0–100%, amounts non-negative and
+    /// ordered, growth within −100%…10,000%. The error names the field.
+    pub fn validate(&self) -> Result<(), InputError> {
+        let r = &self.reserve;
+        share_bp("thresholds.reserve.margin_bp", r.margin_bp)?;
+        non_negative("thresholds.reserve.registered_days", r.registered_days)?;
+        if r.score_floor > 100 {
+            return Err(bad_threshold(
+                "thresholds.reserve.score_floor",
+                "0–100",
+                r.score_floor as i64,
+            ));
+        }
+        let l = &self.leader;
+        amount_yuan("thresholds.leader.revenue_yuan", l.revenue_yuan)?;
+        share_bp("thresholds.leader.rd_ratio_bp", l.rd_ratio_bp)?;
+        let g = &self.gazelle;
+        amount_yuan(
+            "thresholds.gazelle.revenue_above_yuan",
+            g.revenue_above_yuan,
+        )?;
+        share_bp("thresholds.gazelle.rd_ratio_bp", g.rd_ratio_bp)?;
+        growth_bp("thresholds.gazelle.growth_bp", g.growth_bp)?;
+        let t = &self.little_giant;
+        amount_yuan(
+            "thresholds.little_giant.cultivating_revenue_yuan",
+            t.cultivating_revenue_yuan,
+        )?;
+        amount_yuan(
+            "thresholds.little_giant.giant_revenue_yuan",
+            t.giant_revenue_yuan,
+        )?;
+        amount_yuan(
+            "thresholds.little_giant.revenue_below_yuan",
+            t.revenue_below_yuan,
+        )?;
+        if !(t.cultivating_revenue_yuan <= t.giant_revenue_yuan
+            && t.giant_revenue_yuan <= t.revenue_below_yuan)
+        {
+            return Err(InputError::new(
+                "thresholds.little_giant",
+                "invalid_threshold",
+                "小巨人营业收入档次应满足：培育下限 ≤ 小巨人下限 ≤ 上限",
+                "little-giant revenue bounds must be ordered: cultivating ≤ giant ≤ ceiling",
+            ));
+        }
+        growth_bp("thresholds.little_giant.growth_bp", t.growth_bp)?;
+        share_bp("thresholds.little_giant.rd_revenue_bp", t.rd_revenue_bp)?;
+        share_bp("thresholds.little_giant.rd_cost_bp", t.rd_cost_bp)?;
+        Ok(())
+    }
+}
+
+fn bad_threshold(field: &str, allowed: &str, got: i64) -> InputError {
+    InputError::new(
+        field,
+        "invalid_threshold",
+        format!("{field} 应在 {allowed} 之间（实际为 {got}）"),
+        format!("{field} must be within {allowed} (got {got})"),
+    )
+}
+
+fn share_bp(field: &str, v: i64) -> Result<(), InputError> {
+    if (0..=10_000).contains(&v) {
+        Ok(())
+    } else {
+        Err(bad_threshold(field, "0–10000", v))
+    }
+}
+
+fn non_negative(field: &str, v: i64) -> Result<(), InputError> {
+    if (0..=100_000).contains(&v) {
+        Ok(())
+    } else {
+        Err(bad_threshold(field, "0–100000", v))
+    }
+}
+
+fn amount_yuan(field: &str, v: i64) -> Result<(), InputError> {
+    if v >= 0 && v <= MAX_AMOUNT.yuan() {
+        Ok(())
+    } else {
+        Err(bad_threshold(field, "0–10^14", v))
+    }
+}
+
+fn growth_bp(field: &str, v: i64) -> Result<(), InputError> {
+    if (-9_999..=MAX_GROWTH_BP).contains(&v) {
+        Ok(())
+    } else {
+        Err(bad_threshold(field, "-9999–100000", v))
+    }
+}
+
+/// The fiscal years a rule reads: `first..=last`, where `last` is the year before the
+/// evaluation year and `first` is two years earlier, or the founding year if later (a younger
+/// firm uses the years it has). Empty when `first > last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub first: i32,
+    pub last: i32,
+}
+
+impl Window {
+    fn of(p: &Profile, as_of: NaiveDate) -> Window {
+        let last = as_of.year() - 1;
+        let first = match p.founded_on {
+            Some(f) => (last - 2).max(f.year()),
+            None => last - 2,
+        };
+        Window { first, last }
+    }
+
+    /// Number of years (0 when empty).
+    pub fn len(self) -> i32 {
+        (self.last - self.first + 1).max(0)
+    }
+}
+
+/// What every rule reads: the profile, the date, the window and the local thresholds.
+pub(crate) struct Ctx<'a> {
+    pub p: &'a Profile,
+    pub as_of: NaiveDate,
+    pub window: Window,
+    pub t: &'a Thresholds,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(p: &'a Profile, as_of: NaiveDate, t: &'a Thresholds) -> Ctx<'a> {
+        Ctx {
+            p,
+            as_of,
+            window: Window::of(p, as_of),
+            t,
+        }
+    }
+
+    /// The latest fiscal year a rule reads (the year before the evaluation year).
+    pub fn latest(&self) -> i32 {
+        self.window.last
+    }
+
+    /// Assumptions about the window.
+    pub fn window_assumptions(&self) -> Assumptions {
+        let mut a = Assumptions::default();
+        if self.p.founded_on.is_none() {
+            a.insert(Assumption::FoundedOnUnknown);
+        } else if self.window.len() < 3 {
+            a.insert(Assumption::YoungFirm);
+        }
+        a
+    }
+
+    fn year_index(&self, year: i32) -> Option<usize> {
+        self.p.financials.iter().position(|y| y.year == year)
+    }
+
+    fn year(&self, year: i32) -> Option<&'a FirmYear> {
+        self.p.financials.iter().find(|y| y.year == year)
+    }
+
+    /// A yearly figure, or what is missing.
+    pub fn amount(&self, year: i32, fact: Fact) -> Result<Fen, Missing> {
+        self.year(year)
+            .and_then(|y| figure(y, fact))
+            .ok_or(Missing::in_year(fact, year))
+    }
+
+    /// A yearly figure of the latest year; a firm founded in the evaluation year has none.
+    pub fn latest_amount(&self, fact: Fact) -> Result<Fen, Missing> {
+        if self.window.len() == 0 {
+            return Err(Missing::of(Fact::FiscalYear));
+        }
+        self.amount(self.latest(), fact)
+    }
+
+    /// The sum of a yearly figure over the window, or what is missing first.
+    pub fn window_sum(&self, fact: Fact) -> Result<Fen, Missing> {
+        if self.window.len() == 0 {
+            return Err(Missing::of(Fact::FiscalYear));
+        }
+        let mut sum = 0i64;
+        for year in self.window.first..=self.window.last {
+            sum += self.amount(year, fact)?.0;
+        }
+        Ok(Fen(sum))
+    }
+
+    /// Bad input: a yearly figure the rule divides by is zero.
+    pub fn zero_in_year(&self, year: i32, fact: Fact, criterion: &str) -> InputError {
+        let field = match self.year_index(year) {
+            Some(i) => format!("financials[{i}].{}", fact.field()),
+            None => format!("financials.{}", fact.field()),
+        };
+        InputError::new(
+            field,
+            "zero_denominator",
+            format!(
+                "{year} 年{}为 0，无法计算 {criterion} 所需的比例",
+                fact.zh()
+            ),
+            format!(
+                "{} for {year} is zero, so the ratio {criterion} needs cannot be computed",
+                fact.en()
+            ),
+        )
+    }
+
+    /// Bad input: a figure summed over the window is zero where the rule divides by it.
+    pub fn zero_in_window(&self, fact: Fact, criterion: &str) -> InputError {
+        let (a, b) = (self.window.first, self.window.last);
+        InputError::new(
+            format!("financials.{}", fact.field()),
+            "zero_denominator",
+            format!(
+                "{a}–{b} 年{}合计为 0，无法计算 {criterion} 所需的比例",
+                fact.zh()
+            ),
+            format!(
+                "{} summed over {a}–{b} is zero, so the ratio {criterion} needs cannot be computed",
+                fact.en()
+            ),
+        )
+    }
+
+    /// The firm's HTE status: a recorded certificate decides; otherwise the declared flag.
+    pub fn hte_source(&self) -> Option<HteSource> {
+        match &self.p.hte_certificate {
+            Some(c) => Some(HteSource::Certificate {
+                issued_on: c.issued_on,
+                until: crate::core::stage::hte_valid_until(c.issued_on),
+            }),
+            None => self.p.direct_routes.valid_hte.map(HteSource::Declared),
+        }
+    }
+
+    /// Whether the firm holds a valid HTE on the evaluation date.
+    pub fn valid_hte(&self) -> Option<bool> {
+        self.hte_source().map(|s| s.valid_on(self.as_of))
+    }
+
+    /// Whether the firm's tech-SME registration is current on the evaluation date.
+    pub fn tech_sme_current(&self) -> Option<bool> {
+        self.p
+            .tech_sme
+            .as_ref()
+            .map(|r| crate::core::stage::tech_sme_current(r.year, self.as_of))
+    }
+
+    /// Bad input: the zero head count a staff ratio needs.
+    pub fn zero_employees(&self, criterion: &str) -> InputError {
+        InputError::new(
+            "employees",
+            "zero_denominator",
+            format!("职工总数为 0，无法计算 {criterion} 所需的科技人员占比"),
+            format!("employees is zero, so the staff ratio {criterion} needs cannot be computed"),
+        )
+    }
+}
+
+fn figure(y: &FirmYear, fact: Fact) -> Option<Fen> {
+    match fact {
+        Fact::Revenue => y.revenue,
+        Fact::RdExpense => y.rd_expense,
+        Fact::RdExpenseDomestic => y.rd_expense_domestic,
+        Fact::HighTechRevenue => y.high_tech_revenue,
+        Fact::TotalCost => y.total_cost,
+        Fact::TotalAssets => y.total_assets,
+        _ => None,
+    }
+}
+
+/// Refuse figures no rule can use: negative amounts (net assets excepted), amounts beyond
+/// 10^14 yuan, more technical staff than employees, repeated years. `Profile::from_json`
+/// already refuses most of these; profiles built in code are checked here too.
+fn check_profile(p: &Profile) -> Result<(), InputError> {
+    if let (Some(e), Some(t)) = (p.employees, p.tech_staff) {
+        if t > e {
+            return Err(InputError::new(
+                "tech_staff",
+                "tech_staff_exceeds_employees",
+                format!("科技人员数（{t}）不能超过职工总数（{e}）"),
+                format!("tech_staff ({t}) cannot exceed employees ({e})"),
+            ));
+        }
+    }
+    for (i, y) in p.financials.iter().enumerate() {
+        let fields = [
+            ("revenue", y.revenue),
+            ("rd_expense", y.rd_expense),
+            ("rd_expense_domestic", y.rd_expense_domestic),
+            ("high_tech_revenue", y.high_tech_revenue),
+            ("total_cost", y.total_cost),
+            ("total_assets", y.total_assets),
+            ("net_assets", y.net_assets),
+        ];
+        for (name, v) in fields {
+            let Some(v) = v else { continue };
+            if v.0 < 0 && name != "net_assets" {
+                return Err(InputError::new(
+                    format!("financials[{i}].{name}"),
+                    "negative_amount",
+                    format!("financials[{i}].{name} 金额不能为负数"),
+                    format!("financials[{i}].{name} must not be a negative amount"),
+                ));
+            }
+            if v.0.unsigned_abs() > MAX_AMOUNT.0 as u64 {
+                return Err(InputError::new(
+                    format!("financials[{i}].{name}"),
+                    "implausible_amount",
+                    format!("financials[{i}].{name} 金额超过 10^14 元，不可信"),
+                    format!("financials[{i}].{name} exceeds 10^14 yuan and cannot be right"),
+                ));
+            }
+        }
+        if p.financials[..i].iter().any(|o| o.year == y.year) {
+            return Err(InputError::new(
+                format!("financials[{i}].year"),
+                "duplicate_year",
+                format!("financials[{i}].year 年份 {} 重复", y.year),
+                format!("financials[{i}].year repeats year {}", y.year),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Evaluate `profile` under `ruleset` as of `as_of`. `thresholds` are read by the local rule
+/// sets and recorded in their evaluation. Bad input (impossible figures, a zero denominator a
+/// rule needs, a judged sub-score outside its band, an unusable threshold) is an
+/// [`InputError`] naming the field; there is never a partial result.
 pub fn evaluate(
-    _profile: &Profile,
+    profile: &Profile,
     ruleset: RuleSet,
     as_of: NaiveDate,
-    _thresholds: &Thresholds,
+    thresholds: &Thresholds,
 ) -> Result<Evaluation, InputError> {
-    Ok(Evaluation {
-        ruleset,
-        as_of,
-        eligible: None,
-        score: None,
-        criteria: Vec::new(),
-        readiness: 0,
-    })
+    check_profile(profile)?;
+    if ruleset.is_local() {
+        thresholds.validate()?;
+    }
+    let ctx = Ctx::new(profile, as_of, thresholds);
+    let mut ev = match ruleset {
+        RuleSet::Hte2016 => hte_2016::evaluate(&ctx)?,
+        RuleSet::TechSme2017 => tech_sme_2017::evaluate(&ctx)?,
+        RuleSet::ReserveLocal => reserve_local::evaluate(&ctx)?,
+        RuleSet::LeaderLocal => leader_local::evaluate(&ctx)?,
+        RuleSet::GazelleHenan2023 => gazelle_henan_2023::evaluate(&ctx)?,
+        RuleSet::LittleGiantHenan2017 => little_giant_henan_2017::evaluate(&ctx)?,
+    };
+    ev.finish();
+    Ok(ev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testkit::*;
+    use super::*;
+
+    #[test]
+    fn every_rule_set_evaluates_an_empty_profile_to_unknown_not_a_panic() {
+        let p = Profile::default();
+        for rs in RuleSet::ALL {
+            let ev = evaluate(&p, rs, d(2025, 5, 31), &Thresholds::default()).unwrap();
+            assert_ne!(ev.eligible, Some(true), "{}", rs.id());
+            let json = ev.to_json();
+            assert_eq!(json["ruleset"], rs.id());
+            assert!(json["criteria"].as_array().is_some_and(|a| !a.is_empty()));
+        }
+    }
+
+    #[test]
+    fn thresholds_default_to_criteria_numbers_and_fill_missing_fields() {
+        let t: Thresholds = serde_json::from_str(r#"{"gazelle": {"growth_bp": 2000}}"#).unwrap();
+        assert_eq!(t.gazelle.growth_bp, 2_000);
+        assert_eq!(t.gazelle.rd_ratio_bp, 300);
+        assert_eq!(t.gazelle.revenue_above_yuan, 50_000_000);
+        assert_eq!(t.reserve.margin_bp, 100);
+        assert_eq!(t.reserve.score_floor, 50);
+        assert_eq!(t.leader.revenue_yuan, 300_000_000);
+        assert_eq!(t.leader.platform, PlatformLevel::Provincial);
+        assert_eq!(t.little_giant.giant_platform, PlatformLevel::City);
+        assert_eq!(t.little_giant.revenue_below_yuan, 200_000_000);
+    }
+
+    #[test]
+    fn an_unusable_threshold_is_bad_input_naming_it() {
+        let mut t = Thresholds::default();
+        t.reserve.margin_bp = -5;
+        let e = evaluate(
+            &Profile::default(),
+            RuleSet::ReserveLocal,
+            d(2025, 1, 1),
+            &t,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "thresholds.reserve.margin_bp");
+        assert_eq!(e.code, "invalid_threshold");
+        // National rule sets do not read local thresholds.
+        assert!(evaluate(&Profile::default(), RuleSet::Hte2016, d(2025, 1, 1), &t).is_ok());
+    }
+
+    #[test]
+    fn growth_thresholds_beyond_1000_percent_are_refused() {
+        let mut t = Thresholds::default();
+        t.little_giant.growth_bp = 100_001;
+        let e = evaluate(
+            &Profile::default(),
+            RuleSet::LittleGiantHenan2017,
+            d(2025, 1, 1),
+            &t,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "thresholds.little_giant.growth_bp");
+    }
+
+    #[test]
+    fn negative_amounts_in_a_profile_built_in_code_are_bad_input() {
+        let p = ProfileBuilder::new()
+            .year(2024, |y| y.revenue = Some(Fen(-100)))
+            .build();
+        let e = evaluate(&p, RuleSet::Hte2016, d(2025, 1, 1), &Thresholds::default()).unwrap_err();
+        assert_eq!(e.field, "financials[0].revenue");
+        assert_eq!(e.code, "negative_amount");
+    }
+
+    #[test]
+    fn implausibly_large_amounts_are_bad_input_not_an_overflow() {
+        let p = ProfileBuilder::new()
+            .year(2024, |y| y.revenue = Some(Fen(i64::MAX)))
+            .build();
+        let e = evaluate(
+            &p,
+            RuleSet::GazelleHenan2023,
+            d(2025, 1, 1),
+            &Thresholds::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "implausible_amount");
+    }
+
+    #[test]
+    fn the_window_is_the_three_years_before_the_evaluation_year() {
+        let p = ProfileBuilder::new().founded(2016, 4, 1).build();
+        let w = Window::of(&p, d(2025, 5, 31));
+        assert_eq!((w.first, w.last), (2022, 2024));
+        let young = ProfileBuilder::new().founded(2023, 7, 1).build();
+        let w = Window::of(&young, d(2025, 5, 31));
+        assert_eq!((w.first, w.last, w.len()), (2023, 2024, 2));
+        let unknown = Profile::default();
+        assert_eq!(Window::of(&unknown, d(2025, 1, 1)).first, 2022);
+    }
+
+    /// The benchmark goal: over 1,000,000 verdicts a second on one core. Run it in release
+    /// (`cargo test --release --lib core::rules::tests::evaluation_throughput -- --ignored`);
+    /// debug builds only report the rate. Measured on the build machine in release, pinned to
+    /// one core: hte-2016 ≈ 1.8M/s, reserve-local ≈ 3.1M/s, the others 5–8M/s.
+    #[test]
+    #[ignore = "timing; run in release on a quiet core"]
+    fn evaluation_throughput() {
+        let p = ProfileBuilder::worked_example().tech_sme(2025).build();
+        let t = Thresholds::default();
+        let n = 200_000u32;
+        for rs in RuleSet::ALL {
+            let start = std::time::Instant::now();
+            let mut acc = 0u64;
+            for _ in 0..n {
+                let ev = evaluate(std::hint::black_box(&p), rs, d(2025, 5, 31), &t);
+                acc += ev.map_or(0, |e| e.readiness as u64);
+            }
+            let rate = f64::from(n) / start.elapsed().as_secs_f64();
+            println!("{:<24} {rate:>12.0} evaluations/s ({acc})", rs.id());
+            if !cfg!(debug_assertions) {
+                assert!(rate > 1_000_000.0, "{} at {rate:.0}/s", rs.id());
+            }
+        }
+    }
+
+    mod properties {
+        use super::super::testkit::d;
+        use super::super::*;
+        use crate::core::eval::Status;
+        use crate::core::profile::{FirmYear, Profile};
+        use proptest::prelude::*;
+
+        fn amount(max: i64) -> impl Strategy<Value = Option<Fen>> {
+            prop_oneof![
+                1 => Just(None),
+                1 => Just(Some(Fen(0))),
+                6 => (0..=max).prop_map(|y| Some(Fen(y * 100))),
+            ]
+        }
+
+        prop_compose! {
+            fn firm_year(year: i32)(
+                revenue in amount(500_000_000),
+                rd in amount(50_000_000),
+                share in 0u32..=100,
+                high in 0u32..=100,
+                total_cost in amount(500_000_000),
+                total_assets in amount(900_000_000),
+                net in proptest::option::of(-100_000_000i64..900_000_000),
+            ) -> FirmYear {
+                let part = |v: Option<Fen>, pct: u32| v.map(|f| Fen(f.0 / 100 * pct as i64));
+                FirmYear {
+                    year,
+                    revenue,
+                    rd_expense: rd,
+                    rd_expense_domestic: part(rd, share),
+                    high_tech_revenue: part(revenue, high),
+                    total_cost,
+                    total_assets,
+                    net_assets: net.map(|y| Fen(y * 100)),
+                }
+            }
+        }
+
+        prop_compose! {
+            fn profile()(
+                employees in proptest::option::of(0u32..800),
+                tech_pct in 0u32..=100,
+                founded in proptest::option::of(2005i32..=2025),
+                years in (firm_year(2021), firm_year(2022), firm_year(2023), firm_year(2024)),
+                keep in proptest::collection::vec(any::<bool>(), 4),
+                ip in (proptest::option::of(0u32..3), proptest::option::of(0u32..8)),
+                flags in proptest::collection::vec(proptest::option::of(any::<bool>()), 8),
+                conv in proptest::collection::vec(0u32..7, 3),
+                registered in proptest::option::of(2022i32..=2025),
+            ) -> Profile {
+                let mut p = Profile {
+                    employees,
+                    tech_staff: employees.map(|e| e * tech_pct / 100),
+                    founded_on: founded.map(|y| d(y, 6, 1)),
+                    ..Profile::default()
+                };
+                let all = [years.0, years.1, years.2, years.3];
+                p.financials = all.into_iter().zip(keep).filter(|(_, k)| *k).map(|(y, _)| y).collect();
+                p.ip.class_one = ip.0;
+                p.ip.class_two = ip.1;
+                p.ip.own_rd = flags[0];
+                p.flags.key_field = flags[1];
+                p.flags.core_ip = flags[2];
+                p.flags.major_incident = flags[3];
+                p.flags.dishonest = flags[4];
+                p.flags.restricted_industry = flags[5];
+                p.direct_routes.valid_hte = flags[6];
+                p.rd_management.system = flags[7];
+                for (i, n) in conv.into_iter().enumerate() {
+                    p.conversions.insert(2022 + i as i32, n);
+                }
+                p.tech_sme = registered.map(|year| crate::core::profile::TechSmeRegistration {
+                    year,
+                    reg_no: None,
+                });
+                p
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            #[test]
+            fn any_profile_gives_a_consistent_evaluation_or_a_named_input_error(p in profile()) {
+                for rs in RuleSet::ALL {
+                    match evaluate(&p, rs, d(2025, 5, 31), &Thresholds::default()) {
+                        Err(e) => {
+                            prop_assert!(!e.field.is_empty());
+                            prop_assert!(!e.zh.is_empty() && !e.en.is_empty());
+                        }
+                        Ok(ev) => {
+                            let counted: Vec<Status> = ev
+                                .criteria
+                                .iter()
+                                .filter(|c| !c.informational)
+                                .map(|c| c.status)
+                                .collect();
+                            let expect = if counted.contains(&Status::Fail) {
+                                Some(false)
+                            } else if counted.contains(&Status::Unknown) {
+                                None
+                            } else {
+                                Some(true)
+                            };
+                            prop_assert_eq!(ev.eligible, expect);
+                            prop_assert!(ev.readiness <= 100);
+                            prop_assert_eq!(ev.readiness == 100, ev.eligible == Some(true));
+                            if let Some(s) = ev.score {
+                                prop_assert!(s.low <= s.high && s.high <= 100);
+                            }
+                            let json = ev.to_json();
+                            for c in json["criteria"].as_array().into_iter().flatten() {
+                                let failing = c["status"] == "fail";
+                                prop_assert_eq!(c["gap_en"].is_string(), failing, "{}", c["id"]);
+                                prop_assert!(c["explain_en"].as_str().is_some_and(|t| !t.is_empty()));
+                            }
+                            prop_assert_eq!(
+                                ev.reasons_not_passing().len(),
+                                counted.iter().filter(|s| **s != Status::Pass).count()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
