@@ -113,11 +113,11 @@ fn seed_in_tx(
     let hash = password::hash(DEMO_PASSWORD).map_err(AppError::Internal)?;
     let now = Utc::now().naive_utc();
     let add_user = |conn: &mut DbConn,
-                        username: String,
-                        display_name: String,
-                        role: Role,
-                        county: Option<&str>,
-                        firm_id: Option<i64>|
+                    username: String,
+                    display_name: String,
+                    role: Role,
+                    county: Option<&str>,
+                    firm_id: Option<i64>|
      -> Result<i64, AppError> {
         users::insert(
             conn,

@@ -369,7 +369,7 @@ struct Shape {
 
 fn shape(t: Target) -> Shape {
     match t {
-        Target::Prospect | Target::Lapsed | Target::Exited => Shape {
+        Target::Prospect => Shape {
             revenue: (3.0e6, 6.0e7),
             growth: (-0.05, 0.2),
             rd: (0.005, 0.045),
@@ -380,7 +380,7 @@ fn shape(t: Target) -> Shape {
             conversions: (0, 2),
             small: true,
         },
-        Target::TechSme => Shape {
+        Target::TechSme | Target::Lapsed | Target::Exited => Shape {
             revenue: (8.0e6, 1.2e8),
             growth: (0.0, 0.3),
             rd: (0.035, 0.08),
@@ -578,10 +578,13 @@ fn base_firm(
             acquisition: if own || k > 0 { "own" } else { "transferred" },
         });
     }
-    let strong = !matches!(
-        target,
-        Target::Prospect | Target::Lapsed | Target::Exited | Target::TechSme
-    );
+    // Reserve candidates and up have coached firms' paperwork (R&D organisation, judged
+    // sub-scores); about a third of tech-SMEs have got that far too.
+    let strong = match target {
+        Target::Prospect | Target::Lapsed | Target::Exited => false,
+        Target::TechSme => rng.gen_bool(0.3),
+        _ => true,
+    };
     let all = |p: f64, rng: &mut StdRng| Some(strong || rng.gen_bool(p));
     DemoFirm {
         uscc,
@@ -614,7 +617,7 @@ fn base_firm(
             talent: all(0.4, rng),
         },
         direct_routes: DirectRoutes {
-            valid_hte: None,
+            valid_hte: Some(false),
             provincial_rd_center: Some(target == Target::Leader),
             award_5y: Some(false),
             led_standard_5y: Some(target == Target::Leader && rng.gen_bool(0.5)),
@@ -750,24 +753,36 @@ fn plan(rng: &mut StdRng, target: Target, i: usize) -> Vec<(Event, NaiveDate, Ro
     }
 }
 
-/// Walk the plan through the core; where a guard refuses, strengthen the figures the way a
-/// growing firm would (more R&D, more technical staff, more conversions) and try again; an
-/// event still refused (a firm too big to be a tech-SME, say) is dropped from the plan, so
-/// every seeded event is one the core accepts. Plans never run past `today`.
+/// Walk the plan through the core. Where a guard refuses on the rules, improve exactly the
+/// figures it names, one modest step at a time, the way a coached firm grows (a point more
+/// R&D, a few more technical staff, another patent); where nothing can help (a firm too big
+/// to be a tech-SME), drop the event. Every seeded event is then one the core accepts, and
+/// firms stay spread around the thresholds instead of all passing with a margin. Plans never
+/// run past `today`.
 fn settle(firm: &mut DemoFirm, thresholds: &Thresholds, today: NaiveDate) {
     firm.plan.retain(|(_, on, _)| *on <= today);
-    for _attempt in 0..3 {
-        if first_refusal(firm, thresholds).is_none() {
+    for step in 0..12 {
+        let Some((k, codes)) = first_refusal(firm, thresholds) else {
             return;
+        };
+        let hopeless = [
+            "tsme.size",
+            "leader.revenue",
+            "role_not_allowed",
+            "not_allowed_from_stage",
+        ];
+        if step >= 8 || codes.iter().any(|c| hopeless.contains(&c.as_str())) {
+            firm.plan.remove(k);
+        } else {
+            improve(firm, &codes);
         }
-        strengthen(firm);
     }
-    while let Some(k) = first_refusal(firm, thresholds) {
+    while let Some((k, _)) = first_refusal(firm, thresholds) {
         firm.plan.remove(k);
     }
 }
 
-fn first_refusal(firm: &DemoFirm, thresholds: &Thresholds) -> Option<usize> {
+fn first_refusal(firm: &DemoFirm, thresholds: &Thresholds) -> Option<(usize, Vec<String>)> {
     let mut state = FirmState::new();
     for (k, (event, on, role)) in firm.plan.iter().enumerate() {
         let profile = firm.profile(&state);
@@ -781,51 +796,81 @@ fn first_refusal(firm: &DemoFirm, thresholds: &Thresholds) -> Option<usize> {
         };
         match stage::apply(&state, event, &actor, *on, &ctx) {
             Ok(t) => state = t.state,
-            Err(_) => return Some(k),
+            Err(r) => return Some((k, r.reasons.into_iter().map(|r| r.code).collect())),
         }
     }
     None
 }
 
-fn strengthen(firm: &mut DemoFirm) {
-    for y in &mut firm.years {
-        if let (Some(rev), Some(rd)) = (y.revenue, y.rd_expense) {
-            let target = Fen(rev.0 * 7 / 100);
-            if rd < target {
-                y.rd_expense = Some(target);
-                y.rd_expense_domestic = Some(target);
-            }
-            if let Some(ht) = y.high_tech_revenue {
-                y.high_tech_revenue = Some(ht.max(Fen(rev.0 * 66 / 100)));
+fn improve(firm: &mut DemoFirm, codes: &[String]) {
+    let needs = |ids: &[&str]| codes.iter().any(|c| ids.contains(&c.as_str()));
+    if needs(&[
+        "tsme.score",
+        "reserve.near_hte",
+        "leader.rd_ratio",
+        "hte.rd_ratio",
+    ]) {
+        for y in &mut firm.years {
+            if let (Some(rev), Some(rd)) = (y.revenue, y.rd_expense) {
+                let more = Fen(rd.0 + rev.0 / 100);
+                y.rd_expense = Some(more);
+                y.rd_expense_domestic = Some(more);
             }
         }
     }
-    firm.tech_staff = firm
-        .tech_staff
-        .max(firm.employees * 32 / 100)
-        .min(firm.employees);
-    for c in firm.conversions.values_mut() {
-        *c = (*c).max(4) + 1;
+    if needs(&["tsme.score", "reserve.near_hte"]) {
+        firm.tech_staff = (firm.tech_staff + firm.employees.div_ceil(20)).min(firm.employees);
     }
-    if !firm.ip.iter().any(|i| is_class_one(i.kind)) {
+    if needs(&["tsme.score"]) {
+        let class_one = firm.ip.iter().any(|i| is_class_one(i.kind));
         firm.ip.push(DemoIp {
-            kind: "invention_patent",
-            number: format!("ZL2024{:08}.X", firm.ip.len() + 1),
-            title: "核心产品发明专利".into(),
+            kind: if class_one || firm.ip.len() < 2 {
+                "utility_model"
+            } else {
+                "invention_patent"
+            },
+            number: format!("ZL2023{:07}.{}", firm.ip.len() + 1, firm.ip.len() % 10),
+            title: "工艺改进".into(),
             acquisition: "own",
         });
+        firm.flags.core_ip = Some(true);
     }
-    firm.flags.core_ip = Some(true);
-    firm.flags.key_field = Some(true);
-    firm.rd_management = RdManagement {
-        system: Some(true),
-        institution: Some(true),
-        conversion_platform: Some(true),
-        talent: Some(true),
-    };
-    firm.judged.ip_advancement = Some(8);
-    firm.judged.ip_core_support = Some(8);
-    firm.judged.rd_organisation = Some(18);
+    if needs(&["reserve.near_hte"]) {
+        for y in &mut firm.years {
+            if let (Some(rev), Some(ht)) = (y.revenue, y.high_tech_revenue) {
+                y.high_tech_revenue = Some(Fen((ht.0 + rev.0 / 20).min(rev.0)));
+            }
+        }
+        firm.flags.core_ip = Some(true);
+        firm.flags.key_field = Some(true);
+        if !firm.ip.iter().any(|i| is_class_one(i.kind)) {
+            firm.ip.push(DemoIp {
+                kind: "invention_patent",
+                number: format!("ZL2022{:07}.X", firm.ip.len() + 1),
+                title: "核心产品发明专利".into(),
+                acquisition: "own",
+            });
+        }
+    }
+    if needs(&["reserve.score_floor"]) {
+        for c in firm.conversions.values_mut() {
+            *c += 1;
+        }
+        firm.rd_management = RdManagement {
+            system: Some(true),
+            institution: Some(true),
+            conversion_platform: Some(true),
+            talent: Some(true),
+        };
+        let bump =
+            |v: Option<u8>, by: u8, max: u8| Some(v.unwrap_or(0).saturating_add(by).min(max));
+        firm.judged.ip_advancement = bump(firm.judged.ip_advancement, 2, 8);
+        firm.judged.ip_core_support = bump(firm.judged.ip_core_support, 2, 8);
+        firm.judged.rd_organisation = bump(firm.judged.rd_organisation, 3, 20);
+    }
+    if needs(&["leader.platform"]) {
+        firm.rd_platform = PlatformLevel::Provincial;
+    }
 }
 
 /// How many firms the plan puts in each stage (for messages and tests).

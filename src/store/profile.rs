@@ -65,12 +65,13 @@ fn assemble(
         }
     }
 
-    // With IP rows the counts and own_rd follow from them; without, both are unknown unless
-    // the facts say otherwise, never a guessed zero.
+    // The IP register is the record: a firm with no items recorded has none to count, and the
+    // explanation then tells the advisor which items to record. How they were obtained stays
+    // unknown unless the facts say.
     let ip = if ip_counts.is_empty() {
         Ip {
-            class_one: None,
-            class_two: None,
+            class_one: Some(0),
+            class_two: Some(0),
             own_rd: facts.ip.own_rd,
             standards: facts.ip.standards,
         }
