@@ -1,4 +1,5 @@
 mod concurrency;
+mod demo;
 mod fire_event;
 mod firms;
 mod replay;

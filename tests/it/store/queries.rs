@@ -216,10 +216,10 @@ fn profile_is_built_from_the_rows() {
         assert_eq!(p.rd_management.system, Some(true));
         assert_eq!(p.judged.conversion, Some(14));
         assert_eq!(p.rd_platform, Some(PlatformLevel::City));
-        // No IP rows: counts unknown, own_rd and standards from the facts.
+        // No IP rows: nothing recorded counts as zero; own_rd and standards from the facts.
         assert_eq!(
             (p.ip.class_one, p.ip.class_two, p.ip.own_rd, p.ip.standards),
-            (None, None, Some(false), Some(true))
+            (Some(0), Some(0), Some(false), Some(true))
         );
         assert_eq!(
             (p.tech_sme.clone(), p.hte_certificate.clone()),
