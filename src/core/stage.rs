@@ -967,22 +967,101 @@ mod tests {
         ]
     }
 
+    /// A firm's figures for the property test: none, a strong small firm (passes the tech-SME,
+    /// reserve and HTE rules) or a big one (passes the leader rules), with the credentials of
+    /// its current state, as the store builds them.
+    fn profile_for(kind: u8, state: &FirmState) -> Profile {
+        use crate::core::money::Fen;
+        use crate::core::profile::{FirmYear, Flags, HteCertificate, Ip, Judged, RdManagement};
+        use crate::core::profile::{PlatformLevel, TechSmeRegistration};
+        if kind == 0 {
+            return Profile::default();
+        }
+        let revenue: i64 = if kind == 1 { 50_000_000 } else { 400_000_000 };
+        let financials = (2010..=2040)
+            .map(|year| FirmYear {
+                year,
+                revenue: Fen::from_yuan(revenue),
+                rd_expense: Fen::from_yuan(revenue * 7 / 100),
+                rd_expense_domestic: Fen::from_yuan(revenue * 7 / 100),
+                high_tech_revenue: Fen::from_yuan(revenue * 8 / 10),
+                total_cost: Fen::from_yuan(revenue * 9 / 10),
+                total_assets: Fen::from_yuan(revenue),
+                net_assets: Fen::from_yuan(revenue / 2),
+            })
+            .collect();
+        Profile {
+            uscc: Some("914403001922038216".into()),
+            founded_on: Some(d("2005-01-01")),
+            employees: Some(100),
+            tech_staff: Some(40),
+            financials,
+            ip: Ip {
+                class_one: Some(3),
+                class_two: Some(10),
+                own_rd: Some(true),
+                standards: Some(false),
+            },
+            conversions: (2010..=2040).map(|y| (y, 6)).collect(),
+            rd_management: RdManagement {
+                system: Some(true),
+                institution: Some(true),
+                conversion_platform: Some(true),
+                talent: Some(true),
+            },
+            flags: Flags {
+                key_field: Some(true),
+                core_ip: Some(true),
+                major_incident: Some(false),
+                restricted_industry: Some(false),
+                dishonest: Some(false),
+            },
+            judged: Judged {
+                ip_advancement: Some(8),
+                ip_core_support: Some(8),
+                ..Judged::default()
+            },
+            rd_platform: Some(PlatformLevel::Provincial),
+            tech_sme: state
+                .credentials
+                .tech_sme
+                .as_ref()
+                .map(|(year, no)| TechSmeRegistration {
+                    year: *year,
+                    reg_no: Some(no.clone()),
+                }),
+            hte_certificate: state
+                .credentials
+                .hte
+                .as_ref()
+                .map(|(no, on)| HteCertificate {
+                    cert_no: no.clone(),
+                    issued_on: *on,
+                }),
+            ..Profile::default()
+        }
+    }
+
     proptest! {
         /// Random sequences: the state always equals the replay of the accepted events, no
         /// accepted event falls outside the transition table or its role's rights, and a
-        /// rejected event leaves the state as it was.
+        /// rejected event leaves the state as it was. Firms with no figures, strong small
+        /// figures and big figures alternate, so the rule guards both pass and refuse.
         #[test]
         fn state_is_the_replay_of_accepted_events(
-            steps in prop::collection::vec((arb_event(), arb_role(), 0i64..400), 1..40)
+            steps in prop::collection::vec((arb_event(), arb_role(), 0i64..400, 0u8..3), 1..40)
         ) {
             let mut state = FirmState::new();
             let mut day = d("2019-01-01");
             let mut accepted: Vec<(Event, NaiveDate)> = Vec::new();
-            for (event, role, gap) in steps {
+            let thresholds = Thresholds::default();
+            for (event, role, gap, figures) in steps {
                 day = day + chrono::Days::new(gap as u64);
                 let actor = Actor { user_id: Some(1), role };
                 let before = state.clone();
-                match ctx_apply(&state, &event, &actor, day) {
+                let profile = profile_for(figures, &state);
+                let ctx = Context { profile: &profile, thresholds: &thresholds };
+                match apply(&state, &event, &actor, day, &ctx) {
                     Ok(t) => {
                         prop_assert!(event.kind().from_stages().contains(&before.stage));
                         prop_assert!(event.kind().allowed_for(role));
@@ -1000,5 +1079,45 @@ mod tests {
                 prop_assert_eq!(&replayed, &state);
             }
         }
+    }
+
+    #[test]
+    fn strong_figures_pass_every_rule_guard_of_the_ladder() {
+        // The property test's figures reach every stage through its guards, so the guarded
+        // paths are exercised, not only refused.
+        let b = bureau();
+        let t = Thresholds::default();
+        let mut s = FirmState::new();
+        let steps = [
+            (
+                Event::RegisterTechSme {
+                    year: 2024,
+                    reg_no: "2024411100A0001".into(),
+                },
+                "2024-04-01",
+                1,
+            ),
+            (Event::AdmitToReserve, "2024-09-01", 1),
+            (
+                Event::CertifyHighTech {
+                    cert_no: "GR202441000001".into(),
+                    issued_on: d("2024-12-01"),
+                },
+                "2024-12-10",
+                1,
+            ),
+            (Event::RecognizeLeader, "2025-06-01", 2),
+        ];
+        for (event, on, figures) in steps {
+            let p = profile_for(figures, &s);
+            let ctx = Context {
+                profile: &p,
+                thresholds: &t,
+            };
+            s = apply(&s, &event, &b, d(on), &ctx)
+                .unwrap_or_else(|r| panic!("{r}"))
+                .state;
+        }
+        assert_eq!(s.stage, Stage::Leader);
     }
 }
