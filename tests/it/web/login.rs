@@ -235,3 +235,52 @@ fn a_disabled_account_cannot_sign_in_and_loses_its_session() {
         assert_eq!(app.login("bureau", PASSWORD).status, 401);
     }
 }
+
+/// Sessions signed with the stored key: a recent one is accepted, one idle past the timeout
+/// (setting session_idle_minutes) or older than the absolute cap is not.
+#[test]
+fn sessions_end_after_the_idle_timeout_and_the_absolute_cap() {
+    use peiyu::web::session::{self, Session, SessionKeys};
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        settings::set(
+            &mut db.conn(),
+            "session_idle_minutes",
+            &serde_json::json!(5),
+        )
+        .unwrap();
+        let app = TestApp::spawn(&db);
+        let keys = SessionKeys::new(session::resolve_key(&mut db.conn(), None).unwrap(), false);
+        let uid = s.bureau.user_id.unwrap();
+        let now = session::now_secs();
+        let cookie = |issued: i64, seen: i64| {
+            let mut sess = Session::signed_in(uid, issued);
+            sess.seen = seen;
+            let c = keys.cookie(&sess);
+            format!("{}={}", c.name(), c.value())
+        };
+        let fresh = app
+            .other_client()
+            .get_with("/", &[("Cookie", &cookie(now - 120, now - 120))]);
+        assert_eq!(fresh.status, 200, "{}: {}", db.name(), fresh.body);
+        assert!(
+            fresh
+                .header("set-cookie")
+                .is_some_and(|c| c.starts_with("peiyu_session=")),
+            "a session seen two minutes ago is re-issued (sliding timeout)"
+        );
+        let idle = app
+            .other_client()
+            .get_with("/", &[("Cookie", &cookie(now - 600, now - 400))]);
+        assert_eq!(
+            idle.status,
+            302,
+            "{}: idle for 400 s with a 5 min timeout",
+            db.name()
+        );
+        let old = app
+            .other_client()
+            .get_with("/", &[("Cookie", &cookie(now - 13 * 3600, now))]);
+        assert_eq!(old.status, 302, "{}: past the 12 h cap", db.name());
+    }
+}
