@@ -1,9 +1,10 @@
 //! Peiyu: cultivating innovative firms up the ladder of recognitions.
 //!
-//! Layers (DESIGN §1): `cli → app → core`, `app → store`. The core is pure.
+//! Layers (DESIGN §1): `cli|web → app → core`, `app → store`. The core is pure.
 
 pub mod app;
 pub mod cli;
 pub mod core;
 pub mod demo;
 pub mod store;
+pub mod web;

@@ -2,15 +2,18 @@
 //! (`store::write_tx`): check permission, load, call the core, write the new state, the history
 //! row and the audit row together, and recompute the firm's derived columns.
 
+pub mod access;
 pub mod add_ip;
 pub mod create_firm;
 pub mod error;
 pub mod fire_event;
+pub mod login;
 pub mod password;
 pub mod principal;
 pub mod recompute;
 pub mod save_firm_year;
 pub mod seed_demo;
+pub mod views;
 
 pub use add_ip::{add_ip, NewIpInput};
 pub use create_firm::{create_firm, NewFirmInput};

@@ -4,6 +4,7 @@ pub mod demo;
 pub mod eval;
 pub mod firm;
 pub mod migrate;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 use std::fmt;
@@ -37,6 +38,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Look at firms: `firm list`, `firm show USCC`.
     Firm(firm::FirmArgs),
+    /// Serve the web application (pages and, later, the API) until SIGINT or SIGTERM.
+    Serve(serve::ServeArgs),
 }
 
 /// Output language of terminal commands.
@@ -122,6 +125,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => demo::run(&cli.database_url, args),
         Command::Eval(args) => eval::run(args),
         Command::Firm(args) => firm::run(&cli.database_url, args),
+        Command::Serve(args) => serve::run(&cli.database_url, args),
+    }
+}
+
+impl Cli {
+    /// The log filter when `PEIYU_LOG` is unset: request logs for `serve`, warnings otherwise.
+    pub fn default_log_filter(&self) -> &'static str {
+        match self.command {
+            Command::Serve(_) => "info",
+            _ => "warn",
+        }
     }
 }
 

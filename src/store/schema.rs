@@ -158,6 +158,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Sign-in attempts, for throttling.
+    login_attempts (id) {
+        id -> BigInt,
+        username -> Text,
+        address -> Text,
+        succeeded -> Bool,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(firms -> counties (county_code));
 diesel::joinable!(firms -> sectors (sector_code));
 diesel::joinable!(firm_years -> firms (firm_id));
@@ -176,4 +187,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     stage_events,
     settings,
     audit_log,
+    login_attempts,
 );

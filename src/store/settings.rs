@@ -45,6 +45,27 @@ pub fn set(conn: &mut DbConn, key: &str, value: &serde_json::Value) -> Result<()
     Ok(())
 }
 
+/// Store `value` under `key` only if the key is unset, and return what is stored afterwards:
+/// of several processes racing to set it, all read back the one value that won.
+pub fn get_or_insert(
+    conn: &mut DbConn,
+    key: &str,
+    value: &serde_json::Value,
+) -> Result<serde_json::Value, StoreError> {
+    let now = Utc::now().naive_utc();
+    let text = value.to_string();
+    each_backend!(conn, c => diesel::insert_into(settings::table)
+        .values((
+            settings::key.eq(key),
+            settings::value.eq(&text),
+            settings::updated_at.eq(now),
+        ))
+        .on_conflict(settings::key)
+        .do_nothing()
+        .execute(c))?;
+    get(conn, key)?.ok_or(StoreError::NotFound)
+}
+
 /// The local rule thresholds in force: the `thresholds` setting, or the defaults when unset.
 pub fn thresholds(conn: &mut DbConn) -> Result<Thresholds, StoreError> {
     match get(conn, THRESHOLDS_KEY)? {

@@ -91,3 +91,32 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<User>, StoreError> {
         .select(User::as_select())
         .load(conn)?)
 }
+
+/// Replace a user's password hash; `NotFound` if there is no such user.
+pub fn set_password_hash(conn: &mut DbConn, id: i64, hash: &str) -> Result<(), StoreError> {
+    let n = diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Users by id (for showing names beside ids), in no particular order.
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<User>, StoreError> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+/// Active users of one role, by display name.
+pub fn list_by_role(conn: &mut DbConn, role: &str) -> Result<Vec<User>, StoreError> {
+    Ok(users::table
+        .filter(users::role.eq(role))
+        .filter(users::active.eq(true))
+        .order((users::display_name.asc(), users::id.asc()))
+        .select(User::as_select())
+        .load(conn)?)
+}

@@ -8,3 +8,4 @@ mod boundary;
 mod cli_eval;
 mod common;
 mod store;
+mod web;

@@ -1,0 +1,139 @@
+//! Signing in: the password check with throttling of repeated failures, per account and per
+//! address, counted in the database (table `login_attempts`) so that it holds across processes.
+
+use super::error::{AppError, StoreContext};
+use super::password;
+use crate::store::login_attempts::{self, NewAttempt};
+use crate::store::users::{self, User};
+use crate::store::{self, settings, DbConn};
+use chrono::{Duration, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// The settings key of the [`ThrottlePolicy`].
+pub const THROTTLE_KEY: &str = "login_throttle";
+/// The settings key of the session idle timeout in minutes.
+pub const SESSION_IDLE_KEY: &str = "session_idle_minutes";
+/// The idle timeout when the setting is absent.
+pub const DEFAULT_IDLE_MINUTES: i64 = 30;
+
+/// How many failures lock sign-in, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ThrottlePolicy {
+    /// Failures for one username within the window that lock it.
+    pub account: i64,
+    /// Failures from one address within the window that lock it.
+    pub address: i64,
+    /// The window, in minutes.
+    pub window_minutes: i64,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        ThrottlePolicy {
+            account: 5,
+            address: 20,
+            window_minutes: 15,
+        }
+    }
+}
+
+impl ThrottlePolicy {
+    /// The policy in force: the `login_throttle` setting or the defaults.
+    pub fn load(conn: &mut DbConn) -> Result<ThrottlePolicy, AppError> {
+        match settings::get(conn, THROTTLE_KEY).ctx("read login_throttle")? {
+            None => Ok(ThrottlePolicy::default()),
+            Some(v) => serde_json::from_value(v).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("setting login_throttle is invalid: {e}"))
+            }),
+        }
+    }
+}
+
+/// The session idle timeout in force (setting `session_idle_minutes`, default 30).
+pub fn idle_timeout(conn: &mut DbConn) -> Result<Duration, AppError> {
+    let v = settings::get(conn, SESSION_IDLE_KEY).ctx("read session_idle_minutes")?;
+    let minutes = v
+        .and_then(|v| v.as_i64())
+        .filter(|m| *m > 0)
+        .unwrap_or(DEFAULT_IDLE_MINUTES);
+    Ok(Duration::minutes(minutes))
+}
+
+/// Why a sign-in was refused. Deliberately does not say whether the username exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Unknown user, wrong password or disabled account.
+    BadCredentials,
+    /// Too many recent failures for this account or address; try again after this many minutes.
+    Throttled {
+        /// Whole minutes until the window has passed.
+        retry_after_minutes: i64,
+    },
+}
+
+/// A password hash that matches nothing, verified for unknown users so that a wrong username
+/// takes as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| password::hash("peiyu-no-such-user").unwrap_or_default())
+}
+
+/// Check `username` and `password` from `address` at `now`. A throttled account or address is
+/// refused before any password is checked; every outcome is recorded. A success clears the
+/// account's failures.
+pub fn sign_in(
+    conn: &mut DbConn,
+    username: &str,
+    password_typed: &str,
+    address: &str,
+    now: NaiveDateTime,
+) -> Result<Result<User, Refusal>, AppError> {
+    let username = username.trim();
+    let policy = ThrottlePolicy::load(conn)?;
+    let since = now - Duration::minutes(policy.window_minutes.max(1));
+    let by_account =
+        login_attempts::failures_for_username(conn, username, since).ctx("count failures")?;
+    let by_address =
+        login_attempts::failures_for_address(conn, address, since).ctx("count failures")?;
+    if by_account >= policy.account || by_address >= policy.address {
+        let earliest = login_attempts::earliest_failure(conn, username, address, since)
+            .ctx("find earliest failure")?
+            .unwrap_or(now);
+        let lifts = earliest + Duration::minutes(policy.window_minutes.max(1));
+        let minutes = ((lifts - now).num_seconds() + 59) / 60;
+        return Ok(Err(Refusal::Throttled {
+            retry_after_minutes: minutes.max(1),
+        }));
+    }
+    let user = users::find_by_username(conn, username).ctx("find user to sign in")?;
+    let ok = match &user {
+        Some(u) => password::verify(password_typed, &u.password_hash) && u.active,
+        None => {
+            password::verify(password_typed, dummy_hash());
+            false
+        }
+    };
+    store::write_tx(conn, |c| {
+        login_attempts::record(
+            c,
+            &NewAttempt {
+                username,
+                address,
+                succeeded: ok,
+                at: now,
+            },
+        )?;
+        if ok {
+            login_attempts::clear_failures_for_username(c, username)?;
+            login_attempts::prune(c, now - Duration::days(1))?;
+        }
+        Ok::<(), crate::store::StoreError>(())
+    })
+    .ctx("record sign-in attempt")?;
+    match user {
+        Some(u) if ok => Ok(Ok(u)),
+        _ => Ok(Err(Refusal::BadCredentials)),
+    }
+}

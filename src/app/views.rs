@@ -1,0 +1,218 @@
+//! What the read-only pages show: the dashboard, the firm list and the firm page. Each checks
+//! access through [`super::access`] and reads in one go; the web layer only formats.
+
+use super::access::{self, AccessSettings, FirmAccess};
+use super::error::{AppError, StoreContext};
+use super::principal::Principal;
+use super::recompute::today;
+use crate::core::error::InputError;
+use crate::core::rules;
+use crate::core::stage::{Role, Stage};
+use crate::store::credentials::{self, Credential};
+use crate::store::events::{self, StageEventRow};
+use crate::store::firm_query::{self, FirmQuery};
+use crate::store::firms::{self, Firm};
+use crate::store::ip::{self, IpKind};
+use crate::store::refdata::{self, County, Sector};
+use crate::store::users::{self, User};
+use crate::store::years::{self, FirmYearRow};
+use crate::store::{profile, settings, DbConn};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap};
+
+/// The dashboard of one principal.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// Firms in scope per stage, in ladder order (stages with none included, as 0).
+    pub by_stage: Vec<(Stage, i64)>,
+    /// All firms in scope.
+    pub total: i64,
+    /// For an advisor: their assigned firms, most ready first (at most 50).
+    pub my_firms: Vec<Firm>,
+}
+
+/// The dashboard of `p`.
+pub fn dashboard(conn: &mut DbConn, p: &Principal) -> Result<Dashboard, AppError> {
+    let s = AccessSettings::load(conn)?;
+    let scope = access::scope(p, &s);
+    let counts: HashMap<String, i64> = firm_query::count_by_stage(conn, &scope)
+        .ctx("count firms by stage")?
+        .into_iter()
+        .collect();
+    let by_stage: Vec<(Stage, i64)> = Stage::ALL
+        .iter()
+        .map(|st| (*st, counts.get(st.id()).copied().unwrap_or(0)))
+        .collect();
+    let total = by_stage.iter().map(|(_, n)| n).sum();
+    let my_firms = match (p.role, p.user_id) {
+        (Role::Advisor, Some(id)) => {
+            firm_query::page(
+                conn,
+                &scope,
+                &FirmQuery {
+                    advisor_id: Some(id),
+                    descending: true,
+                    limit: 50,
+                    ..FirmQuery::default()
+                },
+            )
+            .ctx("list the advisor's firms")?
+            .0
+        }
+        _ => Vec::new(),
+    };
+    Ok(Dashboard {
+        by_stage,
+        total,
+        my_firms,
+    })
+}
+
+/// A page of the firm list with what the filters offer.
+#[derive(Debug, Clone)]
+pub struct FirmList {
+    /// The firms of this page.
+    pub firms: Vec<Firm>,
+    /// How many match in all.
+    pub total: i64,
+    /// Every county (for names and the filter).
+    pub counties: Vec<County>,
+    /// Every sector.
+    pub sectors: Vec<Sector>,
+    /// Active advisors (for names and the filter).
+    pub advisors: Vec<User>,
+}
+
+/// The firms in `p`'s scope matching `q`.
+pub fn firm_list(conn: &mut DbConn, p: &Principal, q: &FirmQuery) -> Result<FirmList, AppError> {
+    let s = AccessSettings::load(conn)?;
+    let scope = access::scope(p, &s);
+    let (firms, total) = firm_query::page(conn, &scope, q).ctx("list firms")?;
+    Ok(FirmList {
+        firms,
+        total,
+        counties: refdata::counties(conn).ctx("load counties")?,
+        sectors: refdata::sectors(conn).ctx("load sectors")?,
+        advisors: users::list_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
+    })
+}
+
+/// The next stage's evaluation on the firm page.
+#[derive(Debug, Clone)]
+pub enum NextEvaluation {
+    /// At the top of the ladder or exited: nothing to evaluate.
+    None,
+    /// The evaluation JSON of DESIGN §3 (criteria with status, actual, required, explanations).
+    Evaluated {
+        /// The stage evaluated for.
+        stage: Stage,
+        /// `Evaluation::to_json()`.
+        json: serde_json::Value,
+    },
+    /// The stored data cannot be evaluated; says why.
+    BadData {
+        /// The stage that would be next.
+        stage: Stage,
+        /// What is wrong.
+        error: InputError,
+    },
+}
+
+/// Everything the firm page shows.
+#[derive(Debug, Clone)]
+pub struct FirmPage {
+    /// The firm.
+    pub firm: Firm,
+    /// What the viewer may do with it.
+    pub access: FirmAccess,
+    /// Its county.
+    pub county: Option<County>,
+    /// Its sector.
+    pub sector: Option<Sector>,
+    /// Its advisor.
+    pub advisor: Option<User>,
+    /// Yearly figures, oldest first.
+    pub years: Vec<FirmYearRow>,
+    /// IP items per kind (kinds with none left out).
+    pub ip_counts: BTreeMap<&'static str, i64>,
+    /// Credentials, oldest first.
+    pub credentials: Vec<Credential>,
+    /// The stage history, in order.
+    pub events: Vec<StageEventRow>,
+    /// The users named in the history, by id.
+    pub actors: HashMap<i64, User>,
+    /// The next stage's evaluation as of [`FirmPage::as_of`].
+    pub next: NextEvaluation,
+    /// The date of the evaluation (today in China).
+    pub as_of: NaiveDate,
+}
+
+/// The firm page of firm `firm_id` for `p`; `NotFound` when it does not exist or lies outside
+/// `p`'s territory.
+pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmPage, AppError> {
+    let s = AccessSettings::load(conn)?;
+    let firm = firms::find_by_id(conn, firm_id).ctx("load firm for its page")?;
+    let access = access::require_read(p, &s, &firm)?;
+    let county = refdata::find_county(conn, &firm.county_code).ctx("load county")?;
+    let sector = match &firm.sector_code {
+        Some(c) => refdata::find_sector(conn, c).ctx("load sector")?,
+        None => None,
+    };
+    let advisor = match firm.advisor_id {
+        Some(id) => users::find_many(conn, &[id])
+            .ctx("load advisor")?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    let years = years::list_for_firm(conn, firm.id).ctx("load years")?;
+    let mut ip_counts: BTreeMap<&'static str, i64> = BTreeMap::new();
+    for c in ip::counts(conn, Some(firm.id)).ctx("count IP")? {
+        if let Some(k) = IpKind::parse(&c.kind) {
+            *ip_counts.entry(k.id()).or_default() += c.count;
+        }
+    }
+    let credentials = credentials::list_for_firm(conn, firm.id).ctx("load credentials")?;
+    let events = events::list_for_firm(conn, firm.id).ctx("load stage events")?;
+    let mut actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_id).collect();
+    actor_ids.sort_unstable();
+    actor_ids.dedup();
+    let actors = users::find_many(conn, &actor_ids)
+        .ctx("load actors")?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let as_of = today();
+    let stage = firm.current_stage().ctx("read stage")?;
+    let next = match stage.next() {
+        None => NextEvaluation::None,
+        Some((next_stage, ruleset)) => {
+            let prof = profile::load_profile(conn, firm.id).ctx("load profile")?;
+            let thresholds = settings::thresholds(conn).ctx("load thresholds")?;
+            match rules::evaluate(&prof, ruleset, as_of, &thresholds) {
+                Ok(ev) => NextEvaluation::Evaluated {
+                    stage: next_stage,
+                    json: ev.to_json(),
+                },
+                Err(error) => NextEvaluation::BadData {
+                    stage: next_stage,
+                    error,
+                },
+            }
+        }
+    };
+    Ok(FirmPage {
+        firm,
+        access,
+        county,
+        sector,
+        advisor,
+        years,
+        ip_counts,
+        credentials,
+        events,
+        actors,
+        next,
+        as_of,
+    })
+}

@@ -1,0 +1,132 @@
+//! Middleware: request ids with a tracing span and one log line per request, the session
+//! cookie's read and write, and the security headers.
+
+use super::session::{CookieChange, SessionSlot};
+use super::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{web, Error, HttpMessage};
+use rand::RngCore;
+use std::time::Instant;
+use tracing::Instrument;
+
+/// The header that carries the request id, in and out.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The id of a request: the caller's `X-Request-Id` when it is short and plain, else random.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+fn request_id(req: &ServiceRequest) -> String {
+    let given = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    match given {
+        Some(v) => v.to_string(),
+        None => {
+            let mut b = [0u8; 8];
+            rand::thread_rng().fill_bytes(&mut b);
+            b.iter().map(|x| format!("{x:02x}")).collect()
+        }
+    }
+}
+
+/// Give the request an id, run it inside a `request` span, log its outcome and latency, and
+/// echo the id in `X-Request-Id`.
+pub async fn request_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = request_id(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let result = next.call(req).instrument(span.clone()).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
+    match result {
+        Ok(mut res) => {
+            let status = res.status().as_u16();
+            if status >= 500 {
+                tracing::error!(status, ms, "served");
+            } else {
+                tracing::info!(status, ms, "served");
+            }
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                res.headers_mut()
+                    .insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
+            }
+            Ok(res)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, ms, "failed");
+            Err(e)
+        }
+    }
+}
+
+/// Read the signed session cookie into the request, and write back whatever the handler or
+/// extractor decided (a new session, a touch, or removal).
+pub async fn session_layer(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let keys = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.keys.clone());
+    if let Some(k) = &keys {
+        let current = k.read(req.request());
+        req.extensions_mut().insert(SessionSlot {
+            current,
+            change: None,
+        });
+    }
+    let mut res = next.call(req).await?;
+    if let Some(k) = keys {
+        let change = res
+            .request()
+            .extensions()
+            .get::<SessionSlot>()
+            .and_then(|s| s.change.clone());
+        let cookie = match change {
+            Some(CookieChange::Set(s)) => Some(k.cookie(&s)),
+            Some(CookieChange::Clear) => Some(k.removal()),
+            None => None,
+        };
+        if let Some(c) = cookie {
+            if let Err(e) = res.response_mut().add_cookie(&c) {
+                tracing::error!(error = %e, "cannot set the session cookie");
+            }
+        }
+    }
+    Ok(res)
+}
+
+/// The Content-Security-Policy: everything from this origin only, no inline script, no
+/// framing, forms post only here.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// Security headers on every response.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, CSP))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+}

@@ -1,0 +1,111 @@
+//! The web layer (DESIGN §5): actix-web handlers that parse, call a use case, and render a
+//! handlebars page. No business rule lives here; blocking database work runs in `web::block`.
+//!
+//! Routes: `/healthz`, `/readyz`, `/static/{name}`, `/login` (GET, POST), `/logout` (POST),
+//! `/lang/{tag}`, `/` (dashboard), `/firms`, `/firms/{id}`.
+
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod middleware;
+pub mod pages;
+pub mod session;
+pub mod templates;
+
+use crate::app::AppError;
+use crate::store::{DbConn, Pool};
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use session::SessionKeys;
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Worker threads; `None`: one per core.
+    pub workers: Option<usize>,
+    /// Use the `Forwarded`/`X-Forwarded-For` address for login throttling (only behind a
+    /// proxy that sets it); otherwise the peer address.
+    pub trust_proxy: bool,
+    /// How long a shutdown waits for requests in flight.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            workers: None,
+            trust_proxy: false,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What every handler shares. Nothing here is state another process would need: the pool
+/// reaches the database, the keys are the ones stored there or configured.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub pool: Pool,
+    /// The session cookie keys.
+    pub keys: SessionKeys,
+    /// Server options.
+    pub config: WebConfig,
+}
+
+/// Run `f` with a pooled connection on the blocking thread pool.
+pub async fn db<T, F>(state: &AppState, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(|e| {
+            AppError::Internal(anyhow::Error::new(e).context("get a database connection"))
+        })?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+/// Register every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(pages::health::healthz))
+        .route("/readyz", web::get().to(pages::health::readyz))
+        .route("/static/{name}", web::get().to(assets::serve))
+        .route("/login", web::get().to(pages::login::form))
+        .route("/login", web::post().to(pages::login::submit))
+        .route("/logout", web::post().to(pages::login::logout))
+        .route("/lang/{tag}", web::get().to(pages::login::switch_lang))
+        .route("/", web::get().to(pages::dashboard::show))
+        .route("/firms", web::get().to(pages::firms::list))
+        .route("/firms/{id}", web::get().to(pages::firms::show))
+        .default_service(web::to(pages::not_found));
+}
+
+/// The HTTP server on `listener`, not yet awaited. It stops gracefully on SIGINT and SIGTERM
+/// (actix-web's signal handling), finishing requests in flight within the shutdown timeout.
+pub fn build_server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    templates::registry().map_err(std::io::Error::other)?;
+    let workers = state.config.workers;
+    let shutdown = state.config.shutdown_timeout;
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::FormConfig::default().limit(256 * 1024))
+            .wrap(actix_web::middleware::from_fn(middleware::session_layer))
+            .wrap(middleware::security_headers())
+            .wrap(actix_web::middleware::from_fn(middleware::request_log))
+            .configure(routes)
+    })
+    .shutdown_timeout(shutdown.as_secs());
+    if let Some(n) = workers {
+        server = server.workers(n.max(1));
+    }
+    Ok(server.listen(listener)?.run())
+}

@@ -1,0 +1,61 @@
+//! `GET /`: the dashboard of the signed-in user.
+
+use super::render;
+use crate::app::views;
+use crate::core::stage::Role;
+use crate::web::auth::{Area, CurrentUser};
+use crate::web::error::WebError;
+use crate::web::{db, AppState};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+/// `GET /`: counts by stage (a funnel), and for an advisor their firms by readiness. A firm's
+/// own user goes straight to the firm's page.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Dashboard)?;
+    if let (Role::Firm, Some(id)) = (user.principal.role, user.principal.firm_id) {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/firms/{id}")))
+            .finish());
+    }
+    let lang = user.lang;
+    let p = user.principal.clone();
+    let d = db(&state, move |c| views::dashboard(c, &p))
+        .await
+        .map_err(|e| WebError::app(lang, e))?;
+    let max = d.by_stage.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let stages: Vec<_> = d
+        .by_stage
+        .iter()
+        .map(|(s, n)| json!({ "id": s.id(), "count": n, "max": max, "href": format!("/firms?stage={}", s.id()) }))
+        .collect();
+    let mine: Vec<_> = d
+        .my_firms
+        .iter()
+        .map(|f| {
+            json!({
+                "id": f.id, "name": f.name, "uscc": f.uscc, "stage": f.stage,
+                "next_stage": f.next_stage, "readiness": f.readiness,
+            })
+        })
+        .collect();
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "dashboard",
+        "pages/dashboard",
+        StatusCode::OK,
+        json!({
+            "total": d.total,
+            "stages": stages,
+            "is_advisor": user.principal.role == Role::Advisor,
+            "my_firms": mine,
+        }),
+    )
+}

@@ -1,0 +1,494 @@
+//! `GET /firms` (list with filters, search, sort and paging, all in the query string) and
+//! `GET /firms/{id}` (the firm page).
+
+use super::render;
+use crate::app::views::{self, FirmPage, NextEvaluation};
+use crate::app::AppError;
+use crate::core::money::Fen;
+use crate::core::stage::Stage;
+use crate::store::firm_query::{FirmQuery, SortKey};
+use crate::web::auth::{Area, CurrentUser};
+use crate::web::error::WebError;
+use crate::web::i18n::Lang;
+use crate::web::{db, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Rows per page of the firm list.
+pub const PER_PAGE: i64 = 50;
+
+/// The list's query string. Every field is text so that an empty `?stage=` from the filter
+/// form means "any"; values that do not parse are ignored.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ListParams {
+    /// Stage id.
+    #[serde(default)]
+    pub stage: String,
+    /// County code.
+    #[serde(default)]
+    pub county: String,
+    /// Sector code.
+    #[serde(default)]
+    pub sector: String,
+    /// Advisor user id.
+    #[serde(default)]
+    pub advisor: String,
+    /// Readiness at least.
+    #[serde(default)]
+    pub rmin: String,
+    /// Readiness at most.
+    #[serde(default)]
+    pub rmax: String,
+    /// Name or USCC search.
+    #[serde(default)]
+    pub q: String,
+    /// Sort key id.
+    #[serde(default)]
+    pub sort: String,
+    /// `asc` or `desc`.
+    #[serde(default)]
+    pub dir: String,
+    /// Page number from 1.
+    #[serde(default)]
+    pub page: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl ListParams {
+    fn page_no(&self) -> i64 {
+        self.page.trim().parse::<i64>().unwrap_or(1).max(1)
+    }
+
+    fn sort_key(&self) -> SortKey {
+        SortKey::parse(self.sort.trim()).unwrap_or_default()
+    }
+
+    fn descending(&self) -> bool {
+        match self.dir.trim() {
+            "asc" => false,
+            "desc" => true,
+            // Readiness reads best from the top; names and codes from A.
+            _ => self.sort_key() == SortKey::Readiness,
+        }
+    }
+
+    /// The store query these parameters ask for.
+    pub fn to_query(&self) -> FirmQuery {
+        let pct = |s: &str| s.trim().parse::<i32>().ok().map(|v| v.clamp(0, 100));
+        FirmQuery {
+            stage: Stage::parse(self.stage.trim()),
+            county_code: opt(&self.county),
+            sector_code: opt(&self.sector),
+            advisor_id: self.advisor.trim().parse().ok(),
+            readiness_min: pct(&self.rmin),
+            readiness_max: pct(&self.rmax),
+            q: opt(&self.q),
+            sort: self.sort_key(),
+            descending: self.descending(),
+            limit: PER_PAGE,
+            offset: (self.page_no() - 1) * PER_PAGE,
+        }
+    }
+
+    /// `/firms?…` with these parameters (empty ones left out).
+    fn href(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("stage", &self.stage),
+            ("county", &self.county),
+            ("sector", &self.sector),
+            ("advisor", &self.advisor),
+            ("rmin", &self.rmin),
+            ("rmax", &self.rmax),
+            ("q", &self.q),
+            ("sort", &self.sort),
+            ("dir", &self.dir),
+            ("page", &self.page),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect();
+        let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        if q.is_empty() {
+            "/firms".to_string()
+        } else {
+            format!("/firms?{q}")
+        }
+    }
+}
+
+fn name_of<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
+    lang.pick(zh, en)
+}
+
+/// `GET /firms`.
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let params = params.into_inner();
+    let query = params.to_query();
+    let p = user.principal.clone();
+    let q2 = query.clone();
+    let data = db(&state, move |c| views::firm_list(c, &p, &q2))
+        .await
+        .map_err(|e| WebError::app(lang, e))?;
+
+    let counties: HashMap<&str, &str> = data
+        .counties
+        .iter()
+        .map(|c| (c.code.as_str(), name_of(lang, &c.name_zh, &c.name_en)))
+        .collect();
+    let sectors: HashMap<&str, &str> = data
+        .sectors
+        .iter()
+        .map(|s| (s.code.as_str(), name_of(lang, &s.name_zh, &s.name_en)))
+        .collect();
+    let advisors: HashMap<i64, &str> = data
+        .advisors
+        .iter()
+        .map(|u| (u.id, u.display_name.as_str()))
+        .collect();
+    let rows: Vec<Value> = data
+        .firms
+        .iter()
+        .map(|f| {
+            json!({
+                "id": f.id,
+                "name": f.name,
+                "uscc": f.uscc,
+                "stage": f.stage,
+                "county": counties.get(f.county_code.as_str()).copied().unwrap_or(&f.county_code),
+                "sector": f.sector_code.as_deref().and_then(|s| sectors.get(s).copied()).unwrap_or(""),
+                "advisor": f.advisor_id.and_then(|a| advisors.get(&a).copied()).unwrap_or(""),
+                "readiness": f.readiness,
+                "eligible": eligible_key(f.next_eligible),
+                "next_stage": f.next_stage,
+            })
+        })
+        .collect();
+
+    let sort = params.sort_key();
+    let desc = params.descending();
+    let sort_links: serde_json::Map<String, Value> = SortKey::ALL
+        .iter()
+        .map(|k| {
+            let mut p = params.clone();
+            p.sort = k.id().to_string();
+            p.dir = if *k == sort && desc {
+                "asc"
+            } else if *k == sort {
+                "desc"
+            } else {
+                ""
+            }
+            .to_string();
+            p.page = String::new();
+            let mark = if *k == sort {
+                if desc {
+                    "▼"
+                } else {
+                    "▲"
+                }
+            } else {
+                ""
+            };
+            (
+                k.id().to_string(),
+                json!({ "href": p.href(), "mark": mark }),
+            )
+        })
+        .collect();
+
+    let page_no = params.page_no();
+    let pages = ((data.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page_href = |n: i64| {
+        let mut p = params.clone();
+        p.page = if n == 1 { String::new() } else { n.to_string() };
+        p.href()
+    };
+    let pager = json!({
+        "page": page_no,
+        "pages": pages,
+        "prev": (page_no > 1).then(|| page_href(page_no - 1)),
+        "next": (page_no < pages).then(|| page_href(page_no + 1)),
+    });
+
+    let stage_opts: Vec<Value> = Stage::ALL
+        .iter()
+        .map(|s| json!({ "id": s.id(), "selected": params.stage.trim() == s.id() }))
+        .collect();
+    let county_opts: Vec<Value> = data
+        .counties
+        .iter()
+        .map(|c| json!({ "value": c.code, "name": name_of(lang, &c.name_zh, &c.name_en), "selected": params.county.trim() == c.code }))
+        .collect();
+    let sector_opts: Vec<Value> = data
+        .sectors
+        .iter()
+        .map(|s| json!({ "value": s.code, "name": name_of(lang, &s.name_zh, &s.name_en), "selected": params.sector.trim() == s.code }))
+        .collect();
+    let advisor_opts: Vec<Value> = data
+        .advisors
+        .iter()
+        .map(|u| json!({ "value": u.id.to_string(), "name": u.display_name, "selected": params.advisor.trim() == u.id.to_string() }))
+        .collect();
+
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "firms",
+        "pages/firms/list",
+        StatusCode::OK,
+        json!({
+            "filter": {
+                "q": params.q, "rmin": params.rmin, "rmax": params.rmax,
+                "sort": params.sort, "dir": params.dir,
+            },
+            "stages": stage_opts,
+            "counties": county_opts,
+            "sectors": sector_opts,
+            "advisors": advisor_opts,
+            "rows": rows,
+            "total": data.total,
+            "sort_links": sort_links,
+            "pager": pager,
+        }),
+    )
+}
+
+fn eligible_key(e: Option<bool>) -> &'static str {
+    match e {
+        Some(true) => "pass",
+        Some(false) => "fail",
+        None => "unknown",
+    }
+}
+
+/// Fen as 万元 with two decimals, computed on integers; `—` when absent.
+pub fn wan(fen: Option<i64>) -> String {
+    match fen {
+        None => "—".to_string(),
+        Some(f) => {
+            let hundredths = (i128::from(f) * 100
+                + i128::from(Fen::WAN.0) / 2 * i128::from(f.signum()))
+                / i128::from(Fen::WAN.0);
+            let sign = if hundredths < 0 { "-" } else { "" };
+            let h = hundredths.abs();
+            format!("{sign}{}.{:02}", h / 100, h % 100)
+        }
+    }
+}
+
+/// A JSON value of an evaluation (`actual`, `required`) as text.
+fn show_value(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "—".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn text_field(v: &Value, base: &str, lang: Lang) -> String {
+    let key = format!(
+        "{base}_{}",
+        match lang {
+            Lang::ZhCn => "zh",
+            Lang::En => "en",
+        }
+    );
+    v.get(&key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
+    match next {
+        NextEvaluation::None => Value::Null,
+        NextEvaluation::BadData { stage, error } => json!({
+            "stage": stage.id(),
+            "bad_data": lang.pick(&error.zh, &error.en),
+            "criteria": [],
+            "eligible": "unknown",
+            "readiness": 0,
+            "ruleset": "",
+            "score": null,
+        }),
+        NextEvaluation::Evaluated { stage, json: ev } => {
+            let criteria: Vec<Value> = ev
+                .get("criteria")
+                .and_then(Value::as_array)
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| {
+                            let status = match c.get("status").and_then(Value::as_str) {
+                                Some("pass") => "pass",
+                                Some("fail") => "fail",
+                                _ => "unknown",
+                            };
+                            json!({
+                                "id": c.get("id").and_then(Value::as_str).unwrap_or(""),
+                                "status": status,
+                                "label": text_field(c, "label", lang),
+                                "actual": show_value(c.get("actual")),
+                                "required": show_value(c.get("required")),
+                                "explain": text_field(c, "explain", lang),
+                                "gap": text_field(c, "gap", lang),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let score = ev.get("score").filter(|s| !s.is_null()).map(|s| {
+                json!({ "low": s.get("low").cloned().unwrap_or(Value::Null), "high": s.get("high").cloned().unwrap_or(Value::Null) })
+            });
+            json!({
+                "stage": stage.id(),
+                "bad_data": null,
+                "ruleset": ev.get("ruleset").and_then(Value::as_str).unwrap_or(""),
+                "eligible": eligible_key(ev.get("eligible").and_then(Value::as_bool)),
+                "readiness": ev.get("readiness").cloned().unwrap_or(json!(0)),
+                "score": score,
+                "criteria": criteria,
+            })
+        }
+    }
+}
+
+fn firm_view(page: &FirmPage, lang: Lang) -> Value {
+    let f = &page.firm;
+    let years: Vec<Value> = page
+        .years
+        .iter()
+        .map(|y| {
+            json!({
+                "year": y.year,
+                "revenue": wan(y.revenue),
+                "rd_expense": wan(y.rd_expense),
+                "high_tech_revenue": wan(y.high_tech_revenue),
+                "total_cost": wan(y.total_cost),
+                "total_assets": wan(y.total_assets),
+                "net_assets": wan(y.net_assets),
+                "conversions": y.conversions.map_or("—".to_string(), |c| c.to_string()),
+            })
+        })
+        .collect();
+    let ip: Vec<Value> = page
+        .ip_counts
+        .iter()
+        .map(|(k, n)| json!({ "kind": k, "count": n }))
+        .collect();
+    let credentials: Vec<Value> = page
+        .credentials
+        .iter()
+        .map(|c| {
+            let in_force = c.status == "active"
+                && c.valid_from <= page.as_of
+                && c.valid_until.is_none_or(|u| page.as_of < u);
+            json!({
+                "kind": c.kind,
+                "number": c.number.clone().unwrap_or_default(),
+                "issued_on": c.issued_on.map(|d| d.to_string()).unwrap_or_default(),
+                "valid_from": c.valid_from.to_string(),
+                "valid_until": c.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+                "status": c.status,
+                "in_force": in_force,
+            })
+        })
+        .collect();
+    let timeline: Vec<Value> = page
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let until = page.events.get(i + 1).map_or(page.as_of, |n| n.as_of);
+            let actor = match e.actor_id {
+                Some(id) => page
+                    .actors
+                    .get(&id)
+                    .map_or_else(|| format!("#{id}"), |u| u.display_name.clone()),
+                None => String::new(),
+            };
+            json!({
+                "seq": e.seq,
+                "event": e.event,
+                "from": e.from_stage,
+                "to": e.to_stage,
+                "as_of": e.as_of.to_string(),
+                "recorded": e.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+                "actor": actor,
+                "role": e.actor_role,
+                "reason": e.reason.clone().unwrap_or_default(),
+                "days": (until - e.as_of).num_days().max(0),
+                "current": i + 1 == page.events.len(),
+            })
+        })
+        .collect();
+    json!({
+        "firm": {
+            "id": f.id,
+            "name": f.name,
+            "uscc": f.uscc,
+            "stage": f.stage,
+            "version": f.version,
+            "county": page.county.as_ref().map_or(f.county_code.clone(), |c| name_of(lang, &c.name_zh, &c.name_en).to_string()),
+            "sector": page.sector.as_ref().map_or(String::new(), |s| name_of(lang, &s.name_zh, &s.name_en).to_string()),
+            "founded_on": f.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+            "advisor": page.advisor.as_ref().map_or(String::new(), |u| u.display_name.clone()),
+            "contact_name": f.contact_name.clone().unwrap_or_default(),
+            "contact_phone": f.contact_phone.clone().unwrap_or_default(),
+            "contact_email": f.contact_email.clone().unwrap_or_default(),
+            "employees": f.employees.map_or("—".to_string(), |n| n.to_string()),
+            "tech_staff": f.tech_staff.map_or("—".to_string(), |n| n.to_string()),
+            "readiness": f.readiness,
+        },
+        "can_edit": page.access == crate::app::access::FirmAccess::Edit,
+        "years": years,
+        "ip": ip,
+        "credentials": credentials,
+        "timeline": timeline,
+        "evaluation": evaluation_view(&page.next, lang),
+        "as_of": page.as_of.to_string(),
+    })
+}
+
+/// `GET /firms/{id}`: 404 for a firm that does not exist or is outside the viewer's territory.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let id: i64 = id
+        .trim()
+        .parse()
+        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let p = user.principal.clone();
+    let page = db(&state, move |c| views::firm_page(c, &p, id))
+        .await
+        .map_err(|e| WebError::app(lang, e))?;
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "firms",
+        "pages/firms/show",
+        StatusCode::OK,
+        firm_view(&page, lang),
+    )
+}

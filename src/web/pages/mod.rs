@@ -1,0 +1,85 @@
+//! Page handlers, one file per area, and the one function that renders a page in the layout.
+
+pub mod dashboard;
+pub mod firms;
+pub mod health;
+pub mod login;
+
+use super::auth::{lang_of, CurrentUser};
+use super::error::WebError;
+use super::i18n::Lang;
+use super::session;
+use super::templates;
+use crate::app::AppError;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+/// A local path to go to after a form: must start with one `/` (no `//host`, no scheme), else `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// The language switch link: to the other language, coming back here.
+fn switch_href(req: &HttpRequest, lang: Lang) -> String {
+    let here = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_string();
+    let q = serde_urlencoded::to_string([("next", here.as_str())]).unwrap_or_default();
+    format!("/lang/{}?{q}", lang.other().tag())
+}
+
+/// Render `template` in the layout with `data` merged over the common fields: `lang`,
+/// `other_lang`, `csrf`, `switch_href`, `user` and `nav` (the active menu item).
+pub fn render(
+    req: &HttpRequest,
+    lang: Lang,
+    user: Option<&CurrentUser>,
+    nav: &str,
+    template: &str,
+    status: actix_web::http::StatusCode,
+    data: Value,
+) -> Result<HttpResponse, WebError> {
+    let mut root = json!({
+        "lang": lang.tag(),
+        "other_lang": lang.other().tag(),
+        "csrf": session::csrf_token(req),
+        "switch_href": switch_href(req, lang),
+        "nav": nav,
+        "user": user.map(|u| json!({
+            "name": u.user.display_name,
+            "username": u.user.username,
+            "role": u.principal.role.id(),
+        })),
+    });
+    if let (Some(r), Value::Object(d)) = (root.as_object_mut(), data) {
+        r.extend(d);
+    }
+    let html = templates::render(template, &root).map_err(|e| {
+        WebError::app(
+            lang,
+            AppError::Internal(anyhow::anyhow!("render {template}: {e}")),
+        )
+    })?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html))
+}
+
+/// Any unknown path: the 404 page.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, WebError> {
+    Err(WebError::app(lang_of(&req), AppError::NotFound))
+}

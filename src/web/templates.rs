@@ -1,0 +1,121 @@
+//! The handlebars registry: every template under `templates/` embedded in the binary,
+//! registered once, in strict mode, with the `{{t "key"}}` helper.
+//!
+//! `{{t "a" b}}` joins its parameters with dots and looks the key up in the catalog of the
+//! root context's `lang`; a missing key is a render error, never a silent blank.
+
+use super::i18n::{self, Lang};
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason,
+};
+use serde::Serialize;
+use std::sync::OnceLock;
+
+/// Every template: its registered name and its source. Pages are `pages/…`, partials
+/// `partials/…`; `layout` wraps every page.
+pub const SOURCES: &[(&str, &str)] = &[
+    ("layout", include_str!("../../templates/layout.hbs")),
+    (
+        "partials/nav",
+        include_str!("../../templates/partials/nav.hbs"),
+    ),
+    (
+        "partials/pager",
+        include_str!("../../templates/partials/pager.hbs"),
+    ),
+    (
+        "partials/status",
+        include_str!("../../templates/partials/status.hbs"),
+    ),
+    (
+        "pages/login",
+        include_str!("../../templates/pages/login.hbs"),
+    ),
+    (
+        "pages/dashboard",
+        include_str!("../../templates/pages/dashboard.hbs"),
+    ),
+    (
+        "pages/firms/list",
+        include_str!("../../templates/pages/firms/list.hbs"),
+    ),
+    (
+        "pages/firms/show",
+        include_str!("../../templates/pages/firms/show.hbs"),
+    ),
+    (
+        "pages/error",
+        include_str!("../../templates/pages/error.hbs"),
+    ),
+];
+
+fn param_text(h: &Helper<'_>, i: usize) -> Result<String, RenderError> {
+    let p = h
+        .param(i)
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", i))?;
+    match p.value() {
+        serde_json::Value::String(s) => Ok(s.clone()),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        serde_json::Value::Bool(b) => Ok(b.to_string()),
+        other => Err(RenderErrorReason::Other(format!(
+            "t: parameter {} is {other}, not text",
+            p.relative_path().map_or("?", String::as_str)
+        ))
+        .into()),
+    }
+}
+
+fn t_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let mut key = String::new();
+    for i in 0..h.params().len().max(1) {
+        if i > 0 {
+            key.push('.');
+        }
+        key.push_str(&param_text(h, i)?);
+    }
+    let lang = ctx
+        .data()
+        .get("lang")
+        .and_then(|v| v.as_str())
+        .and_then(Lang::parse)
+        .unwrap_or_default();
+    let text = i18n::lookup(lang, &key).ok_or_else(|| {
+        RenderErrorReason::Other(format!("missing i18n key '{key}' in {}", lang.tag()))
+    })?;
+    out.write(&handlebars::html_escape(text))?;
+    Ok(())
+}
+
+fn build() -> Result<Handlebars<'static>, String> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.set_prevent_indent(true);
+    hb.register_helper("t", Box::new(t_helper));
+    for (name, source) in SOURCES {
+        hb.register_template_string(name, source)
+            .map_err(|e| format!("template {name}: {e}"))?;
+    }
+    for lang in Lang::ALL {
+        i18n::catalog(lang)?;
+    }
+    Ok(hb)
+}
+
+/// The registry, built on first use; an error names the template or catalog that is broken.
+pub fn registry() -> Result<&'static Handlebars<'static>, String> {
+    static R: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+    R.get_or_init(build).as_ref().map_err(Clone::clone)
+}
+
+/// Render template `name` with `data`.
+pub fn render<T: Serialize>(name: &str, data: &T) -> Result<String, RenderError> {
+    let hb = registry().map_err(RenderErrorReason::Other)?;
+    hb.render(name, data)
+}

@@ -1,0 +1,241 @@
+use super::{password_hash, seed_with_passwords, TestApp};
+use crate::common::{backends, FirmBuilder, COUNTY_A, COUNTY_B};
+use chrono::Utc;
+use diesel::prelude::*;
+use peiyu::app::access::{self, AccessSettings, FirmAccess};
+use peiyu::core::stage::Role;
+use peiyu::store::firm_query::{self, FirmQuery, Scope};
+use peiyu::store::firms::{self, Firm, FirmChanges};
+use peiyu::store::schema::users as users_t;
+use peiyu::store::users::{self, NewUser};
+use peiyu::store::{settings, DbConn};
+
+fn named(conn: &mut DbConn, who: &peiyu::app::Principal, name: &str, county: &str) -> Firm {
+    let f = FirmBuilder::new().county(county).create(conn, who);
+    let changes = FirmChanges {
+        name: Some(name.to_string()),
+        ..FirmChanges::default()
+    };
+    firms::update_with_version(conn, f.id, f.version, &changes, Utc::now().naive_utc()).unwrap();
+    firms::find_by_id(conn, f.id).unwrap()
+}
+
+fn assign(conn: &mut DbConn, firm: &Firm, advisor: i64) {
+    let changes = FirmChanges {
+        advisor_id: Some(Some(advisor)),
+        ..FirmChanges::default()
+    };
+    let f = firms::find_by_id(conn, firm.id).unwrap();
+    firms::update_with_version(conn, f.id, f.version, &changes, Utc::now().naive_utc()).unwrap();
+}
+
+fn add_user(
+    conn: &mut DbConn,
+    name: &str,
+    role: Role,
+    county: Option<&str>,
+    firm: Option<i64>,
+) -> i64 {
+    users::insert(
+        conn,
+        &NewUser {
+            username: name.to_string(),
+            display_name: name.to_string(),
+            email: None,
+            role: role.id().to_string(),
+            county_code: county.map(str::to_string),
+            firm_id: firm,
+            password_hash: password_hash().to_string(),
+            lang: "zh-CN".to_string(),
+            active: true,
+            created_at: Utc::now().naive_utc(),
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_county_officer_sees_only_their_county_and_gets_404_elsewhere() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let (a, b) = {
+            let mut c = db.conn();
+            (
+                named(&mut c, &s.bureau, "新华区甲科技有限公司", COUNTY_A),
+                named(&mut c, &s.bureau, "卫东区乙科技有限公司", COUNTY_B),
+            )
+        };
+        let app = TestApp::spawn(&db);
+        app.login_ok("county_a");
+        assert_eq!(app.get(&format!("/firms/{}", a.id)).status, 200);
+        let other = app.get(&format!("/firms/{}", b.id));
+        assert_eq!(other.status, 404, "{}: {}", db.name(), other.body);
+        assert!(
+            !other.body.contains("卫东区乙"),
+            "a 404 must not leak the firm"
+        );
+        assert_eq!(app.get("/firms/999999").status, 404);
+        assert_eq!(app.get("/firms/not-a-number").status, 404);
+
+        let list = app.get("/firms");
+        assert!(list.body.contains("新华区甲"), "{}", db.name());
+        assert!(!list.body.contains("卫东区乙"), "{}", db.name());
+        // Asking for the other county by filter still shows nothing of it.
+        let filtered = app.get(&format!("/firms?county={COUNTY_B}"));
+        assert!(!filtered.body.contains("卫东区乙"));
+
+        let bureau = app.other_client();
+        bureau.login_ok("bureau");
+        assert_eq!(bureau.get(&format!("/firms/{}", b.id)).status, 200);
+        let all = bureau.get("/firms");
+        assert!(all.body.contains("新华区甲") && all.body.contains("卫东区乙"));
+    }
+}
+
+#[test]
+fn an_advisor_sees_assigned_firms_and_their_county_only_when_the_bureau_allows_it() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let (mine, neighbour, far) = {
+            let mut c = db.conn();
+            let adv = add_user(&mut c, "adv_a", Role::Advisor, Some(COUNTY_A), None);
+            let mine = named(&mut c, &s.bureau, "我的企业", COUNTY_B);
+            assign(&mut c, &mine, adv);
+            (
+                mine,
+                named(&mut c, &s.bureau, "同县企业", COUNTY_A),
+                named(&mut c, &s.bureau, "外县企业", COUNTY_B),
+            )
+        };
+        let app = TestApp::spawn(&db);
+        app.login_ok("adv_a");
+        assert_eq!(app.get(&format!("/firms/{}", mine.id)).status, 200);
+        assert_eq!(app.get(&format!("/firms/{}", neighbour.id)).status, 404);
+        let dash = app.get("/");
+        assert!(dash.body.contains("我的企业"), "{}", dash.body);
+
+        settings::set(
+            &mut db.conn(),
+            access::ADVISOR_COUNTY_READ_KEY,
+            &serde_json::json!(true),
+        )
+        .unwrap();
+        assert_eq!(
+            app.get(&format!("/firms/{}", neighbour.id)).status,
+            200,
+            "{}",
+            db.name()
+        );
+        assert_eq!(app.get(&format!("/firms/{}", far.id)).status, 404);
+        let list = app.get("/firms");
+        assert!(list.body.contains("我的企业") && list.body.contains("同县企业"));
+        assert!(!list.body.contains("外县企业"));
+    }
+}
+
+#[test]
+fn a_firm_user_lands_on_and_sees_only_their_own_firm() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let (own, other) = {
+            let mut c = db.conn();
+            let own = named(&mut c, &s.bureau, "自家企业", COUNTY_A);
+            let other = named(&mut c, &s.bureau, "别家企业", COUNTY_A);
+            diesel::update(users_t::table.find(s.firm_user.user_id.unwrap()))
+                .set(users_t::firm_id.eq(own.id))
+                .execute(&mut c)
+                .unwrap();
+            (own, other)
+        };
+        let app = TestApp::spawn(&db);
+        app.login_ok("firm_user");
+        let home = app.get("/");
+        assert_eq!(home.status, 303);
+        assert_eq!(home.location, Some(format!("/firms/{}", own.id)));
+        assert_eq!(app.get(&format!("/firms/{}", own.id)).status, 200);
+        assert_eq!(app.get(&format!("/firms/{}", other.id)).status, 404);
+        let list = app.get("/firms");
+        assert!(list.body.contains("自家企业") && !list.body.contains("别家企业"));
+    }
+}
+
+/// `Scope::admits` (one firm) and the scope's SQL (lists) agree for every role on the same firms.
+#[test]
+fn the_scope_predicate_and_the_single_firm_check_agree() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let mut c = db.conn();
+        let adv = add_user(&mut c, "adv_x", Role::Advisor, Some(COUNTY_A), None);
+        let f1 = named(&mut c, &s.bureau, "f1", COUNTY_A);
+        let f2 = named(&mut c, &s.bureau, "f2", COUNTY_B);
+        assign(&mut c, &f2, adv);
+        let _f3 = named(&mut c, &s.bureau, "f3", COUNTY_B);
+        let adv_p = peiyu::app::Principal {
+            user_id: Some(adv),
+            role: Role::Advisor,
+            county_code: Some(COUNTY_A.to_string()),
+            firm_id: None,
+        };
+        let mut firm_p = s.firm_user.clone();
+        firm_p.firm_id = Some(f1.id);
+        let mut no_county = s.county_a.clone();
+        no_county.county_code = None;
+        let all: Vec<Firm> = firms::list(&mut c, &Default::default()).unwrap();
+        for read in [false, true] {
+            let settings = AccessSettings {
+                advisor_county_read: read,
+            };
+            for p in [
+                &s.admin,
+                &s.bureau,
+                &s.county_a,
+                &s.county_b,
+                &adv_p,
+                &firm_p,
+                &no_county,
+                &s.advisor,
+            ] {
+                let scope = access::scope(p, &settings);
+                let (rows, total) = firm_query::page(
+                    &mut c,
+                    &scope,
+                    &FirmQuery {
+                        limit: 100,
+                        ..FirmQuery::default()
+                    },
+                )
+                .unwrap();
+                let mut listed: Vec<i64> = rows.iter().map(|f| f.id).collect();
+                listed.sort_unstable();
+                let mut admitted: Vec<i64> = all
+                    .iter()
+                    .filter(|f| access::firm_access(p, &settings, f) != FirmAccess::Hidden)
+                    .map(|f| f.id)
+                    .collect();
+                admitted.sort_unstable();
+                assert_eq!(listed, admitted, "{} {:?} read={read}", db.name(), p.role);
+                assert_eq!(total, listed.len() as i64);
+            }
+        }
+        assert_eq!(
+            access::scope(&no_county, &AccessSettings::default()),
+            Scope::Nothing
+        );
+    }
+}
+
+#[test]
+fn a_page_a_role_may_not_open_is_403() {
+    use peiyu::web::auth::Area;
+    for role in [
+        Role::Admin,
+        Role::Bureau,
+        Role::County,
+        Role::Advisor,
+        Role::Firm,
+    ] {
+        assert!(Area::Firms.allows(role));
+        assert!(Area::Dashboard.allows(role));
+        assert_eq!(Area::Admin.allows(role), role == Role::Admin);
+    }
+}

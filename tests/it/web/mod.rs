@@ -1,0 +1,221 @@
+//! Web tests: the real app on port 0 against each backend, driven by a blocking HTTP client
+//! that keeps cookies (ureq), as a browser without JavaScript would.
+
+mod access;
+mod health;
+mod i18n;
+mod login;
+mod pages;
+mod xss;
+
+use crate::common::{seed, Seed, TestDb};
+use peiyu::app::password;
+use peiyu::store::users;
+use peiyu::web::session::{self, SessionKeys};
+use peiyu::web::{build_server, AppState, WebConfig};
+use std::net::TcpListener;
+use std::sync::{mpsc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The password of every test user.
+pub const PASSWORD: &str = "test-pass-密码";
+
+/// One argon2id hash of [`PASSWORD`] per test process: hashing is deliberately slow.
+pub fn password_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| password::hash(PASSWORD).unwrap())
+}
+
+/// Seed reference data and users (see `common::seed`) whose password is [`PASSWORD`].
+pub fn seed_with_passwords(db: &TestDb) -> Seed {
+    let mut conn = db.conn();
+    let s = seed(&mut conn);
+    for p in [
+        &s.admin,
+        &s.bureau,
+        &s.county_a,
+        &s.county_b,
+        &s.advisor,
+        &s.firm_user,
+    ] {
+        users::set_password_hash(&mut conn, p.user_id.unwrap(), password_hash()).unwrap();
+    }
+    s
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    /// Status code.
+    pub status: u16,
+    /// `Location`, if any.
+    pub location: Option<String>,
+    /// All headers, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// Body text.
+    pub body: String,
+}
+
+impl Resp {
+    /// The first value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `_csrf` value of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self.body.find(marker).expect("a form with _csrf") + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_string()
+    }
+}
+
+/// The app served on 127.0.0.1:0, and a client with its own cookie jar.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    agent: ureq::Agent,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn read(mut r: ureq::http::Response<ureq::Body>) -> Resp {
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                v.to_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    Resp {
+        status: r.status().as_u16(),
+        location,
+        headers,
+        body: r.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+impl TestApp {
+    /// Serve the app on `db`, with the signing key kept in its settings (as `peiyu serve`
+    /// does when PEIYU_SECRET_KEY is unset).
+    pub fn spawn(db: &TestDb) -> TestApp {
+        let key = session::resolve_key(&mut db.conn(), None).unwrap();
+        let state = AppState {
+            pool: db.pool.clone(),
+            keys: SessionKeys::new(key, false),
+            config: WebConfig {
+                workers: Some(1),
+                trust_proxy: false,
+                shutdown_timeout: Duration::from_secs(1),
+            },
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = build_server(listener, state).unwrap();
+                tx.send(server.handle()).unwrap();
+                server.await.unwrap();
+            })
+        });
+        let handle = rx.recv().unwrap();
+        TestApp {
+            base,
+            agent: agent(),
+            handle,
+            thread: Some(thread),
+        }
+    }
+
+    /// A second browser on the same server (its own cookies).
+    pub fn other_client(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            agent: agent(),
+            handle: self.handle.clone(),
+            thread: None,
+        }
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> Resp {
+        read(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .call()
+                .unwrap(),
+        )
+    }
+
+    /// `GET path` with extra request headers.
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        let mut req = self.agent.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        read(req.call().unwrap())
+    }
+
+    /// `POST path` with a urlencoded form.
+    pub fn post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        read(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .send_form(form.iter().copied())
+                .unwrap(),
+        )
+    }
+
+    /// Sign in through the login form; returns the POST's response.
+    pub fn login(&self, username: &str, password: &str) -> Resp {
+        let form = self.get("/login");
+        assert_eq!(form.status, 200, "{}", form.body);
+        let csrf = form.csrf();
+        self.post(
+            "/login",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+    }
+
+    /// Sign in and insist it worked.
+    pub fn login_ok(&self, username: &str) {
+        let r = self.login(username, PASSWORD);
+        assert_eq!(r.status, 303, "login as {username}: {}", r.body);
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            actix_web::rt::System::new().block_on(self.handle.stop(true));
+            let _ = t.join();
+        }
+    }
+}

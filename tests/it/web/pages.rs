@@ -1,0 +1,159 @@
+use super::{seed_with_passwords, TestApp};
+use crate::common::{backends, FirmBuilder, COUNTY_A, COUNTY_B};
+use chrono::Utc;
+use peiyu::app::fire_event;
+use peiyu::core::stage::Event;
+use peiyu::store::firms::{self, FirmChanges};
+
+#[test]
+fn the_dashboard_counts_firms_by_stage_in_scope() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        {
+            let mut c = db.conn();
+            for county in [COUNTY_A, COUNTY_A, COUNTY_B] {
+                FirmBuilder::new().county(county).create(&mut c, &s.bureau);
+            }
+        }
+        let app = TestApp::spawn(&db);
+        app.login_ok("county_a");
+        let d = app.get("/");
+        assert_eq!(d.status, 200, "{}", d.body);
+        assert!(
+            d.body.contains("<strong>2</strong>"),
+            "{}: {}",
+            db.name(),
+            d.body
+        );
+        assert!(d.body.contains("<meter"));
+        assert!(
+            d.body.contains("href=\"/firms?stage&#x3D;prospect\"")
+                || d.body.contains("href=\"/firms?stage=prospect\"")
+        );
+    }
+}
+
+#[test]
+fn the_firm_list_filters_searches_sorts_and_keeps_the_filter_in_links() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let (a, b) = {
+            let mut c = db.conn();
+            let a = FirmBuilder::new()
+                .county(COUNTY_A)
+                .create(&mut c, &s.bureau);
+            let b = FirmBuilder::new()
+                .county(COUNTY_B)
+                .create(&mut c, &s.bureau);
+            let rename = |c: &mut peiyu::store::DbConn, id: i64, v: i64, name: &str| {
+                let ch = FirmChanges {
+                    name: Some(name.to_string()),
+                    ..FirmChanges::default()
+                };
+                firms::update_with_version(c, id, v, &ch, Utc::now().naive_utc()).unwrap();
+            };
+            rename(&mut c, a.id, a.version, "Alpha Photonics 甲");
+            rename(&mut c, b.id, b.version, "Beta Robotics 乙");
+            (a, b)
+        };
+        let app = TestApp::spawn(&db);
+        app.login_ok("bureau");
+
+        let by_county = app.get(&format!("/firms?county={COUNTY_B}"));
+        assert!(by_county.body.contains("Beta Robotics") && !by_county.body.contains("Alpha"));
+        // Case-insensitive name search on both backends.
+        let by_name = app.get("/firms?q=alpha");
+        assert!(by_name.body.contains("Alpha Photonics"), "{}", db.name());
+        assert!(!by_name.body.contains("Beta Robotics"));
+        // USCC prefix, lower-case typed.
+        let prefix = b.uscc[..14].to_lowercase();
+        let by_uscc = app.get(&format!("/firms?q={prefix}"));
+        assert!(by_uscc.body.contains("Beta Robotics"), "{}", db.name());
+        // A LIKE wildcard typed by the user is a literal.
+        let wild = app.get("/firms?q=%25");
+        assert!(
+            !wild.body.contains("Alpha") && !wild.body.contains("Beta"),
+            "{}",
+            db.name()
+        );
+
+        let asc = app.get("/firms?sort=name&dir=asc");
+        let (ia, ib) = (
+            asc.body.find("Alpha").unwrap(),
+            asc.body.find("Beta").unwrap(),
+        );
+        assert!(ia < ib);
+        let desc = app.get("/firms?sort=name&dir=desc");
+        let (ia, ib) = (
+            desc.body.find("Alpha").unwrap(),
+            desc.body.find("Beta").unwrap(),
+        );
+        assert!(ia > ib);
+        // Sort links keep the filter.
+        let filtered = app.get(&format!("/firms?county={COUNTY_A}"));
+        assert!(
+            filtered
+                .body
+                .contains(&format!("county&#x3D;{COUNTY_A}&amp;sort&#x3D;name")),
+            "{}",
+            filtered.body
+        );
+        // Readiness range (clamped to 0..=100): nobody is above 100.
+        let none = app.get("/firms?rmin=101");
+        assert!(!none.body.contains("Alpha Photonics"));
+        let all = app.get("/firms?rmin=0&rmax=100");
+        assert!(all.body.contains(&format!("/firms/{}", a.id)));
+    }
+}
+
+#[test]
+fn the_firm_page_shows_profile_history_with_who_and_why_and_the_next_stage_evaluation() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let firm = {
+            let mut c = db.conn();
+            let f = FirmBuilder::new().create(&mut c, &s.bureau);
+            fire_event(
+                &mut c,
+                f.id,
+                None,
+                Event::Exit {
+                    reason: "迁出本市".to_string(),
+                },
+                &s.bureau,
+                crate::common::d(2024, 3, 1),
+            )
+            .unwrap();
+            fire_event(
+                &mut c,
+                f.id,
+                None,
+                Event::Reinstate,
+                &s.bureau,
+                crate::common::d(2024, 6, 1),
+            )
+            .unwrap();
+            firms::find_by_id(&mut c, f.id).unwrap()
+        };
+        let app = TestApp::spawn(&db);
+        app.login_ok("bureau");
+        let p = app.get(&format!("/firms/{}", firm.id));
+        assert_eq!(p.status, 200, "{}", p.body);
+        let body = &p.body;
+        assert!(body.contains(&firm.uscc));
+        assert!(body.contains("阶段历程"));
+        assert!(
+            body.contains("退出培育") && body.contains("恢复培育"),
+            "event names"
+        );
+        assert!(body.contains("迁出本市"), "the reason");
+        assert!(body.contains("bureau"), "who");
+        assert!(body.contains("在该阶段停留 92 天"), "time in stage: {body}");
+        assert!(body.contains("下一阶段评价"));
+        assert!(body.contains("科技型中小企业"), "next stage named");
+        // Status is text and a symbol, not colour alone.
+        assert!(body.contains("status-unknown") && body.contains("待定"));
+        assert!(body.contains("2024"), "figures by year");
+        assert_eq!(p.header("cache-control"), Some("no-store"));
+    }
+}
