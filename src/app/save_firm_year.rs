@@ -4,7 +4,6 @@ use super::error::{AppError, StoreContext};
 use super::principal::Principal;
 use super::recompute::{recompute_in_tx, today};
 use crate::core::error::InputError;
-use crate::core::money::Fen;
 use crate::core::profile::FirmYear;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms::{self, Firm, FirmChanges};
@@ -22,55 +21,7 @@ pub struct FirmYearInput {
 }
 
 fn validate(y: &FirmYearInput) -> Result<(), InputError> {
-    let f = &y.figures;
-    if !(1900..=2200).contains(&f.year) {
-        return Err(InputError::new(
-            "year",
-            "invalid_year",
-            format!("年份无效（{}）", f.year),
-            format!("{} is not a plausible year", f.year),
-        ));
-    }
-    let non_negative = [
-        ("revenue", f.revenue),
-        ("rd_expense", f.rd_expense),
-        ("rd_expense_domestic", f.rd_expense_domestic),
-        ("high_tech_revenue", f.high_tech_revenue),
-        ("total_cost", f.total_cost),
-        ("total_assets", f.total_assets),
-    ];
-    for (field, v) in non_negative {
-        if let Some(Fen(n)) = v {
-            if n < 0 {
-                return Err(InputError::new(
-                    field,
-                    "negative_amount",
-                    format!("{field} 金额不能为负数"),
-                    format!("{field} must not be a negative amount"),
-                ));
-            }
-        }
-    }
-    if let (Some(d), Some(r)) = (f.rd_expense_domestic, f.rd_expense) {
-        if d > r {
-            return Err(InputError::new(
-                "rd_expense_domestic",
-                "domestic_exceeds_total",
-                "境内研发费用不能超过研发费用总额",
-                "rd_expense_domestic cannot exceed rd_expense",
-            ));
-        }
-    }
-    if let (Some(h), Some(r)) = (f.high_tech_revenue, f.revenue) {
-        if h > r {
-            return Err(InputError::new(
-                "high_tech_revenue",
-                "high_tech_exceeds_revenue",
-                "高新技术产品收入不能超过营业收入",
-                "high_tech_revenue cannot exceed revenue",
-            ));
-        }
-    }
+    y.figures.validate("")?;
     if let Some(n) = y.conversions {
         if i32::try_from(n).is_err() {
             return Err(InputError::new(

@@ -222,6 +222,84 @@ struct RawIp {
     standards: Option<bool>,
 }
 
+/// The largest amount any figure may hold: 10^14 yuan. Beyond it a figure cannot be right, and
+/// the rules' exact products stay well inside `i128`.
+pub const MAX_AMOUNT: Fen = Fen(100_000_000_000_000 * 100);
+
+impl FirmYear {
+    /// Check one year's figures as a person would: a plausible year, no negative amount (net
+    /// assets excepted), nothing beyond [`MAX_AMOUNT`], domestic R&D within total R&D and
+    /// high-tech revenue within revenue. Field names in errors start with `prefix`
+    /// (`financials[2].` for a profile, empty for a form).
+    pub fn validate(&self, prefix: &str) -> Result<(), InputError> {
+        let f = |name: &str| format!("{prefix}{name}");
+        if !(1900..=2200).contains(&self.year) {
+            return Err(InputError::new(
+                f("year"),
+                "invalid_year",
+                format!("{} 年份无效（{}）", f("year"), self.year),
+                format!("{} is not a plausible year ({})", f("year"), self.year),
+            ));
+        }
+        let amounts = [
+            ("revenue", self.revenue),
+            ("rd_expense", self.rd_expense),
+            ("rd_expense_domestic", self.rd_expense_domestic),
+            ("high_tech_revenue", self.high_tech_revenue),
+            ("total_cost", self.total_cost),
+            ("total_assets", self.total_assets),
+            ("net_assets", self.net_assets),
+        ];
+        for (name, v) in amounts {
+            let Some(v) = v else { continue };
+            let field = f(name);
+            if v.0 < 0 && name != "net_assets" {
+                return Err(InputError::new(
+                    field.clone(),
+                    "negative_amount",
+                    format!("{field} 金额不能为负数（{}）", v.zh()),
+                    format!("{field} must not be a negative amount (got {})", v.en()),
+                ));
+            }
+            if v.0.unsigned_abs() > MAX_AMOUNT.0.unsigned_abs() {
+                return Err(InputError::new(
+                    field.clone(),
+                    "implausible_amount",
+                    format!("{field} 金额超过 10^14 元，不可信"),
+                    format!("{field} exceeds 10^14 yuan and cannot be right"),
+                ));
+            }
+        }
+        if let (Some(d), Some(r)) = (self.rd_expense_domestic, self.rd_expense) {
+            if d > r {
+                return Err(InputError::new(
+                    f("rd_expense_domestic"),
+                    "domestic_exceeds_total",
+                    format!(
+                        "{} 境内研发费用不能超过研发费用总额",
+                        f("rd_expense_domestic")
+                    ),
+                    format!("{} cannot exceed rd_expense", f("rd_expense_domestic")),
+                ));
+            }
+        }
+        if let (Some(h), Some(r)) = (self.high_tech_revenue, self.revenue) {
+            if h > r {
+                return Err(InputError::new(
+                    f("high_tech_revenue"),
+                    "high_tech_exceeds_revenue",
+                    format!(
+                        "{} 高新技术产品收入不能超过营业收入",
+                        f("high_tech_revenue")
+                    ),
+                    format!("{} cannot exceed revenue", f("high_tech_revenue")),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The judged keys with the most any band can allow, for a first range check.
 pub const JUDGED_KEYS: [(&str, u8); 9] = [
     ("ip_advancement", 8),
@@ -322,16 +400,6 @@ impl RawProfile {
         }
         let employees = count("employees", self.employees)?;
         let tech_staff = count("tech_staff", self.tech_staff)?;
-        if let (Some(e), Some(t)) = (employees, tech_staff) {
-            if t > e {
-                return Err(InputError::new(
-                    "tech_staff",
-                    "tech_staff_exceeds_employees",
-                    format!("科技人员数（{t}）不能超过职工总数（{e}）"),
-                    format!("tech_staff ({t}) cannot exceed employees ({e})"),
-                ));
-            }
-        }
         let mut financials = Vec::with_capacity(self.financials.len());
         for (i, y) in self.financials.into_iter().enumerate() {
             let f = |name: &str| format!("financials[{i}].{name}");
@@ -357,40 +425,6 @@ impl RawProfile {
                 total_assets: amount(f("total_assets"), y.total_assets, false)?,
                 net_assets: amount(f("net_assets"), y.net_assets, true)?,
             };
-            if let (Some(d), Some(r)) = (fy.rd_expense_domestic, fy.rd_expense) {
-                if d > r {
-                    return Err(InputError::new(
-                        f("rd_expense_domestic"),
-                        "domestic_exceeds_total",
-                        format!(
-                            "{} 境内研发费用不能超过研发费用总额",
-                            f("rd_expense_domestic")
-                        ),
-                        format!("{} cannot exceed rd_expense", f("rd_expense_domestic")),
-                    ));
-                }
-            }
-            if let (Some(h), Some(r)) = (fy.high_tech_revenue, fy.revenue) {
-                if h > r {
-                    return Err(InputError::new(
-                        f("high_tech_revenue"),
-                        "high_tech_exceeds_revenue",
-                        format!(
-                            "{} 高新技术产品收入不能超过营业收入",
-                            f("high_tech_revenue")
-                        ),
-                        format!("{} cannot exceed revenue", f("high_tech_revenue")),
-                    ));
-                }
-            }
-            if financials.iter().any(|p: &FirmYear| p.year == fy.year) {
-                return Err(InputError::new(
-                    f("year"),
-                    "duplicate_year",
-                    format!("{} 年份 {} 重复", f("year"), fy.year),
-                    format!("{} repeats year {}", f("year"), fy.year),
-                ));
-            }
             financials.push(fy);
         }
         financials.sort_by_key(|y| y.year);
@@ -455,7 +489,7 @@ impl RawProfile {
             }
         }
 
-        Ok(Profile {
+        let profile = Profile {
             uscc: self.uscc.map(|u| u.trim().to_uppercase()),
             name: self.name,
             founded_on: self.founded_on,
@@ -471,11 +505,41 @@ impl RawProfile {
             tech_sme: self.tech_sme,
             hte_certificate: self.hte_certificate,
             rd_platform: self.rd_platform,
-        })
+        };
+        profile.validate()?;
+        Ok(profile)
     }
 }
 
 impl Profile {
+    /// Refuse figures no rule can use, naming the field: more technical staff than employees,
+    /// any year that [`FirmYear::validate`] refuses, a year given twice. [`Profile::from_json`]
+    /// runs it; the rules run it again for profiles built in code.
+    pub fn validate(&self) -> Result<(), InputError> {
+        if let (Some(e), Some(t)) = (self.employees, self.tech_staff) {
+            if t > e {
+                return Err(InputError::new(
+                    "tech_staff",
+                    "tech_staff_exceeds_employees",
+                    format!("科技人员数（{t}）不能超过职工总数（{e}）"),
+                    format!("tech_staff ({t}) cannot exceed employees ({e})"),
+                ));
+            }
+        }
+        for (i, y) in self.financials.iter().enumerate() {
+            y.validate(&format!("financials[{i}]."))?;
+            if self.financials[..i].iter().any(|o| o.year == y.year) {
+                return Err(InputError::new(
+                    format!("financials[{i}].year"),
+                    "duplicate_year",
+                    format!("financials[{i}].year 年份 {} 重复", y.year),
+                    format!("financials[{i}].year repeats year {}", y.year),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The figures for `year`, if any.
     pub fn year(&self, year: i32) -> Option<&FirmYear> {
         self.financials.iter().find(|y| y.year == year)

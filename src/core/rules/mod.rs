@@ -246,7 +246,7 @@ impl ThresholdsUsed {
 
 /// Largest amount the core accepts: 10^14 yuan (far beyond any firm), so that exact products
 /// of two amounts and a threshold stay inside `i128`.
-const MAX_AMOUNT: Fen = Fen(100_000_000_000_000 * 100);
+use crate::core::profile::MAX_AMOUNT;
 /// Largest growth threshold accepted, basis points (1,000% a year): with amounts up to
 /// [`MAX_AMOUNT`], `2·v1·v2·(10⁴ + g)` stays well inside `i128`.
 const MAX_GROWTH_BP: i64 = 100_000;
@@ -524,61 +524,6 @@ fn figure(y: &FirmYear, fact: Fact) -> Option<Fen> {
     }
 }
 
-/// Refuse figures no rule can use: negative amounts (net assets excepted), amounts beyond
-/// 10^14 yuan, more technical staff than employees, repeated years. `Profile::from_json`
-/// already refuses most of these; profiles built in code are checked here too.
-fn check_profile(p: &Profile) -> Result<(), InputError> {
-    if let (Some(e), Some(t)) = (p.employees, p.tech_staff) {
-        if t > e {
-            return Err(InputError::new(
-                "tech_staff",
-                "tech_staff_exceeds_employees",
-                format!("科技人员数（{t}）不能超过职工总数（{e}）"),
-                format!("tech_staff ({t}) cannot exceed employees ({e})"),
-            ));
-        }
-    }
-    for (i, y) in p.financials.iter().enumerate() {
-        let fields = [
-            ("revenue", y.revenue),
-            ("rd_expense", y.rd_expense),
-            ("rd_expense_domestic", y.rd_expense_domestic),
-            ("high_tech_revenue", y.high_tech_revenue),
-            ("total_cost", y.total_cost),
-            ("total_assets", y.total_assets),
-            ("net_assets", y.net_assets),
-        ];
-        for (name, v) in fields {
-            let Some(v) = v else { continue };
-            if v.0 < 0 && name != "net_assets" {
-                return Err(InputError::new(
-                    format!("financials[{i}].{name}"),
-                    "negative_amount",
-                    format!("financials[{i}].{name} 金额不能为负数"),
-                    format!("financials[{i}].{name} must not be a negative amount"),
-                ));
-            }
-            if v.0.unsigned_abs() > MAX_AMOUNT.0 as u64 {
-                return Err(InputError::new(
-                    format!("financials[{i}].{name}"),
-                    "implausible_amount",
-                    format!("financials[{i}].{name} 金额超过 10^14 元，不可信"),
-                    format!("financials[{i}].{name} exceeds 10^14 yuan and cannot be right"),
-                ));
-            }
-        }
-        if p.financials[..i].iter().any(|o| o.year == y.year) {
-            return Err(InputError::new(
-                format!("financials[{i}].year"),
-                "duplicate_year",
-                format!("financials[{i}].year 年份 {} 重复", y.year),
-                format!("financials[{i}].year repeats year {}", y.year),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Evaluate `profile` under `ruleset` as of `as_of`. `thresholds` are read by the local rule
 /// sets and recorded in their evaluation. Bad input (impossible figures, a zero denominator a
 /// rule needs, a judged sub-score outside its band, an unusable threshold) is an
@@ -589,7 +534,7 @@ pub fn evaluate(
     as_of: NaiveDate,
     thresholds: &Thresholds,
 ) -> Result<Evaluation, InputError> {
-    check_profile(profile)?;
+    profile.validate()?;
     if ruleset.is_local() {
         thresholds.validate()?;
     }

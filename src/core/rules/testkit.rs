@@ -100,7 +100,12 @@ impl ProfileBuilder {
 
     /// Revenue of `year`, in yuan.
     pub fn revenue(self, year: i32, yuan_: i64) -> Self {
-        self.year(year, |y| y.revenue = Some(yuan(yuan_)))
+        // High-tech revenue is part of revenue: a preset share larger than a new, smaller
+        // revenue would be an impossible profile, so it shrinks with it.
+        self.year(year, |y| {
+            y.revenue = Some(yuan(yuan_));
+            y.high_tech_revenue = y.high_tech_revenue.map(|h| h.min(yuan(yuan_)));
+        })
     }
 
     /// R&D expense of `year`, in yuan, all of it domestic.
