@@ -67,6 +67,9 @@ pub struct EditContext {
     pub years: Vec<FirmYearRow>,
 }
 
+/// Counties, sectors and advisors, as every firm form offers them.
+pub type ReferenceLists = (Vec<County>, Vec<Sector>, Vec<User>);
+
 fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
     AppError::BadInput(InputError::new(field, code, zh, en))
 }
@@ -82,9 +85,7 @@ pub fn require_edit(conn: &mut DbConn, p: &Principal, firm: &Firm) -> Result<(),
 }
 
 /// The reference lists every firm form offers.
-pub fn reference_lists(
-    conn: &mut DbConn,
-) -> Result<(Vec<County>, Vec<Sector>, Vec<User>), AppError> {
+pub fn reference_lists(conn: &mut DbConn) -> Result<ReferenceLists, AppError> {
     Ok((
         refdata::counties(conn).ctx("load counties")?,
         refdata::sectors(conn).ctx("load sectors")?,
@@ -93,10 +94,7 @@ pub fn reference_lists(
 }
 
 /// What the new-firm form needs; `Forbidden` for roles that do not register firms.
-pub fn create_context(
-    conn: &mut DbConn,
-    p: &Principal,
-) -> Result<(Vec<County>, Vec<Sector>, Vec<User>), AppError> {
+pub fn create_context(conn: &mut DbConn, p: &Principal) -> Result<ReferenceLists, AppError> {
     if !matches!(p.role, Role::Admin | Role::Bureau | Role::County) {
         return Err(AppError::Forbidden);
     }

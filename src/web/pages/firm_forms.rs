@@ -674,7 +674,7 @@ fn read_firm(r: &mut Reader<'_>) -> EditFirmInput {
     }
 }
 
-fn lists_of(ctx: (Vec<County>, Vec<Sector>, Vec<User>)) -> Lists {
+fn lists_of(ctx: edit_firm::ReferenceLists) -> Lists {
     Lists {
         counties: ctx.0,
         sectors: ctx.1,
