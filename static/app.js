@@ -7,3 +7,13 @@ document.addEventListener("submit", function (ev) {
     ev.preventDefault();
   }
 });
+
+// A link with data-print prints the page it is on (without this file it opens the page,
+// and the browser's own print uses the print stylesheet).
+document.addEventListener("click", function (ev) {
+  var a = ev.target && ev.target.closest && ev.target.closest("a[data-print]");
+  if (a) {
+    ev.preventDefault();
+    window.print();
+  }
+});

@@ -5,8 +5,10 @@
 pub mod access;
 pub mod add_ip;
 pub mod create_firm;
+pub mod edit_firm;
 pub mod error;
 pub mod fire_event;
+pub mod insights;
 pub mod login;
 pub mod password;
 pub mod principal;

@@ -16,6 +16,7 @@ pub mod ip;
 pub mod login_attempts;
 pub mod profile;
 pub mod refdata;
+pub mod reports;
 pub mod schema;
 pub mod settings;
 pub mod users;

@@ -2,7 +2,9 @@
 //! handlebars page. No business rule lives here; blocking database work runs in `web::block`.
 //!
 //! Routes: `/healthz`, `/readyz`, `/static/{name}`, `/login` (GET, POST), `/logout` (POST),
-//! `/lang/{tag}`, `/` (dashboard), `/firms`, `/firms/{id}`.
+//! `/lang/{tag}`, `/` (dashboard), `/firms`, `/firms/{id}`; forms `/firms/new`,
+//! `/firms/{id}/edit`, `/firms/{id}/years`, `/firms/{id}/ip/new`; stage actions
+//! `/firms/{id}/actions/{event}`; `/firms/{id}/whatif`; the reserve pool `/pool`.
 
 pub mod assets;
 pub mod auth;
@@ -83,6 +85,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lang/{tag}", web::get().to(pages::login::switch_lang))
         .route("/", web::get().to(pages::dashboard::show))
         .route("/firms", web::get().to(pages::firms::list))
+        // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
+        .route("/firms/new", web::get().to(pages::firm_forms::new_firm))
+        .route("/firms/new", web::post().to(pages::firm_forms::create_firm))
+        .route(
+            "/firms/{id}/edit",
+            web::get().to(pages::firm_forms::edit_form),
+        )
+        .route(
+            "/firms/{id}/edit",
+            web::post().to(pages::firm_forms::update_firm),
+        )
+        .route(
+            "/firms/{id}/years",
+            web::get().to(pages::firm_forms::year_form),
+        )
+        .route(
+            "/firms/{id}/years",
+            web::post().to(pages::firm_forms::save_year),
+        )
+        .route(
+            "/firms/{id}/ip/new",
+            web::get().to(pages::firm_forms::ip_form),
+        )
+        .route(
+            "/firms/{id}/ip/new",
+            web::post().to(pages::firm_forms::add_ip),
+        )
+        .route(
+            "/firms/{id}/actions/{event}",
+            web::get().to(pages::actions::form),
+        )
+        .route(
+            "/firms/{id}/actions/{event}",
+            web::post().to(pages::actions::fire),
+        )
+        .route("/firms/{id}/whatif", web::get().to(pages::whatif::show))
+        .route("/pool", web::get().to(pages::pool::show))
         .route("/firms/{id}", web::get().to(pages::firms::show))
         .default_service(web::to(pages::not_found));
 }

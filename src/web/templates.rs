@@ -45,6 +45,30 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/firms/show.hbs"),
     ),
     (
+        "partials/fields",
+        include_str!("../../templates/partials/fields.hbs"),
+    ),
+    (
+        "partials/firm_tools",
+        include_str!("../../templates/partials/firm_tools.hbs"),
+    ),
+    (
+        "pages/firms/form",
+        include_str!("../../templates/pages/firms/form.hbs"),
+    ),
+    (
+        "pages/firms/action",
+        include_str!("../../templates/pages/firms/action.hbs"),
+    ),
+    (
+        "pages/firms/whatif",
+        include_str!("../../templates/pages/firms/whatif.hbs"),
+    ),
+    (
+        "pages/pool/list",
+        include_str!("../../templates/pages/pool/list.hbs"),
+    ),
+    (
         "pages/error",
         include_str!("../../templates/pages/error.hbs"),
     ),

@@ -1,7 +1,8 @@
-//! `GET /`: the dashboard of the signed-in user.
+//! `GET /`: the dashboard of the signed-in user: the funnel, this month's stage changes and
+//! credentials expiring soon, all within the user's territory.
 
 use super::render;
-use crate::app::views;
+use crate::app::{insights, views};
 use crate::core::stage::Role;
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
@@ -25,9 +26,35 @@ pub async fn show(
     }
     let lang = user.lang;
     let p = user.principal.clone();
-    let d = db(&state, move |c| views::dashboard(c, &p))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let (d, activity) = db(&state, move |c| {
+        Ok((
+            views::dashboard(c, &p)?,
+            insights::activity(c, &p, crate::app::today())?,
+        ))
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let changes: Vec<_> = activity
+        .changes
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.firm_id, "name": c.firm_name, "event": c.event,
+                "from": c.from_stage, "to": c.to_stage, "as_of": c.as_of.to_string(),
+            })
+        })
+        .collect();
+    let expiring: Vec<_> = activity
+        .expiring
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.firm_id, "name": c.firm_name, "kind": c.kind,
+                "number": c.number.clone().unwrap_or_default(),
+                "valid_until": c.valid_until.to_string(),
+            })
+        })
+        .collect();
     let max = d.by_stage.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let stages: Vec<_> = d
         .by_stage
@@ -56,6 +83,10 @@ pub async fn show(
             "stages": stages,
             "is_advisor": user.principal.role == Role::Advisor,
             "my_firms": mine,
+            "changes": changes,
+            "expiring": expiring,
+            "month_start": activity.month_start.to_string(),
+            "window_end": activity.window_end.to_string(),
         }),
     )
 }

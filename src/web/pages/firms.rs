@@ -265,6 +265,7 @@ pub async fn list(
             "total": data.total,
             "sort_links": sort_links,
             "pager": pager,
+            "can_create": matches!(user.principal.role, crate::core::stage::Role::Admin | crate::core::stage::Role::Bureau | crate::core::stage::Role::County),
         }),
     )
 }
@@ -482,6 +483,8 @@ pub async fn show(
     let page = db(&state, move |c| views::firm_page(c, &p, id))
         .await
         .map_err(|e| WebError::app(lang, e))?;
+    let mut data = firm_view(&page, lang);
+    data["tools"] = super::firm_forms::tools(&page, &user.principal);
     render(
         &req,
         lang,
@@ -489,6 +492,6 @@ pub async fn show(
         "firms",
         "pages/firms/show",
         StatusCode::OK,
-        firm_view(&page, lang),
+        data,
     )
 }

@@ -1,9 +1,13 @@
 //! Page handlers, one file per area, and the one function that renders a page in the layout.
 
+pub mod actions;
 pub mod dashboard;
+pub mod firm_forms;
 pub mod firms;
 pub mod health;
 pub mod login;
+pub mod pool;
+pub mod whatif;
 
 use super::auth::{lang_of, CurrentUser};
 use super::error::WebError;

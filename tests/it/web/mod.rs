@@ -2,10 +2,13 @@
 //! that keeps cookies (ureq), as a browser without JavaScript would.
 
 mod access;
+mod actions;
+mod forms;
 mod health;
 mod i18n;
 mod login;
 mod pages;
+mod pool;
 mod xss;
 
 use crate::common::{seed, Seed, TestDb};

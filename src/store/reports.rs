@@ -1,0 +1,95 @@
+//! Dashboard reports across firms: recent stage changes and credentials about to expire. Each
+//! row carries the firm's county and advisor so the caller can limit it to a viewer's scope.
+
+use super::schema::{credentials, firms, stage_events};
+use super::{DbConn, StoreError};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+/// A stage change and the firm it happened to.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct StageChange {
+    /// Firm id.
+    pub firm_id: i64,
+    /// Firm name.
+    pub firm_name: String,
+    /// Firm county.
+    pub county_code: String,
+    /// Firm advisor.
+    pub advisor_id: Option<i64>,
+    /// Event id.
+    pub event: String,
+    /// Stage before.
+    pub from_stage: String,
+    /// Stage after.
+    pub to_stage: String,
+    /// Date the event took effect.
+    pub as_of: NaiveDate,
+}
+
+/// Events on or after `since` that moved a firm to another stage, newest first.
+pub fn stage_changes_since(
+    conn: &mut DbConn,
+    since: NaiveDate,
+) -> Result<Vec<StageChange>, StoreError> {
+    Ok(stage_events::table
+        .inner_join(firms::table)
+        .filter(stage_events::as_of.ge(since))
+        .filter(stage_events::from_stage.ne(stage_events::to_stage))
+        .order((stage_events::as_of.desc(), stage_events::id.desc()))
+        .select((
+            firms::id,
+            firms::name,
+            firms::county_code,
+            firms::advisor_id,
+            stage_events::event,
+            stage_events::from_stage,
+            stage_events::to_stage,
+            stage_events::as_of,
+        ))
+        .load(conn)?)
+}
+
+/// A credential in force that ends soon, and its firm.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Expiring {
+    /// Firm id.
+    pub firm_id: i64,
+    /// Firm name.
+    pub firm_name: String,
+    /// Firm county.
+    pub county_code: String,
+    /// Firm advisor.
+    pub advisor_id: Option<i64>,
+    /// Credential kind id.
+    pub kind: String,
+    /// Its number.
+    pub number: Option<String>,
+    /// The first day it is no longer in force.
+    pub valid_until: NaiveDate,
+}
+
+/// Active credentials still in force on `from` whose `valid_until` falls in `(from, until]`,
+/// soonest first.
+pub fn expiring_between(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<Expiring>, StoreError> {
+    Ok(credentials::table
+        .inner_join(firms::table)
+        .filter(credentials::status.eq("active"))
+        .filter(credentials::valid_until.gt(from))
+        .filter(credentials::valid_until.le(until))
+        .order((credentials::valid_until.asc(), credentials::id.asc()))
+        .select((
+            firms::id,
+            firms::name,
+            firms::county_code,
+            firms::advisor_id,
+            credentials::kind,
+            credentials::number,
+            credentials::valid_until.assume_not_null(),
+        ))
+        .load(conn)?)
+}
