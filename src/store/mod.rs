@@ -18,6 +18,8 @@ pub mod profile;
 pub mod refdata;
 pub mod schema;
 pub mod settings;
+pub mod tokens;
+pub mod user_changes;
 pub mod users;
 pub mod years;
 
