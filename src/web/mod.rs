@@ -4,6 +4,7 @@
 //! Routes: `/healthz`, `/readyz`, `/static/{name}`, `/login` (GET, POST), `/logout` (POST),
 //! `/lang/{tag}`, `/` (dashboard), `/firms`, `/firms/{id}`.
 
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
@@ -84,6 +85,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(pages::dashboard::show))
         .route("/firms", web::get().to(pages::firms::list))
         .route("/firms/{id}", web::get().to(pages::firms::show))
+        // The JSON API and the admin pages (branch `api`).
+        .configure(api::configure)
+        .route("/admin/users", web::get().to(pages::admin::users))
+        .route("/admin/users", web::post().to(pages::admin::invite))
+        .route("/admin/users/{id}", web::post().to(pages::admin::change))
+        .route("/admin/tokens", web::post().to(pages::admin::create_token))
+        .route(
+            "/admin/tokens/{id}/revoke",
+            web::post().to(pages::admin::revoke_token),
+        )
         .default_service(web::to(pages::not_found));
 }
 

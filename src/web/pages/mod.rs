@@ -1,5 +1,6 @@
 //! Page handlers, one file per area, and the one function that renders a page in the layout.
 
+pub mod admin;
 pub mod dashboard;
 pub mod firms;
 pub mod health;
