@@ -2,6 +2,7 @@
 //! that keeps cookies (ureq), as a browser without JavaScript would.
 
 mod access;
+mod api;
 mod health;
 mod i18n;
 mod login;
