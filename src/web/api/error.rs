@@ -48,8 +48,8 @@ pub struct ErrorDetail {
 pub struct ApiError {
     /// The status.
     pub status: StatusCode,
-    /// The body.
-    pub body: ErrorDetail,
+    /// The body (boxed: results carrying it stay small).
+    pub body: Box<ErrorDetail>,
 }
 
 impl ApiError {
@@ -60,14 +60,14 @@ impl ApiError {
             .unwrap_or_else(|| i18n::text(lang, &format!("error.{code}")));
         ApiError {
             status,
-            body: ErrorDetail {
+            body: Box::new(ErrorDetail {
                 code: code.to_string(),
                 message,
                 field: None,
                 line: None,
                 reasons: None,
                 evaluation: None,
-            },
+            }),
         }
     }
 
@@ -96,14 +96,14 @@ impl ApiError {
         match e {
             AppError::BadInput(i) => ApiError {
                 status: StatusCode::BAD_REQUEST,
-                body: ErrorDetail {
+                body: Box::new(ErrorDetail {
                     code: i.code.to_string(),
                     message: lang.pick(&i.zh, &i.en).to_string(),
                     line: Some(format!("bad input: {}: {} ({})", i.field, i.en, i.zh)),
                     field: Some(i.field),
                     reasons: None,
                     evaluation: None,
-                },
+                }),
             },
             AppError::Forbidden => ApiError::forbidden(lang),
             AppError::NotFound => ApiError::not_found(lang),
@@ -159,7 +159,7 @@ impl ResponseError for ApiError {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"peiyu\""));
         }
         res.json(ErrorBody {
-            error: self.body.clone(),
+            error: self.body.as_ref().clone(),
         })
     }
 }
