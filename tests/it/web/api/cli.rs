@@ -88,9 +88,13 @@ fn peiyu_user_add_creates_a_user_who_can_sign_in_and_tokens_work() {
         .unwrap()
         .unwrap()
         .id;
-        assert!(peiyu(&db, &["token", "revoke", &id.to_string()], None)
-            .status
-            .success());
+        let revoked = peiyu(&db, &["token", "revoke", &id.to_string()], None);
+        assert!(
+            revoked.status.success(),
+            "{}: {}",
+            db.name(),
+            String::from_utf8_lossy(&revoked.stderr)
+        );
         assert_eq!(app.api_get("/api/v1/me", &token).status, 401);
     }
 }
