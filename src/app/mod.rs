@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod add_ip;
+pub mod api_reads;
 pub mod create_firm;
 pub mod edit_firm;
 pub mod error;
@@ -15,6 +16,9 @@ pub mod principal;
 pub mod recompute;
 pub mod save_firm_year;
 pub mod seed_demo;
+pub mod tokens;
+pub mod update_firm;
+pub mod users_admin;
 pub mod views;
 
 pub use add_ip::{add_ip, NewIpInput};
@@ -24,3 +28,4 @@ pub use fire_event::{fire_event, FiredEvent};
 pub use principal::Principal;
 pub use recompute::{recompute_firm, rescore_all, rescore_all_as_of, today};
 pub use save_firm_year::{save_firm_year, FirmYearInput};
+pub use update_firm::{update_firm, FirmUpdate};

@@ -5,6 +5,8 @@ pub mod eval;
 pub mod firm;
 pub mod migrate;
 pub mod serve;
+pub mod token;
+pub mod user;
 
 use clap::{Parser, Subcommand};
 use std::fmt;
@@ -40,6 +42,10 @@ pub enum Command {
     Firm(firm::FirmArgs),
     /// Serve the web application (pages and, later, the API) until SIGINT or SIGTERM.
     Serve(serve::ServeArgs),
+    /// Accounts: `user add`.
+    User(user::UserArgs),
+    /// API tokens: `token create`, `token revoke`, `token list`.
+    Token(token::TokenArgs),
 }
 
 /// Output language of terminal commands.
@@ -126,6 +132,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Eval(args) => eval::run(args),
         Command::Firm(args) => firm::run(&cli.database_url, args),
         Command::Serve(args) => serve::run(&cli.database_url, args),
+        Command::User(args) => user::run(&cli.database_url, args),
+        Command::Token(args) => token::run(&cli.database_url, args),
     }
 }
 

@@ -19,6 +19,8 @@ pub mod refdata;
 pub mod reports;
 pub mod schema;
 pub mod settings;
+pub mod tokens;
+pub mod user_changes;
 pub mod users;
 pub mod years;
 

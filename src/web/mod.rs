@@ -6,6 +6,7 @@
 //! `/firms/{id}/edit`, `/firms/{id}/years`, `/firms/{id}/ip/new`; stage actions
 //! `/firms/{id}/actions/{event}`; `/firms/{id}/whatif`; the reserve pool `/pool`.
 
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
@@ -123,6 +124,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/firms/{id}/whatif", web::get().to(pages::whatif::show))
         .route("/pool", web::get().to(pages::pool::show))
         .route("/firms/{id}", web::get().to(pages::firms::show))
+        // The JSON API and the admin pages (branch `api`).
+        .configure(api::configure)
+        .route("/admin/users", web::get().to(pages::admin::users))
+        .route("/admin/users", web::post().to(pages::admin::invite))
+        .route("/admin/users/{id}", web::post().to(pages::admin::change))
+        .route("/admin/tokens", web::post().to(pages::admin::create_token))
+        .route(
+            "/admin/tokens/{id}/revoke",
+            web::post().to(pages::admin::revoke_token),
+        )
         .default_service(web::to(pages::not_found));
 }
 

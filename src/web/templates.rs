@@ -69,6 +69,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/pool/list.hbs"),
     ),
     (
+        "pages/admin/users",
+        include_str!("../../templates/pages/admin/users.hbs"),
+    ),
+    (
         "pages/error",
         include_str!("../../templates/pages/error.hbs"),
     ),

@@ -1,6 +1,7 @@
 //! Page handlers, one file per area, and the one function that renders a page in the layout.
 
 pub mod actions;
+pub mod admin;
 pub mod dashboard;
 pub mod firm_forms;
 pub mod firms;

@@ -3,6 +3,7 @@
 
 mod access;
 mod actions;
+mod api;
 mod forms;
 mod health;
 mod i18n;

@@ -1,0 +1,77 @@
+//! `peiyu token create|revoke|list`: API bearer tokens for integrations.
+
+use super::CliError;
+use crate::app::{tokens, Principal};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+/// Arguments of `peiyu token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+/// The `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token acting as a user; prints it once (keep it: only its hash is stored).
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// A label saying what it is for.
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// Token id (see `peiyu token list`).
+        id: i64,
+    },
+    /// List tokens (never the tokens themselves).
+    List,
+}
+
+/// Run `peiyu token …`.
+pub fn run(database_url: &str, args: TokenArgs) -> Result<(), CliError> {
+    let pool = crate::store::connect(database_url).context("open the database")?;
+    let mut conn = pool.get().context("get a database connection")?;
+    let system = Principal::system();
+    match args.command {
+        TokenCommand::Create { user, name } => {
+            let t =
+                tokens::create_token(&mut conn, &user, &name, &system).map_err(super::app_error)?;
+            eprintln!(
+                "token {} for {user} created; it is shown once / 令牌只显示一次:",
+                t.row.id
+            );
+            println!("{}", t.token);
+        }
+        TokenCommand::Revoke { id } => {
+            tokens::revoke_token(&mut conn, id, &system).map_err(super::app_error)?;
+            println!("token {id} revoked / 已吊销");
+        }
+        TokenCommand::List => {
+            for (t, username) in
+                tokens::list_tokens(&mut conn, &system).map_err(super::app_error)?
+            {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                let used = t.last_used_at.map_or_else(
+                    || "-".to_string(),
+                    |d| d.format("%Y-%m-%d %H:%M").to_string(),
+                );
+                println!(
+                    "{}\t{username}\t{}\t{state}\tlast used {used}",
+                    t.id, t.name
+                );
+            }
+        }
+    }
+    Ok(())
+}

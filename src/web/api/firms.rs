@@ -1,0 +1,706 @@
+//! `/api/v1/firms…`: the firm list (the `/firms` page's filters), one firm, create, patch,
+//! yearly figures, IP, stage events and the next stage's evaluation.
+
+use super::auth::ApiUser;
+use super::error::{ApiError, ErrorBody};
+use super::{json_ok, parse_body, path_id};
+use crate::app::views::NextEvaluation;
+use crate::app::{self, api_reads, FirmUpdate, FirmYearInput, NewFirmInput, NewIpInput};
+use crate::core::error::InputError;
+use crate::core::money::Fen;
+use crate::core::profile::FirmYear;
+use crate::core::stage::Event;
+use crate::store::firms::{Firm, FirmFacts};
+use crate::store::ip::{Acquisition, IpItem, IpKind};
+use crate::store::years::FirmYearRow;
+use crate::web::pages::firms::{ListParams, PER_PAGE};
+use crate::web::{db, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// Most rows a page of the API's firm list may ask for.
+pub const MAX_PER_PAGE: i64 = 500;
+
+/// A firm as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FirmOut {
+    /// Id.
+    pub id: i64,
+    /// 统一社会信用代码.
+    pub uscc: String,
+    /// Name, exactly as entered (no HTML escaping: this is JSON).
+    pub name: String,
+    /// County code.
+    pub county_code: String,
+    /// Sector code.
+    pub sector_code: Option<String>,
+    /// Date of registration.
+    pub founded_on: Option<NaiveDate>,
+    /// Stage id: prospect, tech_sme, reserve, high_tech, leader, exited.
+    pub stage: String,
+    /// Optimistic-lock version: send it back to change the firm.
+    pub version: i64,
+    /// Assigned advisor's user id.
+    pub advisor_id: Option<i64>,
+    /// Contact person.
+    pub contact_name: Option<String>,
+    /// Contact phone.
+    pub contact_phone: Option<String>,
+    /// Contact email.
+    pub contact_email: Option<String>,
+    /// Head count.
+    pub employees: Option<i32>,
+    /// Technical staff.
+    pub tech_staff: Option<i32>,
+    /// The next stage, if any.
+    pub next_stage: Option<String>,
+    /// Whether the firm meets the next stage's rules (null: unknown).
+    pub next_eligible: Option<bool>,
+    /// Readiness 0–100 for the next stage.
+    pub readiness: i32,
+    /// Created (UTC).
+    pub created_at: NaiveDateTime,
+    /// Last changed (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<&Firm> for FirmOut {
+    fn from(f: &Firm) -> FirmOut {
+        FirmOut {
+            id: f.id,
+            uscc: f.uscc.clone(),
+            name: f.name.clone(),
+            county_code: f.county_code.clone(),
+            sector_code: f.sector_code.clone(),
+            founded_on: f.founded_on,
+            stage: f.stage.clone(),
+            version: f.version,
+            advisor_id: f.advisor_id,
+            contact_name: f.contact_name.clone(),
+            contact_phone: f.contact_phone.clone(),
+            contact_email: f.contact_email.clone(),
+            employees: f.employees,
+            tech_staff: f.tech_staff,
+            next_stage: f.next_stage.clone(),
+            next_eligible: f.next_eligible,
+            readiness: f.readiness,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+        }
+    }
+}
+
+/// A page of firms.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FirmPage {
+    /// The firms of this page.
+    pub items: Vec<FirmOut>,
+    /// How many match in all.
+    pub total: i64,
+    /// This page, from 1.
+    pub page: i64,
+    /// Rows per page.
+    pub per_page: i64,
+}
+
+/// The API's page size, besides the page's own parameters.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Paging {
+    /// Rows per page (1–500; default 50).
+    #[serde(default)]
+    pub per_page: String,
+}
+
+/// `GET /api/v1/firms`: the `/firms` page's filters, search, sort and paging, in the caller's
+/// territory.
+#[utoipa::path(get, path = "/api/v1/firms", tag = "firms",
+    params(
+        ("stage" = Option<String>, Query, description = "Stage id"),
+        ("county" = Option<String>, Query, description = "County code"),
+        ("sector" = Option<String>, Query, description = "Sector code"),
+        ("advisor" = Option<i64>, Query, description = "Advisor user id"),
+        ("rmin" = Option<i32>, Query, description = "Readiness at least"),
+        ("rmax" = Option<i32>, Query, description = "Readiness at most"),
+        ("q" = Option<String>, Query, description = "Name contains or USCC starts with"),
+        ("sort" = Option<String>, Query, description = "readiness, name, stage or uscc"),
+        ("dir" = Option<String>, Query, description = "asc or desc"),
+        ("page" = Option<i64>, Query, description = "Page from 1"),
+        ("per_page" = Option<i64>, Query, description = "Rows per page, 1–500 (default 50)"),
+    ),
+    responses((status = 200, body = FirmPage), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    params: web::Query<ListParams>,
+    paging: web::Query<Paging>,
+) -> Result<HttpResponse, ApiError> {
+    let mut query = params.into_inner().to_query();
+    let per_page = paging
+        .per_page
+        .trim()
+        .parse::<i64>()
+        .map_or(PER_PAGE, |n| n.clamp(1, MAX_PER_PAGE));
+    let page = query.offset / PER_PAGE + 1;
+    query.limit = per_page;
+    query.offset = (page - 1) * per_page;
+    let p = user.principal.clone();
+    let list = db(&state, move |c| app::views::firm_list(c, &p, &query))
+        .await
+        .map_err(|e| user.err(e))?;
+    json_ok(&FirmPage {
+        items: list.firms.iter().map(FirmOut::from).collect(),
+        total: list.total,
+        page,
+        per_page,
+    })
+}
+
+/// `GET /api/v1/firms/{id}`: 404 outside the caller's territory.
+#[utoipa::path(get, path = "/api/v1/firms/{id}", tag = "firms",
+    params(("id" = i64, Path, description = "Firm id")),
+    responses((status = 200, body = FirmOut), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&user, &id)?;
+    let p = user.principal.clone();
+    let firm = db(&state, move |c| api_reads::visible_firm(c, &p, id))
+        .await
+        .map_err(|e| user.err(e))?;
+    json_ok(&FirmOut::from(&firm))
+}
+
+/// A firm to register.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FirmIn {
+    /// 统一社会信用代码 (check character validated).
+    pub uscc: String,
+    /// Name.
+    pub name: String,
+    /// County code.
+    pub county_code: String,
+    /// Sector code.
+    pub sector_code: Option<String>,
+    /// Date of registration.
+    pub founded_on: Option<NaiveDate>,
+    /// Assigned advisor.
+    pub advisor_id: Option<i64>,
+    /// Contact person.
+    pub contact_name: Option<String>,
+    /// Contact phone.
+    pub contact_phone: Option<String>,
+    /// Contact email.
+    pub contact_email: Option<String>,
+    /// Head count.
+    pub employees: Option<i32>,
+    /// Technical staff.
+    pub tech_staff: Option<i32>,
+}
+
+/// `POST /api/v1/firms`: register a prospect. 400 names a bad field, 409 a taken USCC.
+#[utoipa::path(post, path = "/api/v1/firms", tag = "firms", request_body = FirmIn,
+    responses((status = 201, body = FirmOut), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let f: FirmIn = parse_body(&user, &body)?;
+    let input = NewFirmInput {
+        uscc: f.uscc,
+        name: f.name,
+        county_code: f.county_code,
+        sector_code: f.sector_code,
+        founded_on: f.founded_on,
+        advisor_id: f.advisor_id,
+        contact_name: f.contact_name,
+        contact_phone: f.contact_phone,
+        contact_email: f.contact_email,
+        employees: f.employees,
+        tech_staff: f.tech_staff,
+        facts: FirmFacts::default(),
+    };
+    let p = user.principal.clone();
+    let firm = db(&state, move |c| app::create_firm(c, input, &p))
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok(HttpResponse::build(StatusCode::CREATED)
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/firms/{}", firm.id),
+        ))
+        .json(FirmOut::from(&firm)))
+}
+
+/// Changes to a firm; absent fields stay, an empty string clears an optional text field.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FirmPatch {
+    /// The version the change was made on (required): a stale one is a 409.
+    pub version: i64,
+    /// Name.
+    pub name: Option<String>,
+    /// County code.
+    pub county_code: Option<String>,
+    /// Sector code.
+    pub sector_code: Option<String>,
+    /// Date of registration.
+    pub founded_on: Option<NaiveDate>,
+    /// Assigned advisor.
+    pub advisor_id: Option<i64>,
+    /// Contact person.
+    pub contact_name: Option<String>,
+    /// Contact phone.
+    pub contact_phone: Option<String>,
+    /// Contact email.
+    pub contact_email: Option<String>,
+    /// Head count.
+    pub employees: Option<i32>,
+    /// Technical staff.
+    pub tech_staff: Option<i32>,
+}
+
+/// `PATCH /api/v1/firms/{id}`: 409 `stale_version` (nothing written) when `version` is old.
+#[utoipa::path(patch, path = "/api/v1/firms/{id}", tag = "firms", request_body = FirmPatch,
+    params(("id" = i64, Path, description = "Firm id")),
+    responses((status = 200, body = FirmOut), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn patch(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&user, &id)?;
+    let f: FirmPatch = parse_body(&user, &body)?;
+    let update = FirmUpdate {
+        name: f.name,
+        county_code: f.county_code,
+        sector_code: f.sector_code,
+        founded_on: f.founded_on,
+        advisor_id: f.advisor_id,
+        contact_name: f.contact_name,
+        contact_phone: f.contact_phone,
+        contact_email: f.contact_email,
+        employees: f.employees,
+        tech_staff: f.tech_staff,
+    };
+    let p = user.principal.clone();
+    let firm = db(&state, move |c| {
+        app::update_firm(c, id, f.version, update, &p)
+    })
+    .await
+    .map_err(|e| user.err(e))?;
+    json_ok(&FirmOut::from(&firm))
+}
+
+fn yuan(fen: Option<i64>) -> Value {
+    match fen {
+        None => Value::Null,
+        Some(f) if f % 100 == 0 => Value::from(f / 100),
+        Some(f) => Value::from(f as f64 / 100.0),
+    }
+}
+
+/// One fiscal year of figures; amounts in yuan (元).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YearOut {
+    /// Fiscal year.
+    pub year: i32,
+    /// Revenue.
+    #[schema(value_type = Option<f64>)]
+    pub revenue: Value,
+    /// R&D expense.
+    #[schema(value_type = Option<f64>)]
+    pub rd_expense: Value,
+    /// R&D expense in China.
+    #[schema(value_type = Option<f64>)]
+    pub rd_expense_domestic: Value,
+    /// High-tech revenue.
+    #[schema(value_type = Option<f64>)]
+    pub high_tech_revenue: Value,
+    /// Total cost.
+    #[schema(value_type = Option<f64>)]
+    pub total_cost: Value,
+    /// Total assets.
+    #[schema(value_type = Option<f64>)]
+    pub total_assets: Value,
+    /// Net assets (may be negative).
+    #[schema(value_type = Option<f64>)]
+    pub net_assets: Value,
+    /// Conversions of results that year.
+    pub conversions: Option<i32>,
+}
+
+impl From<&FirmYearRow> for YearOut {
+    fn from(y: &FirmYearRow) -> YearOut {
+        YearOut {
+            year: y.year,
+            revenue: yuan(y.revenue),
+            rd_expense: yuan(y.rd_expense),
+            rd_expense_domestic: yuan(y.rd_expense_domestic),
+            high_tech_revenue: yuan(y.high_tech_revenue),
+            total_cost: yuan(y.total_cost),
+            total_assets: yuan(y.total_assets),
+            net_assets: yuan(y.net_assets),
+            conversions: y.conversions,
+        }
+    }
+}
+
+/// `GET /api/v1/firms/{id}/years`: figures by year, oldest first, in yuan.
+#[utoipa::path(get, path = "/api/v1/firms/{id}/years", tag = "firms",
+    params(("id" = i64, Path, description = "Firm id")),
+    responses((status = 200, body = Vec<YearOut>), (status = 404, body = ErrorBody)))]
+pub async fn years(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&user, &id)?;
+    let p = user.principal.clone();
+    let rows = db(&state, move |c| api_reads::firm_years(c, &p, id))
+        .await
+        .map_err(|e| user.err(e))?;
+    json_ok(&rows.iter().map(YearOut::from).collect::<Vec<_>>())
+}
+
+/// A year's figures to save; whole yuan (元), stored as fen.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct YearIn {
+    /// Revenue.
+    pub revenue: Option<i64>,
+    /// R&D expense.
+    pub rd_expense: Option<i64>,
+    /// R&D expense in China.
+    pub rd_expense_domestic: Option<i64>,
+    /// High-tech revenue.
+    pub high_tech_revenue: Option<i64>,
+    /// Total cost.
+    pub total_cost: Option<i64>,
+    /// Total assets.
+    pub total_assets: Option<i64>,
+    /// Net assets.
+    pub net_assets: Option<i64>,
+    /// Conversions of results.
+    pub conversions: Option<u32>,
+}
+
+fn fen(field: &str, v: Option<i64>) -> Result<Option<Fen>, InputError> {
+    match v {
+        None => Ok(None),
+        Some(y) => Fen::from_yuan(y).map(Some).ok_or_else(|| {
+            InputError::new(
+                field,
+                "amount_too_large",
+                format!("{field} 金额过大"),
+                format!("{field} is too large"),
+            )
+        }),
+    }
+}
+
+/// Build the use case's input (amounts to fen) from the JSON body.
+fn year_input(year: i32, y: YearIn) -> Result<FirmYearInput, InputError> {
+    Ok(FirmYearInput {
+        figures: FirmYear {
+            year,
+            revenue: fen("revenue", y.revenue)?,
+            rd_expense: fen("rd_expense", y.rd_expense)?,
+            rd_expense_domestic: fen("rd_expense_domestic", y.rd_expense_domestic)?,
+            high_tech_revenue: fen("high_tech_revenue", y.high_tech_revenue)?,
+            total_cost: fen("total_cost", y.total_cost)?,
+            total_assets: fen("total_assets", y.total_assets)?,
+            net_assets: fen("net_assets", y.net_assets)?,
+        },
+        conversions: y.conversions,
+    })
+}
+
+/// `PUT /api/v1/firms/{id}/years/{year}`: insert or replace one year; 400 names a bad field.
+#[utoipa::path(put, path = "/api/v1/firms/{id}/years/{year}", tag = "firms", request_body = YearIn,
+    params(("id" = i64, Path, description = "Firm id"), ("year" = i32, Path, description = "Fiscal year")),
+    responses((status = 200, body = YearOut), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn put_year(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (id, year) = path.into_inner();
+    let id = path_id(&user, &id)?;
+    let year: i32 = year.trim().parse().map_err(|_| {
+        user.err(app::AppError::BadInput(InputError::new(
+            "year",
+            "invalid_year",
+            format!("年份无效（{year}）"),
+            format!("'{year}' is not a year"),
+        )))
+    })?;
+    let y: YearIn = parse_body(&user, &body)?;
+    let input = year_input(year, y).map_err(|e| user.err(e.into()))?;
+    let p = user.principal.clone();
+    let rows = db(&state, move |c| {
+        api_reads::on_visible_firm(c, &p, id, |c| app::save_firm_year(c, id, input, &p))?;
+        api_reads::firm_years(c, &p, id)
+    })
+    .await
+    .map_err(|e| user.err(e))?;
+    let saved = rows
+        .iter()
+        .find(|r| r.year == year)
+        .ok_or_else(|| user.err(app::AppError::NotFound))?;
+    json_ok(&YearOut::from(saved))
+}
+
+/// An IP item.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IpOut {
+    /// Id.
+    pub id: i64,
+    /// Kind id (invention_patent, utility_model, software_copyright, …).
+    pub kind: String,
+    /// Registration number.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Grant date.
+    pub granted_on: Option<NaiveDate>,
+    /// own or transferred.
+    pub acquisition: String,
+    /// Already used in an HTE application.
+    pub used_in_hte: bool,
+}
+
+impl From<&IpItem> for IpOut {
+    fn from(i: &IpItem) -> IpOut {
+        IpOut {
+            id: i.id,
+            kind: i.kind.clone(),
+            number: i.number.clone(),
+            title: i.title.clone(),
+            granted_on: i.granted_on,
+            acquisition: i.acquisition.clone(),
+            used_in_hte: i.used_in_hte,
+        }
+    }
+}
+
+/// `GET /api/v1/firms/{id}/ip`: the firm's IP items.
+#[utoipa::path(get, path = "/api/v1/firms/{id}/ip", tag = "firms",
+    params(("id" = i64, Path, description = "Firm id")),
+    responses((status = 200, body = Vec<IpOut>), (status = 404, body = ErrorBody)))]
+pub async fn ip_list(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&user, &id)?;
+    let p = user.principal.clone();
+    let rows = db(&state, move |c| api_reads::firm_ip(c, &p, id))
+        .await
+        .map_err(|e| user.err(e))?;
+    json_ok(&rows.iter().map(IpOut::from).collect::<Vec<_>>())
+}
+
+/// An IP item to record.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IpIn {
+    /// Kind id.
+    pub kind: String,
+    /// Registration number.
+    pub number: String,
+    /// Title.
+    #[serde(default)]
+    pub title: String,
+    /// Grant date.
+    pub granted_on: Option<NaiveDate>,
+    /// own (default) or transferred.
+    pub acquisition: Option<String>,
+    /// Already used in an HTE application.
+    #[serde(default)]
+    pub used_in_hte: bool,
+}
+
+fn ip_input(i: IpIn) -> Result<NewIpInput, InputError> {
+    let kind = IpKind::parse(i.kind.trim()).ok_or_else(|| {
+        InputError::new(
+            "kind",
+            "unknown_ip_kind",
+            format!("未知的知识产权类型“{}”", i.kind),
+            format!("unknown IP kind '{}'", i.kind),
+        )
+    })?;
+    let acquisition = match i.acquisition.as_deref().map(str::trim) {
+        None | Some("") => Acquisition::Own,
+        Some(a) => Acquisition::parse(a).ok_or_else(|| {
+            InputError::new(
+                "acquisition",
+                "unknown_acquisition",
+                format!("未知的获得方式“{a}”（own 或 transferred）"),
+                format!("unknown acquisition '{a}' (own or transferred)"),
+            )
+        })?,
+    };
+    Ok(NewIpInput {
+        kind,
+        number: i.number,
+        title: i.title,
+        granted_on: i.granted_on,
+        acquisition,
+        used_in_hte: i.used_in_hte,
+    })
+}
+
+/// `POST /api/v1/firms/{id}/ip`: record an IP item; 409 for the same kind and number twice.
+#[utoipa::path(post, path = "/api/v1/firms/{id}/ip", tag = "firms", request_body = IpIn,
+    params(("id" = i64, Path, description = "Firm id")),
+    responses((status = 201, body = IpOut), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn ip_add(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&user, &id)?;
+    let i: IpIn = parse_body(&user, &body)?;
+    let input = ip_input(i).map_err(|e| user.err(e.into()))?;
+    let p = user.principal.clone();
+    let (ip_id, rows) = db(&state, move |c| {
+        let ip_id = api_reads::on_visible_firm(c, &p, id, |c| app::add_ip(c, id, input, &p))?;
+        Ok((ip_id, api_reads::firm_ip(c, &p, id)?))
+    })
+    .await
+    .map_err(|e| user.err(e))?;
+    let item = rows
+        .iter()
+        .find(|r| r.id == ip_id)
+        .ok_or_else(|| user.err(app::AppError::NotFound))?;
+    Ok(HttpResponse::Created().json(IpOut::from(item)))
+}
+
+/// A stage event: the core's Event JSON (tag `event`) plus the version the caller saw.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EventIn {
+    /// The firm version the event was chosen on: a stale one is a 409.
+    pub expected_version: i64,
+    /// `{"event": "certify_high_tech", "cert_no": "GR…", "issued_on": "2025-10-20"}`, etc.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub event: Event,
+}
+
+/// What an accepted event did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventOut {
+    /// Firm id.
+    pub firm_id: i64,
+    /// Stage before.
+    pub from: String,
+    /// Stage after.
+    pub stage: String,
+    /// The firm's new version.
+    pub version: i64,
+    /// The event's sequence number in the firm's history.
+    pub seq: i32,
+    /// The evaluation the guard ran, as recorded.
+    #[schema(value_type = Option<Object>)]
+    pub evaluation: Option<Value>,
+}
+
+/// `POST /api/v1/firms/{id}/events`: fire a stage event. 409 with the core's reasons for an
+/// illegal transition or a stale version; 403 for a role that may not fire it.
+#[utoipa::path(post, path = "/api/v1/firms/{id}/events", tag = "firms", request_body = EventIn,
+    params(("id" = i64, Path, description = "Firm id")),
+    responses((status = 200, body = EventOut), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn fire(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&user, &id)?;
+    let e: EventIn = parse_body(&user, &body)?;
+    let p = user.principal.clone();
+    let fired = db(&state, move |c| {
+        api_reads::fire_visible(c, &p, id, e.expected_version, e.event)
+    })
+    .await
+    .map_err(|e| user.err(e))?;
+    json_ok(&EventOut {
+        firm_id: id,
+        from: fired.from.id().to_string(),
+        stage: fired.to.id().to_string(),
+        version: fired.firm.version,
+        seq: fired.seq,
+        evaluation: fired.evaluation,
+    })
+}
+
+/// The next stage's evaluation of a firm.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EvaluationOut {
+    /// Firm id.
+    pub firm_id: i64,
+    /// The firm's stage.
+    pub stage: String,
+    /// The stage evaluated for (null at the top of the ladder or after exit).
+    pub next_stage: Option<String>,
+    /// The evaluation JSON of DESIGN §3 (null when there is none).
+    #[schema(value_type = Option<Object>)]
+    pub evaluation: Option<Value>,
+    /// Why the stored data cannot be evaluated, if so.
+    #[schema(value_type = Option<Object>)]
+    pub data_error: Option<Value>,
+}
+
+/// `GET /api/v1/firms/{id}/evaluation`: the next stage's evaluation as of today.
+#[utoipa::path(get, path = "/api/v1/firms/{id}/evaluation", tag = "firms",
+    params(("id" = i64, Path, description = "Firm id")),
+    responses((status = 200, body = EvaluationOut), (status = 404, body = ErrorBody)))]
+pub async fn evaluation(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&user, &id)?;
+    let p = user.principal.clone();
+    let (firm, next) = db(&state, move |c| api_reads::next_evaluation(c, &p, id))
+        .await
+        .map_err(|e| user.err(e))?;
+    let (next_stage, evaluation, data_error) = match next {
+        NextEvaluation::None => (None, None, None),
+        NextEvaluation::Evaluated { stage, json } => {
+            (Some(stage.id().to_string()), Some(json), None)
+        }
+        NextEvaluation::BadData { stage, error } => (
+            Some(stage.id().to_string()),
+            None,
+            Some(serde_json::json!({"field": error.field, "code": error.code,
+                "message": user.lang.pick(&error.zh, &error.en)})),
+        ),
+    };
+    json_ok(&EvaluationOut {
+        firm_id: firm.id,
+        stage: firm.stage,
+        next_stage,
+        evaluation,
+        data_error,
+    })
+}

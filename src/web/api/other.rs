@@ -1,0 +1,149 @@
+//! `/api/v1/eligibility`, `/api/v1/reserve-pool`, `/api/v1/me` and the OpenAPI document.
+
+use super::auth::ApiUser;
+use super::error::{ApiError, ErrorBody};
+use super::firms::FirmOut;
+use super::json_ok;
+use crate::app::{api_reads, AppError};
+use crate::core::error::InputError;
+use crate::web::{db, session, AppState};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+/// `?ruleset=…&as_of=…` of the eligibility check.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EligibilityParams {
+    /// Rule set id: hte-2016, tech-sme-2017, reserve-local, …
+    #[serde(default)]
+    pub ruleset: String,
+    /// Evaluate as of (YYYY-MM-DD); today in China when absent.
+    pub as_of: Option<String>,
+}
+
+/// `POST /api/v1/eligibility?ruleset=…`: evaluate the posted profile (DESIGN §3), as
+/// `peiyu eval` does, with the bureau's local thresholds. Needs a signed-in user or a token:
+/// it reads no firm, but the service is not an open calculator for the internet. Bad input is
+/// a 400 whose `line` is the exact line `peiyu eval` prints.
+#[utoipa::path(post, path = "/api/v1/eligibility", tag = "eligibility",
+    params(
+        ("ruleset" = String, Query, description = "hte-2016, tech-sme-2017, reserve-local, leader-local, gazelle-henan-2023, little-giant-henan-2017"),
+        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD; default today (China)"),
+    ),
+    request_body(content = Object, description = "The profile JSON of DESIGN §3"),
+    responses((status = 200, description = "The evaluation JSON of DESIGN §3", body = Object),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn eligibility(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    params: web::Query<EligibilityParams>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| {
+            user.err(AppError::BadInput(InputError::new(
+                "profile",
+                "unreadable_input",
+                "请求体不是 UTF-8 JSON",
+                "the body is not UTF-8 JSON",
+            )))
+        })?
+        .to_string();
+    let params = params.into_inner();
+    let ev = db(&state, move |c| {
+        api_reads::evaluate_profile(c, &params.ruleset, params.as_of.as_deref(), &text)
+    })
+    .await
+    .map_err(|e| user.err(e))?;
+    json_ok(&ev.to_json())
+}
+
+/// `?county=…` of the reserve pool.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PoolParams {
+    /// Only this county (within the caller's territory).
+    #[serde(default)]
+    pub county: String,
+}
+
+/// The reserve pool.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PoolOut {
+    /// Firms in `reserve` and tech-SMEs, most ready first.
+    pub items: Vec<FirmOut>,
+    /// How many.
+    pub total: usize,
+}
+
+/// `GET /api/v1/reserve-pool?county=…`: reserve firms and tech-SMEs in the caller's
+/// territory ranked by readiness.
+#[utoipa::path(get, path = "/api/v1/reserve-pool", tag = "firms",
+    params(("county" = Option<String>, Query, description = "County code")),
+    responses((status = 200, body = PoolOut), (status = 401, body = ErrorBody)))]
+pub async fn reserve_pool(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    params: web::Query<PoolParams>,
+) -> Result<HttpResponse, ApiError> {
+    let county = Some(params.county.trim().to_string()).filter(|c| !c.is_empty());
+    let p = user.principal.clone();
+    let firms = db(&state, move |c| {
+        api_reads::reserve_pool(c, &p, county.as_deref())
+    })
+    .await
+    .map_err(|e| user.err(e))?;
+    json_ok(&PoolOut {
+        total: firms.len(),
+        items: firms.iter().map(FirmOut::from).collect(),
+    })
+}
+
+/// The caller.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeOut {
+    /// User id.
+    pub id: i64,
+    /// Username.
+    pub username: String,
+    /// Name shown.
+    pub display_name: String,
+    /// Role id.
+    pub role: String,
+    /// County.
+    pub county_code: Option<String>,
+    /// Firm of a firm user.
+    pub firm_id: Option<i64>,
+    /// `bearer` or `cookie`.
+    pub via: String,
+    /// With the cookie: the token to send in `X-CSRF-Token` on writes. Null with a bearer token.
+    pub csrf: Option<String>,
+}
+
+/// `GET /api/v1/me`: who the caller is, and (with the session cookie) the CSRF token that
+/// cookie-authenticated writes must send in `X-CSRF-Token`.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, body = MeOut), (status = 401, body = ErrorBody)))]
+pub async fn me(req: HttpRequest, user: ApiUser) -> Result<HttpResponse, ApiError> {
+    let csrf = match user.via {
+        super::auth::Via::Cookie => session::current(&req).map(|s| s.csrf),
+        super::auth::Via::Bearer => None,
+    };
+    json_ok(&MeOut {
+        id: user.user.id,
+        username: user.user.username.clone(),
+        display_name: user.user.display_name.clone(),
+        role: user.principal.role.id().to_string(),
+        county_code: user.user.county_code.clone(),
+        firm_id: user.user.firm_id,
+        via: user.via.id().to_string(),
+        csrf,
+    })
+}
+
+/// `GET /api/v1/openapi.json`: this API's OpenAPI 3 document, generated from the code. Open
+/// to anyone: it describes routes, not data.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "session", security(()),
+    responses((status = 200, description = "The OpenAPI document", body = Object)))]
+pub async fn openapi() -> Result<HttpResponse, ApiError> {
+    json_ok(&super::ApiDoc::openapi())
+}
