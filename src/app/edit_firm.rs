@@ -6,18 +6,16 @@
 use super::access::{self, AccessSettings, FirmAccess};
 use super::error::{AppError, Conflict, StoreContext};
 use super::principal::Principal;
-use super::recompute::{recompute_in_tx, today};
+use super::update_firm::{update_firm, FactsUpdate, FirmUpdate};
 use super::{add_ip, save_firm_year, FirmYearInput, NewIpInput};
-use crate::core::error::InputError;
 use crate::core::profile::{DirectRoutes, Flags, RdManagement};
 use crate::core::stage::{EventKind, Role};
-use crate::store::audit::{self, NewAuditEntry};
-use crate::store::firms::{self, Firm, FirmChanges, IpFacts};
+use crate::store::firms::{self, Firm, IpFacts};
 use crate::store::refdata::{self, County, Sector};
 use crate::store::users::{self, User};
 use crate::store::years::{self, FirmYearRow};
 use crate::store::{self, DbConn};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 /// The editable profile of a firm (the USCC is its identity and is not edited here).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,10 +67,6 @@ pub struct EditContext {
 
 /// Counties, sectors and advisors, as every firm form offers them.
 pub type ReferenceLists = (Vec<County>, Vec<Sector>, Vec<User>);
-
-fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
-    AppError::BadInput(InputError::new(field, code, zh, en))
-}
 
 /// `Ok` when `p` may edit `firm`; `NotFound` outside the territory, `Forbidden` when read-only.
 pub fn require_edit(conn: &mut DbConn, p: &Principal, firm: &Firm) -> Result<(), AppError> {
@@ -135,34 +129,12 @@ pub fn available_events(p: &Principal, firm: &Firm) -> Vec<EventKind> {
         .collect()
 }
 
-/// Every problem with the head counts, field by field.
-pub fn count_errors(employees: Option<i32>, tech_staff: Option<i32>) -> Vec<InputError> {
-    let mut out = Vec::new();
-    for (field, v) in [("employees", employees), ("tech_staff", tech_staff)] {
-        if let Some(n) = v.filter(|n| *n < 0) {
-            out.push(InputError::new(
-                field,
-                "negative_count",
-                format!("人数不能为负数（{n}）"),
-                format!("must not be negative (got {n})"),
-            ));
-        }
-    }
-    if let (Some(e), Some(t)) = (employees, tech_staff) {
-        if t > e && t >= 0 && e >= 0 {
-            out.push(InputError::new(
-                "tech_staff",
-                "tech_staff_exceeds_employees",
-                format!("科技人员数（{t}）不能超过职工总数（{e}）"),
-                format!("technical staff ({t}) cannot exceed employees ({e})"),
-            ));
-        }
-    }
-    out
-}
+/// Head-count problems, each naming its field (see [`super::update_firm::count_errors`]).
+pub use super::update_firm::count_errors;
 
-/// Save a firm's profile from a form opened at `expected_version`. Returns the firm after the
-/// change. Errors: `NotFound`, `Forbidden`, `BadInput` naming the field, `Conflict(StaleVersion)`.
+/// Save the edit form: every field replaced, the facts included, if the firm is still at
+/// `expected_version`. The same use case as the API's partial update ([`update_firm`]), so
+/// both check territory, references and head counts alike and write nothing on any error.
 pub fn edit_firm(
     conn: &mut DbConn,
     firm_id: i64,
@@ -170,108 +142,31 @@ pub fn edit_firm(
     input: EditFirmInput,
     p: &Principal,
 ) -> Result<Firm, AppError> {
-    let name = input.name.trim().to_string();
-    if name.is_empty() {
-        return Err(bad(
-            "name",
-            "name_required",
-            "请填写企业名称".to_string(),
-            "a firm name is required".to_string(),
-        ));
-    }
-    if let Some(e) = count_errors(input.employees, input.tech_staff)
-        .into_iter()
-        .next()
-    {
-        return Err(AppError::BadInput(e));
-    }
-    store::write_tx(conn, |c| {
-        let firm = firms::find_by_id(c, firm_id).ctx("load firm for edit_firm")?;
-        require_edit(c, p, &firm)?;
-        if firm.version != expected_version {
-            return Err(AppError::Conflict(Conflict::StaleVersion));
-        }
-        let code = input.county_code.trim().to_string();
-        if refdata::find_county(c, &code)
-            .ctx("look up county")?
-            .is_none()
-        {
-            return Err(bad(
-                "county_code",
-                "unknown_county",
-                format!("未知的区县代码“{code}”"),
-                format!("unknown county code '{code}'"),
-            ));
-        }
-        if code != firm.county_code && !p.can_create_firm_in(&code) {
-            return Err(bad(
-                "county_code",
-                "county_outside_territory",
-                "不能将企业移到您管辖范围以外的区县".to_string(),
-                "you cannot move the firm to a county outside your territory".to_string(),
-            ));
-        }
-        if let Some(s) = &input.sector_code {
-            if refdata::find_sector(c, s).ctx("look up sector")?.is_none() {
-                return Err(bad(
-                    "sector_code",
-                    "unknown_sector",
-                    format!("未知的行业代码“{s}”"),
-                    format!("unknown sector code '{s}'"),
-                ));
-            }
-        }
-        if let Some(a) = input.advisor_id {
-            let found = users::find_many(c, &[a]).ctx("look up advisor")?;
-            if !found.iter().any(|u| u.role == Role::Advisor.id()) {
-                return Err(bad(
-                    "advisor_id",
-                    "unknown_advisor",
-                    "所选服务专员不存在".to_string(),
-                    "no such advisor".to_string(),
-                ));
-            }
-        }
-        let mut facts = firm.parsed_facts().ctx("read firm facts")?;
-        facts.flags = input.flags.clone();
-        facts.rd_management = input.rd_management.clone();
-        facts.direct_routes = input.direct_routes.clone();
-        facts.ip = input.ip.clone();
-        let changes = FirmChanges {
-            name: Some(name.clone()),
-            county_code: Some(code.clone()),
-            sector_code: Some(input.sector_code.clone()),
+    let text = |v: Option<String>| Some(v.unwrap_or_default());
+    update_firm(
+        conn,
+        firm_id,
+        expected_version,
+        FirmUpdate {
+            name: Some(input.name),
+            county_code: Some(input.county_code.trim().to_string()),
+            sector_code: text(input.sector_code),
             founded_on: Some(input.founded_on),
             advisor_id: Some(input.advisor_id),
-            contact_name: Some(input.contact_name.clone()),
-            contact_phone: Some(input.contact_phone.clone()),
-            contact_email: Some(input.contact_email.clone()),
+            contact_name: text(input.contact_name),
+            contact_phone: text(input.contact_phone),
+            contact_email: text(input.contact_email),
             employees: Some(input.employees),
             tech_staff: Some(input.tech_staff),
-            facts: Some(facts.to_json()),
-            stage: None,
-        };
-        let now = Utc::now().naive_utc();
-        firms::update_with_version(c, firm_id, expected_version, &changes, now)
-            .ctx("save firm profile")?;
-        audit::record(
-            c,
-            &NewAuditEntry {
-                actor_id: p.user_id,
-                actor_role: p.role.id(),
-                action: "edit_firm",
-                entity: "firm",
-                entity_id: Some(firm_id),
-                detail: serde_json::json!({"name": name, "county_code": code,
-                    "from_version": expected_version})
-                .to_string(),
-                at: now,
-            },
-        )
-        .ctx("write audit row for edit_firm")?;
-        recompute_in_tx(c, firm_id, today())?;
-        firms::find_by_id(c, firm_id).ctx("reload firm after edit_firm")
-    })
+            facts: Some(FactsUpdate {
+                flags: input.flags,
+                rd_management: input.rd_management,
+                direct_routes: input.direct_routes,
+                ip: input.ip,
+            }),
+        },
+        p,
+    )
 }
 
 /// Run `f` on firm `firm_id` in one transaction after checking that `p` may edit it and that

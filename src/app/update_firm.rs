@@ -1,18 +1,33 @@
-//! Change a firm's profile fields under the optimistic lock.
+//! Change a firm's profile under the optimistic lock: the one use case behind the edit form
+//! (`edit_firm::edit_firm`, a full replacement) and `PATCH /api/v1/firms/{id}` (a partial one).
 
 use super::access::{self, AccessSettings, FirmAccess};
 use super::error::{AppError, StoreContext};
 use super::principal::Principal;
 use super::recompute::{recompute_in_tx, today};
 use crate::core::error::InputError;
+use crate::core::profile::{DirectRoutes, Flags, RdManagement};
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
-use crate::store::firms::{self, Firm, FirmChanges};
-use crate::store::{self, refdata, DbConn};
+use crate::store::firms::{self, Firm, FirmChanges, IpFacts};
+use crate::store::{self, refdata, users, DbConn};
 use chrono::{NaiveDate, Utc};
 
+/// The yes/no facts a person maintains on the edit form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactsUpdate {
+    /// Yes/no facts.
+    pub flags: Flags,
+    /// R&D organisation items.
+    pub rd_management: RdManagement,
+    /// Tech-SME direct routes.
+    pub direct_routes: DirectRoutes,
+    /// How the IP was obtained, standards.
+    pub ip: IpFacts,
+}
+
 /// The fields to change; `None` leaves a field as it is. For the optional text fields an
-/// empty string clears the value.
+/// empty string clears the value; `Some(None)` clears the others.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FirmUpdate {
     /// Name (cannot be cleared).
@@ -22,9 +37,10 @@ pub struct FirmUpdate {
     /// Sector code (must exist); empty clears.
     pub sector_code: Option<String>,
     /// Date of registration.
-    pub founded_on: Option<NaiveDate>,
-    /// Assigned advisor (admins, bureau staff and county officers only).
-    pub advisor_id: Option<i64>,
+    pub founded_on: Option<Option<NaiveDate>>,
+    /// Assigned advisor (must be an advisor; only admins, bureau staff and county officers
+    /// may change it).
+    pub advisor_id: Option<Option<i64>>,
     /// Contact person; empty clears.
     pub contact_name: Option<String>,
     /// Contact phone; empty clears.
@@ -32,9 +48,38 @@ pub struct FirmUpdate {
     /// Contact email; empty clears.
     pub contact_email: Option<String>,
     /// Head count.
-    pub employees: Option<i32>,
+    pub employees: Option<Option<i32>>,
     /// Technical staff.
-    pub tech_staff: Option<i32>,
+    pub tech_staff: Option<Option<i32>>,
+    /// The yes/no facts, replaced whole.
+    pub facts: Option<FactsUpdate>,
+}
+
+/// Problems with head counts, each naming its field: negative numbers, more technical staff
+/// than employees. Forms show them all beside their fields; the use case refuses the first.
+pub fn count_errors(employees: Option<i32>, tech_staff: Option<i32>) -> Vec<InputError> {
+    let mut out = Vec::new();
+    for (field, v) in [("employees", employees), ("tech_staff", tech_staff)] {
+        if let Some(n) = v.filter(|n| *n < 0) {
+            out.push(InputError::new(
+                field,
+                "negative_count",
+                format!("人数不能为负数（{n}）"),
+                format!("{field} must not be negative (got {n})"),
+            ));
+        }
+    }
+    if let (Some(e), Some(t)) = (employees, tech_staff) {
+        if t > e && t >= 0 && e >= 0 {
+            out.push(InputError::new(
+                "tech_staff",
+                "tech_staff_exceeds_employees",
+                format!("科技人员数（{t}）不能超过职工总数（{e}）"),
+                format!("technical staff ({t}) cannot exceed employees ({e})"),
+            ));
+        }
+    }
+    out
 }
 
 fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
@@ -69,19 +114,6 @@ pub fn update_firm(
             ));
         }
     }
-    for (field, v) in [
-        ("employees", update.employees),
-        ("tech_staff", update.tech_staff),
-    ] {
-        if let Some(n) = v.filter(|n| *n < 0) {
-            return Err(bad(
-                field,
-                "negative_count",
-                format!("{field} 不能为负数（{n}）"),
-                format!("{field} must not be negative (got {n})"),
-            ));
-        }
-    }
     store::write_tx(conn, |c| {
         let s = AccessSettings::load(c)?;
         let firm = firms::find_by_id(c, firm_id).ctx("load firm for update_firm")?;
@@ -89,9 +121,6 @@ pub fn update_firm(
             return Err(AppError::Forbidden);
         }
         if let Some(code) = &update.county_code {
-            if *code != firm.county_code && !principal.can_create_firm_in(code) {
-                return Err(AppError::Forbidden);
-            }
             if refdata::find_county(c, code)
                 .ctx("look up county")?
                 .is_none()
@@ -101,6 +130,14 @@ pub fn update_firm(
                     "unknown_county",
                     format!("未知的区县代码“{code}”"),
                     format!("unknown county code '{code}'"),
+                ));
+            }
+            if *code != firm.county_code && !principal.can_create_firm_in(code) {
+                return Err(bad(
+                    "county_code",
+                    "county_outside_territory",
+                    "不能将企业移到您管辖范围以外的区县".to_string(),
+                    "you cannot move the firm to a county outside your territory".to_string(),
                 ));
             }
         }
@@ -118,35 +155,51 @@ pub fn update_firm(
                 ));
             }
         }
-        if update.advisor_id.is_some()
-            && !matches!(principal.role, Role::Admin | Role::Bureau | Role::County)
-        {
-            return Err(AppError::Forbidden);
-        }
-        let employees = update.employees.or(firm.employees);
-        let tech = update.tech_staff.or(firm.tech_staff);
-        if let (Some(e), Some(t)) = (employees, tech) {
-            if t > e {
-                return Err(bad(
-                    "tech_staff",
-                    "tech_staff_exceeds_employees",
-                    format!("科技人员数（{t}）不能超过职工总数（{e}）"),
-                    format!("tech_staff ({t}) cannot exceed employees ({e})"),
-                ));
+        if let Some(advisor) = update.advisor_id.filter(|a| *a != firm.advisor_id) {
+            if !matches!(principal.role, Role::Admin | Role::Bureau | Role::County) {
+                return Err(AppError::Forbidden);
+            }
+            if let Some(a) = advisor {
+                let found = users::find_many(c, &[a]).ctx("look up advisor")?;
+                if !found.iter().any(|u| u.role == Role::Advisor.id()) {
+                    return Err(bad(
+                        "advisor_id",
+                        "unknown_advisor",
+                        "所选服务专员不存在".to_string(),
+                        "no such advisor".to_string(),
+                    ));
+                }
             }
         }
+        let employees = update.employees.unwrap_or(firm.employees);
+        let tech = update.tech_staff.unwrap_or(firm.tech_staff);
+        if let Some(e) = count_errors(employees, tech).into_iter().next() {
+            return Err(AppError::BadInput(e));
+        }
+        let facts = match &update.facts {
+            Some(f) => {
+                let mut facts = firm.parsed_facts().ctx("read firm facts")?;
+                facts.flags = f.flags.clone();
+                facts.rd_management = f.rd_management.clone();
+                facts.direct_routes = f.direct_routes.clone();
+                facts.ip = f.ip.clone();
+                Some(facts.to_json())
+            }
+            None => None,
+        };
         let changes = FirmChanges {
             name: update.name.as_deref().map(|n| n.trim().to_string()),
             county_code: update.county_code.clone(),
             sector_code: sector,
-            founded_on: update.founded_on.map(Some),
-            advisor_id: update.advisor_id.map(Some),
+            founded_on: update.founded_on,
+            advisor_id: update.advisor_id,
             contact_name: clearable(&update.contact_name),
             contact_phone: clearable(&update.contact_phone),
             contact_email: clearable(&update.contact_email),
-            employees: update.employees.map(Some),
-            tech_staff: update.tech_staff.map(Some),
-            ..FirmChanges::default()
+            employees: update.employees,
+            tech_staff: update.tech_staff,
+            facts,
+            stage: None,
         };
         let now = Utc::now().naive_utc();
         let version = firms::update_with_version(c, firm_id, expected_version, &changes, now)
@@ -166,6 +219,7 @@ pub fn update_firm(
                     "advisor_id": changes.advisor_id, "contact_name": changes.contact_name,
                     "contact_phone": changes.contact_phone, "contact_email": changes.contact_email,
                     "employees": changes.employees, "tech_staff": changes.tech_staff,
+                    "facts_changed": changes.facts.is_some(), "from_version": expected_version,
                 })
                 .to_string(),
                 at: now,

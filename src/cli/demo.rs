@@ -24,8 +24,7 @@ pub struct DemoArgs {
 /// Run `peiyu demo`.
 pub fn run(database_url: &str, args: DemoArgs) -> Result<(), CliError> {
     let today = super::parse_date_arg("--today", args.today.as_deref())?;
-    let pool = store::connect(database_url).context("open the database")?;
-    let mut conn = pool.get().context("get a database connection")?;
+    let mut conn = store::connect_one(database_url).context("open the database")?;
     let started = Instant::now();
     let summary = seed_demo(&mut conn, args.seed, args.firms, today).map_err(super::app_error)?;
     let db = store::redact_url(database_url);

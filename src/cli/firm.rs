@@ -51,8 +51,7 @@ pub enum FirmCommand {
 
 /// Run `peiyu firm …`.
 pub fn run(database_url: &str, args: FirmArgs) -> Result<(), CliError> {
-    let pool = store::connect(database_url).context("open the database")?;
-    let mut conn = pool.get().context("get a database connection")?;
+    let mut conn = store::connect_one(database_url).context("open the database")?;
     match args.command {
         FirmCommand::List {
             stage,

@@ -36,8 +36,7 @@ pub enum TokenCommand {
 
 /// Run `peiyu token …`.
 pub fn run(database_url: &str, args: TokenArgs) -> Result<(), CliError> {
-    let pool = crate::store::connect(database_url).context("open the database")?;
-    let mut conn = pool.get().context("get a database connection")?;
+    let mut conn = crate::store::connect_one(database_url).context("open the database")?;
     let system = Principal::system();
     match args.command {
         TokenCommand::Create { user, name } => {

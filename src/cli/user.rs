@@ -78,8 +78,7 @@ pub fn run(database_url: &str, args: UserArgs) -> Result<(), CliError> {
     match args.command {
         UserCommand::Add(a) => {
             let password = read_password()?;
-            let pool = crate::store::connect(database_url).context("open the database")?;
-            let mut conn = pool.get().context("get a database connection")?;
+            let mut conn = crate::store::connect_one(database_url).context("open the database")?;
             let user = users_admin::add_user(
                 &mut conn,
                 NewUserInput {

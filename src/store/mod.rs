@@ -269,6 +269,20 @@ pub fn connect_with(url: &str, opts: &PoolOptions) -> Result<Pool, StoreError> {
         .map_err(StoreError::Pool)
 }
 
+/// One connection on `url`, set up and migrated: for a command that runs once and exits. A
+/// pool would keep background threads opening connections, and a process exiting while one
+/// of them is inside the PostgreSQL client library can die by a signal after its work is done.
+pub fn connect_one(url: &str) -> Result<DbConn, StoreError> {
+    let manager = ConnManager::new(url)?;
+    let mut conn = manager.establish()?;
+    ConnSetup {
+        busy_timeout: PoolOptions::default().busy_timeout,
+    }
+    .apply(&mut conn)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
 /// Apply the pending migrations of the connection's dialect; returns the versions applied.
 pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
     let applied = match conn {

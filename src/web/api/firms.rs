@@ -286,13 +286,14 @@ pub async fn patch(
         name: f.name,
         county_code: f.county_code,
         sector_code: f.sector_code,
-        founded_on: f.founded_on,
-        advisor_id: f.advisor_id,
+        founded_on: f.founded_on.map(Some),
+        advisor_id: f.advisor_id.map(Some),
         contact_name: f.contact_name,
         contact_phone: f.contact_phone,
         contact_email: f.contact_email,
-        employees: f.employees,
-        tech_staff: f.tech_staff,
+        employees: f.employees.map(Some),
+        tech_staff: f.tech_staff.map(Some),
+        facts: None,
     };
     let p = user.principal.clone();
     let firm = db(&state, move |c| {

@@ -91,8 +91,9 @@ fn peiyu_user_add_creates_a_user_who_can_sign_in_and_tokens_work() {
         let revoked = peiyu(&db, &["token", "revoke", &id.to_string()], None);
         assert!(
             revoked.status.success(),
-            "{}: {}",
+            "{}: {:?} {}",
             db.name(),
+            revoked.status,
             String::from_utf8_lossy(&revoked.stderr)
         );
         assert_eq!(app.api_get("/api/v1/me", &token).status, 401);
