@@ -1,8 +1,7 @@
 //! The web layer (DESIGN §5): actix-web handlers that parse, call a use case, and render a
 //! handlebars page. No business rule lives here; blocking database work runs in `web::block`.
 //!
-//! Routes: `/healthz`, `/readyz`, `/static/{name}`, `/login` (GET, POST), `/logout` (POST),
-//! `/lang/{tag}`, `/` (dashboard), `/firms`, `/firms/{id}`.
+//! Routes: [`ROUTES`], the one list that [`routes`] registers (see `route_table!`).
 
 pub mod assets;
 pub mod auth;
@@ -72,19 +71,39 @@ where
     .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
-/// Register every route.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(pages::health::healthz))
-        .route("/readyz", web::get().to(pages::health::readyz))
-        .route("/static/{name}", web::get().to(assets::serve))
-        .route("/login", web::get().to(pages::login::form))
-        .route("/login", web::post().to(pages::login::submit))
-        .route("/logout", web::post().to(pages::login::logout))
-        .route("/lang/{tag}", web::get().to(pages::login::switch_lang))
-        .route("/", web::get().to(pages::dashboard::show))
-        .route("/firms", web::get().to(pages::firms::list))
-        .route("/firms/{id}", web::get().to(pages::firms::show))
-        .default_service(web::to(pages::not_found));
+/// Declares the route list once and generates both [`ROUTES`] (what the access-matrix test
+/// checks against its table) and [`routes`] (what the server registers), so a route cannot be
+/// served without being listed. Add a route as one `METHOD "/path/{param}" => handler;` line;
+/// register nothing with `cfg.route`/`service` elsewhere (a test scans `src/web` for that).
+macro_rules! route_table {
+    (@method GET) => { web::get() };
+    (@method POST) => { web::post() };
+    (@method PUT) => { web::put() };
+    (@method PATCH) => { web::patch() };
+    (@method DELETE) => { web::delete() };
+    ($($method:ident $path:literal => $handler:path;)*) => {
+        /// Every route the app serves, as (method, path pattern), in registration order.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        /// Register every route of [`ROUTES`], then the 404 page for anything else.
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, route_table!(@method $method).to($handler));)*
+            cfg.default_service(web::to(pages::not_found));
+        }
+    };
+}
+
+route_table! {
+    GET "/healthz" => pages::health::healthz;
+    GET "/readyz" => pages::health::readyz;
+    GET "/static/{name}" => assets::serve;
+    GET "/login" => pages::login::form;
+    POST "/login" => pages::login::submit;
+    POST "/logout" => pages::login::logout;
+    GET "/lang/{tag}" => pages::login::switch_lang;
+    GET "/" => pages::dashboard::show;
+    GET "/firms" => pages::firms::list;
+    GET "/firms/{id}" => pages::firms::show;
 }
 
 /// The HTTP server on `listener`, not yet awaited. It stops gracefully on SIGINT and SIGTERM

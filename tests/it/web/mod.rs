@@ -2,6 +2,8 @@
 //! that keeps cookies (ureq), as a browser without JavaScript would.
 
 mod access;
+mod access_matrix;
+mod browser;
 mod health;
 mod i18n;
 mod login;
