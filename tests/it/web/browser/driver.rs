@@ -238,14 +238,19 @@ impl Browser {
     /// Save a full-window PNG of the current page as `name.png` and return its path.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let c = self.c();
-        // The whole page, not only the first screen: grow the window to the document.
+        // The whole page, not only the first screen: grow the window to the document, plus
+        // whatever the window's frame takes from the viewport.
         let height = self
             .rt
-            .block_on(c.execute("return document.documentElement.scrollHeight", vec![]))
+            .block_on(c.execute(
+                "return document.documentElement.scrollHeight \
+                 + window.outerHeight - window.innerHeight",
+                vec![],
+            ))
             .ok()
             .and_then(|v| v.as_u64())
             .unwrap_or(1000)
-            .clamp(600, 4000) as u32;
+            .clamp(600, 6000) as u32;
         self.rt.block_on(c.set_window_size(1280, height)).unwrap();
         let png = self.rt.block_on(c.screenshot()).unwrap();
         self.rt.block_on(c.set_window_size(1280, 1000)).unwrap();
