@@ -31,7 +31,7 @@ use peiyu::web::{middleware, templates, AppState, WebConfig};
 use std::net::TcpListener;
 use std::process::Command;
 use std::sync::{mpsc, Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const CONNECTIONS: u32 = 32;
 
@@ -251,8 +251,8 @@ fn wrk(url: &str, conns: u32, cookie: &str, script: Option<&std::path::Path>) ->
 fn line(name: &str, l: Load, floor: Option<Load>) {
     let ratio = floor.map_or(String::new(), |f| {
         format!(
-            "   x floor: {:.2} rps, {:.1} p50, {:.1} p99",
-            l.rps / f.rps,
+            "   vs floor: 1/{:.0} of its req/s, p50 x{:.0}, p99 x{:.0}",
+            f.rps / l.rps,
             l.p50_ms / f.p50_ms,
             l.p99_ms / f.p99_ms
         )
@@ -408,7 +408,7 @@ fn run_backend(name: &str, url: &str, argon: (f64, f64)) {
         let l = wrk(&format!("{base}/login"), conns, "", Some(&script));
         println!(
             "  POST /login, {conns:>2} connection(s)        {:>9.1} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms   \
-             x argon2id verify: {:.1} p50, {:.1} p99",
+             vs one argon2id verify: p50 x{:.1}, p99 x{:.1}",
             l.rps,
             l.p50_ms,
             l.p99_ms,
