@@ -1,10 +1,8 @@
 //! The web layer (DESIGN §5): actix-web handlers that parse, call a use case, and render a
 //! handlebars page. No business rule lives here; blocking database work runs in `web::block`.
 //!
-//! Routes: `/healthz`, `/readyz`, `/static/{name}`, `/login` (GET, POST), `/logout` (POST),
-//! `/lang/{tag}`, `/` (dashboard), `/firms`, `/firms/{id}`; forms `/firms/new`,
-//! `/firms/{id}/edit`, `/firms/{id}/years`, `/firms/{id}/ip/new`; stage actions
-//! `/firms/{id}/actions/{event}`; `/firms/{id}/whatif`; the reserve pool `/pool`.
+//! Routes: [`ROUTES`], the one list that [`routes`] registers (see `route_table!`), plus the
+//! JSON API under `/api/v1` from its own table (`api::ROUTES`).
 
 pub mod api;
 pub mod assets;
@@ -75,66 +73,61 @@ where
     .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
-/// Register every route.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(pages::health::healthz))
-        .route("/readyz", web::get().to(pages::health::readyz))
-        .route("/static/{name}", web::get().to(assets::serve))
-        .route("/login", web::get().to(pages::login::form))
-        .route("/login", web::post().to(pages::login::submit))
-        .route("/logout", web::post().to(pages::login::logout))
-        .route("/lang/{tag}", web::get().to(pages::login::switch_lang))
-        .route("/", web::get().to(pages::dashboard::show))
-        .route("/firms", web::get().to(pages::firms::list))
-        // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
-        .route("/firms/new", web::get().to(pages::firm_forms::new_firm))
-        .route("/firms/new", web::post().to(pages::firm_forms::create_firm))
-        .route(
-            "/firms/{id}/edit",
-            web::get().to(pages::firm_forms::edit_form),
-        )
-        .route(
-            "/firms/{id}/edit",
-            web::post().to(pages::firm_forms::update_firm),
-        )
-        .route(
-            "/firms/{id}/years",
-            web::get().to(pages::firm_forms::year_form),
-        )
-        .route(
-            "/firms/{id}/years",
-            web::post().to(pages::firm_forms::save_year),
-        )
-        .route(
-            "/firms/{id}/ip/new",
-            web::get().to(pages::firm_forms::ip_form),
-        )
-        .route(
-            "/firms/{id}/ip/new",
-            web::post().to(pages::firm_forms::add_ip),
-        )
-        .route(
-            "/firms/{id}/actions/{event}",
-            web::get().to(pages::actions::form),
-        )
-        .route(
-            "/firms/{id}/actions/{event}",
-            web::post().to(pages::actions::fire),
-        )
-        .route("/firms/{id}/whatif", web::get().to(pages::whatif::show))
-        .route("/pool", web::get().to(pages::pool::show))
-        .route("/firms/{id}", web::get().to(pages::firms::show))
-        // The JSON API and the admin pages (branch `api`).
-        .configure(api::configure)
-        .route("/admin/users", web::get().to(pages::admin::users))
-        .route("/admin/users", web::post().to(pages::admin::invite))
-        .route("/admin/users/{id}", web::post().to(pages::admin::change))
-        .route("/admin/tokens", web::post().to(pages::admin::create_token))
-        .route(
-            "/admin/tokens/{id}/revoke",
-            web::post().to(pages::admin::revoke_token),
-        )
-        .default_service(web::to(pages::not_found));
+/// Declares the route list once and generates both [`ROUTES`] (what the access-matrix test
+/// checks against its table) and [`routes`] (what the server registers), so a route cannot be
+/// served without being listed. Add a route as one `METHOD "/path/{param}" => handler;` line;
+/// register nothing with `cfg.route`/`service` elsewhere (a test scans `src/web` for that).
+macro_rules! route_table {
+    (@method GET) => { web::get() };
+    (@method POST) => { web::post() };
+    (@method PUT) => { web::put() };
+    (@method PATCH) => { web::patch() };
+    (@method DELETE) => { web::delete() };
+    ($($method:ident $path:literal => $handler:path;)*) => {
+        /// Every route the app serves, as (method, path pattern), in registration order.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        /// Register every route of [`ROUTES`], then the 404 page for anything else.
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, route_table!(@method $method).to($handler));)*
+            // The JSON API registers from its own one table (`api::ROUTES`), which its
+            // OpenAPI test checks; everything else is 404.
+            cfg.configure(api::configure);
+            cfg.default_service(web::to(pages::not_found));
+        }
+    };
+}
+
+route_table! {
+    GET "/healthz" => pages::health::healthz;
+    GET "/readyz" => pages::health::readyz;
+    GET "/static/{name}" => assets::serve;
+    GET "/login" => pages::login::form;
+    POST "/login" => pages::login::submit;
+    POST "/logout" => pages::login::logout;
+    GET "/lang/{tag}" => pages::login::switch_lang;
+    GET "/" => pages::dashboard::show;
+    GET "/firms" => pages::firms::list;
+    // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
+    GET "/firms/new" => pages::firm_forms::new_firm;
+    POST "/firms/new" => pages::firm_forms::create_firm;
+    GET "/firms/{id}/edit" => pages::firm_forms::edit_form;
+    POST "/firms/{id}/edit" => pages::firm_forms::update_firm;
+    GET "/firms/{id}/years" => pages::firm_forms::year_form;
+    POST "/firms/{id}/years" => pages::firm_forms::save_year;
+    GET "/firms/{id}/ip/new" => pages::firm_forms::ip_form;
+    POST "/firms/{id}/ip/new" => pages::firm_forms::add_ip;
+    GET "/firms/{id}/actions/{event}" => pages::actions::form;
+    POST "/firms/{id}/actions/{event}" => pages::actions::fire;
+    GET "/firms/{id}/whatif" => pages::whatif::show;
+    GET "/pool" => pages::pool::show;
+    GET "/firms/{id}" => pages::firms::show;
+    // Accounts and API tokens (admin only).
+    GET "/admin/users" => pages::admin::users;
+    POST "/admin/users" => pages::admin::invite;
+    POST "/admin/users/{id}" => pages::admin::change;
+    POST "/admin/tokens" => pages::admin::create_token;
+    POST "/admin/tokens/{id}/revoke" => pages::admin::revoke_token;
 }
 
 /// The HTTP server on `listener`, not yet awaited. It stops gracefully on SIGINT and SIGTERM

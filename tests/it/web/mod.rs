@@ -2,8 +2,10 @@
 //! that keeps cookies (ureq), as a browser without JavaScript would.
 
 mod access;
+mod access_matrix;
 mod actions;
 mod api;
+mod browser;
 mod forms;
 mod health;
 mod i18n;

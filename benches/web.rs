@@ -1,0 +1,461 @@
+//! Load on the web pages (`scripts/bench web`): the demo city plus 100,000 generated firms,
+//! served by the real routes in this process, measured with `wrk` (a second process on
+//! loopback) at 32 connections. Each page is compared with a floor:
+//!
+//! - pages against `/__bench/floor`: a fixed body of the list page's size, served through the
+//!   same middleware (session cookie, security headers, request log) by the same server, with
+//!   no database or template work — what the framework costs for those bytes;
+//! - a sign-in against one bare argon2id verification in this process (the deliberate cost).
+//!
+//! SQLite always; PostgreSQL too when `PEIYU_BENCH_PG_URL` names a server or the local one on
+//! 127.0.0.1:5432 answers (a scratch database is created and dropped). `PEIYU_BENCH_SECS` sets
+//! each run's length (default 10), `PEIYU_BENCH_FIRMS` the generated firms (default 100,000).
+
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use chrono::{NaiveDate, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
+use peiyu::app::{password, rescore_all_as_of};
+use peiyu::core::money::Fen;
+use peiyu::core::profile::FirmYear;
+use peiyu::core::stage::Stage;
+use peiyu::core::uscc::with_check_char;
+use peiyu::demo::COUNTIES;
+use peiyu::store::firms::{self, FirmFacts, FirmFilter, NewFirm};
+use peiyu::store::years::{self, FirmYearRow};
+use peiyu::store::{self, users, write_tx, DbConn, Pool, PoolOptions, StoreError};
+use peiyu::web::session::{self, Session, SessionKeys};
+use peiyu::web::{middleware, templates, AppState, WebConfig};
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::{mpsc, Arc, OnceLock};
+use std::time::Instant;
+
+const CONNECTIONS: u32 = 32;
+
+fn secs() -> u64 {
+    std::env::var("PEIYU_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+}
+
+fn generated_firms() -> usize {
+    std::env::var("PEIYU_BENCH_FIRMS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000)
+}
+
+/// Plain firms with three years of figures each, on top of the demo (USCC body `MB…`, which
+/// the demo's `MA…` never uses).
+fn populate(conn: &mut DbConn, n: usize) -> Result<(), StoreError> {
+    write_tx(conn, |c| {
+        let now = Utc::now().naive_utc();
+        let stages = [
+            Stage::Prospect,
+            Stage::TechSme,
+            Stage::Reserve,
+            Stage::HighTech,
+            Stage::Leader,
+        ];
+        let facts = FirmFacts::default().to_json();
+        let before: std::collections::HashSet<i64> = firms::all_ids(c)?.into_iter().collect();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(2_000) {
+            let rows: Vec<NewFirm> = chunk
+                .iter()
+                .map(|&i| NewFirm {
+                    uscc: with_check_char(&format!("91411100MB{i:07}")).expect("valid body"),
+                    name: format!("负载测试企业{i:06}有限公司"),
+                    county_code: COUNTIES[i % COUNTIES.len()].code.into(),
+                    sector_code: None,
+                    founded_on: NaiveDate::from_ymd_opt(
+                        2010 + (i % 12) as i32,
+                        1 + (i % 12) as u32,
+                        1,
+                    ),
+                    stage: stages[i % stages.len()].id().into(),
+                    advisor_id: None,
+                    contact_name: None,
+                    contact_phone: None,
+                    contact_email: None,
+                    employees: Some(50 + (i % 400) as i32),
+                    tech_staff: Some(5 + (i % 120) as i32),
+                    facts: facts.clone(),
+                    created_at: now,
+                    updated_at: now,
+                })
+                .collect();
+            firms::insert_many(c, &rows)?;
+        }
+        let ids: Vec<i64> = firms::all_ids(c)?
+            .into_iter()
+            .filter(|id| !before.contains(id))
+            .collect();
+        for chunk in ids.chunks(1_000) {
+            let mut rows = Vec::with_capacity(chunk.len() * 3);
+            for &id in chunk {
+                let base = 10_000_000 + (id % 997) * 250_000;
+                for (k, year) in (2023..=2025).enumerate() {
+                    let revenue = base + base * k as i64 / 8;
+                    let fy = FirmYear {
+                        year,
+                        revenue: Fen::from_yuan(revenue),
+                        rd_expense: Fen::from_yuan(revenue * (2 + id % 6) / 100),
+                        rd_expense_domestic: Fen::from_yuan(revenue * (2 + id % 6) / 100),
+                        high_tech_revenue: Fen::from_yuan(revenue * (40 + id % 50) / 100),
+                        total_cost: Fen::from_yuan(revenue * 9 / 10),
+                        total_assets: Fen::from_yuan(revenue * 13 / 10),
+                        net_assets: Fen::from_yuan(revenue * 6 / 10),
+                    };
+                    rows.push(FirmYearRow::from_core(id, &fy, Some((id % 6) as i32)));
+                }
+            }
+            years::insert_many(c, &rows)?;
+        }
+        Ok(())
+    })
+}
+
+/// The app as `peiyu serve` builds it (`web::build_server`), plus the floor route.
+fn serve(pool: Pool, keys: SessionKeys, floor: Arc<OnceLock<Vec<u8>>>) -> (String, Runner) {
+    templates::registry().expect("templates");
+    let state = AppState {
+        pool,
+        keys,
+        config: WebConfig::default(),
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let data = web::Data::new(state);
+            let server = HttpServer::new(move || {
+                let floor = floor.clone();
+                App::new()
+                    .app_data(data.clone())
+                    .app_data(web::FormConfig::default().limit(256 * 1024))
+                    .wrap(from_fn(middleware::session_layer))
+                    .wrap(middleware::security_headers())
+                    .wrap(from_fn(middleware::request_log))
+                    .route(
+                        "/__bench/floor",
+                        web::get().to(move || {
+                            let body = floor.get().cloned().unwrap_or_default();
+                            async move {
+                                HttpResponse::Ok()
+                                    .content_type("text/html; charset=utf-8")
+                                    .body(body)
+                            }
+                        }),
+                    )
+                    .configure(peiyu::web::routes)
+            })
+            .shutdown_timeout(1)
+            .listen(listener)
+            .expect("listen")
+            .run();
+            tx.send(server.handle()).expect("send handle");
+            server.await.expect("server");
+        })
+    });
+    let handle = rx.recv().expect("server handle");
+    (
+        base,
+        Runner {
+            handle,
+            thread: Some(thread),
+        },
+    )
+}
+
+struct Runner {
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            actix_web::rt::System::new().block_on(self.handle.stop(true));
+            let _ = t.join();
+        }
+    }
+}
+
+/// What `wrk` measured.
+#[derive(Debug, Clone, Copy)]
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn parse_ms(s: &str) -> f64 {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len()));
+    let v: f64 = num.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => v / 1000.0,
+        "ms" => v,
+        "s" => v * 1000.0,
+        "m" => v * 60_000.0,
+        _ => f64::NAN,
+    }
+}
+
+/// Run wrk for `secs()` at `conns` connections; `script` is a Lua file (for the POST).
+fn wrk(url: &str, conns: u32, cookie: &str, script: Option<&std::path::Path>) -> Load {
+    let threads = conns.clamp(1, 2);
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        format!("-t{threads}"),
+        format!("-c{conns}"),
+        format!("-d{}s", secs()),
+        "--latency".into(),
+        "--timeout".into(),
+        "30s".into(),
+    ]);
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    } else {
+        cmd.args(["-H".to_string(), format!("Cookie: {cookie}")]);
+    }
+    let out = cmd
+        .arg(url)
+        .output()
+        .expect("run wrk (scripts/bench installs it)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(str::to_string)
+    };
+    if let Some(l) = text.lines().find(|l| l.contains("Non-2xx or 3xx")) {
+        eprintln!("  warning: {url}: {}", l.trim());
+    }
+    Load {
+        rps: field("Requests/sec:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN),
+        p50_ms: field("50%").map_or(f64::NAN, |v| parse_ms(&v)),
+        p99_ms: field("99%").map_or(f64::NAN, |v| parse_ms(&v)),
+    }
+}
+
+fn line(name: &str, l: Load, floor: Option<Load>) {
+    let ratio = floor.map_or(String::new(), |f| {
+        format!(
+            "   vs floor: 1/{:.0} of its req/s, p50 x{:.0}, p99 x{:.0}",
+            f.rps / l.rps,
+            l.p50_ms / f.p50_ms,
+            l.p99_ms / f.p99_ms
+        )
+    });
+    println!(
+        "  {name:<34} {:>9.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms{ratio}",
+        l.rps, l.p50_ms, l.p99_ms
+    );
+}
+
+/// One argon2id verification of the demo password, timed alone: (p50, p99) in ms.
+fn argon2_floor() -> (f64, f64) {
+    let hash = password::hash(DEMO_PASSWORD).expect("hash");
+    let mut ms: Vec<f64> = (0..60)
+        .map(|_| {
+            let t = Instant::now();
+            assert!(password::verify(DEMO_PASSWORD, &hash));
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    (ms[ms.len() / 2], ms[ms.len() * 99 / 100])
+}
+
+fn cookie_for(keys: &SessionKeys, s: &Session) -> String {
+    let c = keys.cookie(s);
+    format!("{}={}", c.name(), c.value())
+}
+
+fn run_backend(name: &str, url: &str, argon: (f64, f64)) {
+    println!(
+        "web/{name}: seeding the demo and {} firms",
+        generated_firms()
+    );
+    let pool = store::connect_with(
+        url,
+        &PoolOptions {
+            max_size: 16,
+            ..PoolOptions::default()
+        },
+    )
+    .expect("open the bench database");
+    let t = Instant::now();
+    {
+        let mut c = pool.get().expect("connection");
+        let today = Utc::now().date_naive();
+        seed_demo(&mut c, 20_251_125, 500, today).expect("seed the demo");
+        populate(&mut c, generated_firms()).expect("generate firms");
+        rescore_all_as_of(&mut c, today).expect("score the generated firms");
+    }
+    println!("  seeded in {:.1} s", t.elapsed().as_secs_f64());
+
+    let (bureau, firm_id) = {
+        let mut c = pool.get().expect("connection");
+        let bureau = users::find_by_username(&mut c, "bureau")
+            .expect("find bureau")
+            .expect("demo bureau user");
+        let demo_firm = firms::list(
+            &mut c,
+            &FirmFilter {
+                limit: Some(1),
+                ..FirmFilter::default()
+            },
+        )
+        .expect("a firm")
+        .remove(0)
+        .id;
+        (bureau, demo_firm)
+    };
+    let key = session::resolve_key(&mut pool.get().expect("connection"), None).expect("key");
+    let keys = SessionKeys::new(key, false);
+    let signed_in = cookie_for(&keys, &Session::signed_in(bureau.id, session::now_secs()));
+
+    let floor_body = Arc::new(OnceLock::new());
+    let (base, _server) = serve(pool, keys.clone(), floor_body.clone());
+    let list = format!("{base}/firms?stage=tech_sme&sort=readiness&dir=desc&page=1");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut res = agent
+        .get(&list)
+        .header("cookie", &signed_in)
+        .call()
+        .expect("list page");
+    assert_eq!(res.status().as_u16(), 200, "the list page answers");
+    let page = res.body_mut().read_to_vec().expect("list body");
+    println!(
+        "  list page: {} bytes; the floor serves as many",
+        page.len()
+    );
+    floor_body.set(page).expect("floor set once");
+
+    let floor = wrk(
+        &format!("{base}/__bench/floor"),
+        CONNECTIONS,
+        &signed_in,
+        None,
+    );
+    line("floor (same size, no work)", floor, None);
+    line(
+        "GET /firms (stage, by readiness)",
+        wrk(&list, CONNECTIONS, &signed_in, None),
+        Some(floor),
+    );
+    line(
+        "GET /firms/{id}",
+        wrk(
+            &format!("{base}/firms/{firm_id}"),
+            CONNECTIONS,
+            &signed_in,
+            None,
+        ),
+        Some(floor),
+    );
+    if peiyu::web::ROUTES.contains(&("GET", "/api/v1/firms")) {
+        line(
+            "GET /api/v1/firms",
+            wrk(
+                &format!("{base}/api/v1/firms?stage=tech_sme&sort=readiness"),
+                CONNECTIONS,
+                &signed_in,
+                None,
+            ),
+            Some(floor),
+        );
+    } else {
+        println!("  GET /api/v1/firms                  skipped: the route is not served yet");
+    }
+
+    let anon = Session::anonymous(session::now_secs());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("login.lua");
+    let body = serde_urlencoded::to_string([
+        ("_csrf", anon.csrf.as_str()),
+        ("username", "bureau"),
+        ("password", DEMO_PASSWORD),
+        ("next", "/"),
+    ])
+    .expect("form");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = \"{body}\"\n\
+             wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
+             wrk.headers[\"Cookie\"] = \"{}\"\n",
+            cookie_for(&keys, &anon)
+        ),
+    )
+    .expect("write the login script");
+    for conns in [1, CONNECTIONS] {
+        let l = wrk(&format!("{base}/login"), conns, "", Some(&script));
+        println!(
+            "  POST /login, {conns:>2} connection(s)        {:>9.1} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms   \
+             vs one argon2id verify: p50 x{:.1}, p99 x{:.1}",
+            l.rps,
+            l.p50_ms,
+            l.p99_ms,
+            l.p50_ms / argon.0,
+            l.p99_ms / argon.1
+        );
+    }
+}
+
+fn pg_server_url() -> Option<String> {
+    let url = std::env::var("PEIYU_BENCH_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    PgConnection::establish(&url).ok().map(|_| url)
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let (head, query) = url.split_once('?').map_or((url, ""), |(h, q)| (h, q));
+    let base = head.rsplit_once('/').map_or(head, |(b, _)| b);
+    if query.is_empty() {
+        format!("{base}/{db}")
+    } else {
+        format!("{base}/{db}?{query}")
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is expected.
+    let argon = argon2_floor();
+    println!(
+        "argon2id verify alone (m=19 MiB, t=2): p50 {:.2} ms, p99 {:.2} ms",
+        argon.0, argon.1
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = dir.path().join("bench-web.db").display().to_string();
+    run_backend("sqlite", &sqlite, argon);
+
+    match pg_server_url() {
+        Some(server) => {
+            let db = format!("peiyu_bench_web_{}", std::process::id());
+            let mut admin = PgConnection::establish(&server).expect("PostgreSQL");
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{db}\""))
+                .expect("create the bench database");
+            run_backend("postgres", &with_database(&server, &db), argon);
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"));
+        }
+        None => println!("web/postgres: skipped, no server (set PEIYU_BENCH_PG_URL)"),
+    }
+}

@@ -1,0 +1,430 @@
+//! The access matrix: every route the app registers × every kind of visitor → the status they
+//! get, from one table ([`MATRIX`]). The test fails when a route in `peiyu::web::ROUTES` has
+//! no row here (or a row names a route that no longer exists), so a new route cannot ship
+//! without someone deciding who may open it.
+//!
+//! Visitors carry a session cookie minted with the app's own signing key (no password
+//! hashing, no state shared between cells), and every POST carries that session's CSRF
+//! secret, so a cell measures access, not the CSRF check.
+//!
+//! To add a route: add its line to `route_table!` in `src/web/mod.rs`, then a row here with
+//! the expected status per column and, for a POST, a form that passes validation for a
+//! visitor who may use it (else every column is a 400 and the row proves nothing). A new path
+//! parameter needs a value in [`fill`].
+
+use crate::common::{backends, FirmBuilder, TestDb, COUNTY_A, COUNTY_B};
+use chrono::Utc;
+use diesel::prelude::*;
+use peiyu::core::stage::Role;
+use peiyu::store::firms::{self, Firm, FirmChanges};
+use peiyu::store::schema::users as users_t;
+use peiyu::store::users::{self, NewUser};
+use peiyu::store::DbConn;
+use peiyu::web::session::{self, Session, SessionKeys};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// What a visitor gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// 200.
+    Ok,
+    /// 302 to `/login?next=…`.
+    Login,
+    /// 303 somewhere (a form's or a redirect's success).
+    Redirect,
+    /// 400: the request reached validation.
+    Bad,
+    /// 403: the role may not use this page.
+    Forbidden,
+    /// 404: the firm is outside the visitor's territory (indistinguishable from missing).
+    NotFound,
+}
+use Expect::{Bad, Forbidden, Login, NotFound, Ok, Redirect};
+
+/// Who asks, and about which firm (for routes with `{id}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Admin,
+    Bureau,
+    /// A county officer of county A about a county-A firm.
+    CountyOwn,
+    /// The same officer about a county-B firm.
+    CountyOther,
+    /// An advisor (of county A) about a firm assigned to them.
+    AdvisorOwn,
+    /// The advisor about an unassigned firm of their county (the bureau's default: hidden).
+    AdvisorSameCounty,
+    /// The advisor about a firm of another county.
+    AdvisorOtherCounty,
+    /// A firm's user about their own firm.
+    FirmOwn,
+    /// The firm's user about another firm.
+    FirmOther,
+}
+
+/// The columns of [`MATRIX`], in order.
+const WHO: [Who; 10] = [
+    Who::Anonymous,
+    Who::Admin,
+    Who::Bureau,
+    Who::CountyOwn,
+    Who::CountyOther,
+    Who::AdvisorOwn,
+    Who::AdvisorSameCounty,
+    Who::AdvisorOtherCounty,
+    Who::FirmOwn,
+    Who::FirmOther,
+];
+
+/// One route's row.
+struct Row {
+    method: &'static str,
+    path: &'static str,
+    /// Form fields of a POST (the CSRF field is added).
+    form: &'static [(&'static str, &'static str)],
+    expect: [Expect; 10],
+}
+
+const fn get(path: &'static str, expect: [Expect; 10]) -> Row {
+    Row {
+        method: "GET",
+        path,
+        form: &[],
+        expect,
+    }
+}
+
+const fn post(
+    path: &'static str,
+    form: &'static [(&'static str, &'static str)],
+    expect: [Expect; 10],
+) -> Row {
+    Row {
+        method: "POST",
+        path,
+        form,
+        expect,
+    }
+}
+
+/// Every route × every visitor. Columns: anonymous, admin, bureau, county own, county other,
+/// advisor own, advisor same county, advisor other county, firm own, firm other.
+#[rustfmt::skip]
+const MATRIX: &[Row] = &[
+    //                              anon      admin     bureau    cty-own   cty-oth   adv-own   adv-cty   adv-oth   firm-own  firm-oth
+    get("/healthz",               [Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/readyz",                [Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/static/{name}",         [Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    // Signed-in visitors are sent on to `next`.
+    get("/login",                 [Ok,       Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect]),
+    // Without a password the form never reaches the credential check.
+    post("/login", &[("username", "nobody")],
+                                  [Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad]),
+    post("/logout", &[],          [Login,    Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect]),
+    get("/lang/{tag}",            [Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect]),
+    // A firm's user is sent to their firm's page.
+    get("/",                      [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Redirect, Redirect]),
+    get("/firms",                 [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/firms/{id}",            [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    // Creating firms: the bureau and county officers (in their own county).
+    get("/firms/new",             [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/firms/new", &[],       [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // Editing: whoever may edit the firm (its advisor and its own user too); outside the
+    // territory the firm does not exist. An empty form reaches validation.
+    get("/firms/{id}/edit",       [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/firms/{id}/edit", &[], [Login,    Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
+    get("/firms/{id}/years",      [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/firms/{id}/years", &[],[Login,    Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
+    get("/firms/{id}/ip/new",     [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/firms/{id}/ip/new", &[],[Login,   Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
+    // Stage actions (`exit` here): the bureau everywhere, county officers in their county;
+    // advisors and firms fire nothing.
+    get("/firms/{id}/actions/{event}", [Login, Ok,     Ok,       Ok,       NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),
+    post("/firms/{id}/actions/{event}", &[], [Login, Bad, Bad,   Bad,      NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),
+    get("/firms/{id}/whatif",     [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    get("/pool",                  [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    // Accounts and tokens: administrators only.
+    get("/admin/users",           [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // Valid forms, so the role check (not validation) answers; an admin's invite shows the
+    // temporary password once, re-enabling an active account changes nothing, and tokens
+    // for an unknown user or with an unknown id are refused.
+    post("/admin/users", &[("username", "matrix_invitee"), ("role", "bureau")],
+                                  [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/admin/users/{id}", &[("action", "enable")],
+                                  [Login,    Redirect, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/admin/tokens", &[("username", "nobody_here"), ("name", "matrix")],
+                                  [Login,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/admin/tokens/{id}/revoke", &[], [Login, NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+];
+
+/// The firms and users the columns stand for.
+struct World {
+    own: Firm,
+    same_county: Firm,
+    other_county: Firm,
+    admin: i64,
+    bureau: i64,
+    county: i64,
+    advisor: i64,
+    firm_user: i64,
+}
+
+fn user(conn: &mut DbConn, name: &str, role: Role, county: Option<&str>, firm: Option<i64>) -> i64 {
+    users::insert(
+        conn,
+        &NewUser {
+            username: name.to_string(),
+            display_name: name.to_string(),
+            email: None,
+            role: role.id().to_string(),
+            county_code: county.map(str::to_string),
+            firm_id: firm,
+            // Never checked: visitors arrive with a minted session.
+            password_hash: "x".to_string(),
+            lang: "zh-CN".to_string(),
+            active: true,
+            created_at: Utc::now().naive_utc(),
+        },
+    )
+    .unwrap()
+}
+
+fn world(db: &TestDb) -> World {
+    let mut c = db.conn();
+    let s = crate::common::seed(&mut c);
+    let advisor = user(&mut c, "adv_matrix", Role::Advisor, Some(COUNTY_A), None);
+    let own = FirmBuilder::new()
+        .county(COUNTY_A)
+        .create(&mut c, &s.bureau);
+    let changes = FirmChanges {
+        advisor_id: Some(Some(advisor)),
+        ..FirmChanges::default()
+    };
+    firms::update_with_version(
+        &mut c,
+        own.id,
+        own.version,
+        &changes,
+        Utc::now().naive_utc(),
+    )
+    .unwrap();
+    let same_county = FirmBuilder::new()
+        .county(COUNTY_A)
+        .create(&mut c, &s.bureau);
+    let other_county = FirmBuilder::new()
+        .county(COUNTY_B)
+        .create(&mut c, &s.bureau);
+    let firm_user = s.firm_user.user_id.unwrap();
+    diesel::update(users_t::table.find(firm_user))
+        .set(users_t::firm_id.eq(own.id))
+        .execute(&mut c)
+        .unwrap();
+    World {
+        own,
+        same_county,
+        other_county,
+        admin: s.admin.user_id.unwrap(),
+        bureau: s.bureau.user_id.unwrap(),
+        county: s.county_a.user_id.unwrap(),
+        advisor,
+        firm_user,
+    }
+}
+
+impl World {
+    /// The user (none for anonymous) and the firm `{id}` stands for.
+    fn visitor(&self, who: Who) -> (Option<i64>, &Firm) {
+        match who {
+            Who::Anonymous => (None, &self.own),
+            Who::Admin => (Some(self.admin), &self.own),
+            Who::Bureau => (Some(self.bureau), &self.own),
+            Who::CountyOwn => (Some(self.county), &self.own),
+            Who::CountyOther => (Some(self.county), &self.other_county),
+            Who::AdvisorOwn => (Some(self.advisor), &self.own),
+            Who::AdvisorSameCounty => (Some(self.advisor), &self.same_county),
+            Who::AdvisorOtherCounty => (Some(self.advisor), &self.other_county),
+            Who::FirmOwn => (Some(self.firm_user), &self.own),
+            Who::FirmOther => (Some(self.firm_user), &self.same_county),
+        }
+    }
+}
+
+/// The concrete path for a route pattern.
+fn fill(pattern: &str, firm: &Firm) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').unwrap() + open;
+        out.push_str(&rest[..open]);
+        let value = match &rest[open + 1..close] {
+            "id" => firm.id.to_string(),
+            "name" => "app.css".to_string(),
+            "tag" => "en".to_string(),
+            "event" => "exit".to_string(),
+            other => panic!(
+                "no value for path parameter {{{other}}} of {pattern}: add one in \
+                 tests/it/web/access_matrix.rs `fill`"
+            ),
+        };
+        out.push_str(&value);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn matches(expect: Expect, status: u16, location: Option<&str>) -> bool {
+    match expect {
+        Ok => status == 200,
+        Login => status == 302 && location.is_some_and(|l| l.starts_with("/login")),
+        Redirect => status == 303,
+        Bad => status == 400,
+        Forbidden => status == 403,
+        NotFound => status == 404,
+    }
+}
+
+/// One request with only the given session cookie: a fresh agent, so nothing carries over.
+fn request(base: &str, row: &Row, path: &str, cookie: &str, csrf: &str) -> (u16, Option<String>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let url = format!("{base}{path}");
+    let res = match row.method {
+        "GET" => agent.get(&url).header("cookie", cookie).call(),
+        "POST" => {
+            let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf)];
+            form.extend_from_slice(row.form);
+            agent.post(&url).header("cookie", cookie).send_form(form)
+        }
+        m => panic!("the matrix has no client for method {m}: add it in `request`"),
+    }
+    .unwrap();
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (res.status().as_u16(), location)
+}
+
+#[test]
+fn the_matrix_has_one_row_per_registered_route() {
+    let registered: BTreeSet<(&str, &str)> = peiyu::web::ROUTES.iter().copied().collect();
+    assert_eq!(
+        registered.len(),
+        peiyu::web::ROUTES.len(),
+        "a route is registered twice"
+    );
+    let rows: Vec<(&str, &str)> = MATRIX.iter().map(|r| (r.method, r.path)).collect();
+    let table: BTreeSet<(&str, &str)> = rows.iter().copied().collect();
+    assert_eq!(table.len(), rows.len(), "a route has two rows in MATRIX");
+    let missing: Vec<_> = registered.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&registered).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "routes without a row in tests/it/web/access_matrix.rs MATRIX: {missing:?}; \
+         rows for routes the app does not register: {stale:?}"
+    );
+}
+
+/// `route_table!` is the only place that registers routes: a `.route(`/`.service(`/`#[get(`
+/// anywhere else in `src/web` would serve a path the matrix never sees.
+#[test]
+fn routes_are_registered_only_through_the_route_table() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web");
+    let mut stack = vec![std::path::PathBuf::from(root)];
+    let mut offenders = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let l = line.trim();
+                let registers = [
+                    ".route(",
+                    ".service(",
+                    "web::resource(",
+                    "web::scope(",
+                    "#[get(",
+                    "#[post(",
+                    "#[put(",
+                    "#[patch(",
+                    "#[delete(",
+                    "#[route(",
+                ]
+                .iter()
+                .any(|p| l.contains(p));
+                // The API registers from its own one table (`api::ROUTES`, checked against the
+                // OpenAPI document by its own test).
+                let api_table = path.ends_with("web/api/mod.rs")
+                    && (l.starts_with("let mut scope = web::scope(PREFIX)")
+                        || l.starts_with("scope = scope.route(r.path")
+                        || l.starts_with("cfg.service(scope)"));
+                let the_table = l.starts_with("$(cfg.route($path, route_table!") || api_table;
+                if registers && !the_table && !l.starts_with("//") {
+                    offenders.push(format!("{}:{}: {l}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "register routes in `route_table!` (src/web/mod.rs) so that ROUTES and the access \
+         matrix see them:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn every_route_answers_every_visitor_as_the_matrix_says() {
+    for db in backends() {
+        let w = world(&db);
+        let key = session::resolve_key(&mut db.conn(), None).unwrap();
+        let keys = SessionKeys::new(key, false);
+        let app = super::TestApp::spawn(&db);
+        let mut wrong = Vec::new();
+        for row in MATRIX {
+            for (col, who) in WHO.iter().enumerate() {
+                let (uid, firm) = w.visitor(*who);
+                let now = session::now_secs();
+                let s = match uid {
+                    Some(id) => Session::signed_in(id, now),
+                    None => Session::anonymous(now),
+                };
+                let c = keys.cookie(&s);
+                let cookie = format!("{}={}", c.name(), c.value());
+                let path = fill(row.path, firm);
+                let (status, location) = request(&app.base, row, &path, &cookie, &s.csrf);
+                let expect = row.expect[col];
+                if !matches(expect, status, location.as_deref()) {
+                    wrong.push(format!(
+                        "{} {} as {who:?}: expected {expect:?}, got {status} {}",
+                        row.method,
+                        path,
+                        location.unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{}: {} cells differ from MATRIX:\n{}",
+            db.name(),
+            wrong.len(),
+            wrong.join("\n")
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The pages in a real browser: headless Chromium, driven over WebDriver, against the app
+//! served on a small demo city (SQLite). What a person does: sign in as each role, search the
+//! firm list, open a firm and read why it is not yet eligible, switch the language. The run
+//! leaves screenshots of the dashboard and the firm page in `screenshots/` (see
+//! [`driver::screenshot_dir`]) for a person to look at.
+
+mod driver;
+
+use super::TestApp;
+use crate::common::TestDb;
+use chrono::Utc;
+use driver::Browser;
+use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
+use peiyu::store::firms::{self, Firm, FirmFilter};
+use peiyu::store::users;
+use peiyu::web::i18n::{self, Lang};
+
+/// Firms in the browser tests' demo city: enough for every stage and a second list page.
+const DEMO_FIRMS: usize = 60;
+
+/// A demo city on SQLite, served.
+fn demo_app() -> (TestDb, TestApp) {
+    let db = TestDb::sqlite();
+    seed_demo(
+        &mut db.conn(),
+        20_251_125,
+        DEMO_FIRMS,
+        Utc::now().date_naive(),
+    )
+    .unwrap();
+    let app = TestApp::spawn(&db);
+    (db, app)
+}
+
+fn zh(key: &str) -> String {
+    i18n::text(Lang::ZhCn, key)
+}
+
+fn en(key: &str) -> String {
+    i18n::text(Lang::En, key)
+}
+
+fn all_firms(db: &TestDb) -> Vec<Firm> {
+    firms::list(
+        &mut db.conn(),
+        &FirmFilter {
+            limit: Some(10_000),
+            ..FirmFilter::default()
+        },
+    )
+    .unwrap()
+}
+
+/// The firm count the dashboard shows.
+fn dashboard_total(b: &Browser) -> i64 {
+    b.text("main section p strong").trim().parse().unwrap()
+}
+
+#[test]
+fn each_role_signs_in_to_its_own_dashboard() {
+    let (db, app) = demo_app();
+    let b = Browser::start(&app.base);
+    let firm1 = users::find_by_username(&mut db.conn(), "firm1")
+        .unwrap()
+        .unwrap();
+    let firm1_firm = firms::find_by_id(&mut db.conn(), firm1.firm_id.unwrap()).unwrap();
+
+    let mut totals = Vec::new();
+    for (username, role) in [
+        ("admin", "admin"),
+        ("bureau", "bureau"),
+        ("county-411102", "county"),
+        ("advisor01", "advisor"),
+    ] {
+        b.sign_in(username, DEMO_PASSWORD);
+        assert_eq!(b.path(), "/", "{username} lands on the dashboard");
+        assert_eq!(b.text("main h1"), zh("dashboard.title"), "{username}");
+        let who = b.text("header .user");
+        assert!(
+            who.contains(&zh(&format!("role.{role}"))),
+            "{username}'s header says {who:?}"
+        );
+        let headings: Vec<String> = b.find_all("main h2").iter().map(|h| b.text_of(h)).collect();
+        assert_eq!(
+            headings.contains(&zh("dashboard.my_firms")),
+            role == "advisor",
+            "{username}: {headings:?}"
+        );
+        totals.push((role, dashboard_total(&b)));
+        b.sign_out();
+        assert!(b.path().starts_with("/login"), "signed out: {}", b.path());
+    }
+    // The city sees every firm; a county officer only their county's.
+    let all = all_firms(&db);
+    let county = all.iter().filter(|f| f.county_code == "411102").count() as i64;
+    assert_eq!(totals[0], ("admin", all.len() as i64));
+    assert_eq!(totals[1], ("bureau", all.len() as i64));
+    assert_eq!(totals[2], ("county", county));
+    assert!(county < all.len() as i64);
+
+    // A firm's user goes straight to their own firm's page.
+    b.sign_in("firm1", DEMO_PASSWORD);
+    assert_eq!(b.path(), format!("/firms/{}", firm1_firm.id));
+    assert_eq!(b.text("main h1"), firm1_firm.name);
+    assert!(b.text("header .user").contains(&zh("role.firm")));
+}
+
+#[test]
+fn an_advisor_finds_a_firm_and_reads_why_it_is_not_yet_eligible() {
+    let (db, app) = demo_app();
+    // An assigned firm with a next stage it does not (yet) qualify for.
+    let firm = all_firms(&db)
+        .into_iter()
+        .find(|f| f.advisor_id.is_some() && f.next_stage.is_some() && f.next_eligible != Some(true))
+        .expect("the demo has a firm that is not yet eligible");
+    let advisor = users::find_by_id(&mut db.conn(), firm.advisor_id.unwrap()).unwrap();
+
+    let b = Browser::start(&app.base);
+    b.sign_in(&advisor.username, DEMO_PASSWORD);
+    b.click("header nav a[href='/firms']");
+    assert_eq!(b.text("main h1"), zh("firms.list.title"));
+    b.fill("#q", &firm.name);
+    b.click("form.filters button[type=submit]");
+    assert!(b.path().contains("q="), "searched: {}", b.path());
+    let rows = b.find_all("table.firms tbody tr");
+    assert_eq!(rows.len(), 1, "one firm has this name");
+    b.click(&format!("table.firms a[href='/firms/{}']", firm.id));
+
+    assert_eq!(b.path(), format!("/firms/{}", firm.id));
+    assert_eq!(b.text("main h1"), firm.name);
+    let not_met: Vec<String> = b
+        .find_all("table.criteria tr.criterion-fail, table.criteria tr.criterion-unknown")
+        .iter()
+        .map(|r| b.text_of(r))
+        .collect();
+    assert!(
+        !not_met.is_empty(),
+        "a firm that is not eligible has a failing or unknown criterion"
+    );
+    let explained = b
+        .find_all("table.criteria tr.criterion-fail td:last-child, table.criteria tr.criterion-unknown td:last-child")
+        .iter()
+        .map(|td| b.text_of(td))
+        .filter(|t| t.trim().chars().count() > 4)
+        .count();
+    assert!(
+        explained > 0,
+        "the reason is written out, not only marked: {not_met:?}"
+    );
+    let shot = b.screenshot("firm-page-zh");
+    eprintln!("screenshot: {}", shot.display());
+}
+
+#[test]
+fn the_language_switch_changes_the_page_and_is_remembered_across_pages() {
+    let (db, app) = demo_app();
+    let firm = &all_firms(&db)[0];
+    let b = Browser::start(&app.base);
+    b.sign_in("bureau", DEMO_PASSWORD);
+    assert_eq!(b.lang(), "zh-CN");
+    let shot = b.screenshot("dashboard-zh");
+    eprintln!("screenshot: {}", shot.display());
+
+    b.click("a.lang-switch");
+    assert_eq!(b.path(), "/", "the switch comes back to the same page");
+    assert_eq!(b.lang(), "en");
+    assert_eq!(b.text("main h1"), en("dashboard.title"));
+    b.screenshot("dashboard-en");
+
+    b.click("header nav a[href='/firms']");
+    assert_eq!(b.lang(), "en", "remembered on the next page");
+    assert_eq!(b.text("main h1"), en("firms.list.title"));
+    b.goto(&format!("/firms/{}", firm.id));
+    assert_eq!(b.lang(), "en");
+    assert_eq!(b.text("main section h2"), en("firm.profile"));
+    b.screenshot("firm-page-en");
+
+    b.click("a.lang-switch");
+    assert_eq!(b.path(), format!("/firms/{}", firm.id));
+    assert_eq!(b.lang(), "zh-CN");
+    assert_eq!(b.text("main section h2"), zh("firm.profile"));
+    b.goto("/");
+    assert_eq!(b.lang(), "zh-CN", "and Chinese is remembered too");
+    assert_eq!(b.text("main h1"), zh("dashboard.title"));
+}
