@@ -1,6 +1,8 @@
 //! The pages in a real browser: headless Chromium, driven over WebDriver, against the app
 //! served on a small demo city (SQLite). What a person does: sign in as each role, search the
-//! firm list, open a firm and read why it is not yet eligible, switch the language. The run
+//! firm list, open a firm and read why it is not yet eligible, switch the language, fix an
+//! invalid yearly figure (error beside the field, in Chinese) and save, and certify a firm
+//! through the confirmed stage action and see it on the timeline. The run
 //! leaves screenshots of the dashboard and the firm page in `screenshots/` (see
 //! [`driver::screenshot_dir`]) for a person to look at.
 
@@ -182,4 +184,85 @@ fn the_language_switch_changes_the_page_and_is_remembered_across_pages() {
     b.goto("/");
     assert_eq!(b.lang(), "zh-CN", "and Chinese is remembered too");
     assert_eq!(b.text("main h1"), zh("dashboard.title"));
+}
+
+#[test]
+fn a_county_officer_fixes_an_invalid_figure_and_saves_the_year() {
+    let (db, app) = demo_app();
+    let firm = all_firms(&db)
+        .into_iter()
+        .find(|f| f.county_code == "411102" && f.stage != "exited")
+        .expect("a firm in 411102");
+    let b = Browser::start(&app.base);
+    b.sign_in("county-411102", DEMO_PASSWORD);
+    b.goto(&format!("/firms/{}/years?year=2025", firm.id));
+    b.fill("#f-revenue", "-12");
+    b.click("form.entry button[type=submit]");
+
+    // The error stands beside the field, in Chinese; what was typed is kept; nothing saved.
+    let err = b.text("#f-revenue-err");
+    assert!(err.contains(&zh("forms.error.negative")), "{err}");
+    assert_eq!(b.attr("#f-revenue", "value").as_deref(), Some("-12"));
+    let unchanged = firms::find_by_id(&mut db.conn(), firm.id).unwrap();
+    assert_eq!(unchanged.version, firm.version, "nothing was written");
+
+    b.fill("#f-revenue", "12345.67");
+    b.click("form.entry button[type=submit]");
+    assert!(
+        b.path().starts_with(&format!("/firms/{}", firm.id)),
+        "{}",
+        b.path()
+    );
+    let year = peiyu::store::years::list_for_firm(&mut db.conn(), firm.id)
+        .unwrap()
+        .into_iter()
+        .find(|y| y.year == 2025)
+        .expect("2025 saved");
+    // 12,345.67 万元 = 123,456,700 yuan, kept exactly in fen.
+    assert_eq!(year.revenue, Some(12_345_670_000));
+}
+
+#[test]
+fn the_bureau_certifies_a_firm_and_the_timeline_shows_it() {
+    let (db, app) = demo_app();
+    let firm = all_firms(&db)
+        .into_iter()
+        .find(|f| f.stage == "reserve")
+        .expect("a reserve firm");
+    let issued = Utc::now().date_naive() - chrono::Days::new(10);
+    let cert_no = format!("GR{}41009999", chrono::Datelike::year(&issued));
+    let b = Browser::start(&app.base);
+    b.sign_in("bureau", DEMO_PASSWORD);
+    b.goto(&format!("/firms/{}", firm.id));
+    b.click(&format!(
+        "a[href='/firms/{}/actions/certify_high_tech']",
+        firm.id
+    ));
+    b.fill("#f-cert_no", &cert_no);
+    b.pick_date("#f-issued_on", issued);
+    // Without the confirmation nothing happens.
+    b.click("form.entry button[type=submit]");
+    assert!(!b.text("#f-confirm-err").is_empty());
+    assert_eq!(
+        firms::find_by_id(&mut db.conn(), firm.id).unwrap().stage,
+        "reserve"
+    );
+
+    b.click("#f-confirm");
+    b.click("form.entry button[type=submit]");
+    assert_eq!(
+        b.path(),
+        format!("/firms/{}", firm.id),
+        "fired: {}",
+        b.text("main")
+    );
+    assert_eq!(
+        firms::find_by_id(&mut db.conn(), firm.id).unwrap().stage,
+        "high_tech"
+    );
+    let timeline = b.text("ol.timeline");
+    assert!(
+        timeline.contains(&zh("event.certify_high_tech")),
+        "the timeline shows the certification: {timeline}"
+    );
 }

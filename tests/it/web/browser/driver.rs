@@ -189,6 +189,18 @@ impl Browser {
         self.rt.block_on(e.send_keys(text)).unwrap();
     }
 
+    /// Pick a date in the first `css` date input. Typing into Chromium's date control follows
+    /// the browser's locale (month, day, year in en-US), so set the value the picker would.
+    pub fn pick_date(&self, css: &str, date: chrono::NaiveDate) {
+        let script = "document.querySelector(arguments[0]).value = arguments[1];";
+        self.rt
+            .block_on(
+                self.c()
+                    .execute(script, vec![css.into(), date.to_string().into()]),
+            )
+            .unwrap();
+    }
+
     /// Click the first `css` element and let the page that follows load.
     pub fn click(&self, css: &str) {
         let e = self.find(css);
