@@ -369,7 +369,10 @@ fn run_backend(name: &str, url: &str, argon: (f64, f64)) {
         ),
         Some(floor),
     );
-    if peiyu::web::ROUTES.contains(&("GET", "/api/v1/firms")) {
+    if peiyu::web::api::ROUTES
+        .iter()
+        .any(|r| matches!(r.verb, peiyu::web::api::Verb::Get) && r.full_path() == "/api/v1/firms")
+    {
         line(
             "GET /api/v1/firms",
             wrk(
