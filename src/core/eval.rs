@@ -456,7 +456,8 @@ impl Evaluation {
     }
 
     /// DESIGN §3's evaluation JSON: `ruleset`, `as_of`, `eligible`, `score`, `criteria` (each
-    /// with `id`, `status`, `actual`, `required`, labels, explanations and, when failing, the
+    /// with `id`, `status`, `actual`, `required` (English; `actual_zh`/`actual_en` and
+    /// `required_zh`/`required_en` give both languages), labels, explanations and, when failing, the
     /// gap), `readiness`, and extras: `score_parts`, `thresholds`, `tier`, `assumptions`.
     pub fn to_json(&self) -> Value {
         let criteria: Vec<Value> = self
@@ -468,6 +469,10 @@ impl Evaluation {
                 let mut v = json!({
                     "id": c.id,
                     "status": c.status.id(),
+                    "actual_zh": t.actual_zh,
+                    "actual_en": t.actual,
+                    "required_zh": t.required_zh,
+                    "required_en": t.required,
                     "actual": t.actual,
                     "required": t.required,
                     "label_zh": label_zh,

@@ -19,8 +19,12 @@ use crate::core::ratio::{ceil_div, format_bp, shortfall, shortfall_added, Ratio}
 /// The rendered words of one criterion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Texts {
+    /// The actual value in English: the `actual` field that outside tools read.
     pub actual: String,
+    /// The requirement in English: the `required` field that outside tools read.
     pub required: String,
+    pub actual_zh: String,
+    pub required_zh: String,
     pub explain_zh: String,
     pub explain_en: String,
     pub gap_zh: Option<String>,
@@ -248,6 +252,266 @@ fn required(c: &Criterion, ev: &Evaluation) -> String {
     }
 }
 
+/// Display only: floor(√(v3/v1 · 10^8)) − 10^4 basis points, which agrees with the exact
+/// verdict at the bound (1.3225 → 15.00%).
+fn compound_yearly_bp(v1: Fen, v3: Fen) -> i64 {
+    let q = (v3.0 as i128 * 100_000_000) / v1.0 as i128;
+    q.isqrt() as i64 - 10_000
+}
+
+/// The average of the two yearly growth rates v2/v1 − 1 and v3/v2 − 1, as one fraction.
+fn average_growth(v1: Fen, v2: Fen, v3: Fen) -> Ratio {
+    let (a, b, cc) = (v1.0 as i128, v2.0 as i128, v3.0 as i128);
+    Ratio::new(b * b + a * cc - 2 * a * b, 2 * a * b).unwrap_or(Ratio::ZERO)
+}
+
+/// R&D as a share of revenue and of total cost (`—` when the base is missing or zero).
+fn rd_either_pcts(rd: Fen, revenue: Option<Fen>, cost: Option<Fen>) -> (String, String) {
+    let of = |base: Option<Fen>| {
+        base.filter(|b| b.0 > 0)
+            .map_or("—".to_string(), |b| pct(rd.0, b.0))
+    };
+    (of(revenue), of(cost))
+}
+
+fn yes_no_zh(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "是",
+        Some(false) => "否",
+        None => "未知",
+    }
+}
+
+/// `省级及以上`; no platform needed reads `不要求`.
+fn at_least_platform_zh(l: PlatformLevel) -> String {
+    match l {
+        PlatformLevel::None => "不要求".to_string(),
+        _ => format!("{}及以上", platform_zh(l)),
+    }
+}
+
+/// The requirement of a criterion in Chinese (the counterpart of [`required`]).
+fn required_zh(c: &Criterion, ev: &Evaluation) -> String {
+    match c.id {
+        "hte.registered_one_year" => "≥ 365 天".to_string(),
+        "reserve.registered" => format!("≥ {} 天", reserve_t(ev).registered_days),
+        "hte.core_ip" => "拥有核心知识产权，Ⅰ类或Ⅱ类知识产权 ≥ 1 项".to_string(),
+        "hte.key_field" => "是".to_string(),
+        "hte.tech_staff_ratio" => "≥ 10.00%".to_string(),
+        "hte.rd_ratio" => match c.detail {
+            Detail::RdRatio { need_bp, .. } => format!("≥ {}", format_bp(need_bp)),
+            _ => "按最近一年营业收入分档 ≥ 5.00% / 4.00% / 3.00%".to_string(),
+        },
+        "hte.rd_domestic_share" | "hte.high_tech_revenue_share" => "≥ 60.00%".to_string(),
+        "hte.innovation_score" => "≥ 71 分".to_string(),
+        "hte.no_major_incident" => "无".to_string(),
+        "tsme.resident" => "统一社会信用代码有效".to_string(),
+        "tsme.size" => format!(
+            "职工 ≤ {TSME_MAX_EMPLOYEES} 人；营业收入、资产总额均 ≤ {}",
+            yuan_zh(TSME_MAX_AMOUNT)
+        ),
+        "tsme.not_restricted" => "否".to_string(),
+        "tsme.clean_record" => "无重大事故，未列入异常名录或失信名单".to_string(),
+        "tsme.score" => {
+            format!("≥ {TSME_PASS_SCORE} 分且科技人员指标得分 > 0，或符合直通条件")
+        }
+        "tsme.direct_route" => "符合四项直通条件之一".to_string(),
+        "reserve.tech_sme_current" => format!("{} 年度已登记", year_of(ev)),
+        "reserve.near_hte" => {
+            let m = reserve_t(ev).margin_bp;
+            format!(
+                "科技人员占比 ≥ {}，研发费用占比 ≥ 分档要求 − {}，高新技术收入占比 ≥ {}，拥有核心知识产权",
+                format_bp(1_000 - m),
+                format_bp(m),
+                format_bp(6_000 - m)
+            )
+        }
+        "reserve.score_floor" => format!("保守得分 ≥ {} 分", reserve_t(ev).score_floor),
+        "leader.valid_hte" => "有效高新技术企业证书".to_string(),
+        "leader.revenue" => format!("≥ {}", yuan_zh(yuan(leader_t(ev).revenue_yuan))),
+        "leader.rd_ratio" => format!("≥ {}", format_bp(leader_t(ev).rd_ratio_bp)),
+        "leader.platform" => at_least_platform_zh(leader_t(ev).platform),
+        "gazelle.revenue" => format!("> {}", yuan_zh(yuan(gazelle_t(ev).revenue_above_yuan))),
+        "gazelle.rd_ratio" => format!("≥ {}", format_bp(gazelle_t(ev).rd_ratio_bp)),
+        "gazelle.growth" => format!("年均 ≥ {}", format_bp(gazelle_t(ev).growth_bp)),
+        "gazelle.base" => "有效高新技术企业或科技型中小企业入库有效".to_string(),
+        "giant.revenue" => {
+            let t = giant_t(ev);
+            format!(
+                "{} ≤ 营业收入 < {}",
+                yuan_zh(yuan(t.cultivating_revenue_yuan)),
+                yuan_zh(yuan(t.revenue_below_yuan))
+            )
+        }
+        "giant.growth" => format!("年均 ≥ {}", format_bp(giant_t(ev).growth_bp)),
+        "giant.rd" => {
+            let t = giant_t(ev);
+            format!(
+                "占营业收入 ≥ {} 或占成本费用总额 ≥ {}",
+                format_bp(t.rd_revenue_bp),
+                format_bp(t.rd_cost_bp)
+            )
+        }
+        "giant.ip" => {
+            let t = giant_t(ev);
+            let cult = format!("≥ {} 项", t.cultivating_ip_items);
+            let giant = format!(
+                "Ⅰ类 ≥ {} 项或Ⅱ类 ≥ {} 项",
+                t.giant_class_one, t.giant_class_two
+            );
+            match ev.tier {
+                Some(Tier::Cultivating) => cult,
+                Some(Tier::Giant) => giant,
+                None => format!("培育企业 {cult}；小巨人企业 {giant}"),
+            }
+        }
+        "giant.platform" => match ev.tier {
+            Some(Tier::Cultivating) => "不要求".to_string(),
+            _ => at_least_platform_zh(giant_t(ev).giant_platform),
+        },
+        _ => String::new(),
+    }
+}
+
+/// The actual value of a criterion in Chinese (the counterpart of the English `actual`;
+/// percentages and scores read the same, units and words are Chinese).
+fn actual_zh(c: &Criterion) -> String {
+    let score = |low: u32, high: u32| {
+        if low == high {
+            format!("{low} 分")
+        } else {
+            format!("{low}–{high} 分")
+        }
+    };
+    let count = |v: Option<u32>| v.map_or("?".to_string(), |n| n.to_string());
+    match c.detail {
+        Detail::Missing(_) => "未知".to_string(),
+        Detail::Days { days, .. } => format!("{} 天", group_int(days)),
+        Detail::CoreIp { core_ip, items } => {
+            format!("核心知识产权：{}；{} 项", yes_no_zh(core_ip), count(items))
+        }
+        // An incident is had or not (有/无), like its requirement `无`.
+        Detail::Flag { value } if c.id == "hte.no_major_incident" => {
+            if value { "有" } else { "无" }.to_string()
+        }
+        Detail::Flag { value } => yes_no_zh(Some(value)).to_string(),
+        Detail::StaffRatio {
+            tech, employees, ..
+        } => pct(tech as i64, employees as i64),
+        Detail::RdRatio { rd, revenue, .. } => pct(rd.0, revenue.0),
+        Detail::DomesticShare { domestic, rd, .. } => {
+            if rd.0 == 0 {
+                "无研发费用".to_string()
+            } else {
+                pct(domestic.0, rd.0)
+            }
+        }
+        Detail::YearShare { num, den, .. } => pct(num.0, den.0),
+        Detail::Score { low, high, .. } | Detail::TsmeScore { low, high, .. } => score(low, high),
+        Detail::Resident { state } => match state {
+            UsccState::Valid => "统一社会信用代码有效",
+            UsccState::BadCheck => "统一社会信用代码校验位不符",
+            UsccState::Malformed => "统一社会信用代码格式不正确",
+        }
+        .to_string(),
+        Detail::TsmeSize {
+            employees,
+            revenue,
+            assets,
+            ..
+        } => format!(
+            "职工 {} 人；营业收入 {}；资产总额 {}",
+            count(employees),
+            revenue.map_or("?".to_string(), yuan_zh),
+            assets.map_or("?".to_string(), yuan_zh)
+        ),
+        Detail::CleanRecord {
+            incident,
+            dishonest,
+        } => format!(
+            "重大事故：{}；列入名单：{}",
+            yes_no_zh(incident),
+            yes_no_zh(dishonest)
+        ),
+        Detail::Routes {
+            hte,
+            award,
+            provincial,
+            standard,
+        } => {
+            let held: Vec<&str> = [
+                (hte, "有效高新技术企业资格"),
+                (award, "国家级科技奖励"),
+                (provincial, "省部级以上研发机构"),
+                (standard, "主导制定标准"),
+            ]
+            .iter()
+            .filter(|n| n.0 == Some(true))
+            .map(|n| n.1)
+            .collect();
+            if held.is_empty() {
+                "无".to_string()
+            } else {
+                held.join("、")
+            }
+        }
+        Detail::TechSme { year, .. } => format!("{year} 年度已登记"),
+        Detail::NearHte {
+            staff,
+            rd,
+            high_tech,
+            core_ip,
+            ..
+        } => {
+            let pct_of = |p: NearPart| match p {
+                NearPart::Known { num, den, .. } => pct(num, den),
+                NearPart::Missing(_) => "?".to_string(),
+            };
+            format!(
+                "科技人员 {}，研发费用 {}，高新技术收入 {}，核心知识产权{}",
+                pct_of(staff),
+                pct_of(rd),
+                pct_of(high_tech),
+                match core_ip {
+                    Status::Pass => "满足",
+                    Status::Fail => "不满足",
+                    Status::Unknown => "未知",
+                }
+            )
+        }
+        Detail::ValidHte { source } => match source {
+            HteSource::Certificate { issued_on, .. } => format!("{issued_on} 颁发"),
+            HteSource::Declared(true) => "企业申报有效".to_string(),
+            HteSource::Declared(false) => "无".to_string(),
+        },
+        Detail::Amount { value, .. } | Detail::TierRevenue { revenue: value, .. } => yuan_zh(value),
+        Detail::Platform { level, .. } => platform_zh(level).to_string(),
+        Detail::NotRequired { .. } => "不要求".to_string(),
+        Detail::CompoundGrowth { v1, v3, .. } => {
+            format!("年均 {}", format_bp(compound_yearly_bp(v1, v3)))
+        }
+        Detail::AverageGrowth { v1, v2, v3, .. } => {
+            format!("年均 {}", average_growth(v1, v2, v3).pct())
+        }
+        Detail::Base { hte, tech_sme } => format!(
+            "高新技术企业：{}；科技型中小企业：{}",
+            yes_no_zh(hte),
+            yes_no_zh(tech_sme)
+        ),
+        Detail::RdEither {
+            rd, revenue, cost, ..
+        } => {
+            let (of_rev, of_cost) = rd_either_pcts(rd, revenue, cost);
+            format!("占营业收入 {of_rev}；占成本费用总额 {of_cost}")
+        }
+        Detail::GiantIp {
+            class_one,
+            class_two,
+            ..
+        } => format!("Ⅰ类 {} 项，Ⅱ类 {} 项", count(class_one), count(class_two)),
+    }
+}
+
 fn missing_words(m: Missing) -> (String, String) {
     match m.year {
         Some(y) => (
@@ -341,7 +605,9 @@ fn year_of(ev: &Evaluation) -> i32 {
 /// Render one criterion.
 pub(crate) fn texts(c: &Criterion, ev: &Evaluation) -> Texts {
     let required = required(c, ev);
+    let required_zh = required_zh(c, ev);
     let (actual, zh, en, gap) = words(c, ev);
+    let actual_zh = actual_zh(c);
     let gap = if c.status == Status::Fail { gap } else { None };
     let (gap_zh, gap_en) = match gap {
         Some((z, e)) => (Some(z), Some(e)),
@@ -350,6 +616,8 @@ pub(crate) fn texts(c: &Criterion, ev: &Evaluation) -> Texts {
     Texts {
         actual,
         required,
+        actual_zh,
+        required_zh,
         explain_zh: zh,
         explain_en: en,
         gap_zh,
@@ -976,10 +1244,7 @@ fn words(c: &Criterion, ev: &Evaluation) -> Words {
             v3,
             need_bp,
         } => {
-            // Display only: floor(√(v3/v1 · 10^8)) − 10^4 basis points, which agrees with the
-            // exact verdict at the bound (1.3225 → 15.00%).
-            let q = (v3.0 as i128 * 100_000_000) / v1.0 as i128;
-            let yearly_bp = q.isqrt() as i64 - 10_000;
+            let yearly_bp = compound_yearly_bp(v1, v3);
             let actual = format!("{} a year", format_bp(yearly_bp));
             let need = pct_words(need_bp);
             let g = 10_000 + need_bp as i128;
@@ -1034,7 +1299,7 @@ fn words(c: &Criterion, ev: &Evaluation) -> Words {
             need_bp,
         } => {
             let (a, b, cc) = (v1.0 as i128, v2.0 as i128, v3.0 as i128);
-            let g = Ratio::new(b * b + a * cc - 2 * a * b, 2 * a * b).unwrap_or(Ratio::ZERO);
+            let g = average_growth(v1, v2, v3);
             let actual = format!("{} a year", g.pct());
             let need = pct_words(need_bp);
             let mid = first + 1;
@@ -1191,12 +1456,7 @@ fn words(c: &Criterion, ev: &Evaluation) -> Words {
             revenue_bp,
             cost_bp,
         } => {
-            let of_rev = revenue
-                .filter(|r| r.0 > 0)
-                .map_or("—".to_string(), |r| pct(rd.0, r.0));
-            let of_cost = cost
-                .filter(|c| c.0 > 0)
-                .map_or("—".to_string(), |c| pct(rd.0, c.0));
+            let (of_rev, of_cost) = rd_either_pcts(rd, revenue, cost);
             let actual = format!("{of_rev} of revenue; {of_cost} of total cost");
             let (nr, nc) = (pct_words(revenue_bp), pct_words(cost_bp));
             let (z, e) = match c.status {
@@ -1727,4 +1987,125 @@ fn near_words(
         format!("{lead_en} (margin {me}): {}.", e.join("; ")),
         gap,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{d, eval, ProfileBuilder};
+    use super::super::RuleSet;
+    use crate::core::profile::{PlatformLevel, Profile};
+    use serde_json::Value;
+
+    const WORKED: &str = include_str!("../../../tests/fixtures/worked_example.json");
+
+    fn profiles() -> Vec<Profile> {
+        vec![
+            Profile::from_json(WORKED).expect("worked example parses"),
+            ProfileBuilder::worked_example().build(),
+            ProfileBuilder::new().build(),
+            ProfileBuilder::hte_ready()
+                .uscc("914403001922038216")
+                .tech_sme(2025)
+                .hte_certificate(2023, 11, 1)
+                .platform(PlatformLevel::Provincial)
+                .build(),
+            ProfileBuilder::hte_ready()
+                .uscc("9144")
+                .tech_sme(2022)
+                .hte_certificate(2019, 1, 1)
+                .platform(PlatformLevel::City)
+                .no_routes()
+                .build(),
+            ProfileBuilder::new()
+                .founded(2025, 1, 1)
+                .staff(10, 1)
+                .revenue(2024, 1_000_000)
+                .rd(2024, 10_000)
+                .ip(0, 0)
+                .clean_flags()
+                .build(),
+        ]
+    }
+
+    fn criteria(ev: &Value) -> Vec<Value> {
+        ev["criteria"].as_array().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn every_criterion_has_actual_and_required_in_chinese_and_english() {
+        let mut seen = [0usize; RuleSet::ALL.len()];
+        for p in profiles() {
+            for (i, rs) in RuleSet::ALL.into_iter().enumerate() {
+                for as_of in [d(2025, 5, 31), d(2026, 6, 30)] {
+                    let Ok(ev) = super::super::evaluate(&p, rs, as_of, &Default::default()) else {
+                        continue;
+                    };
+                    for c in criteria(&ev.to_json()) {
+                        let id = &c["id"];
+                        for key in ["actual_zh", "required_zh", "actual_en", "required_en"] {
+                            let s = c[key].as_str().unwrap_or_default();
+                            assert!(!s.is_empty(), "{} {id} {key} empty", rs.id());
+                            if key.ends_with("_zh") {
+                                assert!(
+                                    !s.chars().any(|ch| ch.is_ascii_alphabetic()),
+                                    "{} {id} {key} has English: {s:?}",
+                                    rs.id()
+                                );
+                            }
+                        }
+                        assert_eq!(c["actual_en"], c["actual"], "{id}");
+                        assert_eq!(c["required_en"], c["required"], "{id}");
+                        seen[i] += 1;
+                    }
+                }
+            }
+        }
+        // Every rule set was rendered for several profiles.
+        for (rs, n) in RuleSet::ALL.iter().zip(seen) {
+            assert!(n >= 20, "{}: only {n} criteria checked", rs.id());
+        }
+    }
+
+    #[test]
+    fn the_worked_example_keeps_its_english_fields_and_gains_chinese_ones() {
+        let p = Profile::from_json(WORKED).expect("worked example parses");
+        let ev = eval(&p, RuleSet::Hte2016, d(2025, 5, 31)).to_json();
+        let cs = criteria(&ev);
+        let by_id = |id: &str| {
+            cs.iter()
+                .find(|c| c["id"] == id)
+                .cloned()
+                .unwrap_or_else(|| panic!("{id}"))
+        };
+        let rd = by_id("hte.rd_ratio");
+        assert_eq!(rd["actual"], "4.96%");
+        assert_eq!(rd["required"], "≥ 5.00%");
+        assert_eq!(rd["actual_zh"], "4.96%");
+        assert_eq!(rd["required_zh"], "≥ 5.00%");
+        let reg = by_id("hte.registered_one_year");
+        assert_eq!(reg["actual"], "3,347 days");
+        assert_eq!(reg["actual_zh"], "3,347 天");
+        assert_eq!(reg["required"], "≥ 365 days");
+        assert_eq!(reg["required_zh"], "≥ 365 天");
+        let ip = by_id("hte.core_ip");
+        assert_eq!(ip["actual"], "core IP: yes; 7 item(s)");
+        assert_eq!(ip["actual_zh"], "核心知识产权：是；7 项");
+        assert_eq!(by_id("hte.key_field")["actual_zh"], "是");
+        assert_eq!(by_id("hte.no_major_incident")["actual_zh"], "无");
+        assert_eq!(by_id("hte.no_major_incident")["required_zh"], "无");
+        assert_eq!(by_id("hte.innovation_score")["required_zh"], "≥ 71 分");
+    }
+
+    #[test]
+    fn tech_sme_registration_reads_as_a_registered_year() {
+        let p = ProfileBuilder::hte_ready().tech_sme(2025).build();
+        let ev = eval(&p, RuleSet::ReserveLocal, d(2025, 5, 31)).to_json();
+        let c = criteria(&ev)
+            .into_iter()
+            .find(|c| c["id"] == "reserve.tech_sme_current")
+            .expect("criterion");
+        assert_eq!(c["actual"], "registered 2025");
+        assert_eq!(c["actual_zh"], "2025 年度已登记");
+        assert_eq!(c["required_zh"], "2025 年度已登记");
+    }
 }

@@ -302,6 +302,16 @@ fn show_value(v: Option<&Value>) -> String {
     }
 }
 
+/// `actual_zh`/`actual_en` (or `required_…`) for the language, falling back to the plain
+/// English field for evaluations stored before both languages were rendered.
+pub(crate) fn value_in(v: &Value, base: &str, lang: Lang) -> String {
+    let key = format!("{base}_{}", lang.pick("zh", "en"));
+    match v.get(&key) {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => show_value(v.get(base)),
+    }
+}
+
 fn text_field(v: &Value, base: &str, lang: Lang) -> String {
     let key = format!(
         "{base}_{}",
@@ -344,8 +354,8 @@ fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
                                 "id": c.get("id").and_then(Value::as_str).unwrap_or(""),
                                 "status": status,
                                 "label": text_field(c, "label", lang),
-                                "actual": show_value(c.get("actual")),
-                                "required": show_value(c.get("required")),
+                                "actual": value_in(c, "actual", lang),
+                                "required": value_in(c, "required", lang),
                                 "explain": text_field(c, "explain", lang),
                                 "gap": text_field(c, "gap", lang),
                             })

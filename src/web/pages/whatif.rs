@@ -96,10 +96,9 @@ fn criteria(
         Some("fail") => "fail",
         _ => "unknown",
     };
-    let actual = |v: Option<&Value>| match v.and_then(|x| x.get("actual")) {
-        None | Some(Value::Null) => "—".to_string(),
-        Some(Value::String(s)) => s.clone(),
-        Some(o) => o.to_string(),
+    let actual = |v: Option<&Value>| match v {
+        Some(x) => super::firms::value_in(x, "actual", lang),
+        None => "—".to_string(),
     };
     ts.iter()
         .map(|tc| {

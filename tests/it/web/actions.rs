@@ -147,6 +147,12 @@ fn what_if_changes_the_verdict_without_writing_anything() {
         assert!(changed.contains("不符合"), "{changed}");
         assert_ne!(changed, today);
         assert!(r.body.contains("value=\"1200\""));
+        assert!(
+            r.body.contains("职工 1200 人"),
+            "Chinese actual: {}",
+            r.body
+        );
+        assert!(!r.body.contains("1200 staff"), "no English actual");
         let bad = app.get(&format!("/firms/{}/whatif?revenue=abc", firm.id));
         assert!(field_error(&bad, "revenue").is_some());
         let after = firms::find_by_id(&mut db.conn(), firm.id).unwrap();

@@ -154,6 +154,13 @@ fn the_firm_page_shows_profile_history_with_who_and_why_and_the_next_stage_evalu
         // Status is text and a symbol, not colour alone.
         assert!(body.contains("status-unknown") && body.contains("待定"));
         assert!(body.contains("2024"), "figures by year");
+        // 实际/要求 are in Chinese on the Chinese page.
+        assert!(body.contains("职工 120 人"), "Chinese actual: {body}");
+        assert!(body.contains("职工 ≤ 500 人"), "Chinese required: {body}");
+        assert!(
+            !body.contains("120 staff") && !body.contains("valid USCC"),
+            "no English actual or required on the Chinese page"
+        );
         assert_eq!(p.header("cache-control"), Some("no-store"));
     }
 }
