@@ -13,18 +13,12 @@
 
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
 use peiyu::app::{password, rescore_all_as_of};
-use peiyu::core::money::Fen;
-use peiyu::core::profile::FirmYear;
-use peiyu::core::stage::Stage;
-use peiyu::core::uscc::with_check_char;
-use peiyu::demo::COUNTIES;
-use peiyu::store::firms::{self, FirmFacts, FirmFilter, NewFirm};
-use peiyu::store::years::{self, FirmYearRow};
+use peiyu::store::firms::{self, FirmFilter};
 use peiyu::store::{self, users, write_tx, DbConn, Pool, PoolOptions, StoreError};
 use peiyu::web::session::{self, Session, SessionKeys};
 use peiyu::web::{middleware, templates, AppState, WebConfig};
@@ -32,6 +26,8 @@ use std::net::TcpListener;
 use std::process::Command;
 use std::sync::{mpsc, Arc, OnceLock};
 use std::time::Instant;
+
+mod support;
 
 const CONNECTIONS: u32 = 32;
 
@@ -53,69 +49,7 @@ fn generated_firms() -> usize {
 /// the demo's `MA…` never uses).
 fn populate(conn: &mut DbConn, n: usize) -> Result<(), StoreError> {
     write_tx(conn, |c| {
-        let now = Utc::now().naive_utc();
-        let stages = [
-            Stage::Prospect,
-            Stage::TechSme,
-            Stage::Reserve,
-            Stage::HighTech,
-            Stage::Leader,
-        ];
-        let facts = FirmFacts::default().to_json();
-        let before: std::collections::HashSet<i64> = firms::all_ids(c)?.into_iter().collect();
-        for chunk in (0..n).collect::<Vec<_>>().chunks(2_000) {
-            let rows: Vec<NewFirm> = chunk
-                .iter()
-                .map(|&i| NewFirm {
-                    uscc: with_check_char(&format!("91411100MB{i:07}")).expect("valid body"),
-                    name: format!("负载测试企业{i:06}有限公司"),
-                    county_code: COUNTIES[i % COUNTIES.len()].code.into(),
-                    sector_code: None,
-                    founded_on: NaiveDate::from_ymd_opt(
-                        2010 + (i % 12) as i32,
-                        1 + (i % 12) as u32,
-                        1,
-                    ),
-                    stage: stages[i % stages.len()].id().into(),
-                    advisor_id: None,
-                    contact_name: None,
-                    contact_phone: None,
-                    contact_email: None,
-                    employees: Some(50 + (i % 400) as i32),
-                    tech_staff: Some(5 + (i % 120) as i32),
-                    facts: facts.clone(),
-                    created_at: now,
-                    updated_at: now,
-                })
-                .collect();
-            firms::insert_many(c, &rows)?;
-        }
-        let ids: Vec<i64> = firms::all_ids(c)?
-            .into_iter()
-            .filter(|id| !before.contains(id))
-            .collect();
-        for chunk in ids.chunks(1_000) {
-            let mut rows = Vec::with_capacity(chunk.len() * 3);
-            for &id in chunk {
-                let base = 10_000_000 + (id % 997) * 250_000;
-                for (k, year) in (2023..=2025).enumerate() {
-                    let revenue = base + base * k as i64 / 8;
-                    let fy = FirmYear {
-                        year,
-                        revenue: Fen::from_yuan(revenue),
-                        rd_expense: Fen::from_yuan(revenue * (2 + id % 6) / 100),
-                        rd_expense_domestic: Fen::from_yuan(revenue * (2 + id % 6) / 100),
-                        high_tech_revenue: Fen::from_yuan(revenue * (40 + id % 50) / 100),
-                        total_cost: Fen::from_yuan(revenue * 9 / 10),
-                        total_assets: Fen::from_yuan(revenue * 13 / 10),
-                        net_assets: Fen::from_yuan(revenue * 6 / 10),
-                    };
-                    rows.push(FirmYearRow::from_core(id, &fy, Some((id % 6) as i32)));
-                }
-            }
-            years::insert_many(c, &rows)?;
-        }
-        Ok(())
+        support::generate_firms(c, n, "MB", "负载测试企业")
     })
 }
 
