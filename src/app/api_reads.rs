@@ -148,11 +148,7 @@ pub fn reserve_pool(
             limit: RESERVE_POOL_LIMIT,
             ..FirmQuery::default()
         };
-        out.extend(
-            firm_query::page(conn, &scope, &q)
-                .ctx("list the reserve pool")?
-                .0,
-        );
+        out.extend(firm_query::rows(conn, &scope, &q).ctx("list the reserve pool")?);
     }
     out.sort_by(|a, b| b.readiness.cmp(&a.readiness).then(a.id.cmp(&b.id)));
     out.truncate(usize::try_from(RESERVE_POOL_LIMIT).unwrap_or(usize::MAX));

@@ -195,7 +195,7 @@ pub fn reserve_pool(
     let s = AccessSettings::load(conn)?;
     let scope = access::scope(p, &s);
     let mut ranked = |stage: Stage| {
-        firm_query::page(
+        firm_query::rows(
             conn,
             &scope,
             &FirmQuery {
@@ -207,7 +207,6 @@ pub fn reserve_pool(
                 ..FirmQuery::default()
             },
         )
-        .map(|(firms, _)| firms)
         .ctx("rank the reserve pool")
     };
     let reserve = ranked(Stage::Reserve)?;

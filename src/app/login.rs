@@ -80,16 +80,33 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| password::hash("peiyu-no-such-user").unwrap_or_default())
 }
 
-/// Check `username` and `password` from `address` at `now`. A throttled account or address is
-/// refused before any password is checked; every outcome is recorded. A success clears the
-/// account's failures.
-pub fn sign_in(
+/// What a sign-in checks the typed password against, once throttling let it through.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The account, when the username exists.
+    pub user: Option<User>,
+}
+
+impl Candidate {
+    /// The hash to verify: the account's, or one that matches nothing for an unknown user, so
+    /// that a wrong username takes as long as a wrong password.
+    pub fn hash(&self) -> &str {
+        match &self.user {
+            Some(u) => &u.password_hash,
+            None => dummy_hash(),
+        }
+    }
+}
+
+/// First step of a sign-in: refuse a throttled account or address before any password is
+/// checked, else load the account. Holds the connection only for these reads, so that the
+/// slow password hash never keeps a pooled connection busy.
+pub fn begin(
     conn: &mut DbConn,
     username: &str,
-    password_typed: &str,
     address: &str,
     now: NaiveDateTime,
-) -> Result<Result<User, Refusal>, AppError> {
+) -> Result<Result<Candidate, Refusal>, AppError> {
     let username = username.trim();
     let policy = ThrottlePolicy::load(conn)?;
     let since = now - Duration::minutes(policy.window_minutes.max(1));
@@ -108,13 +125,21 @@ pub fn sign_in(
         }));
     }
     let user = users::find_by_username(conn, username).ctx("find user to sign in")?;
-    let ok = match &user {
-        Some(u) => password::verify(password_typed, &u.password_hash) && u.active,
-        None => {
-            password::verify(password_typed, dummy_hash());
-            false
-        }
-    };
+    Ok(Ok(Candidate { user }))
+}
+
+/// Last step of a sign-in: record the outcome of the password check (`password_ok`) and give
+/// the signed-in user or the refusal. A success clears the account's failures.
+pub fn finish(
+    conn: &mut DbConn,
+    candidate: Candidate,
+    password_ok: bool,
+    username: &str,
+    address: &str,
+    now: NaiveDateTime,
+) -> Result<Result<User, Refusal>, AppError> {
+    let username = username.trim();
+    let ok = password_ok && candidate.user.as_ref().is_some_and(|u| u.active);
     store::write_tx(conn, |c| {
         login_attempts::record(
             c,
@@ -132,8 +157,26 @@ pub fn sign_in(
         Ok::<(), crate::store::StoreError>(())
     })
     .ctx("record sign-in attempt")?;
-    match user {
+    match candidate.user {
         Some(u) if ok => Ok(Ok(u)),
         _ => Ok(Err(Refusal::BadCredentials)),
     }
+}
+
+/// Check `username` and `password` from `address` at `now` on one connection: [`begin`], the
+/// argon2id verification, [`finish`]. The web layer runs the three steps itself so that the
+/// hash runs on its bounded hashing threads without holding a connection.
+pub fn sign_in(
+    conn: &mut DbConn,
+    username: &str,
+    password_typed: &str,
+    address: &str,
+    now: NaiveDateTime,
+) -> Result<Result<User, Refusal>, AppError> {
+    let candidate = match begin(conn, username, address, now)? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let ok = password::verify(password_typed, candidate.hash());
+    finish(conn, candidate, ok, username, address, now)
 }

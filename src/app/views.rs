@@ -10,7 +10,7 @@ use crate::core::rules;
 use crate::core::stage::{Role, Stage};
 use crate::store::credentials::{self, Credential};
 use crate::store::events::{self, StageEventRow};
-use crate::store::firm_query::{self, FirmQuery};
+use crate::store::firm_query::{self, FirmQuery, Total};
 use crate::store::firms::{self, Firm};
 use crate::store::ip::{self, IpKind};
 use crate::store::refdata::{self, County, Sector};
@@ -45,20 +45,17 @@ pub fn dashboard(conn: &mut DbConn, p: &Principal) -> Result<Dashboard, AppError
         .collect();
     let total = by_stage.iter().map(|(_, n)| n).sum();
     let my_firms = match (p.role, p.user_id) {
-        (Role::Advisor, Some(id)) => {
-            firm_query::page(
-                conn,
-                &scope,
-                &FirmQuery {
-                    advisor_id: Some(id),
-                    descending: true,
-                    limit: 50,
-                    ..FirmQuery::default()
-                },
-            )
-            .ctx("list the advisor's firms")?
-            .0
-        }
+        (Role::Advisor, Some(id)) => firm_query::rows(
+            conn,
+            &scope,
+            &FirmQuery {
+                advisor_id: Some(id),
+                descending: true,
+                limit: 50,
+                ..FirmQuery::default()
+            },
+        )
+        .ctx("list the advisor's firms")?,
         _ => Vec::new(),
     };
     Ok(Dashboard {
@@ -73,8 +70,8 @@ pub fn dashboard(conn: &mut DbConn, p: &Principal) -> Result<Dashboard, AppError
 pub struct FirmList {
     /// The firms of this page.
     pub firms: Vec<Firm>,
-    /// How many match in all.
-    pub total: i64,
+    /// How many match in all (up to `firm_query::COUNT_CAP`).
+    pub total: Total,
     /// Every county (for names and the filter).
     pub counties: Vec<County>,
     /// Every sector.

@@ -201,13 +201,71 @@ fn stage_rank() -> diesel::expression::SqlLiteral<Integer> {
     )
 }
 
-/// One page of the firms in `scope` matching `f`, and how many match in all.
+/// Beyond this many matches a list says "more than N" instead of counting them all: an exact
+/// count of 100,000 rows would cost every page view a scan, while paging, filters and the
+/// CSV/Excel export serve whoever needs more.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many firms match a list's filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    /// The count; [`COUNT_CAP`] when `capped`.
+    pub count: i64,
+    /// More than [`COUNT_CAP`] match (the count stops there).
+    pub capped: bool,
+}
+
+/// One page of the firms in `scope` matching `f`, and how many match in all (up to
+/// [`COUNT_CAP`]).
 pub fn page(
     conn: &mut DbConn,
     scope: &Scope,
     f: &FirmQuery,
-) -> Result<(Vec<Firm>, i64), StoreError> {
-    let total: i64 = filtered(scope, f).count().get_result(conn)?;
+) -> Result<(Vec<Firm>, Total), StoreError> {
+    let rows = rows(conn, scope, f)?;
+    // A short first page already is the whole count.
+    let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    if f.offset <= 0 && n < f.limit.max(1) {
+        return Ok((
+            rows,
+            Total {
+                count: n,
+                capped: false,
+            },
+        ));
+    }
+    Ok((rows, total(conn, scope, f, COUNT_CAP)?))
+}
+
+/// How many firms in `scope` match `f`, counting no further than `cap`: first whether a
+/// match lies beyond the cap (one index walk that reads no rows), and only when none does,
+/// the exact count (then at most `cap` rows).
+pub fn total(
+    conn: &mut DbConn,
+    scope: &Scope,
+    f: &FirmQuery,
+    cap: i64,
+) -> Result<Total, StoreError> {
+    let beyond: Vec<i64> = filtered(scope, f)
+        .select(firms::id)
+        .limit(1)
+        .offset(cap)
+        .load(conn)?;
+    if !beyond.is_empty() {
+        return Ok(Total {
+            count: cap,
+            capped: true,
+        });
+    }
+    let count: i64 = filtered(scope, f).count().get_result(conn)?;
+    Ok(Total {
+        count,
+        capped: false,
+    })
+}
+
+/// One page of the firms in `scope` matching `f`, without counting them.
+pub fn rows(conn: &mut DbConn, scope: &Scope, f: &FirmQuery) -> Result<Vec<Firm>, StoreError> {
     let q = filtered(scope, f).select(Firm::as_select());
     let q = match (f.sort, f.descending) {
         (SortKey::Readiness, true) => q.order((firms::readiness.desc(), firms::id.asc())),
@@ -225,8 +283,7 @@ pub fn page(
         (SortKey::Uscc, false) => q.order(firms::uscc.asc()),
         (SortKey::Uscc, true) => q.order(firms::uscc.desc()),
     };
-    let rows = q.limit(f.limit.max(1)).offset(f.offset.max(0)).load(conn)?;
-    Ok((rows, total))
+    Ok(q.limit(f.limit.max(1)).offset(f.offset.max(0)).load(conn)?)
 }
 
 /// How many firms in `scope` are in each stage (stage id, count).

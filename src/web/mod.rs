@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod hashing;
 pub mod i18n;
 pub mod middleware;
 pub mod pages;

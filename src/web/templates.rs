@@ -25,10 +25,6 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/partials/pager.hbs"),
     ),
     (
-        "partials/status",
-        include_str!("../../templates/partials/status.hbs"),
-    ),
-    (
         "pages/login",
         include_str!("../../templates/pages/login.hbs"),
     ),
@@ -108,16 +104,54 @@ fn t_helper(
         }
         key.push_str(&param_text(h, i)?);
     }
-    let lang = ctx
-        .data()
-        .get("lang")
-        .and_then(|v| v.as_str())
-        .and_then(Lang::parse)
-        .unwrap_or_default();
+    let lang = lang_of(ctx);
     let text = i18n::lookup(lang, &key).ok_or_else(|| {
         RenderErrorReason::Other(format!("missing i18n key '{key}' in {}", lang.tag()))
     })?;
     out.write(&handlebars::html_escape(text))?;
+    Ok(())
+}
+
+/// The page's language, from the `lang` the layout data carries.
+fn lang_of(ctx: &Context) -> Lang {
+    ctx.data()
+        .get("lang")
+        .and_then(|v| v.as_str())
+        .and_then(Lang::parse)
+        .unwrap_or_default()
+}
+
+/// `{{verdict s}}` with `s` one of `pass`, `fail`, `unknown`: the verdict as a symbol and a
+/// word (never by colour alone). A helper rather than a partial: a partial called with a
+/// parameter (`{{> status status=x}}`) copies the whole page context on every call, which
+/// made every table row cost a copy of the page.
+fn verdict_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let status = param_text(h, 0)?;
+    let mark = match status.as_str() {
+        "pass" => "✓",
+        "fail" => "✗",
+        "unknown" => "?",
+        other => {
+            return Err(
+                RenderErrorReason::Other(format!("verdict: unknown verdict '{other}'")).into(),
+            )
+        }
+    };
+    let lang = lang_of(ctx);
+    let key = format!("criterion_status.{status}");
+    let word = i18n::lookup(lang, &key).ok_or_else(|| {
+        RenderErrorReason::Other(format!("missing i18n key '{key}' in {}", lang.tag()))
+    })?;
+    out.write(&format!(
+        "<span class=\"status status-{status}\"><span aria-hidden=\"true\">{mark}</span> {}</span>",
+        handlebars::html_escape(word)
+    ))?;
     Ok(())
 }
 
@@ -126,6 +160,7 @@ fn build() -> Result<Handlebars<'static>, String> {
     hb.set_strict_mode(true);
     hb.set_prevent_indent(true);
     hb.register_helper("t", Box::new(t_helper));
+    hb.register_helper("verdict", Box::new(verdict_helper));
     for (name, source) in SOURCES {
         hb.register_template_string(name, source)
             .map_err(|e| format!("template {name}: {e}"))?;

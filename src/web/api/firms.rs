@@ -99,8 +99,11 @@ impl From<&Firm> for FirmOut {
 pub struct FirmPage {
     /// The firms of this page.
     pub items: Vec<FirmOut>,
-    /// How many match in all.
+    /// How many match in all, counted up to 10,000: past that, `total` is 10,000 and
+    /// `total_capped` is true.
     pub total: i64,
+    /// More match than `total` says (the count stopped at its cap).
+    pub total_capped: bool,
     /// This page, from 1.
     pub page: i64,
     /// Rows per page.
@@ -153,7 +156,8 @@ pub async fn list(
         .map_err(|e| user.err(e))?;
     json_ok(&FirmPage {
         items: list.firms.iter().map(FirmOut::from).collect(),
-        total: list.total,
+        total: list.total.count,
+        total_capped: list.total.capped,
         page,
         per_page,
     })

@@ -9,7 +9,7 @@ use crate::core::stage::Stage;
 use crate::store::firm_query::{FirmQuery, SortKey};
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
-use crate::web::i18n::Lang;
+use crate::web::i18n::{self, Lang};
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -212,7 +212,8 @@ pub async fn list(
         .collect();
 
     let page_no = params.page_no();
-    let pages = ((data.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let total = data.total;
+    let pages = ((total.count + PER_PAGE - 1) / PER_PAGE).max(1);
     let page_href = |n: i64| {
         let mut p = params.clone();
         p.page = if n == 1 { String::new() } else { n.to_string() };
@@ -220,9 +221,11 @@ pub async fn list(
     };
     let pager = json!({
         "page": page_no,
-        "pages": pages,
+        // Past the counting cap the last page is unknown: "200+", and a full page has a next.
+        "pages": if total.capped { format!("{pages}+") } else { pages.to_string() },
         "prev": (page_no > 1).then(|| page_href(page_no - 1)),
-        "next": (page_no < pages).then(|| page_href(page_no + 1)),
+        "next": (page_no < pages || (total.capped && data.firms.len() as i64 == PER_PAGE))
+            .then(|| page_href(page_no + 1)),
     });
 
     let stage_opts: Vec<Value> = Stage::ALL
@@ -262,7 +265,11 @@ pub async fn list(
             "sectors": sector_opts,
             "advisors": advisor_opts,
             "rows": rows,
-            "total": data.total,
+            "total": if total.capped {
+                i18n::text(lang, "firms.list.total_capped").replace("{n}", &total.count.to_string())
+            } else {
+                total.count.to_string()
+            },
             "sort_links": sort_links,
             "pager": pager,
             "can_create": matches!(user.principal.role, crate::core::stage::Role::Admin | crate::core::stage::Role::Bureau | crate::core::stage::Role::County),

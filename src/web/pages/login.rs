@@ -4,6 +4,7 @@ use super::{render, safe_next};
 use crate::app::login::{self, Refusal};
 use crate::web::auth::{lang_of, CurrentUser};
 use crate::web::error::WebError;
+use crate::web::hashing;
 use crate::web::i18n::{self, Lang, LANG_COOKIE};
 use crate::web::session::{self, CsrfForm, Session};
 use crate::web::{db, AppState};
@@ -89,11 +90,24 @@ pub async fn submit(
     let address = client_address(&req, state.config.trust_proxy);
     let username = f.username.clone();
     let now = chrono::Utc::now().naive_utc();
-    let outcome = db(&state, move |c| {
-        login::sign_in(c, &username, &f.password, &address, now)
-    })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    // Three steps, so that the slow hash holds neither a worker nor a connection.
+    let (name, addr) = (username.clone(), address.clone());
+    let begun = db(&state, move |c| login::begin(c, &name, &addr, now))
+        .await
+        .map_err(|e| WebError::app(lang, e))?;
+    let outcome = match begun {
+        Err(refusal) => Err(refusal),
+        Ok(candidate) => {
+            let ok = hashing::verify(f.password.clone(), candidate.hash().to_string())
+                .await
+                .map_err(|e| WebError::app(lang, e))?;
+            db(&state, move |c| {
+                login::finish(c, candidate, ok, &username, &address, now)
+            })
+            .await
+            .map_err(|e| WebError::app(lang, e))?
+        }
+    };
     match outcome {
         Ok(user) => {
             session::set(&req, Session::signed_in(user.id, session::now_secs()));

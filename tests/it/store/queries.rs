@@ -333,3 +333,34 @@ fn profile_is_built_from_the_rows() {
         );
     }
 }
+
+#[test]
+fn list_totals_count_exactly_up_to_the_cap_and_say_more_beyond_it() {
+    use peiyu::store::firm_query::{self, FirmQuery, Scope};
+    for db in backends() {
+        let mut conn = db.conn();
+        seed(&mut conn);
+        for _ in 0..7 {
+            firms::insert(&mut conn, &new_firm(&crate::common::next_uscc())).unwrap();
+        }
+        let all = FirmQuery {
+            limit: 2,
+            ..FirmQuery::default()
+        };
+        let mut count = |cap| firm_query::total(&mut conn, &Scope::All, &all, cap).unwrap();
+        let exact = count(7);
+        assert_eq!((exact.count, exact.capped), (7, false), "{}", db.name());
+        let capped = count(6);
+        assert_eq!((capped.count, capped.capped), (6, true), "{}", db.name());
+        // A page of 2 out of 7: the page's total is the full count.
+        let (rows, total) = firm_query::page(&mut conn, &Scope::All, &all).unwrap();
+        assert_eq!((rows.len(), total.count, total.capped), (2, 7, false));
+        // A county with none: an empty first page needs no count.
+        let none = FirmQuery {
+            county_code: Some(crate::common::COUNTY_B.to_string()),
+            ..all.clone()
+        };
+        let (rows, total) = firm_query::page(&mut conn, &Scope::All, &none).unwrap();
+        assert_eq!((rows.len(), total.count), (0, 0));
+    }
+}

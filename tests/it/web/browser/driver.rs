@@ -239,12 +239,31 @@ impl Browser {
         self.goto("/login");
         self.fill("#username", username);
         self.fill("#password", password);
-        self.click("form[action='/login'] button[type=submit]");
+        self.click_and_load("form[action='/login'] button[type=submit]");
     }
 
     /// Sign out with the header's button.
     pub fn sign_out(&self) {
-        self.click("form[action='/logout'] button[type=submit]");
+        self.click_and_load("form[action='/logout'] button[type=submit]");
+    }
+
+    /// Click an element that submits a form or follows a link, and wait until the next
+    /// document has replaced this one (the current one's root goes stale) and loaded. Right
+    /// after a click the old document can still read as loaded, so `settle` alone may return
+    /// before the navigation has even started.
+    pub fn click_and_load(&self, css: &str) {
+        let e = self.find(css);
+        let root = self.find("html");
+        self.rt.block_on(e.click()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.rt.block_on(root.tag_name()).is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "clicking {css} did not load another page within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.settle();
     }
 
     /// Save a full-window PNG of the current page as `name.png` and return its path.
