@@ -23,6 +23,10 @@ pub mod tokens;
 pub mod user_changes;
 pub mod users;
 pub mod years;
+// Coaching (issue 5).
+pub mod assignments;
+pub mod followups;
+pub mod issues;
 
 pub use error::StoreError;
 
