@@ -27,6 +27,9 @@ pub mod years;
 pub mod assignments;
 pub mod followups;
 pub mod issues;
+// notify: the outbox of emails and the users' mail preferences.
+pub mod mail_prefs;
+pub mod outbox;
 
 pub use error::StoreError;
 
