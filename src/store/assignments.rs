@@ -166,9 +166,12 @@ pub fn set_firm_advisor(
     Ok(n)
 }
 
-/// Firms whose `firms.advisor_id` disagrees with their open assignment (for tests and checks):
-/// (firm id, advisor on the firm, advisor of the open row).
-pub fn mismatches(conn: &mut DbConn) -> Result<Vec<(i64, Option<i64>, Option<i64>)>, StoreError> {
+/// A firm whose advisor and open assignment disagree: (firm id, advisor on the firm, advisor
+/// of the open row).
+pub type Mismatch = (i64, Option<i64>, Option<i64>);
+
+/// Firms whose `firms.advisor_id` disagrees with their open assignment (for tests and checks).
+pub fn mismatches(conn: &mut DbConn) -> Result<Vec<Mismatch>, StoreError> {
     let rows: Vec<(i64, Option<i64>)> = firms::table
         .select((firms::id, firms::advisor_id))
         .order(firms::id.asc())

@@ -267,9 +267,7 @@ pub fn list_for_firm(conn: &mut DbConn, firm_id: i64) -> Result<Vec<Issue>, Stor
         .order((firm_issues::raised_on.desc(), firm_issues::id.desc()))
         .select(Issue::as_select())
         .load(conn)?;
-    rows.sort_by_key(|i| {
-        !IssueStatus::parse(&i.status).is_some_and(IssueStatus::is_pending)
-    });
+    rows.sort_by_key(|i| !IssueStatus::parse(&i.status).is_some_and(IssueStatus::is_pending));
     Ok(rows)
 }
 
