@@ -825,3 +825,70 @@ fn territory_decides_who_sees_and_keeps_the_ledger() {
         );
     }
 }
+
+#[test]
+fn the_demo_has_coaching_work_due_on_its_own_dates() {
+    for db in backends() {
+        let mut c = db.conn();
+        let today = d(2026, 11, 25);
+        let s = peiyu::app::seed_demo::seed_demo(&mut c, 20_251_125, 120, today).unwrap();
+        assert!(
+            s.assignments > 120 && s.followups > 100 && s.issues >= 24,
+            "{s:?}"
+        );
+        assert!(
+            assignments::mismatches(&mut c).unwrap().is_empty(),
+            "{}",
+            db.name()
+        );
+        let ended = firms::all_ids(&mut c)
+            .unwrap()
+            .into_iter()
+            .filter(|id| assignments::history(&mut c, *id).unwrap().len() > 1)
+            .count();
+        assert!(ended > 10, "some firms changed advisor: {ended}");
+        let bureau = users::find_by_username(&mut c, "bureau").unwrap().unwrap();
+        let p = peiyu::app::access::principal_of(&bureau).unwrap();
+        let ag = coaching_views::agenda(&mut c, &p, None, today).unwrap();
+        for (name, n) in [
+            ("overdue", ag.overdue.total),
+            ("due this week", ag.due_soon.total),
+            ("none planned", ag.none_planned.total),
+            ("not contacted for 60 days", ag.stale.total),
+        ] {
+            assert!(n >= 5, "{}: {name}: {n}", db.name());
+        }
+        let pending = coaching_views::ledger(&mut c, &p, &Default::default(), today).unwrap();
+        for cat in IssueCategory::ALL {
+            assert!(
+                pending
+                    .rows
+                    .iter()
+                    .any(|(r, _, _)| r.issue.category == cat.id()),
+                "no open {} issue",
+                cat.id()
+            );
+        }
+        // What the daily digest will list.
+        assert!(!followups::due_contacts(&mut c, today).unwrap().is_empty());
+        // Seeding again changes nothing.
+        let before = followups::list_with_firms(&mut c, &Default::default(), 100_000)
+            .unwrap()
+            .len();
+        let again = peiyu::app::seed_demo::seed_demo(&mut c, 20_251_125, 120, today).unwrap();
+        assert!(again.already_seeded);
+        assert_eq!(again.followups, s.followups);
+        assert_eq!(
+            followups::list_with_firms(&mut c, &Default::default(), 100_000)
+                .unwrap()
+                .len(),
+            before
+        );
+        // The same seed plans the same coaching.
+        let plans = peiyu::demo::generate(20_251_125, 120, today);
+        assert_eq!(
+            peiyu::demo::coaching::plan(20_251_125, &plans, today),
+            peiyu::demo::coaching::plan(20_251_125, &plans, today)
+        );
+    }
+}
