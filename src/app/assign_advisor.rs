@@ -173,8 +173,9 @@ pub fn record_assignment(
         assignments::latest_open_start(conn, firm_ids).ctx("read current assignments")?
     {
         if start > on {
+            // No field of its own on the forms: shown at the top.
             return Err(bad(
-                "on",
+                "",
                 "assignment_before_current",
                 format!("新的挂钩日期（{on}）早于现有挂钩的开始日期（{start}）"),
                 format!(
