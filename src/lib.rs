@@ -6,5 +6,6 @@ pub mod app;
 pub mod cli;
 pub mod core;
 pub mod demo;
+pub mod notify;
 pub mod store;
 pub mod web;

@@ -7,5 +7,6 @@ mod app;
 mod boundary;
 mod cli_eval;
 mod common;
+mod notify;
 mod store;
 mod web;
