@@ -615,7 +615,7 @@ pub async fn bulk_assign(
 pub fn bulk_form(
     params: &ListParams,
     advisors: &[crate::store::users::User],
-    total: i64,
+    total: crate::store::firm_query::Total,
     p: &crate::app::Principal,
 ) -> Value {
     if !crate::app::access::may_manage_advisors(p) {
@@ -627,7 +627,8 @@ pub fn bulk_form(
         .collect();
     json!({
         "advisors": options,
-        "total": total,
+        // Past the counting cap: "10000+" (assigning by filter takes them all).
+        "total": if total.capped { format!("{}+", total.count) } else { total.count.to_string() },
         "filter": {
             "stage": params.stage, "county": params.county, "sector": params.sector,
             "advisor": params.advisor, "rmin": params.rmin, "rmax": params.rmax, "q": params.q,
