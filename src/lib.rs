@@ -8,3 +8,5 @@ pub mod core;
 pub mod demo;
 pub mod store;
 pub mod web;
+// The daily work (`peiyu tick`, and the same loop inside `serve`).
+pub mod jobs;

@@ -9,3 +9,5 @@ mod cli_eval;
 mod common;
 mod store;
 mod web;
+// The daily job.
+mod jobs;

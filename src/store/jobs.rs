@@ -1,0 +1,276 @@
+//! Daily jobs: leases (one process runs a job at a time) and the record of the days a job ran.
+//!
+//! A lease is a row per job name with its holder and expiry. It is taken by one `UPDATE … WHERE
+//! expires_at <= now OR holder = me`: on PostgreSQL the row lock makes a second taker re-check
+//! the condition against the winner's row, on SQLite there is one writer at a time, so of any
+//! number of processes exactly one gets it. A holder that dies leaves a lease that expires.
+//!
+//! The tables are declared here rather than in `schema.rs` so that they land as one new file;
+//! they join nothing.
+
+use super::dialect::each_backend;
+use super::{DbConn, StoreError};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[allow(missing_docs)]
+mod schema {
+    diesel::table! {
+        /// Who holds a job's lease, and until when.
+        leases (name) {
+            name -> Text,
+            holder -> Text,
+            expires_at -> Timestamp,
+        }
+    }
+
+    diesel::table! {
+        /// Each day a daily job ran (`finished_at` set once it completed).
+        job_runs (job, day) {
+            job -> Text,
+            day -> Date,
+            holder -> Text,
+            started_at -> Timestamp,
+            finished_at -> Nullable<Timestamp>,
+            summary -> Nullable<Text>,
+        }
+    }
+}
+
+pub use schema::{job_runs, leases};
+
+/// A lease as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = leases, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct Lease {
+    /// Job name.
+    pub name: String,
+    /// Who holds (or last held) it.
+    pub holder: String,
+    /// Free to take from this moment (UTC).
+    pub expires_at: NaiveDateTime,
+}
+
+/// Take the lease `name` for `holder` until `until` if it is free at `now` (expired, or
+/// already held by `holder`, which then extends it). Returns whether `holder` holds it now.
+pub fn try_acquire(
+    conn: &mut DbConn,
+    name: &str,
+    holder: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    // The row exists once; a lease nobody held is free from the start of time.
+    each_backend!(conn, c => diesel::insert_into(leases::table)
+        .values((
+            leases::name.eq(name),
+            leases::holder.eq(""),
+            leases::expires_at.eq(chrono::DateTime::UNIX_EPOCH.naive_utc()),
+        ))
+        .on_conflict(leases::name)
+        .do_nothing()
+        .execute(c))?;
+    let n = diesel::update(
+        leases::table
+            .filter(leases::name.eq(name))
+            .filter(leases::expires_at.le(now).or(leases::holder.eq(holder))),
+    )
+    .set((leases::holder.eq(holder), leases::expires_at.eq(until)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Extend a lease `holder` holds to `until`. Returns false when it is no longer theirs (it
+/// expired and someone else took it): the holder must stop.
+pub fn renew(
+    conn: &mut DbConn,
+    name: &str,
+    holder: &str,
+    until: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        leases::table
+            .filter(leases::name.eq(name))
+            .filter(leases::holder.eq(holder)),
+    )
+    .set(leases::expires_at.eq(until))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Give the lease up at `now`, if `holder` still holds it.
+pub fn release(
+    conn: &mut DbConn,
+    name: &str,
+    holder: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(
+        leases::table
+            .filter(leases::name.eq(name))
+            .filter(leases::holder.eq(holder)),
+    )
+    .set(leases::expires_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The lease `name`, if it was ever taken.
+pub fn find_lease(conn: &mut DbConn, name: &str) -> Result<Option<Lease>, StoreError> {
+    Ok(leases::table
+        .find(name)
+        .select(Lease::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// One day's run of a job.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = job_runs, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct JobRun {
+    /// Job name.
+    pub job: String,
+    /// The day it ran for.
+    pub day: NaiveDate,
+    /// Who ran it.
+    pub holder: String,
+    /// Started (UTC).
+    pub started_at: NaiveDateTime,
+    /// Completed (UTC); `None` while running or after a crash.
+    pub finished_at: Option<NaiveDateTime>,
+    /// What it did, as JSON.
+    pub summary: Option<String>,
+}
+
+/// Record that `holder` started `job` for `day` (again, if an earlier attempt did not finish).
+pub fn start_run(
+    conn: &mut DbConn,
+    job: &str,
+    day: NaiveDate,
+    holder: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    use diesel::upsert::excluded;
+    each_backend!(conn, c => diesel::insert_into(job_runs::table)
+        .values((
+            job_runs::job.eq(job),
+            job_runs::day.eq(day),
+            job_runs::holder.eq(holder),
+            job_runs::started_at.eq(now),
+            job_runs::finished_at.eq(None::<NaiveDateTime>),
+            job_runs::summary.eq(None::<String>),
+        ))
+        .on_conflict((job_runs::job, job_runs::day))
+        .do_update()
+        .set((
+            job_runs::holder.eq(excluded(job_runs::holder)),
+            job_runs::started_at.eq(excluded(job_runs::started_at)),
+            job_runs::finished_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Record that `job` completed for `day`, with its summary.
+pub fn finish_run(
+    conn: &mut DbConn,
+    job: &str,
+    day: NaiveDate,
+    summary: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(job_runs::table.find((job, day)))
+        .set((
+            job_runs::finished_at.eq(Some(now)),
+            job_runs::summary.eq(Some(summary)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether `job` completed for `day`.
+pub fn is_done(conn: &mut DbConn, job: &str, day: NaiveDate) -> Result<bool, StoreError> {
+    Ok(job_runs::table
+        .find((job, day))
+        .select(job_runs::finished_at)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten()
+        .is_some())
+}
+
+/// The latest day before `day` for which `job` completed.
+pub fn last_done_before(
+    conn: &mut DbConn,
+    job: &str,
+    day: NaiveDate,
+) -> Result<Option<NaiveDate>, StoreError> {
+    Ok(job_runs::table
+        .filter(job_runs::job.eq(job))
+        .filter(job_runs::day.lt(day))
+        .filter(job_runs::finished_at.is_not_null())
+        .select(diesel::dsl::max(job_runs::day))
+        .first(conn)?)
+}
+
+/// The runs of `job`, latest day first.
+pub fn list_runs(conn: &mut DbConn, job: &str, limit: i64) -> Result<Vec<JobRun>, StoreError> {
+    Ok(job_runs::table
+        .filter(job_runs::job.eq(job))
+        .order(job_runs::day.desc())
+        .limit(limit)
+        .select(JobRun::as_select())
+        .load(conn)?)
+}
+
+/// Firms that may have a time-based stage event due on `today` (see
+/// `core::schedule::due_event`), with ids above `after_id`, ascending, at most `limit`: tech-SME
+/// and reserve firms that held a registration but none in force on `today`, and HTEs and
+/// leaders whose certificate has run out. The query narrows; the core decides, on each firm's
+/// state.
+pub fn firms_maybe_due(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    use super::credentials::{CredentialKind, CredentialStatus};
+    use super::schema::{credentials as c, firms as f};
+    use crate::core::stage::Stage;
+    use diesel::dsl::{exists, not};
+    let ever_registered = exists(
+        c::table
+            .filter(c::firm_id.eq(f::id))
+            .filter(c::kind.eq(CredentialKind::TechSme.id()))
+            .filter(c::status.ne(CredentialStatus::Superseded.id())),
+    );
+    let registered = exists(
+        c::table
+            .filter(c::firm_id.eq(f::id))
+            .filter(c::kind.eq(CredentialKind::TechSme.id()))
+            .filter(c::status.eq(CredentialStatus::Active.id()))
+            .filter(c::valid_until.gt(today)),
+    );
+    let certificate_ran_out = exists(
+        c::table
+            .filter(c::firm_id.eq(f::id))
+            .filter(c::kind.eq(CredentialKind::Hte.id()))
+            .filter(c::status.eq(CredentialStatus::Active.id()))
+            .filter(c::valid_until.le(today)),
+    );
+    Ok(f::table
+        .filter(f::id.gt(after_id))
+        .filter(
+            f::stage
+                .eq_any(vec![Stage::TechSme.id(), Stage::Reserve.id()])
+                .and(ever_registered)
+                .and(not(registered))
+                .or(f::stage
+                    .eq_any(vec![Stage::HighTech.id(), Stage::Leader.id()])
+                    .and(certificate_ran_out)),
+        )
+        .order(f::id.asc())
+        .limit(limit)
+        .select(f::id)
+        .load(conn)?)
+}
