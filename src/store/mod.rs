@@ -24,6 +24,9 @@ pub mod tokens;
 pub mod user_changes;
 pub mod users;
 pub mod years;
+// notify: the outbox of emails and the users' mail preferences.
+pub mod mail_prefs;
+pub mod outbox;
 
 pub use error::StoreError;
 

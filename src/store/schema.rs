@@ -189,3 +189,40 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     login_attempts,
 );
+
+diesel::table! {
+    /// The transactional outbox of emails; see the migration for the statuses.
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        to_user -> BigInt,
+        to_address -> Text,
+        lang -> Text,
+        dedup_key -> Text,
+        template -> Text,
+        params -> Text,
+        link -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Each user's choice per kind of mail: immediate, digest or off.
+    mail_prefs (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+        mode -> Text,
+    }
+}
+
+diesel::joinable!(outbox -> users (to_user));
+diesel::joinable!(mail_prefs -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(outbox, mail_prefs, users);

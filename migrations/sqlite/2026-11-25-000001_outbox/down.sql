@@ -1,0 +1,2 @@
+DROP TABLE mail_prefs;
+DROP TABLE outbox;

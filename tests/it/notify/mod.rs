@@ -1,0 +1,4 @@
+//! The notifier: the outbox queue, rendering, transports, the worker, and delivery through a
+//! real SMTP server on loopback.
+
+mod queue;
