@@ -20,11 +20,13 @@ pub mod tokens;
 pub mod update_firm;
 pub mod users_admin;
 pub mod views;
+// Mails about a firm (stage changes), queued with the change.
+pub mod notices;
 
 pub use add_ip::{add_ip, NewIpInput};
 pub use create_firm::{create_firm, NewFirmInput};
 pub use error::{AppError, Conflict};
-pub use fire_event::{fire_event, FiredEvent};
+pub use fire_event::{fire_event, fire_event_with, FireOptions, FiredEvent};
 pub use principal::Principal;
 pub use recompute::{recompute_firm, rescore_all, rescore_all_as_of, today};
 pub use save_firm_year::{save_firm_year, FirmYearInput};

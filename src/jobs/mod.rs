@@ -4,6 +4,7 @@
 //! completed is recorded, so running it again does nothing.
 
 pub mod daily;
+pub mod reminders;
 pub mod tick;
 
 pub use daily::{DailyLoop, LoopOptions};

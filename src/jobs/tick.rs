@@ -3,11 +3,14 @@
 //! 2. fires the time-based events that are due (`lapse_tech_sme`, `expire_high_tech`) through
 //!    [`app::fire_event`] as the system, each with its due day as `as_of`, in batches of firms,
 //!    so a missed day is caught up on the next run;
-//! 3. records the day as completed, with a summary.
+//! 3. queues the reminders (`super::reminders`): credentials running out, the HTE annual
+//!    report, the weekly summary, the daily digest;
+//! 4. records the day as completed, with a summary.
 //!
 //! A second run on the same day does nothing; were it forced (`rerun`), it would still change
 //! nothing, since an event fired moves its firm out of the state that made it due.
 
+use super::reminders;
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::recompute::recompute_in_tx;
 use crate::app::{self, Principal};
@@ -40,6 +43,13 @@ pub struct TickOptions {
 }
 
 impl TickOptions {
+    /// Whether the run was asked to stop.
+    pub fn stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
     /// Defaults for `today`: a fresh holder id, a 10-minute lease, batches of 500 firms.
     pub fn new(today: NaiveDate) -> TickOptions {
         TickOptions {
@@ -119,7 +129,7 @@ pub fn run_tick(conn: &mut DbConn, opts: &TickOptions) -> Result<TickOutcome, Ap
     if !opts.rerun && jobs::is_done(conn, JOB, today).ctx("read the tick's last run")? {
         return Ok(TickOutcome::AlreadyDone(today));
     }
-    let mut lease = LeaseHold::new(JOB, &opts.holder, opts.lease_ttl);
+    let mut lease = Lease::new(JOB, &opts.holder, opts.lease_ttl);
     if !lease.acquire(conn)? {
         let holder = jobs::find_lease(conn, JOB)
             .ctx("read the tick lease")?
@@ -137,7 +147,7 @@ pub fn run_tick(conn: &mut DbConn, opts: &TickOptions) -> Result<TickOutcome, Ap
 fn run_leased(
     conn: &mut DbConn,
     opts: &TickOptions,
-    lease: &mut LeaseHold,
+    lease: &mut Lease,
 ) -> Result<TickOutcome, AppError> {
     let today = opts.today;
     // Under the lease, look again: another process may have completed the day meanwhile.
@@ -159,6 +169,23 @@ fn run_leased(
     if !fire_due_events(conn, opts, lease, &mut summary)? {
         return Ok(TickOutcome::Stopped);
     }
+    let settings = reminders::reminder_settings(conn)?;
+    let mut run = reminders::Run {
+        conn,
+        opts,
+        lease,
+        summary: &mut summary,
+        settings,
+    };
+    if !reminders::credentials_expiring(&mut run)? || !reminders::annual_report_due(&mut run)? {
+        return Ok(TickOutcome::Stopped);
+    }
+    reminders::weekly_summary(&mut run)?;
+    if opts.stopped() {
+        return Ok(TickOutcome::Stopped);
+    }
+    // Last: today's digest-mode reminders go into today's digest.
+    reminders::daily_digest(&mut run)?;
 
     lease.renew(conn)?;
     let json = serde_json::to_string(&summary)
@@ -171,22 +198,16 @@ fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-fn stopped(opts: &TickOptions) -> bool {
-    opts.stop
-        .as_ref()
-        .is_some_and(|s| s.load(Ordering::Relaxed))
-}
-
 /// Fire every due time-based event, batch by batch. Returns false if asked to stop.
 fn fire_due_events(
     conn: &mut DbConn,
     opts: &TickOptions,
-    lease: &mut LeaseHold,
+    lease: &mut Lease,
     summary: &mut TickSummary,
 ) -> Result<bool, AppError> {
     let mut after = 0;
     loop {
-        if stopped(opts) {
+        if opts.stopped() {
             return Ok(false);
         }
         lease.renew(conn)?;
@@ -238,8 +259,11 @@ fn fire_for_firm(
             Ok::<_, AppError>(fired)
         });
         match fired {
-            Ok(_) => {
+            Ok(f) => {
                 *summary.events.entry(kind.id().to_string()).or_insert(0) += 1;
+                if f.mails_queued > 0 {
+                    *summary.mails.entry("stage_changed".into()).or_insert(0) += f.mails_queued;
+                }
                 tracing::info!(firm_id, event = kind.id(), %as_of, "tick fired an event");
             }
             Err(AppError::Conflict(Conflict::StaleVersion)) => continue,
@@ -254,16 +278,16 @@ fn fire_for_firm(
     Ok(())
 }
 
-/// The lease this run holds.
-struct LeaseHold {
+/// The lease a run holds.
+pub(super) struct Lease {
     name: &'static str,
     holder: String,
     ttl: chrono::Duration,
 }
 
-impl LeaseHold {
-    fn new(name: &'static str, holder: &str, ttl: chrono::Duration) -> LeaseHold {
-        LeaseHold {
+impl Lease {
+    fn new(name: &'static str, holder: &str, ttl: chrono::Duration) -> Lease {
+        Lease {
             name,
             holder: holder.to_string(),
             ttl,
@@ -280,7 +304,7 @@ impl LeaseHold {
 
     /// Extend the lease; an error if it was lost (it expired and another process took it),
     /// so this run stops before doing work twice.
-    fn renew(&mut self, conn: &mut DbConn) -> Result<(), AppError> {
+    pub(super) fn renew(&mut self, conn: &mut DbConn) -> Result<(), AppError> {
         let until = now() + self.ttl;
         if jobs::renew(conn, self.name, &self.holder, until).ctx("renew the tick lease")? {
             Ok(())

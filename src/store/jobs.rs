@@ -274,3 +274,102 @@ pub fn firms_maybe_due(
         .select(f::id)
         .load(conn)?)
 }
+
+/// Active credentials of `kind` held by firms in one of `stages`, with their firm, ids above
+/// `after_id`, ascending, at most `limit`; only those with `valid_until` in `until` (inclusive)
+/// and `valid_from` in `from` (inclusive) where given. The reminders' candidates.
+#[allow(clippy::too_many_arguments)]
+pub fn active_credentials(
+    conn: &mut DbConn,
+    kind: super::credentials::CredentialKind,
+    stages: &[crate::core::stage::Stage],
+    until: Option<(NaiveDate, NaiveDate)>,
+    from: Option<(NaiveDate, NaiveDate)>,
+    issued_before: Option<NaiveDate>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<(super::credentials::Credential, super::firms::Firm)>, StoreError> {
+    use super::credentials::{Credential, CredentialStatus};
+    use super::firms::Firm;
+    use super::schema::{credentials as c, firms as f};
+    let stage_ids: Vec<&str> = stages.iter().map(|s| s.id()).collect();
+    let mut q = c::table
+        .inner_join(f::table)
+        .filter(c::kind.eq(kind.id()))
+        .filter(c::status.eq(CredentialStatus::Active.id()))
+        .filter(f::stage.eq_any(stage_ids))
+        .filter(c::id.gt(after_id))
+        .into_boxed();
+    if let Some((lo, hi)) = until {
+        q = q
+            .filter(c::valid_until.ge(lo))
+            .filter(c::valid_until.le(hi));
+    }
+    if let Some((lo, hi)) = from {
+        q = q.filter(c::valid_from.ge(lo)).filter(c::valid_from.le(hi));
+    }
+    if let Some(before) = issued_before {
+        q = q.filter(c::issued_on.lt(before));
+    }
+    Ok(q.order(c::id.asc())
+        .limit(limit)
+        .select((Credential::as_select(), Firm::as_select()))
+        .load(conn)?)
+}
+
+/// Which of `keys` are already in the outbox (a mail with that dedup key was queued).
+pub fn outbox_keys_present(
+    conn: &mut DbConn,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    use super::schema::outbox;
+    let mut present = std::collections::HashSet::new();
+    for chunk in keys.chunks(500) {
+        let found: Vec<String> = outbox::table
+            .filter(outbox::dedup_key.eq_any(chunk))
+            .select(outbox::dedup_key)
+            .load(conn)?;
+        present.extend(found);
+    }
+    Ok(present)
+}
+
+/// Users with mail waiting for their daily digest, ascending.
+pub fn users_with_digest(conn: &mut DbConn) -> Result<Vec<i64>, StoreError> {
+    use super::schema::outbox;
+    Ok(outbox::table
+        .filter(outbox::status.eq("digest"))
+        .select(outbox::to_user)
+        .distinct()
+        .order(outbox::to_user.asc())
+        .load(conn)?)
+}
+
+/// Stage changes that took effect from `from` to `to` (inclusive), with the firm's name, in
+/// date order; at most `limit`, and how many there are in all.
+pub fn stage_changes_between(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+) -> Result<(Vec<(super::events::StageEventRow, String)>, i64), StoreError> {
+    use super::events::StageEventRow;
+    use super::schema::{firms as f, stage_events as e};
+    let changed = e::from_stage.ne(e::to_stage);
+    let total = e::table
+        .filter(e::as_of.ge(from))
+        .filter(e::as_of.le(to))
+        .filter(changed)
+        .count()
+        .get_result(conn)?;
+    let rows = e::table
+        .inner_join(f::table)
+        .filter(e::as_of.ge(from))
+        .filter(e::as_of.le(to))
+        .filter(e::from_stage.ne(e::to_stage))
+        .order((e::as_of.asc(), e::id.asc()))
+        .limit(limit)
+        .select((StageEventRow::as_select(), f::name))
+        .load(conn)?;
+    Ok((rows, total))
+}

@@ -2,6 +2,7 @@
 
 mod cli;
 mod lease;
+mod mails;
 mod tick;
 
 use crate::common::{d, FirmBuilder, Seed};
@@ -85,4 +86,54 @@ pub fn tick(conn: &mut DbConn, day: NaiveDate) -> TickSummary {
         TickOutcome::Ran(s) => s,
         other => panic!("tick on {day}: expected a run, got {other:?}"),
     }
+}
+
+/// A user with an email address: `role` (`advisor`, `firm`, `bureau` …), of firm `firm_id`
+/// for a firm user, writing in `lang`.
+pub fn mail_user(
+    conn: &mut DbConn,
+    name: &str,
+    role: &str,
+    firm_id: Option<i64>,
+    lang: &str,
+) -> i64 {
+    peiyu::store::users::insert(
+        conn,
+        &peiyu::store::users::NewUser {
+            username: name.to_string(),
+            display_name: name.to_string(),
+            email: Some(format!("{name}@example.com")),
+            role: role.to_string(),
+            county_code: None,
+            firm_id,
+            password_hash: "x".to_string(),
+            lang: lang.to_string(),
+            active: true,
+            created_at: chrono::Utc::now().naive_utc(),
+        },
+    )
+    .unwrap()
+}
+
+/// Make `advisor` the firm's current advisor.
+pub fn set_advisor(conn: &mut DbConn, firm_id: i64, advisor: i64) {
+    use diesel::prelude::*;
+    use peiyu::store::schema::firms::dsl;
+    diesel::update(dsl::firms.find(firm_id))
+        .set(dsl::advisor_id.eq(Some(advisor)))
+        .execute(conn)
+        .unwrap();
+}
+
+/// A firm with an advisor and a firm user, both with email: (advisor, firm user).
+pub fn with_recipients(conn: &mut DbConn, firm_id: i64, tag: &str) -> (i64, i64) {
+    let advisor = mail_user(conn, &format!("adv-{tag}"), "advisor", None, "zh-CN");
+    let own = mail_user(conn, &format!("firm-{tag}"), "firm", Some(firm_id), "en");
+    set_advisor(conn, firm_id, advisor);
+    (advisor, own)
+}
+
+/// Every outbox row.
+pub fn outbox(conn: &mut DbConn) -> Vec<peiyu::store::outbox::OutboxRow> {
+    peiyu::store::outbox::list_all(conn).unwrap()
 }

@@ -158,12 +158,27 @@ fn tick_twice_on_the_same_day_changes_nothing_more() {
     for db in backends() {
         let mut c = db.conn();
         let s = seed(&mut c);
-        hte_firm(&mut c, &s, d(2024, 3, 15), Some(2026), 1);
-        tech_sme_firm(&mut c, &s, 2026, 2);
+        let a = hte_firm(&mut c, &s, d(2024, 3, 15), Some(2026), 1);
+        let b = tech_sme_firm(&mut c, &s, 2026, 2);
+        // And one whose certificate runs out within 30 days: a reminder.
+        let r = hte_firm(&mut c, &s, d(2024, 4, 20), None, 3);
+        for (id, tag) in [(a, "a"), (b, "b"), (r, "r")] {
+            super::with_recipients(&mut c, id, tag);
+        }
         let day = d(2027, 4, 2);
         let first = tick(&mut c, day);
         assert_eq!(first.events_fired(), 3, "{}: {first:?}", db.name());
+        assert_eq!(
+            first.mails,
+            BTreeMap::from([
+                ("credential_expiring".to_string(), 2),
+                ("stage_changed".to_string(), 6)
+            ]),
+            "{}",
+            db.name()
+        );
         let after_first = snapshot(&mut c);
+        let mails = super::outbox(&mut c).len();
 
         let again = run_tick(&mut c, &TickOptions::new(day)).unwrap();
         assert_eq!(again, TickOutcome::AlreadyDone(day), "{}", db.name());
@@ -185,6 +200,7 @@ fn tick_twice_on_the_same_day_changes_nothing_more() {
             other => panic!("{other:?}"),
         }
         assert_eq!(snapshot(&mut c), after_first, "{}", db.name());
+        assert_eq!(super::outbox(&mut c).len(), mails);
         let runs = jobs::list_runs(&mut c, "tick", 10).unwrap();
         assert_eq!(runs.len(), 1);
         assert!(runs[0].finished_at.is_some());
