@@ -107,3 +107,64 @@ pub fn principal_of(user: &User) -> Option<Principal> {
         firm_id: user.firm_id,
     })
 }
+
+// Coaching (issue 5): who may assign advisors, log follow-ups and keep the issue ledger.
+
+/// A coaching action on one firm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoachAction {
+    /// Pair the firm with an advisor (or move it to another).
+    Assign,
+    /// Log, edit or correct a follow-up.
+    LogFollowup,
+    /// Raise an issue for the firm.
+    RaiseIssue,
+    /// Change an issue's status, owner or resolution.
+    UpdateIssue,
+}
+
+/// Whether `p` may do `action` on a firm it can see: admins and bureau staff everything;
+/// county officers everything within their county; the firm's assigned advisor follow-ups
+/// and issues (not assignments); the firm's own users may raise issues (and read them).
+pub fn may_coach(p: &Principal, firm: &Firm, action: CoachAction) -> bool {
+    let in_county = p.county_code.as_deref() == Some(firm.county_code.as_str());
+    let assigned = p.user_id.is_some() && p.user_id == firm.advisor_id;
+    match p.role {
+        Role::Admin | Role::Bureau => true,
+        Role::County => in_county,
+        Role::Advisor => assigned && action != CoachAction::Assign,
+        Role::Firm => action == CoachAction::RaiseIssue && p.firm_id == Some(firm.id),
+        Role::System => action == CoachAction::Assign,
+    }
+}
+
+/// `Ok` when `p` may do `action` on `firm`: `NotFound` outside `p`'s territory (see the module
+/// comment), `Forbidden` inside it without the right.
+pub fn require_coach(
+    p: &Principal,
+    s: &AccessSettings,
+    firm: &Firm,
+    action: CoachAction,
+) -> Result<(), AppError> {
+    require_read(p, s, firm)?;
+    if may_coach(p, firm, action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Whether `p` sees advisors' workloads and may move firms between advisors (admins, bureau
+/// staff, county officers within their county).
+pub fn may_manage_advisors(p: &Principal) -> bool {
+    matches!(p.role, Role::Admin | Role::Bureau)
+        || (p.role == Role::County && p.county_code.is_some())
+}
+
+/// Whether `p` has an agenda or exports follow-ups: everyone who coaches (not firm users).
+pub fn may_follow_up(p: &Principal) -> bool {
+    matches!(
+        p.role,
+        Role::Admin | Role::Bureau | Role::County | Role::Advisor
+    )
+}

@@ -154,6 +154,18 @@ pub fn create_firm(
             Err(StoreError::Duplicate("uscc")) => return Err(duplicate()),
             other => other.ctx("insert firm")?,
         };
+        if let Some(a) = input.advisor_id {
+            super::assign_advisor::check_advisor(c, "advisor_id", a)?;
+            super::assign_advisor::record_assignment(
+                c,
+                &[id],
+                Some(a),
+                today(),
+                principal,
+                "",
+                now,
+            )?;
+        }
         audit::record(
             c,
             &NewAuditEntry {

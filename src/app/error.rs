@@ -95,15 +95,26 @@ pub enum Conflict {
         /// The value, when known.
         value: String,
     },
+    /// The record's state does not allow this change now (a follow-up past its edit window,
+    /// an issue status that cannot follow the current one); says why in both languages.
+    Refused {
+        /// Stable snake_case code.
+        code: &'static str,
+        /// Why, in Chinese.
+        zh: String,
+        /// Why, in English.
+        en: String,
+    },
 }
 
 impl Conflict {
-    /// Stable code: `stale_version`, `illegal_transition` or `duplicate`.
+    /// Stable code: `stale_version`, `illegal_transition`, `duplicate`, or a refusal's own.
     pub fn code(&self) -> &'static str {
         match self {
             Conflict::StaleVersion => "stale_version",
             Conflict::IllegalTransition(_) => "illegal_transition",
             Conflict::Duplicate { .. } => "duplicate",
+            Conflict::Refused { code, .. } => code,
         }
     }
 
@@ -128,6 +139,7 @@ impl Conflict {
                     format!("{what}“{value}”已存在")
                 }
             }
+            Conflict::Refused { zh, .. } => zh.clone(),
         }
     }
 
@@ -149,6 +161,7 @@ impl Conflict {
                     format!("{what} {value} is already registered")
                 }
             }
+            Conflict::Refused { en, .. } => en.clone(),
         }
     }
 }

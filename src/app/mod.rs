@@ -20,14 +20,31 @@ pub mod tokens;
 pub mod update_firm;
 pub mod users_admin;
 pub mod views;
+// Coaching (issue 5): assignments, follow-ups, the issue ledger.
+pub mod assign_advisor;
+pub mod assignment_mail;
+pub mod coaching_views;
+pub mod correct_followup;
+pub mod edit_followup;
+pub mod log_followup;
+pub mod raise_issue;
+pub mod reassign_advisor;
+pub mod update_issue;
 // Mails about a firm (stage changes), queued with the change.
 pub mod notices;
 
 pub use add_ip::{add_ip, NewIpInput};
+pub use assign_advisor::{assign_advisor, AssignOutcome, AssignTarget};
+pub use correct_followup::correct_followup;
 pub use create_firm::{create_firm, NewFirmInput};
+pub use edit_followup::edit_followup;
 pub use error::{AppError, Conflict};
 pub use fire_event::{fire_event, fire_event_with, FireOptions, FiredEvent};
+pub use log_followup::{log_followup, FollowupInput};
 pub use principal::Principal;
+pub use raise_issue::{raise_issue, IssueInput};
+pub use reassign_advisor::{reassign_advisor, ReassignTo};
 pub use recompute::{recompute_firm, rescore_all, rescore_all_as_of, today};
 pub use save_firm_year::{save_firm_year, FirmYearInput};
 pub use update_firm::{update_firm, FirmUpdate};
+pub use update_issue::{update_issue, IssueUpdate};

@@ -44,6 +44,15 @@ pub struct DemoSummary {
     /// True when the database was already seeded and nothing was written.
     #[serde(default)]
     pub already_seeded: bool,
+    /// Advisor assignments seeded (current and ended).
+    #[serde(default)]
+    pub assignments: usize,
+    /// Follow-ups seeded (corrections included).
+    #[serde(default)]
+    pub followups: usize,
+    /// Issues seeded.
+    #[serde(default)]
+    pub issues: usize,
 }
 
 /// Seed `n` demo firms planned from `seed`, with histories up to `today`. A database that is
@@ -202,8 +211,8 @@ fn seed_in_tx(
     let mut events = 0;
     let mut firm_ids = Vec::with_capacity(plans.len());
     for plan in &plans {
-        let advisor_id = advisor_ids.get(plan.advisor).copied();
-        let firm_id = seed_firm(conn, plan, advisor_id, &bureau)?;
+        // The advisor comes with the coaching history below, dated in the demo's past.
+        let firm_id = seed_firm(conn, plan, None, &bureau)?;
         firm_ids.push(firm_id);
         for (event, on, role) in &plan.plan {
             let who = match role {
@@ -229,6 +238,15 @@ fn seed_in_tx(
         // Derived columns as of today, not as of the last event's date.
         recompute_firm(conn, firm_id)?;
     }
+    let coaching = seed_coaching(
+        conn,
+        seed,
+        &plans,
+        &firm_ids,
+        &advisor_ids,
+        bureau_id,
+        today,
+    )?;
     let mut users_count = 3 + demo::COUNTIES.len() + advisor_ids.len();
     // A few firm accounts, for the firm portal.
     for (k, firm_id) in firm_ids.iter().take(5).enumerate() {
@@ -256,6 +274,9 @@ fn seed_in_tx(
         seed,
         today,
         already_seeded: false,
+        assignments: coaching.0,
+        followups: coaching.1,
+        issues: coaching.2,
     };
     let marker = serde_json::to_value(&summary)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("serialise demo marker: {e}")))?;
@@ -322,4 +343,118 @@ fn seed_firm(
         .ctx("seed firm IP")?;
     }
     Ok(firm.id)
+}
+
+/// Seed the coaching of the demo firms (see `demo::coaching`): assignment histories with the
+/// current advisor mirrored in `firms.advisor_id`, follow-ups with the firms' contact dates
+/// derived from them, and the issue ledger. Returns (assignments, follow-ups, issues).
+fn seed_coaching(
+    conn: &mut DbConn,
+    seed: u64,
+    plans: &[DemoFirm],
+    firm_ids: &[i64],
+    advisor_ids: &[i64],
+    bureau_id: i64,
+    today: NaiveDate,
+) -> Result<(usize, usize, usize), AppError> {
+    use crate::store::assignments::{self, NewAssignment};
+    use crate::store::followups::{self, NewFollowup};
+    use crate::store::issues::{self, NewIssue};
+    let plan = demo::coaching::plan(seed, plans, today);
+    let firm = |i: usize| firm_ids.get(i).copied();
+    let advisor = |i: usize| advisor_ids.get(i).copied();
+    // Recorded at 10:00 China time (02:00 UTC) on the day.
+    let at = |d: NaiveDate| d.and_hms_opt(2, 0, 0).unwrap_or_default();
+    let mut ended = Vec::new();
+    let mut open = Vec::new();
+    for a in &plan.assignments {
+        let (Some(firm_id), Some(advisor_id)) = (firm(a.firm), advisor(a.advisor)) else {
+            continue;
+        };
+        let row = NewAssignment {
+            firm_id,
+            advisor_id,
+            started_on: a.started_on,
+            assigned_by: Some(bureau_id),
+            reason: a.reason.to_string(),
+            created_at: at(a.started_on),
+        };
+        match a.ended_on {
+            Some(end) => ended.push((row, end)),
+            None => open.push(row),
+        }
+    }
+    // Ended rows go in open and are closed at once, so the one-open-row index holds.
+    for (row, end) in &ended {
+        assignments::insert(conn, row).ctx("seed an earlier assignment")?;
+        assignments::end_open(conn, &[row.firm_id], *end).ctx("end an earlier assignment")?;
+    }
+    assignments::insert_many(conn, &open).ctx("seed assignments")?;
+    let now = Utc::now().naive_utc();
+    for row in &open {
+        assignments::set_firm_advisor(conn, &[row.firm_id], Some(row.advisor_id), now)
+            .ctx("set the demo firms' advisors")?;
+    }
+    let mut inserted: Vec<i64> = Vec::with_capacity(plan.followups.len());
+    let mut n_followups = 0;
+    for f in &plan.followups {
+        let (Some(firm_id), Some(advisor_id)) = (firm(f.firm), advisor(f.advisor)) else {
+            inserted.push(0);
+            continue;
+        };
+        let created =
+            at(f.happened_on) + chrono::Duration::days(i64::from(f.corrects.is_some()) * 90);
+        let id = followups::insert(
+            conn,
+            &NewFollowup {
+                firm_id,
+                advisor_id: Some(advisor_id),
+                happened_on: f.happened_on,
+                kind: f.kind.to_string(),
+                attendees: f.attendees.clone(),
+                summary: f.summary.clone(),
+                next_action: f.next_action.clone(),
+                due_on: f.due_on,
+                created_by: advisor_id,
+                created_at: created,
+                corrects_id: f.corrects.and_then(|k| inserted.get(k).copied()),
+                updated_at: created,
+            },
+        )
+        .ctx("seed follow-ups")?;
+        inserted.push(id);
+        n_followups += 1;
+    }
+    for id in firm_ids {
+        followups::refresh_firm_contact(conn, *id).ctx("derive the demo firms' contacts")?;
+    }
+    let owner_of: std::collections::HashMap<usize, i64> = plan
+        .assignments
+        .iter()
+        .filter(|a| a.ended_on.is_none())
+        .filter_map(|a| advisor(a.advisor).map(|id| (a.firm, id)))
+        .collect();
+    let rows: Vec<NewIssue> = plan
+        .issues
+        .iter()
+        .filter_map(|i| {
+            let firm_id = firm(i.firm)?;
+            Some(NewIssue {
+                firm_id,
+                category: i.category.to_string(),
+                title: i.title.to_string(),
+                detail: i.detail.clone(),
+                owner_id: owner_of.get(&i.firm).copied(),
+                status: i.status.to_string(),
+                resolution: i.resolution.map(str::to_string),
+                raised_by: owner_of.get(&i.firm).copied(),
+                raised_on: i.raised_on,
+                closed_on: i.closed_on,
+                created_at: at(i.raised_on),
+                updated_at: at(i.closed_on.unwrap_or(i.raised_on)),
+            })
+        })
+        .collect();
+    issues::insert_many(conn, &rows).ctx("seed issues")?;
+    Ok((ended.len() + open.len(), n_followups, rows.len()))
 }

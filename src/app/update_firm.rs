@@ -204,6 +204,17 @@ pub fn update_firm(
         let now = Utc::now().naive_utc();
         let version = firms::update_with_version(c, firm_id, expected_version, &changes, now)
             .ctx("save firm changes")?;
+        if let Some(advisor) = changes.advisor_id.filter(|a| *a != firm.advisor_id) {
+            super::assign_advisor::record_assignment(
+                c,
+                &[firm_id],
+                advisor,
+                today(),
+                principal,
+                "",
+                now,
+            )?;
+        }
         audit::record(
             c,
             &NewAuditEntry {

@@ -5,6 +5,8 @@
 //! `cli::demo` writes it through the app's use cases, firing every planned event through the
 //! core. Each plan is checked here against the same core, so a seeded event is never refused.
 
+pub mod coaching;
+
 use crate::core::money::Fen;
 use crate::core::profile::{
     DirectRoutes, FirmYear, Flags, HteCertificate, Ip, Judged, PlatformLevel, Profile,

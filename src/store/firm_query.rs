@@ -237,3 +237,155 @@ pub fn count_by_stage(conn: &mut DbConn, scope: &Scope) -> Result<Vec<(String, i
         .select((firms::stage, diesel::dsl::count_star()))
         .load(conn)?)
 }
+
+/// The ids of every firm in `scope` matching `f`'s filters (sort and page ignored), ascending:
+/// what "all firms matching the filter" means for a bulk action.
+pub fn ids(conn: &mut DbConn, scope: &Scope, f: &FirmQuery) -> Result<Vec<i64>, StoreError> {
+    Ok(filtered(scope, f)
+        .select(firms::id)
+        .order(firms::id.asc())
+        .load(conn)?)
+}
+
+// Coaching (issue 5): advisors' loads and the agenda's contact buckets, over a scope.
+
+/// One advisor's firms in a scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdvisorStat {
+    /// The advisor.
+    pub advisor_id: i64,
+    /// Firms per stage id.
+    pub by_stage: Vec<(String, i64)>,
+    /// Firms in all.
+    pub firms: i64,
+    /// The latest contact with any of them.
+    pub last_contact_on: Option<chrono::NaiveDate>,
+    /// Firms whose planned contact is past (overdue follow-ups).
+    pub overdue: i64,
+    /// Firms not contacted since `stale_before` (or never).
+    pub stale: i64,
+}
+
+/// Per advisor with firms in `scope`: firms by stage, the latest contact, how many planned
+/// contacts are overdue on `today`, and how many firms had no contact since `stale_before`.
+/// Exited firms are not counted. Four grouped queries, whatever the number of firms.
+pub fn advisor_stats(
+    conn: &mut DbConn,
+    scope: &Scope,
+    today: chrono::NaiveDate,
+    stale_before: chrono::NaiveDate,
+) -> Result<Vec<AdvisorStat>, StoreError> {
+    use std::collections::BTreeMap;
+    let base = || {
+        firms::table
+            .filter(scope.predicate())
+            .filter(firms::advisor_id.is_not_null())
+            .filter(firms::stage.ne(Stage::Exited.id()))
+    };
+    let mut out: BTreeMap<i64, AdvisorStat> = BTreeMap::new();
+    let by_stage: Vec<(Option<i64>, String, i64)> = base()
+        .group_by((firms::advisor_id, firms::stage))
+        .select((firms::advisor_id, firms::stage, diesel::dsl::count_star()))
+        .load(conn)?;
+    for (a, stage, n) in by_stage {
+        let Some(a) = a else { continue };
+        let e = out.entry(a).or_insert_with(|| AdvisorStat {
+            advisor_id: a,
+            ..AdvisorStat::default()
+        });
+        e.firms += n;
+        e.by_stage.push((stage, n));
+    }
+    let last: Vec<(Option<i64>, Option<chrono::NaiveDate>)> = base()
+        .group_by(firms::advisor_id)
+        .select((firms::advisor_id, diesel::dsl::max(firms::last_contact_on)))
+        .load(conn)?;
+    for (a, d) in last {
+        if let Some(e) = a.and_then(|a| out.get_mut(&a)) {
+            e.last_contact_on = d;
+        }
+    }
+    let overdue: Vec<(Option<i64>, i64)> = base()
+        .filter(firms::next_contact_on.lt(today))
+        .group_by(firms::advisor_id)
+        .select((firms::advisor_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    for (a, n) in overdue {
+        if let Some(e) = a.and_then(|a| out.get_mut(&a)) {
+            e.overdue = n;
+        }
+    }
+    let stale: Vec<(Option<i64>, i64)> = base()
+        .filter(
+            firms::last_contact_on
+                .is_null()
+                .or(firms::last_contact_on.lt(stale_before)),
+        )
+        .group_by(firms::advisor_id)
+        .select((firms::advisor_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    for (a, n) in stale {
+        if let Some(e) = a.and_then(|a| out.get_mut(&a)) {
+            e.stale = n;
+        }
+    }
+    Ok(out.into_values().collect())
+}
+
+/// A bucket of the agenda.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactBucket {
+    /// The planned contact is before `today`.
+    Overdue,
+    /// The planned contact is from `today` to before `until`.
+    DueBefore(chrono::NaiveDate),
+    /// No contact planned.
+    NonePlanned,
+    /// No contact since this date (or never).
+    NoContactSince(chrono::NaiveDate),
+}
+
+/// Firms in `scope` (and of `advisor`, when given) in `bucket` as of `today`, not exited:
+/// the most urgent first, at most `limit`, and how many there are in all.
+pub fn contact_bucket(
+    conn: &mut DbConn,
+    scope: &Scope,
+    advisor: Option<i64>,
+    bucket: ContactBucket,
+    today: chrono::NaiveDate,
+    limit: i64,
+) -> Result<(Vec<Firm>, i64), StoreError> {
+    let q = || {
+        let mut q = scope
+            .apply(firms::table.into_boxed())
+            .filter(firms::stage.ne(Stage::Exited.id()));
+        if let Some(a) = advisor {
+            q = q.filter(firms::advisor_id.eq(a));
+        }
+        match bucket {
+            ContactBucket::Overdue => q.filter(firms::next_contact_on.lt(today)),
+            ContactBucket::DueBefore(until) => q
+                .filter(firms::next_contact_on.ge(today))
+                .filter(firms::next_contact_on.lt(until)),
+            ContactBucket::NonePlanned => q.filter(firms::next_contact_on.is_null()),
+            ContactBucket::NoContactSince(d) => q.filter(
+                firms::last_contact_on
+                    .is_null()
+                    .or(firms::last_contact_on.lt(d)),
+            ),
+        }
+    };
+    let total: i64 = q().count().get_result(conn)?;
+    let rows = q().select(Firm::as_select());
+    let rows = match bucket {
+        ContactBucket::Overdue | ContactBucket::DueBefore(_) => {
+            rows.order((firms::next_contact_on.asc(), firms::id.asc()))
+        }
+        ContactBucket::NonePlanned | ContactBucket::NoContactSince(_) => {
+            rows.order((firms::last_contact_on.asc(), firms::id.asc()))
+        }
+    }
+    .limit(limit)
+    .load(conn)?;
+    Ok((rows, total))
+}

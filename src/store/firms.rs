@@ -57,6 +57,10 @@ pub struct Firm {
     pub created_at: NaiveDateTime,
     /// Last changed (UTC).
     pub updated_at: NaiveDateTime,
+    /// Derived from the follow-ups: the next planned contact (NULL: none planned).
+    pub next_contact_on: Option<NaiveDate>,
+    /// Derived from the follow-ups: the latest contact.
+    pub last_contact_on: Option<NaiveDate>,
 }
 
 impl Firm {
@@ -384,4 +388,19 @@ pub fn count_by_stage(conn: &mut DbConn) -> Result<Vec<(String, i64)>, StoreErro
         .group_by(firms::stage)
         .select((firms::stage, diesel::dsl::count_star()))
         .load(conn)?)
+}
+
+/// The firms with these ids, ascending (missing ids are left out).
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Firm>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            firms::table
+                .filter(firms::id.eq_any(chunk))
+                .select(Firm::as_select())
+                .load(conn)?,
+        );
+    }
+    out.sort_by_key(|f| f.id);
+    Ok(out)
 }

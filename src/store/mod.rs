@@ -24,6 +24,10 @@ pub mod tokens;
 pub mod user_changes;
 pub mod users;
 pub mod years;
+// Coaching (issue 5).
+pub mod assignments;
+pub mod followups;
+pub mod issues;
 // notify: the outbox of emails and the users' mail preferences.
 pub mod mail_prefs;
 pub mod outbox;

@@ -67,6 +67,8 @@ diesel::table! {
         evaluated_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        next_contact_on -> Nullable<Date>,
+        last_contact_on -> Nullable<Date>,
     }
 }
 
@@ -189,6 +191,79 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     login_attempts,
 );
+
+// Coaching (issue 5): assignments, follow-ups and the issue ledger.
+
+diesel::table! {
+    /// Advisor ↔ firm pairings with start and end; the open row is the current advisor.
+    assignments (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        advisor_id -> BigInt,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        assigned_by -> Nullable<BigInt>,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Visits, calls, online meetings and trainings; corrections point at the original.
+    followups (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        advisor_id -> Nullable<BigInt>,
+        happened_on -> Date,
+        kind -> Text,
+        attendees -> Text,
+        summary -> Text,
+        next_action -> Text,
+        due_on -> Nullable<Date>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        corrects_id -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// 诉求台账: a firm's difficulties with owner, status and resolution.
+    firm_issues (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        category -> Text,
+        title -> Text,
+        detail -> Text,
+        owner_id -> Nullable<BigInt>,
+        status -> Text,
+        resolution -> Nullable<Text>,
+        raised_by -> Nullable<BigInt>,
+        raised_on -> Date,
+        closed_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(assignments -> firms (firm_id));
+diesel::joinable!(followups -> firms (firm_id));
+diesel::joinable!(firm_issues -> firms (firm_id));
+
+diesel::allow_tables_to_appear_in_same_query!(assignments, followups, firm_issues);
+diesel::allow_tables_to_appear_in_same_query!(assignments, firms);
+diesel::allow_tables_to_appear_in_same_query!(assignments, users);
+diesel::allow_tables_to_appear_in_same_query!(assignments, counties);
+diesel::allow_tables_to_appear_in_same_query!(assignments, sectors);
+diesel::allow_tables_to_appear_in_same_query!(followups, firms);
+diesel::allow_tables_to_appear_in_same_query!(followups, users);
+diesel::allow_tables_to_appear_in_same_query!(followups, counties);
+diesel::allow_tables_to_appear_in_same_query!(followups, sectors);
+diesel::allow_tables_to_appear_in_same_query!(firm_issues, firms);
+diesel::allow_tables_to_appear_in_same_query!(firm_issues, users);
+diesel::allow_tables_to_appear_in_same_query!(firm_issues, counties);
+diesel::allow_tables_to_appear_in_same_query!(firm_issues, sectors);
 
 diesel::table! {
     /// The transactional outbox of emails; see the migration for the statuses.

@@ -46,6 +46,10 @@ pub enum Area {
     Firms,
     /// Administration (users, settings).
     Admin,
+    /// Advisors' workloads, reassignment and bulk assignment (admin, bureau, county officers).
+    Advisors,
+    /// The follow-up agenda and export (everyone who coaches; not firm users).
+    Agenda,
 }
 
 impl Area {
@@ -54,6 +58,11 @@ impl Area {
         match self {
             Area::Dashboard | Area::Firms => !matches!(role, Role::System),
             Area::Admin => matches!(role, Role::Admin),
+            Area::Advisors => matches!(role, Role::Admin | Role::Bureau | Role::County),
+            Area::Agenda => matches!(
+                role,
+                Role::Admin | Role::Bureau | Role::County | Role::Advisor
+            ),
         }
     }
 }

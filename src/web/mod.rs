@@ -128,6 +128,26 @@ route_table! {
     POST "/admin/users/{id}" => pages::admin::change;
     POST "/admin/tokens" => pages::admin::create_token;
     POST "/admin/tokens/{id}/revoke" => pages::admin::revoke_token;
+    // Coaching (issue 5): a firm's advisor, follow-ups and issues; advisors' workloads, the
+    // agenda, the issue ledger, the follow-ups export and bulk assignment.
+    GET "/firms/{id}/assign" => pages::coaching::assign_form;
+    POST "/firms/{id}/assign" => pages::coaching::assign;
+    GET "/firms/{id}/followups/new" => pages::coaching::new_followup;
+    POST "/firms/{id}/followups/new" => pages::coaching::log_followup;
+    GET "/firms/{id}/followups/{fid}/edit" => pages::coaching::edit_followup_form;
+    POST "/firms/{id}/followups/{fid}/edit" => pages::coaching::edit_followup;
+    GET "/firms/{id}/followups/{fid}/correct" => pages::coaching::correct_followup_form;
+    POST "/firms/{id}/followups/{fid}/correct" => pages::coaching::correct_followup;
+    GET "/firms/{id}/issues/new" => pages::coaching::new_issue;
+    POST "/firms/{id}/issues/new" => pages::coaching::raise_issue;
+    GET "/firms/{id}/issues/{iid}" => pages::coaching::show_issue;
+    POST "/firms/{id}/issues/{iid}" => pages::coaching::update_issue;
+    POST "/firms/assign" => pages::workload::bulk_assign;
+    GET "/advisors" => pages::workload::advisors;
+    POST "/advisors/reassign" => pages::workload::reassign;
+    GET "/agenda" => pages::workload::agenda;
+    GET "/issues" => pages::workload::issues;
+    GET "/followups.csv" => pages::workload::followups_csv;
 }
 
 /// The HTTP server on `listener`, not yet awaited. It stops gracefully on SIGINT and SIGTERM

@@ -76,6 +76,43 @@ pub const SOURCES: &[(&str, &str)] = &[
         "pages/error",
         include_str!("../../templates/pages/error.hbs"),
     ),
+    // Coaching (issue 5).
+    (
+        "partials/coaching",
+        include_str!("../../templates/partials/coaching.hbs"),
+    ),
+    (
+        "partials/agenda_bucket",
+        include_str!("../../templates/partials/agenda_bucket.hbs"),
+    ),
+    (
+        "pages/coaching/followup",
+        include_str!("../../templates/pages/coaching/followup.hbs"),
+    ),
+    (
+        "pages/coaching/assign",
+        include_str!("../../templates/pages/coaching/assign.hbs"),
+    ),
+    (
+        "pages/coaching/issue_new",
+        include_str!("../../templates/pages/coaching/issue_new.hbs"),
+    ),
+    (
+        "pages/coaching/issue",
+        include_str!("../../templates/pages/coaching/issue.hbs"),
+    ),
+    (
+        "pages/coaching/advisors",
+        include_str!("../../templates/pages/coaching/advisors.hbs"),
+    ),
+    (
+        "pages/coaching/agenda",
+        include_str!("../../templates/pages/coaching/agenda.hbs"),
+    ),
+    (
+        "pages/coaching/issues",
+        include_str!("../../templates/pages/coaching/issues.hbs"),
+    ),
 ];
 
 fn param_text(h: &Helper<'_>, i: usize) -> Result<String, RenderError> {

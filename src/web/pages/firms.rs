@@ -54,6 +54,12 @@ pub struct ListParams {
     /// Page number from 1.
     #[serde(default)]
     pub page: String,
+    /// After a bulk assignment: how many firms were assigned (shown once, not kept in links).
+    #[serde(default)]
+    pub assigned: String,
+    /// After a bulk assignment: how many already had that advisor.
+    #[serde(default)]
+    pub unchanged: String,
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -98,7 +104,7 @@ impl ListParams {
     }
 
     /// `/firms?…` with these parameters (empty ones left out).
-    fn href(&self) -> String {
+    pub(crate) fn href(&self) -> String {
         let pairs: Vec<(&str, &str)> = [
             ("stage", &self.stage),
             ("county", &self.county),
@@ -266,6 +272,7 @@ pub async fn list(
             "sort_links": sort_links,
             "pager": pager,
             "can_create": matches!(user.principal.role, crate::core::stage::Role::Admin | crate::core::stage::Role::Bureau | crate::core::stage::Role::County),
+            "bulk": super::workload::bulk_form(&params, &data.advisors, data.total, &user.principal),
         }),
     )
 }
@@ -490,11 +497,18 @@ pub async fn show(
         .parse()
         .map_err(|_| WebError::app(lang, AppError::NotFound))?;
     let p = user.principal.clone();
-    let page = db(&state, move |c| views::firm_page(c, &p, id))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let now = chrono::Utc::now().naive_utc();
+    let (page, coaching) = db(&state, move |c| {
+        let page = views::firm_page(c, &p, id)?;
+        let coaching = crate::app::coaching_views::firm_coaching(c, &p, id, now)?;
+        Ok((page, coaching))
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
     let mut data = firm_view(&page, lang);
     data["tools"] = super::firm_forms::tools(&page, &user.principal);
+    data["coaching"] =
+        super::coaching::firm_section(&coaching, lang, crate::app::log_followup::china_date(now));
     render(
         &req,
         lang,

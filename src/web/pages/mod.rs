@@ -9,6 +9,9 @@ pub mod health;
 pub mod login;
 pub mod pool;
 pub mod whatif;
+// Coaching (issue 5).
+pub mod coaching;
+pub mod workload;
 
 use super::auth::{lang_of, CurrentUser};
 use super::error::WebError;

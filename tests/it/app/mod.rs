@@ -1,3 +1,4 @@
+mod coaching;
 mod concurrency;
 mod demo;
 mod fire_event;

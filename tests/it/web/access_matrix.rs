@@ -157,6 +157,31 @@ const MATRIX: &[Row] = &[
     post("/admin/tokens", &[("username", "nobody_here"), ("name", "matrix")],
                                   [Login,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/admin/tokens/{id}/revoke", &[], [Login, NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // Coaching. Assigning an advisor: the bureau, county officers in their county; advisors
+    // and firms never. Empty forms reach validation.
+    get("/firms/{id}/assign",     [Login,    Ok,       Ok,       Ok,       NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),
+    post("/firms/{id}/assign", &[],[Login,   Bad,      Bad,      Bad,      NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),
+    // Follow-ups: the bureau, the county officer, the firm's advisor; not the firm itself.
+    // `{fid}` is a follow-up of the advisor's own firm: on another firm's path it is absent.
+    get("/firms/{id}/followups/new", [Login, Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Forbidden, NotFound]),
+    post("/firms/{id}/followups/new", &[], [Login, Bad, Bad,     Bad,      NotFound, Bad,      NotFound, NotFound, Forbidden, NotFound]),
+    get("/firms/{id}/followups/{fid}/edit", [Login, Ok, Ok,      Ok,       NotFound, Ok,       NotFound, NotFound, Forbidden, NotFound]),
+    post("/firms/{id}/followups/{fid}/edit", &[], [Login, Bad, Bad, Bad,   NotFound, Bad,      NotFound, NotFound, Forbidden, NotFound]),
+    get("/firms/{id}/followups/{fid}/correct", [Login, Ok, Ok,   Ok,       NotFound, Ok,       NotFound, NotFound, Forbidden, NotFound]),
+    post("/firms/{id}/followups/{fid}/correct", &[], [Login, Bad, Bad, Bad, NotFound, Bad,     NotFound, NotFound, Forbidden, NotFound]),
+    // Issues: firms raise their own and read them; only staff move them on.
+    get("/firms/{id}/issues/new", [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/firms/{id}/issues/new", &[], [Login, Bad,   Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
+    get("/firms/{id}/issues/{iid}", [Login,  Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/firms/{id}/issues/{iid}", &[], [Login, Bad, Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Forbidden, NotFound]),
+    // Workloads, bulk and reassignment: the bureau and county officers.
+    post("/firms/assign", &[],    [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/advisors",              [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/advisors/reassign", &[],[Login,   Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // The agenda and the export: everyone who coaches; the ledger: everyone, territory-bound.
+    get("/agenda",                [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    get("/issues",                [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/followups.csv",         [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
 ];
 
 /// The firms and users the columns stand for.
@@ -169,6 +194,10 @@ struct World {
     county: i64,
     advisor: i64,
     firm_user: i64,
+    /// A follow-up of `own`, logged by the advisor.
+    followup: i64,
+    /// An issue of `own`.
+    issue: i64,
 }
 
 fn user(conn: &mut DbConn, name: &str, role: Role, county: Option<&str>, firm: Option<i64>) -> i64 {
@@ -221,7 +250,44 @@ fn world(db: &TestDb) -> World {
         .set(users_t::firm_id.eq(own.id))
         .execute(&mut c)
         .unwrap();
+    let adv = peiyu::app::Principal {
+        user_id: Some(advisor),
+        role: Role::Advisor,
+        county_code: Some(COUNTY_A.to_string()),
+        firm_id: None,
+    };
+    let now = Utc::now().naive_utc();
+    let followup = peiyu::app::log_followup(
+        &mut c,
+        own.id,
+        peiyu::app::FollowupInput {
+            happened_on: peiyu::app::log_followup::china_date(now),
+            kind: peiyu::store::followups::FollowupKind::Visit,
+            attendees: String::new(),
+            summary: "走访".to_string(),
+            next_action: String::new(),
+            due_on: None,
+        },
+        &adv,
+        now,
+    )
+    .unwrap();
+    let issue = peiyu::app::raise_issue(
+        &mut c,
+        own.id,
+        peiyu::app::IssueInput {
+            category: peiyu::store::issues::IssueCategory::Finance,
+            title: "贷款".to_string(),
+            detail: String::new(),
+            owner_id: None,
+        },
+        &adv,
+        now,
+    )
+    .unwrap();
     World {
+        followup,
+        issue,
         own,
         same_county,
         other_county,
@@ -252,7 +318,7 @@ impl World {
 }
 
 /// The concrete path for a route pattern.
-fn fill(pattern: &str, firm: &Firm) -> String {
+fn fill(pattern: &str, firm: &Firm, w: &World) -> String {
     let mut out = String::new();
     let mut rest = pattern;
     while let Some(open) = rest.find('{') {
@@ -263,6 +329,8 @@ fn fill(pattern: &str, firm: &Firm) -> String {
             "name" => "app.css".to_string(),
             "tag" => "en".to_string(),
             "event" => "exit".to_string(),
+            "fid" => w.followup.to_string(),
+            "iid" => w.issue.to_string(),
             other => panic!(
                 "no value for path parameter {{{other}}} of {pattern}: add one in \
                  tests/it/web/access_matrix.rs `fill`"
@@ -406,7 +474,7 @@ fn every_route_answers_every_visitor_as_the_matrix_says() {
                 };
                 let c = keys.cookie(&s);
                 let cookie = format!("{}={}", c.name(), c.value());
-                let path = fill(row.path, firm);
+                let path = fill(row.path, firm, &w);
                 let (status, location) = request(&app.base, row, &path, &cookie, &s.csrf);
                 let expect = row.expect[col];
                 if !matches(expect, status, location.as_deref()) {

@@ -266,3 +266,36 @@ fn the_bureau_certifies_a_firm_and_the_timeline_shows_it() {
         "the timeline shows the certification: {timeline}"
     );
 }
+
+#[test]
+fn an_advisor_logs_a_followup_with_a_due_date_and_finds_it_on_the_agenda() {
+    let (db, app) = demo_app();
+    let b = Browser::start(&app.base);
+    let advisor = users::find_by_username(&mut db.conn(), "advisor01")
+        .unwrap()
+        .unwrap();
+    let firm = all_firms(&db)
+        .into_iter()
+        .find(|f| f.advisor_id == Some(advisor.id) && f.stage != "exited")
+        .expect("advisor01 coaches a firm");
+    b.sign_in("advisor01", DEMO_PASSWORD);
+    b.goto(&format!("/firms/{}", firm.id));
+    b.click("#followups details summary");
+    b.fill("#fu-attendees", "总经理、研发部长");
+    b.fill("#fu-summary", "走访企业，核对研发费用辅助账");
+    b.fill("#fu-next_action", "提交高企申报材料初稿");
+    let due =
+        peiyu::app::log_followup::china_date(Utc::now().naive_utc()) + chrono::Duration::days(2);
+    b.pick_date("#fu-due_on", due);
+    b.click("#followups form button[type=submit]");
+    assert_eq!(b.path(), format!("/firms/{}", firm.id));
+    assert!(b.text("#followups").contains("提交高企申报材料初稿"));
+
+    b.goto("/agenda");
+    assert_eq!(b.text("main h1"), zh("coach.agenda.title"));
+    let soon = b.text("#due_soon");
+    assert!(soon.contains(&firm.name), "{soon}");
+    assert!(soon.contains("提交高企申报材料初稿"), "{soon}");
+    assert!(b.text("#overdue").contains(&zh("coach.agenda.overdue")));
+    b.screenshot("agenda");
+}
