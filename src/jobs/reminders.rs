@@ -3,6 +3,7 @@
 //!   at the marks of the `reminders` setting (180, 90 and 30 days before);
 //! - the HTE annual report due by 31 May (marks 30 and 7 days before);
 //! - the weekly summary for bureau staff, on the setting's weekday;
+//! - each advisor's daily digest of follow-ups overdue or due soon (one mail listing them);
 //! - the daily digest of the mail users chose to receive as a digest (last, so that today's
 //!   reminders are in it).
 //!
@@ -11,6 +12,7 @@
 //! until the next mark supersedes it.
 
 use super::tick::{Lease, TickOptions, TickSummary};
+use crate::app::coaching_views::AgendaSettings;
 use crate::app::error::{AppError, StoreContext};
 use crate::app::notices::{firm_link, stored};
 use crate::core::schedule::{reminder_mark, ReminderSettings};
@@ -18,7 +20,7 @@ use crate::core::stage::{EventKind, Role, Stage};
 use crate::notify::{self, MailKind, MailRequest, Queued};
 use crate::store::credentials::{Credential, CredentialKind};
 use crate::store::firms::Firm;
-use crate::store::{self, jobs, outbox, settings, users, DbConn};
+use crate::store::{self, followups, jobs, outbox, settings, users, DbConn};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -358,6 +360,11 @@ pub(super) fn weekly_summary(run: &mut Run<'_>) -> Result<(), AppError> {
         after = last.id;
         expiring += batch.len();
     }
+    let (issues_raised, issues_pending) =
+        jobs::issue_counts(run.conn, week_from, week_to).ctx("count the week's issues")?;
+    let overdue = followups::due_contacts(run.conn, week_to)
+        .ctx("count overdue follow-ups")?
+        .len();
     let params = json!({
         "week_from": week_from.to_string(),
         "week_to": week_to.to_string(),
@@ -365,6 +372,9 @@ pub(super) fn weekly_summary(run: &mut Run<'_>) -> Result<(), AppError> {
         "changes": changes,
         "more": (total - rows.len() as i64).max(0),
         "hte_expiring_90": expiring,
+        "issues_raised": issues_raised,
+        "issues_pending": issues_pending,
+        "followups_overdue": overdue,
     });
     let bureau = users::list_by_role(run.conn, Role::Bureau.id()).ctx("list bureau staff")?;
     let reqs = bureau
@@ -378,6 +388,61 @@ pub(super) fn weekly_summary(run: &mut Run<'_>) -> Result<(), AppError> {
             link: "/".to_string(),
         })
         .collect();
+    run.send(reqs)
+}
+
+/// Items listed in one follow-up digest per list; the rest are counted.
+const DIGEST_LISTED: usize = 100;
+
+/// The advisors' daily digest of follow-ups: one mail per advisor listing the firms whose
+/// planned contact is overdue or due within the agenda's "due soon" days (setting
+/// `agenda_due_days`), not one mail per item.
+pub(super) fn followup_digest(run: &mut Run<'_>) -> Result<(), AppError> {
+    let today = run.today();
+    let due_days = AgendaSettings::load(run.conn)?.due_days;
+    let up_to = today + chrono::Duration::days(due_days);
+    let due = followups::due_contacts(run.conn, up_to).ctx("list due follow-ups")?;
+    let mut by_advisor: BTreeMap<i64, Vec<followups::DueContact>> = BTreeMap::new();
+    for d in due {
+        by_advisor.entry(d.advisor_id).or_default().push(d);
+    }
+    let item = |d: &followups::DueContact| {
+        json!({
+            "firm": d.firm_name,
+            "firm_id": d.firm_id,
+            "due_on": d.due_on.to_string(),
+            "days": (d.due_on - today).num_days().abs(),
+            "next_action": d.next_action,
+        })
+    };
+    let mut reqs = Vec::new();
+    for (advisor, items) in by_advisor {
+        let (overdue, soon): (Vec<_>, Vec<_>) = items.iter().partition(|d| d.due_on < today);
+        let list = |v: &[&followups::DueContact]| -> Vec<Value> {
+            v.iter().take(DIGEST_LISTED).map(|d| item(d)).collect()
+        };
+        reqs.push(MailRequest {
+            kind: MailKind::FollowupDue,
+            to_user: advisor,
+            dedup_key: format!("followup_due:{today}:user{advisor}"),
+            template: "followup_digest",
+            params: json!({
+                "date": today.to_string(),
+                "due_days": due_days,
+                "overdue": list(&overdue),
+                "overdue_count": overdue.len(),
+                "overdue_more": overdue.len().saturating_sub(DIGEST_LISTED),
+                "due": list(&soon),
+                "due_count": soon.len(),
+                "due_more": soon.len().saturating_sub(DIGEST_LISTED),
+            }),
+            link: "/agenda".to_string(),
+        });
+        if reqs.len() >= 200 {
+            run.lease.renew(run.conn)?;
+            run.send(std::mem::take(&mut reqs))?;
+        }
+    }
     run.send(reqs)
 }
 

@@ -4,7 +4,7 @@
 //!    [`app::fire_event`] as the system, each with its due day as `as_of`, in batches of firms,
 //!    so a missed day is caught up on the next run;
 //! 3. queues the reminders (`super::reminders`): credentials running out, the HTE annual
-//!    report, the weekly summary, the daily digest;
+//!    report, the weekly summary, the advisors' follow-up digest, the daily digest;
 //! 4. records the day as completed, with a summary.
 //!
 //! A second run on the same day does nothing; were it forced (`rerun`), it would still change
@@ -181,6 +181,7 @@ fn run_leased(
         return Ok(TickOutcome::Stopped);
     }
     reminders::weekly_summary(&mut run)?;
+    reminders::followup_digest(&mut run)?;
     if opts.stopped() {
         return Ok(TickOutcome::Stopped);
     }

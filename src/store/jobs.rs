@@ -373,3 +373,26 @@ pub fn stage_changes_between(
         .load(conn)?;
     Ok((rows, total))
 }
+
+/// How many issues (诉求) were raised from `from` to `to` (inclusive), and how many are still
+/// open or in progress now.
+pub fn issue_counts(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(i64, i64), StoreError> {
+    use super::schema::firm_issues as i;
+    let raised = i::table
+        .filter(i::raised_on.ge(from))
+        .filter(i::raised_on.le(to))
+        .count()
+        .get_result(conn)?;
+    let pending = i::table
+        .filter(i::status.eq_any([
+            super::issues::IssueStatus::Open.id(),
+            super::issues::IssueStatus::InProgress.id(),
+        ]))
+        .count()
+        .get_result(conn)?;
+    Ok((raised, pending))
+}

@@ -454,6 +454,13 @@ fn demo_then_tick_queues_real_mail_and_a_second_tick_nothing() {
                 db.name()
             );
         }
+        // The demo's follow-ups: some due or overdue, one digest per advisor concerned.
+        let advisors = count(&|r| r.kind == "followup_due");
+        assert!(
+            (1..=50).contains(&advisors),
+            "{}: {advisors} follow-up digests",
+            db.name()
+        );
         assert_eq!(s.mails_queued(), rows.len());
         for r in &rows {
             render(r);
@@ -463,5 +470,107 @@ fn demo_then_tick_queues_real_mail_and_a_second_tick_nothing() {
             TickOutcome::AlreadyDone(today)
         );
         assert_eq!(outbox(&mut c).len(), rows.len());
+    }
+}
+
+#[test]
+fn each_advisor_gets_one_daily_mail_listing_follow_ups_due_and_overdue() {
+    use peiyu::app::{assign_advisor, log_followup, AssignTarget, FollowupInput, Principal};
+    use peiyu::core::stage::Role;
+    use peiyu::store::followups::FollowupKind;
+    for db in backends() {
+        let mut c = db.conn();
+        let s = seed(&mut c);
+        let advisor = super::mail_user(&mut c, "coach", "advisor", None, "zh-CN");
+        let other = super::mail_user(&mut c, "idle", "advisor", None, "zh-CN");
+        let a = FirmBuilder::new().create(&mut c, &s.admin).id;
+        let b = FirmBuilder::new().create(&mut c, &s.admin).id;
+        let quiet = FirmBuilder::new().create(&mut c, &s.admin).id;
+        assign_advisor(
+            &mut c,
+            AssignTarget::Firms(vec![a, b]),
+            advisor,
+            "test",
+            &s.bureau,
+            d(2027, 3, 1),
+        )
+        .unwrap();
+        assign_advisor(
+            &mut c,
+            AssignTarget::Firms(vec![quiet]),
+            other,
+            "test",
+            &s.bureau,
+            d(2027, 3, 1),
+        )
+        .unwrap();
+        let me = Principal {
+            user_id: Some(advisor),
+            role: Role::Advisor,
+            county_code: None,
+            firm_id: None,
+        };
+        for (firm, due, action) in [
+            (a, d(2027, 3, 10), "送达申报材料清单"),
+            (b, d(2027, 3, 20), "复核研发费用"),
+        ] {
+            log_followup(
+                &mut c,
+                firm,
+                FollowupInput {
+                    happened_on: d(2027, 3, 1),
+                    kind: FollowupKind::Visit,
+                    attendees: "财务负责人".into(),
+                    summary: "走访".into(),
+                    next_action: action.into(),
+                    due_on: Some(due),
+                },
+                &me,
+                d(2027, 3, 1).and_hms_opt(4, 0, 0).unwrap(),
+            )
+            .unwrap();
+        }
+        // Due within 7 days from 3 March (firm a) and 13 March (firm b): one mail a day.
+        let sent = daily(&mut c, d(2027, 3, 1), d(2027, 3, 14), "followup_due");
+        let want: BTreeMap<NaiveDate, usize> = (3..=14).map(|day| (d(2027, 3, day), 1)).collect();
+        assert_eq!(sent, want, "{}", db.name());
+        let rows: Vec<OutboxRow> = outbox(&mut c)
+            .into_iter()
+            .filter(|r| r.kind == "followup_due")
+            .collect();
+        assert!(rows
+            .iter()
+            .all(|r| r.to_user == advisor && r.link == "/agenda"));
+        let last = rows.last().unwrap();
+        let p = last.params_json().unwrap();
+        assert_eq!(
+            (p["overdue_count"].as_u64(), p["due_count"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(p["overdue"][0]["days"], 4);
+        let (subject, text, html) = render(last);
+        assert!(subject.contains("逾期 1 家"), "{subject}");
+        assert!(
+            text.contains("送达申报材料清单") && text.contains("复核研发费用"),
+            "{text}"
+        );
+        assert!(
+            html.contains(&format!("http://peiyu.test/firms/{a}")),
+            "{html}"
+        );
+        // Monday's weekly summary counts the contact overdue at the end of the week.
+        let bureau = super::mail_user(&mut c, "chief", "bureau", None, "en");
+        tick(&mut c, d(2027, 3, 15));
+        let summary = outbox(&mut c)
+            .into_iter()
+            .find(|r| r.kind == "weekly_summary")
+            .unwrap();
+        assert_eq!(summary.to_user, bureau);
+        assert_eq!(summary.params_json().unwrap()["followups_overdue"], 1);
+        let (_, text, _) = render(&summary);
+        assert!(
+            text.contains("Firms whose planned contact is overdue: 1"),
+            "{text}"
+        );
     }
 }
