@@ -5,14 +5,18 @@ use super::error::{AppError, StoreContext};
 use crate::core::stage::{Event, Stage};
 use crate::notify::{self, MailKind, MailRequest, Queued};
 use crate::store::firms::Firm;
-use crate::store::{users, DbConn};
+use crate::store::{assignments, DbConn};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::json;
 
 /// The users a mail about `firm` goes to: its active firm users and its current advisor, each
 /// once, by id.
 pub fn firm_recipients(conn: &mut DbConn, firm: &Firm) -> Result<Vec<i64>, AppError> {
-    let mut ids = users::active_ids_of_firm(conn, firm.id).ctx("find the firm's users")?;
+    let mut ids: Vec<i64> = assignments::firm_users(conn, &[firm.id])
+        .ctx("find the firm's users")?
+        .into_iter()
+        .map(|(_, user)| user)
+        .collect();
     ids.extend(firm.advisor_id);
     ids.sort_unstable();
     ids.dedup();

@@ -20,7 +20,7 @@ use crate::core::stage::{EventKind, Role, Stage};
 use crate::notify::{self, MailKind, MailRequest, Queued};
 use crate::store::credentials::{Credential, CredentialKind};
 use crate::store::firms::Firm;
-use crate::store::{self, followups, jobs, outbox, settings, users, DbConn};
+use crate::store::{self, assignments, followups, jobs, outbox, settings, users, DbConn};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -91,7 +91,7 @@ impl Run<'_> {
     ) -> Result<(), AppError> {
         let ids: Vec<i64> = rows.iter().map(|(_, f)| f.id).collect();
         let mut by_firm: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-        for (firm, user) in users::active_ids_of_firms(self.conn, &ids).ctx("find firm users")? {
+        for (firm, user) in assignments::firm_users(self.conn, &ids).ctx("find firm users")? {
             by_firm.entry(firm).or_default().push(user);
         }
         let mut reqs = Vec::new();

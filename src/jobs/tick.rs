@@ -276,6 +276,11 @@ fn fire_for_firm(
             Err(e) => return Err(e),
         }
     }
+    // Changed under us six times in a row: leave it to the next run.
+    tracing::warn!(
+        firm_id,
+        "tick: the firm kept changing; its due event waits for the next run"
+    );
     Ok(())
 }
 

@@ -120,31 +120,3 @@ pub fn list_by_role(conn: &mut DbConn, role: &str) -> Result<Vec<User>, StoreErr
         .select(User::as_select())
         .load(conn)?)
 }
-
-/// Ids of the active users of one firm (its own accounts), ascending.
-pub fn active_ids_of_firm(conn: &mut DbConn, firm_id: i64) -> Result<Vec<i64>, StoreError> {
-    Ok(users::table
-        .filter(users::firm_id.eq(firm_id))
-        .filter(users::active.eq(true))
-        .order(users::id.asc())
-        .select(users::id)
-        .load(conn)?)
-}
-
-/// (firm id, user id) of the active users of these firms.
-pub fn active_ids_of_firms(
-    conn: &mut DbConn,
-    firm_ids: &[i64],
-) -> Result<Vec<(i64, i64)>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in firm_ids.chunks(500) {
-        let rows: Vec<(Option<i64>, i64)> = users::table
-            .filter(users::firm_id.eq_any(chunk))
-            .filter(users::active.eq(true))
-            .order(users::id.asc())
-            .select((users::firm_id, users::id))
-            .load(conn)?;
-        out.extend(rows.into_iter().filter_map(|(f, u)| f.map(|f| (f, u))));
-    }
-    Ok(out)
-}
