@@ -9,3 +9,5 @@ pub mod demo;
 pub mod notify;
 pub mod store;
 pub mod web;
+// The daily work (`peiyu tick`, and the same loop inside `serve`).
+pub mod jobs;

@@ -1,6 +1,7 @@
 //! Fire a stage event at a firm: check, apply, and record it all in one transaction.
 
 use super::error::{AppError, Conflict, StoreContext};
+use super::notices;
 use super::principal::Principal;
 use super::recompute::recompute_in_tx;
 use crate::core::stage::{self, hte_valid_until, Context, Event, Stage};
@@ -24,6 +25,21 @@ pub struct FiredEvent {
     pub to: Stage,
     /// The evaluation the guard ran, as recorded (DESIGN §3 JSON).
     pub evaluation: Option<serde_json::Value>,
+    /// Stage-change mails queued with the event (to the firm's users and advisor).
+    pub mails_queued: usize,
+}
+
+/// How to fire an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FireOptions {
+    /// Queue the stage-change mail (off only for recorded history, such as the demo's).
+    pub notify: bool,
+}
+
+impl Default for FireOptions {
+    fn default() -> Self {
+        FireOptions { notify: true }
+    }
 }
 
 /// Fire `event` at firm `firm_id` on `as_of` as `principal`.
@@ -32,8 +48,10 @@ pub struct FiredEvent {
 /// transaction: load the firm, its profile, state and thresholds; check territory and version;
 /// apply the stage machine; then save the stage with the version check, update credentials,
 /// append the `stage_events` row with the evaluation snapshot, write the audit row and
-/// recompute the derived columns. Errors: `NotFound`, `Forbidden`, `Conflict(StaleVersion)`,
-/// `Conflict(IllegalTransition)` with every reason; nothing is written on any error.
+/// recompute the derived columns; when the stage changed, queue the stage-change mail to the
+/// firm's users and advisor (`app::notices`). Errors: `NotFound`, `Forbidden`,
+/// `Conflict(StaleVersion)`, `Conflict(IllegalTransition)` with every reason; nothing is
+/// written (and no mail queued) on any error.
 pub fn fire_event(
     conn: &mut DbConn,
     firm_id: i64,
@@ -42,8 +60,29 @@ pub fn fire_event(
     principal: &Principal,
     as_of: NaiveDate,
 ) -> Result<FiredEvent, AppError> {
+    fire_event_with(
+        conn,
+        firm_id,
+        expected_version,
+        event,
+        principal,
+        as_of,
+        FireOptions::default(),
+    )
+}
+
+/// [`fire_event`] with options.
+pub fn fire_event_with(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: Option<i64>,
+    event: Event,
+    principal: &Principal,
+    as_of: NaiveDate,
+    opts: FireOptions,
+) -> Result<FiredEvent, AppError> {
     store::write_tx(conn, |c| {
-        fire_in_tx(c, firm_id, expected_version, &event, principal, as_of)
+        fire_in_tx(c, firm_id, expected_version, &event, principal, as_of, opts)
     })
 }
 
@@ -54,6 +93,7 @@ fn fire_in_tx(
     event: &Event,
     principal: &Principal,
     as_of: NaiveDate,
+    opts: FireOptions,
 ) -> Result<FiredEvent, AppError> {
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for fire_event")?;
     if !principal.can_act_on_firm(&firm) {
@@ -132,12 +172,30 @@ fn fire_in_tx(
 
     recompute_in_tx(conn, firm_id, as_of)?;
     let firm = firms::find_by_id(conn, firm_id).ctx("reload firm after fire_event")?;
+    let mails_queued = if opts.notify {
+        let event_id = events::id_of(conn, firm_id, seq).ctx("find the recorded event")?;
+        notices::queue_stage_changed(
+            conn,
+            &firm,
+            &notices::StageChange {
+                event_id,
+                event,
+                from: transition.from,
+                to: transition.to,
+                as_of,
+            },
+            now,
+        )?
+    } else {
+        0
+    };
     Ok(FiredEvent {
         firm,
         seq,
         from: transition.from,
         to: transition.to,
         evaluation,
+        mails_queued,
     })
 }
 

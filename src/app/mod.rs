@@ -30,6 +30,8 @@ pub mod log_followup;
 pub mod raise_issue;
 pub mod reassign_advisor;
 pub mod update_issue;
+// Mails about a firm (stage changes), queued with the change.
+pub mod notices;
 
 pub use add_ip::{add_ip, NewIpInput};
 pub use assign_advisor::{assign_advisor, AssignOutcome, AssignTarget};
@@ -37,7 +39,7 @@ pub use correct_followup::correct_followup;
 pub use create_firm::{create_firm, NewFirmInput};
 pub use edit_followup::edit_followup;
 pub use error::{AppError, Conflict};
-pub use fire_event::{fire_event, FiredEvent};
+pub use fire_event::{fire_event, fire_event_with, FireOptions, FiredEvent};
 pub use log_followup::{log_followup, FollowupInput};
 pub use principal::Principal;
 pub use raise_issue::{raise_issue, IssueInput};

@@ -3,7 +3,7 @@
 
 use super::create_firm::{create_firm, NewFirmInput};
 use super::error::{AppError, StoreContext};
-use super::fire_event::fire_event;
+use super::fire_event::{fire_event_with, FireOptions};
 use super::password;
 use super::principal::Principal;
 use super::recompute::recompute_firm;
@@ -223,7 +223,16 @@ fn seed_in_tx(
                     .unwrap_or_else(|| bureau.clone()),
                 _ => bureau.clone(),
             };
-            fire_event(conn, firm_id, None, event.clone(), &who, *on)?;
+            // History, not news: no stage-change mails for the seeded past.
+            fire_event_with(
+                conn,
+                firm_id,
+                None,
+                event.clone(),
+                &who,
+                *on,
+                FireOptions { notify: false },
+            )?;
             events += 1;
         }
         // Derived columns as of today, not as of the last event's date.

@@ -7,6 +7,8 @@ pub mod migrate;
 pub mod serve;
 pub mod token;
 pub mod user;
+// The daily job.
+pub mod tick;
 
 use clap::{Parser, Subcommand};
 use std::fmt;
@@ -46,6 +48,8 @@ pub enum Command {
     User(user::UserArgs),
     /// API tokens: `token create`, `token revoke`, `token list`.
     Token(token::TokenArgs),
+    /// The daily job once: fire due expiry and lapse events, queue reminders (`--today` simulates a date).
+    Tick(tick::TickArgs),
 }
 
 /// Output language of terminal commands.
@@ -134,6 +138,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(&cli.database_url, args),
         Command::User(args) => user::run(&cli.database_url, args),
         Command::Token(args) => token::run(&cli.database_url, args),
+        Command::Tick(args) => tick::run(&cli.database_url, args),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::CliError;
 use crate::app::seed_demo::{seed_demo, DEMO_PASSWORD};
+use crate::jobs;
 use crate::store;
 use crate::web::{self, session, AppState, WebConfig};
 use anyhow::Context;
@@ -32,6 +33,9 @@ pub struct ServeArgs {
     /// Seed the demo city first if the database has not been seeded (the README's one command).
     #[arg(long)]
     pub demo: bool,
+    /// Do not run the daily job (`peiyu tick`) inside this process (e.g. when cron runs it).
+    #[arg(long, env = "PEIYU_NO_TICK")]
+    pub no_tick: bool,
 }
 
 /// Run `peiyu serve` until SIGINT or SIGTERM.
@@ -55,6 +59,14 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
     let listener =
         TcpListener::bind(&args.bind).with_context(|| format!("listen on {}", args.bind))?;
     let addr = listener.local_addr().context("read the bound address")?;
+    let daily = if args.no_tick {
+        None
+    } else {
+        Some(
+            jobs::DailyLoop::spawn(pool.clone(), jobs::LoopOptions::default())
+                .context("start the daily job")?,
+        )
+    };
     let state = AppState {
         pool,
         keys: session::SessionKeys::new(key, args.secure_cookies),
@@ -66,12 +78,16 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
     };
     tracing::info!(%addr, db = %store::redact_url(database_url), "serving");
     eprintln!("peiyu: serving http://{addr}/ (Ctrl-C to stop)");
-    actix_web::rt::System::new()
+    let served = actix_web::rt::System::new()
         .block_on(async move {
             let server = web::build_server(listener, state)?;
             server.await
         })
-        .context("run the web server")?;
+        .context("run the web server");
+    if let Some(d) = daily {
+        d.stop();
+    }
+    served?;
     eprintln!("peiyu: stopped");
     Ok(())
 }

@@ -6,5 +6,6 @@ pub mod money;
 pub mod profile;
 pub mod ratio;
 pub mod rules;
+pub mod schedule;
 pub mod stage;
 pub mod uscc;

@@ -473,7 +473,7 @@ pub fn generate(seed: u64, n: usize, today: NaiveDate) -> Vec<DemoFirm> {
             }
         };
         let mut firm = base_firm(&mut rng, target, i, name, uscc, county.code, sector.code);
-        firm.plan = plan(&mut rng, target, i);
+        firm.plan = plan(&mut rng, target, i, today);
         settle(&mut firm, &thresholds, today);
         out.push(firm);
     }
@@ -656,6 +656,16 @@ fn base_firm(
     }
 }
 
+/// The issue date of a certificate that runs out `days` after `today` (three years on).
+fn runs_out_in(today: NaiveDate, days: u64) -> NaiveDate {
+    use chrono::Datelike;
+    let back = today
+        .with_year(today.year() - 3)
+        .or_else(|| today.pred_opt()?.with_year(today.year() - 3))
+        .unwrap_or(today);
+    back + chrono::Days::new(days)
+}
+
 fn reg_no(year: i32, i: usize) -> String {
     format!("{year}4111{:02}{:05}", (i % 7) + 1, i + 1)
 }
@@ -665,7 +675,12 @@ fn cert_no(issued_on: NaiveDate, i: usize) -> String {
     format!("GR{}41{:06}", issued_on.year(), 1000 + i)
 }
 
-fn plan(rng: &mut StdRng, target: Target, i: usize) -> Vec<(Event, NaiveDate, Role)> {
+fn plan(
+    rng: &mut StdRng,
+    target: Target,
+    i: usize,
+    today: NaiveDate,
+) -> Vec<(Event, NaiveDate, Role)> {
     use Role::{Bureau, County, System};
     let register = |year: i32, on: NaiveDate| {
         (
@@ -708,17 +723,20 @@ fn plan(rng: &mut StdRng, target: Target, i: usize) -> Vec<(Event, NaiveDate, Ro
         ],
         Target::HighTech => {
             let issued = match rng.gen_range(0..10) {
-                0..=1 => rand_date(rng, 2023, 12, 12),
+                // A fifth run out within half a year of the demo's today (10 to 170 days
+                // on), so `peiyu tick` has certificate reminders at every mark to send.
+                0..=1 => runs_out_in(today, rng.gen_range(10..=170)),
                 2..=5 => rand_date(rng, 2024, 11, 12),
                 _ => rand_date(rng, 2025, 11, 12),
             };
             let mut p = Vec::new();
             if rng.gen_bool(0.5) {
+                // Registered, then admitted to the reserve, in the months before the
+                // certificate.
                 use chrono::Datelike;
-                let y = issued.year();
-                let registered = rand_date(rng, y, 3, 5);
-                p.push(register(y, registered));
-                let admitted = rand_date(rng, y, 6, 8);
+                let registered = issued - chrono::Days::new(rng.gen_range(120..=150));
+                let admitted = issued - chrono::Days::new(rng.gen_range(30..=60));
+                p.push(register(registered.year(), registered));
                 p.push((Event::AdmitToReserve, admitted, Bureau));
             }
             p.push(certify(issued));

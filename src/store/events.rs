@@ -161,3 +161,20 @@ pub fn replay_for_firm(conn: &mut DbConn, firm_id: i64) -> Result<FirmState, Sto
     }
     Ok(stage::replay(parsed.iter().map(|(e, d)| (e, *d))))
 }
+
+/// The date of a firm's latest recorded event, if it has any.
+pub fn last_as_of(conn: &mut DbConn, firm_id: i64) -> Result<Option<NaiveDate>, StoreError> {
+    Ok(stage_events::table
+        .filter(stage_events::firm_id.eq(firm_id))
+        .select(max(stage_events::as_of))
+        .first(conn)?)
+}
+
+/// The id of a firm's event number `seq`.
+pub fn id_of(conn: &mut DbConn, firm_id: i64, seq: i32) -> Result<i64, StoreError> {
+    Ok(stage_events::table
+        .filter(stage_events::firm_id.eq(firm_id))
+        .filter(stage_events::seq.eq(seq))
+        .select(stage_events::id)
+        .first(conn)?)
+}

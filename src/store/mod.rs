@@ -13,6 +13,7 @@ pub mod events;
 pub mod firm_query;
 pub mod firms;
 pub mod ip;
+pub mod jobs;
 pub mod login_attempts;
 pub mod profile;
 pub mod refdata;

@@ -10,3 +10,5 @@ mod common;
 mod notify;
 mod store;
 mod web;
+// The daily job.
+mod jobs;

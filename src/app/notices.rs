@@ -1,0 +1,94 @@
+//! Mails about a firm: who receives them (the firm's own users and its current advisor) and
+//! the stage-change notice that [`super::fire_event`] queues in the event's transaction.
+
+use super::error::{AppError, StoreContext};
+use crate::core::stage::{Event, Stage};
+use crate::notify::{self, MailKind, MailRequest, Queued};
+use crate::store::firms::Firm;
+use crate::store::{assignments, DbConn};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde_json::json;
+
+/// The users a mail about `firm` goes to: its active firm users and its current advisor, each
+/// once, by id.
+pub fn firm_recipients(conn: &mut DbConn, firm: &Firm) -> Result<Vec<i64>, AppError> {
+    let mut ids: Vec<i64> = assignments::firm_users(conn, &[firm.id])
+        .ctx("find the firm's users")?
+        .into_iter()
+        .map(|(_, user)| user)
+        .collect();
+    ids.extend(firm.advisor_id);
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The path of a firm's page, for links in mails.
+pub fn firm_link(firm_id: i64) -> String {
+    format!("/firms/{firm_id}")
+}
+
+/// Whether [`queue`](notify::queue)'s answer means a mail was stored (now or for the digest).
+pub fn stored(q: Queued) -> bool {
+    matches!(q, Queued::Queued(_) | Queued::Digest(_))
+}
+
+/// The recorded stage change that a notice is about.
+#[derive(Debug, Clone)]
+pub struct StageChange<'a> {
+    /// The `stage_events` row id (the dedup key is made from it).
+    pub event_id: i64,
+    /// The event.
+    pub event: &'a Event,
+    /// Stage before.
+    pub from: Stage,
+    /// Stage after.
+    pub to: Stage,
+    /// The day it took effect.
+    pub as_of: NaiveDate,
+}
+
+/// Queue the stage-change notice to the firm's users and advisor, inside the caller's
+/// transaction; returns how many mails were stored. Nothing is queued for an event that left
+/// the stage as it was (a renewal).
+pub fn queue_stage_changed(
+    conn: &mut DbConn,
+    firm: &Firm,
+    change: &StageChange<'_>,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    if change.from == change.to {
+        return Ok(0);
+    }
+    let kind = change.event.kind();
+    let params = json!({
+        "firm": firm.name,
+        "uscc": firm.uscc,
+        "event": kind.id(),
+        "event_zh": kind.zh(),
+        "event_en": kind.en(),
+        "from": change.from.id(),
+        "from_zh": change.from.zh(),
+        "from_en": change.from.en(),
+        "to": change.to.id(),
+        "to_zh": change.to.zh(),
+        "to_en": change.to.en(),
+        "as_of": change.as_of.to_string(),
+        "reason": change.event.reason().unwrap_or(""),
+    });
+    let mut n = 0;
+    for user in firm_recipients(conn, firm)? {
+        let req = MailRequest {
+            kind: MailKind::StageChanged,
+            to_user: user,
+            dedup_key: format!("stage_changed:event{}:user{user}", change.event_id),
+            template: "stage_changed",
+            params: params.clone(),
+            link: firm_link(firm.id),
+        };
+        if stored(notify::queue(conn, &req, now)?) {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
