@@ -248,7 +248,7 @@ fn the_bureau_certifies_a_firm_and_the_timeline_shows_it() {
         "reserve"
     );
 
-    b.click("#f-confirm");
+    b.click_in_page("#f-confirm");
     b.click("form.entry button[type=submit]");
     assert_eq!(
         b.path(),
@@ -280,7 +280,7 @@ fn an_advisor_logs_a_followup_with_a_due_date_and_finds_it_on_the_agenda() {
         .expect("advisor01 coaches a firm");
     b.sign_in("advisor01", DEMO_PASSWORD);
     b.goto(&format!("/firms/{}", firm.id));
-    b.click("#followups details summary");
+    b.click_in_page("#followups details summary");
     b.fill("#fu-attendees", "总经理、研发部长");
     b.fill("#fu-summary", "走访企业，核对研发费用辅助账");
     b.fill("#fu-next_action", "提交高企申报材料初稿");

@@ -201,14 +201,16 @@ impl Browser {
             .unwrap();
     }
 
-    /// Click the first `css` element and let the page that follows load.
+    /// Click the first `css` element, a link or a submit button, and wait for the page that
+    /// follows (see [`Browser::click_and_load`]).
     pub fn click(&self, css: &str) {
-        let e = self.find(css);
-        self.click_on(&e);
+        self.click_and_load(css);
     }
 
-    /// Click an element and let the page that follows load.
-    pub fn click_on(&self, e: &Element) {
+    /// Click the first `css` element that changes this page without leaving it (a checkbox,
+    /// a `<details>` summary).
+    pub fn click_in_page(&self, css: &str) {
+        let e = self.find(css);
         self.rt.block_on(e.click()).unwrap();
         self.settle();
     }
@@ -248,22 +250,36 @@ impl Browser {
     }
 
     /// Click an element that submits a form or follows a link, and wait until the next
-    /// document has replaced this one (the current one's root goes stale) and loaded. Right
-    /// after a click the old document can still read as loaded, so `settle` alone may return
-    /// before the navigation has even started.
+    /// document has replaced this one and loaded. Right after a click the old document can
+    /// still read as loaded, and during the switch a script may fail; so this marks the old
+    /// document and waits for a loaded document without the mark.
     pub fn click_and_load(&self, css: &str) {
         let e = self.find(css);
-        let root = self.find("html");
+        self.rt
+            .block_on(
+                self.c()
+                    .execute("window.__peiyuOldPage = true; return true", vec![]),
+            )
+            .unwrap();
         self.rt.block_on(e.click()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.rt.block_on(root.tag_name()).is_ok() {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let state = self
+                .rt
+                .block_on(self.c().execute(
+                    "return window.__peiyuOldPage === true ? 'old' : document.readyState",
+                    vec![],
+                ))
+                .unwrap_or(Value::Null);
+            if state == json!("complete") {
+                return;
+            }
             assert!(
                 Instant::now() < deadline,
-                "clicking {css} did not load another page within 10 s"
+                "clicking {css} did not load another page within 15 s"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        self.settle();
     }
 
     /// Save a full-window PNG of the current page as `name.png` and return its path.
