@@ -10,7 +10,7 @@ use crate::core::profile::{DirectRoutes, Flags, RdManagement};
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms::{self, Firm, FirmChanges, IpFacts};
-use crate::store::{self, refdata, users, DbConn};
+use crate::store::{self, refdata, DbConn};
 use chrono::{NaiveDate, Utc};
 
 /// The yes/no facts a person maintains on the edit form.
@@ -38,7 +38,7 @@ pub struct FirmUpdate {
     pub sector_code: Option<String>,
     /// Date of registration.
     pub founded_on: Option<Option<NaiveDate>>,
-    /// Assigned advisor (must be an advisor; only admins, bureau staff and county officers
+    /// Assigned advisor (must be an active advisor; only admins, bureau staff and county officers
     /// may change it).
     pub advisor_id: Option<Option<i64>>,
     /// Contact person; empty clears.
@@ -159,16 +159,9 @@ pub fn update_firm(
             if !matches!(principal.role, Role::Admin | Role::Bureau | Role::County) {
                 return Err(AppError::Forbidden);
             }
+            // The same check as creation and assignment: an advisor, and an active one.
             if let Some(a) = advisor {
-                let found = users::find_many(c, &[a]).ctx("look up advisor")?;
-                if !found.iter().any(|u| u.role == Role::Advisor.id()) {
-                    return Err(bad(
-                        "advisor_id",
-                        "unknown_advisor",
-                        "所选服务专员不存在".to_string(),
-                        "no such advisor".to_string(),
-                    ));
-                }
+                super::assign_advisor::check_advisor(c, "advisor_id", a)?;
             }
         }
         let employees = update.employees.unwrap_or(firm.employees);

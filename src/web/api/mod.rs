@@ -3,8 +3,10 @@
 //! errors are `{"error": {"code", "message"}}` ([`error`]). The OpenAPI document at
 //! `/api/v1/openapi.json` is generated from the handlers' `#[utoipa::path]` annotations.
 //!
-//! [`ROUTES`] is the one list of routes: [`configure`] registers exactly it, and a test checks
-//! that every entry is in the OpenAPI document.
+//! [`ROUTES`] is the one list of routes: [`configure`] registers exactly it, a test checks
+//! that every entry is in the OpenAPI document, and the API's access matrix
+//! (`tests/it/web/api/matrix.rs`) fails until every entry has a row saying which caller gets
+//! which status.
 
 pub mod auth;
 pub mod error;
@@ -77,8 +79,9 @@ impl ApiRoute {
     }
 }
 
-/// Every route of the API. Add a route here and to [`ApiDoc`]'s `paths`; the OpenAPI test
-/// fails for a route registered here but missing from the document.
+/// Every route of the API. Add a route here, to [`ApiDoc`]'s `paths` and to the access matrix
+/// (`tests/it/web/api/matrix.rs`); the OpenAPI test fails for a route registered here but
+/// missing from the document, the matrix test for one without a row.
 pub static ROUTES: &[ApiRoute] = &[
     ApiRoute {
         verb: Verb::Get,

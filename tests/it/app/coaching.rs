@@ -197,6 +197,69 @@ fn the_edit_form_and_creation_keep_the_history_in_step() {
     }
 }
 
+/// Creating a firm, assigning it and editing it (the form and `PATCH /api/v1/firms/{id}`)
+/// all refuse a disabled advisor the same way, and write nothing.
+#[test]
+fn no_way_of_choosing_an_advisor_accepts_a_disabled_account() {
+    for db in backends() {
+        let mut c = db.conn();
+        let s = seed(&mut c);
+        let gone = add_advisor(&mut c, "gone", COUNTY_A);
+        app::users_admin::set_active(&mut c, uid(&gone), false, &Principal::system()).unwrap();
+        let f = FirmBuilder::new().create(&mut c, &s.bureau);
+        let field_code = |e: AppError| match e {
+            AppError::BadInput(i) => (i.field, i.code),
+            other => panic!("expected bad input, got {other:?}"),
+        };
+        let created = app::create_firm(
+            &mut c,
+            app::NewFirmInput {
+                uscc: crate::common::next_uscc(),
+                name: "停用专员测试有限公司".to_string(),
+                county_code: COUNTY_A.to_string(),
+                advisor_id: Some(uid(&gone)),
+                ..app::NewFirmInput::default()
+            },
+            &s.bureau,
+        );
+        assert_eq!(
+            field_code(created.unwrap_err()),
+            ("advisor_id".to_string(), "unknown_advisor")
+        );
+        let assigned = app::assign_advisor(
+            &mut c,
+            AssignTarget::Firms(vec![f.id]),
+            uid(&gone),
+            "",
+            &s.bureau,
+            d(2025, 3, 1),
+        );
+        assert_eq!(
+            field_code(assigned.unwrap_err()),
+            ("advisor_id".to_string(), "unknown_advisor")
+        );
+        let edited = app::update_firm(
+            &mut c,
+            f.id,
+            f.version,
+            app::FirmUpdate {
+                advisor_id: Some(Some(uid(&gone))),
+                ..app::FirmUpdate::default()
+            },
+            &s.bureau,
+        );
+        assert_eq!(
+            field_code(edited.unwrap_err()),
+            ("advisor_id".to_string(), "unknown_advisor"),
+            "{}",
+            db.name()
+        );
+        let after = firm(&mut c, f.id);
+        assert_eq!((after.version, after.advisor_id), (f.version, None));
+        assert!(assignments::history(&mut c, f.id).unwrap().is_empty());
+    }
+}
+
 #[test]
 fn bulk_assignment_by_filter_stays_in_the_territory() {
     for db in backends() {

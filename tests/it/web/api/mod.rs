@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod cli;
 mod firms;
+mod matrix;
 mod openapi;
 
 use super::{read, Resp, TestApp};
