@@ -7,6 +7,8 @@ pub mod migrate;
 pub mod serve;
 pub mod token;
 pub mod user;
+// notify
+pub mod notify;
 
 use clap::{Parser, Subcommand};
 use std::fmt;
@@ -46,6 +48,8 @@ pub enum Command {
     User(user::UserArgs),
     /// API tokens: `token create`, `token revoke`, `token list`.
     Token(token::TokenArgs),
+    /// Make one delivery pass over the mail outbox (what is due now), then exit.
+    Notify(notify::NotifyArgs),
 }
 
 /// Output language of terminal commands.
@@ -134,6 +138,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(&cli.database_url, args),
         Command::User(args) => user::run(&cli.database_url, args),
         Command::Token(args) => token::run(&cli.database_url, args),
+        Command::Notify(args) => notify::run(&cli.database_url, args),
     }
 }
 

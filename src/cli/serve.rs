@@ -2,6 +2,8 @@
 
 use super::CliError;
 use crate::app::seed_demo::{seed_demo, DEMO_PASSWORD};
+use crate::notify::mailer::Mailer;
+use crate::notify::worker::BackgroundWorker;
 use crate::store;
 use crate::web::{self, session, AppState, WebConfig};
 use anyhow::Context;
@@ -32,6 +34,9 @@ pub struct ServeArgs {
     /// Seed the demo city first if the database has not been seeded (the README's one command).
     #[arg(long)]
     pub demo: bool,
+    /// Seconds between the mail worker's delivery passes (0: no mail worker in this process).
+    #[arg(long, env = "PEIYU_MAIL_INTERVAL", default_value_t = 10)]
+    pub mail_interval: u64,
 }
 
 /// Run `peiyu serve` until SIGINT or SIGTERM.
@@ -64,6 +69,19 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             shutdown_timeout: Duration::from_secs(10),
         },
     };
+    let mail_worker = if args.mail_interval > 0 {
+        let mailer = Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;
+        Some(
+            BackgroundWorker::spawn(
+                state.pool.clone(),
+                mailer,
+                Duration::from_secs(args.mail_interval),
+            )
+            .context("start the mail worker")?,
+        )
+    } else {
+        None
+    };
     tracing::info!(%addr, db = %store::redact_url(database_url), "serving");
     eprintln!("peiyu: serving http://{addr}/ (Ctrl-C to stop)");
     actix_web::rt::System::new()
@@ -72,6 +90,9 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             server.await
         })
         .context("run the web server")?;
+    if let Some(w) = mail_worker {
+        w.shutdown();
+    }
     eprintln!("peiyu: stopped");
     Ok(())
 }

@@ -1,4 +1,6 @@
 //! The notifier: the outbox queue, rendering, transports, the worker, and delivery through a
 //! real SMTP server on loopback.
 
+mod delivery;
 mod queue;
+mod smtp;
