@@ -4,3 +4,4 @@
 mod delivery;
 mod queue;
 mod smtp;
+mod workers;
