@@ -2,6 +2,7 @@
 //! real SMTP server on loopback.
 
 mod delivery;
+mod model;
 mod queue;
 mod smtp;
 mod workers;
