@@ -20,6 +20,8 @@ pub mod tokens;
 pub mod update_firm;
 pub mod users_admin;
 pub mod views;
+// notify: mail preferences and the admin outbox page.
+pub mod mail;
 
 pub use add_ip::{add_ip, NewIpInput};
 pub use create_firm::{create_firm, NewFirmInput};

@@ -46,6 +46,8 @@ pub enum Area {
     Firms,
     /// Administration (users, settings).
     Admin,
+    /// The signed-in user's own settings (mail preferences): every person who signs in.
+    Account,
 }
 
 impl Area {
@@ -54,6 +56,7 @@ impl Area {
         match self {
             Area::Dashboard | Area::Firms => !matches!(role, Role::System),
             Area::Admin => matches!(role, Role::Admin),
+            Area::Account => !matches!(role, Role::System),
         }
     }
 }

@@ -128,6 +128,12 @@ route_table! {
     POST "/admin/users/{id}" => pages::admin::change;
     POST "/admin/tokens" => pages::admin::create_token;
     POST "/admin/tokens/{id}/revoke" => pages::admin::revoke_token;
+    // Mail: each user's preferences; the outbox for administrators.
+    GET "/account/mail" => pages::mail::prefs;
+    POST "/account/mail" => pages::mail::save_prefs;
+    GET "/admin/mail" => pages::mail::outbox;
+    POST "/admin/mail/test" => pages::mail::send_test;
+    POST "/admin/mail/{id}/retry" => pages::mail::retry;
 }
 
 /// The HTTP server on `listener`, not yet awaited. It stops gracefully on SIGINT and SIGTERM

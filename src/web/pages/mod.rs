@@ -9,6 +9,8 @@ pub mod health;
 pub mod login;
 pub mod pool;
 pub mod whatif;
+// notify
+pub mod mail;
 
 use super::auth::{lang_of, CurrentUser};
 use super::error::WebError;

@@ -3,6 +3,7 @@
 
 mod delivery;
 mod model;
+mod pages;
 mod queue;
 mod smtp;
 mod workers;

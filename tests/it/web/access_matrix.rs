@@ -157,6 +157,15 @@ const MATRIX: &[Row] = &[
     post("/admin/tokens", &[("username", "nobody_here"), ("name", "matrix")],
                                   [Login,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/admin/tokens/{id}/revoke", &[], [Login, NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // Mail: every signed-in person sets their own preferences; the outbox is the admins'.
+    get("/account/mail",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    post("/account/mail", &[("mode_stage_changed", "digest")],
+                                  [Login,    Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect]),
+    get("/admin/mail",            [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // The matrix's admin has no email address: the test mail is refused as bad input.
+    post("/admin/mail/test", &[], [Login,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // No failed mail has that id.
+    post("/admin/mail/{id}/retry", &[], [Login, NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
 ];
 
 /// The firms and users the columns stand for.
