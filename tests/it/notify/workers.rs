@@ -205,3 +205,60 @@ fn workers_killed_at_random_points_lose_no_mail_and_resend_with_the_same_message
         started.elapsed().as_secs_f64()
     );
 }
+
+#[test]
+fn peiyu_serve_delivers_queued_mail_in_the_background_and_stops_on_sigterm() {
+    let server = SmtpServer::start();
+    let db = TestDb::sqlite();
+    let u = user_with_email(&mut db.conn(), "u", Some("u@example.com"), "zh-CN");
+    queue_many(&mut db.conn(), u, 30, "s");
+    let port = super::smtp::free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_peiyu"))
+        .args(["--database-url", &db.url, "serve", "--mail-interval", "1"])
+        .env("PEIYU_BIND", format!("127.0.0.1:{port}"))
+        .env("PEIYU_SMTP_URL", server.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while server.message_id_counts().values().sum::<usize>() < 30 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not deliver the queued mail"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Mail queued while it runs goes out on a later pass.
+    queue_many(&mut db.conn(), u, 5, "later");
+    while server.message_id_counts().values().sum::<usize>() < 35 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "later mail not delivered"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let stop_deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < stop_deadline,
+            "serve did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "serve exited with {status}: {err}");
+    assert!(err.contains("mail worker stopped"), "{err}");
+    let rows = outbox::list_all(&mut db.conn()).unwrap();
+    assert!(rows.iter().all(|r| r.status == "sent"));
+    assert!(server.message_id_counts().values().all(|n| *n == 1));
+}
