@@ -32,6 +32,8 @@ pub mod reassign_advisor;
 pub mod update_issue;
 // Mails about a firm (stage changes), queued with the change.
 pub mod notices;
+// notify: mail preferences and the admin outbox page.
+pub mod mail;
 
 pub use add_ip::{add_ip, NewIpInput};
 pub use assign_advisor::{assign_advisor, AssignOutcome, AssignTarget};

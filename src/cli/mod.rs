@@ -9,6 +9,8 @@ pub mod token;
 pub mod user;
 // The daily job.
 pub mod tick;
+// notify
+pub mod notify;
 
 use clap::{Parser, Subcommand};
 use std::fmt;
@@ -50,6 +52,8 @@ pub enum Command {
     Token(token::TokenArgs),
     /// The daily job once: fire due expiry and lapse events, queue reminders (`--today` simulates a date).
     Tick(tick::TickArgs),
+    /// Make one delivery pass over the mail outbox (what is due now), then exit.
+    Notify(notify::NotifyArgs),
 }
 
 /// Output language of terminal commands.
@@ -139,6 +143,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(args) => user::run(&cli.database_url, args),
         Command::Token(args) => token::run(&cli.database_url, args),
         Command::Tick(args) => tick::run(&cli.database_url, args),
+        Command::Notify(args) => notify::run(&cli.database_url, args),
     }
 }
 

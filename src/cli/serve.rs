@@ -3,6 +3,8 @@
 use super::CliError;
 use crate::app::seed_demo::{seed_demo, DEMO_PASSWORD};
 use crate::jobs;
+use crate::notify::mailer::Mailer;
+use crate::notify::worker::BackgroundWorker;
 use crate::store;
 use crate::web::{self, session, AppState, WebConfig};
 use anyhow::Context;
@@ -36,6 +38,9 @@ pub struct ServeArgs {
     /// Do not run the daily job (`peiyu tick`) inside this process (e.g. when cron runs it).
     #[arg(long, env = "PEIYU_NO_TICK")]
     pub no_tick: bool,
+    /// Seconds between the mail worker's delivery passes (0: no mail worker in this process).
+    #[arg(long, env = "PEIYU_MAIL_INTERVAL", default_value_t = 10)]
+    pub mail_interval: u64,
 }
 
 /// Run `peiyu serve` until SIGINT or SIGTERM.
@@ -76,6 +81,19 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             shutdown_timeout: Duration::from_secs(10),
         },
     };
+    let mail_worker = if args.mail_interval > 0 {
+        let mailer = Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;
+        Some(
+            BackgroundWorker::spawn(
+                state.pool.clone(),
+                mailer,
+                Duration::from_secs(args.mail_interval),
+            )
+            .context("start the mail worker")?,
+        )
+    } else {
+        None
+    };
     tracing::info!(%addr, db = %store::redact_url(database_url), "serving");
     eprintln!("peiyu: serving http://{addr}/ (Ctrl-C to stop)");
     let served = actix_web::rt::System::new()
@@ -86,6 +104,9 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
         .context("run the web server");
     if let Some(d) = daily {
         d.stop();
+    }
+    if let Some(w) = mail_worker {
+        w.shutdown();
     }
     served?;
     eprintln!("peiyu: stopped");

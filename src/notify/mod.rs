@@ -6,6 +6,10 @@
 //! server's 250. Each user picks per [`MailKind`] a [`MailMode`]; kinds listed in the setting
 //! [`MAIL_MANDATORY_KEY`] cannot be turned off.
 
+pub mod mailer;
+pub mod render;
+pub mod worker;
+
 use crate::app::error::StoreContext;
 use crate::app::AppError;
 use crate::store::outbox::{self, NewOutboxRow, Status};

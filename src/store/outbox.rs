@@ -5,8 +5,9 @@
 use super::dialect::each_backend;
 use super::schema::outbox;
 use super::{dialect, DbConn, StoreError};
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 /// Where a row is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,7 +60,7 @@ impl Status {
 }
 
 /// A row as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct OutboxRow {
     /// Id.
@@ -228,4 +229,267 @@ pub fn take_digest(
             r
         })
         .collect())
+}
+
+/// The columns of `outbox`, for the hand-written claim statements.
+const COLUMNS: &str = "id, kind, to_user, to_address, lang, dedup_key, template, params, link, \
+    message_id, status, attempts, next_attempt_at, claimed_by, claimed_until, last_error, \
+    created_at, sent_at";
+
+/// Claim up to `limit` due rows for `worker` until `lease_until`: queued rows whose
+/// `next_attempt_at` has come, and rows whose lease expired (their worker died or hung). Each
+/// claimed row turns `sending` and counts one attempt. On PostgreSQL one statement with
+/// `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint rows without waiting; on
+/// SQLite the same statement inside `BEGIN IMMEDIATE` (one claimer at a time). Oldest due
+/// first; returned in that order.
+pub fn claim_due(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, StoreError> {
+    // `$n` on PostgreSQL, `?n` on SQLite (where `$1` would be a named parameter, numbered by
+    // first appearance).
+    let due = |p: char| {
+        format!(
+            "(status = 'queued' AND next_attempt_at <= {p}1) \
+             OR (status = 'sending' AND claimed_until < {p}1)"
+        )
+    };
+    let mut rows = match conn {
+        DbConn::Pg(c) => diesel::sql_query(format!(
+            "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3, \
+                    attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM outbox WHERE {} \
+                          ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING {COLUMNS}",
+            due('$')
+        ))
+        .bind::<Timestamp, _>(now)
+        .bind::<Text, _>(worker)
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<BigInt, _>(limit)
+        .load::<OutboxRow>(c)?,
+        DbConn::Sqlite(_) => super::write_tx(conn, |conn| {
+            let DbConn::Sqlite(c) = conn else {
+                return Err(StoreError::corrupt("backend changed inside a transaction"));
+            };
+            Ok(diesel::sql_query(format!(
+                "UPDATE outbox SET status = 'sending', claimed_by = ?2, claimed_until = ?3, \
+                        attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM outbox WHERE {} \
+                              ORDER BY next_attempt_at, id LIMIT ?4) \
+                 RETURNING {COLUMNS}",
+                due('?')
+            ))
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<BigInt, _>(limit)
+            .load::<OutboxRow>(c)?)
+        })?,
+    };
+    rows.sort_by_key(|r| (r.next_attempt_at, r.id));
+    Ok(rows)
+}
+
+/// Record that the server accepted the mail (250): `sent` at `now`, lease cleared. Done
+/// whoever holds the lease now, since the mail did go out; only a row already sent (or never
+/// meant to be sent) is left alone. Returns whether the row changed.
+pub fn mark_sent(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<bool, StoreError> {
+    let n = diesel::update(outbox::table.find(id).filter(outbox::status.eq_any([
+        Status::Sending.as_str(),
+        Status::Queued.as_str(),
+        Status::Failed.as_str(),
+    ])))
+    .set((
+        outbox::status.eq(Status::Sent.as_str()),
+        outbox::sent_at.eq(Some(now)),
+        outbox::claimed_by.eq(None::<String>),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// What to do with a row after a failed attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Queue again, not before this time.
+    RetryAt(NaiveDateTime),
+    /// Give up: status `failed`.
+    GiveUp,
+}
+
+/// Record a failed attempt by `worker`: queued again at the given time, or `failed`, with the
+/// error kept in `last_error`. Only while `worker` still holds the row (a worker whose lease
+/// expired and was taken over leaves the row to the new holder). Returns whether it changed.
+pub fn mark_failure(
+    conn: &mut DbConn,
+    id: i64,
+    worker: &str,
+    error: &str,
+    after: &AfterFailure,
+) -> Result<bool, StoreError> {
+    let mine = outbox::table
+        .find(id)
+        .filter(outbox::status.eq(Status::Sending.as_str()))
+        .filter(outbox::claimed_by.eq(worker));
+    let error: String = error.chars().take(2000).collect();
+    let n = match after {
+        AfterFailure::RetryAt(at) => diesel::update(mine)
+            .set((
+                outbox::status.eq(Status::Queued.as_str()),
+                outbox::next_attempt_at.eq(*at),
+                outbox::claimed_by.eq(None::<String>),
+                outbox::claimed_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(Some(error)),
+            ))
+            .execute(conn)?,
+        AfterFailure::GiveUp => diesel::update(mine)
+            .set((
+                outbox::status.eq(Status::Failed.as_str()),
+                outbox::claimed_by.eq(None::<String>),
+                outbox::claimed_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(Some(error)),
+            ))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// Hand rows that `worker` claimed but did not try back to the queue, as they were: the
+/// attempt the claim counted is taken back and the row is due at once.
+pub fn release(conn: &mut DbConn, ids: &[i64], worker: &str) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for chunk in ids.chunks(500) {
+        n += diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(chunk))
+                .filter(outbox::status.eq(Status::Sending.as_str()))
+                .filter(outbox::claimed_by.eq(worker)),
+        )
+        .set((
+            outbox::status.eq(Status::Queued.as_str()),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::attempts.eq(outbox::attempts - 1),
+        ))
+        .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Queue a failed row again (the admin's retry): attempts start over, due at `now`. Returns
+/// whether a failed row was found.
+pub fn retry_failed(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq(Status::Failed.as_str())),
+    )
+    .set((
+        outbox::status.eq(Status::Queued.as_str()),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The earliest time a row becomes claimable (a queued row's next attempt, a lease's end), if
+/// any row is waiting: lets a worker sleep until then.
+pub fn next_due(conn: &mut DbConn) -> Result<Option<NaiveDateTime>, StoreError> {
+    let queued: Option<NaiveDateTime> = outbox::table
+        .filter(outbox::status.eq(Status::Queued.as_str()))
+        .select(diesel::dsl::min(outbox::next_attempt_at))
+        .first(conn)?;
+    let leased: Option<NaiveDateTime> = outbox::table
+        .filter(outbox::status.eq(Status::Sending.as_str()))
+        .select(diesel::dsl::min(outbox::claimed_until))
+        .first::<Option<NaiveDateTime>>(conn)?;
+    Ok(match (queued, leased) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}
+
+/// Filters of the admin list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Recipient address containing this text.
+    pub address: Option<String>,
+}
+
+type Db = <DbConn as diesel::connection::Connection>::Backend;
+
+diesel::define_sql_function! {
+    /// SQL `lower(text)`, the same on both backends.
+    fn lower(x: Text) -> Text;
+}
+
+fn filtered<'a>(f: &ListFilter) -> outbox::BoxedQuery<'a, Db> {
+    let mut q = outbox::table.into_boxed();
+    if let Some(st) = f.status {
+        q = q.filter(outbox::status.eq(st.as_str()));
+    }
+    if let Some(k) = &f.kind {
+        q = q.filter(outbox::kind.eq(k.clone()));
+    }
+    if let Some(a) = f
+        .address
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        let mut pattern = String::from("%");
+        for ch in a.to_lowercase().chars() {
+            if matches!(ch, '\\' | '%' | '_') {
+                pattern.push('\\');
+            }
+            pattern.push(ch);
+        }
+        pattern.push('%');
+        q = q.filter(lower(outbox::to_address).like(pattern).escape('\\'));
+    }
+    q
+}
+
+/// One page of rows matching the filter, newest first, and how many match in all.
+pub fn list_page(
+    conn: &mut DbConn,
+    f: &ListFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<OutboxRow>, i64), StoreError> {
+    let total: i64 = filtered(f).count().get_result(conn)?;
+    let rows = filtered(f)
+        .order(outbox::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .select(OutboxRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// How many rows are in each status.
+pub fn count_by_status(conn: &mut DbConn) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .order(outbox::status.asc())
+        .load(conn)?)
+}
+
+/// The backoff before attempt `attempts + 1`, after `attempts` failed ones: one minute
+/// doubling each time, at most six hours.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 20) - 1;
+    let minutes = 1i64 << exp;
+    Duration::minutes(minutes.min(360))
 }

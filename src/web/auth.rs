@@ -50,6 +50,8 @@ pub enum Area {
     Advisors,
     /// The follow-up agenda and export (everyone who coaches; not firm users).
     Agenda,
+    /// The signed-in user's own settings (mail preferences): every person who signs in.
+    Account,
 }
 
 impl Area {
@@ -63,6 +65,7 @@ impl Area {
                 role,
                 Role::Admin | Role::Bureau | Role::County | Role::Advisor
             ),
+            Area::Account => !matches!(role, Role::System),
         }
     }
 }

@@ -149,6 +149,12 @@ route_table! {
     GET "/agenda" => pages::workload::agenda;
     GET "/issues" => pages::workload::issues;
     GET "/followups.csv" => pages::workload::followups_csv;
+    // Mail: each user's preferences; the outbox for administrators.
+    GET "/account/mail" => pages::mail::prefs;
+    POST "/account/mail" => pages::mail::save_prefs;
+    GET "/admin/mail" => pages::mail::outbox;
+    POST "/admin/mail/test" => pages::mail::send_test;
+    POST "/admin/mail/{id}/retry" => pages::mail::retry;
 }
 
 /// The HTTP server on `listener`, not yet awaited. It stops gracefully on SIGINT and SIGTERM

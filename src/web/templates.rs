@@ -109,6 +109,15 @@ pub const SOURCES: &[(&str, &str)] = &[
         "pages/coaching/issues",
         include_str!("../../templates/pages/coaching/issues.hbs"),
     ),
+    // notify: mail preferences and the admin outbox.
+    (
+        "pages/account/mail",
+        include_str!("../../templates/pages/account/mail.hbs"),
+    ),
+    (
+        "pages/admin/mail",
+        include_str!("../../templates/pages/admin/mail.hbs"),
+    ),
 ];
 
 fn param_text(h: &Helper<'_>, i: usize) -> Result<String, RenderError> {

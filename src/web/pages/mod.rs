@@ -12,6 +12,8 @@ pub mod whatif;
 // Coaching (issue 5).
 pub mod coaching;
 pub mod workload;
+// notify
+pub mod mail;
 
 use super::auth::{lang_of, CurrentUser};
 use super::error::WebError;

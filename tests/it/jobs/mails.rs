@@ -42,42 +42,16 @@ fn daily(
     out
 }
 
-/// Render a row the way the worker does: its params at the top level, strict mode, the text
-/// parts unescaped. Returns (subject, text, html).
+/// Render a row with the worker's own renderer (strict mode, the layout's link and footer).
+/// Returns (subject, text, html).
 fn render(row: &OutboxRow) -> (String, String, String) {
-    let dir = format!(
-        "{}/templates/email/{}/{}",
-        env!("CARGO_MANIFEST_DIR"),
-        row.template,
-        row.lang
-    );
-    let read = |part: &str| {
-        std::fs::read_to_string(format!("{dir}/{part}.hbs"))
-            .unwrap_or_else(|e| panic!("{dir}/{part}.hbs: {e}"))
-    };
-    let mut data = match row.params_json().unwrap() {
-        serde_json::Value::Object(m) => m,
-        other => panic!("params are not an object: {other}"),
-    };
-    data.insert("params".into(), row.params_json().unwrap());
-    data.insert("kind".into(), row.kind.clone().into());
-    data.insert("base_url".into(), "http://peiyu.test".into());
-    data.insert("lang".into(), row.lang.clone().into());
-    let mut text = handlebars::Handlebars::new();
-    text.set_strict_mode(true);
-    text.register_escape_fn(handlebars::no_escape);
-    let mut html = handlebars::Handlebars::new();
-    html.set_strict_mode(true);
-    let go = |reg: &handlebars::Handlebars, part: &str| {
-        reg.render_template(&read(part), &data)
-            .unwrap_or_else(|e| panic!("{dir}/{part}: {e}\nparams {}", row.params))
-    };
-    // As the worker does: the subject on one line.
-    let subject = go(&text, "subject.txt")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    (subject, go(&text, "body.txt"), go(&html, "body.html"))
+    let composer =
+        peiyu::notify::render::Composer::new("Peiyu <noreply@peiyu.test>", "http://peiyu.test")
+            .unwrap();
+    let r = composer
+        .render(row)
+        .unwrap_or_else(|e| panic!("{}/{}: {e}\nparams {}", row.template, row.lang, row.params));
+    (r.subject, r.text, r.html)
 }
 
 /// Render every row and check that subject and bodies say something of `needle`.

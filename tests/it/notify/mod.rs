@@ -1,4 +1,9 @@
 //! The notifier: the outbox queue, rendering, transports, the worker, and delivery through a
 //! real SMTP server on loopback.
 
+mod delivery;
+mod model;
+mod pages;
 mod queue;
+mod smtp;
+mod workers;

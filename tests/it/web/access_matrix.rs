@@ -182,6 +182,15 @@ const MATRIX: &[Row] = &[
     get("/agenda",                [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/issues",                [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     get("/followups.csv",         [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    // Mail: every signed-in person sets their own preferences; the outbox is the admins'.
+    get("/account/mail",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    post("/account/mail", &[("mode_stage_changed", "digest")],
+                                  [Login,    Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect]),
+    get("/admin/mail",            [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // The matrix's admin has no email address: the test mail is refused as bad input.
+    post("/admin/mail/test", &[], [Login,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // No failed mail has that id.
+    post("/admin/mail/{id}/retry", &[], [Login, NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
 ];
 
 /// The firms and users the columns stand for.

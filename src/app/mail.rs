@@ -1,0 +1,261 @@
+//! Mail use cases: a user's own mail preferences (any signed-in user), and the outbox for
+//! administrators (list, retry a failed mail, send themselves a test mail). Each change runs in
+//! one transaction with its audit row.
+
+use super::error::{AppError, StoreContext};
+use super::principal::Principal;
+use crate::core::error::InputError;
+use crate::core::stage::Role;
+use crate::notify::{self, MailKind, MailMode, MailRequest, Queued};
+use crate::store::audit::{self, NewAuditEntry};
+use crate::store::outbox::{self, ListFilter, OutboxRow};
+use crate::store::{self, mail_prefs, users, DbConn};
+use chrono::NaiveDateTime;
+
+/// The kinds a user sets on the preferences page (the digest and test mails are not chosen).
+pub const CHOOSABLE: [MailKind; 6] = [
+    MailKind::Assignment,
+    MailKind::FollowupDue,
+    MailKind::StageChanged,
+    MailKind::CredentialExpiring,
+    MailKind::AnnualReportDue,
+    MailKind::WeeklySummary,
+];
+
+fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
+    AppError::BadInput(InputError::new(field, code, zh, en))
+}
+
+fn require_admin(p: &Principal) -> Result<(), AppError> {
+    match p.role {
+        Role::Admin | Role::System => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn own_id(p: &Principal) -> Result<i64, AppError> {
+    p.user_id.ok_or(AppError::Forbidden)
+}
+
+/// One line of the preferences page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindSetting {
+    /// The kind.
+    pub kind: MailKind,
+    /// What the user chose (immediate when they chose nothing).
+    pub chosen: MailMode,
+    /// What applies: a mandatory kind is never off.
+    pub effective: MailMode,
+    /// The bureau made this kind mandatory.
+    pub mandatory: bool,
+}
+
+/// The signed-in user's preferences page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// Where their mail goes; `None`: they get no mail until an address is set.
+    pub email: Option<String>,
+    /// One line per choosable kind.
+    pub kinds: Vec<KindSetting>,
+}
+
+/// The principal's own mail settings.
+pub fn mail_settings(conn: &mut DbConn, p: &Principal) -> Result<MailSettings, AppError> {
+    let id = own_id(p)?;
+    let user = users::find_by_id(conn, id).ctx("load the user for mail settings")?;
+    let mandatory = notify::mandatory_kinds(conn)?;
+    let mut kinds = Vec::new();
+    for kind in CHOOSABLE {
+        let chosen = notify::chosen_mode(conn, id, kind)?;
+        kinds.push(KindSetting {
+            kind,
+            chosen,
+            effective: notify::effective_mode(conn, id, kind)?,
+            mandatory: mandatory.contains(&kind),
+        });
+    }
+    Ok(MailSettings {
+        email: user.email.filter(|e| !e.trim().is_empty()),
+        kinds,
+    })
+}
+
+/// Save the principal's choices, given as (kind name, mode name) pairs. An unknown kind or
+/// mode, or turning off a mandatory kind, is bad input and nothing is saved.
+pub fn save_mail_settings(
+    conn: &mut DbConn,
+    p: &Principal,
+    choices: &[(String, String)],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let id = own_id(p)?;
+    store::write_tx(conn, |c| {
+        let mandatory = notify::mandatory_kinds(c)?;
+        let mut parsed = Vec::new();
+        for (k, m) in choices {
+            let kind = MailKind::parse(k.trim())
+                .filter(|k| CHOOSABLE.contains(k))
+                .ok_or_else(|| {
+                    bad(
+                        "kind",
+                        "unknown_mail_kind",
+                        format!("未知的邮件类别“{k}”"),
+                        format!("unknown kind of mail '{k}'"),
+                    )
+                })?;
+            let mode = MailMode::parse(m.trim()).ok_or_else(|| {
+                bad(
+                    kind.as_str(),
+                    "unknown_mail_mode",
+                    format!("未知的发送方式“{m}”（可选 immediate、digest、off）"),
+                    format!("unknown mode '{m}' (immediate, digest or off)"),
+                )
+            })?;
+            if mode == MailMode::Off && mandatory.contains(&kind) {
+                return Err(bad(
+                    kind.as_str(),
+                    "mail_kind_mandatory",
+                    format!("“{}”类邮件为必收邮件，不能关闭", kind.as_str()),
+                    format!(
+                        "mail of the kind '{}' is mandatory and cannot be turned off",
+                        kind.as_str()
+                    ),
+                ));
+            }
+            parsed.push((kind, mode));
+        }
+        for (kind, mode) in &parsed {
+            mail_prefs::set(c, id, kind.as_str(), mode.as_str()).ctx("save a mail preference")?;
+        }
+        let detail = serde_json::json!(parsed
+            .iter()
+            .map(|(k, m)| (k.as_str(), m.as_str()))
+            .collect::<std::collections::BTreeMap<_, _>>());
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: Some(id),
+                actor_role: p.role.id(),
+                action: "save_mail_settings",
+                entity: "user",
+                entity_id: Some(id),
+                detail: detail.to_string(),
+                at: now,
+            },
+        )
+        .ctx("audit mail settings")?;
+        Ok(())
+    })
+}
+
+/// One page of the outbox for the admin page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxPage {
+    /// The rows, newest first.
+    pub rows: Vec<OutboxRow>,
+    /// Rows matching the filter.
+    pub total: i64,
+    /// Rows per status, over the whole outbox.
+    pub counts: Vec<(String, i64)>,
+}
+
+/// The outbox, filtered and paged (administrators).
+pub fn outbox_page(
+    conn: &mut DbConn,
+    p: &Principal,
+    filter: &ListFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<OutboxPage, AppError> {
+    require_admin(p)?;
+    let (rows, total) =
+        outbox::list_page(conn, filter, limit, offset.max(0)).ctx("list the outbox")?;
+    let counts = outbox::count_by_status(conn).ctx("count the outbox")?;
+    Ok(OutboxPage {
+        rows,
+        total,
+        counts,
+    })
+}
+
+/// Queue a failed mail again, attempts starting over (administrators). `NotFound` when there
+/// is no failed mail with this id.
+pub fn retry_mail(
+    conn: &mut DbConn,
+    id: i64,
+    p: &Principal,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    require_admin(p)?;
+    store::write_tx(conn, |c| {
+        if !outbox::retry_failed(c, id, now).ctx("retry a mail")? {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: p.user_id,
+                actor_role: p.role.id(),
+                action: "retry_mail",
+                entity: "outbox",
+                entity_id: Some(id),
+                detail: "{}".to_string(),
+                at: now,
+            },
+        )
+        .ctx("audit retry_mail")?;
+        Ok(())
+    })
+}
+
+/// Queue a test mail to the administrator's own address, to check the mail setup; returns its
+/// outbox id. Bad input when they have no address.
+pub fn send_test_mail(
+    conn: &mut DbConn,
+    p: &Principal,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    require_admin(p)?;
+    let id = own_id(p)?;
+    store::write_tx(conn, |c| {
+        let req = MailRequest {
+            kind: MailKind::Test,
+            to_user: id,
+            dedup_key: format!("test:{id}:{}", now.and_utc().timestamp_micros()),
+            template: "test",
+            params: serde_json::json!({"firm": "—", "n": 0}),
+            link: "/admin/mail".to_string(),
+        };
+        let out = match notify::queue(c, &req, now)? {
+            Queued::Queued(out) | Queued::Digest(out) => out,
+            Queued::NoAddress | Queued::Off => {
+                return Err(bad(
+                    "email",
+                    "no_email",
+                    "您的账户没有邮箱地址，无法发送测试邮件".to_string(),
+                    "your account has no email address to send a test mail to".to_string(),
+                ))
+            }
+            Queued::Duplicate => {
+                return Err(AppError::Conflict(super::Conflict::Duplicate {
+                    field: "dedup_key",
+                    value: req.dedup_key.clone(),
+                }))
+            }
+        };
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: Some(id),
+                actor_role: p.role.id(),
+                action: "send_test_mail",
+                entity: "outbox",
+                entity_id: Some(out),
+                detail: "{}".to_string(),
+                at: now,
+            },
+        )
+        .ctx("audit send_test_mail")?;
+        Ok(out)
+    })
+}

@@ -1,0 +1,164 @@
+//! Where mail goes: an SMTP server (`PEIYU_SMTP_URL`) over a pool of reused connections, or
+//! `.eml` files in a directory (`PEIYU_MAIL_DIR`, default `./mail`) so the demo works offline.
+//!
+//! SMTP URLs follow lettre's `SmtpTransport::from_url`: `smtp://host:port` is plain SMTP,
+//! `smtp://host:587?tls=required` upgrades with STARTTLS (or fails), `?tls=opportunistic`
+//! upgrades when the server offers it, `smtps://host:465` is TLS from the first byte;
+//! credentials go in the URL (`smtps://user:password@host`), percent-encoded.
+
+use lettre::transport::smtp::{PoolConfig, SmtpTransport};
+use lettre::{FileTransport, Message, Transport};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The default directory of `.eml` files.
+pub const DEFAULT_MAIL_DIR: &str = "./mail";
+
+/// How long one SMTP command may take before the attempt counts as failed.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How a send failed, which decides what the worker does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// The server refused for good (5xx): give up on this mail.
+    Permanent,
+    /// The server refused for now (4xx) or the client could not send it: retry later.
+    Transient,
+    /// No server to talk to (connection refused, timeout, TLS): retry later, and stop the pass,
+    /// since the next mails would fail the same way.
+    Unreachable,
+}
+
+/// A failed send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    /// What kind of failure.
+    pub class: FailureClass,
+    /// The error, for `last_error`.
+    pub message: String,
+}
+
+/// A transport.
+#[derive(Clone)]
+pub enum Mailer {
+    /// An SMTP server, with a pool of connections kept open between mails.
+    Smtp {
+        /// The transport.
+        transport: SmtpTransport,
+        /// The URL with any password hidden, for messages.
+        url: String,
+    },
+    /// `.eml` files in a directory.
+    Dir {
+        /// The transport.
+        transport: FileTransport,
+        /// The directory.
+        dir: PathBuf,
+    },
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl Mailer {
+    /// `PEIYU_SMTP_URL` when set, else `.eml` files under `PEIYU_MAIL_DIR` (default `./mail`).
+    pub fn from_env() -> Result<Mailer, String> {
+        match std::env::var("PEIYU_SMTP_URL") {
+            Ok(url) if !url.trim().is_empty() => Mailer::smtp(url.trim()),
+            _ => {
+                let dir = std::env::var("PEIYU_MAIL_DIR")
+                    .ok()
+                    .filter(|d| !d.trim().is_empty())
+                    .unwrap_or_else(|| DEFAULT_MAIL_DIR.to_string());
+                Mailer::dir(Path::new(&dir))
+            }
+        }
+    }
+
+    /// An SMTP transport for `url` (see the module comment). Opens no connection yet.
+    pub fn smtp(url: &str) -> Result<Mailer, String> {
+        let shown = crate::store::redact_url(url);
+        let transport = SmtpTransport::from_url(url)
+            .map_err(|e| format!("PEIYU_SMTP_URL {shown}: {e}"))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .pool_config(
+                PoolConfig::new()
+                    .min_idle(0)
+                    .max_size(8)
+                    .idle_timeout(Duration::from_secs(60)),
+            )
+            .build();
+        Ok(Mailer::Smtp {
+            transport,
+            url: shown,
+        })
+    }
+
+    /// A transport writing `<uuid>.eml` files into `dir`, which is created at the first mail.
+    pub fn dir(dir: &Path) -> Result<Mailer, String> {
+        Ok(Mailer::Dir {
+            transport: FileTransport::new(dir),
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Where mail goes, for messages: the redacted URL or the directory.
+    pub fn describe(&self) -> String {
+        match self {
+            Mailer::Smtp { url, .. } => url.clone(),
+            Mailer::Dir { dir, .. } => format!("{} (.eml files)", dir.display()),
+        }
+    }
+
+    /// Send one message. `Ok` means the server answered 250 to the end of DATA (or the file
+    /// was written).
+    pub fn send(&self, message: &Message) -> Result<(), SendFailure> {
+        match self {
+            Mailer::Smtp { transport, .. } => transport.send(message).map(|_| ()).map_err(|e| {
+                let class = if e.is_permanent() {
+                    FailureClass::Permanent
+                } else if e.is_transient() || e.is_client() {
+                    FailureClass::Transient
+                } else {
+                    FailureClass::Unreachable
+                };
+                SendFailure {
+                    class,
+                    message: error_chain(&e),
+                }
+            }),
+            Mailer::Dir { transport, dir } => {
+                if !dir.is_dir() {
+                    std::fs::create_dir_all(dir).map_err(|e| SendFailure {
+                        class: FailureClass::Transient,
+                        message: format!("cannot create the mail directory {}: {e}", dir.display()),
+                    })?;
+                }
+                transport
+                    .send(message)
+                    .map(|_| ())
+                    .map_err(|e| SendFailure {
+                        class: FailureClass::Transient,
+                        message: error_chain(&e),
+                    })
+            }
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        let t = inner.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = inner.source();
+    }
+    s
+}
