@@ -5,7 +5,8 @@
 //! the same run. Goals (issue 5): over 500 mails/s, and at least half the bare client's rate.
 //!
 //! SQLite (the default database). `PEIYU_BENCH_MAILS` changes the count, `PEIYU_BENCH_ROUNDS`
-//! the rounds (default 2; the best round of each side is reported).
+//! the rounds (default 2; the best round of each side is reported), `PEIYU_BENCH_CONNECTIONS`
+//! the connections `peiyu notify` sends over (its `--connections`, default 4).
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -131,8 +132,15 @@ fn requeue(conn: &mut DbConn) {
 
 fn run_peiyu(db_url: &str, smtp_port: u16, mails: usize) -> f64 {
     let t = Instant::now();
+    let connections = env_usize("PEIYU_BENCH_CONNECTIONS", 4).to_string();
     let out = Command::new(env!("CARGO_BIN_EXE_peiyu"))
-        .args(["--database-url", db_url, "notify"])
+        .args([
+            "--database-url",
+            db_url,
+            "notify",
+            "--connections",
+            &connections,
+        ])
         .env("PEIYU_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
         .output()
         .expect("run peiyu notify");

@@ -23,6 +23,9 @@ pub struct NotifyArgs {
     /// How long a claim holds, in seconds, before another worker may take the mail over.
     #[arg(long, default_value_t = 120)]
     pub lease_secs: u64,
+    /// Mails sent at once, each over its own reused SMTP connection (1 to 16).
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
 }
 
 fn parse_now(s: &str) -> Result<NaiveDateTime, CliError> {
@@ -61,6 +64,7 @@ pub fn run(database_url: &str, args: NotifyArgs) -> Result<(), CliError> {
     let opts = WorkerOptions {
         batch: args.batch,
         lease: Duration::from_secs(args.lease_secs.max(1)),
+        connections: args.connections,
         ..WorkerOptions::default()
     };
     let id = worker::worker_id();

@@ -14,6 +14,9 @@ use std::time::Duration;
 /// The default directory of `.eml` files.
 pub const DEFAULT_MAIL_DIR: &str = "./mail";
 
+/// Most SMTP connections kept open (and mails sent at once by one worker).
+pub const MAX_CONNECTIONS: usize = 16;
+
 /// How long one SMTP command may take before the attempt counts as failed.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -87,7 +90,7 @@ impl Mailer {
             .pool_config(
                 PoolConfig::new()
                     .min_idle(0)
-                    .max_size(8)
+                    .max_size(MAX_CONNECTIONS as u32)
                     .idle_timeout(Duration::from_secs(60)),
             )
             .build();

@@ -7,7 +7,7 @@
 //!
 //! Rendering and sending happen here, off the request path: a use case only inserts a row.
 
-use super::mailer::{FailureClass, Mailer};
+use super::mailer::{FailureClass, Mailer, SendFailure};
 use super::render::Composer;
 use super::{BASE_URL_KEY, DEFAULT_BASE_URL};
 use crate::app::error::StoreContext;
@@ -16,7 +16,7 @@ use crate::store::outbox::{self, AfterFailure, OutboxRow};
 use crate::store::{settings, DbConn, Pool};
 use chrono::{NaiveDateTime, Utc};
 use rand::RngCore;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -39,6 +39,9 @@ pub struct WorkerOptions {
     pub max_attempts: Option<i32>,
     /// The sender; `None` reads `PEIYU_MAIL_FROM`.
     pub from: Option<String>,
+    /// Mails sent at once, each over its own (pooled, reused) connection: while one waits for
+    /// the server's reply, another is on the wire.
+    pub connections: usize,
 }
 
 impl Default for WorkerOptions {
@@ -48,6 +51,7 @@ impl Default for WorkerOptions {
             lease: Duration::from_secs(120),
             max_attempts: None,
             from: None,
+            connections: 4,
         }
     }
 }
@@ -175,6 +179,16 @@ pub fn run_pass(
     Ok(stats)
 }
 
+/// What a sender thread reports about one row.
+enum Outcome {
+    /// The server said 250 (or the file was written).
+    Sent,
+    /// The mail could not be rendered or addressed.
+    Unsendable(String),
+    /// The send failed.
+    Failed(SendFailure),
+}
+
 #[allow(clippy::too_many_arguments)]
 fn send_batch(
     conn: &mut DbConn,
@@ -185,37 +199,129 @@ fn send_batch(
     max_attempts: i32,
     opts: &WorkerOptions,
     stop: Option<&AtomicBool>,
-    clock: &dyn Fn() -> NaiveDateTime,
+    clock: &(dyn Fn() -> NaiveDateTime + Sync),
 ) -> Result<PassStats, AppError> {
     let claimed_at = Instant::now();
     let mut stats = PassStats {
         claimed: rows.len(),
         ..PassStats::default()
     };
-    for (i, row) in rows.iter().enumerate() {
-        let stopping = stop.is_some_and(|s| s.load(Ordering::Relaxed));
-        if stopping || claimed_at.elapsed() > opts.lease / 2 {
-            let rest: Vec<i64> = rows[i..].iter().map(|r| r.id).collect();
-            stats.released += outbox::release(conn, &rest, worker).ctx("hand back claimed mail")?;
-            return Ok(stats);
+    let next = AtomicUsize::new(0);
+    let halt = AtomicBool::new(false);
+    let mut tried = vec![false; rows.len()];
+    let mut first_error: Option<AppError> = None;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+        for _ in 0..opts.connections.clamp(1, super::mailer::MAX_CONNECTIONS) {
+            let tx = tx.clone();
+            let (next, halt) = (&next, &halt);
+            scope.spawn(move || loop {
+                if halt.load(Ordering::Relaxed)
+                    || stop.is_some_and(|s| s.load(Ordering::Relaxed))
+                    || claimed_at.elapsed() > opts.lease / 2
+                {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(row) = rows.get(i) else { break };
+                let outcome = match composer.compose(row) {
+                    Err(e) => Outcome::Unsendable(e),
+                    Ok(message) => match mailer.send(&message) {
+                        Ok(()) => Outcome::Sent,
+                        Err(f) => {
+                            if f.class == FailureClass::Unreachable {
+                                halt.store(true, Ordering::Relaxed);
+                            }
+                            Outcome::Failed(f)
+                        }
+                    },
+                };
+                if tx.send((i, outcome)).is_err() {
+                    break;
+                }
+            });
         }
-        let message = match composer.compose(row) {
-            Ok(m) => m,
-            Err(e) => {
-                // A template or address error does not heal by waiting: give up at once; an
-                // admin can retry after fixing it.
-                outbox::mark_failure(conn, row.id, worker, &e, &AfterFailure::GiveUp)
-                    .ctx("record a failed mail")?;
-                stats.failed += 1;
+        drop(tx);
+        // Record outcomes as they come; the 250s that arrived together are marked in one
+        // transaction. After a database error the senders are halted and nothing more is
+        // recorded: what was sent keeps its lease and goes out again, same Message-ID.
+        while let Ok(first) = rx.recv() {
+            let mut arrived = vec![first];
+            arrived.extend(rx.try_iter());
+            if first_error.is_some() {
                 continue;
             }
-        };
-        match mailer.send(&message) {
-            Ok(()) => {
-                outbox::mark_sent(conn, row.id, clock()).ctx("record a sent mail")?;
-                stats.sent += 1;
+            if let Err(e) = record(
+                conn,
+                worker,
+                rows,
+                &arrived,
+                max_attempts,
+                clock,
+                &mut stats,
+                &mut tried,
+            ) {
+                halt.store(true, Ordering::Relaxed);
+                first_error = Some(e);
             }
-            Err(f) => {
+        }
+    });
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    let rest: Vec<i64> = rows
+        .iter()
+        .zip(&tried)
+        .filter(|(_, t)| !**t)
+        .map(|(r, _)| r.id)
+        .collect();
+    if !rest.is_empty() {
+        stats.released += outbox::release(conn, &rest, worker).ctx("hand back claimed mail")?;
+    }
+    Ok(stats)
+}
+
+/// Record what the senders reported.
+#[allow(clippy::too_many_arguments)]
+fn record(
+    conn: &mut DbConn,
+    worker: &str,
+    rows: &[OutboxRow],
+    arrived: &[(usize, Outcome)],
+    max_attempts: i32,
+    clock: &(dyn Fn() -> NaiveDateTime + Sync),
+    stats: &mut PassStats,
+    tried: &mut [bool],
+) -> Result<(), AppError> {
+    let sent: Vec<i64> = arrived
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Sent))
+        .map(|(i, _)| rows[*i].id)
+        .collect();
+    if !sent.is_empty() {
+        let now = clock();
+        crate::store::write_tx(conn, |c| {
+            for id in &sent {
+                outbox::mark_sent(c, *id, now)?;
+            }
+            Ok::<_, crate::store::StoreError>(())
+        })
+        .ctx("record sent mail")?;
+        stats.sent += sent.len();
+    }
+    for (i, outcome) in arrived {
+        tried[*i] = true;
+        let row = &rows[*i];
+        match outcome {
+            Outcome::Sent => {}
+            Outcome::Unsendable(e) => {
+                // A template or address error does not heal by waiting: give up at once; an
+                // admin can retry after fixing it.
+                outbox::mark_failure(conn, row.id, worker, e, &AfterFailure::GiveUp)
+                    .ctx("record a failed mail")?;
+                stats.failed += 1;
+            }
+            Outcome::Failed(f) => {
                 let give_up = f.class == FailureClass::Permanent || row.attempts >= max_attempts;
                 let after = if give_up {
                     AfterFailure::GiveUp
@@ -230,16 +336,12 @@ fn send_batch(
                     stats.retried += 1;
                 }
                 if f.class == FailureClass::Unreachable {
-                    let rest: Vec<i64> = rows[i + 1..].iter().map(|r| r.id).collect();
-                    stats.released +=
-                        outbox::release(conn, &rest, worker).ctx("hand back claimed mail")?;
                     stats.unreachable = true;
-                    return Ok(stats);
                 }
             }
         }
     }
-    Ok(stats)
+    Ok(())
 }
 
 /// The worker inside `peiyu serve`: a thread that makes a pass every `interval` (and at

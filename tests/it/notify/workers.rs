@@ -137,12 +137,12 @@ fn workers_killed_at_random_points_lose_no_mail_and_resend_with_the_same_message
     let mut killed_mid_pass = 0;
     let started = std::time::Instant::now();
     for run in 0..runs {
-        for id in queue_many(&mut conn, u, 20, &format!("r{run}-")) {
+        for id in queue_many(&mut conn, u, 40, &format!("r{run}-")) {
             ids_at_queue.insert(id, outbox::find_by_id(&mut conn, id).unwrap().message_id);
         }
         let now = t0() + Duration::days(run);
         let mut child = notify_command(&db.url, &server.url(), now).spawn().unwrap();
-        let delay = rng.gen_range(5..250);
+        let delay = rng.gen_range(5..200);
         std::thread::sleep(std::time::Duration::from_millis(delay));
         if child.try_wait().unwrap().is_none() {
             killed_mid_pass += 1;
