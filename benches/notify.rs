@@ -141,7 +141,10 @@ fn run_peiyu(db_url: &str, smtp_port: u16, mails: usize) -> f64 {
             "--connections",
             &connections,
         ])
-        .env("PEIYU_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
+        .env(
+            "PEIYU_SMTP_URL",
+            format!("smtp://127.0.0.1:{smtp_port}?tls=none"),
+        )
         .output()
         .expect("run peiyu notify");
     let secs = t.elapsed().as_secs_f64();

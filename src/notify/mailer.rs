@@ -1,10 +1,11 @@
 //! Where mail goes: an SMTP server (`PEIYU_SMTP_URL`) over a pool of reused connections, or
 //! `.eml` files in a directory (`PEIYU_MAIL_DIR`, default `./mail`) so the demo works offline.
 //!
-//! SMTP URLs follow lettre's `SmtpTransport::from_url`: `smtp://host:port` is plain SMTP,
-//! `smtp://host:587?tls=required` upgrades with STARTTLS (or fails), `?tls=opportunistic`
-//! upgrades when the server offers it, `smtps://host:465` is TLS from the first byte;
-//! credentials go in the URL (`smtps://user:password@host`), percent-encoded.
+//! SMTP URLs: `smtp://host:587` upgrades with STARTTLS and fails when the server cannot (the
+//! same as `?tls=required`); `?tls=opportunistic` upgrades only when the server offers it;
+//! `?tls=none` stays plain (a relay on the same machine, tests); `smtps://host:465` is TLS from
+//! the first byte. Credentials go in the URL (`smtps://user:password@host`), percent-encoded.
+//! Beyond the STARTTLS default this is lettre's `SmtpTransport::from_url`.
 
 use lettre::transport::smtp::{PoolConfig, SmtpTransport};
 use lettre::{FileTransport, Message, Transport};
@@ -19,6 +20,34 @@ pub const MAX_CONNECTIONS: usize = 16;
 
 /// How long one SMTP command may take before the attempt counts as failed.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `url` as lettre reads it: an `smtp://` URL without a `tls` parameter asks for STARTTLS
+/// (`tls=required`); `tls=none` means plain SMTP, which lettre spells as no parameter.
+fn with_tls_default(url: &str) -> String {
+    if !url.starts_with("smtp://") {
+        return url.to_string();
+    }
+    let (head, query) = url.split_once('?').unwrap_or((url, ""));
+    let params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    let tls = params.iter().find_map(|p| p.strip_prefix("tls="));
+    let rest: Vec<&str> = params
+        .iter()
+        .copied()
+        .filter(|p| !p.starts_with("tls="))
+        .collect();
+    let mut out = head.to_string();
+    let mut sep = '?';
+    for p in rest.iter().copied().chain(match tls {
+        None => Some("tls=required"),
+        Some("none") => None,
+        Some(_) => params.iter().copied().find(|p| p.starts_with("tls=")),
+    }) {
+        out.push(sep);
+        out.push_str(p);
+        sep = '&';
+    }
+    out
+}
 
 /// How a send failed, which decides what the worker does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +113,8 @@ impl Mailer {
     /// An SMTP transport for `url` (see the module comment). Opens no connection yet.
     pub fn smtp(url: &str) -> Result<Mailer, String> {
         let shown = crate::store::redact_url(url);
-        let transport = SmtpTransport::from_url(url)
+        let url = with_tls_default(url);
+        let transport = SmtpTransport::from_url(&url)
             .map_err(|e| format!("PEIYU_SMTP_URL {shown}: {e}"))?
             .timeout(Some(SMTP_TIMEOUT))
             .pool_config(
@@ -164,4 +194,30 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         src = inner.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tls_default_tests {
+    use super::with_tls_default;
+
+    #[test]
+    fn smtp_urls_ask_for_starttls_unless_told_otherwise() {
+        assert_eq!(
+            with_tls_default("smtp://mail.example:587"),
+            "smtp://mail.example:587?tls=required"
+        );
+        assert_eq!(
+            with_tls_default("smtp://u:p@mail.example:587?tls=opportunistic"),
+            "smtp://u:p@mail.example:587?tls=opportunistic"
+        );
+        assert_eq!(
+            with_tls_default("smtp://127.0.0.1:2525?tls=none"),
+            "smtp://127.0.0.1:2525"
+        );
+        assert_eq!(
+            with_tls_default("smtps://u:p@mail.example"),
+            "smtps://u:p@mail.example"
+        );
+        assert_eq!(with_tls_default("smtp://h?tls=none&x=1"), "smtp://h?x=1");
+    }
 }

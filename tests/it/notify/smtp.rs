@@ -109,9 +109,9 @@ impl SmtpServer {
         self.child = Some(child);
     }
 
-    /// `smtp://127.0.0.1:port`.
+    /// `smtp://127.0.0.1:port?tls=none` (the test server speaks no TLS).
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
+        format!("smtp://127.0.0.1:{}?tls=none", self.port)
     }
 
     /// The Maildir it stores into.
