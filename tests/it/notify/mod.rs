@@ -5,5 +5,5 @@ mod delivery;
 mod model;
 mod pages;
 mod queue;
-mod smtp;
+pub mod smtp;
 mod workers;

@@ -298,4 +298,40 @@ fn an_advisor_logs_a_followup_with_a_due_date_and_finds_it_on_the_agenda() {
     assert!(soon.contains("提交高企申报材料初稿"), "{soon}");
     assert!(b.text("#overdue").contains(&zh("coach.agenda.overdue")));
     b.screenshot("agenda");
+
+    // The daily job queues the advisor's digest of due follow-ups; the mail worker delivers
+    // it to a real SMTP server, and the mail lists the follow-up just logged.
+    let today = peiyu::app::log_followup::china_date(Utc::now().naive_utc());
+    let mut conn = db.conn();
+    peiyu::jobs::run_tick(&mut conn, &peiyu::jobs::TickOptions::new(today)).unwrap();
+    let server = crate::notify::smtp::SmtpServer::start();
+    let mailer = peiyu::notify::mailer::Mailer::smtp(&server.url()).unwrap();
+    peiyu::notify::worker::run_once(&mut conn, &mailer, "browser-test", Utc::now().naive_utc())
+        .unwrap();
+    let address = advisor
+        .email
+        .clone()
+        .expect("the demo advisor has an address");
+    let mails = server.messages();
+    let digest = mails
+        .iter()
+        .find(|m| {
+            m.to.contains(&address)
+                && m.text
+                    .as_deref()
+                    .is_some_and(|t| t.contains(&firm.name) && t.contains("提交高企申报材料初稿"))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no mail to {address} lists the follow-up; subjects to them: {:?}",
+                mails
+                    .iter()
+                    .filter(|m| m.to.contains(&address))
+                    .map(|m| &m.subject)
+                    .collect::<Vec<_>>()
+            )
+        });
+    let html = digest.html.clone().unwrap_or_default();
+    assert!(html.contains("提交高企申报材料初稿"), "{html}");
+    assert!(html.contains(&firm.name), "{html}");
 }
