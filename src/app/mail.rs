@@ -50,6 +50,64 @@ pub struct KindSetting {
     pub mandatory: bool,
 }
 
+/// Whether `p` may decide which kinds of mail are mandatory (the bureau and administrators).
+pub fn may_set_mandatory(p: &Principal) -> bool {
+    matches!(p.role, Role::Admin | Role::Bureau)
+}
+
+/// The bureau marks which kinds of mail nobody may turn off (setting `mail_mandatory`); the
+/// other kinds become optional again. Names outside [`CHOOSABLE`] are bad input, and nothing
+/// is saved then.
+pub fn save_mandatory(
+    conn: &mut DbConn,
+    p: &Principal,
+    kinds: &[String],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    if !may_set_mandatory(p) {
+        return Err(AppError::Forbidden);
+    }
+    let mut chosen = Vec::new();
+    for k in kinds {
+        let kind = MailKind::parse(k.trim())
+            .filter(|k| CHOOSABLE.contains(k))
+            .ok_or_else(|| {
+                bad(
+                    "mandatory",
+                    "unknown_mail_kind",
+                    format!("未知的邮件类别“{k}”"),
+                    format!("unknown kind of mail '{k}'"),
+                )
+            })?;
+        if !chosen.contains(&kind) {
+            chosen.push(kind);
+        }
+    }
+    let names: Vec<&str> = CHOOSABLE
+        .iter()
+        .filter(|k| chosen.contains(k))
+        .map(|k| k.as_str())
+        .collect();
+    store::write_tx(conn, |c| {
+        crate::store::settings::set(c, notify::MAIL_MANDATORY_KEY, &serde_json::json!(names))
+            .ctx("save mail_mandatory")?;
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: p.user_id,
+                actor_role: p.role.id(),
+                action: "set_mandatory_mail",
+                entity: "settings",
+                entity_id: None,
+                detail: serde_json::json!({ "mandatory": names }).to_string(),
+                at: now,
+            },
+        )
+        .ctx("audit mandatory mail")?;
+        Ok(())
+    })
+}
+
 /// The signed-in user's preferences page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailSettings {

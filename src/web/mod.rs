@@ -152,6 +152,7 @@ route_table! {
     // Mail: each user's preferences; the outbox for administrators.
     GET "/account/mail" => pages::mail::prefs;
     POST "/account/mail" => pages::mail::save_prefs;
+    POST "/account/mail/mandatory" => pages::mail::save_mandatory;
     GET "/admin/mail" => pages::mail::outbox;
     POST "/admin/mail/test" => pages::mail::send_test;
     POST "/admin/mail/{id}/retry" => pages::mail::retry;

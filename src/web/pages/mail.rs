@@ -57,6 +57,7 @@ async fn prefs_page(
             json!({
                 "kind": k.kind.as_str(),
                 "mandatory": k.mandatory,
+                "mandatory_box": json!({ "checked": k.mandatory }),
                 "modes": MailMode::ALL.iter().map(|m| json!({
                     "id": m.as_str(),
                     "checked": *m == shown,
@@ -75,6 +76,7 @@ async fn prefs_page(
         json!({
             "email": settings.email,
             "kinds": kinds,
+            "may_set_mandatory": mail::may_set_mandatory(&user.principal),
             "saved": saved,
             "error": error,
         }),
@@ -114,6 +116,45 @@ pub async fn save_prefs(
     })
     .await
     {
+        Ok(()) => Ok(see_other("/account/mail?saved=1")),
+        Err(AppError::BadInput(e)) => {
+            let msg = format!("{}: {}", e.field, lang.pick(&e.zh, &e.en));
+            prefs_page(
+                &req,
+                &state,
+                &user,
+                StatusCode::BAD_REQUEST,
+                false,
+                Some(msg),
+            )
+            .await
+        }
+        Err(e) => Err(WebError::app(lang, e)),
+    }
+}
+
+/// `POST /account/mail/mandatory` (bureau, admin): fields `mandatory` = kind, repeated for
+/// each kind nobody may turn off.
+pub async fn save_mandatory(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Account)?;
+    let lang = user.lang;
+    if !mail::may_set_mandatory(&user.principal) {
+        return Err(WebError::forbidden(lang));
+    }
+    let kinds: Vec<String> = form
+        .0
+        .into_iter()
+        .filter(|(k, _)| k == "mandatory")
+        .map(|(_, v)| v)
+        .collect();
+    let p = user.principal.clone();
+    let now = Utc::now().naive_utc();
+    match db(&state, move |c| mail::save_mandatory(c, &p, &kinds, now)).await {
         Ok(()) => Ok(see_other("/account/mail?saved=1")),
         Err(AppError::BadInput(e)) => {
             let msg = format!("{}: {}", e.field, lang.pick(&e.zh, &e.en));

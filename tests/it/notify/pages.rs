@@ -197,3 +197,88 @@ fn an_admin_lists_filters_and_retries_failed_mail_and_queues_a_test_mail() {
             .contains("测试邮件已加入队列"));
     }
 }
+
+#[test]
+fn the_bureau_marks_a_kind_mandatory_and_nobody_can_turn_it_off_then() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let adv = s.advisor.user_id.unwrap();
+        let app = TestApp::spawn(&db);
+
+        // An advisor has no say over what is mandatory: no form, and a post is refused.
+        app.login_ok("advisor");
+        let page = app.get("/account/mail");
+        assert!(
+            !page.body.contains("/account/mail/mandatory"),
+            "{}",
+            db.name()
+        );
+        let refused = app.post(
+            "/account/mail/mandatory",
+            &[
+                ("_csrf", page.csrf().as_str()),
+                ("mandatory", "stage_changed"),
+            ],
+        );
+        assert_eq!(refused.status, 403, "{}", db.name());
+        assert_eq!(
+            settings::get(&mut db.conn(), notify::MAIL_MANDATORY_KEY).unwrap(),
+            None
+        );
+
+        // The bureau ticks one kind; an unknown kind is bad input and saves nothing.
+        let bureau = TestApp::spawn(&db);
+        bureau.login_ok("bureau");
+        let page = bureau.get("/account/mail");
+        assert!(
+            page.body.contains("必收邮件（科技局设定）"),
+            "{}",
+            page.body
+        );
+        let csrf = page.csrf();
+        let bad = bureau.post(
+            "/account/mail/mandatory",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("mandatory", "stage_changed"),
+                ("mandatory", "spam"),
+            ],
+        );
+        assert_eq!(bad.status, 400, "{}", bad.body);
+        assert!(bad.body.contains("未知的邮件类别"), "{}", bad.body);
+        assert_eq!(
+            settings::get(&mut db.conn(), notify::MAIL_MANDATORY_KEY).unwrap(),
+            None
+        );
+        let ok = bureau.post(
+            "/account/mail/mandatory",
+            &[("_csrf", csrf.as_str()), ("mandatory", "stage_changed")],
+        );
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        assert_eq!(
+            settings::get(&mut db.conn(), notify::MAIL_MANDATORY_KEY).unwrap(),
+            Some(json!(["stage_changed"]))
+        );
+        let audited: i64 = audit_log::table
+            .filter(audit_log::action.eq("set_mandatory_mail"))
+            .count()
+            .get_result(&mut db.conn())
+            .unwrap();
+        assert_eq!(audited, 1);
+
+        // Now the advisor cannot turn stage-change mail off.
+        let page = app.get("/account/mail");
+        let off = app.post(
+            "/account/mail",
+            &[
+                ("_csrf", page.csrf().as_str()),
+                ("mode_stage_changed", "off"),
+            ],
+        );
+        assert_eq!(off.status, 400, "{}", off.body);
+        assert_eq!(
+            notify::chosen_mode(&mut db.conn(), adv, MailKind::StageChanged).unwrap(),
+            notify::MailMode::Immediate
+        );
+    }
+}

@@ -186,6 +186,9 @@ const MATRIX: &[Row] = &[
     get("/account/mail",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     post("/account/mail", &[("mode_stage_changed", "digest")],
                                   [Login,    Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect]),
+    // Which kinds nobody may turn off: the bureau's call (and the admins').
+    post("/account/mail/mandatory", &[("mandatory", "weekly_summary")],
+                                  [Login,    Redirect, Redirect, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/admin/mail",            [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The matrix's admin has no email address: the test mail is refused as bad input.
     post("/admin/mail/test", &[], [Login,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
