@@ -199,16 +199,7 @@ fn line(name: &str, l: Load, floor: Option<Load>) {
 
 /// One argon2id verification of the demo password, timed alone: (p50, p99) in ms.
 fn argon2_floor() -> (f64, f64) {
-    let hash = password::hash(DEMO_PASSWORD).expect("hash");
-    let mut ms: Vec<f64> = (0..60)
-        .map(|_| {
-            let t = Instant::now();
-            assert!(password::verify(DEMO_PASSWORD, &hash));
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    ms.sort_by(f64::total_cmp);
-    (ms[ms.len() / 2], ms[ms.len() * 99 / 100])
+    argon2_verify_ms(1, 60)
 }
 
 /// The same verification with `n` callers at once, as many as the login load's connections
@@ -216,12 +207,18 @@ fn argon2_floor() -> (f64, f64) {
 /// cores, 32 at once cannot each take one verification's time; this is the floor a sign-in
 /// at that concurrency is measured against.
 fn argon2_floor_concurrent(n: usize) -> (f64, f64) {
+    argon2_verify_ms(n, 8)
+}
+
+/// `callers` threads each verifying the demo password `each` times: (p50, p99) in ms of one
+/// verification.
+fn argon2_verify_ms(callers: usize, each: usize) -> (f64, f64) {
     let hash = password::hash(DEMO_PASSWORD).expect("hash");
     let mut ms: Vec<f64> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n)
+        let handles: Vec<_> = (0..callers)
             .map(|_| {
                 s.spawn(|| {
-                    (0..8)
+                    (0..each)
                         .map(|_| {
                             let t = Instant::now();
                             assert!(password::verify(DEMO_PASSWORD, &hash));

@@ -162,21 +162,3 @@ pub fn finish(
         _ => Ok(Err(Refusal::BadCredentials)),
     }
 }
-
-/// Check `username` and `password` from `address` at `now` on one connection: [`begin`], the
-/// argon2id verification, [`finish`]. The web layer runs the three steps itself so that the
-/// hash runs on its bounded hashing threads without holding a connection.
-pub fn sign_in(
-    conn: &mut DbConn,
-    username: &str,
-    password_typed: &str,
-    address: &str,
-    now: NaiveDateTime,
-) -> Result<Result<User, Refusal>, AppError> {
-    let candidate = match begin(conn, username, address, now)? {
-        Ok(c) => c,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
-    let ok = password::verify(password_typed, candidate.hash());
-    finish(conn, candidate, ok, username, address, now)
-}

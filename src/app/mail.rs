@@ -33,6 +33,20 @@ fn require_admin(p: &Principal) -> Result<(), AppError> {
     }
 }
 
+/// The kind of mail named `name`, if it is one users choose for; else bad input on `field`.
+fn choosable_kind(field: &str, name: &str) -> Result<MailKind, AppError> {
+    MailKind::parse(name.trim())
+        .filter(|k| CHOOSABLE.contains(k))
+        .ok_or_else(|| {
+            bad(
+                field,
+                "unknown_mail_kind",
+                format!("未知的邮件类别“{name}”"),
+                format!("unknown kind of mail '{name}'"),
+            )
+        })
+}
+
 fn own_id(p: &Principal) -> Result<i64, AppError> {
     p.user_id.ok_or(AppError::Forbidden)
 }
@@ -69,16 +83,7 @@ pub fn save_mandatory(
     }
     let mut chosen = Vec::new();
     for k in kinds {
-        let kind = MailKind::parse(k.trim())
-            .filter(|k| CHOOSABLE.contains(k))
-            .ok_or_else(|| {
-                bad(
-                    "mandatory",
-                    "unknown_mail_kind",
-                    format!("未知的邮件类别“{k}”"),
-                    format!("unknown kind of mail '{k}'"),
-                )
-            })?;
+        let kind = choosable_kind("mandatory", k)?;
         if !chosen.contains(&kind) {
             chosen.push(kind);
         }
@@ -151,16 +156,7 @@ pub fn save_mail_settings(
         let mandatory = notify::mandatory_kinds(c)?;
         let mut parsed = Vec::new();
         for (k, m) in choices {
-            let kind = MailKind::parse(k.trim())
-                .filter(|k| CHOOSABLE.contains(k))
-                .ok_or_else(|| {
-                    bad(
-                        "kind",
-                        "unknown_mail_kind",
-                        format!("未知的邮件类别“{k}”"),
-                        format!("unknown kind of mail '{k}'"),
-                    )
-                })?;
+            let kind = choosable_kind("kind", k)?;
             let mode = MailMode::parse(m.trim()).ok_or_else(|| {
                 bad(
                     kind.as_str(),

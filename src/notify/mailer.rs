@@ -28,25 +28,18 @@ fn with_tls_default(url: &str) -> String {
         return url.to_string();
     }
     let (head, query) = url.split_once('?').unwrap_or((url, ""));
-    let params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
-    let tls = params.iter().find_map(|p| p.strip_prefix("tls="));
-    let rest: Vec<&str> = params
-        .iter()
-        .copied()
-        .filter(|p| !p.starts_with("tls="))
-        .collect();
-    let mut out = head.to_string();
-    let mut sep = '?';
-    for p in rest.iter().copied().chain(match tls {
-        None => Some("tls=required"),
-        Some("none") => None,
-        Some(_) => params.iter().copied().find(|p| p.starts_with("tls=")),
-    }) {
-        out.push(sep);
-        out.push_str(p);
-        sep = '&';
+    let params = query.split('&').filter(|p| !p.is_empty());
+    let (tls, mut rest): (Vec<&str>, Vec<&str>) = params.partition(|p| p.starts_with("tls="));
+    match tls.first().copied() {
+        None => rest.push("tls=required"),
+        Some("tls=none") => {}
+        Some(given) => rest.push(given),
     }
-    out
+    if rest.is_empty() {
+        head.to_string()
+    } else {
+        format!("{head}?{}", rest.join("&"))
+    }
 }
 
 /// How a send failed, which decides what the worker does next.

@@ -103,7 +103,6 @@ pub async fn save_prefs(
     form: CsrfForm<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Account)?;
-    let lang = user.lang;
     let choices: Vec<(String, String)> = form
         .0
         .into_iter()
@@ -111,23 +110,27 @@ pub async fn save_prefs(
         .collect();
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
-    match db(&state, move |c| {
+    let saved = db(&state, move |c| {
         mail::save_mail_settings(c, &p, &choices, now)
     })
-    .await
-    {
+    .await;
+    after_save(&req, &state, &user, saved).await
+}
+
+/// Where a save on the preferences page leads: back to the page saying so, or the page again
+/// with the bad input named (400); other errors as usual.
+async fn after_save(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    saved: Result<(), AppError>,
+) -> Result<HttpResponse, WebError> {
+    let lang = user.lang;
+    match saved {
         Ok(()) => Ok(see_other("/account/mail?saved=1")),
         Err(AppError::BadInput(e)) => {
             let msg = format!("{}: {}", e.field, lang.pick(&e.zh, &e.en));
-            prefs_page(
-                &req,
-                &state,
-                &user,
-                StatusCode::BAD_REQUEST,
-                false,
-                Some(msg),
-            )
-            .await
+            prefs_page(req, state, user, StatusCode::BAD_REQUEST, false, Some(msg)).await
         }
         Err(e) => Err(WebError::app(lang, e)),
     }
@@ -154,22 +157,8 @@ pub async fn save_mandatory(
         .collect();
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
-    match db(&state, move |c| mail::save_mandatory(c, &p, &kinds, now)).await {
-        Ok(()) => Ok(see_other("/account/mail?saved=1")),
-        Err(AppError::BadInput(e)) => {
-            let msg = format!("{}: {}", e.field, lang.pick(&e.zh, &e.en));
-            prefs_page(
-                &req,
-                &state,
-                &user,
-                StatusCode::BAD_REQUEST,
-                false,
-                Some(msg),
-            )
-            .await
-        }
-        Err(e) => Err(WebError::app(lang, e)),
-    }
+    let saved = db(&state, move |c| mail::save_mandatory(c, &p, &kinds, now)).await;
+    after_save(&req, &state, &user, saved).await
 }
 
 /// The admin list's query string.

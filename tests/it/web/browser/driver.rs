@@ -217,17 +217,27 @@ impl Browser {
 
     /// Wait until the document has loaded (a click's navigation is asynchronous).
     fn settle(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_for_complete(
+            "return document.readyState",
+            Duration::from_secs(10),
+            "the page did not finish loading",
+        );
+    }
+
+    /// Poll `script` until it returns `"complete"`, for up to `limit`; a script that fails
+    /// (the document is being replaced) counts as not yet.
+    fn wait_for_complete(&self, script: &str, limit: Duration, what: &str) {
+        let deadline = Instant::now() + limit;
         loop {
             let state = self
                 .rt
-                .block_on(self.c().execute("return document.readyState", vec![]))
+                .block_on(self.c().execute(script, vec![]))
                 .unwrap_or(Value::Null);
             if state == json!("complete") {
                 return;
             }
-            assert!(Instant::now() < deadline, "the page did not finish loading");
-            std::thread::sleep(Duration::from_millis(50));
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -262,24 +272,11 @@ impl Browser {
             )
             .unwrap();
         self.rt.block_on(e.click()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let state = self
-                .rt
-                .block_on(self.c().execute(
-                    "return window.__peiyuOldPage === true ? 'old' : document.readyState",
-                    vec![],
-                ))
-                .unwrap_or(Value::Null);
-            if state == json!("complete") {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "clicking {css} did not load another page within 15 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.wait_for_complete(
+            "return window.__peiyuOldPage === true ? 'old' : document.readyState",
+            Duration::from_secs(15),
+            &format!("clicking {css} did not load another page within 15 s"),
+        );
     }
 
     /// Save a full-window PNG of the current page as `name.png` and return its path.
