@@ -1,13 +1,14 @@
 //! The handlebars registry: every template under `templates/` embedded in the binary,
-//! registered once, in strict mode, with the `{{t "key"}}` helper.
+//! registered once, in strict mode, with the helpers `{{t "key"}}`, `{{verdict s}}` and
+//! `{{include "name"}}`.
 //!
 //! `{{t "a" b}}` joins its parameters with dots and looks the key up in the catalog of the
 //! root context's `lang`; a missing key is a render error, never a silent blank.
 
 use super::i18n::{self, Lang};
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
-    RenderErrorReason,
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason, Renderable,
 };
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -201,12 +202,48 @@ fn verdict_helper(
     Ok(())
 }
 
+/// `{{include "name"}}`: render the inline partial (`{{#*inline "name"}}`) or registered
+/// template `name` right here, with the current context. Used instead of `{{> name}}` and
+/// `{{#> layout}}`: handlebars expands a partial by first deep-copying the whole current
+/// context (the page's JSON) into a new block, once per partial — for a list page, most of
+/// its render time. A page now defines its `title` and `content` inline and ends with
+/// `{{include "layout"}}`, which includes them back.
+struct Include;
+
+impl HelperDef for Include {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let name = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("include", 0))?;
+        if rc.is_current_template(name) {
+            return Err(RenderErrorReason::CannotIncludeSelf.into());
+        }
+        let template = rc
+            .get_partial(name)
+            .or_else(|| r.get_template(name))
+            .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
+        let before = rc.get_current_template_name();
+        let result = template.render(r, ctx, rc, out);
+        rc.set_current_template_name(before);
+        result
+    }
+}
+
 fn build() -> Result<Handlebars<'static>, String> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.set_prevent_indent(true);
     hb.register_helper("t", Box::new(t_helper));
     hb.register_helper("verdict", Box::new(verdict_helper));
+    hb.register_helper("include", Box::new(Include));
     for (name, source) in SOURCES {
         hb.register_template_string(name, source)
             .map_err(|e| format!("template {name}: {e}"))?;
