@@ -82,9 +82,7 @@ pub struct FirmList {
 
 /// The firms in `p`'s scope matching `q`.
 pub fn firm_list(conn: &mut DbConn, p: &Principal, q: &FirmQuery) -> Result<FirmList, AppError> {
-    let s = AccessSettings::load(conn)?;
-    let scope = access::scope(p, &s);
-    let (firms, total) = firm_query::page(conn, &scope, q).ctx("list firms")?;
+    let (firms, total) = firm_page_rows(conn, p, q)?;
     Ok(FirmList {
         firms,
         total,
@@ -92,6 +90,18 @@ pub fn firm_list(conn: &mut DbConn, p: &Principal, q: &FirmQuery) -> Result<Firm
         sectors: refdata::sectors(conn).ctx("load sectors")?,
         advisors: users::list_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
     })
+}
+
+/// The firms in `p`'s scope matching `q`, and how many match: the list without what the
+/// filter form offers (the JSON API's list).
+pub fn firm_page_rows(
+    conn: &mut DbConn,
+    p: &Principal,
+    q: &FirmQuery,
+) -> Result<(Vec<Firm>, Total), AppError> {
+    let s = AccessSettings::load(conn)?;
+    let scope = access::scope(p, &s);
+    firm_query::page(conn, &scope, q).ctx("list firms")
 }
 
 /// The next stage's evaluation on the firm page.

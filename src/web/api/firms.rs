@@ -151,13 +151,13 @@ pub async fn list(
     query.limit = per_page;
     query.offset = (page - 1) * per_page;
     let p = user.principal.clone();
-    let list = db(&state, move |c| app::views::firm_list(c, &p, &query))
+    let (firms, total) = db(&state, move |c| app::views::firm_page_rows(c, &p, &query))
         .await
         .map_err(|e| user.err(e))?;
     json_ok(&FirmPage {
-        items: list.firms.iter().map(FirmOut::from).collect(),
-        total: list.total.count,
-        total_capped: list.total.capped,
+        items: firms.iter().map(FirmOut::from).collect(),
+        total: total.count,
+        total_capped: total.capped,
         page,
         per_page,
     })
