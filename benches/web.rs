@@ -9,7 +9,10 @@
 //!
 //! SQLite always; PostgreSQL too when `PEIYU_BENCH_PG_URL` names a server or the local one on
 //! 127.0.0.1:5432 answers (a scratch database is created and dropped). `PEIYU_BENCH_SECS` sets
-//! each run's length (default 10), `PEIYU_BENCH_FIRMS` the generated firms (default 100,000).
+//! each run's length (default 10), `PEIYU_BENCH_FIRMS` the generated firms (default 100,000),
+//! `PEIYU_BENCH_BACKENDS` the backends (`sqlite,postgres`, the default). Each line also gives
+//! the server's own CPU time per request (this process, from /proc), which the load
+//! generator's share of the two cores does not blur.
 
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -120,12 +123,29 @@ impl Drop for Runner {
     }
 }
 
-/// What `wrk` measured.
+/// What `wrk` measured, and the CPU this process (the server) spent per request meanwhile.
 #[derive(Debug, Clone, Copy)]
 struct Load {
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
+    cpu_ms: f64,
+}
+
+/// CPU time (user + system) this process has used, in ms: the server's cost, apart from the
+/// load generator's, and steadier than latencies on a machine doing other work.
+fn process_cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // Linux reports clock ticks of 1/100 s.
+    f.iter().sum::<f64>() * 10.0
 }
 
 fn parse_ms(s: &str) -> f64 {
@@ -158,10 +178,12 @@ fn wrk(url: &str, conns: u32, cookie: &str, script: Option<&std::path::Path>) ->
     } else {
         cmd.args(["-H".to_string(), format!("Cookie: {cookie}")]);
     }
+    let cpu_before = process_cpu_ms();
     let out = cmd
         .arg(url)
         .output()
         .expect("run wrk (scripts/bench installs it)");
+    let cpu = process_cpu_ms() - cpu_before;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let field = |prefix: &str| {
         text.lines()
@@ -173,7 +195,14 @@ fn wrk(url: &str, conns: u32, cookie: &str, script: Option<&std::path::Path>) ->
     if let Some(l) = text.lines().find(|l| l.contains("Non-2xx or 3xx")) {
         eprintln!("  warning: {url}: {}", l.trim());
     }
+    let requests: f64 = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(f64::NAN);
     Load {
+        cpu_ms: cpu / requests,
         rps: field("Requests/sec:")
             .and_then(|v| v.parse().ok())
             .unwrap_or(f64::NAN),
@@ -192,8 +221,8 @@ fn line(name: &str, l: Load, floor: Option<Load>) {
         )
     });
     println!(
-        "  {name:<34} {:>9.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms{ratio}",
-        l.rps, l.p50_ms, l.p99_ms
+        "  {name:<34} {:>9.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms   server CPU {:.3} ms/req{ratio}",
+        l.rps, l.p50_ms, l.p99_ms, l.cpu_ms
     );
 }
 
@@ -262,6 +291,15 @@ fn run_backend(name: &str, url: &str, argon: (f64, f64)) {
         seed_demo(&mut c, 20_251_125, 500, today).expect("seed the demo");
         populate(&mut c, generated_firms()).expect("generate firms");
         rescore_all_as_of(&mut c, today).expect("score the generated firms");
+        // Fresh planner statistics, as a running PostgreSQL's autovacuum (off on some CI
+        // machines) or SQLite's `PRAGMA optimize` would leave them; VACUUM also sets
+        // PostgreSQL's visibility map, which index-only scans need.
+        let analyze = if url.starts_with("postgres") {
+            "VACUUM ANALYZE"
+        } else {
+            "ANALYZE"
+        };
+        c.batch_execute(analyze).expect("analyze the bench database");
     }
     println!("  seeded in {:.1} s", t.elapsed().as_secs_f64());
 
@@ -421,10 +459,18 @@ fn main() {
         argon.0, argon.1
     );
 
+    // `PEIYU_BENCH_BACKENDS=sqlite` (or `postgres`) runs one backend only.
+    let backends = std::env::var("PEIYU_BENCH_BACKENDS").unwrap_or_default();
+    let wanted = |b: &str| backends.is_empty() || backends.split(',').any(|x| x.trim() == b);
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = dir.path().join("bench-web.db").display().to_string();
-    run_backend("sqlite", &sqlite, argon);
+    if wanted("sqlite") {
+        run_backend("sqlite", &sqlite, argon);
+    }
 
+    if !wanted("postgres") {
+        return;
+    }
     match pg_server_url() {
         Some(server) => {
             let db = format!("peiyu_bench_web_{}", std::process::id());
