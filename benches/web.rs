@@ -299,7 +299,8 @@ fn run_backend(name: &str, url: &str, argon: (f64, f64)) {
         } else {
             "ANALYZE"
         };
-        c.batch_execute(analyze).expect("analyze the bench database");
+        c.batch_execute(analyze)
+            .expect("analyze the bench database");
     }
     println!("  seeded in {:.1} s", t.elapsed().as_secs_f64());
 

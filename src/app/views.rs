@@ -10,11 +10,11 @@ use crate::core::rules;
 use crate::core::stage::{Role, Stage};
 use crate::store::credentials::{self, Credential};
 use crate::store::events::{self, StageEventRow};
-use crate::store::firm_query::{self, FirmQuery, Total};
+use crate::store::firm_query::{self, FirmQuery, ListedFirm, Total};
 use crate::store::firms::{self, Firm};
 use crate::store::ip::{self, IpKind};
 use crate::store::refdata::{self, County, Sector};
-use crate::store::users::{self, User};
+use crate::store::users::{self, Named, User};
 use crate::store::years::{self, FirmYearRow};
 use crate::store::{profile, settings, DbConn};
 use chrono::NaiveDate;
@@ -69,7 +69,7 @@ pub fn dashboard(conn: &mut DbConn, p: &Principal) -> Result<Dashboard, AppError
 #[derive(Debug, Clone)]
 pub struct FirmList {
     /// The firms of this page.
-    pub firms: Vec<Firm>,
+    pub firms: Vec<ListedFirm>,
     /// How many match in all (up to `firm_query::COUNT_CAP`).
     pub total: Total,
     /// Every county (for names and the filter).
@@ -77,18 +77,20 @@ pub struct FirmList {
     /// Every sector.
     pub sectors: Vec<Sector>,
     /// Active advisors (for names and the filter).
-    pub advisors: Vec<User>,
+    pub advisors: Vec<Named>,
 }
 
 /// The firms in `p`'s scope matching `q`.
 pub fn firm_list(conn: &mut DbConn, p: &Principal, q: &FirmQuery) -> Result<FirmList, AppError> {
-    let (firms, total) = firm_page_rows(conn, p, q)?;
+    let s = AccessSettings::load(conn)?;
+    let scope = access::scope(p, &s);
+    let (firms, total) = firm_query::listed_page(conn, &scope, q).ctx("list firms")?;
     Ok(FirmList {
         firms,
         total,
         counties: refdata::counties(conn).ctx("load counties")?,
         sectors: refdata::sectors(conn).ctx("load sectors")?,
-        advisors: users::list_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
+        advisors: users::names_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
     })
 }
 

@@ -111,6 +111,26 @@ pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<User>, StoreError
         .load(conn)?)
 }
 
+/// A user's id and the name shown, for menus and name lookups.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct Named {
+    /// Id.
+    pub id: i64,
+    /// Name shown.
+    pub display_name: String,
+}
+
+/// The active users of `role` as [`Named`], ordered like [`list_by_role`].
+pub fn names_by_role(conn: &mut DbConn, role: &str) -> Result<Vec<Named>, StoreError> {
+    Ok(users::table
+        .filter(users::role.eq(role))
+        .filter(users::active.eq(true))
+        .order((users::display_name.asc(), users::id.asc()))
+        .select(Named::as_select())
+        .load(conn)?)
+}
+
 /// Active users of one role, by display name.
 pub fn list_by_role(conn: &mut DbConn, role: &str) -> Result<Vec<User>, StoreError> {
     Ok(users::table

@@ -99,8 +99,8 @@ impl From<&Firm> for FirmOut {
 pub struct FirmPage {
     /// The firms of this page.
     pub items: Vec<FirmOut>,
-    /// How many match in all, counted up to 10,000: past that, `total` is 10,000 and
-    /// `total_capped` is true.
+    /// How many match in all, counted up to 1,000: past that, `total` is 1,000 and
+    /// `total_capped` is true (page on until a page comes back short).
     pub total: i64,
     /// More match than `total` says (the count stopped at its cap).
     pub total_capped: bool,

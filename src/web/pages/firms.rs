@@ -236,7 +236,7 @@ pub async fn list(
 
     let stage_opts: Vec<Value> = Stage::ALL
         .iter()
-        .map(|s| json!({ "id": s.id(), "selected": params.stage.trim() == s.id() }))
+        .map(|s| json!({ "value": s.id(), "name": i18n::text(lang, &format!("stage.{}", s.id())), "selected": params.stage.trim() == s.id() }))
         .collect();
     let county_opts: Vec<Value> = data
         .counties

@@ -77,7 +77,7 @@ pub fn render(
     if let (Some(r), Value::Object(d)) = (root.as_object_mut(), data) {
         r.extend(d);
     }
-    let html = templates::render(template, &root).map_err(|e| {
+    let html = templates::render_value(template, root).map_err(|e| {
         WebError::app(
             lang,
             AppError::Internal(anyhow::anyhow!("render {template}: {e}")),

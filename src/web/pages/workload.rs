@@ -614,7 +614,7 @@ pub async fn bulk_assign(
 /// choose from, the list's filter (to assign every matching firm) and the count.
 pub fn bulk_form(
     params: &ListParams,
-    advisors: &[crate::store::users::User],
+    advisors: &[crate::store::users::Named],
     total: crate::store::firm_query::Total,
     p: &crate::app::Principal,
 ) -> Value {
@@ -623,11 +623,11 @@ pub fn bulk_form(
     }
     let options: Vec<Value> = advisors
         .iter()
-        .map(|u| json!({ "value": u.id.to_string(), "label": u.display_name }))
+        .map(|u| json!({ "value": u.id.to_string(), "name": u.display_name }))
         .collect();
     json!({
         "advisors": options,
-        // Past the counting cap: "10000+" (assigning by filter takes them all).
+        // Past the counting cap: "1000+" (assigning by filter takes them all).
         "total": if total.capped { format!("{}+", total.count) } else { total.count.to_string() },
         "filter": {
             "stage": params.stage, "county": params.county, "sector": params.sector,
