@@ -13,7 +13,7 @@ use crate::store::firms::{self, Firm};
 use crate::store::followups::{self, Followup, FollowupFilter, FollowupWithFirm};
 use crate::store::issues::{self, Issue, IssueFilter, IssueStatus, IssueWithFirm};
 use crate::store::refdata::{self, County};
-use crate::store::users::{self, User};
+use crate::store::users::{self, Named, User};
 use crate::store::{settings, DbConn};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use std::collections::{BTreeSet, HashMap};
@@ -114,7 +114,7 @@ pub struct FirmCoaching {
     /// Issues, pending first.
     pub issues: Vec<IssueRow>,
     /// Active advisors (for the assignment form).
-    pub advisors: Vec<User>,
+    pub advisors: Vec<Named>,
     /// May assign an advisor.
     pub can_assign: bool,
     /// May log, edit and correct follow-ups.
@@ -136,6 +136,19 @@ pub fn firm_coaching(
     let s = AccessSettings::load(conn)?;
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for its coaching")?;
     let seen = access::require_read(p, &s, &firm)?;
+    firm_coaching_of(conn, p, firm, seen, now)
+}
+
+/// [`firm_coaching`] of a firm already read, which `p` sees with access `seen` (as
+/// [`access::require_read`] decided): the firm page reads the firm once for both.
+pub fn firm_coaching_of(
+    conn: &mut DbConn,
+    p: &Principal,
+    firm: Firm,
+    seen: FirmAccess,
+    now: NaiveDateTime,
+) -> Result<FirmCoaching, AppError> {
+    let firm_id = firm.id;
     let may = |a| seen != FirmAccess::Hidden && access::may_coach(p, &firm, a);
     let history = assignments::history(conn, firm_id).ctx("load assignment history")?;
     let rows = followups::list_for_firm(conn, firm_id).ctx("load follow-ups")?;
@@ -198,7 +211,7 @@ pub fn firm_coaching(
                 }
             })
             .collect(),
-        advisors: users::list_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
+        advisors: users::names_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
         can_assign: may(CoachAction::Assign),
         can_log,
         can_raise: may(CoachAction::RaiseIssue),
@@ -363,7 +376,7 @@ pub struct Agenda {
     /// The date it is for.
     pub today: NaiveDate,
     /// Advisors the viewer may pick (empty for an advisor, who sees their own firms).
-    pub advisors: Vec<User>,
+    pub advisors: Vec<Named>,
 }
 
 /// The agenda of `p` on `today`: an advisor's own firms; for the bureau and county officers
@@ -415,7 +428,7 @@ pub fn agenda(
         advisors: if p.role == Role::Advisor {
             Vec::new()
         } else {
-            users::list_by_role(conn, Role::Advisor.id()).ctx("load advisors")?
+            users::names_by_role(conn, Role::Advisor.id()).ctx("load advisors")?
         },
     };
     let all_rows = [&out.overdue, &out.due_soon, &out.none_planned, &out.stale];

@@ -175,8 +175,9 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
         None => None,
     };
     let years = years::list_for_firm(conn, firm.id).ctx("load years")?;
+    let ip_rows = ip::counts(conn, Some(firm.id)).ctx("count IP")?;
     let mut ip_counts: BTreeMap<&'static str, i64> = BTreeMap::new();
-    for c in ip::counts(conn, Some(firm.id)).ctx("count IP")? {
+    for c in &ip_rows {
         if let Some(k) = IpKind::parse(&c.kind) {
             *ip_counts.entry(k.id()).or_default() += c.count;
         }
@@ -196,7 +197,9 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
     let next = match stage.next() {
         None => NextEvaluation::None,
         Some((next_stage, ruleset)) => {
-            let prof = profile::load_profile(conn, firm.id).ctx("load profile")?;
+            // The profile from the rows this page already read.
+            let prof = profile::profile_of(&firm, &years, &ip_rows, &credentials)
+                .ctx("assemble profile")?;
             let thresholds = settings::thresholds(conn).ctx("load thresholds")?;
             match rules::evaluate(&prof, ruleset, as_of, &thresholds) {
                 Ok(ev) => NextEvaluation::Evaluated {

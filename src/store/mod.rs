@@ -268,7 +268,12 @@ pub fn connect_with(url: &str, opts: &PoolOptions) -> Result<Pool, StoreError> {
     setup.apply(&mut first)?;
     migrate(&mut first)?;
     drop(first);
+    // A checked-out PostgreSQL connection is pinged first (the server may have closed it);
+    // a SQLite connection is a file handle in this process and cannot go away, so the ping
+    // would only cost a statement preparation per checkout.
+    let test_on_check_out = manager.backend() == Backend::Postgres;
     r2d2::Pool::builder()
+        .test_on_check_out(test_on_check_out)
         .max_size(opts.max_size)
         .min_idle(opts.min_idle)
         .connection_timeout(opts.connection_timeout)

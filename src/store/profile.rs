@@ -164,6 +164,40 @@ pub fn load_profile(conn: &mut DbConn, firm_id: i64) -> Result<Profile, StoreErr
     )
 }
 
+/// The profile of `firm` from rows already read for it: its years, its IP counts
+/// ([`ip::counts`]) and its credentials (all of them; the active ones that count are picked
+/// here). What [`load_profile`] returns, without reading anything again.
+pub fn profile_of(
+    firm: &Firm,
+    years: &[FirmYearRow],
+    ip_counts: &[IpCount],
+    credentials: &[Credential],
+) -> Result<Profile, StoreError> {
+    let row = ProfileRow {
+        id: firm.id,
+        uscc: firm.uscc.clone(),
+        name: firm.name.clone(),
+        founded_on: firm.founded_on,
+        stage: firm.stage.clone(),
+        employees: firm.employees,
+        tech_staff: firm.tech_staff,
+        facts: firm.facts.clone(),
+    };
+    let active: Vec<&Credential> = credentials
+        .iter()
+        .filter(|c| {
+            c.status == CredentialStatus::Active.id()
+                && PROFILE_CREDENTIALS.iter().any(|k| k.id() == c.kind)
+        })
+        .collect();
+    assemble(
+        &row,
+        &years.iter().collect::<Vec<_>>(),
+        &ip_counts.iter().collect::<Vec<_>>(),
+        &active,
+    )
+}
+
 /// Every firm's profile, read with one query per table, ordered by firm id.
 pub fn load_all_profiles(conn: &mut DbConn) -> Result<Vec<FirmProfile>, StoreError> {
     let rows: Vec<ProfileRow> = firms::table

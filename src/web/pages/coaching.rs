@@ -13,7 +13,7 @@ use crate::app::{self, AppError, AssignTarget, FollowupInput, IssueInput, IssueU
 use crate::store::firms::Firm;
 use crate::store::followups::{Followup, FollowupKind};
 use crate::store::issues::{IssueCategory, IssueStatus};
-use crate::store::users::User;
+use crate::store::users::Named;
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
 use crate::web::i18n::{self, Lang};
@@ -46,7 +46,7 @@ fn options(ids: &[&str], prefix: &str, current: &str, lang: Lang) -> Vec<Value> 
         .collect()
 }
 
-fn advisor_options(advisors: &[User], current: &str) -> Vec<Value> {
+fn advisor_options(advisors: &[Named], current: &str) -> Vec<Value> {
     advisors
         .iter()
         .map(|u| {

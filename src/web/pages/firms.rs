@@ -507,7 +507,13 @@ pub async fn show(
     let now = chrono::Utc::now().naive_utc();
     let (page, coaching) = db(&state, move |c| {
         let page = views::firm_page(c, &p, id)?;
-        let coaching = crate::app::coaching_views::firm_coaching(c, &p, id, now)?;
+        let coaching = crate::app::coaching_views::firm_coaching_of(
+            c,
+            &p,
+            page.firm.clone(),
+            page.access,
+            now,
+        )?;
         Ok((page, coaching))
     })
     .await

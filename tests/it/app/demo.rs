@@ -3,7 +3,7 @@
 use crate::common::{backends, d, TestDb};
 use peiyu::app::seed_demo::seed_demo;
 use peiyu::app::AppError;
-use peiyu::store::{events, firms, users};
+use peiyu::store::{credentials, events, firms, ip, profile, users, years};
 
 #[test]
 fn demo_seeds_a_city_whose_stages_are_the_replay_of_their_events() {
@@ -43,6 +43,20 @@ fn demo_seeds_a_city_whose_stages_are_the_replay_of_their_events() {
             let firm = firms::find_by_id(&mut conn, id).unwrap();
             let replayed = events::replay_for_firm(&mut conn, id).unwrap();
             assert_eq!(replayed.stage.id(), firm.stage, "{}: firm {id}", db.name());
+            // The firm page assembles the profile from the rows it shows; it must be the
+            // profile the rules see everywhere else.
+            let shown = profile::profile_of(
+                &firm,
+                &years::list_for_firm(&mut conn, id).unwrap(),
+                &ip::counts(&mut conn, Some(id)).unwrap(),
+                &credentials::list_for_firm(&mut conn, id).unwrap(),
+            );
+            assert_eq!(
+                shown.ok(),
+                profile::load_profile(&mut conn, id).ok(),
+                "{}: firm {id}",
+                db.name()
+            );
         }
         // Firms spread over readiness, some eligible for their next stage and some not.
         let all = firms::list(
