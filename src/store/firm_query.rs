@@ -78,9 +78,14 @@ impl Scope {
         }
     }
 
-    /// Restrict a firms query to this scope.
+    /// Restrict a firms query to this scope. All firms add no condition at all: a SQL
+    /// literal (the `1 = 1` of [`Scope::predicate`]) would keep diesel from caching the
+    /// prepared statement.
     fn apply<'a>(&self, q: Boxed<'a>) -> Boxed<'a> {
-        q.filter(self.predicate())
+        match self {
+            Scope::All => q,
+            _ => q.filter(self.predicate()),
+        }
     }
 }
 
@@ -299,9 +304,10 @@ pub fn total(
     f: &FirmQuery,
     cap: i64,
 ) -> Result<Total, StoreError> {
-    // Selecting a constant keeps the probe inside the filter's index (no row is read).
+    // Selecting a constant keeps the probe inside the filter's index (no row is read); a
+    // bound one, unlike a SQL literal, lets diesel cache the prepared statement.
     let beyond: Vec<i32> = filtered(scope, f)
-        .select(sql::<Integer>("1"))
+        .select(1.into_sql::<Integer>())
         .limit(1)
         .offset(cap)
         .load(conn)?;
