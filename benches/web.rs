@@ -273,15 +273,14 @@ fn cookie_for(keys: &SessionKeys, s: &Session) -> String {
 
 fn run_backend(name: &str, url: &str, argon: (f64, f64)) {
     println!(
-        "web/{name}: seeding the demo and {} firms",
-        generated_firms()
+        "web/{name}: seeding the demo and {} firms; database {url}, pool of {}",
+        generated_firms(),
+        PoolOptions::for_server().expect("pool size").max_size
     );
     let pool = store::connect_with(
         url,
-        &PoolOptions {
-            max_size: 16,
-            ..PoolOptions::default()
-        },
+        // The pool `peiyu serve` opens (PEIYU_DB_POOL, default twice the cores).
+        &PoolOptions::for_server().expect("pool size"),
     )
     .expect("open the bench database");
     let t = Instant::now();
@@ -436,9 +435,16 @@ fn run_backend(name: &str, url: &str, argon: (f64, f64)) {
     }
 }
 
+/// `PEIYU_BENCH_PG_URL`, or the local server as a same-machine deployment reaches it: over
+/// its Unix socket (no TCP, no TLS) when Debian's socket directory has one, else 127.0.0.1.
 fn pg_server_url() -> Option<String> {
-    let url = std::env::var("PEIYU_BENCH_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    let url = std::env::var("PEIYU_BENCH_PG_URL").unwrap_or_else(|_| {
+        if std::path::Path::new("/var/run/postgresql/.s.PGSQL.5432").exists() {
+            "postgres://postgres@localhost/postgres?host=/var/run/postgresql".to_string()
+        } else {
+            "postgres://postgres@127.0.0.1:5432/postgres".to_string()
+        }
+    });
     PgConnection::establish(&url).ok().map(|_| url)
 }
 

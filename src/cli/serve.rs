@@ -45,7 +45,8 @@ pub struct ServeArgs {
 
 /// Run `peiyu serve` until SIGINT or SIGTERM.
 pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
-    let pool = store::connect(database_url).context("open the database")?;
+    let options = store::PoolOptions::for_server().context("size the connection pool")?;
+    let pool = store::connect_with(database_url, &options).context("open the database")?;
     let mut conn = pool.get().context("get a database connection")?;
     if args.demo {
         let s =
