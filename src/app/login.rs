@@ -141,6 +141,8 @@ pub fn finish(
     let username = username.trim();
     let ok = password_ok && candidate.user.as_ref().is_some_and(|u| u.active);
     store::write_tx(conn, |c| {
+        // Throttling records: a sign-in need not wait for a disk flush to keep them.
+        store::dialect::relaxed_commit(c)?;
         login_attempts::record(
             c,
             &NewAttempt {

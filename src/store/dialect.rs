@@ -30,6 +30,20 @@ pub fn last_insert_id(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(id?)
 }
 
+/// Let the current transaction commit without waiting for its write-ahead log to reach the
+/// disk (PostgreSQL's `synchronous_commit = off`, for this transaction only): for records
+/// whose loss in a crash costs nothing (sign-in attempts), never for the firms' data. A crash
+/// can forget the last such commits but never corrupts anything. SQLite in WAL mode with
+/// `synchronous = NORMAL` already commits without a sync.
+pub fn relaxed_commit(conn: &mut DbConn) -> Result<(), StoreError> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConn::Pg(c) => c.batch_execute("SET LOCAL synchronous_commit TO OFF")?,
+        DbConn::Sqlite(_) => {}
+    }
+    Ok(())
+}
+
 /// One column of a table as the database reports it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, QueryableByName)]
 pub struct ColumnInfo {

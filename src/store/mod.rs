@@ -260,11 +260,16 @@ impl PoolOptions {
     /// web`). A database on another machine may want more.
     pub fn for_server() -> Result<PoolOptions, StoreError> {
         let max_size = match std::env::var("PEIYU_DB_POOL") {
-            Ok(v) => v.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                StoreError::Connect(format!(
-                    "PEIYU_DB_POOL must be a number of connections above 0, not '{v}'"
-                ))
-            })?,
+            Ok(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    StoreError::Connect(format!(
+                        "PEIYU_DB_POOL must be a number of connections above 0, not '{v}'"
+                    ))
+                })?,
             Err(_) => std::thread::available_parallelism()
                 .map_or(4, |n| u32::try_from(n.get() * 2).unwrap_or(u32::MAX))
                 .max(4),

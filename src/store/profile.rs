@@ -143,24 +143,12 @@ const PROFILE_CREDENTIALS: [CredentialKind; 2] = [CredentialKind::TechSme, Crede
 
 /// The profile of one firm.
 pub fn load_profile(conn: &mut DbConn, firm_id: i64) -> Result<Profile, StoreError> {
-    let row: ProfileRow = firms::table
-        .find(firm_id)
-        .select(ProfileRow::as_select())
-        .first(conn)?;
-    let ys = years::list_for_firm(conn, firm_id)?;
-    let ipc = ip::counts(conn, Some(firm_id))?;
-    let creds: Vec<Credential> = credentials::list_for_firm(conn, firm_id)?
-        .into_iter()
-        .filter(|c| {
-            c.status == CredentialStatus::Active.id()
-                && PROFILE_CREDENTIALS.iter().any(|k| k.id() == c.kind)
-        })
-        .collect();
-    assemble(
-        &row,
-        &ys.iter().collect::<Vec<_>>(),
-        &ipc.iter().collect::<Vec<_>>(),
-        &creds.iter().collect::<Vec<_>>(),
+    let firm = super::firms::find_by_id(conn, firm_id)?;
+    profile_of(
+        &firm,
+        &years::list_for_firm(conn, firm_id)?,
+        &ip::counts(conn, Some(firm_id))?,
+        &credentials::list_for_firm(conn, firm_id)?,
     )
 }
 

@@ -121,22 +121,21 @@ pub struct Named {
     pub display_name: String,
 }
 
-/// The active users of `role` as [`Named`], ordered like [`list_by_role`].
-pub fn names_by_role(conn: &mut DbConn, role: &str) -> Result<Vec<Named>, StoreError> {
-    Ok(users::table
+/// The active users of `role`, by display name.
+fn active_of_role(role: &str) -> users::BoxedQuery<'_, <DbConn as diesel::Connection>::Backend> {
+    users::table
         .filter(users::role.eq(role))
         .filter(users::active.eq(true))
         .order((users::display_name.asc(), users::id.asc()))
-        .select(Named::as_select())
-        .load(conn)?)
+        .into_boxed()
+}
+
+/// The active users of `role` as [`Named`], ordered like [`list_by_role`].
+pub fn names_by_role(conn: &mut DbConn, role: &str) -> Result<Vec<Named>, StoreError> {
+    Ok(active_of_role(role).select(Named::as_select()).load(conn)?)
 }
 
 /// Active users of one role, by display name.
 pub fn list_by_role(conn: &mut DbConn, role: &str) -> Result<Vec<User>, StoreError> {
-    Ok(users::table
-        .filter(users::role.eq(role))
-        .filter(users::active.eq(true))
-        .order((users::display_name.asc(), users::id.asc()))
-        .select(User::as_select())
-        .load(conn)?)
+    Ok(active_of_role(role).select(User::as_select()).load(conn)?)
 }
