@@ -272,17 +272,14 @@ fn cookie_for(keys: &SessionKeys, s: &Session) -> String {
 }
 
 fn run_backend(name: &str, url: &str, argon: (f64, f64)) {
+    // The pool `peiyu serve` opens (PEIYU_DB_POOL, default twice the cores).
+    let pool_options = PoolOptions::for_server().expect("pool size");
     println!(
         "web/{name}: seeding the demo and {} firms; database {url}, pool of {}",
         generated_firms(),
-        PoolOptions::for_server().expect("pool size").max_size
+        pool_options.max_size
     );
-    let pool = store::connect_with(
-        url,
-        // The pool `peiyu serve` opens (PEIYU_DB_POOL, default twice the cores).
-        &PoolOptions::for_server().expect("pool size"),
-    )
-    .expect("open the bench database");
+    let pool = store::connect_with(url, &pool_options).expect("open the bench database");
     let t = Instant::now();
     {
         let mut c = pool.get().expect("connection");
