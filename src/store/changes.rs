@@ -1,0 +1,122 @@
+//! Whether the database may have changed: a [`Marker`] read now equals one read earlier only
+//! if no transaction committed in between, whichever process or connection wrote it. Caches
+//! of rendered pages (`web::page_cache`) keep a copy only as long as the marker stays equal,
+//! so a copy is never older than the database it was made from.
+//!
+//! - SQLite: `PRAGMA data_version` on one connection kept for this purpose. It changes
+//!   whenever any *other* connection commits (this one never writes), in this process or
+//!   another. A checkpoint may change it too: one miss more, never a stale page.
+//! - PostgreSQL: `pg_current_snapshot()`. Two snapshots are equal exactly when the same
+//!   transactions have completed (`xmax` advances past every completed transaction, `xip`
+//!   lists those still running below it). Transaction ids are shared by the whole server, so
+//!   a write to another database on it changes the marker too: again a miss more, never a
+//!   stale page. It needs PostgreSQL 13 or later.
+
+use super::{sqlite_target, Backend, ConnManager, ConnSetup, DbConn, Pool, StoreError};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel::SqliteConnection;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// What the database's committed state was when it was read (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Marker {
+    /// SQLite's `data_version` on the watching connection.
+    Version(i64),
+    /// PostgreSQL's current snapshot, as text (`xmin:xmax:xip,…`).
+    Snapshot(String),
+}
+
+#[derive(QueryableByName)]
+struct DataVersion {
+    #[diesel(sql_type = BigInt)]
+    data_version: i64,
+}
+
+#[derive(QueryableByName)]
+struct CurrentSnapshot {
+    #[diesel(sql_type = Text)]
+    snapshot: String,
+}
+
+/// Reads [`Marker`]s of one database.
+pub enum ChangeWatcher {
+    /// A connection of its own, used for nothing else.
+    Sqlite(Mutex<SqliteConnection>),
+    /// Any pooled connection: a snapshot means the same on each.
+    Postgres(Pool),
+}
+
+impl std::fmt::Debug for ChangeWatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ChangeWatcher::Sqlite(_) => "ChangeWatcher::Sqlite",
+            ChangeWatcher::Postgres(_) => "ChangeWatcher::Postgres",
+        })
+    }
+}
+
+impl ChangeWatcher {
+    /// A watcher of the database `url` names (the one `pool` reaches). `None` for an
+    /// in-memory SQLite database: a second connection would open another, empty database and
+    /// never see a change.
+    pub fn open(url: &str, pool: &Pool) -> Result<Option<ChangeWatcher>, StoreError> {
+        let manager = ConnManager::new(url)?;
+        match manager.backend() {
+            Backend::Postgres => Ok(Some(ChangeWatcher::Postgres(pool.clone()))),
+            Backend::Sqlite => {
+                let target = sqlite_target(url);
+                if target.contains(":memory:") || target.contains("mode=memory") {
+                    return Ok(None);
+                }
+                let mut conn = manager.establish()?;
+                ConnSetup {
+                    busy_timeout: Duration::from_secs(5),
+                }
+                .apply(&mut conn)?;
+                match conn {
+                    DbConn::Sqlite(c) => Ok(Some(ChangeWatcher::Sqlite(Mutex::new(c)))),
+                    DbConn::Pg(_) => Err(StoreError::Connect(
+                        "a SQLite URL opened a PostgreSQL connection".to_string(),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Whether [`ChangeWatcher::marker`] answers from memory and a local file without waiting
+    /// on a server (SQLite), so an async caller may run it in place.
+    pub fn is_local(&self) -> bool {
+        matches!(self, ChangeWatcher::Sqlite(_))
+    }
+
+    /// The marker now. Blocking: on PostgreSQL one round trip on a pooled connection.
+    pub fn marker(&self) -> Result<Marker, StoreError> {
+        match self {
+            ChangeWatcher::Sqlite(conn) => {
+                let mut c = conn.lock().map_err(|_| {
+                    StoreError::Connect("the change watcher's connection is poisoned".to_string())
+                })?;
+                let v =
+                    diesel::sql_query("PRAGMA data_version").get_result::<DataVersion>(&mut *c)?;
+                Ok(Marker::Version(v.data_version))
+            }
+            ChangeWatcher::Postgres(pool) => {
+                let mut conn = pool.get()?;
+                let s = match &mut *conn {
+                    DbConn::Pg(c) => {
+                        diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
+                            .get_result::<CurrentSnapshot>(c)?
+                    }
+                    DbConn::Sqlite(_) => {
+                        return Err(StoreError::Connect(
+                            "a PostgreSQL pool handed out a SQLite connection".to_string(),
+                        ))
+                    }
+                };
+                Ok(Marker::Snapshot(s.snapshot))
+            }
+        }
+    }
+}
