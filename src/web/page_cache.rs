@@ -188,19 +188,24 @@ impl PageCache {
         e.bytes += size;
     }
 
-    async fn marker(&self, state: &AppState) -> Option<Marker> {
+    /// The database's marker now, or `None` (logged) when it cannot be read: then the request
+    /// goes to its handler and nothing is kept.
+    async fn marker(self: &Arc<Self>) -> Option<Marker> {
         let watcher = self.watcher.as_ref()?;
         let read = if watcher.is_local() {
             watcher.marker()
         } else {
-            let cache = state.cache.clone();
-            match web::block(move || match &cache.watcher {
-                Some(w) => w.marker(),
-                None => Err(crate::store::StoreError::NotFound),
+            let cache = Arc::clone(self);
+            let blocked = web::block(move || {
+                cache
+                    .watcher
+                    .as_ref()
+                    .map(ChangeWatcher::marker)
+                    .transpose()
             })
-            .await
-            {
-                Ok(r) => r,
+            .await;
+            match blocked {
+                Ok(r) => r.transpose()?,
                 Err(e) => {
                     tracing::warn!(error = %e, "page cache: the change marker's task failed");
                     return None;
@@ -271,7 +276,7 @@ pub async fn layer(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let cache = state.cache.clone();
-    let Some(marker) = cache.marker(&state).await else {
+    let Some(marker) = cache.marker().await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     if let Some((headers, body)) = cache.get(&key, &marker) {
