@@ -66,7 +66,7 @@ fn serve(
 ) -> (String, Runner) {
     templates::registry().expect("templates");
     let state = AppState {
-        cache: PageCache::open(url, &pool, DEFAULT_BUDGET_MB).expect("watch the database"),
+        cache: PageCache::open(url, DEFAULT_BUDGET_MB).expect("watch the database"),
         pool,
         keys,
         config: WebConfig::default(),

@@ -77,7 +77,7 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
                 .context("start the daily job")?,
         )
     };
-    let cache = crate::web::page_cache::PageCache::open(database_url, &pool, args.page_cache_mb)
+    let cache = crate::web::page_cache::PageCache::open(database_url, args.page_cache_mb)
         .context("watch the database for the page cache")?;
     let state = AppState {
         pool,

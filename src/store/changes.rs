@@ -19,6 +19,11 @@ use diesel::SqliteConnection;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// Connections a PostgreSQL watcher keeps: its caller reads markers one at a time
+/// (`web::page_cache` batches the requests that wait), so one serves; the pool opens it again
+/// when it broke.
+const WATCHER_CONNECTIONS: u32 = 1;
+
 /// What the database's committed state was when it was read (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Marker {
@@ -44,7 +49,9 @@ struct CurrentSnapshot {
 pub enum ChangeWatcher {
     /// A connection of its own, used for nothing else.
     Sqlite(Mutex<SqliteConnection>),
-    /// Any pooled connection: a snapshot means the same on each.
+    /// A connection of its own, checked out without the validity ping of the main pool: a
+    /// marker is one round trip. A connection that broke is dropped by the pool on return and
+    /// opened again on the next read.
     Postgres(Pool),
 }
 
@@ -58,13 +65,22 @@ impl std::fmt::Debug for ChangeWatcher {
 }
 
 impl ChangeWatcher {
-    /// A watcher of the database `url` names (the one `pool` reaches). `None` for an
-    /// in-memory SQLite database: a second connection would open another, empty database and
-    /// never see a change.
-    pub fn open(url: &str, pool: &Pool) -> Result<Option<ChangeWatcher>, StoreError> {
+    /// A watcher of the database `url` names. `None` for an in-memory SQLite database: a
+    /// second connection would open another, empty database and never see a change. Opens
+    /// a first connection, so a database that cannot be watched fails here.
+    pub fn open(url: &str) -> Result<Option<ChangeWatcher>, StoreError> {
         let manager = ConnManager::new(url)?;
         match manager.backend() {
-            Backend::Postgres => Ok(Some(ChangeWatcher::Postgres(pool.clone()))),
+            Backend::Postgres => {
+                let pool = r2d2::Pool::builder()
+                    .test_on_check_out(false)
+                    .max_size(WATCHER_CONNECTIONS)
+                    .min_idle(Some(1))
+                    .build(manager)?;
+                let watcher = ChangeWatcher::Postgres(pool);
+                watcher.marker()?;
+                Ok(Some(watcher))
+            }
             Backend::Sqlite => {
                 let target = sqlite_target(url);
                 if target.contains(":memory:") || target.contains("mode=memory") {
@@ -91,7 +107,7 @@ impl ChangeWatcher {
         matches!(self, ChangeWatcher::Sqlite(_))
     }
 
-    /// The marker now. Blocking: on PostgreSQL one round trip on a pooled connection.
+    /// The marker now. Blocking: on PostgreSQL one round trip.
     pub fn marker(&self) -> Result<Marker, StoreError> {
         match self {
             ChangeWatcher::Sqlite(conn) => {
@@ -104,17 +120,13 @@ impl ChangeWatcher {
             }
             ChangeWatcher::Postgres(pool) => {
                 let mut conn = pool.get()?;
-                let s = match &mut *conn {
-                    DbConn::Pg(c) => {
-                        diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
-                            .get_result::<CurrentSnapshot>(c)?
-                    }
-                    DbConn::Sqlite(_) => {
-                        return Err(StoreError::Connect(
-                            "a PostgreSQL pool handed out a SQLite connection".to_string(),
-                        ))
-                    }
+                let DbConn::Pg(c) = &mut *conn else {
+                    return Err(StoreError::Connect(
+                        "a PostgreSQL URL opened a SQLite connection".to_string(),
+                    ));
                 };
+                let s = diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
+                    .get_result::<CurrentSnapshot>(c)?;
                 Ok(Marker::Snapshot(s.snapshot))
             }
         }

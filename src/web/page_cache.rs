@@ -26,7 +26,6 @@
 use super::session::{SessionSlot, MAX_AGE_HOURS, TOUCH_AFTER_SECS};
 use super::AppState;
 use crate::store::changes::{ChangeWatcher, Marker};
-use crate::store::Pool;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -35,8 +34,9 @@ use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 /// The header that says whether a response came from the cache.
 pub const CACHE_HEADER: &str = "x-peiyu-cache";
@@ -91,7 +91,9 @@ impl Entries {
 
 /// The rendered-page cache of one process (see the module docs).
 pub struct PageCache {
-    watcher: Option<ChangeWatcher>,
+    watcher: Option<Arc<ChangeWatcher>>,
+    /// For a watcher that waits on a server: the thread that reads markers for everyone.
+    reader: Option<mpsc::Sender<MarkerWanted>>,
     budget: usize,
     entries: Mutex<Entries>,
 }
@@ -110,24 +112,27 @@ impl PageCache {
     pub fn off() -> Arc<PageCache> {
         Arc::new(PageCache {
             watcher: None,
+            reader: None,
             budget: 0,
             entries: Mutex::new(Entries::default()),
         })
     }
 
-    /// A cache of at most `budget_mb` MiB of pages for the database `url` (reached by `pool`).
-    /// Off when `budget_mb` is 0 or the database is an in-memory one; a database that cannot
-    /// be watched is an error.
-    pub fn open(
-        url: &str,
-        pool: &Pool,
-        budget_mb: usize,
-    ) -> Result<Arc<PageCache>, crate::store::StoreError> {
+    /// A cache of at most `budget_mb` MiB of pages for the database `url`. Off when
+    /// `budget_mb` is 0 or the database is an in-memory one; a database that cannot be
+    /// watched is an error.
+    pub fn open(url: &str, budget_mb: usize) -> Result<Arc<PageCache>, crate::store::StoreError> {
         if budget_mb == 0 {
             return Ok(PageCache::off());
         }
+        let watcher = ChangeWatcher::open(url)?.map(Arc::new);
+        let reader = match &watcher {
+            Some(w) if !w.is_local() => Some(spawn_reader(Arc::clone(w))?),
+            _ => None,
+        };
         Ok(Arc::new(PageCache {
-            watcher: ChangeWatcher::open(url, pool)?,
+            watcher,
+            reader,
             budget: budget_mb.saturating_mul(1024 * 1024),
             entries: Mutex::new(Entries::default()),
         }))
@@ -190,36 +195,56 @@ impl PageCache {
 
     /// The database's marker now, or `None` (logged) when it cannot be read: then the request
     /// goes to its handler and nothing is kept.
-    async fn marker(self: &Arc<Self>) -> Option<Marker> {
+    async fn marker(&self) -> Option<Marker> {
         let watcher = self.watcher.as_ref()?;
-        let read = if watcher.is_local() {
-            watcher.marker()
-        } else {
-            let cache = Arc::clone(self);
-            let blocked = web::block(move || {
-                cache
-                    .watcher
-                    .as_ref()
-                    .map(ChangeWatcher::marker)
-                    .transpose()
-            })
-            .await;
-            match blocked {
-                Ok(r) => r.transpose()?,
-                Err(e) => {
-                    tracing::warn!(error = %e, "page cache: the change marker's task failed");
-                    return None;
-                }
-            }
-        };
-        match read {
-            Ok(m) => Some(m),
-            Err(e) => {
-                tracing::warn!(error = %e, "page cache: cannot read the change marker");
-                None
+        match &self.reader {
+            None => read_marker(watcher),
+            Some(reader) => {
+                let (reply, answer) = oneshot::channel();
+                reader.send(reply).ok()?;
+                answer.await.ok().flatten()
             }
         }
     }
+}
+
+/// One read of the marker, a failure logged.
+fn read_marker(watcher: &ChangeWatcher) -> Option<Marker> {
+    watcher
+        .marker()
+        .map_err(|e| tracing::warn!(error = %e, "page cache: cannot read the change marker"))
+        .ok()
+}
+
+/// A request's wish for a marker read that begins after it was made.
+type MarkerWanted = oneshot::Sender<Option<Marker>>;
+
+/// The thread that reads a server's marker for every request of this process: it takes all
+/// the wishes queued so far, reads once, and answers them all. Every wish in a batch was made
+/// before that read began, so each request gets a marker at least as new as itself (what
+/// correctness needs), and under load one round trip serves many requests, off the async
+/// workers.
+fn spawn_reader(
+    watcher: Arc<ChangeWatcher>,
+) -> Result<mpsc::Sender<MarkerWanted>, crate::store::StoreError> {
+    let (tx, rx) = mpsc::channel::<MarkerWanted>();
+    std::thread::Builder::new()
+        .name("peiyu-page-cache".to_string())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut batch = vec![first];
+                batch.extend(rx.try_iter());
+                let marker = read_marker(&watcher);
+                for wish in batch {
+                    // The request may have gone (client disconnected): nothing to do then.
+                    let _ = wish.send(marker.clone());
+                }
+            }
+        })
+        .map_err(|e| {
+            crate::store::StoreError::Connect(format!("start the page cache's marker reader: {e}"))
+        })?;
+    Ok(tx)
 }
 
 /// The key of a request that may be served from the cache, or `None` when it must go to its
@@ -325,6 +350,7 @@ mod tests {
     fn cache(budget: usize) -> PageCache {
         PageCache {
             watcher: None,
+            reader: None,
             budget,
             entries: Mutex::new(Entries::default()),
         }

@@ -138,7 +138,7 @@ impl TestApp {
                 trust_proxy: false,
                 shutdown_timeout: Duration::from_secs(1),
             },
-            cache: PageCache::open(&db.url, &db.pool, DEFAULT_BUDGET_MB).unwrap(),
+            cache: PageCache::open(&db.url, DEFAULT_BUDGET_MB).unwrap(),
         };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
