@@ -4,7 +4,9 @@
 //!
 //! - pages against `/__bench/floor`: a fixed body of the list page's size, served through the
 //!   same middleware (session cookie, security headers, request log) by the same server, with
-//!   no database or template work — what the framework costs for those bytes;
+//!   no database or template work — what the framework costs for those bytes. Each page is
+//!   measured rendered for every request (`Cache-Control: no-cache` passes the page cache by)
+//!   and served from the page cache (the same session asking again while nothing commits);
 //! - a sign-in against one bare argon2id verification in this process (the deliberate cost).
 //!
 //! SQLite always; PostgreSQL too when `PEIYU_BENCH_PG_URL` names a server or the local one on
