@@ -7,7 +7,7 @@
 
 use super::error::WebError;
 use super::i18n::{Lang, LANG_COOKIE};
-use super::session::{self, Session, MAX_AGE_HOURS, TOUCH_AFTER_SECS};
+use super::session::{self, Session, TOUCH_AFTER_SECS};
 use super::{db, AppState};
 use crate::app::access::principal_of;
 use crate::app::{login, AppError, Principal};
@@ -110,7 +110,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
         session::clear(req);
         WebError::sign_in(lang, next.clone())
     };
-    if now - s.issued > MAX_AGE_HOURS * 3600 || now < s.seen - 300 {
+    if s.outlived(now) {
         return Err(signed_out(&req));
     }
     let found = db(&state, move |c| {

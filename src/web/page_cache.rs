@@ -23,7 +23,7 @@
 //! or `miss`. Nothing here is needed by another process: each keeps its own copies, and each
 //! checks them against the shared database on every request.
 
-use super::session::{SessionSlot, MAX_AGE_HOURS, TOUCH_AFTER_SECS};
+use super::session::{SessionSlot, TOUCH_AFTER_SECS};
 use super::AppState;
 use crate::store::changes::{ChangeWatcher, Marker};
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
@@ -265,10 +265,7 @@ fn key_of(req: &ServiceRequest) -> Option<String> {
     let s = req.extensions().get::<SessionSlot>()?.current.clone()?;
     let user = s.user_id?;
     let now = super::session::now_secs();
-    if now - s.issued > MAX_AGE_HOURS * 3600
-        || now - s.seen > TOUCH_AFTER_SECS
-        || now < s.seen - 300
-    {
+    if s.outlived(now) || now - s.seen > TOUCH_AFTER_SECS {
         return None;
     }
     let lang = super::auth::lang_of(req.request());

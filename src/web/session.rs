@@ -86,6 +86,13 @@ impl Session {
         }
     }
 
+    /// Whether this session can no longer be honoured at `now` (Unix seconds), whatever the
+    /// idle timeout: issued more than [`MAX_AGE_HOURS`] ago, or "seen" more than five minutes
+    /// in the future (a clock that went backwards, or a forged time).
+    pub fn outlived(&self, now: i64) -> bool {
+        now - self.issued > MAX_AGE_HOURS * 3600 || now < self.seen - 300
+    }
+
     fn encode(&self) -> String {
         format!(
             "{}.{}.{}.{}",
