@@ -12,7 +12,9 @@
 //! SQLite always; PostgreSQL too when `PEIYU_BENCH_PG_URL` names a server or the local one on
 //! 127.0.0.1:5432 answers (a scratch database is created and dropped). `PEIYU_BENCH_SECS` sets
 //! each run's length (default 10), `PEIYU_BENCH_FIRMS` the generated firms (default 100,000),
-//! `PEIYU_BENCH_BACKENDS` the backends (`sqlite,postgres`, the default). Each line also gives
+//! `PEIYU_BENCH_BACKENDS` the backends (`sqlite,postgres`, the default), `PEIYU_BENCH_PARTS`
+//! what is measured (`pages,login`, the default), `PEIYU_BENCH_LOGIN_SECS` the length of the
+//! one-connection sign-in run and of its floor (default three runs' length). Each line also gives
 //! the server's own CPU time per request (this process, from /proc), which the load
 //! generator's share of the two cores does not blur.
 
@@ -42,6 +44,23 @@ fn secs() -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10)
+}
+
+/// How long the one-connection sign-in and its floor, one bare verification, each run
+/// (`PEIYU_BENCH_LOGIN_SECS`, default three times `secs()`). At ~65 sign-ins a second, 10 s
+/// gives ~650 samples, so a p99 rests on its 6 slowest; 30 s gives ~2,000 and a p99 that one
+/// stray slow sample cannot move by half.
+fn login_secs() -> u64 {
+    std::env::var("PEIYU_BENCH_LOGIN_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3 * secs())
+}
+
+/// Whether `part` (`pages` or `login`) is to be measured: `PEIYU_BENCH_PARTS`, a comma list,
+/// default both.
+fn measures(part: &str) -> bool {
+    std::env::var("PEIYU_BENCH_PARTS").map_or(true, |v| v.split(',').any(|p| p.trim() == part))
 }
 
 fn generated_firms() -> usize {
@@ -171,10 +190,11 @@ fn parse_ms(s: &str) -> f64 {
     }
 }
 
-/// Run wrk for `secs()` at `conns` connections; `script` is a Lua file (for the POST).
+/// Run wrk for `secs` seconds at `conns` connections; `script` is a Lua file (for the POST).
 fn wrk(
     url: &str,
     conns: u32,
+    secs: u64,
     cookie: &str,
     headers: &[&str],
     script: Option<&std::path::Path>,
@@ -184,7 +204,7 @@ fn wrk(
     cmd.args([
         format!("-t{threads}"),
         format!("-c{conns}"),
-        format!("-d{}s", secs()),
+        format!("-d{secs}s"),
         "--latency".into(),
         "--timeout".into(),
         "30s".into(),
@@ -246,23 +266,23 @@ fn line(name: &str, l: Load, floor: Option<Load>) {
 }
 
 /// One argon2id verification of the demo password, timed alone, back to back for as long as
-/// a wrk run lasts (so its p99 rests on as many samples as the sign-in's): (p50, p99) in ms.
+/// the one-connection sign-in run lasts (so its p99 rests on as many samples): (p50, p99) in ms.
 fn argon2_floor() -> (f64, f64) {
-    argon2_verify_ms(1)
+    argon2_verify_ms(1, login_secs())
 }
 
 /// The same verification with `n` callers at once, as many as the login load's connections:
 /// (p50, p99) in ms of one verification. On 2 cores, 32 at once cannot each take one
 /// verification's time; this is the floor a sign-in at that concurrency is measured against.
 fn argon2_floor_concurrent(n: usize) -> (f64, f64) {
-    argon2_verify_ms(n)
+    argon2_verify_ms(n, secs())
 }
 
-/// `callers` threads each verifying the demo password back to back for `secs()` seconds (at
+/// `callers` threads each verifying the demo password back to back for `secs` seconds (at
 /// least 8 times each): (p50, p99) in ms of one verification.
-fn argon2_verify_ms(callers: usize) -> (f64, f64) {
+fn argon2_verify_ms(callers: usize, secs: u64) -> (f64, f64) {
     let hash = password::hash(DEMO_PASSWORD).expect("hash");
-    let until = Instant::now() + Duration::from_secs(secs());
+    let until = Instant::now() + Duration::from_secs(secs);
     let mut ms: Vec<f64> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..callers)
             .map(|_| {
@@ -378,16 +398,33 @@ fn run_backend(name: &str, url: &str) {
     // renews it every minute): a session older than that is renewed on every request and so
     // never served from the page cache.
     let fresh = || cookie_for(&keys, &Session::signed_in(bureau.id, session::now_secs()));
+    if measures("pages") {
+        measure_pages(&base, &list, firm_id, &agent, &fresh);
+    }
+    if measures("login") {
+        measure_login(&base, &keys);
+    }
+}
+
+/// The floor, then each page rendered and from the page cache, at 32 connections.
+fn measure_pages(
+    base: &str,
+    list: &str,
+    firm_id: i64,
+    agent: &ureq::Agent,
+    fresh: &dyn Fn() -> String,
+) {
     let floor = wrk(
         &format!("{base}/__bench/floor"),
         CONNECTIONS,
+        secs(),
         &fresh(),
         &[],
         None,
     );
     line("floor (same size, no work)", floor, None);
     let mut pages = vec![
-        ("GET /firms (stage, by readiness)", list.clone()),
+        ("GET /firms (stage, by readiness)", list.to_string()),
         ("GET /firms/{id}", format!("{base}/firms/{firm_id}")),
     ];
     if peiyu::web::api::ROUTES
@@ -407,6 +444,7 @@ fn run_backend(name: &str, url: &str) {
             wrk(
                 url,
                 CONNECTIONS,
+                secs(),
                 &fresh(),
                 &["Cache-Control: no-cache"],
                 None,
@@ -435,11 +473,15 @@ fn run_backend(name: &str, url: &str) {
         }
         line(
             &format!("{name}, cached"),
-            wrk(url, CONNECTIONS, &cookie, &[], None),
+            wrk(url, CONNECTIONS, secs(), &cookie, &[], None),
             Some(floor),
         );
     }
+}
 
+/// A sign-in at one connection, against one bare verification measured just before for as
+/// long, and at 32 connections, against 32 bare verifications at once.
+fn measure_login(base: &str, keys: &SessionKeys) {
     let anon = Session::anonymous(session::now_secs());
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("login.lua");
@@ -456,7 +498,7 @@ fn run_backend(name: &str, url: &str) {
             "wrk.method = \"POST\"\nwrk.body = \"{body}\"\n\
              wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n\
              wrk.headers[\"Cookie\"] = \"{}\"\n",
-            cookie_for(&keys, &anon)
+            cookie_for(keys, &anon)
         ),
     )
     .expect("write the login script");
@@ -464,12 +506,21 @@ fn run_backend(name: &str, url: &str) {
     let argon = argon2_floor();
     println!(
         "  argon2id verify alone (m=19 MiB, t=2), {} s back to back: p50 {:.2} ms, p99 {:.2} ms",
-        secs(),
+        login_secs(),
         argon.0,
         argon.1
     );
     for conns in [1, CONNECTIONS] {
-        let l = wrk(&format!("{base}/login"), conns, "", &[], Some(&script));
+        // One connection runs as long as its floor; 32 queue on the hashing threads.
+        let run_secs = if conns == 1 { login_secs() } else { secs() };
+        let l = wrk(
+            &format!("{base}/login"),
+            conns,
+            run_secs,
+            "",
+            &[],
+            Some(&script),
+        );
         println!(
             "  POST /login, {conns:>2} connection(s)        {:>9.1} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms   \
              vs one argon2id verify: p50 x{:.1}, p99 x{:.1}",
