@@ -101,12 +101,6 @@ impl ChangeWatcher {
         }
     }
 
-    /// Whether [`ChangeWatcher::marker`] answers from memory and a local file without waiting
-    /// on a server (SQLite), so an async caller may run it in place.
-    pub fn is_local(&self) -> bool {
-        matches!(self, ChangeWatcher::Sqlite(_))
-    }
-
     /// The marker now. Blocking: on PostgreSQL one round trip.
     pub fn marker(&self) -> Result<Marker, StoreError> {
         match self {
