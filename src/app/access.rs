@@ -27,9 +27,16 @@ impl AccessSettings {
     /// The settings in force.
     pub fn load(conn: &mut DbConn) -> Result<AccessSettings, AppError> {
         let v = settings::get(conn, ADVISOR_COUNTY_READ_KEY).ctx("read advisor_county_read")?;
-        Ok(AccessSettings {
-            advisor_county_read: v.and_then(|v| v.as_bool()).unwrap_or(false),
-        })
+        Ok(AccessSettings::of(v))
+    }
+
+    /// The settings a stored `advisor_county_read` value (already read) gives.
+    pub fn of(advisor_county_read: Option<serde_json::Value>) -> AccessSettings {
+        AccessSettings {
+            advisor_county_read: advisor_county_read
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+        }
     }
 }
 

@@ -148,7 +148,7 @@ pub struct FirmPage {
     pub credentials: Vec<Credential>,
     /// The stage history, in order.
     pub events: Vec<StageEventRow>,
-    /// The users named in the history, by id.
+    /// The users named in the history (and the advisor), by id.
     pub actors: HashMap<i64, User>,
     /// The next stage's evaluation as of [`FirmPage::as_of`].
     pub next: NextEvaluation,
@@ -159,19 +159,20 @@ pub struct FirmPage {
 /// The firm page of firm `firm_id` for `p`; `NotFound` when it does not exist or lies outside
 /// `p`'s territory.
 pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmPage, AppError> {
-    let s = AccessSettings::load(conn)?;
+    // The two settings the page needs, in one read (about 20 statements make this page).
+    let [county_read, thresholds] = settings::get_many(
+        conn,
+        &[access::ADVISOR_COUNTY_READ_KEY, settings::THRESHOLDS_KEY],
+    )
+    .ctx("read settings for the firm page")?
+    .try_into()
+    .map_err(|_| AppError::Internal(anyhow::anyhow!("settings read gave the wrong count")))?;
+    let s = AccessSettings::of(county_read);
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for its page")?;
     let access = access::require_read(p, &s, &firm)?;
     let county = refdata::find_county(conn, &firm.county_code).ctx("load county")?;
     let sector = match &firm.sector_code {
         Some(c) => refdata::find_sector(conn, c).ctx("load sector")?,
-        None => None,
-    };
-    let advisor = match firm.advisor_id {
-        Some(id) => users::find_many(conn, &[id])
-            .ctx("load advisor")?
-            .into_iter()
-            .next(),
         None => None,
     };
     let years = years::list_for_firm(conn, firm.id).ctx("load years")?;
@@ -184,14 +185,17 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
     }
     let credentials = credentials::list_for_firm(conn, firm.id).ctx("load credentials")?;
     let events = events::list_for_firm(conn, firm.id).ctx("load stage events")?;
-    let mut actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_id).collect();
-    actor_ids.sort_unstable();
-    actor_ids.dedup();
-    let actors = users::find_many(conn, &actor_ids)
-        .ctx("load actors")?
+    // The advisor and everyone named in the history, in one read.
+    let mut user_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_id).collect();
+    user_ids.extend(firm.advisor_id);
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let actors: HashMap<i64, User> = users::find_many(conn, &user_ids)
+        .ctx("load advisor and actors")?
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
+    let advisor = firm.advisor_id.and_then(|id| actors.get(&id).cloned());
     let as_of = today();
     let stage = firm.current_stage().ctx("read stage")?;
     let next = match stage.next() {
@@ -200,7 +204,7 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
             // The profile from the rows this page already read.
             let prof = profile::profile_of(&firm, &years, &ip_rows, &credentials)
                 .ctx("assemble profile")?;
-            let thresholds = settings::thresholds(conn).ctx("load thresholds")?;
+            let thresholds = settings::thresholds_of(thresholds).ctx("load thresholds")?;
             match rules::evaluate(&prof, ruleset, as_of, &thresholds) {
                 Ok(ev) => NextEvaluation::Evaluated {
                     stage: next_stage,

@@ -25,6 +25,29 @@ pub fn get(conn: &mut DbConn, key: &str) -> Result<Option<serde_json::Value>, St
     .transpose()
 }
 
+/// The values stored under `keys`, in one read: `None` for a key that is unset.
+pub fn get_many(
+    conn: &mut DbConn,
+    keys: &[&str],
+) -> Result<Vec<Option<serde_json::Value>>, StoreError> {
+    let rows: Vec<(String, String)> = settings::table
+        .filter(settings::key.eq_any(keys))
+        .select((settings::key, settings::value))
+        .load(conn)?;
+    keys.iter()
+        .map(|key| {
+            rows.iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, t)| {
+                    serde_json::from_str(t).map_err(|e| {
+                        StoreError::corrupt(format!("setting '{key}' is not valid JSON: {e}"))
+                    })
+                })
+                .transpose()
+        })
+        .collect()
+}
+
 /// Store `value` under `key`, replacing what was there.
 pub fn set(conn: &mut DbConn, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
     let now = Utc::now().naive_utc();
@@ -68,7 +91,12 @@ pub fn get_or_insert(
 
 /// The local rule thresholds in force: the `thresholds` setting, or the defaults when unset.
 pub fn thresholds(conn: &mut DbConn) -> Result<Thresholds, StoreError> {
-    match get(conn, THRESHOLDS_KEY)? {
+    thresholds_of(get(conn, THRESHOLDS_KEY)?)
+}
+
+/// The thresholds a stored `thresholds` value (already read) gives: the defaults when unset.
+pub fn thresholds_of(value: Option<serde_json::Value>) -> Result<Thresholds, StoreError> {
+    match value {
         None => Ok(Thresholds::default()),
         Some(v) => serde_json::from_value(v).map_err(|e| {
             StoreError::corrupt(format!(

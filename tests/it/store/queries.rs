@@ -166,6 +166,29 @@ fn settings_round_trip_and_thresholds_default_when_unset() {
 }
 
 #[test]
+fn several_settings_read_at_once_come_back_in_the_order_asked() {
+    for db in backends() {
+        let mut conn = db.conn();
+        settings::set(&mut conn, "b", &serde_json::json!(true)).unwrap();
+        settings::set(&mut conn, "a", &serde_json::json!({"n": 1})).unwrap();
+        assert_eq!(
+            settings::get_many(&mut conn, &["a", "unset", "b"]).unwrap(),
+            vec![
+                Some(serde_json::json!({"n": 1})),
+                None,
+                Some(serde_json::json!(true))
+            ],
+            "{}",
+            db.name()
+        );
+        assert_eq!(
+            settings::get_many(&mut conn, &[]).unwrap(),
+            Vec::<Option<serde_json::Value>>::new()
+        );
+    }
+}
+
+#[test]
 fn profile_is_built_from_the_rows() {
     for db in backends() {
         let mut conn = db.conn();
