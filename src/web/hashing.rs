@@ -56,8 +56,12 @@ fn started() -> Result<(), AppError> {
                     .name(format!("peiyu-hash-{i}"))
                     .spawn(|| loop {
                         let job = next();
-                        // The asker may have gone (client disconnected): nothing to do then.
-                        let _ = job.reply.send(password::verify(&job.typed, &job.hash));
+                        // A panic drops the reply (the sign-in fails with an internal error)
+                        // and keeps the thread for the next job.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            // The asker may have gone (client disconnected): nothing to do then.
+                            let _ = job.reply.send(password::verify(&job.typed, &job.hash));
+                        }));
                     })
                     .map_err(|e| format!("start a password hashing thread: {e}"))?;
             }
