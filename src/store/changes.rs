@@ -16,10 +16,9 @@ use super::{sqlite_target, Backend, ConnManager, ConnSetup, DbConn, Pool, StoreE
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel::SqliteConnection;
-use std::sync::Mutex;
 use std::time::Duration;
 
-/// Connections a PostgreSQL watcher keeps: its caller reads markers one at a time
+/// Connections a PostgreSQL watcher keeps: its owner reads markers one at a time
 /// (`web::page_cache` batches the requests that wait), so one serves; the pool opens it again
 /// when it broke.
 const WATCHER_CONNECTIONS: u32 = 1;
@@ -45,10 +44,10 @@ struct CurrentSnapshot {
     snapshot: String,
 }
 
-/// Reads [`Marker`]s of one database.
+/// Reads [`Marker`]s of one database; one owner reads them, one at a time.
 pub enum ChangeWatcher {
     /// A connection of its own, used for nothing else.
-    Sqlite(Mutex<SqliteConnection>),
+    Sqlite(SqliteConnection),
     /// A connection of its own, checked out without the validity ping of the main pool: a
     /// marker is one round trip. A connection that broke is dropped by the pool on return and
     /// opened again on the next read.
@@ -77,7 +76,7 @@ impl ChangeWatcher {
                     .max_size(WATCHER_CONNECTIONS)
                     .min_idle(Some(1))
                     .build(manager)?;
-                let watcher = ChangeWatcher::Postgres(pool);
+                let mut watcher = ChangeWatcher::Postgres(pool);
                 watcher.marker()?;
                 Ok(Some(watcher))
             }
@@ -92,7 +91,7 @@ impl ChangeWatcher {
                 }
                 .apply(&mut conn)?;
                 match conn {
-                    DbConn::Sqlite(c) => Ok(Some(ChangeWatcher::Sqlite(Mutex::new(c)))),
+                    DbConn::Sqlite(c) => Ok(Some(ChangeWatcher::Sqlite(c))),
                     DbConn::Pg(_) => Err(StoreError::Connect(
                         "a SQLite URL opened a PostgreSQL connection".to_string(),
                     )),
@@ -102,14 +101,10 @@ impl ChangeWatcher {
     }
 
     /// The marker now. Blocking: on PostgreSQL one round trip.
-    pub fn marker(&self) -> Result<Marker, StoreError> {
+    pub fn marker(&mut self) -> Result<Marker, StoreError> {
         match self {
-            ChangeWatcher::Sqlite(conn) => {
-                let mut c = conn.lock().map_err(|_| {
-                    StoreError::Connect("the change watcher's connection is poisoned".to_string())
-                })?;
-                let v =
-                    diesel::sql_query("PRAGMA data_version").get_result::<DataVersion>(&mut *c)?;
+            ChangeWatcher::Sqlite(c) => {
+                let v = diesel::sql_query("PRAGMA data_version").get_result::<DataVersion>(c)?;
                 Ok(Marker::Version(v.data_version))
             }
             ChangeWatcher::Postgres(pool) => {

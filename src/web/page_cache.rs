@@ -91,8 +91,8 @@ impl Entries {
 
 /// The rendered-page cache of one process (see the module docs).
 pub struct PageCache {
-    watcher: Option<Arc<ChangeWatcher>>,
-    /// The thread that reads markers for every request (there is one when there is a watcher).
+    /// The thread that owns the database's change watcher and reads markers for every
+    /// request; none when the cache is off.
     reader: Option<mpsc::Sender<MarkerWanted>>,
     budget: usize,
     entries: Mutex<Entries>,
@@ -101,7 +101,7 @@ pub struct PageCache {
 impl std::fmt::Debug for PageCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PageCache")
-            .field("watcher", &self.watcher)
+            .field("on", &self.is_on())
             .field("budget", &self.budget)
             .finish_non_exhaustive()
     }
@@ -111,7 +111,6 @@ impl PageCache {
     /// No cache: every request goes to its handler.
     pub fn off() -> Arc<PageCache> {
         Arc::new(PageCache {
-            watcher: None,
             reader: None,
             budget: 0,
             entries: Mutex::new(Entries::default()),
@@ -125,13 +124,11 @@ impl PageCache {
         if budget_mb == 0 {
             return Ok(PageCache::off());
         }
-        let watcher = ChangeWatcher::open(url)?.map(Arc::new);
-        let reader = match &watcher {
-            Some(w) => Some(spawn_reader(Arc::clone(w))?),
+        let reader = match ChangeWatcher::open(url)? {
+            Some(watcher) => Some(spawn_reader(watcher)?),
             None => None,
         };
         Ok(Arc::new(PageCache {
-            watcher,
             reader,
             budget: budget_mb.saturating_mul(1024 * 1024),
             entries: Mutex::new(Entries::default()),
@@ -140,7 +137,7 @@ impl PageCache {
 
     /// Whether this cache keeps anything at all.
     pub fn is_on(&self) -> bool {
-        self.watcher.is_some() && self.budget > 0
+        self.reader.is_some() && self.budget > 0
     }
 
     fn get(&self, key: &str, marker: &Marker) -> Option<(Vec<(HeaderName, HeaderValue)>, Bytes)> {
@@ -203,7 +200,7 @@ impl PageCache {
 }
 
 /// One read of the marker, a failure logged.
-fn read_marker(watcher: &ChangeWatcher) -> Option<Marker> {
+fn read_marker(watcher: &mut ChangeWatcher) -> Option<Marker> {
     watcher
         .marker()
         .map_err(|e| tracing::warn!(error = %e, "page cache: cannot read the change marker"))
@@ -219,9 +216,10 @@ type MarkerWanted = oneshot::Sender<Option<Marker>>;
 /// correctness needs). Under load one read serves many requests, off the async workers: on
 /// PostgreSQL one round trip; on SQLite a pragma on the watcher's one connection, which the
 /// async workers used to read in place under a mutex, blocking each other (this thread gave
-/// 65,000-89,000 cached pages a second on SQLite where that gave 62,000-79,000).
+/// 65,000-89,000 cached pages a second on SQLite where that gave 62,000-79,000). The thread
+/// owns the watcher: nothing else reads it.
 fn spawn_reader(
-    watcher: Arc<ChangeWatcher>,
+    mut watcher: ChangeWatcher,
 ) -> Result<mpsc::Sender<MarkerWanted>, crate::store::StoreError> {
     let (tx, rx) = mpsc::channel::<MarkerWanted>();
     std::thread::Builder::new()
@@ -230,7 +228,7 @@ fn spawn_reader(
             while let Ok(first) = rx.recv() {
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter());
-                let marker = read_marker(&watcher);
+                let marker = read_marker(&mut watcher);
                 for wish in batch {
                     // The request may have gone (client disconnected): nothing to do then.
                     let _ = wish.send(marker.clone());
@@ -342,7 +340,6 @@ mod tests {
 
     fn cache(budget: usize) -> PageCache {
         PageCache {
-            watcher: None,
             reader: None,
             budget,
             entries: Mutex::new(Entries::default()),
