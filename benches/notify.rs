@@ -10,8 +10,8 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
+use peiyu::app::mail::{self, MailKind, MailRequest, Queued};
 use peiyu::notify::render::Composer;
-use peiyu::notify::{self, MailKind, MailRequest, Queued};
 use peiyu::store::schema::outbox;
 use peiyu::store::users::{self, NewUser};
 use peiyu::store::{self, write_tx, DbConn};
@@ -109,7 +109,7 @@ fn populate(conn: &mut DbConn, mails: usize) {
                 params: serde_json::json!({"firm": format!("漯河市基准测试科技有限公司{i:05}"), "n": i % 7}),
                 link: format!("/firms/{}", i + 1),
             };
-            match notify::queue(c, &req, now) {
+            match mail::queue(c, &req, now) {
                 Ok(Queued::Queued(_)) => {}
                 other => panic!("queue: {other:?}"),
             }
@@ -192,7 +192,11 @@ fn main() {
     // The same messages, rendered once, for the bare client.
     let eml = dir.path().join("eml");
     std::fs::create_dir_all(&eml).expect("eml dir");
-    let composer = Composer::new(&notify::mail_from(), notify::DEFAULT_BASE_URL).expect("composer");
+    let composer = Composer::new(
+        &peiyu::config::mail_from(),
+        peiyu::notify::worker::DEFAULT_BASE_URL,
+    )
+    .expect("composer");
     let rows = store::outbox::list_all(&mut conn).expect("rows");
     for r in &rows {
         let m = composer.compose(r).expect("compose");

@@ -4,8 +4,10 @@
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod core;
 pub mod demo;
+pub mod i18n;
 pub mod notify;
 pub mod store;
 pub mod web;

@@ -6,7 +6,6 @@
 use super::access::{self, AccessSettings, CoachAction};
 use super::error::{AppError, StoreContext};
 use super::principal::Principal;
-use crate::core::error::InputError;
 use crate::core::stage::Role;
 use crate::store::assignments::{self, NewAssignment};
 use crate::store::audit::{self, NewAuditEntry};
@@ -38,16 +37,12 @@ pub struct AssignOutcome {
 /// Longest reason kept.
 const MAX_REASON: usize = 500;
 
-fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
-    AppError::BadInput(InputError::new(field, code, zh, en))
-}
-
 /// The advisor with this id, active; bad input naming `field` otherwise.
 pub fn check_advisor(conn: &mut DbConn, field: &str, id: i64) -> Result<User, AppError> {
     let found = users::find_many(conn, &[id]).ctx("look up advisor")?;
     match found.into_iter().next() {
         Some(u) if u.role == Role::Advisor.id() && u.active => Ok(u),
-        _ => Err(bad(
+        _ => Err(AppError::bad_input(
             field,
             "unknown_advisor",
             "所选服务专员不存在或已停用".to_string(),
@@ -60,7 +55,7 @@ pub fn check_advisor(conn: &mut DbConn, field: &str, id: i64) -> Result<User, Ap
 pub fn check_reason(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
     if r.chars().count() > MAX_REASON {
-        return Err(bad(
+        return Err(AppError::bad_input(
             "reason",
             "reason_too_long",
             format!("原因最多 {MAX_REASON} 个字"),
@@ -108,7 +103,7 @@ pub fn assign_advisor(
             }
         };
         if firms.is_empty() {
-            return Err(bad(
+            return Err(AppError::bad_input(
                 "ids",
                 "no_firms_selected",
                 "没有选择企业".to_string(),
@@ -174,7 +169,7 @@ pub fn record_assignment(
     {
         if start > on {
             // No field of its own on the forms: shown at the top.
-            return Err(bad(
+            return Err(AppError::bad_input(
                 "",
                 "assignment_before_current",
                 format!("新的挂钩日期（{on}）早于现有挂钩的开始日期（{start}）"),
@@ -202,6 +197,6 @@ pub fn record_assignment(
     assignments::insert_many(conn, &rows).ctx("open the new assignments")?;
     let mut opened = assignments::open_ids(conn, firm_ids).ctx("read the new assignments")?;
     opened.sort_unstable();
-    super::assignment_mail::queue(conn, advisor_id, &opened, on, now)?;
+    super::mail::assignment::queue(conn, advisor_id, &opened, on, now)?;
     Ok(opened)
 }

@@ -173,7 +173,7 @@ pub fn firm_coaching_of(
         m
     });
     let can_log = may(CoachAction::LogFollowup);
-    let today = super::log_followup::china_date(now);
+    let today = crate::core::clock::china_date(now);
     Ok(FirmCoaching {
         advisor: firm.advisor_id.and_then(|a| people.get(&a).cloned()),
         history: history

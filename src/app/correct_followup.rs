@@ -4,8 +4,9 @@
 
 use super::access::{self, AccessSettings, CoachAction};
 use super::error::{AppError, StoreContext};
-use super::log_followup::{check_content, china_date, FollowupInput};
+use super::log_followup::{check_content, FollowupInput};
 use super::principal::Principal;
+use crate::core::clock::china_date;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
 use crate::store::followups::{self, NewFollowup};

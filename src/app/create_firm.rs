@@ -3,7 +3,6 @@
 use super::error::{AppError, Conflict, StoreContext};
 use super::principal::Principal;
 use super::recompute::{recompute_in_tx, today};
-use crate::core::error::InputError;
 use crate::core::stage::Stage;
 use crate::core::uscc::Uscc;
 use crate::store::audit::{self, NewAuditEntry};
@@ -40,15 +39,11 @@ pub struct NewFirmInput {
     pub facts: FirmFacts,
 }
 
-fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
-    AppError::BadInput(InputError::new(field, code, zh, en))
-}
-
 fn validate_counts(employees: Option<i32>, tech_staff: Option<i32>) -> Result<(), AppError> {
     for (field, v) in [("employees", employees), ("tech_staff", tech_staff)] {
         if let Some(n) = v {
             if n < 0 {
-                return Err(bad(
+                return Err(AppError::bad_input(
                     field,
                     "negative_count",
                     format!("{field} 不能为负数（{n}）"),
@@ -59,7 +54,7 @@ fn validate_counts(employees: Option<i32>, tech_staff: Option<i32>) -> Result<()
     }
     if let (Some(e), Some(t)) = (employees, tech_staff) {
         if t > e {
-            return Err(bad(
+            return Err(AppError::bad_input(
                 "tech_staff",
                 "tech_staff_exceeds_employees",
                 format!("科技人员数（{t}）不能超过职工总数（{e}）"),
@@ -78,10 +73,11 @@ pub fn create_firm(
     input: NewFirmInput,
     principal: &Principal,
 ) -> Result<Firm, AppError> {
-    let uscc = Uscc::parse(&input.uscc).map_err(|e| bad("uscc", "invalid_uscc", e.zh(), e.en()))?;
+    let uscc = Uscc::parse(&input.uscc)
+        .map_err(|e| AppError::bad_input("uscc", "invalid_uscc", e.zh(), e.en()))?;
     let name = input.name.trim().to_string();
     if name.is_empty() {
-        return Err(bad(
+        return Err(AppError::bad_input(
             "name",
             "name_required",
             "请填写企业名称".to_string(),
@@ -99,7 +95,7 @@ pub fn create_firm(
             .is_none()
         {
             let code = &input.county_code;
-            return Err(bad(
+            return Err(AppError::bad_input(
                 "county_code",
                 "unknown_county",
                 format!("未知的区县代码“{code}”"),
@@ -111,7 +107,7 @@ pub fn create_firm(
                 .ctx("look up sector")?
                 .is_none()
             {
-                return Err(bad(
+                return Err(AppError::bad_input(
                     "sector_code",
                     "unknown_sector",
                     format!("未知的行业代码“{code}”"),

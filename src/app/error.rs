@@ -30,6 +30,16 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Bad input on `field`, with a stable `code` and the message in both languages.
+    pub fn bad_input(
+        field: &str,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> AppError {
+        AppError::BadInput(InputError::new(field, code, zh, en))
+    }
+
     /// Stable snake_case code for the API and the i18n catalogs.
     pub fn code(&self) -> &'static str {
         match self {

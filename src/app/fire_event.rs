@@ -1,7 +1,7 @@
 //! Fire a stage event at a firm: check, apply, and record it all in one transaction.
 
 use super::error::{AppError, Conflict, StoreContext};
-use super::notices;
+use super::mail::notices;
 use super::principal::Principal;
 use super::recompute::recompute_in_tx;
 use crate::core::stage::{self, hte_valid_until, Context, Event, Stage};
@@ -49,7 +49,7 @@ impl Default for FireOptions {
 /// apply the stage machine; then save the stage with the version check, update credentials,
 /// append the `stage_events` row with the evaluation snapshot, write the audit row and
 /// recompute the derived columns; when the stage changed, queue the stage-change mail to the
-/// firm's users and advisor (`app::notices`). Errors: `NotFound`, `Forbidden`,
+/// firm's users and advisor (`app::mail::notices`). Errors: `NotFound`, `Forbidden`,
 /// `Conflict(StaleVersion)`, `Conflict(IllegalTransition)` with every reason; nothing is
 /// written (and no mail queued) on any error.
 pub fn fire_event(

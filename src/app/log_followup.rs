@@ -4,12 +4,12 @@
 use super::access::{self, AccessSettings, CoachAction};
 use super::error::{AppError, StoreContext};
 use super::principal::Principal;
-use crate::core::error::InputError;
+use crate::core::clock::china_date;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
 use crate::store::followups::{self, FollowupContent, FollowupKind, NewFollowup};
 use crate::store::{self, DbConn};
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 
 /// What a follow-up says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,23 +33,12 @@ pub const MAX_TEXT: usize = 4000;
 /// Longest attendee list kept.
 pub const MAX_ATTENDEES: usize = 500;
 
-/// The date in China (UTC+8) at the UTC instant `now`.
-pub fn china_date(now: NaiveDateTime) -> NaiveDate {
-    FixedOffset::east_opt(8 * 3600).map_or(now.date(), |cn| {
-        now.and_utc().with_timezone(&cn).date_naive()
-    })
-}
-
-fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
-    AppError::BadInput(InputError::new(field, code, zh, en))
-}
-
 /// Check a follow-up's content as of `today` (China): a summary, no date in the future, a due
 /// date not before the contact, texts within their lengths. Returns the trimmed content.
 pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<FollowupContent, AppError> {
     let summary = input.summary.trim().to_string();
     if summary.is_empty() {
-        return Err(bad(
+        return Err(AppError::bad_input(
             "summary",
             "summary_required",
             "请填写跟进内容摘要".to_string(),
@@ -57,7 +46,7 @@ pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<Followup
         ));
     }
     if input.happened_on > today {
-        return Err(bad(
+        return Err(AppError::bad_input(
             "happened_on",
             "followup_in_future",
             format!("跟进日期（{}）不能晚于今天（{today}）", input.happened_on),
@@ -69,7 +58,7 @@ pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<Followup
     }
     if let Some(due) = input.due_on {
         if due < input.happened_on {
-            return Err(bad(
+            return Err(AppError::bad_input(
                 "due_on",
                 "due_before_followup",
                 format!(
@@ -89,7 +78,7 @@ pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<Followup
         ("attendees", &input.attendees, MAX_ATTENDEES),
     ] {
         if text.trim().chars().count() > max {
-            return Err(bad(
+            return Err(AppError::bad_input(
                 field,
                 "text_too_long",
                 format!("最多 {max} 个字"),

@@ -164,3 +164,27 @@ pub fn finish(
         _ => Ok(Err(Refusal::BadCredentials)),
     }
 }
+
+/// The signed-in user with this id, or `None` when the account no longer exists (the session
+/// is then signed out).
+pub fn signed_in_user(conn: &mut DbConn, user_id: i64) -> Result<Option<User>, AppError> {
+    match users::find_by_id(conn, user_id) {
+        Ok(u) => Ok(Some(u)),
+        Err(store::StoreError::NotFound) => Ok(None),
+        Err(e) => Err(AppError::store(e, "load the signed-in user")),
+    }
+}
+
+/// The settings key of the session cookies' signing key, kept for every process to share.
+pub const SESSION_KEY_SETTING: &str = "session_key";
+
+/// The shared session signing key as stored (hex), storing `fresh_hex` first when there is none
+/// yet: processes that start together agree on one, since the first insert wins and all read
+/// it back.
+pub fn shared_session_key(
+    conn: &mut DbConn,
+    fresh_hex: &str,
+) -> Result<serde_json::Value, AppError> {
+    settings::get_or_insert(conn, SESSION_KEY_SETTING, &serde_json::json!(fresh_hex))
+        .ctx("store the session key")
+}

@@ -6,9 +6,11 @@ pub mod access;
 pub mod add_ip;
 pub mod api_reads;
 pub mod create_firm;
+pub mod daily;
 pub mod edit_firm;
 pub mod error;
 pub mod fire_event;
+pub mod firm_list;
 pub mod insights;
 pub mod login;
 pub mod password;
@@ -22,7 +24,6 @@ pub mod users_admin;
 pub mod views;
 // Coaching (issue 5): assignments, follow-ups, the issue ledger.
 pub mod assign_advisor;
-pub mod assignment_mail;
 pub mod coaching_views;
 pub mod correct_followup;
 pub mod edit_followup;
@@ -30,10 +31,12 @@ pub mod log_followup;
 pub mod raise_issue;
 pub mod reassign_advisor;
 pub mod update_issue;
-// Mails about a firm (stage changes), queued with the change.
-pub mod notices;
-// notify: mail preferences and the admin outbox page.
+// Queueing mail in the outbox (delivery is `notify`'s), preferences, the outbox page.
 pub mod mail;
+pub mod model;
+
+/// The database connection every use case takes, and the pool that hands them out.
+pub use crate::store::{DbConn, Pool};
 
 pub use add_ip::{add_ip, NewIpInput};
 pub use assign_advisor::{assign_advisor, AssignOutcome, AssignTarget};

@@ -2,9 +2,8 @@
 
 use super::access::{self, AccessSettings, CoachAction};
 use super::error::{AppError, StoreContext};
-use super::log_followup::china_date;
 use super::principal::Principal;
-use crate::core::error::InputError;
+use crate::core::clock::china_date;
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
@@ -30,10 +29,6 @@ pub const MAX_TITLE: usize = 200;
 /// Longest detail or resolution kept.
 pub const MAX_DETAIL: usize = 4000;
 
-fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
-    AppError::BadInput(InputError::new(field, code, zh, en))
-}
-
 /// An owner must be an active staff account (admin, bureau, county officer or advisor).
 pub fn check_owner(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
     let found = users::find_many(conn, &[id]).ctx("look up owner")?;
@@ -47,7 +42,7 @@ pub fn check_owner(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
     if ok {
         Ok(())
     } else {
-        Err(bad(
+        Err(AppError::bad_input(
             "owner_id",
             "unknown_owner",
             "所选负责人不存在或已停用".to_string(),
@@ -59,7 +54,7 @@ pub fn check_owner(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
 /// Check a text's length; `field` names it.
 pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), AppError> {
     if text.trim().chars().count() > max {
-        return Err(bad(
+        return Err(AppError::bad_input(
             field,
             "text_too_long",
             format!("最多 {max} 个字"),
@@ -81,7 +76,7 @@ pub fn raise_issue(
 ) -> Result<i64, AppError> {
     let title = input.title.trim().to_string();
     if title.is_empty() {
-        return Err(bad(
+        return Err(AppError::bad_input(
             "title",
             "title_required",
             "请填写诉求标题".to_string(),

@@ -6,7 +6,6 @@ use super::access::{self, AccessSettings};
 use super::assign_advisor::{assign_advisor, check_advisor, AssignTarget};
 use super::error::{AppError, StoreContext};
 use super::principal::Principal;
-use crate::core::error::InputError;
 use crate::store::assignments;
 use crate::store::firm_query::{self, FirmQuery};
 use crate::store::{self, DbConn};
@@ -24,10 +23,6 @@ pub enum ReassignTo {
 
 /// How many firms went to each advisor (advisor id, firms), in the order of `ReassignTo`.
 pub type ReassignOutcome = Vec<(i64, usize)>;
-
-fn bad(field: &str, code: &'static str, zh: &str, en: &str) -> AppError {
-    AppError::BadInput(InputError::new(field, code, zh, en))
-}
 
 /// Move every firm of `from` in the principal's territory as `to` says, in one transaction
 /// (each move as [`assign_advisor`] does it: history, firm row, audit, mail).
@@ -55,7 +50,7 @@ pub fn reassign_advisor(
         }
     };
     if targets.is_empty() {
-        return Err(bad(
+        return Err(AppError::bad_input(
             "to",
             "no_target_advisor",
             "请选择接手的服务专员",
@@ -63,7 +58,7 @@ pub fn reassign_advisor(
         ));
     }
     if targets.contains(&from) {
-        return Err(bad(
+        return Err(AppError::bad_input(
             "to",
             "same_advisor",
             "接手的服务专员不能是原服务专员",
@@ -129,7 +124,7 @@ fn check_advisor_exists(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
     {
         Ok(())
     } else {
-        Err(bad(
+        Err(AppError::bad_input(
             "from",
             "unknown_advisor",
             "所选服务专员不存在",

@@ -6,15 +6,11 @@ use crate::core::rules::{self, Thresholds};
 use crate::core::stage::Stage;
 use crate::store::firms::{self, Derived};
 use crate::store::{self, profile, settings, DbConn};
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 
 /// Today in China (UTC+8, no daylight saving): the date evaluations are made as of.
 pub fn today() -> NaiveDate {
-    let now = Utc::now();
-    FixedOffset::east_opt(8 * 3600).map_or_else(
-        || now.date_naive(),
-        |cn| now.with_timezone(&cn).date_naive(),
-    )
+    crate::core::clock::china_date(Utc::now().naive_utc())
 }
 
 /// The derived columns for a firm in `stage` with `profile`: the next stage's rule set

@@ -82,10 +82,6 @@ pub fn count_errors(employees: Option<i32>, tech_staff: Option<i32>) -> Vec<Inpu
     out
 }
 
-fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
-    AppError::BadInput(InputError::new(field, code, zh, en))
-}
-
 fn clearable(v: &Option<String>) -> Option<Option<String>> {
     v.as_ref().map(|s| {
         let t = s.trim();
@@ -106,7 +102,7 @@ pub fn update_firm(
 ) -> Result<Firm, AppError> {
     if let Some(n) = &update.name {
         if n.trim().is_empty() {
-            return Err(bad(
+            return Err(AppError::bad_input(
                 "name",
                 "name_required",
                 "请填写企业名称".to_string(),
@@ -125,7 +121,7 @@ pub fn update_firm(
                 .ctx("look up county")?
                 .is_none()
             {
-                return Err(bad(
+                return Err(AppError::bad_input(
                     "county_code",
                     "unknown_county",
                     format!("未知的区县代码“{code}”"),
@@ -133,7 +129,7 @@ pub fn update_firm(
                 ));
             }
             if *code != firm.county_code && !principal.can_create_firm_in(code) {
-                return Err(bad(
+                return Err(AppError::bad_input(
                     "county_code",
                     "county_outside_territory",
                     "不能将企业移到您管辖范围以外的区县".to_string(),
@@ -147,7 +143,7 @@ pub fn update_firm(
                 .ctx("look up sector")?
                 .is_none()
             {
-                return Err(bad(
+                return Err(AppError::bad_input(
                     "sector_code",
                     "unknown_sector",
                     format!("未知的行业代码“{code}”"),

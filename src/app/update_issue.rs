@@ -4,9 +4,9 @@
 
 use super::access::{self, AccessSettings, CoachAction};
 use super::error::{AppError, Conflict, StoreContext};
-use super::log_followup::china_date;
 use super::principal::Principal;
 use super::raise_issue::{check_len, check_owner, MAX_DETAIL};
+use crate::core::clock::china_date;
 use crate::core::error::InputError;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;

@@ -6,6 +6,7 @@ use super::error::{AppError, StoreContext};
 use super::principal::Principal;
 use super::recompute::today;
 use crate::core::error::InputError;
+use crate::core::profile::HteCertificate;
 use crate::core::rules;
 use crate::core::stage::{Role, Stage};
 use crate::store::credentials::{self, Credential};
@@ -154,6 +155,9 @@ pub struct FirmPage {
     pub next: NextEvaluation,
     /// The date of the evaluation (today in China).
     pub as_of: NaiveDate,
+    /// The current HTE certificate as the evaluation saw it (`None` when nothing was
+    /// evaluated).
+    pub hte_certificate: Option<HteCertificate>,
 }
 
 /// The firm page of firm `firm_id` for `p`; `NotFound` when it does not exist or lies outside
@@ -198,12 +202,14 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
     let advisor = firm.advisor_id.and_then(|id| actors.get(&id).cloned());
     let as_of = today();
     let stage = firm.current_stage().ctx("read stage")?;
+    let mut hte_certificate = None;
     let next = match stage.next() {
         None => NextEvaluation::None,
         Some((next_stage, ruleset)) => {
             // The profile from the rows this page already read.
             let prof = profile::profile_of(&firm, &years, &ip_rows, &credentials)
                 .ctx("assemble profile")?;
+            hte_certificate.clone_from(&prof.hte_certificate);
             let thresholds = settings::thresholds_of(thresholds).ctx("load thresholds")?;
             match rules::evaluate(&prof, ruleset, as_of, &thresholds) {
                 Ok(ev) => NextEvaluation::Evaluated {
@@ -230,5 +236,37 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
         actors,
         next,
         as_of,
+        hte_certificate,
     })
+}
+
+impl FirmPage {
+    /// The firm's IP items as (class I, class II) counts, as the HTE rules count them.
+    pub fn ip_class_counts(&self) -> (i64, i64) {
+        self.ip_counts.iter().fold((0, 0), |(one, two), (kind, n)| {
+            if IpKind::parse(kind).is_some_and(|k| k.is_class_one()) {
+                (one + n, two)
+            } else {
+                (one, two + n)
+            }
+        })
+    }
+}
+
+/// The firm page of the firm with this 统一社会信用代码 (any case, spaces trimmed), for `p`;
+/// `NotFound` when there is none or it lies outside `p`'s territory (`peiyu firm show`).
+pub fn firm_page_by_uscc(
+    conn: &mut DbConn,
+    p: &Principal,
+    uscc: &str,
+) -> Result<FirmPage, AppError> {
+    let firm = firms::find_by_uscc(conn, uscc)
+        .ctx("find firm by USCC")?
+        .ok_or(AppError::NotFound)?;
+    firm_page(conn, p, firm.id)
+}
+
+/// Every county and zone, in code order (forms and filters name them).
+pub fn counties(conn: &mut DbConn) -> Result<Vec<County>, AppError> {
+    refdata::counties(conn).ctx("load counties")
 }

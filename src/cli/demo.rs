@@ -2,7 +2,6 @@
 
 use super::CliError;
 use crate::app::seed_demo::{seed_demo, DEMO_PASSWORD};
-use crate::store;
 use anyhow::Context;
 use clap::Args;
 use std::time::Instant;
@@ -24,10 +23,10 @@ pub struct DemoArgs {
 /// Run `peiyu demo`.
 pub fn run(database_url: &str, args: DemoArgs) -> Result<(), CliError> {
     let today = super::parse_date_arg("--today", args.today.as_deref())?;
-    let mut conn = store::connect_one(database_url).context("open the database")?;
+    let mut conn = crate::store::connect_one(database_url).context("open the database")?;
     let started = Instant::now();
     let summary = seed_demo(&mut conn, args.seed, args.firms, today).map_err(super::app_error)?;
-    let db = store::redact_url(database_url);
+    let db = crate::store::redact_url(database_url);
     if summary.already_seeded {
         println!(
             "演示数据已存在（{db}：{} 家企业，种子 {}），未做改动。\n\

@@ -1,14 +1,13 @@
 //! `peiyu firm list` and `peiyu firm show USCC`: the ladder in a terminal.
 
-use super::{CliError, Lang};
-use crate::app;
+use super::CliError;
+use crate::app::firm_list::ListParams;
+use crate::app::views::{self, NextEvaluation};
+use crate::app::DbConn;
+use crate::app::{AppError, Principal};
 use crate::core::money::Fen;
-use crate::core::rules;
 use crate::core::stage::{hte_valid_until, Stage};
-use crate::store::firms::{self, Firm, FirmFilter};
-use crate::store::{
-    self, credentials, events, ip, profile, refdata, settings, users, years, DbConn,
-};
+use crate::i18n::Lang;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::Value;
@@ -20,7 +19,7 @@ pub struct FirmArgs {
     #[command(subcommand)]
     pub command: FirmCommand,
     /// Language of the output: zh (default) or en.
-    #[arg(long, global = true, env = "PEIYU_LANG", default_value = "zh")]
+    #[arg(long, global = true, env = "PEIYU_LANG", default_value = "zh", value_parser = super::parse_lang)]
     pub lang: Lang,
 }
 
@@ -51,7 +50,7 @@ pub enum FirmCommand {
 
 /// Run `peiyu firm …`.
 pub fn run(database_url: &str, args: FirmArgs) -> Result<(), CliError> {
-    let mut conn = store::connect_one(database_url).context("open the database")?;
+    let mut conn = crate::store::connect_one(database_url).context("open the database")?;
     match args.command {
         FirmCommand::List {
             stage,
@@ -84,16 +83,18 @@ fn list(
         })?),
         None => None,
     };
-    let rows = firms::list(
-        conn,
-        &FirmFilter {
-            stage,
-            county_code: county,
-            limit: Some(limit.max(0)),
-            ..Default::default()
-        },
-    )
-    .context("list firms")?;
+    // The same read model as the API's list, most ready first, over every county.
+    let mut query = ListParams::default().to_query();
+    query.stage = stage;
+    query.county_code = county;
+    query.limit = limit.max(0);
+    let rows = if query.limit == 0 {
+        Vec::new()
+    } else {
+        views::firm_page_rows(conn, &Principal::system(), &query)
+            .map_err(super::app_error)?
+            .0
+    };
     if uscc_only {
         for f in rows {
             println!("{}", f.uscc);
@@ -142,41 +143,37 @@ fn wan(lang: Lang, fen: Option<i64>) -> String {
 
 fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
     let code = raw.trim().to_uppercase();
-    let firm: Firm = firms::find_by_uscc(conn, &code)
-        .context("find firm")?
-        .ok_or_else(|| {
-            CliError::from(crate::core::error::InputError::new(
+    // The firm page's read model, seen by the system (every county).
+    let page = match views::firm_page_by_uscc(conn, &Principal::system(), &code) {
+        Err(AppError::NotFound) => {
+            return Err(CliError::from(crate::core::error::InputError::new(
                 "USCC",
                 "firm_not_found",
                 format!("没有统一社会信用代码为 {code} 的企业"),
                 format!("no firm with the code {code}"),
-            ))
-        })?;
-    let county = refdata::find_county(conn, &firm.county_code).context("county")?;
-    let sector = match &firm.sector_code {
-        Some(s) => refdata::find_sector(conn, s).context("sector")?,
-        None => None,
+            )))
+        }
+        other => other.map_err(super::app_error)?,
     };
-    let advisor = match firm.advisor_id {
-        Some(id) => Some(users::find_by_id(conn, id).context("advisor")?),
-        None => None,
-    };
+    let firm = &page.firm;
 
     println!("{}  {}", firm.name, firm.uscc);
     println!(
         "{} {} · {} {} · {} {} · {} {}",
         lang.pick("区县", "County"),
-        county.map_or(firm.county_code.clone(), |c| lang
-            .pick(&c.name_zh, &c.name_en)
-            .to_string()),
+        page.county
+            .as_ref()
+            .map_or(firm.county_code.clone(), |c| lang
+                .pick(&c.name_zh, &c.name_en)
+                .to_string()),
         lang.pick("行业", "Sector"),
-        sector.map_or("—".to_string(), |s| lang
+        page.sector.as_ref().map_or("—".to_string(), |s| lang
             .pick(&s.name_zh, &s.name_en)
             .to_string()),
         lang.pick("成立", "Founded"),
         firm.founded_on.map_or("—".into(), |d| d.to_string()),
         lang.pick("辅导员", "Advisor"),
-        advisor.map_or("—".into(), |a| format!(
+        page.advisor.as_ref().map_or("—".into(), |a| format!(
             "{} ({})",
             a.display_name, a.username
         )),
@@ -190,15 +187,14 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
     );
 
     println!("\n{}", lang.pick("资质", "Credentials"));
-    let creds = credentials::list_for_firm(conn, firm.id).context("credentials")?;
-    if creds.is_empty() {
+    if page.credentials.is_empty() {
         println!("  {}", lang.pick("（无）", "(none)"));
     }
-    for c in creds {
+    for c in &page.credentials {
         println!(
             "  {:<12} {:<16} {} → {}  {}",
             c.kind,
-            c.number.unwrap_or_default(),
+            c.number.clone().unwrap_or_default(),
             c.valid_from,
             c.valid_until.map_or("—".into(), |d| d.to_string()),
             c.status
@@ -209,7 +205,6 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
         "\n{}",
         lang.pick("年度数据（万元）", "Figures (10,000 yuan)")
     );
-    let ys = years::list_for_firm(conn, firm.id).context("figures")?;
     println!(
         "  {:<6} {:>10} {:>10} {:>10} {:>10} {:>5}",
         lang.pick("年度", "year"),
@@ -219,7 +214,7 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
         lang.pick("净资产", "net assets"),
         lang.pick("转化", "conv.")
     );
-    for y in &ys {
+    for y in &page.years {
         println!(
             "  {:<6} {:>10} {:>10} {:>10} {:>10} {:>5}",
             y.year,
@@ -230,11 +225,7 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
             y.conversions.map_or("—".into(), |c| c.to_string())
         );
     }
-    let items = ip::list_for_firm(conn, firm.id).context("IP")?;
-    let class_one = items
-        .iter()
-        .filter(|i| ip::IpKind::parse(&i.kind).is_some_and(|k| k.is_class_one()))
-        .count();
+    let (class_one, class_two) = page.ip_class_counts();
     println!(
         "  {} {} · {} {} · {} {}/{}",
         lang.pick("职工", "employees"),
@@ -243,19 +234,19 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
         firm.tech_staff.map_or("—".into(), |n| n.to_string()),
         lang.pick("知识产权 Ⅰ类/Ⅱ类", "IP class I/II"),
         class_one,
-        items.len() - class_one
+        class_two
     );
 
     println!("\n{}", lang.pick("阶段历史", "History"));
-    let history = events::list_for_firm(conn, firm.id).context("history")?;
-    if history.is_empty() {
+    if page.events.is_empty() {
         println!("  {}", lang.pick("（无）", "(none)"));
     }
-    for e in &history {
+    for e in &page.events {
         let who = match e.actor_id {
-            Some(id) => users::find_by_id(conn, id)
-                .map(|u| u.username)
-                .unwrap_or_else(|_| id.to_string()),
+            Some(id) => page
+                .actors
+                .get(&id)
+                .map_or_else(|| id.to_string(), |u| u.username.clone()),
             None => e.actor_role.clone(),
         };
         let kind = crate::core::stage::EventKind::parse(&e.event);
@@ -273,29 +264,32 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
         );
     }
 
-    let stage = firm.current_stage().context("stage")?;
-    let Some((next, ruleset)) = stage.next() else {
-        println!(
-            "\n{}",
-            lang.pick(
-                "已在最高阶段或已退出。",
-                "At the top of the ladder, or exited."
-            )
-        );
-        return Ok(());
+    let (next, outcome) = match &page.next {
+        NextEvaluation::None => {
+            println!(
+                "\n{}",
+                lang.pick(
+                    "已在最高阶段或已退出。",
+                    "At the top of the ladder, or exited."
+                )
+            );
+            return Ok(());
+        }
+        NextEvaluation::Evaluated { stage, json } => (*stage, Ok(json)),
+        NextEvaluation::BadData { stage, error } => (*stage, Err(error)),
     };
-    let as_of = app::today();
-    let prof = profile::load_profile(conn, firm.id).context("profile")?;
-    let thresholds = settings::thresholds(conn).context("thresholds")?;
+    let ruleset = Stage::parse(&firm.stage)
+        .and_then(|s| s.next())
+        .map_or("", |(_, r)| r.id());
     println!(
         "\n{} {} ({}, {} {})",
         lang.pick("晋级评价：", "Next stage:"),
         lang.pick(next.zh(), next.en()),
-        ruleset.id(),
+        ruleset,
         lang.pick("评价日", "as of"),
-        as_of
+        page.as_of
     );
-    if let Some(cert) = &prof.hte_certificate {
+    if let Some(cert) = &page.hte_certificate {
         println!(
             "  {} {} {}",
             lang.pick("高企证书", "HTE certificate"),
@@ -306,8 +300,8 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
             )
         );
     }
-    match rules::evaluate(&prof, ruleset, as_of, &thresholds) {
-        Ok(ev) => print_evaluation(lang, &ev.to_json()),
+    match outcome {
+        Ok(ev) => print_evaluation(lang, ev),
         Err(e) => println!(
             "  {} {}: {}",
             lang.pick("无法评价", "cannot evaluate"),

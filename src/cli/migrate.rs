@@ -1,20 +1,20 @@
 //! `peiyu migrate`: apply the embedded migrations and say what was applied.
 
 use super::CliError;
-use crate::store::{self, ConnManager};
+use crate::store::ConnManager;
 use anyhow::Context;
 
 /// Run `peiyu migrate`.
 pub fn run(database_url: &str) -> Result<(), CliError> {
     let manager = ConnManager::new(database_url).context("database URL")?;
     let mut conn = manager.establish().context("open the database")?;
-    store::ConnSetup {
+    crate::store::ConnSetup {
         busy_timeout: std::time::Duration::from_secs(5),
     }
     .apply(&mut conn)
     .context("set up the connection")?;
-    let applied = store::migrate(&mut conn).context("apply migrations")?;
-    let db = store::redact_url(database_url);
+    let applied = crate::store::migrate(&mut conn).context("apply migrations")?;
+    let db = crate::store::redact_url(database_url);
     if applied.is_empty() {
         println!("{db}: up to date / 已是最新");
     } else {

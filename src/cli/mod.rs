@@ -56,32 +56,9 @@ pub enum Command {
     Notify(notify::NotifyArgs),
 }
 
-/// Output language of terminal commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    /// Simplified Chinese.
-    #[value(name = "zh", alias = "zh-CN")]
-    Zh,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// The text for this language.
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    /// `zh` or `en`, as in the evaluation JSON's `explain_zh` / `explain_en`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
+/// Parse `--lang` for terminal commands: `zh` (or `zh-CN`) or `en`.
+pub fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
+    crate::i18n::Lang::parse(s).ok_or_else(|| format!("unknown language '{s}': use zh or en"))
 }
 
 /// How a command failed, mapped to an exit status by `main`.

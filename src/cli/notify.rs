@@ -4,7 +4,6 @@ use super::CliError;
 use crate::core::error::InputError;
 use crate::notify::mailer::Mailer;
 use crate::notify::worker::{self, WorkerOptions};
-use crate::store;
 use anyhow::Context;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use clap::Args;
@@ -60,7 +59,7 @@ pub fn run(database_url: &str, args: NotifyArgs) -> Result<(), CliError> {
         )));
     }
     let mailer = Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;
-    let mut conn = store::connect_one(database_url).context("open the database")?;
+    let mut conn = crate::store::connect_one(database_url).context("open the database")?;
     let opts = WorkerOptions {
         batch: args.batch,
         lease: Duration::from_secs(args.lease_secs.max(1)),
@@ -69,8 +68,8 @@ pub fn run(database_url: &str, args: NotifyArgs) -> Result<(), CliError> {
     };
     let id = worker::worker_id();
     let started = Instant::now();
-    let s =
-        worker::run_pass(&mut conn, &mailer, &id, now, &opts, None).map_err(super::app_error)?;
+    let s = worker::run_pass(&mut conn, &mailer, &id, now, &opts, None)
+        .map_err(|e| CliError::Failed(anyhow::Error::new(e)))?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "peiyu notify: {} sent, {} to retry later, {} failed, {} handed back (claimed {}) in {:.2} s via {}{}",

@@ -5,7 +5,6 @@ use crate::app::seed_demo::{seed_demo, DEMO_PASSWORD};
 use crate::jobs;
 use crate::notify::mailer::Mailer;
 use crate::notify::worker::BackgroundWorker;
-use crate::store;
 use crate::web::{self, session, AppState, WebConfig};
 use anyhow::Context;
 use clap::Args;
@@ -49,8 +48,8 @@ pub struct ServeArgs {
 
 /// Run `peiyu serve` until SIGINT or SIGTERM.
 pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
-    let options = store::PoolOptions::for_server().context("size the connection pool")?;
-    let pool = store::connect_with(database_url, &options).context("open the database")?;
+    let options = crate::store::PoolOptions::for_server().context("size the connection pool")?;
+    let pool = crate::store::connect_with(database_url, &options).context("open the database")?;
     let mut conn = pool.get().context("get a database connection")?;
     if args.demo {
         let s =
@@ -102,7 +101,7 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
     } else {
         None
     };
-    tracing::info!(%addr, db = %store::redact_url(database_url), "serving");
+    tracing::info!(%addr, db = %crate::store::redact_url(database_url), "serving");
     eprintln!("peiyu: serving http://{addr}/ (Ctrl-C to stop)");
     let served = actix_web::rt::System::new()
         .block_on(async move {

@@ -1,8 +1,7 @@
 //! `peiyu tick`: the daily job, once (it also runs daily inside `peiyu serve`).
 
 use super::CliError;
-use crate::jobs::{run_tick, TickOptions, TickOutcome, TickSummary};
-use crate::store;
+use crate::app::daily::{run_tick, TickOptions, TickOutcome, TickSummary};
 use anyhow::Context;
 use clap::Args;
 
@@ -20,7 +19,7 @@ pub struct TickArgs {
 /// Run `peiyu tick`.
 pub fn run(database_url: &str, args: TickArgs) -> Result<(), CliError> {
     let today = super::parse_date_arg("--today", args.today.as_deref())?;
-    let mut conn = store::connect_one(database_url).context("open the database")?;
+    let mut conn = crate::store::connect_one(database_url).context("open the database")?;
     let opts = TickOptions {
         rerun: args.rerun,
         ..TickOptions::new(today)

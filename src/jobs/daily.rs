@@ -3,10 +3,10 @@
 //! tick if the day is still not completed, so when several `serve` processes share a database
 //! and the one holding the lease dies, another takes over once the lease expires.
 
-use super::tick::{holder_id, run_tick, TickOptions, TickOutcome};
-use crate::app;
-use crate::store::Pool;
-use chrono::{FixedOffset, Utc};
+use crate::app::daily::tick::{holder_id, run_tick, TickOptions, TickOutcome};
+use crate::app::{self, Pool};
+use crate::core::clock::next_china_midnight;
+use chrono::Utc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -101,16 +101,8 @@ fn body(pool: &Pool, opts: &LoopOptions, rx: &mpsc::Receiver<()>, stop: &Arc<Ato
 
 /// Time until a few seconds after the next midnight in China (UTC+8).
 fn until_next_midnight() -> Duration {
-    let now = Utc::now();
-    let Some(cn) = FixedOffset::east_opt(8 * 3600) else {
-        return Duration::from_secs(3600);
-    };
-    let local = now.with_timezone(&cn);
-    let next = local
-        .date_naive()
-        .succ_opt()
-        .and_then(|d| d.and_hms_opt(0, 0, 5))
-        .map(|t| t - local.naive_local());
-    next.and_then(|d| d.to_std().ok())
+    let now = Utc::now().naive_utc();
+    (next_china_midnight(now, chrono::Duration::seconds(5)) - now)
+        .to_std()
         .unwrap_or(Duration::from_secs(3600))
 }

@@ -5,9 +5,8 @@
 //! with it. The message carries the row's stored Message-ID, so every attempt at one mail has
 //! the same one.
 
-use super::MailKind;
+use crate::i18n::{self, Lang};
 use crate::store::outbox::OutboxRow;
-use crate::web::i18n::{self, Lang};
 use handlebars::Handlebars;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
@@ -158,9 +157,8 @@ impl Composer {
             Lang::ZhCn
         };
         let tag = lang.tag();
-        let kind_label = MailKind::parse(&row.kind)
-            .and_then(|k| i18n::lookup(lang, &format!("mail.kind.{}", k.as_str())))
-            .unwrap_or(row.kind.as_str());
+        let kind_label =
+            i18n::lookup(lang, &format!("mail.kind.{}", row.kind)).unwrap_or(row.kind.as_str());
         let params = row.params_json().map_err(|e| e.to_string())?;
         let mut data = match &params {
             Value::Object(m) => m.clone(),

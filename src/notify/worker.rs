@@ -7,11 +7,9 @@
 //!
 //! Rendering and sending happen here, off the request path: a use case only inserts a row.
 
+use super::error::{NotifyError, StoreContext};
 use super::mailer::{FailureClass, Mailer, SendFailure};
 use super::render::Composer;
-use super::{BASE_URL_KEY, DEFAULT_BASE_URL};
-use crate::app::error::StoreContext;
-use crate::app::AppError;
 use crate::store::outbox::{self, AfterFailure, OutboxRow};
 use crate::store::{settings, DbConn, Pool};
 use chrono::{NaiveDateTime, Utc};
@@ -24,6 +22,10 @@ use std::time::{Duration, Instant};
 
 /// Setting: attempts before a mail is marked failed (JSON integer).
 pub const MAX_ATTEMPTS_KEY: &str = "mail_max_attempts";
+/// Setting: the base URL that links in mails start with (JSON string).
+pub const BASE_URL_KEY: &str = "base_url";
+/// The base URL when the setting is unset.
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
 /// Attempts before a mail is marked failed when the setting is unset.
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
 
@@ -99,7 +101,7 @@ pub fn worker_id() -> String {
 }
 
 /// The attempts limit in force: the setting, or the default.
-pub fn max_attempts(conn: &mut DbConn) -> Result<i32, AppError> {
+pub fn max_attempts(conn: &mut DbConn) -> Result<i32, NotifyError> {
     match settings::get(conn, MAX_ATTEMPTS_KEY).ctx("read mail_max_attempts")? {
         None => Ok(DEFAULT_MAX_ATTEMPTS),
         Some(v) => v
@@ -107,7 +109,7 @@ pub fn max_attempts(conn: &mut DbConn) -> Result<i32, AppError> {
             .and_then(|n| i32::try_from(n).ok())
             .filter(|n| *n >= 1)
             .ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!(
+                NotifyError::Config(format!(
                     "setting '{MAX_ATTEMPTS_KEY}' must be a whole number of at least 1, not {v}"
                 ))
             }),
@@ -115,11 +117,11 @@ pub fn max_attempts(conn: &mut DbConn) -> Result<i32, AppError> {
 }
 
 /// The base URL of links in mails: the setting, or [`DEFAULT_BASE_URL`].
-pub fn base_url(conn: &mut DbConn) -> Result<String, AppError> {
+pub fn base_url(conn: &mut DbConn) -> Result<String, NotifyError> {
     match settings::get(conn, BASE_URL_KEY).ctx("read base_url")? {
         None => Ok(DEFAULT_BASE_URL.to_string()),
         Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-        Some(v) => Err(AppError::Internal(anyhow::anyhow!(
+        Some(v) => Err(NotifyError::Config(format!(
             "setting '{BASE_URL_KEY}' must be a URL string, not {v}"
         ))),
     }
@@ -131,7 +133,7 @@ pub fn run_once(
     mailer: &Mailer,
     worker: &str,
     now: NaiveDateTime,
-) -> Result<PassStats, AppError> {
+) -> Result<PassStats, NotifyError> {
     run_pass(conn, mailer, worker, now, &WorkerOptions::default(), None)
 }
 
@@ -146,14 +148,13 @@ pub fn run_pass(
     now: NaiveDateTime,
     opts: &WorkerOptions,
     stop: Option<&AtomicBool>,
-) -> Result<PassStats, AppError> {
+) -> Result<PassStats, NotifyError> {
     let max = match opts.max_attempts {
         Some(n) => n,
         None => max_attempts(conn)?,
     };
-    let from = opts.from.clone().unwrap_or_else(super::mail_from);
-    let composer = Composer::new(&from, &base_url(conn)?)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let from = opts.from.clone().unwrap_or_else(crate::config::mail_from);
+    let composer = Composer::new(&from, &base_url(conn)?).map_err(NotifyError::Config)?;
     let started = Instant::now();
     let clock = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
     let lease = chrono::Duration::from_std(opts.lease).unwrap_or(chrono::Duration::minutes(2));
@@ -200,7 +201,7 @@ fn send_batch(
     opts: &WorkerOptions,
     stop: Option<&AtomicBool>,
     clock: &(dyn Fn() -> NaiveDateTime + Sync),
-) -> Result<PassStats, AppError> {
+) -> Result<PassStats, NotifyError> {
     let claimed_at = Instant::now();
     let mut stats = PassStats {
         claimed: rows.len(),
@@ -209,7 +210,7 @@ fn send_batch(
     let next = AtomicUsize::new(0);
     let halt = AtomicBool::new(false);
     let mut tried = vec![false; rows.len()];
-    let mut first_error: Option<AppError> = None;
+    let mut first_error: Option<NotifyError> = None;
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
         for _ in 0..opts.connections.clamp(1, super::mailer::MAX_CONNECTIONS) {
@@ -292,7 +293,7 @@ fn record(
     clock: &(dyn Fn() -> NaiveDateTime + Sync),
     stats: &mut PassStats,
     tried: &mut [bool],
-) -> Result<(), AppError> {
+) -> Result<(), NotifyError> {
     let sent: Vec<i64> = arrived
         .iter()
         .filter(|(_, o)| matches!(o, Outcome::Sent))

@@ -6,14 +6,13 @@
 //! [`crate::app::access`]; which pages a role may open, in [`Area::allows`].
 
 use super::error::WebError;
-use super::i18n::{Lang, LANG_COOKIE};
 use super::session::{self, Session, TOUCH_AFTER_SECS};
 use super::{db, AppState};
 use crate::app::access::principal_of;
+use crate::app::model::User;
 use crate::app::{login, AppError, Principal};
 use crate::core::stage::Role;
-use crate::store::users::{self, User};
-use crate::store::StoreError;
+use crate::i18n::{Lang, LANG_COOKIE};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use std::future::Future;
@@ -114,11 +113,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
         return Err(signed_out(&req));
     }
     let found = db(&state, move |c| {
-        let user = match users::find_by_id(c, uid) {
-            Ok(u) => Some(u),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(AppError::store(e, "load the signed-in user")),
-        };
+        let user = login::signed_in_user(c, uid)?;
         let idle = login::idle_timeout(c)?;
         Ok((user, idle))
     })

@@ -2,9 +2,9 @@
 //! error page in the user's language; an unauthenticated page request is sent to the login
 //! page with `next` set to where it was going.
 
-use super::i18n::{self, Lang};
 use super::templates;
 use crate::app::AppError;
+use crate::i18n::{self, Lang};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use std::fmt;

@@ -9,7 +9,6 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod hashing;
-pub mod i18n;
 pub mod middleware;
 pub mod page_cache;
 pub mod pages;
@@ -17,7 +16,7 @@ pub mod session;
 pub mod templates;
 
 use crate::app::AppError;
-use crate::store::{DbConn, Pool};
+use crate::app::{DbConn, Pool};
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use session::SessionKeys;

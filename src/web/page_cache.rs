@@ -263,7 +263,7 @@ fn key_of(req: &ServiceRequest) -> Option<String> {
         return None;
     }
     let lang = super::auth::lang_of(req.request());
-    let day = crate::app::log_followup::china_date(chrono::Utc::now().naive_utc());
+    let day = crate::core::clock::china_date(chrono::Utc::now().naive_utc());
     let pq = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
     Some(format!(
         "{user}.{}.{}.{}.{day}.{pq}",

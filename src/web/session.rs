@@ -16,7 +16,7 @@
 
 use super::error::WebError;
 use crate::app::AppError;
-use crate::store::{settings, DbConn};
+use crate::app::{login, DbConn};
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -28,7 +28,7 @@ use std::pin::Pin;
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "peiyu_session";
 /// The settings key under which a generated signing key is kept.
-pub const KEY_SETTING: &str = "session_key";
+pub const KEY_SETTING: &str = login::SESSION_KEY_SETTING;
 /// A session seen less than this many seconds ago is not re-issued.
 pub const TOUCH_AFTER_SECS: i64 = 60;
 /// No session outlives this many hours.
@@ -203,8 +203,7 @@ pub fn resolve_key(conn: &mut DbConn, configured: Option<&str>) -> Result<Key, A
     }
     let mut fresh = vec![0u8; 64];
     rand::thread_rng().fill_bytes(&mut fresh);
-    let stored = settings::get_or_insert(conn, KEY_SETTING, &serde_json::json!(hex(&fresh)))
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("store the session key")))?;
+    let stored = login::shared_session_key(conn, &hex(&fresh))?;
     let bytes = stored
         .as_str()
         .and_then(unhex)
@@ -293,7 +292,7 @@ pub fn csrf_token(req: &HttpRequest) -> String {
 }
 
 /// Compare in time independent of where the first difference is.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

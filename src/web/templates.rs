@@ -5,7 +5,7 @@
 //! `{{t "a" b}}` joins its parameters with dots and looks the key up in the catalog of the
 //! root context's `lang`; a missing key is a render error, never a silent blank.
 
-use super::i18n::{self, Lang};
+use crate::i18n::{self, Lang};
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
     RenderErrorReason, Renderable,

@@ -9,11 +9,12 @@
 //! need no CSRF token, since a browser never adds the header by itself.
 
 use super::error::ApiError;
+use crate::app::model::User;
 use crate::app::{tokens, Principal};
-use crate::store::users::User;
+use crate::i18n::{Lang, LANG_COOKIE};
 use crate::web::auth::CurrentUser;
 use crate::web::error::{Kind, WebError};
-use crate::web::i18n::{Lang, LANG_COOKIE};
+use crate::web::session::constant_time_eq;
 use crate::web::{db, session, AppState};
 use actix_web::dev::Payload;
 use actix_web::http::{header, Method};
@@ -89,10 +90,6 @@ impl ApiUser {
     pub fn err(&self, e: crate::app::AppError) -> ApiError {
         ApiError::app(self.lang, e)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn is_write(m: &Method) -> bool {

@@ -3,7 +3,7 @@
 
 use crate::app::{AppError, Conflict};
 use crate::core::error::Reason;
-use crate::web::i18n::{self, Lang};
+use crate::i18n::{self, Lang};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;

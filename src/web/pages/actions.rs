@@ -7,12 +7,12 @@
 
 use super::firm_forms::{groups, path_id, Errors, Kind, Lists, Reader, Values};
 use super::render;
+use crate::app::model::Firm;
 use crate::app::{self, edit_firm, AppError, Conflict};
 use crate::core::stage::{Event, EventKind};
-use crate::store::firms::Firm;
+use crate::i18n::Lang;
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
-use crate::web::i18n::Lang;
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
 use actix_web::http::{header, StatusCode};
@@ -215,7 +215,7 @@ pub async fn fire(
                         .finish())
                 }
                 Err(AppError::Conflict(Conflict::IllegalTransition(r))) => {
-                    form_error = crate::web::i18n::text(lang, "actions.refused");
+                    form_error = crate::i18n::text(lang, "actions.refused");
                     reasons = r
                         .reasons
                         .iter()

@@ -4,9 +4,8 @@
 
 use super::render;
 use crate::app::users_admin::{self, NewUserInput};
-use crate::app::{tokens, AppError};
+use crate::app::{tokens, views, AppError};
 use crate::core::stage::Role;
-use crate::store::refdata;
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
 use crate::web::session::CsrfForm;
@@ -44,8 +43,7 @@ async fn page(
     let (users, toks, counties) = db(state, move |c| {
         let users = users_admin::list_users(c, &p)?;
         let toks = tokens::list_tokens(c, &p)?;
-        let counties = refdata::counties(c)
-            .map_err(|e| AppError::store(e, "load counties for the admin page"))?;
+        let counties = views::counties(c)?;
         Ok((users, toks, counties))
     })
     .await
@@ -131,8 +129,8 @@ async fn outcome<T>(
         }
         Err(AppError::Conflict(c)) => {
             let msg = match lang {
-                crate::web::i18n::Lang::ZhCn => c.zh(),
-                crate::web::i18n::Lang::En => c.en(),
+                crate::i18n::Lang::ZhCn => c.zh(),
+                crate::i18n::Lang::En => c.en(),
             };
             page(req, state, user, StatusCode::CONFLICT, None, Some(msg)).await
         }

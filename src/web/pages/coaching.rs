@@ -6,29 +6,24 @@
 
 use super::firm_forms::{path_id, Errors, Reader, Values};
 use super::render;
+use super::see_other;
 use crate::app::access::CoachAction;
 use crate::app::coaching_views::{self, FirmCoaching, IssueRow};
-use crate::app::log_followup::china_date;
+use crate::app::model::Firm;
+use crate::app::model::Named;
+use crate::app::model::{Followup, FollowupKind};
+use crate::app::model::{IssueCategory, IssueStatus};
+use crate::app::today;
 use crate::app::{self, AppError, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
-use crate::store::firms::Firm;
-use crate::store::followups::{Followup, FollowupKind};
-use crate::store::issues::{IssueCategory, IssueStatus};
-use crate::store::users::Named;
+use crate::i18n::{self, Lang};
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
-use crate::web::i18n::{self, Lang};
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde_json::{json, Value};
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
 
 fn date_text(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
@@ -271,10 +266,6 @@ fn read_followup(r: &mut Reader<'_>) -> Option<FollowupInput> {
         next_action: r.text("next_action").unwrap_or_default(),
         due_on,
     })
-}
-
-fn today() -> NaiveDate {
-    china_date(Utc::now().naive_utc())
 }
 
 /// `GET /firms/{id}/followups/new`.

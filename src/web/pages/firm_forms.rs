@@ -11,22 +11,23 @@
 //! [`parse_wan`] converts the text to fen on integers, never through a float.
 
 use super::render;
+use super::see_other;
 use crate::app::edit_firm::{self, EditContext, EditFirmInput};
+use crate::app::model::User;
+use crate::app::model::{Acquisition, IpKind};
+use crate::app::model::{County, Sector};
+use crate::app::model::{Firm, FirmFacts, IpFacts};
 use crate::app::views::FirmPage;
 use crate::app::{self, AppError, Conflict, FirmYearInput, NewFirmInput, NewIpInput, Principal};
 use crate::core::money::Fen;
 use crate::core::profile::{DirectRoutes, FirmYear, Flags, RdManagement};
 use crate::core::uscc::Uscc;
-use crate::store::firms::{Firm, FirmFacts, IpFacts};
-use crate::store::ip::{Acquisition, IpKind};
-use crate::store::refdata::{County, Sector};
-use crate::store::users::User;
+use crate::i18n::{self, Lang};
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
-use crate::web::i18n::{self, Lang};
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
@@ -419,12 +420,6 @@ pub fn path_id(lang: Lang, s: &str) -> Result<i64, WebError> {
     s.trim()
         .parse()
         .map_err(|_| WebError::app(lang, AppError::NotFound))
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
 }
 
 /// Where a use case's refusal goes: beside a field, at the top of the form (with its status),
@@ -830,7 +825,7 @@ async fn try_change<T, F>(
     f: F,
 ) -> Result<Result<T, AppError>, WebError>
 where
-    F: FnOnce(&mut crate::store::DbConn) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut crate::app::DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
     db(state, move |c| match f(c) {

@@ -2,133 +2,20 @@
 //! `GET /firms/{id}` (the firm page).
 
 use super::render;
+use crate::app::firm_list::{ListParams, PER_PAGE};
+use crate::app::model::SortKey;
 use crate::app::views::{self, FirmPage, NextEvaluation};
 use crate::app::AppError;
 use crate::core::money::Fen;
 use crate::core::stage::Stage;
-use crate::store::firm_query::{FirmQuery, SortKey};
+use crate::i18n::{self, Lang};
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
-use crate::web::i18n::{self, Lang};
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-
-/// Rows per page of the firm list.
-pub const PER_PAGE: i64 = 50;
-
-/// The list's query string. Every field is text so that an empty `?stage=` from the filter
-/// form means "any"; values that do not parse are ignored.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub struct ListParams {
-    /// Stage id.
-    #[serde(default)]
-    pub stage: String,
-    /// County code.
-    #[serde(default)]
-    pub county: String,
-    /// Sector code.
-    #[serde(default)]
-    pub sector: String,
-    /// Advisor user id.
-    #[serde(default)]
-    pub advisor: String,
-    /// Readiness at least.
-    #[serde(default)]
-    pub rmin: String,
-    /// Readiness at most.
-    #[serde(default)]
-    pub rmax: String,
-    /// Name or USCC search.
-    #[serde(default)]
-    pub q: String,
-    /// Sort key id.
-    #[serde(default)]
-    pub sort: String,
-    /// `asc` or `desc`.
-    #[serde(default)]
-    pub dir: String,
-    /// Page number from 1.
-    #[serde(default)]
-    pub page: String,
-    /// After a bulk assignment: how many firms were assigned (shown once, not kept in links).
-    #[serde(default)]
-    pub assigned: String,
-    /// After a bulk assignment: how many already had that advisor.
-    #[serde(default)]
-    pub unchanged: String,
-}
-
-fn opt(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
-impl ListParams {
-    fn page_no(&self) -> i64 {
-        self.page.trim().parse::<i64>().unwrap_or(1).max(1)
-    }
-
-    fn sort_key(&self) -> SortKey {
-        SortKey::parse(self.sort.trim()).unwrap_or_default()
-    }
-
-    fn descending(&self) -> bool {
-        match self.dir.trim() {
-            "asc" => false,
-            "desc" => true,
-            // Readiness reads best from the top; names and codes from A.
-            _ => self.sort_key() == SortKey::Readiness,
-        }
-    }
-
-    /// The store query these parameters ask for.
-    pub fn to_query(&self) -> FirmQuery {
-        let pct = |s: &str| s.trim().parse::<i32>().ok().map(|v| v.clamp(0, 100));
-        FirmQuery {
-            stage: Stage::parse(self.stage.trim()),
-            county_code: opt(&self.county),
-            sector_code: opt(&self.sector),
-            advisor_id: self.advisor.trim().parse().ok(),
-            readiness_min: pct(&self.rmin),
-            readiness_max: pct(&self.rmax),
-            q: opt(&self.q),
-            sort: self.sort_key(),
-            descending: self.descending(),
-            limit: PER_PAGE,
-            offset: (self.page_no() - 1) * PER_PAGE,
-        }
-    }
-
-    /// `/firms?…` with these parameters (empty ones left out).
-    pub(crate) fn href(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [
-            ("stage", &self.stage),
-            ("county", &self.county),
-            ("sector", &self.sector),
-            ("advisor", &self.advisor),
-            ("rmin", &self.rmin),
-            ("rmax", &self.rmax),
-            ("q", &self.q),
-            ("sort", &self.sort),
-            ("dir", &self.dir),
-            ("page", &self.page),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| (k, v.as_str()))
-        .collect();
-        let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
-        if q.is_empty() {
-            "/firms".to_string()
-        } else {
-            format!("/firms?{q}")
-        }
-    }
-}
 
 fn name_of<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     lang.pick(zh, en)
@@ -521,7 +408,7 @@ pub async fn show(
     let mut data = firm_view(&page, lang);
     data["tools"] = super::firm_forms::tools(&page, &user.principal);
     data["coaching"] =
-        super::coaching::firm_section(&coaching, lang, crate::app::log_followup::china_date(now));
+        super::coaching::firm_section(&coaching, lang, crate::core::clock::china_date(now));
     render(
         &req,
         lang,

@@ -1,11 +1,12 @@
 //! Signing in and out, and the language switch.
 
+use super::see_other;
 use super::{render, safe_next};
 use crate::app::login::{self, Refusal};
+use crate::i18n::{self, Lang, LANG_COOKIE};
 use crate::web::auth::{lang_of, CurrentUser};
 use crate::web::error::WebError;
 use crate::web::hashing;
-use crate::web::i18n::{self, Lang, LANG_COOKIE};
 use crate::web::session::{self, CsrfForm, Session};
 use crate::web::{db, AppState};
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
@@ -19,12 +20,6 @@ use serde_json::json;
 pub struct NextParam {
     /// Where to go afterwards (a local path).
     pub next: Option<String>,
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
 }
 
 fn login_page(

@@ -4,15 +4,16 @@
 //! test mail. Every form carries the CSRF token; changes go through `app::mail`.
 
 use super::render;
+use super::see_other;
+use crate::app::mail::MailMode;
+use crate::app::model::{OutboxFilter as ListFilter, OutboxStatus as Status};
 use crate::app::{mail, AppError};
-use crate::notify::MailMode;
-use crate::store::outbox::{ListFilter, Status};
+use crate::i18n::Lang;
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
-use crate::web::i18n::Lang;
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -21,12 +22,6 @@ use std::collections::BTreeMap;
 
 /// Rows per page of the admin list.
 const PER_PAGE: i64 = 50;
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
 
 /// The preferences page's query string.
 #[derive(Debug, Default, Deserialize)]
@@ -224,7 +219,7 @@ pub async fn outbox(
     let params = q.into_inner();
     let filter = ListFilter {
         status: Status::parse(params.status.trim()),
-        kind: crate::notify::MailKind::parse(params.kind.trim()).map(|k| k.as_str().to_string()),
+        kind: crate::app::mail::MailKind::parse(params.kind.trim()).map(|k| k.as_str().to_string()),
         address: Some(params.q.trim().to_string()).filter(|s| !s.is_empty()),
     };
     let page_no = params.page_no();
@@ -249,7 +244,7 @@ pub async fn outbox(
                 "status": r.status,
                 "failed": r.status == Status::Failed.as_str(),
                 "kind": r.kind,
-                "known_kind": crate::notify::MailKind::parse(&r.kind).is_some(),
+                "known_kind": crate::app::mail::MailKind::parse(&r.kind).is_some(),
                 "to": r.to_address,
                 "template": r.template,
                 "attempts": r.attempts,
@@ -271,7 +266,7 @@ pub async fn outbox(
             })
         })
         .collect();
-    let kinds: Vec<Value> = crate::notify::MailKind::ALL
+    let kinds: Vec<Value> = crate::app::mail::MailKind::ALL
         .iter()
         .map(|k| json!({"id": k.as_str(), "selected": params.kind.trim() == k.as_str()}))
         .collect();

@@ -17,10 +17,10 @@ pub mod mail;
 
 use super::auth::{lang_of, CurrentUser};
 use super::error::WebError;
-use super::i18n::Lang;
 use super::session;
 use super::templates;
 use crate::app::AppError;
+use crate::i18n::Lang;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -92,4 +92,11 @@ pub fn render(
 /// Any unknown path: the 404 page.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, WebError> {
     Err(WebError::app(lang_of(&req), AppError::NotFound))
+}
+
+/// `303 See Other` to `to`: where a form's success (or a redirect) sends the browser.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to))
+        .finish()
 }

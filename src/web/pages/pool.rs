@@ -4,7 +4,7 @@
 
 use super::render;
 use crate::app::insights;
-use crate::store::firms::Firm;
+use crate::app::model::Firm;
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
 use crate::web::{db, AppState};

@@ -3,37 +3,28 @@
 //! made for long), `/issues` (the issue ledger by county and age), `/followups.csv` (the
 //! follow-ups export) and `POST /firms/assign` (bulk assignment from the firms list).
 
-use super::firms::ListParams;
 use super::render;
+use super::see_other;
 use crate::app::coaching_views::{self, AgendaRow, Bucket};
-use crate::app::log_followup::china_date;
+use crate::app::firm_list::ListParams;
+use crate::app::model::{IssueCategory, IssueFilter, IssueStatus};
+use crate::app::today;
 use crate::app::{self, AppError, AssignTarget, ReassignTo};
 use crate::core::error::InputError;
 use crate::core::stage::Stage;
-use crate::store::issues::{IssueCategory, IssueFilter, IssueStatus};
+use crate::i18n::{self, Lang};
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
-use crate::web::i18n::{self, Lang};
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-fn today() -> NaiveDate {
-    china_date(Utc::now().naive_utc())
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
-
-fn county_names(counties: &[crate::store::refdata::County], lang: Lang) -> HashMap<String, String> {
+fn county_names(counties: &[crate::app::model::County], lang: Lang) -> HashMap<String, String> {
     counties
         .iter()
         .map(|c| {
@@ -614,8 +605,8 @@ pub async fn bulk_assign(
 /// choose from, the list's filter (to assign every matching firm) and the count.
 pub fn bulk_form(
     params: &ListParams,
-    advisors: &[crate::store::users::Named],
-    total: crate::store::firm_query::Total,
+    advisors: &[crate::app::model::Named],
+    total: crate::app::model::Total,
     p: &crate::app::Principal,
 ) -> Value {
     if !crate::app::access::may_manage_advisors(p) {

@@ -4,9 +4,9 @@ use super::queue::user_with_email;
 use super::smtp::SmtpServer;
 use crate::common::{backends, d};
 use chrono::{Duration, NaiveDateTime};
+use peiyu::app::mail::{self, MailKind, MailRequest, Queued};
 use peiyu::notify::mailer::Mailer;
 use peiyu::notify::worker::{self, WorkerOptions};
-use peiyu::notify::{self, MailKind, MailRequest, Queued};
 use peiyu::store::{self, outbox, settings, DbConn};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -31,7 +31,7 @@ pub fn queue_many(conn: &mut DbConn, to: i64, n: usize, prefix: &str) -> Vec<i64
     store::write_tx(conn, |c| {
         (0..n)
             .map(|i| {
-                match notify::queue(c, &test_mail(to, &format!("{prefix}{i}"), "测试企业"), t0())?
+                match mail::queue(c, &test_mail(to, &format!("{prefix}{i}"), "测试企业"), t0())?
                 {
                     Queued::Queued(id) => Ok(id),
                     other => panic!("queued {other:?}"),
@@ -50,7 +50,7 @@ fn a_mail_arrives_with_its_headers_encoded_chinese_subject_both_bodies_and_the_l
         let mut conn = db.conn();
         settings::set(
             &mut conn,
-            notify::BASE_URL_KEY,
+            peiyu::notify::worker::BASE_URL_KEY,
             &json!("https://peiyu.example.cn/"),
         )
         .unwrap();
@@ -59,8 +59,8 @@ fn a_mail_arrives_with_its_headers_encoded_chinese_subject_both_bodies_and_the_l
         let firm = "平顶山市<测试>科技有限公司 & Co";
         let key_zh = format!("{}-zh", db.name());
         let key_en = format!("{}-en", db.name());
-        notify::queue(&mut conn, &test_mail(zh, &key_zh, firm), t0()).unwrap();
-        notify::queue(&mut conn, &test_mail(en, &key_en, firm), t0()).unwrap();
+        mail::queue(&mut conn, &test_mail(zh, &key_zh, firm), t0()).unwrap();
+        mail::queue(&mut conn, &test_mail(en, &key_en, firm), t0()).unwrap();
 
         let stats = worker::run_once(&mut conn, &mailer, "w1", t0()).unwrap();
         assert_eq!(
@@ -174,7 +174,7 @@ fn mail_waits_through_an_outage_and_then_arrives_exactly_once() {
             let mut ids = Vec::new();
             for i in 0..25 {
                 if let Queued::Queued(id) =
-                    notify::queue(c, &test_mail(u, &format!("{prefix}{i}"), "企业"), t0())?
+                    mail::queue(c, &test_mail(u, &format!("{prefix}{i}"), "企业"), t0())?
                 {
                     ids.push(id);
                 }
@@ -317,11 +317,11 @@ fn a_bad_address_or_template_fails_at_once_and_other_mail_still_goes() {
         let bad = user_with_email(&mut conn, "bad", Some("not an address"), "zh-CN");
         let good = user_with_email(&mut conn, "good", Some("good@example.com"), "zh-CN");
         let k = |s: &str| format!("{}{s}", db.name());
-        notify::queue(&mut conn, &test_mail(bad, &k("bad"), "x"), t0()).unwrap();
+        mail::queue(&mut conn, &test_mail(bad, &k("bad"), "x"), t0()).unwrap();
         let mut missing = test_mail(good, &k("missing"), "x");
         missing.template = "no_such_template";
-        notify::queue(&mut conn, &missing, t0()).unwrap();
-        notify::queue(&mut conn, &test_mail(good, &k("good"), "x"), t0()).unwrap();
+        mail::queue(&mut conn, &missing, t0()).unwrap();
+        mail::queue(&mut conn, &test_mail(good, &k("good"), "x"), t0()).unwrap();
         let s = worker::run_pass(
             &mut conn,
             &mailer,

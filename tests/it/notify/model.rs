@@ -11,7 +11,7 @@
 use super::queue::user_with_email;
 use crate::common::{d, TestDb};
 use chrono::{Duration, NaiveDateTime};
-use peiyu::notify::{self, MailKind, MailRequest, Queued};
+use peiyu::app::mail::{self, MailKind, MailRequest, Queued};
 use peiyu::store::outbox::{self, AfterFailure, OutboxRow};
 use proptest::prelude::*;
 use serde_json::json;
@@ -184,8 +184,7 @@ impl Harness {
                     params: json!({"firm": "x", "n": 1}),
                     link: "/".into(),
                 };
-                let Queued::Queued(id) =
-                    notify::queue(&mut self.db.conn(), &req, self.now).unwrap()
+                let Queued::Queued(id) = mail::queue(&mut self.db.conn(), &req, self.now).unwrap()
                 else {
                     panic!("not queued")
                 };

@@ -5,7 +5,7 @@ use super::delivery::{queue_many, t0, test_mail};
 use crate::common::backends;
 use crate::web::{seed_with_passwords, TestApp};
 use diesel::prelude::*;
-use peiyu::notify::{self, MailKind, Queued};
+use peiyu::app::mail::{self, MailKind, Queued};
 use peiyu::store::outbox::{self, AfterFailure};
 use peiyu::store::schema::{audit_log, users};
 use peiyu::store::{mail_prefs, settings, DbConn};
@@ -27,7 +27,7 @@ fn a_user_chooses_a_mode_per_kind_and_a_mandatory_kind_stays_locked() {
         set_email(&mut conn, adv, "advisor@example.com");
         settings::set(
             &mut conn,
-            notify::MAIL_MANDATORY_KEY,
+            mail::MAIL_MANDATORY_KEY,
             &json!(["credential_expiring"]),
         )
         .unwrap();
@@ -67,7 +67,7 @@ fn a_user_chooses_a_mode_per_kind_and_a_mandatory_kind_stays_locked() {
             r#"name="mode_stage_changed" value="off" aria-label="企业阶段变化: 不接收" checked"#
         ));
         assert_eq!(
-            notify::queue(&mut conn, &test_mail(adv, "s1", "x"), t0()).unwrap(),
+            mail::queue(&mut conn, &test_mail(adv, "s1", "x"), t0()).unwrap(),
             Queued::Off,
             "{}: the saved choice applies to the next mail",
             db.name()
@@ -75,7 +75,7 @@ fn a_user_chooses_a_mode_per_kind_and_a_mandatory_kind_stays_locked() {
         let mut due = test_mail(adv, "f1", "x");
         due.kind = MailKind::FollowupDue;
         assert!(matches!(
-            notify::queue(&mut conn, &due, t0()).unwrap(),
+            mail::queue(&mut conn, &due, t0()).unwrap(),
             Queued::Digest(_)
         ));
 
@@ -222,7 +222,7 @@ fn the_bureau_marks_a_kind_mandatory_and_nobody_can_turn_it_off_then() {
         );
         assert_eq!(refused.status, 403, "{}", db.name());
         assert_eq!(
-            settings::get(&mut db.conn(), notify::MAIL_MANDATORY_KEY).unwrap(),
+            settings::get(&mut db.conn(), mail::MAIL_MANDATORY_KEY).unwrap(),
             None
         );
 
@@ -247,7 +247,7 @@ fn the_bureau_marks_a_kind_mandatory_and_nobody_can_turn_it_off_then() {
         assert_eq!(bad.status, 400, "{}", bad.body);
         assert!(bad.body.contains("未知的邮件类别"), "{}", bad.body);
         assert_eq!(
-            settings::get(&mut db.conn(), notify::MAIL_MANDATORY_KEY).unwrap(),
+            settings::get(&mut db.conn(), mail::MAIL_MANDATORY_KEY).unwrap(),
             None
         );
         let ok = bureau.post(
@@ -256,7 +256,7 @@ fn the_bureau_marks_a_kind_mandatory_and_nobody_can_turn_it_off_then() {
         );
         assert_eq!(ok.status, 303, "{}", ok.body);
         assert_eq!(
-            settings::get(&mut db.conn(), notify::MAIL_MANDATORY_KEY).unwrap(),
+            settings::get(&mut db.conn(), mail::MAIL_MANDATORY_KEY).unwrap(),
             Some(json!(["stage_changed"]))
         );
         let audited: i64 = audit_log::table
@@ -277,8 +277,8 @@ fn the_bureau_marks_a_kind_mandatory_and_nobody_can_turn_it_off_then() {
         );
         assert_eq!(off.status, 400, "{}", off.body);
         assert_eq!(
-            notify::chosen_mode(&mut db.conn(), adv, MailKind::StageChanged).unwrap(),
-            notify::MailMode::Immediate
+            mail::chosen_mode(&mut db.conn(), adv, MailKind::StageChanged).unwrap(),
+            mail::MailMode::Immediate
         );
     }
 }

@@ -1,9 +1,9 @@
-//! `notify::queue`: dedup keys, the recipient's preferences, mandatory kinds, the digest.
+//! `app::mail::queue`: dedup keys, the recipient's preferences, mandatory kinds, the digest.
 
 use crate::common::{backends, d};
 use chrono::{NaiveDateTime, Utc};
 use diesel::ExpressionMethods;
-use peiyu::notify::{self, MailKind, MailRequest, Queued};
+use peiyu::app::mail::{self, MailKind, MailRequest, Queued};
 use peiyu::store::users::{self, NewUser};
 use peiyu::store::{self, mail_prefs, outbox, settings, DbConn};
 use serde_json::json;
@@ -49,11 +49,11 @@ fn same_dedup_key_twice_stores_one_row() {
         let mut conn = db.conn();
         let u = user_with_email(&mut conn, "a", Some("a@example.com"), "zh-CN");
         let r = req(MailKind::StageChanged, u, "stage:firm42:7");
-        let first = store::write_tx(&mut conn, |c| notify::queue(c, &r, at(9))).unwrap();
+        let first = store::write_tx(&mut conn, |c| mail::queue(c, &r, at(9))).unwrap();
         let Queued::Queued(id) = first else {
             panic!("{}: first queue gave {first:?}", db.name())
         };
-        let second = store::write_tx(&mut conn, |c| notify::queue(c, &r, at(10))).unwrap();
+        let second = store::write_tx(&mut conn, |c| mail::queue(c, &r, at(10))).unwrap();
         assert_eq!(second, Queued::Duplicate, "{}", db.name());
         let rows = outbox::list_all(&mut conn).unwrap();
         assert_eq!(rows.len(), 1, "{}", db.name());
@@ -101,9 +101,9 @@ fn a_duplicate_inside_a_transaction_does_not_spoil_it() {
         let mut conn = db.conn();
         let u = user_with_email(&mut conn, "a", Some("a@example.com"), "en");
         let r = req(MailKind::Assignment, u, "assign:1");
-        store::write_tx(&mut conn, |c| notify::queue(c, &r, at(9))).unwrap();
+        store::write_tx(&mut conn, |c| mail::queue(c, &r, at(9))).unwrap();
         store::write_tx(&mut conn, |c| {
-            assert_eq!(notify::queue(c, &r, at(9))?, Queued::Duplicate);
+            assert_eq!(mail::queue(c, &r, at(9))?, Queued::Duplicate);
             settings::set(c, "marker", &json!(1)).unwrap();
             Ok::<_, peiyu::app::AppError>(())
         })
@@ -123,7 +123,7 @@ fn message_ids_differ_between_mails() {
         let mut conn = db.conn();
         let u = user_with_email(&mut conn, "a", Some("a@example.com"), "en");
         for i in 0..20 {
-            notify::queue(&mut conn, &req(MailKind::Test, u, &format!("k{i}")), at(9)).unwrap();
+            mail::queue(&mut conn, &req(MailKind::Test, u, &format!("k{i}")), at(9)).unwrap();
         }
         let mut ids: Vec<String> = outbox::list_all(&mut conn)
             .unwrap()
@@ -144,7 +144,7 @@ fn a_user_without_email_gets_nothing_queued() {
         let blank = user_with_email(&mut conn, "blank", Some("  "), "zh-CN");
         for u in [none, blank] {
             assert_eq!(
-                notify::queue(
+                mail::queue(
                     &mut conn,
                     &req(MailKind::Assignment, u, &format!("x{u}")),
                     at(9)
@@ -166,7 +166,7 @@ fn off_stores_nothing_unless_the_kind_is_mandatory() {
         let u = user_with_email(&mut conn, "a", Some("a@example.com"), "zh-CN");
         mail_prefs::set(&mut conn, u, "credential_expiring", "off").unwrap();
         mail_prefs::set(&mut conn, u, "stage_changed", "off").unwrap();
-        let q = |c: &mut DbConn, kind, key: &str| notify::queue(c, &req(kind, u, key), at(9));
+        let q = |c: &mut DbConn, kind, key: &str| mail::queue(c, &req(kind, u, key), at(9));
         assert_eq!(
             q(&mut conn, MailKind::CredentialExpiring, "e1").unwrap(),
             Queued::Off
@@ -182,7 +182,7 @@ fn off_stores_nothing_unless_the_kind_is_mandatory() {
 
         settings::set(
             &mut conn,
-            notify::MAIL_MANDATORY_KEY,
+            mail::MAIL_MANDATORY_KEY,
             &json!(["credential_expiring", "no_such_kind"]),
         )
         .unwrap();
@@ -213,9 +213,9 @@ fn a_bad_mandatory_setting_is_an_error_not_a_silent_default() {
         let mut conn = db.conn();
         let u = user_with_email(&mut conn, "a", Some("a@example.com"), "zh-CN");
         mail_prefs::set(&mut conn, u, "assignment", "off").unwrap();
-        settings::set(&mut conn, notify::MAIL_MANDATORY_KEY, &json!("assignment")).unwrap();
+        settings::set(&mut conn, mail::MAIL_MANDATORY_KEY, &json!("assignment")).unwrap();
         assert!(
-            notify::queue(&mut conn, &req(MailKind::Assignment, u, "a"), at(9)).is_err(),
+            mail::queue(&mut conn, &req(MailKind::Assignment, u, "a"), at(9)).is_err(),
             "{}",
             db.name()
         );
@@ -234,7 +234,7 @@ fn a_deactivated_user_gets_nothing_queued() {
         )
         .unwrap();
         assert_eq!(
-            notify::queue(&mut conn, &req(MailKind::Assignment, u, "a"), at(9)).unwrap(),
+            mail::queue(&mut conn, &req(MailKind::Assignment, u, "a"), at(9)).unwrap(),
             Queued::Off,
             "{}",
             db.name()
@@ -252,18 +252,18 @@ fn digest_mode_stores_for_the_digest_and_take_digest_takes_each_once() {
         mail_prefs::set(&mut conn, other, "followup_due", "digest").unwrap();
         // The digest mail itself is never collected into a digest.
         mail_prefs::set(&mut conn, u, "digest", "digest").unwrap();
-        let d1 = notify::queue(&mut conn, &req(MailKind::FollowupDue, u, "f1"), at(8)).unwrap();
-        let d2 = notify::queue(&mut conn, &req(MailKind::FollowupDue, u, "f2"), at(9)).unwrap();
-        notify::queue(&mut conn, &req(MailKind::FollowupDue, other, "f3"), at(9)).unwrap();
+        let d1 = mail::queue(&mut conn, &req(MailKind::FollowupDue, u, "f1"), at(8)).unwrap();
+        let d2 = mail::queue(&mut conn, &req(MailKind::FollowupDue, u, "f2"), at(9)).unwrap();
+        mail::queue(&mut conn, &req(MailKind::FollowupDue, other, "f3"), at(9)).unwrap();
         let (Queued::Digest(id1), Queued::Digest(id2)) = (d1, d2) else {
             panic!("{}: {d1:?} {d2:?}", db.name())
         };
         assert_eq!(
-            notify::queue(&mut conn, &req(MailKind::FollowupDue, u, "f1"), at(9)).unwrap(),
+            mail::queue(&mut conn, &req(MailKind::FollowupDue, u, "f1"), at(9)).unwrap(),
             Queued::Duplicate
         );
         assert!(matches!(
-            notify::queue(&mut conn, &req(MailKind::Digest, u, "digest:a"), at(9)).unwrap(),
+            mail::queue(&mut conn, &req(MailKind::Digest, u, "digest:a"), at(9)).unwrap(),
             Queued::Queued(_)
         ));
 
@@ -299,7 +299,7 @@ fn a_rolled_back_change_leaves_no_mail() {
         let mut conn = db.conn();
         let u = user_with_email(&mut conn, "a", Some("a@example.com"), "zh-CN");
         let r: Result<(), peiyu::app::AppError> = store::write_tx(&mut conn, |c| {
-            notify::queue(c, &req(MailKind::Assignment, u, "a"), at(9))?;
+            mail::queue(c, &req(MailKind::Assignment, u, "a"), at(9))?;
             Err(peiyu::app::AppError::Forbidden)
         });
         assert!(r.is_err());

@@ -273,7 +273,7 @@ fn world(db: &TestDb) -> World {
         &mut c,
         own.id,
         peiyu::app::FollowupInput {
-            happened_on: peiyu::app::log_followup::china_date(now),
+            happened_on: peiyu::core::clock::china_date(now),
             kind: peiyu::store::followups::FollowupKind::Visit,
             attendees: String::new(),
             summary: "走访".to_string(),

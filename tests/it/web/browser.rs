@@ -13,9 +13,9 @@ use crate::common::TestDb;
 use chrono::Utc;
 use driver::Browser;
 use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
+use peiyu::i18n::{self, Lang};
 use peiyu::store::firms::{self, Firm, FirmFilter};
 use peiyu::store::users;
-use peiyu::web::i18n::{self, Lang};
 
 /// Firms in the browser tests' demo city: enough for every stage and a second list page.
 const DEMO_FIRMS: usize = 60;
@@ -284,8 +284,7 @@ fn an_advisor_logs_a_followup_with_a_due_date_and_finds_it_on_the_agenda() {
     b.fill("#fu-attendees", "总经理、研发部长");
     b.fill("#fu-summary", "走访企业，核对研发费用辅助账");
     b.fill("#fu-next_action", "提交高企申报材料初稿");
-    let due =
-        peiyu::app::log_followup::china_date(Utc::now().naive_utc()) + chrono::Duration::days(2);
+    let due = peiyu::core::clock::china_date(Utc::now().naive_utc()) + chrono::Duration::days(2);
     b.pick_date("#fu-due_on", due);
     b.click("#followups form button[type=submit]");
     assert_eq!(b.path(), format!("/firms/{}", firm.id));
@@ -301,7 +300,7 @@ fn an_advisor_logs_a_followup_with_a_due_date_and_finds_it_on_the_agenda() {
 
     // The daily job queues the advisor's digest of due follow-ups; the mail worker delivers
     // it to a real SMTP server, and the mail lists the follow-up just logged.
-    let today = peiyu::app::log_followup::china_date(Utc::now().naive_utc());
+    let today = peiyu::core::clock::china_date(Utc::now().naive_utc());
     let mut conn = db.conn();
     peiyu::jobs::run_tick(&mut conn, &peiyu::jobs::TickOptions::new(today)).unwrap();
     let server = crate::notify::smtp::SmtpServer::start();

@@ -10,7 +10,7 @@ use peiyu::store::followups::{self, NewFollowup};
 use peiyu::store::{firms, issues};
 
 fn today() -> chrono::NaiveDate {
-    app::log_followup::china_date(Utc::now().naive_utc())
+    peiyu::core::clock::china_date(Utc::now().naive_utc())
 }
 
 #[test]

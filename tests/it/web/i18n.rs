@@ -1,9 +1,9 @@
 use super::{seed_with_passwords, TestApp};
 use crate::common::TestDb;
 use peiyu::core::stage::{EventKind, Role, Stage};
+use peiyu::i18n::{catalog, parse_catalog, Lang};
 use peiyu::store::credentials::CredentialStatus;
 use peiyu::store::ip::IpKind;
-use peiyu::web::i18n::{catalog, parse_catalog, Lang};
 use peiyu::web::templates;
 use std::collections::BTreeSet;
 

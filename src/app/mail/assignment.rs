@@ -7,8 +7,8 @@
 //! `assignment:{first}-{last}:advisor{aid}` (the batch's lowest and highest row ids) for the
 //! advisor of a bulk assignment, so re-running nothing ever queues the same mail twice.
 
-use super::error::{AppError, StoreContext};
-use crate::notify::{self, MailKind, MailRequest};
+use super::{MailKind, MailRequest};
+use crate::app::error::{AppError, StoreContext};
 use crate::store::assignments;
 use crate::store::firms;
 use crate::store::users;
@@ -65,7 +65,7 @@ pub fn queue(
             firms.first().map(|f| f.name.clone()).unwrap_or_default(),
         ),
     };
-    notify::queue(
+    super::queue(
         conn,
         &MailRequest {
             kind: MailKind::Assignment,
@@ -86,7 +86,7 @@ pub fn queue(
             .find(|f| f.id == firm_id)
             .map(|f| f.name.clone())
             .unwrap_or_default();
-        notify::queue(
+        super::queue(
             conn,
             &MailRequest {
                 kind: MailKind::Assignment,

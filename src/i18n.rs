@@ -1,6 +1,7 @@
 //! The interface languages and their catalogs (`templates/i18n/{zh-CN,en}.toml`), embedded in
-//! the binary. Keys are dotted paths (`[nav] dashboard = …` is `nav.dashboard`); stage ids,
-//! event ids, error codes and criterion ids are keys too (`stage.reserve`, `error.not_found`).
+//! the binary and shared by web, notify and cli. Keys are dotted paths (`[nav] dashboard = …` is
+//! `nav.dashboard`); stage ids, event ids, error codes and criterion ids are keys too
+//! (`stage.reserve`, `error.not_found`).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -26,6 +27,14 @@ impl Lang {
     pub fn tag(self) -> &'static str {
         match self {
             Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The short code `zh` or `en`, as in the evaluation JSON's `explain_zh` / `explain_en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh",
             Lang::En => "en",
         }
     }
@@ -58,8 +67,8 @@ impl Lang {
     /// The catalog source as embedded.
     pub fn source(self) -> &'static str {
         match self {
-            Lang::ZhCn => include_str!("../../templates/i18n/zh-CN.toml"),
-            Lang::En => include_str!("../../templates/i18n/en.toml"),
+            Lang::ZhCn => include_str!("../templates/i18n/zh-CN.toml"),
+            Lang::En => include_str!("../templates/i18n/en.toml"),
         }
     }
 }

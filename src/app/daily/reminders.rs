@@ -1,4 +1,4 @@
-//! The reminders `tick` queues (through `notify::queue`, in batches of one transaction each):
+//! The reminders `tick` queues (through `mail::queue`, in batches of one transaction each):
 //! - credentials running out: an HTE certificate, and a tech-SME's yearly renewal deadline,
 //!   at the marks of the `reminders` setting (180, 90 and 30 days before);
 //! - the HTE annual report due by 31 May (marks 30 and 7 days before);
@@ -14,10 +14,10 @@
 use super::tick::{Lease, TickOptions, TickSummary};
 use crate::app::coaching_views::AgendaSettings;
 use crate::app::error::{AppError, StoreContext};
-use crate::app::notices::{firm_link, stored};
+use crate::app::mail::notices::{firm_link, stored};
+use crate::app::mail::{self, MailKind, MailRequest, Queued};
 use crate::core::schedule::{reminder_mark, ReminderSettings};
 use crate::core::stage::{EventKind, Role, Stage};
-use crate::notify::{self, MailKind, MailRequest, Queued};
 use crate::store::credentials::{Credential, CredentialKind};
 use crate::store::firms::Firm;
 use crate::store::{self, assignments, followups, jobs, outbox, settings, users, DbConn};
@@ -70,7 +70,7 @@ impl Run<'_> {
             let present = jobs::outbox_keys_present(c, &keys).ctx("look up queued reminders")?;
             let mut counted: BTreeMap<&'static str, usize> = BTreeMap::new();
             for r in reqs.iter().filter(|r| !present.contains(&r.dedup_key)) {
-                if stored(notify::queue(c, r, now)?) {
+                if stored(mail::queue(c, r, now)?) {
                     *counted.entry(r.template).or_insert(0) += 1;
                 }
             }
@@ -484,7 +484,7 @@ pub(super) fn daily_digest(run: &mut Run<'_>) -> Result<(), AppError> {
                 params: json!({ "date": today.to_string(), "count": items.len(), "items": items }),
                 link: "/".to_string(),
             };
-            match notify::queue(c, &req, now)? {
+            match mail::queue(c, &req, now)? {
                 Queued::Queued(_) | Queued::Digest(_) => Ok(true),
                 // Nothing went out: roll back, so the rows wait for the next digest.
                 Queued::Duplicate | Queued::Off | Queued::NoAddress => Err(DigestError::NotQueued),

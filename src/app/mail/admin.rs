@@ -2,11 +2,10 @@
 //! administrators (list, retry a failed mail, send themselves a test mail). Each change runs in
 //! one transaction with its audit row.
 
-use super::error::{AppError, StoreContext};
-use super::principal::Principal;
-use crate::core::error::InputError;
+use super::{MailKind, MailMode, MailRequest, Queued};
+use crate::app::error::{AppError, StoreContext};
+use crate::app::principal::Principal;
 use crate::core::stage::Role;
-use crate::notify::{self, MailKind, MailMode, MailRequest, Queued};
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::outbox::{self, ListFilter, OutboxRow};
 use crate::store::{self, mail_prefs, users, DbConn};
@@ -22,10 +21,6 @@ pub const CHOOSABLE: [MailKind; 6] = [
     MailKind::WeeklySummary,
 ];
 
-fn bad(field: &str, code: &'static str, zh: String, en: String) -> AppError {
-    AppError::BadInput(InputError::new(field, code, zh, en))
-}
-
 fn require_admin(p: &Principal) -> Result<(), AppError> {
     match p.role {
         Role::Admin | Role::System => Ok(()),
@@ -38,7 +33,7 @@ fn choosable_kind(field: &str, name: &str) -> Result<MailKind, AppError> {
     MailKind::parse(name.trim())
         .filter(|k| CHOOSABLE.contains(k))
         .ok_or_else(|| {
-            bad(
+            AppError::bad_input(
                 field,
                 "unknown_mail_kind",
                 format!("未知的邮件类别“{name}”"),
@@ -94,7 +89,7 @@ pub fn save_mandatory(
         .map(|k| k.as_str())
         .collect();
     store::write_tx(conn, |c| {
-        crate::store::settings::set(c, notify::MAIL_MANDATORY_KEY, &serde_json::json!(names))
+        crate::store::settings::set(c, super::MAIL_MANDATORY_KEY, &serde_json::json!(names))
             .ctx("save mail_mandatory")?;
         audit::record(
             c,
@@ -126,14 +121,14 @@ pub struct MailSettings {
 pub fn mail_settings(conn: &mut DbConn, p: &Principal) -> Result<MailSettings, AppError> {
     let id = own_id(p)?;
     let user = users::find_by_id(conn, id).ctx("load the user for mail settings")?;
-    let mandatory = notify::mandatory_kinds(conn)?;
+    let mandatory = super::mandatory_kinds(conn)?;
     let mut kinds = Vec::new();
     for kind in CHOOSABLE {
-        let chosen = notify::chosen_mode(conn, id, kind)?;
+        let chosen = super::chosen_mode(conn, id, kind)?;
         kinds.push(KindSetting {
             kind,
             chosen,
-            effective: notify::effective_mode(conn, id, kind)?,
+            effective: super::effective_mode(conn, id, kind)?,
             mandatory: mandatory.contains(&kind),
         });
     }
@@ -153,12 +148,12 @@ pub fn save_mail_settings(
 ) -> Result<(), AppError> {
     let id = own_id(p)?;
     store::write_tx(conn, |c| {
-        let mandatory = notify::mandatory_kinds(c)?;
+        let mandatory = super::mandatory_kinds(c)?;
         let mut parsed = Vec::new();
         for (k, m) in choices {
             let kind = choosable_kind("kind", k)?;
             let mode = MailMode::parse(m.trim()).ok_or_else(|| {
-                bad(
+                AppError::bad_input(
                     kind.as_str(),
                     "unknown_mail_mode",
                     format!("未知的发送方式“{m}”（可选 immediate、digest、off）"),
@@ -166,7 +161,7 @@ pub fn save_mail_settings(
                 )
             })?;
             if mode == MailMode::Off && mandatory.contains(&kind) {
-                return Err(bad(
+                return Err(AppError::bad_input(
                     kind.as_str(),
                     "mail_kind_mandatory",
                     format!("“{}”类邮件为必收邮件，不能关闭", kind.as_str()),
@@ -280,10 +275,10 @@ pub fn send_test_mail(
             params: serde_json::json!({"firm": "—", "n": 0}),
             link: "/admin/mail".to_string(),
         };
-        let out = match notify::queue(c, &req, now)? {
+        let out = match super::queue(c, &req, now)? {
             Queued::Queued(out) | Queued::Digest(out) => out,
             Queued::NoAddress | Queued::Off => {
-                return Err(bad(
+                return Err(AppError::bad_input(
                     "email",
                     "no_email",
                     "您的账户没有邮箱地址，无法发送测试邮件".to_string(),
@@ -291,7 +286,7 @@ pub fn send_test_mail(
                 ))
             }
             Queued::Duplicate => {
-                return Err(AppError::Conflict(super::Conflict::Duplicate {
+                return Err(AppError::Conflict(crate::app::Conflict::Duplicate {
                     field: "dedup_key",
                     value: req.dedup_key.clone(),
                 }))

@@ -1,9 +1,9 @@
 //! Mails about a firm: who receives them (the firm's own users and its current advisor) and
 //! the stage-change notice that [`super::fire_event`] queues in the event's transaction.
 
-use super::error::{AppError, StoreContext};
+use super::{MailKind, MailRequest, Queued};
+use crate::app::error::{AppError, StoreContext};
 use crate::core::stage::{Event, Stage};
-use crate::notify::{self, MailKind, MailRequest, Queued};
 use crate::store::firms::Firm;
 use crate::store::{assignments, DbConn};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -28,7 +28,7 @@ pub fn firm_link(firm_id: i64) -> String {
     format!("/firms/{firm_id}")
 }
 
-/// Whether [`queue`](notify::queue)'s answer means a mail was stored (now or for the digest).
+/// Whether [`queue`](super::queue)'s answer means a mail was stored (now or for the digest).
 pub fn stored(q: Queued) -> bool {
     matches!(q, Queued::Queued(_) | Queued::Digest(_))
 }
@@ -86,7 +86,7 @@ pub fn queue_stage_changed(
             params: params.clone(),
             link: firm_link(firm.id),
         };
-        if stored(notify::queue(conn, &req, now)?) {
+        if stored(super::queue(conn, &req, now)?) {
             n += 1;
         }
     }

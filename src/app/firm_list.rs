@@ -1,0 +1,122 @@
+//! The firm list's filter: the query string of `GET /firms`, the API's `GET /api/v1/firms`
+//! and the bulk assignment, turned into the store's query.
+
+use crate::core::stage::Stage;
+use crate::store::firm_query::{FirmQuery, SortKey};
+use serde::{Deserialize, Serialize};
+
+/// Rows per page of the firm list.
+pub const PER_PAGE: i64 = 50;
+
+/// The list's query string. Every field is text so that an empty `?stage=` from the filter
+/// form means "any"; values that do not parse are ignored.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ListParams {
+    /// Stage id.
+    #[serde(default)]
+    pub stage: String,
+    /// County code.
+    #[serde(default)]
+    pub county: String,
+    /// Sector code.
+    #[serde(default)]
+    pub sector: String,
+    /// Advisor user id.
+    #[serde(default)]
+    pub advisor: String,
+    /// Readiness at least.
+    #[serde(default)]
+    pub rmin: String,
+    /// Readiness at most.
+    #[serde(default)]
+    pub rmax: String,
+    /// Name or USCC search.
+    #[serde(default)]
+    pub q: String,
+    /// Sort key id.
+    #[serde(default)]
+    pub sort: String,
+    /// `asc` or `desc`.
+    #[serde(default)]
+    pub dir: String,
+    /// Page number from 1.
+    #[serde(default)]
+    pub page: String,
+    /// After a bulk assignment: how many firms were assigned (shown once, not kept in links).
+    #[serde(default)]
+    pub assigned: String,
+    /// After a bulk assignment: how many already had that advisor.
+    #[serde(default)]
+    pub unchanged: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl ListParams {
+    /// The page asked for, from 1.
+    pub fn page_no(&self) -> i64 {
+        self.page.trim().parse::<i64>().unwrap_or(1).max(1)
+    }
+
+    /// The sort key asked for, or the default.
+    pub fn sort_key(&self) -> SortKey {
+        SortKey::parse(self.sort.trim()).unwrap_or_default()
+    }
+
+    /// Whether the list runs from the highest value down.
+    pub fn descending(&self) -> bool {
+        match self.dir.trim() {
+            "asc" => false,
+            "desc" => true,
+            // Readiness reads best from the top; names and codes from A.
+            _ => self.sort_key() == SortKey::Readiness,
+        }
+    }
+
+    /// The store query these parameters ask for.
+    pub fn to_query(&self) -> FirmQuery {
+        let pct = |s: &str| s.trim().parse::<i32>().ok().map(|v| v.clamp(0, 100));
+        FirmQuery {
+            stage: Stage::parse(self.stage.trim()),
+            county_code: opt(&self.county),
+            sector_code: opt(&self.sector),
+            advisor_id: self.advisor.trim().parse().ok(),
+            readiness_min: pct(&self.rmin),
+            readiness_max: pct(&self.rmax),
+            q: opt(&self.q),
+            sort: self.sort_key(),
+            descending: self.descending(),
+            limit: PER_PAGE,
+            offset: (self.page_no() - 1) * PER_PAGE,
+        }
+    }
+
+    /// `/firms?…` with these parameters (empty ones left out).
+    pub fn href(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("stage", &self.stage),
+            ("county", &self.county),
+            ("sector", &self.sector),
+            ("advisor", &self.advisor),
+            ("rmin", &self.rmin),
+            ("rmax", &self.rmax),
+            ("q", &self.q),
+            ("sort", &self.sort),
+            ("dir", &self.dir),
+            ("page", &self.page),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect();
+        let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        if q.is_empty() {
+            "/firms".to_string()
+        } else {
+            format!("/firms?{q}")
+        }
+    }
+}
