@@ -1,5 +1,7 @@
-//! Embeds every email template under `templates/email/<template>/<lang>/<part>.hbs` in the
-//! binary, so a branch adds a template by adding its files, without touching a list.
+//! Embeds every template in the binary, so a branch adds one by adding its file, without
+//! touching a list: the email templates under `templates/email/<template>/<lang>/<part>.hbs`,
+//! and the pages' `templates/layout.hbs`, `templates/partials/*.hbs` and
+//! `templates/pages/**/*.hbs` (registered as `layout`, `partials/nav`, `pages/firms/list` …).
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -47,6 +49,51 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR")?).join("email_templates.rs");
+    std::fs::write(dest, out)?;
+    page_templates()
+}
+
+/// Every `.hbs` file below `dir`, as (path relative to `base` without `.hbs`, full path).
+fn hbs_below(
+    base: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), Box<dyn Error>> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            hbs_below(base, &path, out)?;
+        } else if path.extension().is_some_and(|e| e == "hbs") {
+            let rel = path.strip_prefix(base)?.with_extension("");
+            let name = rel.to_string_lossy().replace('\\', "/");
+            out.push((name, path.to_string_lossy().into_owned()));
+        }
+    }
+    Ok(())
+}
+
+fn page_templates() -> Result<(), Box<dyn Error>> {
+    let root = Path::new(&std::env::var("CARGO_MANIFEST_DIR")?).join("templates");
+    for dir in ["layout.hbs", "partials", "pages"] {
+        println!("cargo:rerun-if-changed=templates/{dir}");
+    }
+    let mut entries = vec![(
+        "layout".to_string(),
+        root.join("layout.hbs").to_string_lossy().into_owned(),
+    )];
+    hbs_below(&root, &root.join("partials"), &mut entries)?;
+    hbs_below(&root, &root.join("pages"), &mut entries)?;
+    entries.sort();
+    let mut out = String::from(
+        "/// Every page template: its registered name and its source. Pages are `pages/…`,\n\
+         /// partials `partials/…`; `layout` wraps every page.\n\
+         pub const SOURCES: &[(&str, &str)] = &[\n",
+    );
+    for (name, path) in &entries {
+        writeln!(out, "    ({name:?}, include_str!({path:?})),")?;
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR")?).join("page_templates.rs");
     std::fs::write(dest, out)?;
     Ok(())
 }

@@ -24,7 +24,7 @@ use chrono::Utc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
-use peiyu::app::{password, rescore_all_as_of};
+use peiyu::app::{accounts::password, rescore_all_as_of};
 use peiyu::store::firms::{self, FirmFilter};
 use peiyu::store::{self, users, write_tx, DbConn, Pool, PoolOptions, StoreError};
 use peiyu::web::page_cache::{self, PageCache, DEFAULT_BUDGET_MB};

@@ -1,12 +1,12 @@
 //! Seed the demo city (`peiyu demo`): reference data, users, ~500 firms with their figures
 //! and IP, and stage histories fired through the core. All in one transaction; idempotent.
 
-use super::create_firm::{create_firm, NewFirmInput};
 use super::error::{AppError, StoreContext};
-use super::fire_event::{fire_event_with, FireOptions};
-use super::password;
 use super::principal::Principal;
-use super::recompute::recompute_firm;
+use crate::app::accounts::password;
+use crate::app::firms::create::{create_firm, NewFirmInput};
+use crate::app::firms::derived::recompute_firm;
+use crate::app::firms::stage::{fire_event_with, FireOptions};
 use crate::core::error::InputError;
 use crate::core::stage::Role;
 use crate::demo::{self, DemoFirm};

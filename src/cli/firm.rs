@@ -1,8 +1,8 @@
 //! `peiyu firm list` and `peiyu firm show USCC`: the ladder in a terminal.
 
 use super::CliError;
-use crate::app::firm_list::ListParams;
-use crate::app::views::{self, NextEvaluation};
+use crate::app::firms::list::ListParams;
+use crate::app::firms::read::{self, NextEvaluation};
 use crate::app::DbConn;
 use crate::app::{AppError, Principal};
 use crate::core::money::Fen;
@@ -91,7 +91,7 @@ fn list(
     let rows = if query.limit == 0 {
         Vec::new()
     } else {
-        views::firm_page_rows(conn, &Principal::system(), &query)
+        read::firm_page_rows(conn, &Principal::system(), &query)
             .map_err(super::app_error)?
             .0
     };
@@ -144,7 +144,7 @@ fn wan(lang: Lang, fen: Option<i64>) -> String {
 fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
     let code = raw.trim().to_uppercase();
     // The firm page's read model, seen by the system (every county).
-    let page = match views::firm_page_by_uscc(conn, &Principal::system(), &code) {
+    let page = match read::firm_page_by_uscc(conn, &Principal::system(), &code) {
         Err(AppError::NotFound) => {
             return Err(CliError::from(crate::core::error::InputError::new(
                 "USCC",

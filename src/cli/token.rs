@@ -1,7 +1,7 @@
 //! `peiyu token create|revoke|list`: API bearer tokens for integrations.
 
 use super::CliError;
-use crate::app::{tokens, Principal};
+use crate::app::{accounts::tokens, Principal};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 

@@ -3,7 +3,7 @@
 //! prompt without echo; never from a flag, which would land in shell history and `ps`.
 
 use super::CliError;
-use crate::app::users_admin::{self, NewUserInput};
+use crate::app::accounts::users::{self, NewUserInput};
 use crate::app::Principal;
 use crate::core::error::InputError;
 use anyhow::Context;
@@ -79,7 +79,7 @@ pub fn run(database_url: &str, args: UserArgs) -> Result<(), CliError> {
         UserCommand::Add(a) => {
             let password = read_password()?;
             let mut conn = crate::store::connect_one(database_url).context("open the database")?;
-            let user = users_admin::add_user(
+            let user = users::add_user(
                 &mut conn,
                 NewUserInput {
                     username: a.username,

@@ -10,7 +10,7 @@ use super::session::{self, Session, TOUCH_AFTER_SECS};
 use super::{db, AppState};
 use crate::app::access::principal_of;
 use crate::app::model::User;
-use crate::app::{login, AppError, Principal};
+use crate::app::{accounts::login, AppError, Principal};
 use crate::core::stage::Role;
 use crate::i18n::{Lang, LANG_COOKIE};
 use actix_web::dev::Payload;

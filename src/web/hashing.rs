@@ -15,7 +15,7 @@
 //! verification's p99 rose by a sixth to a quarter (measured outside the app: 14.9–15.1 ms on
 //! one thread, 16.7–18.2 ms alternating between two, 500 verifications 1.5 ms apart).
 
-use crate::app::{password, AppError};
+use crate::app::{accounts::password, AppError};
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread::Thread;

@@ -106,32 +106,32 @@ route_table! {
     GET "/healthz" => pages::health::healthz;
     GET "/readyz" => pages::health::readyz;
     GET "/static/{name}" => assets::serve;
-    GET "/login" => pages::login::form;
-    POST "/login" => pages::login::submit;
-    POST "/logout" => pages::login::logout;
-    GET "/lang/{tag}" => pages::login::switch_lang;
+    GET "/login" => pages::accounts::login::form;
+    POST "/login" => pages::accounts::login::submit;
+    POST "/logout" => pages::accounts::login::logout;
+    GET "/lang/{tag}" => pages::accounts::login::switch_lang;
     GET "/" => pages::dashboard::show;
     GET "/firms" => pages::firms::list;
     // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
-    GET "/firms/new" => pages::firm_forms::new_firm;
-    POST "/firms/new" => pages::firm_forms::create_firm;
-    GET "/firms/{id}/edit" => pages::firm_forms::edit_form;
-    POST "/firms/{id}/edit" => pages::firm_forms::update_firm;
-    GET "/firms/{id}/years" => pages::firm_forms::year_form;
-    POST "/firms/{id}/years" => pages::firm_forms::save_year;
-    GET "/firms/{id}/ip/new" => pages::firm_forms::ip_form;
-    POST "/firms/{id}/ip/new" => pages::firm_forms::add_ip;
-    GET "/firms/{id}/actions/{event}" => pages::actions::form;
-    POST "/firms/{id}/actions/{event}" => pages::actions::fire;
-    GET "/firms/{id}/whatif" => pages::whatif::show;
-    GET "/pool" => pages::pool::show;
+    GET "/firms/new" => pages::firms::forms::new_firm;
+    POST "/firms/new" => pages::firms::forms::create_firm;
+    GET "/firms/{id}/edit" => pages::firms::forms::edit_form;
+    POST "/firms/{id}/edit" => pages::firms::forms::update_firm;
+    GET "/firms/{id}/years" => pages::firms::forms::year_form;
+    POST "/firms/{id}/years" => pages::firms::forms::save_year;
+    GET "/firms/{id}/ip/new" => pages::firms::forms::ip_form;
+    POST "/firms/{id}/ip/new" => pages::firms::forms::add_ip;
+    GET "/firms/{id}/actions/{event}" => pages::firms::actions::form;
+    POST "/firms/{id}/actions/{event}" => pages::firms::actions::fire;
+    GET "/firms/{id}/whatif" => pages::firms::whatif::show;
+    GET "/pool" => pages::firms::pool::show;
     GET "/firms/{id}" => pages::firms::show;
     // Accounts and API tokens (admin only).
-    GET "/admin/users" => pages::admin::users;
-    POST "/admin/users" => pages::admin::invite;
-    POST "/admin/users/{id}" => pages::admin::change;
-    POST "/admin/tokens" => pages::admin::create_token;
-    POST "/admin/tokens/{id}/revoke" => pages::admin::revoke_token;
+    GET "/admin/users" => pages::accounts::admin::users;
+    POST "/admin/users" => pages::accounts::admin::invite;
+    POST "/admin/users/{id}" => pages::accounts::admin::change;
+    POST "/admin/tokens" => pages::accounts::admin::create_token;
+    POST "/admin/tokens/{id}/revoke" => pages::accounts::admin::revoke_token;
     // Coaching (issue 5): a firm's advisor, follow-ups and issues; advisors' workloads, the
     // agenda, the issue ledger, the follow-ups export and bulk assignment.
     GET "/firms/{id}/assign" => pages::coaching::assign_form;
@@ -146,12 +146,12 @@ route_table! {
     POST "/firms/{id}/issues/new" => pages::coaching::raise_issue;
     GET "/firms/{id}/issues/{iid}" => pages::coaching::show_issue;
     POST "/firms/{id}/issues/{iid}" => pages::coaching::update_issue;
-    POST "/firms/assign" => pages::workload::bulk_assign;
-    GET "/advisors" => pages::workload::advisors;
-    POST "/advisors/reassign" => pages::workload::reassign;
-    GET "/agenda" => pages::workload::agenda;
-    GET "/issues" => pages::workload::issues;
-    GET "/followups.csv" => pages::workload::followups_csv;
+    POST "/firms/assign" => pages::coaching::workload::bulk_assign;
+    GET "/advisors" => pages::coaching::workload::advisors;
+    POST "/advisors/reassign" => pages::coaching::workload::reassign;
+    GET "/agenda" => pages::coaching::workload::agenda;
+    GET "/issues" => pages::coaching::workload::issues;
+    GET "/followups.csv" => pages::coaching::workload::followups_csv;
     // Mail: each user's preferences; the outbox for administrators.
     GET "/account/mail" => pages::mail::prefs;
     POST "/account/mail" => pages::mail::save_prefs;

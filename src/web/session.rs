@@ -16,7 +16,7 @@
 
 use super::error::WebError;
 use crate::app::AppError;
-use crate::app::{login, DbConn};
+use crate::app::{accounts::login, DbConn};
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};

@@ -403,7 +403,7 @@ fn the_checker_catches_a_forbidden_edge() {
     let fine: &[(&str, &str)] = &[
         (
             "web/pages/firms.rs",
-            "use crate::app::views; use super::render;",
+            "use crate::app::firms::read; use super::render;",
         ),
         (
             "cli/migrate.rs",

@@ -12,7 +12,7 @@
 //! until the next mark supersedes it.
 
 use super::tick::{Lease, TickOptions, TickSummary};
-use crate::app::coaching_views::AgendaSettings;
+use crate::app::coaching::read::AgendaSettings;
 use crate::app::error::{AppError, StoreContext};
 use crate::app::mail::notices::{firm_link, stored};
 use crate::app::mail::{self, MailKind, MailRequest, Queued};

@@ -12,7 +12,7 @@
 
 use super::reminders;
 use crate::app::error::{AppError, Conflict, StoreContext};
-use crate::app::recompute::recompute_in_tx;
+use crate::app::firms::derived::recompute_in_tx;
 use crate::app::{self, Principal};
 use crate::core::schedule;
 use crate::store::{self, events, firms, jobs, profile, DbConn};

@@ -10,7 +10,7 @@
 
 use super::error::ApiError;
 use crate::app::model::User;
-use crate::app::{tokens, Principal};
+use crate::app::{accounts::tokens, Principal};
 use crate::i18n::{Lang, LANG_COOKIE};
 use crate::web::auth::CurrentUser;
 use crate::web::error::{Kind, WebError};

@@ -4,12 +4,12 @@
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::{json_ok, parse_body, path_id};
-use crate::app::firm_list::{ListParams, PER_PAGE};
+use crate::app::firms::list::{ListParams, PER_PAGE};
+use crate::app::firms::read::NextEvaluation;
 use crate::app::model::FirmYearRow;
 use crate::app::model::{Acquisition, IpItem, IpKind};
 use crate::app::model::{Firm, FirmFacts};
-use crate::app::views::NextEvaluation;
-use crate::app::{self, api_reads, FirmUpdate, FirmYearInput, NewFirmInput, NewIpInput};
+use crate::app::{self, firms::api, FirmUpdate, FirmYearInput, NewFirmInput, NewIpInput};
 use crate::core::error::InputError;
 use crate::core::money::Fen;
 use crate::core::profile::FirmYear;
@@ -151,9 +151,11 @@ pub async fn list(
     query.limit = per_page;
     query.offset = (page - 1) * per_page;
     let p = user.principal.clone();
-    let (firms, total) = db(&state, move |c| app::views::firm_page_rows(c, &p, &query))
-        .await
-        .map_err(|e| user.err(e))?;
+    let (firms, total) = db(&state, move |c| {
+        app::firms::read::firm_page_rows(c, &p, &query)
+    })
+    .await
+    .map_err(|e| user.err(e))?;
     json_ok(&FirmPage {
         items: firms.iter().map(FirmOut::from).collect(),
         total: total.count,
@@ -174,7 +176,7 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&user, &id)?;
     let p = user.principal.clone();
-    let firm = db(&state, move |c| api_reads::visible_firm(c, &p, id))
+    let firm = db(&state, move |c| api::visible_firm(c, &p, id))
         .await
         .map_err(|e| user.err(e))?;
     json_ok(&FirmOut::from(&firm))
@@ -373,7 +375,7 @@ pub async fn years(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&user, &id)?;
     let p = user.principal.clone();
-    let rows = db(&state, move |c| api_reads::firm_years(c, &p, id))
+    let rows = db(&state, move |c| api::firm_years(c, &p, id))
         .await
         .map_err(|e| user.err(e))?;
     json_ok(&rows.iter().map(YearOut::from).collect::<Vec<_>>())
@@ -457,8 +459,8 @@ pub async fn put_year(
     let input = year_input(year, y).map_err(|e| user.err(e.into()))?;
     let p = user.principal.clone();
     let rows = db(&state, move |c| {
-        api_reads::on_visible_firm(c, &p, id, |c| app::save_firm_year(c, id, input, &p))?;
-        api_reads::firm_years(c, &p, id)
+        api::on_visible_firm(c, &p, id, |c| app::save_firm_year(c, id, input, &p))?;
+        api::firm_years(c, &p, id)
     })
     .await
     .map_err(|e| user.err(e))?;
@@ -513,7 +515,7 @@ pub async fn ip_list(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&user, &id)?;
     let p = user.principal.clone();
-    let rows = db(&state, move |c| api_reads::firm_ip(c, &p, id))
+    let rows = db(&state, move |c| api::firm_ip(c, &p, id))
         .await
         .map_err(|e| user.err(e))?;
     json_ok(&rows.iter().map(IpOut::from).collect::<Vec<_>>())
@@ -586,8 +588,8 @@ pub async fn ip_add(
     let input = ip_input(i).map_err(|e| user.err(e.into()))?;
     let p = user.principal.clone();
     let (ip_id, rows) = db(&state, move |c| {
-        let ip_id = api_reads::on_visible_firm(c, &p, id, |c| app::add_ip(c, id, input, &p))?;
-        Ok((ip_id, api_reads::firm_ip(c, &p, id)?))
+        let ip_id = api::on_visible_firm(c, &p, id, |c| app::add_ip(c, id, input, &p))?;
+        Ok((ip_id, api::firm_ip(c, &p, id)?))
     })
     .await
     .map_err(|e| user.err(e))?;
@@ -644,7 +646,7 @@ pub async fn fire(
     let e: EventIn = parse_body(&user, &body)?;
     let p = user.principal.clone();
     let fired = db(&state, move |c| {
-        api_reads::fire_visible(c, &p, id, e.expected_version, e.event)
+        api::fire_visible(c, &p, id, e.expected_version, e.event)
     })
     .await
     .map_err(|e| user.err(e))?;
@@ -686,7 +688,7 @@ pub async fn evaluation(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&user, &id)?;
     let p = user.principal.clone();
-    let (firm, next) = db(&state, move |c| api_reads::next_evaluation(c, &p, id))
+    let (firm, next) = db(&state, move |c| api::next_evaluation(c, &p, id))
         .await
         .map_err(|e| user.err(e))?;
     let (next_stage, evaluation, data_error) = match next {

@@ -4,7 +4,8 @@ use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::firms::FirmOut;
 use super::json_ok;
-use crate::app::{api_reads, AppError};
+use crate::app::firms::{api, pool};
+use crate::app::AppError;
 use crate::core::error::InputError;
 use crate::web::{db, session, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -51,7 +52,7 @@ pub async fn eligibility(
         .to_string();
     let params = params.into_inner();
     let ev = db(&state, move |c| {
-        api_reads::evaluate_profile(c, &params.ruleset, params.as_of.as_deref(), &text)
+        api::evaluate_profile(c, &params.ruleset, params.as_of.as_deref(), &text)
     })
     .await
     .map_err(|e| user.err(e))?;
@@ -87,14 +88,15 @@ pub async fn reserve_pool(
 ) -> Result<HttpResponse, ApiError> {
     let county = Some(params.county.trim().to_string()).filter(|c| !c.is_empty());
     let p = user.principal.clone();
-    let firms = db(&state, move |c| {
-        api_reads::reserve_pool(c, &p, county.as_deref())
+    let pool = db(&state, move |c| {
+        pool::reserve_pool(c, &p, county.as_deref())
     })
     .await
     .map_err(|e| user.err(e))?;
+    let firms = pool.ranked();
     json_ok(&PoolOut {
         total: firms.len(),
-        items: firms.iter().map(FirmOut::from).collect(),
+        items: firms.into_iter().map(FirmOut::from).collect(),
     })
 }
 

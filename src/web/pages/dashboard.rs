@@ -2,7 +2,7 @@
 //! credentials expiring soon, all within the user's territory.
 
 use super::render;
-use crate::app::{insights, views};
+use crate::app::{firms::insights, firms::read};
 use crate::core::stage::Role;
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
@@ -28,7 +28,7 @@ pub async fn show(
     let p = user.principal.clone();
     let (d, activity) = db(&state, move |c| {
         Ok((
-            views::dashboard(c, &p)?,
+            read::dashboard(c, &p)?,
             insights::activity(c, &p, crate::app::today())?,
         ))
     })

@@ -66,7 +66,7 @@ async fn prefs_page(
         lang,
         Some(user),
         "account",
-        "pages/account/mail",
+        "pages/mail/prefs",
         status,
         json!({
             "email": settings.email,
@@ -275,7 +275,7 @@ pub async fn outbox(
         lang,
         Some(&user),
         "admin",
-        "pages/admin/mail",
+        "pages/mail/outbox",
         StatusCode::OK,
         json!({
             "rows": rows,

@@ -1,18 +1,11 @@
-//! Page handlers, one file per area, and the one function that renders a page in the layout.
+//! Page handlers, one folder per area mirroring `app` (firms, coaching, accounts, mail), and
+//! the one function that renders a page in the layout.
 
-pub mod actions;
-pub mod admin;
+pub mod accounts;
+pub mod coaching;
 pub mod dashboard;
-pub mod firm_forms;
 pub mod firms;
 pub mod health;
-pub mod login;
-pub mod pool;
-pub mod whatif;
-// Coaching (issue 5).
-pub mod coaching;
-pub mod workload;
-// notify
 pub mod mail;
 
 use super::auth::{lang_of, CurrentUser};

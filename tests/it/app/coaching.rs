@@ -5,7 +5,7 @@
 use crate::common::{backends, d, seed, FirmBuilder, Seed, COUNTY_A, COUNTY_B};
 use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use peiyu::app::coaching_views;
+use peiyu::app::coaching::read;
 use peiyu::app::{
     self, AppError, AssignTarget, Conflict, FollowupInput, IssueInput, IssueUpdate, Principal,
     ReassignTo,
@@ -205,7 +205,7 @@ fn no_way_of_choosing_an_advisor_accepts_a_disabled_account() {
         let mut c = db.conn();
         let s = seed(&mut c);
         let gone = add_advisor(&mut c, "gone", COUNTY_A);
-        app::users_admin::set_active(&mut c, uid(&gone), false, &Principal::system()).unwrap();
+        app::accounts::users::set_active(&mut c, uid(&gone), false, &Principal::system()).unwrap();
         let f = FirmBuilder::new().create(&mut c, &s.bureau);
         let field_code = |e: AppError| match e {
             AppError::BadInput(i) => (i.field, i.code),
@@ -539,8 +539,7 @@ fn a_followup_is_editable_for_24_hours_by_its_author_then_only_corrected() {
             Some(id)
         );
         assert_eq!(firm(&mut c, f.id).next_contact_on, None, "{}", db.name());
-        let page =
-            coaching_views::firm_coaching(&mut c, &a, f.id, logged_at + Duration::days(5)).unwrap();
+        let page = read::firm_coaching(&mut c, &a, f.id, logged_at + Duration::days(5)).unwrap();
         let superseded: Vec<i64> = page
             .followups
             .iter()
@@ -662,8 +661,8 @@ fn the_agenda_sorts_firms_into_buckets_on_fixed_dates() {
             now,
         )
         .unwrap();
-        let ag = coaching_views::agenda(&mut c, &a, None, today).unwrap();
-        let ids = |b: &coaching_views::Bucket| {
+        let ag = read::agenda(&mut c, &a, None, today).unwrap();
+        let ids = |b: &read::Bucket| {
             let mut v: Vec<i64> = b.rows.iter().map(|r| r.firm.id).collect();
             v.sort_unstable();
             v
@@ -680,33 +679,25 @@ fn the_agenda_sorts_firms_into_buckets_on_fixed_dates() {
         stale_ids.sort_unstable();
         assert_eq!(ids(&ag.stale), stale_ids);
         // The thresholds are settings.
-        peiyu::store::settings::set(
-            &mut c,
-            coaching_views::AGENDA_DUE_DAYS_KEY,
-            &serde_json::json!(8),
-        )
-        .unwrap();
-        peiyu::store::settings::set(
-            &mut c,
-            coaching_views::AGENDA_STALE_DAYS_KEY,
-            &serde_json::json!(90),
-        )
-        .unwrap();
-        let ag = coaching_views::agenda(&mut c, &a, None, today).unwrap();
+        peiyu::store::settings::set(&mut c, read::AGENDA_DUE_DAYS_KEY, &serde_json::json!(8))
+            .unwrap();
+        peiyu::store::settings::set(&mut c, read::AGENDA_STALE_DAYS_KEY, &serde_json::json!(90))
+            .unwrap();
+        let ag = read::agenda(&mut c, &a, None, today).unwrap();
         assert_eq!(ag.due_soon.total, 2);
         assert_eq!(ids(&ag.stale), vec![never.id]);
         // The bureau sees everybody's, or one advisor's.
-        let all = coaching_views::agenda(&mut c, &s.bureau, None, today).unwrap();
+        let all = read::agenda(&mut c, &s.bureau, None, today).unwrap();
         assert_eq!(all.overdue.total, 2);
-        let one = coaching_views::agenda(&mut c, &s.bureau, Some(uid(&other)), today).unwrap();
+        let one = read::agenda(&mut c, &s.bureau, Some(uid(&other)), today).unwrap();
         assert_eq!(ids(&one.overdue), vec![not_mine.id]);
         // Loads on the advisors page agree.
-        let page = coaching_views::advisors_page(&mut c, &s.bureau, today).unwrap();
+        let page = read::advisors_page(&mut c, &s.bureau, today).unwrap();
         let mine = page.loads.iter().find(|l| l.advisor.id == uid(&a)).unwrap();
         assert_eq!((mine.stat.firms, mine.stat.overdue), (6, 1));
         assert_eq!(mine.stat.last_contact_on, Some(d(2026, 3, 1)));
         assert!(matches!(
-            coaching_views::agenda(&mut c, &s.firm_user, None, today),
+            read::agenda(&mut c, &s.firm_user, None, today),
             Err(AppError::Forbidden)
         ));
     }
@@ -866,20 +857,20 @@ fn territory_decides_who_sees_and_keeps_the_ledger() {
             .unwrap_err();
         assert!(matches!(err, AppError::Forbidden), "{err:?}");
         // The ledger: the firm sees its own; county B sees nothing; the bureau all.
-        let q = coaching_views::LedgerQuery::default();
+        let q = read::LedgerQuery::default();
         assert_eq!(
-            coaching_views::ledger(&mut c, &firm_p, &q, d(2026, 3, 10))
+            read::ledger(&mut c, &firm_p, &q, d(2026, 3, 10))
                 .unwrap()
                 .total,
             1
         );
         assert_eq!(
-            coaching_views::ledger(&mut c, &s.county_b, &q, d(2026, 3, 10))
+            read::ledger(&mut c, &s.county_b, &q, d(2026, 3, 10))
                 .unwrap()
                 .total,
             0
         );
-        let bureau = coaching_views::ledger(&mut c, &s.bureau, &q, d(2026, 4, 30)).unwrap();
+        let bureau = read::ledger(&mut c, &s.bureau, &q, d(2026, 4, 30)).unwrap();
         assert_eq!(bureau.total, 1, "{}", db.name());
         assert_eq!(bureau.bands.len(), 1);
         assert_eq!(
@@ -912,7 +903,7 @@ fn the_demo_has_coaching_work_due_on_its_own_dates() {
         assert!(ended > 10, "some firms changed advisor: {ended}");
         let bureau = users::find_by_username(&mut c, "bureau").unwrap().unwrap();
         let p = peiyu::app::access::principal_of(&bureau).unwrap();
-        let ag = coaching_views::agenda(&mut c, &p, None, today).unwrap();
+        let ag = read::agenda(&mut c, &p, None, today).unwrap();
         for (name, n) in [
             ("overdue", ag.overdue.total),
             ("due this week", ag.due_soon.total),
@@ -921,7 +912,7 @@ fn the_demo_has_coaching_work_due_on_its_own_dates() {
         ] {
             assert!(n >= 5, "{}: {name}: {n}", db.name());
         }
-        let pending = coaching_views::ledger(&mut c, &p, &Default::default(), today).unwrap();
+        let pending = read::ledger(&mut c, &p, &Default::default(), today).unwrap();
         for cat in IssueCategory::ALL {
             assert!(
                 pending

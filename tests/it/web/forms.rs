@@ -4,7 +4,7 @@
 use super::{seed_with_passwords, Resp, TestApp};
 use crate::common::{backends, next_uscc, FirmBuilder, COUNTY_A, COUNTY_B};
 use chrono::Utc;
-use peiyu::app::recompute::derive;
+use peiyu::app::firms::derived::derive;
 use peiyu::store::firms::{self, FirmChanges};
 use peiyu::store::{profile, settings, years, DbConn};
 

@@ -17,7 +17,7 @@ mod pool;
 mod xss;
 
 use crate::common::{seed, Seed, TestDb};
-use peiyu::app::password;
+use peiyu::app::accounts::password;
 use peiyu::store::users;
 use peiyu::web::page_cache::{PageCache, DEFAULT_BUDGET_MB};
 use peiyu::web::session::{self, SessionKeys};

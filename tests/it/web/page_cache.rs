@@ -10,7 +10,7 @@
 use super::{seed_with_passwords, Resp, TestApp};
 use crate::common::{backends, FirmBuilder, TestDb, COUNTY_A};
 use chrono::Utc;
-use peiyu::app::users_admin;
+use peiyu::app::accounts::users;
 use peiyu::store::firms::{self, FirmChanges};
 use peiyu::store::{self, Backend};
 use peiyu::web::page_cache::CACHE_HEADER;
@@ -151,8 +151,7 @@ fn a_disabled_account_is_signed_out_though_its_pages_were_cached() {
         app.login_ok("county_a");
         let list = app.get("/firms");
         until_hit(&db, &app, "/firms", &list);
-        users_admin::set_active(&mut db.conn(), s.county_a.user_id.unwrap(), false, &s.admin)
-            .unwrap();
+        users::set_active(&mut db.conn(), s.county_a.user_id.unwrap(), false, &s.admin).unwrap();
         let after = app.get("/firms");
         assert_eq!(after.status, 302, "{}: {}", db.name(), after.body);
         assert!(after

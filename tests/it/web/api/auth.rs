@@ -2,7 +2,7 @@ use super::token_for;
 use crate::common::{backends, FirmBuilder, COUNTY_A};
 use crate::web::{seed_with_passwords, TestApp};
 use chrono::Utc;
-use peiyu::app::{tokens, Principal};
+use peiyu::app::{accounts::tokens, Principal};
 use peiyu::store::firms::{self, FirmChanges};
 use serde_json::json;
 

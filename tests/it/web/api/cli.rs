@@ -83,7 +83,7 @@ fn peiyu_user_add_creates_a_user_who_can_sign_in_and_tokens_work() {
         assert_eq!(me.json()["username"], "zhang.san");
         let id = peiyu::store::tokens::find_by_hash(
             &mut db.conn(),
-            &peiyu::app::tokens::token_hash(&token),
+            &peiyu::app::accounts::tokens::token_hash(&token),
         )
         .unwrap()
         .unwrap()

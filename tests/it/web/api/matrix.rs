@@ -24,7 +24,8 @@ use crate::web::TestApp;
 use chrono::Utc;
 use diesel::prelude::*;
 use peiyu::app::access::ADVISOR_COUNTY_READ_KEY;
-use peiyu::app::{tokens, users_admin, Principal};
+use peiyu::app::accounts::{self, tokens};
+use peiyu::app::Principal;
 use peiyu::core::stage::Role;
 use peiyu::store::firms::{self, Firm, FirmChanges};
 use peiyu::store::schema::{audit_log, firms as firms_t, users as users_t};
@@ -336,7 +337,7 @@ fn world(db: &TestDb) -> World {
         let t = tokens::create_token(&mut c, name, "matrix", &system).unwrap();
         tokens.push((t.row.user_id, t.token));
     }
-    users_admin::set_active(&mut c, disabled, false, &system).unwrap();
+    accounts::users::set_active(&mut c, disabled, false, &system).unwrap();
     let revoked = tokens::create_token(&mut c, "bureau", "old", &system).unwrap();
     tokens::revoke_token(&mut c, revoked.row.id, &system).unwrap();
     World {

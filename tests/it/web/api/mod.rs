@@ -9,7 +9,7 @@ mod openapi;
 
 use super::{read, Resp, TestApp};
 use crate::common::TestDb;
-use peiyu::app::{tokens, Principal};
+use peiyu::app::{accounts::tokens, Principal};
 use serde_json::Value;
 
 /// A token acting as `username`, created as the system.

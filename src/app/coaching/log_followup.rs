@@ -1,0 +1,154 @@
+//! Log a follow-up with a firm (a visit, call, online meeting or training), and what every
+//! follow-up write shares: the checks of its content and the date in China.
+
+use crate::app::access::{self, AccessSettings, CoachAction};
+use crate::app::error::{AppError, StoreContext};
+use crate::app::principal::Principal;
+use crate::core::clock::china_date;
+use crate::store::audit::{self, NewAuditEntry};
+use crate::store::firms;
+use crate::store::followups::{self, FollowupContent, FollowupKind, NewFollowup};
+use crate::store::{self, DbConn};
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// What a follow-up says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowupInput {
+    /// When the contact happened (not in the future).
+    pub happened_on: NaiveDate,
+    /// Kind.
+    pub kind: FollowupKind,
+    /// Who took part.
+    pub attendees: String,
+    /// What was discussed (required).
+    pub summary: String,
+    /// The agreed next action.
+    pub next_action: String,
+    /// When the next action is due: the firm's next planned contact (not before the contact).
+    pub due_on: Option<NaiveDate>,
+}
+
+/// Longest summary or next action kept.
+pub const MAX_TEXT: usize = 4000;
+/// Longest attendee list kept.
+pub const MAX_ATTENDEES: usize = 500;
+
+/// Check a follow-up's content as of `today` (China): a summary, no date in the future, a due
+/// date not before the contact, texts within their lengths. Returns the trimmed content.
+pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<FollowupContent, AppError> {
+    let summary = input.summary.trim().to_string();
+    if summary.is_empty() {
+        return Err(AppError::bad_input(
+            "summary",
+            "summary_required",
+            "请填写跟进内容摘要".to_string(),
+            "a summary of the follow-up is required".to_string(),
+        ));
+    }
+    if input.happened_on > today {
+        return Err(AppError::bad_input(
+            "happened_on",
+            "followup_in_future",
+            format!("跟进日期（{}）不能晚于今天（{today}）", input.happened_on),
+            format!(
+                "the follow-up date ({}) cannot be after today ({today})",
+                input.happened_on
+            ),
+        ));
+    }
+    if let Some(due) = input.due_on {
+        if due < input.happened_on {
+            return Err(AppError::bad_input(
+                "due_on",
+                "due_before_followup",
+                format!(
+                    "下次跟进日期（{due}）不能早于本次跟进日期（{}）",
+                    input.happened_on
+                ),
+                format!(
+                    "the due date ({due}) cannot be before the follow-up itself ({})",
+                    input.happened_on
+                ),
+            ));
+        }
+    }
+    for (field, text, max) in [
+        ("summary", &input.summary, MAX_TEXT),
+        ("next_action", &input.next_action, MAX_TEXT),
+        ("attendees", &input.attendees, MAX_ATTENDEES),
+    ] {
+        if text.trim().chars().count() > max {
+            return Err(AppError::bad_input(
+                field,
+                "text_too_long",
+                format!("最多 {max} 个字"),
+                format!("at most {max} characters"),
+            ));
+        }
+    }
+    Ok(FollowupContent {
+        happened_on: input.happened_on,
+        kind: input.kind.id().to_string(),
+        attendees: input.attendees.trim().to_string(),
+        summary,
+        next_action: input.next_action.trim().to_string(),
+        due_on: input.due_on,
+    })
+}
+
+/// Log a follow-up of firm `firm_id` at the UTC instant `now`, in one transaction: check the
+/// principal may (the firm's advisor, its county officer, the bureau; outside the territory
+/// `NotFound`), validate, write it under the firm's current advisor, set the firm's last and
+/// next planned contact from it, and write the audit row. Returns the follow-up's id.
+pub fn log_followup(
+    conn: &mut DbConn,
+    firm_id: i64,
+    input: FollowupInput,
+    principal: &Principal,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    let author = principal.user_id.ok_or(AppError::Forbidden)?;
+    store::write_tx(conn, |c| {
+        let s = AccessSettings::load(c)?;
+        let firm = firms::find_by_id(c, firm_id).ctx("load firm for log_followup")?;
+        access::require_coach(principal, &s, &firm, CoachAction::LogFollowup)?;
+        let content = check_content(&input, china_date(now))?;
+        let id = followups::insert(
+            c,
+            &NewFollowup {
+                firm_id,
+                advisor_id: firm.advisor_id,
+                happened_on: content.happened_on,
+                kind: content.kind.clone(),
+                attendees: content.attendees.clone(),
+                summary: content.summary.clone(),
+                next_action: content.next_action.clone(),
+                due_on: content.due_on,
+                created_by: author,
+                created_at: now,
+                corrects_id: None,
+                updated_at: now,
+            },
+        )
+        .ctx("insert follow-up")?;
+        followups::refresh_firm_contact(c, firm_id).ctx("set the firm's next contact")?;
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: principal.user_id,
+                actor_role: principal.role.id(),
+                action: "log_followup",
+                entity: "firm",
+                entity_id: Some(firm_id),
+                detail: serde_json::json!({
+                    "followup_id": id, "kind": content.kind,
+                    "happened_on": content.happened_on, "due_on": content.due_on,
+                })
+                .to_string(),
+                at: now,
+            },
+        )
+        .ctx("write audit row for log_followup")?;
+        Ok(id)
+    })
+}

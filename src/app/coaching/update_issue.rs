@@ -1,0 +1,125 @@
+//! Move an issue along its ledger: open → in progress → resolved or closed (an open issue may
+//! also be closed directly), with a resolution required to resolve or close; change its
+//! owner. Under the issue's optimistic lock.
+
+use crate::app::access::{self, AccessSettings, CoachAction};
+use crate::app::coaching::raise_issue::{check_len, check_owner, MAX_DETAIL};
+use crate::app::error::{AppError, Conflict, StoreContext};
+use crate::app::principal::Principal;
+use crate::core::clock::china_date;
+use crate::core::error::InputError;
+use crate::store::audit::{self, NewAuditEntry};
+use crate::store::firms;
+use crate::store::issues::{self, Issue, IssueChanges, IssueStatus};
+use crate::store::{self, DbConn};
+use chrono::NaiveDateTime;
+
+/// What to change; `None` leaves it as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssueUpdate {
+    /// The new status (must follow the current one).
+    pub status: Option<IssueStatus>,
+    /// The resolution (required when resolving or closing).
+    pub resolution: Option<String>,
+    /// The new owner; `Some(None)` clears it.
+    pub owner_id: Option<Option<i64>>,
+}
+
+/// Apply `update` to issue `issue_id` if it is still at `expected_version`, at the UTC
+/// instant `now`, in one transaction: the bureau, the firm's county officer and its advisor
+/// may (firm users only read; outside the territory `NotFound`). An illegal transition is a
+/// 409 naming both statuses; a stale version a 409 too; nothing is written then.
+pub fn update_issue(
+    conn: &mut DbConn,
+    issue_id: i64,
+    expected_version: i64,
+    update: IssueUpdate,
+    principal: &Principal,
+    now: NaiveDateTime,
+) -> Result<Issue, AppError> {
+    store::write_tx(conn, |c| {
+        let s = AccessSettings::load(c)?;
+        let issue = issues::find_by_id(c, issue_id).ctx("load issue")?;
+        let firm = firms::find_by_id(c, issue.firm_id).ctx("load firm for update_issue")?;
+        access::require_coach(principal, &s, &firm, CoachAction::UpdateIssue)?;
+        let from = issue.current_status().ctx("read issue status")?;
+        let to = update.status.unwrap_or(from);
+        if to != from && !from.successors().contains(&to) {
+            return Err(AppError::Conflict(Conflict::Refused {
+                code: "illegal_issue_transition",
+                zh: format!("诉求状态不能从“{}”改为“{}”", status_zh(from), status_zh(to)),
+                en: format!(
+                    "an issue cannot go from {} to {}",
+                    from.id().replace('_', " "),
+                    to.id().replace('_', " ")
+                ),
+            }));
+        }
+        let resolution = match &update.resolution {
+            Some(r) if !r.trim().is_empty() => Some(r.trim().to_string()),
+            Some(_) => None,
+            None => issue.resolution.clone(),
+        };
+        if let Some(r) = &resolution {
+            check_len("resolution", r, MAX_DETAIL)?;
+        }
+        let closing = to != from && matches!(to, IssueStatus::Resolved | IssueStatus::Closed);
+        if closing && resolution.is_none() {
+            return Err(AppError::BadInput(InputError::new(
+                "resolution",
+                "resolution_required",
+                "办结或关闭诉求时须填写处理结果",
+                "a resolution is required to resolve or close an issue",
+            )));
+        }
+        let owner_id = match update.owner_id {
+            Some(Some(o)) if Some(o) != issue.owner_id => {
+                check_owner(c, o)?;
+                Some(o)
+            }
+            Some(o) => o,
+            None => issue.owner_id,
+        };
+        let changes = IssueChanges {
+            owner_id,
+            status: to.id().to_string(),
+            resolution,
+            closed_on: if closing {
+                Some(china_date(now))
+            } else {
+                issue.closed_on
+            },
+        };
+        let version = issues::update_with_version(c, issue_id, expected_version, &changes, now)
+            .ctx("save issue")?;
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: principal.user_id,
+                actor_role: principal.role.id(),
+                action: "update_issue",
+                entity: "firm",
+                entity_id: Some(issue.firm_id),
+                detail: serde_json::json!({
+                    "issue_id": issue_id, "from": from.id(), "to": to.id(),
+                    "owner_id": changes.owner_id, "resolution": changes.resolution,
+                    "version": version,
+                })
+                .to_string(),
+                at: now,
+            },
+        )
+        .ctx("write audit row for update_issue")?;
+        issues::find_by_id(c, issue_id).ctx("reload issue")
+    })
+}
+
+/// The Chinese name of a status (for messages).
+pub fn status_zh(s: IssueStatus) -> &'static str {
+    match s {
+        IssueStatus::Open => "待办",
+        IssueStatus::InProgress => "办理中",
+        IssueStatus::Resolved => "已办结",
+        IssueStatus::Closed => "已关闭",
+    }
+}

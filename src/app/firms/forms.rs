@@ -1,0 +1,227 @@
+//! Change a firm's data from a form that was opened at a known version: its profile, a year of
+//! figures, an IP item. Each checks territory through [`crate::app::access`] (outside it: not found;
+//! read-only: forbidden) and the version the form carried (someone else changed the firm since:
+//! `Conflict(StaleVersion)`), and writes nothing on any error.
+
+use crate::app::access::{self, AccessSettings, FirmAccess};
+use crate::app::error::{AppError, Conflict, StoreContext};
+use crate::app::firms::update::{update_firm, FactsUpdate, FirmUpdate};
+use crate::app::principal::Principal;
+use crate::app::{add_ip, save_firm_year, FirmYearInput, NewIpInput};
+use crate::core::profile::{DirectRoutes, Flags, RdManagement};
+use crate::core::stage::{EventKind, Role};
+use crate::store::firms::{self, Firm, IpFacts};
+use crate::store::refdata::{self, County, Sector};
+use crate::store::users::{self, User};
+use crate::store::years::{self, FirmYearRow};
+use crate::store::{self, DbConn};
+use chrono::NaiveDate;
+
+/// The editable profile of a firm (the USCC is its identity and is not edited here).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EditFirmInput {
+    /// Name.
+    pub name: String,
+    /// County code; must exist, and lie in the editor's territory.
+    pub county_code: String,
+    /// Sector code; must exist when given.
+    pub sector_code: Option<String>,
+    /// Date of registration.
+    pub founded_on: Option<NaiveDate>,
+    /// Assigned advisor; must be an advisor.
+    pub advisor_id: Option<i64>,
+    /// Contact person.
+    pub contact_name: Option<String>,
+    /// Contact phone.
+    pub contact_phone: Option<String>,
+    /// Contact email.
+    pub contact_email: Option<String>,
+    /// Head count.
+    pub employees: Option<i32>,
+    /// Technical staff.
+    pub tech_staff: Option<i32>,
+    /// Yes/no facts.
+    pub flags: Flags,
+    /// R&D organisation items.
+    pub rd_management: RdManagement,
+    /// Tech-SME direct routes.
+    pub direct_routes: DirectRoutes,
+    /// IP facts.
+    pub ip: IpFacts,
+}
+
+/// Everything a form about an existing firm shows besides the firm.
+#[derive(Debug, Clone)]
+pub struct EditContext {
+    /// The firm as loaded (its version goes into the form).
+    pub firm: Firm,
+    /// Every county.
+    pub counties: Vec<County>,
+    /// Every sector.
+    pub sectors: Vec<Sector>,
+    /// Active advisors.
+    pub advisors: Vec<User>,
+    /// The firm's years, oldest first.
+    pub years: Vec<FirmYearRow>,
+}
+
+/// Counties, sectors and advisors, as every firm form offers them.
+pub type ReferenceLists = (Vec<County>, Vec<Sector>, Vec<User>);
+
+/// `Ok` when `p` may edit `firm`; `NotFound` outside the territory, `Forbidden` when read-only.
+pub fn require_edit(conn: &mut DbConn, p: &Principal, firm: &Firm) -> Result<(), AppError> {
+    let s = AccessSettings::load(conn)?;
+    match access::firm_access(p, &s, firm) {
+        FirmAccess::Hidden => Err(AppError::NotFound),
+        FirmAccess::Read => Err(AppError::Forbidden),
+        FirmAccess::Edit => Ok(()),
+    }
+}
+
+/// The reference lists every firm form offers.
+pub fn reference_lists(conn: &mut DbConn) -> Result<ReferenceLists, AppError> {
+    Ok((
+        refdata::counties(conn).ctx("load counties")?,
+        refdata::sectors(conn).ctx("load sectors")?,
+        users::list_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
+    ))
+}
+
+/// What the new-firm form needs; `Forbidden` for roles that do not register firms.
+pub fn create_context(conn: &mut DbConn, p: &Principal) -> Result<ReferenceLists, AppError> {
+    if !matches!(p.role, Role::Admin | Role::Bureau | Role::County) {
+        return Err(AppError::Forbidden);
+    }
+    reference_lists(conn)
+}
+
+/// What a form about firm `firm_id` needs, after checking that `p` may edit it.
+pub fn edit_context(
+    conn: &mut DbConn,
+    p: &Principal,
+    firm_id: i64,
+) -> Result<EditContext, AppError> {
+    let firm = firms::find_by_id(conn, firm_id).ctx("load firm for a form")?;
+    require_edit(conn, p, &firm)?;
+    let (counties, sectors, advisors) = reference_lists(conn)?;
+    let years = years::list_for_firm(conn, firm_id).ctx("load years for a form")?;
+    Ok(EditContext {
+        firm,
+        counties,
+        sectors,
+        advisors,
+        years,
+    })
+}
+
+/// The stage events `p` may offer on `firm`: allowed for the role, possible from the firm's
+/// stage, and only where `p` acts on the firm at all.
+pub fn available_events(p: &Principal, firm: &Firm) -> Vec<EventKind> {
+    let Ok(stage) = firm.current_stage() else {
+        return Vec::new();
+    };
+    if !p.can_act_on_firm(firm) {
+        return Vec::new();
+    }
+    EventKind::ALL
+        .into_iter()
+        .filter(|k| k.allowed_for(p.role) && k.from_stages().contains(&stage))
+        .collect()
+}
+
+/// Head-count problems, each naming its field (see [`crate::app::firms::update::count_errors`]).
+pub use crate::app::firms::update::count_errors;
+
+/// Save the edit form: every field replaced, the facts included, if the firm is still at
+/// `expected_version`. The same use case as the API's partial update ([`update_firm`]), so
+/// both check territory, references and head counts alike and write nothing on any error.
+pub fn replace_profile(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: i64,
+    input: EditFirmInput,
+    p: &Principal,
+) -> Result<Firm, AppError> {
+    let text = |v: Option<String>| Some(v.unwrap_or_default());
+    update_firm(
+        conn,
+        firm_id,
+        expected_version,
+        FirmUpdate {
+            name: Some(input.name),
+            county_code: Some(input.county_code.trim().to_string()),
+            sector_code: text(input.sector_code),
+            founded_on: Some(input.founded_on),
+            advisor_id: Some(input.advisor_id),
+            contact_name: text(input.contact_name),
+            contact_phone: text(input.contact_phone),
+            contact_email: text(input.contact_email),
+            employees: Some(input.employees),
+            tech_staff: Some(input.tech_staff),
+            facts: Some(FactsUpdate {
+                flags: input.flags,
+                rd_management: input.rd_management,
+                direct_routes: input.direct_routes,
+                ip: input.ip,
+            }),
+        },
+        p,
+    )
+}
+
+/// Run `f` on firm `firm_id` in one transaction after checking that `p` may edit it and that
+/// it is still at `expected_version`.
+fn at_version<T>(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: i64,
+    p: &Principal,
+    f: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    store::write_tx(conn, |c| {
+        let firm = firms::find_by_id(c, firm_id).ctx("load firm for a versioned change")?;
+        require_edit(c, p, &firm)?;
+        if firm.version != expected_version {
+            return Err(AppError::Conflict(Conflict::StaleVersion));
+        }
+        f(c)
+    })
+}
+
+/// [`save_firm_year`] from a form opened at `expected_version`.
+pub fn save_year_at(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: i64,
+    input: FirmYearInput,
+    p: &Principal,
+) -> Result<Firm, AppError> {
+    at_version(conn, firm_id, expected_version, p, |c| {
+        save_firm_year(c, firm_id, input, p)
+    })
+}
+
+/// [`add_ip`] from a form opened at `expected_version`; returns the item's id.
+pub fn add_ip_at(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: i64,
+    input: NewIpInput,
+    p: &Principal,
+) -> Result<i64, AppError> {
+    at_version(conn, firm_id, expected_version, p, |c| {
+        add_ip(c, firm_id, input, p)
+    })
+}
+
+/// Firm `firm_id` for a stage-action form: `NotFound` outside `p`'s territory, `Forbidden`
+/// when `p` fires no events on it.
+pub fn action_context(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<Firm, AppError> {
+    let s = AccessSettings::load(conn)?;
+    let firm = firms::find_by_id(conn, firm_id).ctx("load firm for an action")?;
+    access::require_read(p, &s, &firm)?;
+    if !p.can_act_on_firm(&firm) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(firm)
+}

@@ -1,0 +1,91 @@
+//! Record an intellectual-property item of a firm.
+
+use crate::app::error::{AppError, Conflict, StoreContext};
+use crate::app::firms::derived::{recompute_in_tx, today};
+use crate::app::principal::Principal;
+use crate::core::error::InputError;
+use crate::store::audit::{self, NewAuditEntry};
+use crate::store::firms::{self, FirmChanges};
+use crate::store::ip::{self, Acquisition, IpKind, NewIpItem};
+use crate::store::{self, DbConn, StoreError};
+use chrono::{NaiveDate, Utc};
+
+/// An IP item to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIpInput {
+    /// Kind.
+    pub kind: IpKind,
+    /// Registration number (unique per firm and kind).
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Grant date.
+    pub granted_on: Option<NaiveDate>,
+    /// How obtained.
+    pub acquisition: Acquisition,
+    /// Already used in an HTE application.
+    pub used_in_hte: bool,
+}
+
+/// Record an IP item; returns its id. Bumps the firm's version, recomputes the derived
+/// columns and writes an audit row in one transaction. The same kind and number twice is
+/// `Conflict(Duplicate)`.
+pub fn add_ip(
+    conn: &mut DbConn,
+    firm_id: i64,
+    input: NewIpInput,
+    principal: &Principal,
+) -> Result<i64, AppError> {
+    let number = input.number.trim().to_string();
+    if number.is_empty() {
+        return Err(AppError::BadInput(InputError::new(
+            "number",
+            "number_required",
+            "请填写知识产权编号",
+            "an IP number is required",
+        )));
+    }
+    store::write_tx(conn, |c| {
+        let firm = firms::find_by_id(c, firm_id).ctx("load firm for add_ip")?;
+        if !principal.can_edit_firm(&firm) {
+            return Err(AppError::Forbidden);
+        }
+        let now = Utc::now().naive_utc();
+        firms::update_with_version(c, firm_id, firm.version, &FirmChanges::default(), now)
+            .ctx("bump firm version for add_ip")?;
+        let new = NewIpItem {
+            firm_id,
+            kind: input.kind.id().to_string(),
+            number: number.clone(),
+            title: input.title.trim().to_string(),
+            granted_on: input.granted_on,
+            acquisition: input.acquisition.id().to_string(),
+            used_in_hte: input.used_in_hte,
+        };
+        let id = match ip::insert(c, &new) {
+            Err(StoreError::Duplicate(_)) => {
+                return Err(AppError::Conflict(Conflict::Duplicate {
+                    field: "ip_number",
+                    value: number.clone(),
+                }))
+            }
+            other => other.ctx("insert IP item")?,
+        };
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: principal.user_id,
+                actor_role: principal.role.id(),
+                action: "add_ip",
+                entity: "firm",
+                entity_id: Some(firm_id),
+                detail: serde_json::json!({"ip_id": id, "kind": new.kind, "number": new.number})
+                    .to_string(),
+                at: now,
+            },
+        )
+        .ctx("write audit row for add_ip")?;
+        recompute_in_tx(c, firm_id, today())?;
+        Ok(id)
+    })
+}

@@ -1,0 +1,232 @@
+//! Change a firm's profile under the optimistic lock: the one use case behind the edit form
+//! (`forms::replace_profile`, a full replacement) and `PATCH /api/v1/firms/{id}` (a partial one).
+
+use crate::app::access::{self, AccessSettings, FirmAccess};
+use crate::app::error::{AppError, StoreContext};
+use crate::app::firms::derived::{recompute_in_tx, today};
+use crate::app::principal::Principal;
+use crate::core::error::InputError;
+use crate::core::profile::{DirectRoutes, Flags, RdManagement};
+use crate::core::stage::Role;
+use crate::store::audit::{self, NewAuditEntry};
+use crate::store::firms::{self, Firm, FirmChanges, IpFacts};
+use crate::store::{self, refdata, DbConn};
+use chrono::{NaiveDate, Utc};
+
+/// The yes/no facts a person maintains on the edit form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactsUpdate {
+    /// Yes/no facts.
+    pub flags: Flags,
+    /// R&D organisation items.
+    pub rd_management: RdManagement,
+    /// Tech-SME direct routes.
+    pub direct_routes: DirectRoutes,
+    /// How the IP was obtained, standards.
+    pub ip: IpFacts,
+}
+
+/// The fields to change; `None` leaves a field as it is. For the optional text fields an
+/// empty string clears the value; `Some(None)` clears the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FirmUpdate {
+    /// Name (cannot be cleared).
+    pub name: Option<String>,
+    /// County code (must exist; moving a firm needs the right to create firms there).
+    pub county_code: Option<String>,
+    /// Sector code (must exist); empty clears.
+    pub sector_code: Option<String>,
+    /// Date of registration.
+    pub founded_on: Option<Option<NaiveDate>>,
+    /// Assigned advisor (must be an active advisor; only admins, bureau staff and county officers
+    /// may change it).
+    pub advisor_id: Option<Option<i64>>,
+    /// Contact person; empty clears.
+    pub contact_name: Option<String>,
+    /// Contact phone; empty clears.
+    pub contact_phone: Option<String>,
+    /// Contact email; empty clears.
+    pub contact_email: Option<String>,
+    /// Head count.
+    pub employees: Option<Option<i32>>,
+    /// Technical staff.
+    pub tech_staff: Option<Option<i32>>,
+    /// The yes/no facts, replaced whole.
+    pub facts: Option<FactsUpdate>,
+}
+
+/// Problems with head counts, each naming its field: negative numbers, more technical staff
+/// than employees. Forms show them all beside their fields; the use case refuses the first.
+pub fn count_errors(employees: Option<i32>, tech_staff: Option<i32>) -> Vec<InputError> {
+    let mut out = Vec::new();
+    for (field, v) in [("employees", employees), ("tech_staff", tech_staff)] {
+        if let Some(n) = v.filter(|n| *n < 0) {
+            out.push(InputError::new(
+                field,
+                "negative_count",
+                format!("人数不能为负数（{n}）"),
+                format!("{field} must not be negative (got {n})"),
+            ));
+        }
+    }
+    if let (Some(e), Some(t)) = (employees, tech_staff) {
+        if t > e && t >= 0 && e >= 0 {
+            out.push(InputError::new(
+                "tech_staff",
+                "tech_staff_exceeds_employees",
+                format!("科技人员数（{t}）不能超过职工总数（{e}）"),
+                format!("technical staff ({t}) cannot exceed employees ({e})"),
+            ));
+        }
+    }
+    out
+}
+
+fn clearable(v: &Option<String>) -> Option<Option<String>> {
+    v.as_ref().map(|s| {
+        let t = s.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    })
+}
+
+/// Save `update` on firm `firm_id` if it is still at `expected_version`. In one transaction:
+/// check territory (outside it: `NotFound`) and the right to edit (`Forbidden`), validate,
+/// save with the version check (`Conflict(StaleVersion)` and nothing written when someone
+/// else changed it), write the audit row and recompute the derived columns. Returns the firm.
+pub fn update_firm(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: i64,
+    update: FirmUpdate,
+    principal: &Principal,
+) -> Result<Firm, AppError> {
+    if let Some(n) = &update.name {
+        if n.trim().is_empty() {
+            return Err(AppError::bad_input(
+                "name",
+                "name_required",
+                "请填写企业名称".to_string(),
+                "a firm name is required".to_string(),
+            ));
+        }
+    }
+    store::write_tx(conn, |c| {
+        let s = AccessSettings::load(c)?;
+        let firm = firms::find_by_id(c, firm_id).ctx("load firm for update_firm")?;
+        if access::require_read(principal, &s, &firm)? != FirmAccess::Edit {
+            return Err(AppError::Forbidden);
+        }
+        if let Some(code) = &update.county_code {
+            if refdata::find_county(c, code)
+                .ctx("look up county")?
+                .is_none()
+            {
+                return Err(AppError::bad_input(
+                    "county_code",
+                    "unknown_county",
+                    format!("未知的区县代码“{code}”"),
+                    format!("unknown county code '{code}'"),
+                ));
+            }
+            if *code != firm.county_code && !principal.can_create_firm_in(code) {
+                return Err(AppError::bad_input(
+                    "county_code",
+                    "county_outside_territory",
+                    "不能将企业移到您管辖范围以外的区县".to_string(),
+                    "you cannot move the firm to a county outside your territory".to_string(),
+                ));
+            }
+        }
+        let sector = clearable(&update.sector_code);
+        if let Some(Some(code)) = &sector {
+            if refdata::find_sector(c, code)
+                .ctx("look up sector")?
+                .is_none()
+            {
+                return Err(AppError::bad_input(
+                    "sector_code",
+                    "unknown_sector",
+                    format!("未知的行业代码“{code}”"),
+                    format!("unknown sector code '{code}'"),
+                ));
+            }
+        }
+        if let Some(advisor) = update.advisor_id.filter(|a| *a != firm.advisor_id) {
+            if !matches!(principal.role, Role::Admin | Role::Bureau | Role::County) {
+                return Err(AppError::Forbidden);
+            }
+            // The same check as creation and assignment: an advisor, and an active one.
+            if let Some(a) = advisor {
+                crate::app::coaching::assign_advisor::check_advisor(c, "advisor_id", a)?;
+            }
+        }
+        let employees = update.employees.unwrap_or(firm.employees);
+        let tech = update.tech_staff.unwrap_or(firm.tech_staff);
+        if let Some(e) = count_errors(employees, tech).into_iter().next() {
+            return Err(AppError::BadInput(e));
+        }
+        let facts = match &update.facts {
+            Some(f) => {
+                let mut facts = firm.parsed_facts().ctx("read firm facts")?;
+                facts.flags = f.flags.clone();
+                facts.rd_management = f.rd_management.clone();
+                facts.direct_routes = f.direct_routes.clone();
+                facts.ip = f.ip.clone();
+                Some(facts.to_json())
+            }
+            None => None,
+        };
+        let changes = FirmChanges {
+            name: update.name.as_deref().map(|n| n.trim().to_string()),
+            county_code: update.county_code.clone(),
+            sector_code: sector,
+            founded_on: update.founded_on,
+            advisor_id: update.advisor_id,
+            contact_name: clearable(&update.contact_name),
+            contact_phone: clearable(&update.contact_phone),
+            contact_email: clearable(&update.contact_email),
+            employees: update.employees,
+            tech_staff: update.tech_staff,
+            facts,
+            stage: None,
+        };
+        let now = Utc::now().naive_utc();
+        let version = firms::update_with_version(c, firm_id, expected_version, &changes, now)
+            .ctx("save firm changes")?;
+        if let Some(advisor) = changes.advisor_id.filter(|a| *a != firm.advisor_id) {
+            crate::app::coaching::assign_advisor::record_assignment(
+                c,
+                &[firm_id],
+                advisor,
+                today(),
+                principal,
+                "",
+                now,
+            )?;
+        }
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: principal.user_id,
+                actor_role: principal.role.id(),
+                action: "update_firm",
+                entity: "firm",
+                entity_id: Some(firm_id),
+                detail: serde_json::json!({
+                    "version": version,
+                    "name": changes.name, "county_code": changes.county_code,
+                    "sector_code": changes.sector_code, "founded_on": changes.founded_on,
+                    "advisor_id": changes.advisor_id, "contact_name": changes.contact_name,
+                    "contact_phone": changes.contact_phone, "contact_email": changes.contact_email,
+                    "employees": changes.employees, "tech_staff": changes.tech_staff,
+                    "facts_changed": changes.facts.is_some(), "from_version": expected_version,
+                })
+                .to_string(),
+                at: now,
+            },
+        )
+        .ctx("write audit row for update_firm")?;
+        recompute_in_tx(c, firm_id, today())?;
+        firms::find_by_id(c, firm_id).ctx("reload firm after update_firm")
+    })
+}

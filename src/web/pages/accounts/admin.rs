@@ -1,0 +1,299 @@
+//! `/admin/users`: accounts and API tokens, for administrators only. Every form carries the
+//! CSRF token; every change goes through a use case that writes an audit row. A temporary
+//! password or a new token is shown once, on the page that answers the form.
+
+use crate::app::accounts::users::{self, NewUserInput};
+use crate::app::{accounts::tokens, firms::read, AppError};
+use crate::core::stage::Role;
+use crate::web::auth::{Area, CurrentUser};
+use crate::web::error::WebError;
+use crate::web::pages::render;
+use crate::web::session::CsrfForm;
+use crate::web::{db, AppState};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Roles an administrator may give.
+const ROLES: [Role; 5] = [
+    Role::Admin,
+    Role::Bureau,
+    Role::County,
+    Role::Advisor,
+    Role::Firm,
+];
+
+/// Something to show once at the top of the page.
+struct Shown {
+    label: String,
+    secret: String,
+}
+
+async fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    shown: Option<Shown>,
+    error: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let lang = user.lang;
+    let p = user.principal.clone();
+    let (users, toks, counties) = db(state, move |c| {
+        let users = users::list_users(c, &p)?;
+        let toks = tokens::list_tokens(c, &p)?;
+        let counties = read::counties(c)?;
+        Ok((users, toks, counties))
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let county_name = |code: &Option<String>| -> String {
+        code.as_ref()
+            .map(|c| {
+                counties
+                    .iter()
+                    .find(|k| &k.code == c)
+                    .map_or(c.clone(), |k| lang.pick(&k.name_zh, &k.name_en).to_string())
+            })
+            .unwrap_or_default()
+    };
+    let rows: Vec<Value> = users
+        .iter()
+        .map(|u| {
+            json!({
+                "id": u.id,
+                "username": u.username,
+                "display_name": u.display_name,
+                "active": u.active,
+                "county": county_name(&u.county_code),
+                "roles": ROLES.iter().map(|r| json!({"id": r.id(), "selected": r.id() == u.role})).collect::<Vec<_>>(),
+                "counties": counties.iter().map(|c| json!({
+                    "value": c.code, "name": lang.pick(&c.name_zh, &c.name_en),
+                    "selected": u.county_code.as_deref() == Some(c.code.as_str()),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let token_rows: Vec<Value> = toks
+        .iter()
+        .map(|(t, username)| {
+            json!({
+                "id": t.id,
+                "name": t.name,
+                "username": username,
+                "created": t.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                "last_used": t.last_used_at.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+                "revoked": t.revoked_at.is_some(),
+            })
+        })
+        .collect();
+    render(
+        req,
+        lang,
+        Some(user),
+        "admin",
+        "pages/accounts/users",
+        status,
+        json!({
+            "users": rows,
+            "tokens": token_rows,
+            "roles": ROLES.iter().map(|r| json!({"id": r.id()})).collect::<Vec<_>>(),
+            "counties": counties.iter().map(|c| json!({"value": c.code, "name": lang.pick(&c.name_zh, &c.name_en)})).collect::<Vec<_>>(),
+            "shown": shown.map(|s| json!({"label": s.label, "secret": s.secret})),
+            "error": error,
+        }),
+    )
+}
+
+/// A use case's refusal shown on the page (bad input, duplicate), or the error page for the
+/// rest.
+async fn outcome<T>(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    result: Result<T, AppError>,
+    ok: impl FnOnce(T) -> Option<Shown>,
+) -> Result<HttpResponse, WebError> {
+    let lang = user.lang;
+    match result {
+        Ok(v) => match ok(v) {
+            Some(shown) => page(req, state, user, StatusCode::OK, Some(shown), None).await,
+            None => Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin/users"))
+                .finish()),
+        },
+        Err(AppError::BadInput(e)) => {
+            let msg = format!("{}: {}", e.field, lang.pick(&e.zh, &e.en));
+            page(req, state, user, StatusCode::BAD_REQUEST, None, Some(msg)).await
+        }
+        Err(AppError::Conflict(c)) => {
+            let msg = match lang {
+                crate::i18n::Lang::ZhCn => c.zh(),
+                crate::i18n::Lang::En => c.en(),
+            };
+            page(req, state, user, StatusCode::CONFLICT, None, Some(msg)).await
+        }
+        Err(e) => Err(WebError::app(lang, e)),
+    }
+}
+
+/// `GET /admin/users`.
+pub async fn users(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Admin)?;
+    page(&req, &state, &user, StatusCode::OK, None, None).await
+}
+
+/// The invitation form.
+#[derive(Debug, Deserialize)]
+pub struct InviteForm {
+    /// Username.
+    pub username: String,
+    /// Role id.
+    pub role: String,
+    /// County code.
+    #[serde(default)]
+    pub county: String,
+    /// A firm user's firm.
+    #[serde(default)]
+    pub firm_uscc: String,
+    /// Name shown.
+    #[serde(default)]
+    pub display_name: String,
+    /// Email.
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `POST /admin/users`: invite a user; the temporary password is shown once.
+pub async fn invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: CsrfForm<InviteForm>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Admin)?;
+    let f = form.0;
+    let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+    let input = NewUserInput {
+        username: f.username,
+        role: f.role,
+        county_code: some(f.county),
+        firm_uscc: some(f.firm_uscc),
+        display_name: some(f.display_name),
+        email: some(f.email),
+        password: String::new(),
+    };
+    let p = user.principal.clone();
+    let result = db(&state, move |c| users::invite_user(c, input, &p)).await;
+    outcome(&req, &state, &user, result, |(u, temp)| {
+        Some(Shown {
+            label: u.username,
+            secret: temp,
+        })
+    })
+    .await
+}
+
+/// A change to one user.
+#[derive(Debug, Deserialize)]
+pub struct ChangeForm {
+    /// `role`, `disable` or `enable`.
+    pub action: String,
+    /// New role (for `role`).
+    #[serde(default)]
+    pub role: String,
+    /// New county (for `role`; empty clears).
+    #[serde(default)]
+    pub county: String,
+}
+
+/// `POST /admin/users/{id}`: change role and county, disable or enable.
+pub async fn change(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: CsrfForm<ChangeForm>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Admin)?;
+    let lang = user.lang;
+    let id: i64 = id
+        .trim()
+        .parse()
+        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let f = form.0;
+    let p = user.principal.clone();
+    let result = db(&state, move |c| match f.action.as_str() {
+        "disable" => users::set_active(c, id, false, &p).map(|_| ()),
+        "enable" => users::set_active(c, id, true, &p).map(|_| ()),
+        "role" => users::change_role(c, id, &f.role, Some(&f.county), &p).map(|_| ()),
+        other => Err(AppError::BadInput(crate::core::error::InputError::new(
+            "action",
+            "unknown_action",
+            format!("未知的操作“{other}”"),
+            format!("unknown action '{other}'"),
+        ))),
+    })
+    .await;
+    outcome(&req, &state, &user, result, |()| None).await
+}
+
+/// The token form.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    /// The user the token acts as.
+    pub username: String,
+    /// Its label.
+    pub name: String,
+}
+
+/// `POST /admin/tokens`: create an API token; it is shown once.
+pub async fn create_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: CsrfForm<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Admin)?;
+    let f = form.0;
+    let p = user.principal.clone();
+    let result = db(&state, move |c| {
+        tokens::create_token(c, &f.username, &f.name, &p)
+    })
+    .await;
+    outcome(&req, &state, &user, result, |t| {
+        Some(Shown {
+            label: t.row.name,
+            secret: t.token,
+        })
+    })
+    .await
+}
+
+/// The revoke form carries only its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// `POST /admin/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Admin)?;
+    let lang = user.lang;
+    let id: i64 = id
+        .trim()
+        .parse()
+        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let p = user.principal.clone();
+    let result = db(&state, move |c| tokens::revoke_token(c, id, &p)).await;
+    outcome(&req, &state, &user, result, |()| None).await
+}

@@ -1,0 +1,865 @@
+//! A firm's coaching: its advisor (`/firms/{id}/assign`), follow-ups
+//! (`/firms/{id}/followups/…`: log, edit within 24 hours, correct afterwards) and issue ledger
+//! (`/firms/{id}/issues/…`: raise, change status), plus the section of the firm page that
+//! lists them. Every form works without JavaScript; a refused form comes back with the
+//! message beside its field (400) or at the top (409), and writes nothing.
+
+pub mod workload;
+
+use super::firms::forms::{path_id, Errors, Reader, Values};
+use super::render;
+use super::see_other;
+use crate::app::access::CoachAction;
+use crate::app::coaching::read::{self, FirmCoaching, IssueRow};
+use crate::app::model::Firm;
+use crate::app::model::Named;
+use crate::app::model::{Followup, FollowupKind};
+use crate::app::model::{IssueCategory, IssueStatus};
+use crate::app::today;
+use crate::app::{self, AppError, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
+use crate::i18n::{self, Lang};
+use crate::web::auth::{Area, CurrentUser};
+use crate::web::error::WebError;
+use crate::web::session::CsrfForm;
+use crate::web::{db, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use serde_json::{json, Value};
+
+fn date_text(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn options(ids: &[&str], prefix: &str, current: &str, lang: Lang) -> Vec<Value> {
+    ids.iter()
+        .map(|id| {
+            json!({
+                "value": id,
+                "label": i18n::text(lang, &format!("{prefix}.{id}")),
+                "selected": *id == current,
+            })
+        })
+        .collect()
+}
+
+fn advisor_options(advisors: &[Named], current: &str) -> Vec<Value> {
+    advisors
+        .iter()
+        .map(|u| {
+            let id = u.id.to_string();
+            json!({ "value": id, "label": u.display_name, "selected": id == current })
+        })
+        .collect()
+}
+
+/// Where a use case's refusal goes: beside its field (400), at the top (409), or — for not
+/// found, forbidden and internal errors — to the error page.
+fn place(e: AppError, lang: Lang, errors: &mut Errors) -> Result<(String, StatusCode), WebError> {
+    match e {
+        AppError::BadInput(ie) => {
+            let msg = lang.pick(&ie.zh, &ie.en).to_string();
+            if ie.field.is_empty() {
+                Ok((msg, StatusCode::BAD_REQUEST))
+            } else {
+                errors.insert(ie.field.clone(), msg);
+                Ok((String::new(), StatusCode::BAD_REQUEST))
+            }
+        }
+        AppError::Conflict(c) => Ok((
+            match lang {
+                Lang::ZhCn => c.zh(),
+                Lang::En => c.en(),
+            },
+            StatusCode::CONFLICT,
+        )),
+        other => Err(WebError::app(lang, other)),
+    }
+}
+
+/// The coaching section of the firm page.
+pub fn firm_section(c: &FirmCoaching, lang: Lang, today: NaiveDate) -> Value {
+    let id = c.firm.id;
+    let followups: Vec<Value> = c
+        .followups
+        .iter()
+        .map(|r| {
+            let f = &r.followup;
+            json!({
+                "id": f.id,
+                "happened_on": f.happened_on.to_string(),
+                "kind": f.kind,
+                "attendees": f.attendees,
+                "summary": f.summary,
+                "next_action": f.next_action,
+                "due_on": date_text(f.due_on),
+                "overdue": !r.superseded && f.due_on.is_some_and(|d| d < today),
+                "author": r.author,
+                "recorded": f.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                "corrects": f.corrects_id,
+                "superseded": r.superseded,
+                "edit_href": r.editable.then(|| format!("/firms/{id}/followups/{}/edit", f.id)),
+                "correct_href": (c.can_log && !r.superseded).then(|| format!("/firms/{id}/followups/{}/correct", f.id)),
+            })
+        })
+        .collect();
+    let issues: Vec<Value> = c.issues.iter().map(|r| issue_json(id, r)).collect();
+    let history: Vec<Value> = c
+        .history
+        .iter()
+        .map(|(a, advisor, by)| {
+            json!({
+                "advisor": advisor,
+                "started_on": a.started_on.to_string(),
+                "ended_on": date_text(a.ended_on),
+                "by": by,
+                "reason": a.reason,
+                "current": a.ended_on.is_none(),
+            })
+        })
+        .collect();
+    json!({
+        "advisor": c.advisor.as_ref().map_or(String::new(), |u| u.display_name.clone()),
+        "next_contact_on": date_text(c.firm.next_contact_on),
+        "last_contact_on": date_text(c.firm.last_contact_on),
+        "contact_overdue": c.firm.next_contact_on.is_some_and(|d| d < today),
+        "history": history,
+        "followups": followups,
+        "issues": issues,
+        "can_assign": c.can_assign,
+        "can_log": c.can_log,
+        "can_raise": c.can_raise,
+        "assign_href": format!("/firms/{id}/assign"),
+        "followup_href": format!("/firms/{id}/followups/new"),
+        "issue_href": format!("/firms/{id}/issues/new"),
+        "kinds": options(&FollowupKind::ALL.map(FollowupKind::id), "coach.kind", "visit", lang),
+        "categories": options(&IssueCategory::ALL.map(IssueCategory::id), "coach.category", "other", lang),
+        "today": today.to_string(),
+    })
+}
+
+fn issue_json(firm_id: i64, r: &IssueRow) -> Value {
+    let i = &r.issue;
+    json!({
+        "id": i.id,
+        "category": i.category,
+        "title": i.title,
+        "detail": i.detail,
+        "status": i.status,
+        "owner": r.owner,
+        "raised_by": r.raised_by,
+        "raised_on": i.raised_on.to_string(),
+        "closed_on": date_text(i.closed_on),
+        "resolution": i.resolution.clone().unwrap_or_default(),
+        "age_days": r.age_days,
+        "pending": IssueStatus::parse(&i.status).is_some_and(IssueStatus::is_pending),
+        "href": format!("/firms/{firm_id}/issues/{}", i.id),
+        "version": i.version,
+    })
+}
+
+// ---- Follow-ups ----
+
+/// Which follow-up form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    New,
+    Edit,
+    Correct,
+}
+
+impl Mode {
+    fn id(self) -> &'static str {
+        match self {
+            Mode::New => "new",
+            Mode::Edit => "edit",
+            Mode::Correct => "correct",
+        }
+    }
+}
+
+struct FollowupPage<'a> {
+    firm: &'a Firm,
+    mode: Mode,
+    action: String,
+    values: &'a Values,
+    errors: &'a Errors,
+    form_error: String,
+    original: Option<&'a Followup>,
+    locked: bool,
+}
+
+fn followup_values(f: &Followup) -> Values {
+    [
+        ("happened_on", f.happened_on.to_string()),
+        ("kind", f.kind.clone()),
+        ("attendees", f.attendees.clone()),
+        ("summary", f.summary.clone()),
+        ("next_action", f.next_action.clone()),
+        ("due_on", date_text(f.due_on)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn render_followup(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    status: StatusCode,
+    page: FollowupPage<'_>,
+) -> Result<HttpResponse, WebError> {
+    let lang = user.lang;
+    let v = |k: &str| page.values.get(k).cloned().unwrap_or_default();
+    let e = |k: &str| page.errors.get(k).cloned().unwrap_or_default();
+    let id = page.firm.id;
+    render(
+        req,
+        lang,
+        Some(user),
+        "firms",
+        "pages/coaching/followup",
+        status,
+        json!({
+            "firm": { "id": id, "name": page.firm.name, "uscc": page.firm.uscc },
+            "mode": page.mode.id(),
+            "action": page.action,
+            "cancel": format!("/firms/{id}#followups"),
+            "error": page.form_error,
+            "locked": page.locked,
+            "correct_href": page.original.map(|o| format!("/firms/{id}/followups/{}/correct", o.id)),
+            "original": page.original.map(|o| json!({
+                "id": o.id,
+                "recorded": o.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            })),
+            "kinds": options(&FollowupKind::ALL.map(FollowupKind::id), "coach.kind", &v("kind"), lang),
+            "f": {
+                "happened_on": v("happened_on"), "attendees": v("attendees"),
+                "summary": v("summary"), "next_action": v("next_action"), "due_on": v("due_on"),
+            },
+            "err": {
+                "happened_on": e("happened_on"), "kind": e("kind"), "attendees": e("attendees"),
+                "summary": e("summary"), "next_action": e("next_action"), "due_on": e("due_on"),
+            },
+        }),
+    )
+}
+
+/// Read the follow-up form; `None` when a field did not parse (the reader has why).
+fn read_followup(r: &mut Reader<'_>) -> Option<FollowupInput> {
+    let happened_on = r.date("happened_on");
+    if r.text("happened_on").is_none() {
+        r.fail("happened_on", "forms.error.required");
+    }
+    let kind = FollowupKind::parse(&r.text("kind").unwrap_or_default());
+    if kind.is_none() {
+        r.fail("kind", "forms.error.choice");
+    }
+    let summary = r.required("summary");
+    let due_on = r.date("due_on");
+    if r.text("due_on").is_some() && due_on.is_none() {
+        return None;
+    }
+    Some(FollowupInput {
+        happened_on: happened_on?,
+        kind: kind?,
+        attendees: r.text("attendees").unwrap_or_default(),
+        summary,
+        next_action: r.text("next_action").unwrap_or_default(),
+        due_on,
+    })
+}
+
+/// `GET /firms/{id}/followups/new`.
+pub async fn new_followup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let id = path_id(lang, &id)?;
+    let p = user.principal.clone();
+    let firm = db(&state, move |c| {
+        read::firm_for(c, &p, id, CoachAction::LogFollowup)
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let mut values = Values::new();
+    values.insert("happened_on".into(), today().to_string());
+    values.insert("kind".into(), "visit".into());
+    render_followup(
+        &req,
+        &user,
+        StatusCode::OK,
+        FollowupPage {
+            firm: &firm,
+            mode: Mode::New,
+            action: format!("/firms/{id}/followups/new"),
+            values: &values,
+            errors: &Errors::new(),
+            form_error: String::new(),
+            original: None,
+            locked: false,
+        },
+    )
+}
+
+/// `POST /firms/{id}/followups/new`: log it, back to the firm page.
+pub async fn log_followup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: CsrfForm<Values>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let id = path_id(lang, &id)?;
+    let p = user.principal.clone();
+    let firm = db(&state, move |c| {
+        read::firm_for(c, &p, id, CoachAction::LogFollowup)
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let values = form.0;
+    let mut r = Reader::new(&values, lang);
+    let input = read_followup(&mut r);
+    let mut errors = r.errors;
+    let (form_error, status) = match input {
+        Some(input) if errors.is_empty() => {
+            let p = user.principal.clone();
+            let now = Utc::now().naive_utc();
+            match db(&state, move |c| {
+                Ok(app::log_followup(c, id, input, &p, now))
+            })
+            .await
+            .map_err(|e| WebError::app(lang, e))?
+            {
+                Ok(_) => return Ok(see_other(&format!("/firms/{id}#followups"))),
+                Err(e) => place(e, lang, &mut errors)?,
+            }
+        }
+        _ => (String::new(), StatusCode::BAD_REQUEST),
+    };
+    render_followup(
+        &req,
+        &user,
+        status,
+        FollowupPage {
+            firm: &firm,
+            mode: Mode::New,
+            action: format!("/firms/{id}/followups/new"),
+            values: &values,
+            errors: &errors,
+            form_error,
+            original: None,
+            locked: false,
+        },
+    )
+}
+
+async fn load_followup(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    fid: i64,
+) -> Result<(Firm, Followup), WebError> {
+    let p = user.principal.clone();
+    let lang = user.lang;
+    db(state, move |c| read::followup_for_form(c, &p, id, fid))
+        .await
+        .map_err(|e| WebError::app(lang, e))
+}
+
+fn ids(lang: Lang, path: &(String, String)) -> Result<(i64, i64), WebError> {
+    Ok((path_id(lang, &path.0)?, path_id(lang, &path.1)?))
+}
+
+/// `GET /firms/{id}/followups/{fid}/edit`: the form while its author may still edit it;
+/// afterwards the reason and the way to a correction.
+pub async fn edit_followup_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let (id, fid) = ids(lang, &path)?;
+    let (firm, f) = load_followup(&state, &user, id, fid).await?;
+    let now = Utc::now().naive_utc();
+    let locked = !app::coaching::edit_followup::editable_by(&f, &user.principal, now);
+    let form_error = if locked {
+        i18n::text(lang, "coach.followup.locked")
+    } else {
+        String::new()
+    };
+    render_followup(
+        &req,
+        &user,
+        StatusCode::OK,
+        FollowupPage {
+            firm: &firm,
+            mode: Mode::Edit,
+            action: format!("/firms/{id}/followups/{fid}/edit"),
+            values: &followup_values(&f),
+            errors: &Errors::new(),
+            form_error,
+            original: Some(&f),
+            locked,
+        },
+    )
+}
+
+/// `POST /firms/{id}/followups/{fid}/edit`.
+pub async fn edit_followup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: CsrfForm<Values>,
+) -> Result<HttpResponse, WebError> {
+    followup_post(req, state, user, path, form, Mode::Edit).await
+}
+
+/// `GET /firms/{id}/followups/{fid}/correct`: the correction form, filled with the record in
+/// force.
+pub async fn correct_followup_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let (id, fid) = ids(lang, &path)?;
+    let (firm, f) = load_followup(&state, &user, id, fid).await?;
+    render_followup(
+        &req,
+        &user,
+        StatusCode::OK,
+        FollowupPage {
+            firm: &firm,
+            mode: Mode::Correct,
+            action: format!("/firms/{id}/followups/{fid}/correct"),
+            values: &followup_values(&f),
+            errors: &Errors::new(),
+            form_error: String::new(),
+            original: Some(&f),
+            locked: false,
+        },
+    )
+}
+
+/// `POST /firms/{id}/followups/{fid}/correct`: append the correction.
+pub async fn correct_followup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: CsrfForm<Values>,
+) -> Result<HttpResponse, WebError> {
+    followup_post(req, state, user, path, form, Mode::Correct).await
+}
+
+async fn followup_post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: CsrfForm<Values>,
+    mode: Mode,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let (id, fid) = ids(lang, &path)?;
+    let (firm, f) = load_followup(&state, &user, id, fid).await?;
+    let values = form.0;
+    let mut r = Reader::new(&values, lang);
+    let input = read_followup(&mut r);
+    let mut errors = r.errors;
+    let (form_error, status) = match input {
+        Some(input) if errors.is_empty() => {
+            let p = user.principal.clone();
+            let now = Utc::now().naive_utc();
+            let outcome = db(&state, move |c| {
+                Ok(match mode {
+                    Mode::Correct => app::correct_followup(c, fid, input, &p, now).map(|_| ()),
+                    _ => app::edit_followup(c, fid, input, &p, now).map(|_| ()),
+                })
+            })
+            .await
+            .map_err(|e| WebError::app(lang, e))?;
+            match outcome {
+                Ok(()) => return Ok(see_other(&format!("/firms/{id}#followups"))),
+                Err(e) => place(e, lang, &mut errors)?,
+            }
+        }
+        _ => (String::new(), StatusCode::BAD_REQUEST),
+    };
+    let locked = mode == Mode::Edit && status == StatusCode::CONFLICT;
+    render_followup(
+        &req,
+        &user,
+        status,
+        FollowupPage {
+            firm: &firm,
+            mode,
+            action: format!("/firms/{id}/followups/{fid}/{}", mode.id()),
+            values: &values,
+            errors: &errors,
+            form_error,
+            original: Some(&f),
+            locked,
+        },
+    )
+}
+
+// ---- Advisor of one firm ----
+
+fn render_assign(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    status: StatusCode,
+    c: &FirmCoaching,
+    values: &Values,
+    errors: &Errors,
+) -> Result<HttpResponse, WebError> {
+    let lang = user.lang;
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let e = |k: &str| errors.get(k).cloned().unwrap_or_default();
+    let mut section = firm_section(c, lang, today());
+    section["firm"] = json!({ "id": c.firm.id, "name": c.firm.name, "uscc": c.firm.uscc });
+    section["advisors"] = json!(advisor_options(&c.advisors, &v("advisor_id")));
+    section["reason"] = json!(v("reason"));
+    section["err"] = json!({ "advisor_id": e("advisor_id"), "reason": e("reason"), "form": e("") });
+    render(
+        req,
+        lang,
+        Some(user),
+        "firms",
+        "pages/coaching/assign",
+        status,
+        section,
+    )
+}
+
+async fn coaching_of(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    need: Option<CoachAction>,
+) -> Result<FirmCoaching, WebError> {
+    let p = user.principal.clone();
+    let lang = user.lang;
+    db(state, move |c| {
+        if let Some(a) = need {
+            read::firm_for(c, &p, id, a)?;
+        }
+        read::firm_coaching(c, &p, id, Utc::now().naive_utc())
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))
+}
+
+/// `GET /firms/{id}/assign`: the current advisor, the history and the form to change it.
+pub async fn assign_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let id = path_id(user.lang, &id)?;
+    let c = coaching_of(&state, &user, id, Some(CoachAction::Assign)).await?;
+    let mut values = Values::new();
+    if let Some(a) = c.firm.advisor_id {
+        values.insert("advisor_id".into(), a.to_string());
+    }
+    render_assign(&req, &user, StatusCode::OK, &c, &values, &Errors::new())
+}
+
+/// `POST /firms/{id}/assign`.
+pub async fn assign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: CsrfForm<Values>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let id = path_id(lang, &id)?;
+    let c = coaching_of(&state, &user, id, Some(CoachAction::Assign)).await?;
+    let values = form.0;
+    let mut errors = Errors::new();
+    let advisor: Option<i64> = values.get("advisor_id").and_then(|v| v.trim().parse().ok());
+    let status = match advisor {
+        None => {
+            errors.insert(
+                "advisor_id".into(),
+                i18n::text(lang, "forms.error.required"),
+            );
+            StatusCode::BAD_REQUEST
+        }
+        Some(a) => {
+            let p = user.principal.clone();
+            let reason = values.get("reason").cloned().unwrap_or_default();
+            let outcome = db(&state, move |c| {
+                Ok(app::assign_advisor(
+                    c,
+                    AssignTarget::Firms(vec![id]),
+                    a,
+                    &reason,
+                    &p,
+                    app::today(),
+                ))
+            })
+            .await
+            .map_err(|e| WebError::app(lang, e))?;
+            match outcome {
+                Ok(_) => return Ok(see_other(&format!("/firms/{id}#advisor"))),
+                Err(e) => {
+                    let (msg, status) = place(e, lang, &mut errors)?;
+                    if !msg.is_empty() {
+                        errors.insert(String::new(), msg);
+                    }
+                    status
+                }
+            }
+        }
+    };
+    render_assign(&req, &user, status, &c, &values, &errors)
+}
+
+// ---- Issues ----
+
+/// `GET /firms/{id}/issues/new`.
+pub async fn new_issue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let id = path_id(user.lang, &id)?;
+    let c = coaching_of(&state, &user, id, Some(CoachAction::RaiseIssue)).await?;
+    let mut values = Values::new();
+    values.insert("category".into(), "other".into());
+    render_new_issue(&req, &user, StatusCode::OK, &c, &values, &Errors::new())
+}
+
+fn render_new_issue(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    status: StatusCode,
+    c: &FirmCoaching,
+    values: &Values,
+    errors: &Errors,
+) -> Result<HttpResponse, WebError> {
+    let lang = user.lang;
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let e = |k: &str| errors.get(k).cloned().unwrap_or_default();
+    let staff = user.principal.role != crate::core::stage::Role::Firm;
+    render(
+        req,
+        lang,
+        Some(user),
+        "firms",
+        "pages/coaching/issue_new",
+        status,
+        json!({
+            "firm": { "id": c.firm.id, "name": c.firm.name, "uscc": c.firm.uscc },
+            "categories": options(&IssueCategory::ALL.map(IssueCategory::id), "coach.category", &v("category"), lang),
+            "owners": if staff { advisor_options(&c.advisors, &v("owner_id")) } else { Vec::new() },
+            "choose_owner": staff,
+            "f": { "title": v("title"), "detail": v("detail") },
+            "err": { "title": e("title"), "detail": e("detail"), "category": e("category"), "owner_id": e("owner_id"), "form": e("") },
+        }),
+    )
+}
+
+/// `POST /firms/{id}/issues/new`: raise it, back to the firm page.
+pub async fn raise_issue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    form: CsrfForm<Values>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let id = path_id(lang, &id)?;
+    let c = coaching_of(&state, &user, id, Some(CoachAction::RaiseIssue)).await?;
+    let values = form.0;
+    let mut r = Reader::new(&values, lang);
+    let category = IssueCategory::parse(&r.text("category").unwrap_or_default());
+    if category.is_none() {
+        r.fail("category", "forms.error.choice");
+    }
+    let title = r.required("title");
+    let owner: Option<i64> = r.text("owner_id").and_then(|v| v.parse().ok());
+    let mut errors = r.errors;
+    let status = match category {
+        Some(category) if errors.is_empty() => {
+            let input = IssueInput {
+                category,
+                title,
+                detail: values.get("detail").cloned().unwrap_or_default(),
+                owner_id: owner,
+            };
+            let p = user.principal.clone();
+            let now = Utc::now().naive_utc();
+            match db(&state, move |c| Ok(app::raise_issue(c, id, input, &p, now)))
+                .await
+                .map_err(|e| WebError::app(lang, e))?
+            {
+                Ok(_) => return Ok(see_other(&format!("/firms/{id}#issues"))),
+                Err(e) => {
+                    let (msg, status) = place(e, lang, &mut errors)?;
+                    if !msg.is_empty() {
+                        errors.insert(String::new(), msg);
+                    }
+                    status
+                }
+            }
+        }
+        _ => StatusCode::BAD_REQUEST,
+    };
+    render_new_issue(&req, &user, status, &c, &values, &errors)
+}
+
+fn render_issue(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    status: StatusCode,
+    c: &FirmCoaching,
+    row: &IssueRow,
+    values: &Values,
+    errors: &Errors,
+) -> Result<HttpResponse, WebError> {
+    let lang = user.lang;
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let e = |k: &str| errors.get(k).cloned().unwrap_or_default();
+    let next: Vec<&str> = row.next.iter().map(|s| s.id()).collect();
+    let owner_now = v("owner_id");
+    render(
+        req,
+        lang,
+        Some(user),
+        "firms",
+        "pages/coaching/issue",
+        status,
+        json!({
+            "firm": { "id": c.firm.id, "name": c.firm.name, "uscc": c.firm.uscc },
+            "issue": issue_json(c.firm.id, row),
+            "can_update": c.can_update_issue && (!next.is_empty()),
+            "statuses": options(&next, "coach.status", &v("status"), lang),
+            "owners": advisor_options(&c.advisors, &owner_now),
+            "f": { "resolution": v("resolution") },
+            "err": { "status": e("status"), "resolution": e("resolution"), "owner_id": e("owner_id"), "form": e("") },
+        }),
+    )
+}
+
+/// `GET /firms/{id}/issues/{iid}`: the issue, and for those who keep the ledger the form to
+/// move it on.
+pub async fn show_issue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let (id, iid) = ids(lang, &path)?;
+    let p = user.principal.clone();
+    let (c, row) = db(&state, move |c| {
+        read::issue_for_form(c, &p, id, iid, Utc::now().naive_utc())
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let mut values = Values::new();
+    if let Some(o) = row.issue.owner_id {
+        values.insert("owner_id".into(), o.to_string());
+    }
+    values.insert(
+        "resolution".into(),
+        row.issue.resolution.clone().unwrap_or_default(),
+    );
+    render_issue(
+        &req,
+        &user,
+        StatusCode::OK,
+        &c,
+        &row,
+        &values,
+        &Errors::new(),
+    )
+}
+
+/// `POST /firms/{id}/issues/{iid}`: change status, owner or resolution under the version.
+pub async fn update_issue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    form: CsrfForm<Values>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let (id, iid) = ids(lang, &path)?;
+    let p = user.principal.clone();
+    let (c, row) = db(&state, move |c| {
+        read::firm_for(c, &p, id, CoachAction::UpdateIssue)?;
+        read::issue_for_form(c, &p, id, iid, Utc::now().naive_utc())
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let values = form.0;
+    let r = Reader::new(&values, lang);
+    let version = r.version()?;
+    let mut errors = Errors::new();
+    let status_text = r.text("status").unwrap_or_default();
+    let status = if status_text.is_empty() {
+        None
+    } else {
+        match IssueStatus::parse(&status_text) {
+            Some(s) => Some(s),
+            None => {
+                errors.insert("status".into(), i18n::text(lang, "forms.error.choice"));
+                None
+            }
+        }
+    };
+    let owner = r.text("owner_id").and_then(|v| v.parse::<i64>().ok());
+    let http_status = if errors.is_empty() {
+        let update = IssueUpdate {
+            status,
+            resolution: Some(values.get("resolution").cloned().unwrap_or_default()),
+            owner_id: owner.map(Some),
+        };
+        let p = user.principal.clone();
+        let now = Utc::now().naive_utc();
+        match db(&state, move |c| {
+            Ok(app::update_issue(c, iid, version, update, &p, now))
+        })
+        .await
+        .map_err(|e| WebError::app(lang, e))?
+        {
+            Ok(_) => return Ok(see_other(&format!("/firms/{id}#issues"))),
+            Err(e) => {
+                let (msg, status) = place(e, lang, &mut errors)?;
+                if !msg.is_empty() {
+                    errors.insert(String::new(), msg);
+                }
+                status
+            }
+        }
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    render_issue(&req, &user, http_status, &c, &row, &values, &errors)
+}

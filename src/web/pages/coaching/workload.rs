@@ -1,0 +1,630 @@
+//! The coaching work across firms: `/advisors` (each advisor's load, sortable, and the form to
+//! move a leaving advisor's firms), `/agenda` (contacts overdue, due soon, not planned, not
+//! made for long), `/issues` (the issue ledger by county and age), `/followups.csv` (the
+//! follow-ups export) and `POST /firms/assign` (bulk assignment from the firms list).
+
+use crate::app::coaching::read::{self, AgendaRow, Bucket};
+use crate::app::firms::list::ListParams;
+use crate::app::model::{IssueCategory, IssueFilter, IssueStatus};
+use crate::app::today;
+use crate::app::{self, AppError, AssignTarget, ReassignTo};
+use crate::core::error::InputError;
+use crate::core::stage::Stage;
+use crate::i18n::{self, Lang};
+use crate::web::auth::{Area, CurrentUser};
+use crate::web::error::WebError;
+use crate::web::pages::render;
+use crate::web::pages::see_other;
+use crate::web::session::CsrfForm;
+use crate::web::{db, AppState};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+fn county_names(counties: &[crate::app::model::County], lang: Lang) -> HashMap<String, String> {
+    counties
+        .iter()
+        .map(|c| {
+            (
+                c.code.clone(),
+                lang.pick(&c.name_zh, &c.name_en).to_string(),
+            )
+        })
+        .collect()
+}
+
+// ---- /advisors ----
+
+/// The advisors page's query string.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AdvisorParams {
+    /// `name`, `firms`, `overdue`, `stale` or `last_contact`.
+    #[serde(default)]
+    pub sort: String,
+    /// `asc` or `desc`.
+    #[serde(default)]
+    pub dir: String,
+    /// How many firms the last reassignment moved (shown once).
+    #[serde(default)]
+    pub moved: String,
+}
+
+const ADVISOR_SORTS: [&str; 5] = ["name", "firms", "overdue", "stale", "last_contact"];
+
+/// `GET /advisors`.
+pub async fn advisors(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<AdvisorParams>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Advisors)?;
+    let lang = user.lang;
+    let p = user.principal.clone();
+    let day = today();
+    let page = db(&state, move |c| read::advisors_page(c, &p, day))
+        .await
+        .map_err(|e| WebError::app(lang, e))?;
+    let counties = county_names(&page.counties, lang);
+    let sort = if ADVISOR_SORTS.contains(&q.sort.trim()) {
+        q.sort.trim().to_string()
+    } else {
+        "firms".to_string()
+    };
+    let desc = match q.dir.trim() {
+        "asc" => false,
+        "desc" => true,
+        _ => sort != "name",
+    };
+    let mut loads = page.loads;
+    loads.sort_by(|a, b| {
+        let o = match sort.as_str() {
+            "name" => a.advisor.display_name.cmp(&b.advisor.display_name),
+            "overdue" => a.stat.overdue.cmp(&b.stat.overdue),
+            "stale" => a.stat.stale.cmp(&b.stat.stale),
+            "last_contact" => a.stat.last_contact_on.cmp(&b.stat.last_contact_on),
+            _ => a.stat.firms.cmp(&b.stat.firms),
+        };
+        let o = if desc { o.reverse() } else { o };
+        o.then(a.advisor.id.cmp(&b.advisor.id))
+    });
+    let rows: Vec<Value> = loads
+        .iter()
+        .map(|l| {
+            let stages: Vec<Value> = Stage::ALL
+                .iter()
+                .filter(|s| **s != Stage::Exited)
+                .map(|s| {
+                    let n = l
+                        .stat
+                        .by_stage
+                        .iter()
+                        .find(|(id, _)| id == s.id())
+                        .map_or(0, |(_, n)| *n);
+                    json!({ "stage": s.id(), "count": n })
+                })
+                .collect();
+            json!({
+                "id": l.advisor.id,
+                "name": l.advisor.display_name,
+                "username": l.advisor.username,
+                "county": l.advisor.county_code.as_ref().and_then(|c| counties.get(c)).cloned().unwrap_or_default(),
+                "active": l.advisor.active,
+                "firms": l.stat.firms,
+                "stages": stages,
+                "last_contact_on": l.stat.last_contact_on.map(|d| d.to_string()).unwrap_or_default(),
+                "overdue": l.stat.overdue,
+                "stale": l.stat.stale,
+                "agenda_href": format!("/agenda?advisor={}", l.advisor.id),
+                "firms_href": format!("/firms?advisor={}", l.advisor.id),
+            })
+        })
+        .collect();
+    let sort_links: serde_json::Map<String, Value> = ADVISOR_SORTS
+        .iter()
+        .map(|k| {
+            let dir = if *k == sort && desc { "asc" } else { "desc" };
+            let mark = if *k == sort {
+                if desc {
+                    "▼"
+                } else {
+                    "▲"
+                }
+            } else {
+                ""
+            };
+            (
+                k.to_string(),
+                json!({ "href": format!("/advisors?sort={k}&dir={dir}"), "mark": mark }),
+            )
+        })
+        .collect();
+    let advisors: Vec<Value> = loads
+        .iter()
+        .filter(|l| l.advisor.active)
+        .map(|l| json!({ "value": l.advisor.id.to_string(), "label": format!("{} ({})", l.advisor.display_name, l.stat.firms) }))
+        .collect();
+    let all_advisors: Vec<Value> = loads
+        .iter()
+        .map(|l| json!({ "value": l.advisor.id.to_string(), "label": format!("{} ({})", l.advisor.display_name, l.stat.firms) }))
+        .collect();
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "advisors",
+        "pages/coaching/advisors",
+        StatusCode::OK,
+        json!({
+            "rows": rows,
+            "stages": Stage::ALL.iter().filter(|s| **s != Stage::Exited).map(|s| s.id()).collect::<Vec<_>>(),
+            "sort_links": sort_links,
+            "advisors": advisors,
+            "all_advisors": all_advisors,
+            "stale_days": page.settings.stale_days,
+            "moved": q.moved.trim().parse::<i64>().ok(),
+        }),
+    )
+}
+
+/// `POST /advisors/reassign`: `from`, and either one `to` or several `spread` advisors.
+pub async fn reassign(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Advisors)?;
+    let lang = user.lang;
+    let pairs = form.0;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let bad = |field: &str, zh: &str, en: &str| {
+        WebError::app(
+            lang,
+            AppError::BadInput(InputError::new(field, "required", zh, en)),
+        )
+    };
+    let from: i64 = get("from").parse().map_err(|_| {
+        bad(
+            "from",
+            "请选择要移交的服务专员",
+            "choose the advisor whose firms move",
+        )
+    })?;
+    let spread: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "spread")
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect();
+    let to = match get("to").parse::<i64>() {
+        Ok(t) => ReassignTo::One(t),
+        Err(_) if !spread.is_empty() => ReassignTo::Spread(spread),
+        Err(_) => {
+            return Err(bad(
+                "to",
+                "请选择接手的服务专员（一位，或多位平均分配）",
+                "choose who takes over (one advisor, or several to spread the firms over)",
+            ))
+        }
+    };
+    let reason = get("reason");
+    let p = user.principal.clone();
+    let moved = db(&state, move |c| {
+        app::reassign_advisor(c, from, to, &reason, &p, app::today())
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let n: usize = moved.iter().map(|(_, n)| n).sum();
+    Ok(see_other(&format!("/advisors?moved={n}")))
+}
+
+// ---- /agenda ----
+
+/// The agenda's query string.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AgendaParams {
+    /// One advisor's firms (for the bureau and county officers).
+    #[serde(default)]
+    pub advisor: String,
+}
+
+fn bucket_json(b: &Bucket, today: NaiveDate) -> Value {
+    let rows: Vec<Value> = b
+        .rows
+        .iter()
+        .map(|r: &AgendaRow| {
+            json!({
+                "id": r.firm.id,
+                "name": r.firm.name,
+                "stage": r.firm.stage,
+                "advisor": r.advisor,
+                "next_contact_on": r.firm.next_contact_on.map(|d| d.to_string()).unwrap_or_default(),
+                "days_late": r.firm.next_contact_on.map(|d| (today - d).num_days()).filter(|d| *d > 0),
+                "last_contact_on": r.firm.last_contact_on.map(|d| d.to_string()).unwrap_or_default(),
+                "next_action": r.next_action,
+                "log_href": format!("/firms/{}/followups/new", r.firm.id),
+            })
+        })
+        .collect();
+    json!({ "rows": rows, "total": b.total, "more": b.total > b.rows.len() as i64 })
+}
+
+/// `GET /agenda`.
+pub async fn agenda(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<AgendaParams>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Agenda)?;
+    let lang = user.lang;
+    let p = user.principal.clone();
+    let advisor: Option<i64> = q.advisor.trim().parse().ok();
+    let day = today();
+    let a = db(&state, move |c| read::agenda(c, &p, advisor, day))
+        .await
+        .map_err(|e| WebError::app(lang, e))?;
+    let advisors: Vec<Value> = a
+        .advisors
+        .iter()
+        .map(|u| json!({ "value": u.id.to_string(), "label": u.display_name, "selected": Some(u.id) == advisor }))
+        .collect();
+    let csv = match advisor {
+        Some(id) if user.principal.role != crate::core::stage::Role::Advisor => {
+            format!("/followups.csv?advisor={id}")
+        }
+        _ => "/followups.csv".to_string(),
+    };
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "agenda",
+        "pages/coaching/agenda",
+        StatusCode::OK,
+        json!({
+            "today": a.today.to_string(),
+            "week_end": (a.today + Duration::days(a.settings.due_days - 1)).to_string(),
+            "due_days": a.settings.due_days,
+            "stale_days": a.settings.stale_days,
+            "overdue": bucket_json(&a.overdue, a.today),
+            "due_soon": bucket_json(&a.due_soon, a.today),
+            "none_planned": bucket_json(&a.none_planned, a.today),
+            "stale": bucket_json(&a.stale, a.today),
+            "advisors": advisors,
+            "pick_advisor": !a.advisors.is_empty(),
+            "csv_href": csv,
+        }),
+    )
+}
+
+// ---- /issues ----
+
+/// The ledger's query string; empty fields do not filter.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct IssueParams {
+    /// `pending` (the default), `all`, or one status id.
+    #[serde(default)]
+    pub status: String,
+    /// Category id.
+    #[serde(default)]
+    pub category: String,
+    /// County code.
+    #[serde(default)]
+    pub county: String,
+    /// Older than this many days.
+    #[serde(default)]
+    pub older: String,
+}
+
+/// `GET /issues`.
+pub async fn issues(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<IssueParams>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let day = today();
+    let status = q.status.trim();
+    let statuses = match status {
+        "" | "pending" => vec![IssueStatus::Open, IssueStatus::InProgress],
+        "all" => Vec::new(),
+        s => IssueStatus::parse(s).map(|s| vec![s]).unwrap_or_default(),
+    };
+    let older: Option<i64> = q.older.trim().parse().ok().filter(|n| *n >= 0);
+    let filter = IssueFilter {
+        statuses,
+        category: IssueCategory::parse(&q.category),
+        county_code: Some(q.county.trim().to_string()).filter(|c| !c.is_empty()),
+        owner_id: None,
+        raised_before: older.map(|n| day - Duration::days(n)),
+    };
+    let p = user.principal.clone();
+    let ledger = db(&state, move |c| {
+        read::ledger(c, &p, &read::LedgerQuery { filter }, day)
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let counties = county_names(&ledger.counties, lang);
+    let rows: Vec<Value> = ledger
+        .rows
+        .iter()
+        .map(|(r, owner, age)| {
+            json!({
+                "id": r.issue.id,
+                "href": format!("/firms/{}/issues/{}", r.issue.firm_id, r.issue.id),
+                "firm_href": format!("/firms/{}", r.issue.firm_id),
+                "firm": r.firm_name,
+                "county": counties.get(&r.county_code).cloned().unwrap_or_else(|| r.county_code.clone()),
+                "category": r.issue.category,
+                "title": r.issue.title,
+                "status": r.issue.status,
+                "owner": owner,
+                "raised_on": r.issue.raised_on.to_string(),
+                "age": age,
+                "old": *age > 90,
+            })
+        })
+        .collect();
+    let bands: Vec<Value> = ledger
+        .bands
+        .iter()
+        .map(|b| {
+            json!({
+                "county": counties.get(&b.county_code).cloned().unwrap_or_else(|| b.county_code.clone()),
+                "recent": b.recent, "middle": b.middle, "old": b.old,
+                "total": b.recent + b.middle + b.old,
+            })
+        })
+        .collect();
+    let mut status_opts = vec![
+        json!({ "value": "pending", "label": i18n::text(lang, "coach.issues.pending"), "selected": status.is_empty() || status == "pending" }),
+        json!({ "value": "all", "label": i18n::text(lang, "coach.issues.all"), "selected": status == "all" }),
+    ];
+    status_opts.extend(IssueStatus::ALL.iter().map(|s| {
+        json!({ "value": s.id(), "label": i18n::text(lang, &format!("coach.status.{}", s.id())), "selected": status == s.id() })
+    }));
+    let category_opts: Vec<Value> = IssueCategory::ALL
+        .iter()
+        .map(|c| json!({ "value": c.id(), "label": i18n::text(lang, &format!("coach.category.{}", c.id())), "selected": q.category.trim() == c.id() }))
+        .collect();
+    let county_opts: Vec<Value> = ledger
+        .counties
+        .iter()
+        .map(|c| json!({ "value": c.code, "label": lang.pick(&c.name_zh, &c.name_en), "selected": q.county.trim() == c.code }))
+        .collect();
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "issues",
+        "pages/coaching/issues",
+        StatusCode::OK,
+        json!({
+            "rows": rows,
+            "total": ledger.total,
+            "more": ledger.total > ledger.rows.len() as i64,
+            "bands": bands,
+            "statuses": status_opts,
+            "categories": category_opts,
+            "counties": county_opts,
+            "older": q.older.trim(),
+        }),
+    )
+}
+
+// ---- /followups.csv ----
+
+/// The export's query string.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExportParams {
+    /// One advisor's (the bureau; an advisor always gets their own).
+    #[serde(default)]
+    pub advisor: String,
+    /// From this date.
+    #[serde(default)]
+    pub from: String,
+    /// To this date.
+    #[serde(default)]
+    pub to: String,
+}
+
+/// A cell as a spreadsheet should take it: text starting with `=`, `+`, `-` or `@` (or a tab
+/// or carriage return) would be read as a formula, so it gets a leading `'`.
+pub fn safe_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// `GET /followups.csv`: UTF-8 with a byte-order mark (so Excel shows Chinese), quoted as
+/// RFC 4180 says, formula-safe; corrections included and marked.
+pub async fn followups_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<ExportParams>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Agenda)?;
+    let lang = user.lang;
+    let advisor: Option<i64> = q.advisor.trim().parse().ok();
+    let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    let (from, to) = (parse(&q.from), parse(&q.to));
+    let p = user.principal.clone();
+    let (rows, people) = db(&state, move |c| {
+        read::followups_export(c, &p, advisor, from, to)
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let t = |k: &str| i18n::text(lang, &format!("coach.csv.{k}"));
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let internal = |e: csv::Error| {
+        WebError::app(
+            lang,
+            AppError::Internal(anyhow::Error::new(e).context("write the CSV")),
+        )
+    };
+    w.write_record([
+        t("id"),
+        t("firm"),
+        t("uscc"),
+        t("happened_on"),
+        t("kind"),
+        t("attendees"),
+        t("summary"),
+        t("next_action"),
+        t("due_on"),
+        t("advisor"),
+        t("author"),
+        t("recorded"),
+        t("corrects"),
+    ])
+    .map_err(internal)?;
+    let name = |id: Option<i64>| {
+        id.and_then(|i| people.get(&i))
+            .map_or_else(String::new, |u| u.display_name.clone())
+    };
+    for r in &rows {
+        let f = &r.followup;
+        let cells = [
+            f.id.to_string(),
+            r.firm_name.clone(),
+            r.firm_uscc.clone(),
+            f.happened_on.to_string(),
+            i18n::text(lang, &format!("coach.kind.{}", f.kind)),
+            f.attendees.clone(),
+            f.summary.clone(),
+            f.next_action.clone(),
+            f.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            name(f.advisor_id),
+            name(Some(f.created_by)),
+            f.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            f.corrects_id.map(|c| c.to_string()).unwrap_or_default(),
+        ];
+        w.write_record(cells.iter().map(|c| safe_cell(c)))
+            .map_err(internal)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| internal(csv::Error::from(e.into_error())))?;
+    let mut out = Vec::with_capacity(body.len() + 3);
+    out.extend_from_slice(b"\xEF\xBB\xBF");
+    out.extend_from_slice(&body);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"followups-{}.csv\"", today()),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(out))
+}
+
+// ---- POST /firms/assign ----
+
+/// `POST /firms/assign` from the firms list: `advisor_id`, `reason`, and either the checked
+/// `ids` (`scope=selected`) or every firm matching the list's filter fields (`scope=filter`).
+/// Back to the list with how many were assigned.
+pub async fn bulk_assign(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Advisors)?;
+    let lang = user.lang;
+    let pairs = form.0;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let params = ListParams {
+        stage: get("stage"),
+        county: get("county"),
+        sector: get("sector"),
+        advisor: get("advisor"),
+        rmin: get("rmin"),
+        rmax: get("rmax"),
+        q: get("q"),
+        ..ListParams::default()
+    };
+    let back = params.href();
+    let advisor: i64 = get("advisor_id").trim().parse().map_err(|_| {
+        WebError::app(
+            lang,
+            AppError::BadInput(InputError::new(
+                "advisor_id",
+                "required",
+                "请选择要挂钩的服务专员",
+                "choose the advisor to assign",
+            )),
+        )
+    })?;
+    let target = if get("scope") == "filter" {
+        AssignTarget::Filter(params.to_query())
+    } else {
+        AssignTarget::Firms(
+            pairs
+                .iter()
+                .filter(|(k, _)| k == "ids")
+                .filter_map(|(_, v)| v.trim().parse().ok())
+                .collect(),
+        )
+    };
+    let reason = get("reason");
+    let p = user.principal.clone();
+    let outcome = db(&state, move |c| {
+        app::assign_advisor(c, target, advisor, &reason, &p, app::today())
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Ok(see_other(&format!(
+        "{back}{sep}assigned={}&unchanged={}",
+        outcome.assigned.len(),
+        outcome.unchanged
+    )))
+}
+
+/// The bulk-assignment form of the firms list: for those who may assign, the advisors to
+/// choose from, the list's filter (to assign every matching firm) and the count.
+pub fn bulk_form(
+    params: &ListParams,
+    advisors: &[crate::app::model::Named],
+    total: crate::app::model::Total,
+    p: &crate::app::Principal,
+) -> Value {
+    if !crate::app::access::may_manage_advisors(p) {
+        return Value::Null;
+    }
+    let options: Vec<Value> = advisors
+        .iter()
+        .map(|u| json!({ "value": u.id.to_string(), "name": u.display_name }))
+        .collect();
+    json!({
+        "advisors": options,
+        // Past the counting cap: "1000+" (assigning by filter takes them all).
+        "total": if total.capped { format!("{}+", total.count) } else { total.count.to_string() },
+        "filter": {
+            "stage": params.stage, "county": params.county, "sector": params.sector,
+            "advisor": params.advisor, "rmin": params.rmin, "rmax": params.rmax, "q": params.q,
+        },
+        "assigned": params.assigned.trim().parse::<i64>().ok(),
+        "unchanged": params.unchanged.trim().parse::<i64>().unwrap_or(0),
+    })
+}

@@ -1,0 +1,426 @@
+//! `GET /firms` (list with filters, search, sort and paging, all in the query string) and
+//! `GET /firms/{id}` (the firm page).
+
+pub mod actions;
+pub mod forms;
+pub mod pool;
+pub mod whatif;
+
+use super::render;
+use crate::app::firms::list::{ListParams, PER_PAGE};
+use crate::app::firms::read::{self, FirmPage, NextEvaluation};
+use crate::app::model::SortKey;
+use crate::app::AppError;
+use crate::core::money::Fen;
+use crate::core::stage::Stage;
+use crate::i18n::{self, Lang};
+use crate::web::auth::{Area, CurrentUser};
+use crate::web::error::WebError;
+use crate::web::{db, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+fn name_of<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
+    lang.pick(zh, en)
+}
+
+/// `GET /firms`.
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let params = params.into_inner();
+    let query = params.to_query();
+    let p = user.principal.clone();
+    let q2 = query.clone();
+    let data = db(&state, move |c| read::firm_list(c, &p, &q2))
+        .await
+        .map_err(|e| WebError::app(lang, e))?;
+
+    let counties: HashMap<&str, &str> = data
+        .counties
+        .iter()
+        .map(|c| (c.code.as_str(), name_of(lang, &c.name_zh, &c.name_en)))
+        .collect();
+    let sectors: HashMap<&str, &str> = data
+        .sectors
+        .iter()
+        .map(|s| (s.code.as_str(), name_of(lang, &s.name_zh, &s.name_en)))
+        .collect();
+    let advisors: HashMap<i64, &str> = data
+        .advisors
+        .iter()
+        .map(|u| (u.id, u.display_name.as_str()))
+        .collect();
+    let rows: Vec<Value> = data
+        .firms
+        .iter()
+        .map(|f| {
+            json!({
+                "id": f.id,
+                "name": f.name,
+                "uscc": f.uscc,
+                "stage": f.stage,
+                "county": counties.get(f.county_code.as_str()).copied().unwrap_or(&f.county_code),
+                "sector": f.sector_code.as_deref().and_then(|s| sectors.get(s).copied()).unwrap_or(""),
+                "advisor": f.advisor_id.and_then(|a| advisors.get(&a).copied()).unwrap_or(""),
+                "readiness": f.readiness,
+                "eligible": eligible_key(f.next_eligible),
+                "next_stage": f.next_stage,
+            })
+        })
+        .collect();
+
+    let sort = params.sort_key();
+    let desc = params.descending();
+    let sort_links: serde_json::Map<String, Value> = SortKey::ALL
+        .iter()
+        .map(|k| {
+            let mut p = params.clone();
+            p.sort = k.id().to_string();
+            p.dir = if *k == sort && desc {
+                "asc"
+            } else if *k == sort {
+                "desc"
+            } else {
+                ""
+            }
+            .to_string();
+            p.page = String::new();
+            let mark = if *k == sort {
+                if desc {
+                    "▼"
+                } else {
+                    "▲"
+                }
+            } else {
+                ""
+            };
+            (
+                k.id().to_string(),
+                json!({ "href": p.href(), "mark": mark }),
+            )
+        })
+        .collect();
+
+    let page_no = params.page_no();
+    let total = data.total;
+    let pages = ((total.count + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page_href = |n: i64| {
+        let mut p = params.clone();
+        p.page = if n == 1 { String::new() } else { n.to_string() };
+        p.href()
+    };
+    let pager = json!({
+        "page": page_no,
+        // Past the counting cap the last page is unknown: "200+", and a full page has a next.
+        "pages": if total.capped { format!("{pages}+") } else { pages.to_string() },
+        "prev": (page_no > 1).then(|| page_href(page_no - 1)),
+        "next": (page_no < pages || (total.capped && data.firms.len() as i64 == PER_PAGE))
+            .then(|| page_href(page_no + 1)),
+    });
+
+    let stage_opts: Vec<Value> = Stage::ALL
+        .iter()
+        .map(|s| json!({ "value": s.id(), "name": i18n::text(lang, &format!("stage.{}", s.id())), "selected": params.stage.trim() == s.id() }))
+        .collect();
+    let county_opts: Vec<Value> = data
+        .counties
+        .iter()
+        .map(|c| json!({ "value": c.code, "name": name_of(lang, &c.name_zh, &c.name_en), "selected": params.county.trim() == c.code }))
+        .collect();
+    let sector_opts: Vec<Value> = data
+        .sectors
+        .iter()
+        .map(|s| json!({ "value": s.code, "name": name_of(lang, &s.name_zh, &s.name_en), "selected": params.sector.trim() == s.code }))
+        .collect();
+    let advisor_opts: Vec<Value> = data
+        .advisors
+        .iter()
+        .map(|u| json!({ "value": u.id.to_string(), "name": u.display_name, "selected": params.advisor.trim() == u.id.to_string() }))
+        .collect();
+
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "firms",
+        "pages/firms/list",
+        StatusCode::OK,
+        json!({
+            "filter": {
+                "q": params.q, "rmin": params.rmin, "rmax": params.rmax,
+                "sort": params.sort, "dir": params.dir,
+            },
+            "stages": stage_opts,
+            "counties": county_opts,
+            "sectors": sector_opts,
+            "advisors": advisor_opts,
+            "rows": rows,
+            "total": if total.capped {
+                i18n::text(lang, "firms.list.total_capped").replace("{n}", &total.count.to_string())
+            } else {
+                total.count.to_string()
+            },
+            "sort_links": sort_links,
+            "pager": pager,
+            "can_create": matches!(user.principal.role, crate::core::stage::Role::Admin | crate::core::stage::Role::Bureau | crate::core::stage::Role::County),
+            "bulk": super::coaching::workload::bulk_form(&params, &data.advisors, data.total, &user.principal),
+        }),
+    )
+}
+
+fn eligible_key(e: Option<bool>) -> &'static str {
+    match e {
+        Some(true) => "pass",
+        Some(false) => "fail",
+        None => "unknown",
+    }
+}
+
+/// Fen as 万元 with two decimals, computed on integers; `—` when absent.
+pub fn wan(fen: Option<i64>) -> String {
+    match fen {
+        None => "—".to_string(),
+        Some(f) => {
+            let hundredths = (i128::from(f) * 100
+                + i128::from(Fen::WAN.0) / 2 * i128::from(f.signum()))
+                / i128::from(Fen::WAN.0);
+            let sign = if hundredths < 0 { "-" } else { "" };
+            let h = hundredths.abs();
+            format!("{sign}{}.{:02}", h / 100, h % 100)
+        }
+    }
+}
+
+/// A JSON value of an evaluation (`actual`, `required`) as text.
+fn show_value(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "—".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// `actual_zh`/`actual_en` (or `required_…`) for the language, falling back to the plain
+/// English field for evaluations stored before both languages were rendered.
+pub(crate) fn value_in(v: &Value, base: &str, lang: Lang) -> String {
+    let key = format!("{base}_{}", lang.pick("zh", "en"));
+    match v.get(&key) {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => show_value(v.get(base)),
+    }
+}
+
+fn text_field(v: &Value, base: &str, lang: Lang) -> String {
+    let key = format!(
+        "{base}_{}",
+        match lang {
+            Lang::ZhCn => "zh",
+            Lang::En => "en",
+        }
+    );
+    v.get(&key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
+    match next {
+        NextEvaluation::None => Value::Null,
+        NextEvaluation::BadData { stage, error } => json!({
+            "stage": stage.id(),
+            "bad_data": lang.pick(&error.zh, &error.en),
+            "criteria": [],
+            "eligible": "unknown",
+            "readiness": 0,
+            "ruleset": "",
+            "score": null,
+        }),
+        NextEvaluation::Evaluated { stage, json: ev } => {
+            let criteria: Vec<Value> = ev
+                .get("criteria")
+                .and_then(Value::as_array)
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| {
+                            let status = match c.get("status").and_then(Value::as_str) {
+                                Some("pass") => "pass",
+                                Some("fail") => "fail",
+                                _ => "unknown",
+                            };
+                            json!({
+                                "id": c.get("id").and_then(Value::as_str).unwrap_or(""),
+                                "status": status,
+                                "label": text_field(c, "label", lang),
+                                "actual": value_in(c, "actual", lang),
+                                "required": value_in(c, "required", lang),
+                                "explain": text_field(c, "explain", lang),
+                                "gap": text_field(c, "gap", lang),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let score = ev.get("score").filter(|s| !s.is_null()).map(|s| {
+                json!({ "low": s.get("low").cloned().unwrap_or(Value::Null), "high": s.get("high").cloned().unwrap_or(Value::Null) })
+            });
+            json!({
+                "stage": stage.id(),
+                "bad_data": null,
+                "ruleset": ev.get("ruleset").and_then(Value::as_str).unwrap_or(""),
+                "eligible": eligible_key(ev.get("eligible").and_then(Value::as_bool)),
+                "readiness": ev.get("readiness").cloned().unwrap_or(json!(0)),
+                "score": score,
+                "criteria": criteria,
+            })
+        }
+    }
+}
+
+fn firm_view(page: &FirmPage, lang: Lang) -> Value {
+    let f = &page.firm;
+    let years: Vec<Value> = page
+        .years
+        .iter()
+        .map(|y| {
+            json!({
+                "year": y.year,
+                "revenue": wan(y.revenue),
+                "rd_expense": wan(y.rd_expense),
+                "high_tech_revenue": wan(y.high_tech_revenue),
+                "total_cost": wan(y.total_cost),
+                "total_assets": wan(y.total_assets),
+                "net_assets": wan(y.net_assets),
+                "conversions": y.conversions.map_or("—".to_string(), |c| c.to_string()),
+            })
+        })
+        .collect();
+    let ip: Vec<Value> = page
+        .ip_counts
+        .iter()
+        .map(|(k, n)| json!({ "kind": k, "count": n }))
+        .collect();
+    let credentials: Vec<Value> = page
+        .credentials
+        .iter()
+        .map(|c| {
+            let in_force = c.status == "active"
+                && c.valid_from <= page.as_of
+                && c.valid_until.is_none_or(|u| page.as_of < u);
+            json!({
+                "kind": c.kind,
+                "number": c.number.clone().unwrap_or_default(),
+                "issued_on": c.issued_on.map(|d| d.to_string()).unwrap_or_default(),
+                "valid_from": c.valid_from.to_string(),
+                "valid_until": c.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+                "status": c.status,
+                "in_force": in_force,
+            })
+        })
+        .collect();
+    let timeline: Vec<Value> = page
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let until = page.events.get(i + 1).map_or(page.as_of, |n| n.as_of);
+            let actor = match e.actor_id {
+                Some(id) => page
+                    .actors
+                    .get(&id)
+                    .map_or_else(|| format!("#{id}"), |u| u.display_name.clone()),
+                None => String::new(),
+            };
+            json!({
+                "seq": e.seq,
+                "event": e.event,
+                "from": e.from_stage,
+                "to": e.to_stage,
+                "as_of": e.as_of.to_string(),
+                "recorded": e.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+                "actor": actor,
+                "role": e.actor_role,
+                "reason": e.reason.clone().unwrap_or_default(),
+                "days": (until - e.as_of).num_days().max(0),
+                "current": i + 1 == page.events.len(),
+            })
+        })
+        .collect();
+    json!({
+        "firm": {
+            "id": f.id,
+            "name": f.name,
+            "uscc": f.uscc,
+            "stage": f.stage,
+            "version": f.version,
+            "county": page.county.as_ref().map_or(f.county_code.clone(), |c| name_of(lang, &c.name_zh, &c.name_en).to_string()),
+            "sector": page.sector.as_ref().map_or(String::new(), |s| name_of(lang, &s.name_zh, &s.name_en).to_string()),
+            "founded_on": f.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+            "advisor": page.advisor.as_ref().map_or(String::new(), |u| u.display_name.clone()),
+            "contact_name": f.contact_name.clone().unwrap_or_default(),
+            "contact_phone": f.contact_phone.clone().unwrap_or_default(),
+            "contact_email": f.contact_email.clone().unwrap_or_default(),
+            "employees": f.employees.map_or("—".to_string(), |n| n.to_string()),
+            "tech_staff": f.tech_staff.map_or("—".to_string(), |n| n.to_string()),
+            "readiness": f.readiness,
+        },
+        "can_edit": page.access == crate::app::access::FirmAccess::Edit,
+        "years": years,
+        "ip": ip,
+        "credentials": credentials,
+        "timeline": timeline,
+        "evaluation": evaluation_view(&page.next, lang),
+        "as_of": page.as_of.to_string(),
+    })
+}
+
+/// `GET /firms/{id}`: 404 for a firm that does not exist or is outside the viewer's territory.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let id: i64 = id
+        .trim()
+        .parse()
+        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let p = user.principal.clone();
+    let now = chrono::Utc::now().naive_utc();
+    let (page, coaching) = db(&state, move |c| {
+        let page = read::firm_page(c, &p, id)?;
+        let coaching = crate::app::coaching::read::firm_coaching_of(
+            c,
+            &p,
+            page.firm.clone(),
+            page.access,
+            now,
+        )?;
+        Ok((page, coaching))
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let mut data = firm_view(&page, lang);
+    data["tools"] = super::firms::forms::tools(&page, &user.principal);
+    data["coaching"] =
+        super::coaching::firm_section(&coaching, lang, crate::core::clock::china_date(now));
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "firms",
+        "pages/firms/show",
+        StatusCode::OK,
+        data,
+    )
+}

@@ -1,0 +1,94 @@
+//! `GET /pool?county=…`: the reserve pool, ranked by readiness and printable. Firms in the
+//! reserve (ranked for HTE) and tech-SMEs (ranked for the reserve), within the viewer's
+//! territory.
+
+use crate::app::firms::{pool, read};
+use crate::app::model::Firm;
+use crate::web::auth::{Area, CurrentUser};
+use crate::web::error::WebError;
+use crate::web::pages::render;
+use crate::web::{db, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// The pool's query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct PoolParams {
+    /// County code; empty: every county in scope.
+    #[serde(default)]
+    pub county: String,
+}
+
+/// `GET /pool`.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<PoolParams>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let county = q.county.trim().to_string();
+    let p = user.principal.clone();
+    let filter = (!county.is_empty()).then(|| county.clone());
+    let (pool, county_list) = db(&state, move |c| {
+        Ok((
+            pool::reserve_pool(c, &p, filter.as_deref())?,
+            read::counties(c)?,
+        ))
+    })
+    .await
+    .map_err(|e| WebError::app(lang, e))?;
+    let names: HashMap<&str, &str> = county_list
+        .iter()
+        .map(|c| (c.code.as_str(), lang.pick(&c.name_zh, &c.name_en)))
+        .collect();
+    let rows = |firms: &[Firm]| -> Vec<Value> {
+        firms
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                json!({
+                    "rank": i + 1,
+                    "id": f.id,
+                    "name": f.name,
+                    "uscc": f.uscc,
+                    "county": names.get(f.county_code.as_str()).copied().unwrap_or(&f.county_code),
+                    "readiness": f.readiness,
+                    "eligible": match f.next_eligible { Some(true) => "pass", Some(false) => "fail", None => "unknown" },
+                })
+            })
+            .collect()
+    };
+    let counties: Vec<Value> = county_list
+        .iter()
+        .map(|c| json!({ "value": c.code, "name": lang.pick(&c.name_zh, &c.name_en), "selected": c.code == county }))
+        .collect();
+    let print_href = if county.is_empty() {
+        "/pool?print=1".to_string()
+    } else {
+        format!(
+            "/pool?{}",
+            serde_urlencoded::to_string([("county", county.as_str()), ("print", "1")])
+                .unwrap_or_default()
+        )
+    };
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "pool",
+        "pages/firms/pool",
+        StatusCode::OK,
+        json!({
+            "counties": counties,
+            "reserve": rows(&pool.reserve),
+            "tech_sme": rows(&pool.tech_sme),
+            "limit": pool::POOL_LIMIT,
+            "print_href": print_href,
+        }),
+    )
+}

@@ -1,0 +1,203 @@
+//! `GET /firms/{id}/whatif?…`: change some figures and see the next stage's verdict, score
+//! range and readiness beside today's. The form is a GET: nothing is saved, nothing needs a
+//! CSRF token, and the link can be shared.
+
+use crate::app::firms::insights::{self, WhatIfChanges};
+use crate::core::error::InputError;
+use crate::core::eval::Evaluation;
+use crate::i18n::Lang;
+use crate::web::auth::{Area, CurrentUser};
+use crate::web::error::WebError;
+use crate::web::pages::firms::forms::{field, path_id, Kind, Lists, Reader, Values};
+use crate::web::pages::render;
+use crate::web::{db, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+const FIELDS: &[(&str, Kind)] = &[
+    ("year", Kind::Int),
+    ("revenue", Kind::Money),
+    ("rd_expense", Kind::Money),
+    ("high_tech_revenue", Kind::Money),
+    ("conversions", Kind::Int),
+    ("employees", Kind::Int),
+    ("tech_staff", Kind::Int),
+    ("ip_class_one", Kind::Int),
+    ("ip_class_two", Kind::Int),
+];
+
+fn read_changes(r: &mut Reader<'_>) -> WhatIfChanges {
+    WhatIfChanges {
+        year: r.int("year", true),
+        revenue: r.money("revenue", false),
+        rd_expense: r.money("rd_expense", false),
+        high_tech_revenue: r.money("high_tech_revenue", false),
+        employees: r.count("employees"),
+        tech_staff: r.count("tech_staff"),
+        ip_class_one: r.count("ip_class_one"),
+        ip_class_two: r.count("ip_class_two"),
+        conversions: r.count("conversions"),
+    }
+}
+
+fn verdict(e: Option<bool>) -> &'static str {
+    match e {
+        Some(true) => "pass",
+        Some(false) => "fail",
+        None => "unknown",
+    }
+}
+
+fn summary(ev: Option<&Result<Evaluation, InputError>>, lang: Lang) -> Value {
+    match ev {
+        None => Value::Null,
+        Some(Err(e)) => json!({
+            "bad_data": lang.pick(&e.zh, &e.en), "eligible": "unknown", "readiness": 0,
+            "score": "—",
+        }),
+        Some(Ok(ev)) => json!({
+            "bad_data": "",
+            "eligible": verdict(ev.eligible),
+            "readiness": ev.readiness,
+            "score": ev.score.map_or_else(|| "—".to_string(), |s| if s.low == s.high {
+                s.low.to_string()
+            } else {
+                format!("{}–{}", s.low, s.high)
+            }),
+        }),
+    }
+}
+
+fn criteria(
+    today: Option<&Result<Evaluation, InputError>>,
+    changed: Option<&Result<Evaluation, InputError>>,
+    lang: Lang,
+) -> Vec<Value> {
+    let json_of = |e: Option<&Result<Evaluation, InputError>>| match e {
+        Some(Ok(ev)) => ev.to_json(),
+        _ => Value::Null,
+    };
+    let (t, c) = (json_of(today), json_of(changed));
+    let list = |v: &Value| v.get("criteria").and_then(Value::as_array).cloned();
+    let (Some(ts), cs) = (list(&t), list(&c)) else {
+        return Vec::new();
+    };
+    let cs = cs.unwrap_or_default();
+    let text = |v: &Value, k: &str| {
+        let key = format!("{k}_{}", lang.pick("zh", "en"));
+        v.get(&key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let status = |v: Option<&Value>| match v.and_then(|x| x.get("status")).and_then(Value::as_str) {
+        Some("pass") => "pass",
+        Some("fail") => "fail",
+        _ => "unknown",
+    };
+    let actual = |v: Option<&Value>| match v {
+        Some(x) => crate::web::pages::firms::value_in(x, "actual", lang),
+        None => "—".to_string(),
+    };
+    ts.iter()
+        .map(|tc| {
+            let id = tc.get("id").and_then(Value::as_str).unwrap_or("");
+            let cc = cs
+                .iter()
+                .find(|x| x.get("id").and_then(Value::as_str) == Some(id));
+            let (st, sc) = (status(Some(tc)), status(cc));
+            json!({
+                "id": id,
+                "label": text(tc, "label"),
+                "today": st,
+                "today_actual": actual(Some(tc)),
+                "changed": sc,
+                "changed_actual": actual(cc),
+                "differs": st != sc,
+                "explain": cc.map(|x| text(x, "explain")).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// `GET /firms/{id}/whatif`: the what-if form and, side by side, the evaluation as recorded
+/// and with the typed changes (blank fields keep the recorded values).
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    q: web::Query<Values>,
+) -> Result<HttpResponse, WebError> {
+    user.require(Area::Firms)?;
+    let lang = user.lang;
+    let id = path_id(lang, &id)?;
+    let values = q.into_inner();
+    let mut r = Reader::new(&values, lang);
+    let changes = read_changes(&mut r);
+    let errors = r.errors;
+    let p = user.principal.clone();
+    let asked = changes.clone();
+    let w = db(&state, move |c| insights::what_if(c, &p, id, &asked))
+        .await
+        .map_err(|e| WebError::app(lang, e))?;
+    let year = w.year;
+    let recorded_year = w.profile.financials.iter().find(|y| y.year == year);
+    let wan = |f: Option<crate::core::money::Fen>| crate::web::pages::firms::wan(f.map(|x| x.0));
+    let count = |n: Option<u32>| n.map_or_else(|| "—".to_string(), |v| v.to_string());
+    let hints: [(&str, String); 9] = [
+        ("year", String::new()),
+        ("revenue", wan(recorded_year.and_then(|y| y.revenue))),
+        ("rd_expense", wan(recorded_year.and_then(|y| y.rd_expense))),
+        (
+            "high_tech_revenue",
+            wan(recorded_year.and_then(|y| y.high_tech_revenue)),
+        ),
+        (
+            "conversions",
+            count(w.profile.conversions.get(&year).copied()),
+        ),
+        ("employees", count(w.profile.employees)),
+        ("tech_staff", count(w.profile.tech_staff)),
+        ("ip_class_one", count(w.profile.ip.class_one)),
+        ("ip_class_two", count(w.profile.ip.class_two)),
+    ];
+    let mut shown = values.clone();
+    shown.entry("year".to_string()).or_insert(year.to_string());
+    let fields: Vec<Value> = FIELDS
+        .iter()
+        .map(|(n, k)| {
+            let mut f = field(n, *k, &shown, &errors, lang, &Lists::default());
+            if let Some((_, h)) = hints.iter().find(|(hn, _)| hn == n) {
+                f["hint"] = Value::String(h.clone());
+            }
+            f
+        })
+        .collect();
+    let changed = if errors.is_empty() && !changes.is_empty() {
+        w.changed.as_ref()
+    } else {
+        None
+    };
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "firms",
+        "pages/firms/whatif",
+        StatusCode::OK,
+        json!({
+            "firm": { "id": w.firm.id, "name": w.firm.name, "uscc": w.firm.uscc, "stage": w.firm.stage, "version": w.firm.version },
+            "action": format!("/firms/{}/whatif", w.firm.id),
+            "next_stage": w.next.map(|(s, _)| s.id()).unwrap_or(""),
+            "ruleset": w.next.map(|(_, r)| r.id()).unwrap_or(""),
+            "as_of": w.as_of.to_string(),
+            "fields": fields,
+            "has_changes": changed.is_some(),
+            "today": summary(w.today.as_ref(), lang),
+            "changed": summary(changed, lang),
+            "criteria": criteria(w.today.as_ref(), changed, lang),
+        }),
+    )
+}
