@@ -12,18 +12,24 @@ use crate::core::error::InputError;
 use crate::core::eval::{Assumption, Criterion, Evaluation, Status};
 use crate::core::money::Fen;
 
-pub(super) const REVENUE: &str = "gazelle.revenue";
-pub(super) const RD_RATIO: &str = "gazelle.rd_ratio";
-pub(super) const GROWTH: &str = "gazelle.growth";
-pub(super) const BASE: &str = "gazelle.base";
+criterion_ids! {
+    /// The criteria of `gazelle-henan-2023`.
+    Revenue => "gazelle.revenue",
+    RdRatio => "gazelle.rd_ratio",
+    Growth => "gazelle.growth",
+    Base => "gazelle.base",
+}
+
+/// A local rule set: the bureau edits its thresholds ([`super::GazelleThresholds`]).
+pub(super) const LOCAL: bool = true;
 
 pub(super) fn evaluate(ctx: &Ctx<'_>) -> Result<Evaluation, InputError> {
     let t = ctx.t.gazelle;
     let mut ev = Evaluation::new(RuleSet::GazelleHenan2023, ctx.as_of, 4);
     ev.push(amount_at_least(
         ctx,
-        REVENUE,
-        Fen(t.revenue_above_yuan.saturating_mul(100)),
+        Id::Revenue.into(),
+        Fen::from_yuan_saturating(t.revenue_above_yuan),
         true,
     ));
     ev.push(rd_ratio(ctx, t.rd_ratio_bp)?);
@@ -38,17 +44,17 @@ pub(super) fn evaluate(ctx: &Ctx<'_>) -> Result<Evaluation, InputError> {
 fn rd_ratio(ctx: &Ctx<'_>, need_bp: i64) -> Result<Criterion, InputError> {
     let revenue = match ctx.latest_amount(Fact::Revenue) {
         Ok(v) => v,
-        Err(m) => return Ok(Criterion::missing(RD_RATIO, m)),
+        Err(m) => return Ok(Criterion::missing(Id::RdRatio, m)),
     };
     let rd = match ctx.latest_amount(Fact::RdExpense) {
         Ok(v) => v,
-        Err(m) => return Ok(Criterion::missing(RD_RATIO, m)),
+        Err(m) => return Ok(Criterion::missing(Id::RdRatio, m)),
     };
     if revenue.0 == 0 {
-        return Err(ctx.zero_in_year(ctx.latest(), Fact::Revenue, RD_RATIO));
+        return Err(ctx.zero_in_year(ctx.latest(), Fact::Revenue, Id::RdRatio.into()));
     }
     Ok(Criterion::new(
-        RD_RATIO,
+        Id::RdRatio,
         pass_if(at_least(rd.0, revenue.0, need_bp)),
         Detail::YearShare {
             year: ctx.latest(),
@@ -69,17 +75,17 @@ fn growth(ctx: &Ctx<'_>, need_bp: i64) -> Result<Criterion, InputError> {
     let (first, last) = (ctx.latest() - 2, ctx.latest());
     let v1 = match ctx.amount(first, Fact::Revenue) {
         Ok(v) => v,
-        Err(m) => return Ok(Criterion::missing(GROWTH, m)),
+        Err(m) => return Ok(Criterion::missing(Id::Growth, m)),
     };
     let v3 = match ctx.amount(last, Fact::Revenue) {
         Ok(v) => v,
-        Err(m) => return Ok(Criterion::missing(GROWTH, m)),
+        Err(m) => return Ok(Criterion::missing(Id::Growth, m)),
     };
     if v1.0 == 0 {
-        return Err(ctx.zero_in_year(first, Fact::Revenue, GROWTH));
+        return Err(ctx.zero_in_year(first, Fact::Revenue, Id::Growth.into()));
     }
     Ok(Criterion::new(
-        GROWTH,
+        Id::Growth,
         pass_if(compound_growth_met(v1, v3, need_bp)),
         Detail::CompoundGrowth {
             first,
@@ -96,133 +102,12 @@ fn base(ctx: &Ctx<'_>) -> Criterion {
     let hte = ctx.valid_hte();
     let tech_sme = ctx.tech_sme_current();
     Criterion::new(
-        BASE,
+        Id::Base,
         Status::any(&[Status::from_known(hte), Status::from_known(tech_sme)]),
         Detail::Base { hte, tech_sme },
     )
 }
 
+pub(super) mod explain;
 #[cfg(test)]
-mod tests {
-    use super::super::testkit::*;
-    use super::super::{evaluate, RuleSet, Thresholds};
-    use super::*;
-
-    const GAZELLE: RuleSet = RuleSet::GazelleHenan2023;
-
-    fn as_of() -> chrono::NaiveDate {
-        d(2025, 5, 31)
-    }
-
-    /// 40,000,000 → 52,900,000 over two years: exactly 1.3225, i.e. 15% a year.
-    fn ready() -> ProfileBuilder {
-        ProfileBuilder::new()
-            .founded(2015, 1, 1)
-            .revenue(2022, 40_000_000)
-            .revenue(2023, 46_000_000)
-            .revenue(2024, 52_900_000)
-            .rd(2024, 1_587_000)
-            .tech_sme(2025)
-    }
-
-    fn st(b: ProfileBuilder, id: &str) -> Status {
-        status(&b.build(), GAZELLE, as_of(), id)
-    }
-
-    #[test]
-    fn a_firm_meeting_everything_is_eligible_and_says_the_field_is_not_checked() {
-        let ev = eval(&ready().build(), GAZELLE, as_of());
-        assert_eq!(ev.eligible, Some(true));
-        let ids: Vec<&str> = ev.criteria.iter().map(|c| c.id).collect();
-        assert_eq!(ids, vec![REVENUE, RD_RATIO, GROWTH, BASE]);
-        assert!(ev.assumptions.contains(Assumption::GazelleFieldNotChecked));
-        let t = &ev.to_json()["thresholds"];
-        assert_eq!(t["revenue_above_yuan"], 50_000_000);
-        assert_eq!(t["growth_bp"], 1_500);
-    }
-
-    #[test]
-    fn revenue_exactly_50_million_fails_and_one_yuan_more_passes() {
-        let b = |r| ready().revenue(2024, r).rd(2024, r);
-        let ev = eval(&b(50_000_000).build(), GAZELLE, as_of());
-        assert_eq!(crit(&ev, REVENUE).status, Status::Fail);
-        assert_eq!(
-            crit_json(&ev, REVENUE)["gap_en"],
-            "2024 revenue short by ¥1"
-        );
-        assert_eq!(st(b(50_000_001), REVENUE), Status::Pass);
-    }
-
-    #[test]
-    fn rd_ratio_exactly_3_percent_passes_and_one_yuan_less_fails() {
-        assert_eq!(st(ready(), RD_RATIO), Status::Pass);
-        let ev = eval(&ready().rd(2024, 1_586_999).build(), GAZELLE, as_of());
-        assert_eq!(crit(&ev, RD_RATIO).status, Status::Fail);
-        assert_eq!(
-            crit_json(&ev, RD_RATIO)["gap_en"],
-            "R&D spending 2024 short by ¥1"
-        );
-    }
-
-    #[test]
-    fn growth_exactly_32_25_percent_over_two_years_passes() {
-        let ev = eval(&ready().build(), GAZELLE, as_of());
-        assert_eq!(crit(&ev, GROWTH).status, Status::Pass);
-        assert_eq!(crit_json(&ev, GROWTH)["actual"], "15.00% a year");
-        assert!(compound_growth_met(Fen(10_000), Fen(13_225), 1_500));
-        assert!(!compound_growth_met(Fen(10_000), Fen(13_224), 1_500));
-    }
-
-    #[test]
-    fn growth_one_yuan_short_of_32_25_percent_fails_with_the_gap() {
-        let ev = eval(
-            &ready()
-                .revenue(2024, 52_899_999)
-                .rd(2024, 2_000_000)
-                .build(),
-            GAZELLE,
-            as_of(),
-        );
-        assert_eq!(crit(&ev, GROWTH).status, Status::Fail);
-        let c = crit_json(&ev, GROWTH);
-        assert_eq!(c["actual"], "14.99% a year");
-        assert_eq!(c["gap_en"], "2024 revenue short by ¥1");
-    }
-
-    #[test]
-    fn growth_threshold_is_editable() {
-        // 20% a year compounds to 1.44.
-        let mut t = Thresholds::default();
-        t.gazelle.growth_bp = 2_000;
-        let b = |v3| ready().revenue(2024, v3).rd(2024, v3);
-        let ok = evaluate(&b(57_600_000).build(), GAZELLE, as_of(), &t).expect("ok");
-        assert_eq!(crit(&ok, GROWTH).status, Status::Pass);
-        let short = evaluate(&b(57_599_999).build(), GAZELLE, as_of(), &t).expect("ok");
-        assert_eq!(crit(&short, GROWTH).status, Status::Fail);
-    }
-
-    #[test]
-    fn zero_revenue_two_years_back_is_bad_input() {
-        let e = eval_err(&ready().revenue(2022, 0).build(), GAZELLE, as_of());
-        assert_eq!(e.field, "financials[0].revenue");
-        assert_eq!(e.code, "zero_denominator");
-    }
-
-    #[test]
-    fn a_missing_year_makes_growth_unknown() {
-        let mut p = ready().build();
-        p.financials.retain(|y| y.year != 2022);
-        assert_eq!(status(&p, GAZELLE, as_of(), GROWTH), Status::Unknown);
-    }
-
-    #[test]
-    fn base_is_a_valid_hte_or_a_current_tech_sme() {
-        let mut p = ready().build();
-        p.tech_sme = None;
-        assert_eq!(status(&p, GAZELLE, as_of(), BASE), Status::Unknown);
-        p.hte_certificate = ready().hte_certificate(2023, 1, 1).build().hte_certificate;
-        assert_eq!(status(&p, GAZELLE, as_of(), BASE), Status::Pass);
-        let b = ready().tech_sme(2023).routes(|r| r.valid_hte = Some(false));
-        assert_eq!(st(b, BASE), Status::Fail);
-    }
-}
+mod tests;
