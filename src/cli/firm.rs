@@ -132,11 +132,7 @@ fn stage_name(lang: Lang, s: &str) -> String {
 
 fn wan(lang: Lang, fen: Option<i64>) -> String {
     match fen {
-        Some(f) => {
-            // Ten-thousands of yuan with one decimal, computed on integers.
-            let tenths = (f * 10 + Fen::WAN.0 / 2) / Fen::WAN.0;
-            format!("{}.{}", tenths / 10, (tenths % 10).abs())
-        }
+        Some(f) => Fen(f).wan_fixed(1),
         None => lang.pick("—", "—").to_string(),
     }
 }

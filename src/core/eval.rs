@@ -24,8 +24,8 @@
 
 use super::error::Reason;
 pub use super::rules::detail::{Detail, Fact, Missing};
-use super::rules::explain;
-use super::rules::{RuleSet, ThresholdsUsed};
+use super::rules::words;
+use super::rules::{CriterionId, RuleSet, ThresholdsUsed};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -97,7 +97,7 @@ pub struct ScoreRange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Criterion {
     /// CRITERIA.md's id, e.g. `hte.rd_ratio`.
-    pub id: &'static str,
+    pub id: CriterionId,
     /// Outcome.
     pub status: Status,
     /// The facts behind the outcome, rendered into words only on demand.
@@ -108,9 +108,9 @@ pub struct Criterion {
 
 impl Criterion {
     /// A criterion that counts towards eligibility.
-    pub fn new(id: &'static str, status: Status, detail: Detail) -> Criterion {
+    pub fn new(id: impl Into<CriterionId>, status: Status, detail: Detail) -> Criterion {
         Criterion {
-            id,
+            id: id.into(),
             status,
             detail,
             informational: false,
@@ -118,7 +118,7 @@ impl Criterion {
     }
 
     /// An unknown criterion for want of `missing`.
-    pub fn missing(id: &'static str, missing: Missing) -> Criterion {
+    pub fn missing(id: impl Into<CriterionId>, missing: Missing) -> Criterion {
         Criterion::new(id, Status::Unknown, Detail::Missing(missing))
     }
 
@@ -452,7 +452,7 @@ impl Evaluation {
 
     /// The criterion with `id`, if this rule set has it.
     pub fn criterion(&self, id: &str) -> Option<&Criterion> {
-        self.criteria.iter().find(|c| c.id == id)
+        self.criteria.iter().find(|c| c.id.as_str() == id)
     }
 
     /// DESIGN §3's evaluation JSON: `ruleset`, `as_of`, `eligible`, `score`, `criteria` (each
@@ -464,10 +464,10 @@ impl Evaluation {
             .criteria
             .iter()
             .map(|c| {
-                let t = explain::texts(c, self);
-                let (label_zh, label_en) = explain::label(c.id);
+                let t = words::texts(c, self);
+                let (label_zh, label_en) = c.id.label();
                 let mut v = json!({
-                    "id": c.id,
+                    "id": c.id.as_str(),
                     "status": c.status.id(),
                     "actual_zh": t.actual_zh,
                     "actual_en": t.actual,
@@ -522,7 +522,7 @@ impl Evaluation {
             .iter()
             .filter(|c| !c.informational && c.status != Status::Pass)
             .map(|c| {
-                let t = explain::texts(c, self);
+                let t = words::texts(c, self);
                 let (zh, en) = match (t.gap_zh, t.gap_en) {
                     (Some(gz), Some(ge)) => (
                         format!("{}（差距：{}）", t.explain_zh, gz),
@@ -530,7 +530,7 @@ impl Evaluation {
                     ),
                     _ => (t.explain_zh, t.explain_en),
                 };
-                Reason::new(c.id, zh, en)
+                Reason::new(c.id.as_str(), zh, en)
             })
             .collect()
     }
@@ -540,9 +540,10 @@ impl Evaluation {
 mod tests {
     use super::*;
     use crate::core::rules::detail::Detail;
+    use crate::core::rules::hte_2016::Id::KeyField;
 
     fn c(status: Status, detail: Detail) -> Criterion {
-        Criterion::new("x", status, detail)
+        Criterion::new(KeyField, status, detail)
     }
 
     fn eval_of(criteria: &[Criterion]) -> Evaluation {

@@ -3,6 +3,7 @@
 //! `evaluate` only stores these; strings are rendered later by `explain` (for `to_json` and
 //! the reasons of a rejection), so that a verdict costs no formatting and no allocation.
 
+use super::tech_sme_2017::{MAX_AMOUNT, MAX_EMPLOYEES, PASS_SCORE, STAFF_FLOOR_BP};
 use crate::core::eval::{Status, Tier};
 use crate::core::money::Fen;
 use crate::core::profile::PlatformLevel;
@@ -579,10 +580,10 @@ impl Detail {
             } => {
                 let mut p = 1_000_000;
                 if let Some(e) = employees {
-                    p = p.min(ppm(TSME_MAX_EMPLOYEES as i128, e as i128));
+                    p = p.min(ppm(MAX_EMPLOYEES as i128, e as i128));
                 }
                 for v in [revenue, assets].into_iter().flatten() {
-                    p = p.min(ppm(TSME_MAX_AMOUNT.0 as i128, v.0 as i128));
+                    p = p.min(ppm(MAX_AMOUNT.0 as i128, v.0 as i128));
                 }
                 p
             }
@@ -593,10 +594,10 @@ impl Detail {
                 employees,
                 ..
             } => {
-                let score = ppm(high as i128, TSME_PASS_SCORE as i128);
+                let score = ppm(high as i128, PASS_SCORE as i128);
                 match (staff_points, tech, employees) {
                     (Some(0), Some(t), Some(e)) => {
-                        score.min(ratio_progress(t as i128, e as i128, TSME_STAFF_FLOOR_BP))
+                        score.min(ratio_progress(t as i128, e as i128, STAFF_FLOOR_BP))
                     }
                     _ => score,
                 }
@@ -705,12 +706,3 @@ pub fn platform_rank(level: PlatformLevel) -> u8 {
         PlatformLevel::National => 3,
     }
 }
-
-/// Tech-SME head-count ceiling (含).
-pub const TSME_MAX_EMPLOYEES: u32 = 500;
-/// Tech-SME revenue and total-assets ceiling (含): 2亿.
-pub const TSME_MAX_AMOUNT: Fen = Fen(200_000_000 * 100);
-/// Tech-SME passing score (含).
-pub const TSME_PASS_SCORE: u32 = 60;
-/// Tech-SME staff share below which the staff part is 0 (10%).
-pub const TSME_STAFF_FLOOR_BP: i64 = 1_000;

@@ -1,75 +1,176 @@
-//! The rule sets of CRITERIA.md, one module each, with exact bounds.
+//! The rule sets of CRITERIA.md, one folder each, with exact bounds.
 //!
 //! [`evaluate`] checks the profile once for impossible figures, then runs the rule set. A
 //! criterion whose data is missing is `unknown`; a ratio the rule needs whose denominator is
 //! zero is bad input ([`InputError`] with code `zero_denominator`, naming the field). No f64 is
 //! used in a verdict: every bound is an integer comparison ([`crate::core::ratio::Ratio`]).
+//!
+//! # Adding a rule set
+//!
+//! A rule set is one folder, `rules/<set>/`: `mod.rs` holds its checks (`evaluate`), its
+//! criterion ids (`Id`, declared with `criterion_ids!`) and `LOCAL` (whether the bureau may
+//! edit its thresholds); `explain.rs` its words (`label`, `required`, `words`, each an
+//! exhaustive `match` on `Id`); `tests.rs` its tests. Then add one line to the `registry!`
+//! below. Facts shared by several sets live in [`detail`], shared sentence pieces in
+//! [`words`].
 
 pub mod detail;
-pub(crate) mod explain;
-mod gazelle_henan_2023;
-mod hte_2016;
-mod leader_local;
-mod little_giant_henan_2017;
-mod reserve_local;
-mod tech_sme_2017;
 #[cfg(test)]
 mod testkit;
+pub(crate) mod words;
 
 use super::error::InputError;
-use super::eval::{Assumption, Assumptions, Evaluation};
+use super::eval::{Assumption, Assumptions, Criterion, Evaluation};
 use super::money::Fen;
 use super::profile::{FirmYear, PlatformLevel, Profile};
 use chrono::{Datelike, NaiveDate};
 use detail::{Fact, HteSource, Missing};
 use serde::{Deserialize, Serialize};
+use words::Words;
 
-/// A versioned rule set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum RuleSet {
+/// Declares a rule set's criterion ids: the `Id` enum, its stable strings (CRITERIA.md's ids,
+/// read by outside checks, never to change) and the order of `Id::ALL`.
+macro_rules! criterion_ids {
+    ($(#[$doc:meta])* $($variant:ident => $id:literal,)+) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Id {
+            $(#[doc = concat!("`", $id, "`.")] $variant,)+
+        }
+
+        impl Id {
+            /// Every criterion of this rule set, in CRITERIA.md's order.
+            pub const ALL: &'static [Id] = &[$(Id::$variant),+];
+
+            /// The stable id, e.g. `hte.rd_ratio`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Id::$variant => $id,)+
+                }
+            }
+        }
+
+        impl AsRef<str> for Id {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+    };
+}
+
+/// The registry of rule sets: one line each (variant, folder, stable id). It declares the
+/// folders and yields [`RuleSet`], [`CriterionId`] and the dispatch from either to the
+/// folder's checks and words.
+macro_rules! registry {
+    ($($(#[$doc:meta])* $variant:ident => $module:ident, $id:literal;)+) => {
+        $(pub mod $module;)+
+
+        /// A versioned rule set.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum RuleSet {
+            $($(#[$doc])* #[serde(rename = $id)] $variant,)+
+        }
+
+        impl RuleSet {
+            /// Every rule set.
+            pub const ALL: [RuleSet; [$($id),+].len()] = [$(RuleSet::$variant),+];
+
+            /// Stable id, e.g. `hte-2016`.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(RuleSet::$variant => $id,)+
+                }
+            }
+
+            /// Whether the bureau may edit this rule set's thresholds.
+            pub fn is_local(self) -> bool {
+                match self {
+                    $(RuleSet::$variant => $module::LOCAL,)+
+                }
+            }
+
+            fn run(self, ctx: &Ctx<'_>) -> Result<Evaluation, InputError> {
+                match self {
+                    $(RuleSet::$variant => $module::evaluate(ctx),)+
+                }
+            }
+        }
+
+        /// A criterion of some rule set. It reads and writes as CRITERIA.md's stable string
+        /// id (`hte.rd_ratio`), which is the evaluation JSON's `id`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum CriterionId {
+            $(#[doc = concat!("A criterion of `", $id, "`.")] $variant($module::Id),)+
+        }
+
+        impl CriterionId {
+            /// The stable id, e.g. `hte.rd_ratio`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(CriterionId::$variant(id) => id.as_str(),)+
+                }
+            }
+
+            /// The rule set the criterion belongs to.
+            pub fn ruleset(self) -> RuleSet {
+                match self {
+                    $(CriterionId::$variant(_) => RuleSet::$variant,)+
+                }
+            }
+
+            /// Every criterion of every rule set.
+            pub fn all() -> impl Iterator<Item = CriterionId> {
+                std::iter::empty()
+                    $(.chain($module::Id::ALL.iter().map(|&id| CriterionId::$variant(id))))+
+            }
+
+            /// The label, in Chinese and English.
+            pub fn label(self) -> (&'static str, &'static str) {
+                match self {
+                    $(CriterionId::$variant(id) => $module::explain::label(id),)+
+                }
+            }
+
+            /// The requirement in force, in Chinese and English.
+            pub(crate) fn required(self, c: &Criterion, ev: &Evaluation) -> (String, String) {
+                match self {
+                    $(CriterionId::$variant(id) => $module::explain::required(id, c, ev),)+
+                }
+            }
+
+            /// The actual value, the explaining sentence and the gap (never for a missing fact,
+            /// which [`words::texts`] words the same way for every criterion).
+            pub(crate) fn words(self, c: &Criterion, ev: &Evaluation) -> Words {
+                match self {
+                    $(CriterionId::$variant(id) => $module::explain::words(id, c, ev),)+
+                }
+            }
+        }
+
+        $(impl From<$module::Id> for CriterionId {
+            fn from(id: $module::Id) -> CriterionId {
+                CriterionId::$variant(id)
+            }
+        })+
+    };
+}
+
+registry! {
     /// 高新技术企业, 国科发火〔2016〕32号.
-    #[serde(rename = "hte-2016")]
-    Hte2016,
+    Hte2016 => hte_2016, "hte-2016";
     /// 科技型中小企业, 国科发政〔2017〕115号.
-    #[serde(rename = "tech-sme-2017")]
-    TechSme2017,
+    TechSme2017 => tech_sme_2017, "tech-sme-2017";
     /// Local reserve-pool rules.
-    #[serde(rename = "reserve-local")]
-    ReserveLocal,
+    ReserveLocal => reserve_local, "reserve-local";
     /// Local innovation-leader rules.
-    #[serde(rename = "leader-local")]
-    LeaderLocal,
+    LeaderLocal => leader_local, "leader-local";
     /// Henan gazelle rules.
-    #[serde(rename = "gazelle-henan-2023")]
-    GazelleHenan2023,
+    GazelleHenan2023 => gazelle_henan_2023, "gazelle-henan-2023";
     /// Henan tech little giant rules.
-    #[serde(rename = "little-giant-henan-2017")]
-    LittleGiantHenan2017,
+    LittleGiantHenan2017 => little_giant_henan_2017, "little-giant-henan-2017";
 }
 
 impl RuleSet {
-    /// Every rule set.
-    pub const ALL: [RuleSet; 6] = [
-        RuleSet::Hte2016,
-        RuleSet::TechSme2017,
-        RuleSet::ReserveLocal,
-        RuleSet::LeaderLocal,
-        RuleSet::GazelleHenan2023,
-        RuleSet::LittleGiantHenan2017,
-    ];
-
-    /// Stable id, e.g. `hte-2016`.
-    pub fn id(self) -> &'static str {
-        match self {
-            RuleSet::Hte2016 => "hte-2016",
-            RuleSet::TechSme2017 => "tech-sme-2017",
-            RuleSet::ReserveLocal => "reserve-local",
-            RuleSet::LeaderLocal => "leader-local",
-            RuleSet::GazelleHenan2023 => "gazelle-henan-2023",
-            RuleSet::LittleGiantHenan2017 => "little-giant-henan-2017",
-        }
-    }
-
     /// Parse an id; an unknown one is bad input naming the known ones.
     pub fn parse(s: &str) -> Result<RuleSet, InputError> {
         RuleSet::ALL
@@ -85,10 +186,38 @@ impl RuleSet {
                 )
             })
     }
+}
 
-    /// Whether the bureau may edit this rule set's thresholds.
-    pub fn is_local(self) -> bool {
-        !matches!(self, RuleSet::Hte2016 | RuleSet::TechSme2017)
+impl CriterionId {
+    /// The criterion with this stable id, if any rule set has it.
+    pub fn parse(s: &str) -> Option<CriterionId> {
+        CriterionId::all().find(|c| c.as_str() == s)
+    }
+}
+
+impl AsRef<str> for CriterionId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for CriterionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CriterionId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CriterionId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<CriterionId, D::Error> {
+        let s = String::deserialize(d)?;
+        CriterionId::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown criterion id '{s}'")))
     }
 }
 
@@ -441,7 +570,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Bad input: a yearly figure the rule divides by is zero.
-    pub fn zero_in_year(&self, year: i32, fact: Fact, criterion: &str) -> InputError {
+    pub fn zero_in_year(&self, year: i32, fact: Fact, criterion: CriterionId) -> InputError {
         let field = match self.year_index(year) {
             Some(i) => format!("financials[{i}].{}", fact.field()),
             None => format!("financials.{}", fact.field()),
@@ -461,7 +590,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Bad input: a figure summed over the window is zero where the rule divides by it.
-    pub fn zero_in_window(&self, fact: Fact, criterion: &str) -> InputError {
+    pub fn zero_in_window(&self, fact: Fact, criterion: CriterionId) -> InputError {
         let (a, b) = (self.window.first, self.window.last);
         InputError::new(
             format!("financials.{}", fact.field()),
@@ -502,7 +631,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Bad input: the zero head count a staff ratio needs.
-    pub fn zero_employees(&self, criterion: &str) -> InputError {
+    pub fn zero_employees(&self, criterion: CriterionId) -> InputError {
         InputError::new(
             "employees",
             "zero_denominator",
@@ -539,14 +668,7 @@ pub fn evaluate(
         thresholds.validate()?;
     }
     let ctx = Ctx::new(profile, as_of, thresholds);
-    let mut ev = match ruleset {
-        RuleSet::Hte2016 => hte_2016::evaluate(&ctx)?,
-        RuleSet::TechSme2017 => tech_sme_2017::evaluate(&ctx)?,
-        RuleSet::ReserveLocal => reserve_local::evaluate(&ctx)?,
-        RuleSet::LeaderLocal => leader_local::evaluate(&ctx)?,
-        RuleSet::GazelleHenan2023 => gazelle_henan_2023::evaluate(&ctx)?,
-        RuleSet::LittleGiantHenan2017 => little_giant_henan_2017::evaluate(&ctx)?,
-    };
+    let mut ev = ruleset.run(&ctx)?;
     ev.finish();
     Ok(ev)
 }
@@ -566,6 +688,24 @@ mod tests {
             assert_eq!(json["ruleset"], rs.id());
             assert!(json["criteria"].as_array().is_some_and(|a| !a.is_empty()));
         }
+    }
+
+    #[test]
+    fn criterion_ids_round_trip_through_their_stable_strings() {
+        let all: Vec<CriterionId> = CriterionId::all().collect();
+        assert_eq!(all.len(), 32);
+        for id in all {
+            assert_eq!(CriterionId::parse(id.as_str()), Some(id));
+            let json = serde_json::to_value(id).unwrap();
+            assert_eq!(json, id.as_str());
+            assert_eq!(serde_json::from_value::<CriterionId>(json).unwrap(), id);
+            let (zh, en) = id.label();
+            assert!(!zh.is_empty() && !en.is_empty(), "{id}");
+        }
+        assert_eq!(CriterionId::parse("hte.nope"), None);
+        let hte: CriterionId = hte_2016::Id::RdRatio.into();
+        assert_eq!(hte.as_str(), "hte.rd_ratio");
+        assert_eq!(hte.ruleset(), RuleSet::Hte2016);
     }
 
     #[test]
@@ -648,6 +788,70 @@ mod tests {
         assert_eq!((w.first, w.last, w.len()), (2023, 2024, 2));
         let unknown = Profile::default();
         assert_eq!(Window::of(&unknown, d(2025, 1, 1)).first, 2022);
+    }
+
+    fn profiles() -> Vec<Profile> {
+        vec![
+            Profile::from_json(WORKED).expect("worked example parses"),
+            ProfileBuilder::worked_example().build(),
+            ProfileBuilder::new().build(),
+            ProfileBuilder::hte_ready()
+                .uscc("914403001922038216")
+                .tech_sme(2025)
+                .hte_certificate(2023, 11, 1)
+                .platform(PlatformLevel::Provincial)
+                .build(),
+            ProfileBuilder::hte_ready()
+                .uscc("9144")
+                .tech_sme(2022)
+                .hte_certificate(2019, 1, 1)
+                .platform(PlatformLevel::City)
+                .no_routes()
+                .build(),
+            ProfileBuilder::new()
+                .founded(2025, 1, 1)
+                .staff(10, 1)
+                .revenue(2024, 1_000_000)
+                .rd(2024, 10_000)
+                .ip(0, 0)
+                .clean_flags()
+                .build(),
+        ]
+    }
+
+    #[test]
+    fn every_criterion_has_actual_and_required_in_chinese_and_english() {
+        let mut seen = [0usize; RuleSet::ALL.len()];
+        for p in profiles() {
+            for (i, rs) in RuleSet::ALL.into_iter().enumerate() {
+                for as_of in [d(2025, 5, 31), d(2026, 6, 30)] {
+                    let Ok(ev) = evaluate(&p, rs, as_of, &Default::default()) else {
+                        continue;
+                    };
+                    for c in criteria(&ev.to_json()) {
+                        let id = &c["id"];
+                        for key in ["actual_zh", "required_zh", "actual_en", "required_en"] {
+                            let s = c[key].as_str().unwrap_or_default();
+                            assert!(!s.is_empty(), "{} {id} {key} empty", rs.id());
+                            if key.ends_with("_zh") {
+                                assert!(
+                                    !s.chars().any(|ch| ch.is_ascii_alphabetic()),
+                                    "{} {id} {key} has English: {s:?}",
+                                    rs.id()
+                                );
+                            }
+                        }
+                        assert_eq!(c["actual_en"], c["actual"], "{id}");
+                        assert_eq!(c["required_en"], c["required"], "{id}");
+                        seen[i] += 1;
+                    }
+                }
+            }
+        }
+        // Every rule set was rendered for several profiles.
+        for (rs, n) in RuleSet::ALL.iter().zip(seen) {
+            assert!(n >= 20, "{}: only {n} criteria checked", rs.id());
+        }
     }
 
     mod properties {

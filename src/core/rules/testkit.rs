@@ -7,6 +7,14 @@ use crate::core::money::Fen;
 use crate::core::profile::{FirmYear, HteCertificate, PlatformLevel, Profile, TechSmeRegistration};
 use chrono::NaiveDate;
 
+/// The worked example of CRITERIA §6 as profile JSON.
+pub const WORKED: &str = include_str!("../../../tests/fixtures/worked_example.json");
+
+/// The criteria of an evaluation's JSON.
+pub fn criteria(ev: &serde_json::Value) -> Vec<serde_json::Value> {
+    ev["criteria"].as_array().cloned().unwrap_or_default()
+}
+
 /// A date.
 pub fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
@@ -28,18 +36,20 @@ pub fn eval_err(p: &Profile, rs: RuleSet, as_of: NaiveDate) -> InputError {
 }
 
 /// The criterion `id` of an evaluation.
-pub fn crit<'a>(ev: &'a Evaluation, id: &str) -> &'a Criterion {
+pub fn crit(ev: &Evaluation, id: impl AsRef<str>) -> &Criterion {
+    let id = id.as_ref();
     ev.criterion(id)
         .unwrap_or_else(|| panic!("criterion {id} in {}", ev.ruleset.id()))
 }
 
 /// The status of criterion `id` under `rs` as of `as_of`.
-pub fn status(p: &Profile, rs: RuleSet, as_of: NaiveDate, id: &str) -> Status {
+pub fn status(p: &Profile, rs: RuleSet, as_of: NaiveDate, id: impl AsRef<str>) -> Status {
     crit(&eval(p, rs, as_of), id).status
 }
 
 /// The rendered JSON of criterion `id`.
-pub fn crit_json(ev: &Evaluation, id: &str) -> serde_json::Value {
+pub fn crit_json(ev: &Evaluation, id: impl AsRef<str>) -> serde_json::Value {
+    let id = id.as_ref();
     let json = ev.to_json();
     json["criteria"]
         .as_array()

@@ -311,11 +311,7 @@ pub async fn patch(
 }
 
 fn yuan(fen: Option<i64>) -> Value {
-    match fen {
-        None => Value::Null,
-        Some(f) if f % 100 == 0 => Value::from(f / 100),
-        Some(f) => Value::from(f as f64 / 100.0),
-    }
+    fen.map_or(Value::Null, |f| Fen(f).yuan_json())
 }
 
 /// One fiscal year of figures; amounts in yuan (元).

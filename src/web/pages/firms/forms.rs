@@ -8,7 +8,7 @@
 //! else's change is refused with the conflict message and writes nothing.
 //!
 //! Amounts are typed in 万元 (10,000 yuan) with at most six decimals, which is exactly one fen;
-//! [`parse_wan`] converts the text to fen on integers, never through a float.
+//! [`Fen::parse_wan`] converts the text to fen on integers, never through a float.
 
 use crate::app::firms::forms::{self, EditContext, EditFirmInput};
 use crate::app::firms::read::FirmPage;
@@ -35,99 +35,6 @@ use std::collections::BTreeMap;
 
 /// A submitted form: field name → text as typed.
 pub type Values = BTreeMap<String, String>;
-
-/// Fen in one 万元.
-const FEN_PER_WAN: i64 = 1_000_000;
-/// Decimals of 万元 that are still whole fen.
-const WAN_DECIMALS: usize = 6;
-
-/// Why an amount did not parse; each is an i18n key under `forms.error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AmountError {
-    /// Not a decimal number.
-    NotANumber,
-    /// More decimals than whole fen.
-    TooPrecise,
-    /// Does not fit.
-    TooLarge,
-}
-
-impl AmountError {
-    /// The i18n key of the message.
-    pub fn key(self) -> &'static str {
-        match self {
-            AmountError::NotANumber => "forms.error.amount",
-            AmountError::TooPrecise => "forms.error.amount_precision",
-            AmountError::TooLarge => "forms.error.amount_large",
-        }
-    }
-}
-
-/// Parse an amount typed in 万元 (`1234.56`, `-3`, `1,200.5`, `0.000001`) into fen, exactly.
-/// Empty text is `None`. Group separators (`,` `，` and spaces) are ignored.
-pub fn parse_wan(text: &str) -> Result<Option<i64>, AmountError> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !matches!(c, ',' | '，' | ' ' | '\u{3000}'))
-        .collect();
-    if cleaned.is_empty() {
-        return Ok(None);
-    }
-    let (negative, digits) = match cleaned.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
-    };
-    let (int_part, frac_part) = match digits.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (digits, ""),
-    };
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if (int_part.is_empty() && frac_part.is_empty())
-        || !all_digits(int_part)
-        || !all_digits(frac_part)
-        || (digits.contains('.') && frac_part.is_empty() && int_part.is_empty())
-    {
-        return Err(AmountError::NotANumber);
-    }
-    let frac_trimmed = frac_part.trim_end_matches('0');
-    if frac_trimmed.len() > WAN_DECIMALS {
-        return Err(AmountError::TooPrecise);
-    }
-    let mut whole: i64 = 0;
-    for b in int_part.bytes() {
-        whole = whole
-            .checked_mul(10)
-            .and_then(|w| w.checked_add(i64::from(b - b'0')))
-            .ok_or(AmountError::TooLarge)?;
-    }
-    let mut frac: i64 = 0;
-    for i in 0..WAN_DECIMALS {
-        let d = frac_trimmed
-            .as_bytes()
-            .get(i)
-            .map_or(0, |b| i64::from(b - b'0'));
-        frac = frac * 10 + d;
-    }
-    let fen = whole
-        .checked_mul(FEN_PER_WAN)
-        .and_then(|w| w.checked_add(frac))
-        .ok_or(AmountError::TooLarge)?;
-    Ok(Some(if negative { -fen } else { fen }))
-}
-
-/// Fen as 万元 text that [`parse_wan`] reads back to the same fen (`12.5`, `-0.000001`).
-pub fn fen_to_wan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    let per = FEN_PER_WAN.unsigned_abs();
-    let (whole, frac) = (abs / per, abs % per);
-    if frac == 0 {
-        format!("{sign}{whole}")
-    } else {
-        let f = format!("{frac:06}");
-        format!("{sign}{whole}.{}", f.trim_end_matches('0'))
-    }
-}
 
 /// How a field is shown and read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -376,14 +283,14 @@ impl<'a> Reader<'a> {
 
     /// An amount in 万元 as fen; negative only when `allow_negative`.
     pub fn money(&mut self, name: &str, allow_negative: bool) -> Option<Fen> {
-        match parse_wan(self.raw(name)) {
-            Ok(Some(f)) if f < 0 && !allow_negative => {
+        match Fen::parse_wan(self.raw(name)) {
+            Ok(Some(f)) if f.0 < 0 && !allow_negative => {
                 self.fail(name, "forms.error.negative");
                 None
             }
-            Ok(v) => v.map(Fen),
+            Ok(v) => v,
             Err(e) => {
-                self.fail(name, e.key());
+                self.fail(name, &format!("forms.error.{}", e.code()));
                 None
             }
         }
@@ -962,7 +869,10 @@ pub async fn year_form(
             ("total_assets", row.total_assets),
             ("net_assets", row.net_assets),
         ] {
-            values.insert(k.to_string(), v.map(fen_to_wan).unwrap_or_default());
+            values.insert(
+                k.to_string(),
+                v.map(|f| Fen(f).wan_text()).unwrap_or_default(),
+            );
         }
         values.insert(
             "conversions".to_string(),
@@ -1206,38 +1116,4 @@ pub fn tools(page: &FirmPage, p: &Principal) -> Value {
         "years": years,
         "actions": actions,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wan_parses_exactly_to_fen() {
-        assert_eq!(parse_wan(""), Ok(None));
-        assert_eq!(parse_wan("  "), Ok(None));
-        assert_eq!(parse_wan("1"), Ok(Some(1_000_000)));
-        assert_eq!(parse_wan("4800"), Ok(Some(4_800_000_000)));
-        assert_eq!(parse_wan("1,234.56"), Ok(Some(1_234_560_000)));
-        assert_eq!(parse_wan("0.000001"), Ok(Some(1)));
-        assert_eq!(parse_wan(".5"), Ok(Some(500_000)));
-        assert_eq!(parse_wan("-3.25"), Ok(Some(-3_250_000)));
-        assert_eq!(parse_wan("0.1000000"), Ok(Some(100_000)));
-        assert_eq!(parse_wan("0.0000001"), Err(AmountError::TooPrecise));
-        assert_eq!(parse_wan("1e3"), Err(AmountError::NotANumber));
-        assert_eq!(parse_wan("abc"), Err(AmountError::NotANumber));
-        assert_eq!(parse_wan("."), Err(AmountError::NotANumber));
-        assert_eq!(parse_wan("1.2.3"), Err(AmountError::NotANumber));
-        assert_eq!(parse_wan("--1"), Err(AmountError::NotANumber));
-        assert_eq!(parse_wan("99999999999999999"), Err(AmountError::TooLarge));
-    }
-
-    #[test]
-    fn wan_text_round_trips() {
-        for fen in [0, 1, -1, 999_999, 1_000_000, 12_345_678_901, -500_000] {
-            assert_eq!(parse_wan(&fen_to_wan(fen)), Ok(Some(fen)), "{fen}");
-        }
-        assert_eq!(fen_to_wan(4_800_000_000), "4800");
-        assert_eq!(fen_to_wan(1_250_000), "1.25");
-    }
 }

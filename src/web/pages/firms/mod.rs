@@ -186,17 +186,7 @@ fn eligible_key(e: Option<bool>) -> &'static str {
 
 /// Fen as 万元 with two decimals, computed on integers; `—` when absent.
 pub fn wan(fen: Option<i64>) -> String {
-    match fen {
-        None => "—".to_string(),
-        Some(f) => {
-            let hundredths = (i128::from(f) * 100
-                + i128::from(Fen::WAN.0) / 2 * i128::from(f.signum()))
-                / i128::from(Fen::WAN.0);
-            let sign = if hundredths < 0 { "-" } else { "" };
-            let h = hundredths.abs();
-            format!("{sign}{}.{:02}", h / 100, h % 100)
-        }
-    }
+    fen.map_or_else(|| "—".to_string(), |f| Fen(f).wan_fixed(2))
 }
 
 /// A JSON value of an evaluation (`actual`, `required`) as text.

@@ -1,0 +1,522 @@
+//! Sentence pieces shared by the rule sets' words (`<set>/explain.rs`): numbers and amounts in
+//! words, what is missing, the gap of a share or a head count, and the sentences of the facts
+//! several sets read (days registered, a three-year R&D ratio, a revenue floor, a platform).
+//!
+//! Only called when rendering (`Evaluation::to_json`, `reasons_not_passing`); `evaluate`
+//! itself formats nothing. Every pair is `(Chinese, English)`.
+
+use super::detail::{Detail, Fact, Missing};
+use crate::core::eval::{Criterion, Evaluation, Status};
+use crate::core::money::{group_int, Fen};
+use crate::core::profile::PlatformLevel;
+use crate::core::ratio::{format_bp, shortfall, shortfall_added, Ratio};
+
+/// The rendered words of one criterion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Texts {
+    /// The actual value in English: the `actual` field that outside tools read.
+    pub actual: String,
+    /// The requirement in English: the `required` field that outside tools read.
+    pub required: String,
+    pub actual_zh: String,
+    pub required_zh: String,
+    pub explain_zh: String,
+    pub explain_en: String,
+    pub gap_zh: Option<String>,
+    pub gap_en: Option<String>,
+}
+
+/// What a rule set's `explain::words` says about one criterion, each in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Words {
+    /// The actual value.
+    pub actual: (String, String),
+    /// The explaining sentence.
+    pub explain: (String, String),
+    /// The smallest change that would make it pass (shown only when it fails).
+    pub gap: Option<(String, String)>,
+}
+
+impl Words {
+    /// Words from their parts.
+    pub fn new(
+        actual: (String, String),
+        explain: (String, String),
+        gap: Option<(String, String)>,
+    ) -> Words {
+        Words {
+            actual,
+            explain,
+            gap,
+        }
+    }
+}
+
+/// Render one criterion: a missing fact reads the same for every criterion; everything else
+/// is its rule set's words.
+pub(crate) fn texts(c: &Criterion, ev: &Evaluation) -> Texts {
+    let (required_zh, required) = c.id.required(c, ev);
+    let w = match c.detail {
+        Detail::Missing(m) => missing_criterion(c.id.label(), m),
+        _ => c.id.words(c, ev),
+    };
+    let gap = if c.status == Status::Fail {
+        w.gap
+    } else {
+        None
+    };
+    let (gap_zh, gap_en) = match gap {
+        Some((z, e)) => (Some(z), Some(e)),
+        None => (None, None),
+    };
+    Texts {
+        actual: w.actual.1,
+        required,
+        actual_zh: w.actual.0,
+        required_zh,
+        explain_zh: w.explain.0,
+        explain_en: w.explain.1,
+        gap_zh,
+        gap_en,
+    }
+}
+
+fn missing_criterion((lz, le): (&str, &str), m: Missing) -> Words {
+    let (mz, me) = missing_words(m);
+    Words::new(
+        ("未知".to_string(), "unknown".to_string()),
+        (
+            format!("{lz}无法判断：{mz}。"),
+            format!("{le} cannot be decided: {me}."),
+        ),
+        None,
+    )
+}
+
+/// Words for a fact that is not the one the criterion records. The checks never build such a
+/// criterion (the proptest over every rule set would fail in debug builds); should one slip
+/// through, the page says the criterion cannot be decided rather than show nothing.
+pub(crate) fn off_shape(c: &Criterion) -> Words {
+    debug_assert!(
+        matches!(c.detail, Detail::Missing(_)),
+        "{} has an unexpected detail {:?}",
+        c.id,
+        c.detail
+    );
+    let (lz, le) = c.id.label();
+    Words::new(
+        ("未知".to_string(), "unknown".to_string()),
+        (
+            format!("{lz}无法判断。"),
+            format!("{le} cannot be decided."),
+        ),
+        None,
+    )
+}
+
+/// What is missing: `缺少 2024 年营业收入（revenue）` / `no revenue for 2024 (revenue)`.
+pub(crate) fn missing_words(m: Missing) -> (String, String) {
+    match m.year {
+        Some(y) => (
+            format!("缺少 {y} 年{}（{}）", m.fact.zh(), m.fact.field()),
+            format!("no {} for {y} ({})", m.fact.en(), m.fact.field()),
+        ),
+        None if m.fact == Fact::FiscalYear => (
+            "评价年度之前没有会计年度数据".to_string(),
+            "no fiscal year before the evaluation year".to_string(),
+        ),
+        None => (
+            format!("缺少{}（{}）", m.fact.zh(), m.fact.field()),
+            format!("no {} ({})", m.fact.en(), m.fact.field()),
+        ),
+    }
+}
+
+/// `5%`, `10.5%`, `32.25%`: a threshold in basis points, in words.
+pub(crate) fn pct_words(bp: i64) -> String {
+    let s = format_bp(bp);
+    let s = s.trim_end_matches('%');
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+/// Hundredths as a plain two-decimal number: 300 → `3.00`.
+pub(crate) fn hundredths(n: i64) -> String {
+    format_bp(n).trim_end_matches('%').to_string()
+}
+
+/// `num / den` as a percentage with two decimals, `—` for a zero denominator.
+pub(crate) fn pct(num: i64, den: i64) -> String {
+    Ratio::new(num as i128, den as i128).map_or_else(|| "—".to_string(), |r| r.pct())
+}
+
+/// `2024` or `2022–2024`.
+pub(crate) fn years(first: i32, last: i32) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first}–{last}")
+    }
+}
+
+/// An amount in English: `¥45,000`.
+pub(crate) fn yen(f: Fen) -> String {
+    f.en()
+}
+
+/// An amount in Chinese: `3亿元`, `5,000万元`, `45,000元`.
+pub(crate) fn yuan_zh(f: Fen) -> String {
+    f.zh_compact()
+}
+
+/// A shortfall in fen (exact, possibly fractional) as whole yuan a firm can act on.
+pub(crate) fn fen_of(x: i128) -> Fen {
+    Fen(x.clamp(0, i64::MAX as i128) as i64).ceil_yuan()
+}
+
+/// A count that may be unknown: `3` or `?`.
+pub(crate) fn count(v: Option<u32>) -> String {
+    v.map_or("?".to_string(), |n| n.to_string())
+}
+
+/// A score or a score range: `64` or `64–78`.
+pub(crate) fn score_range(low: u32, high: u32) -> String {
+    if low == high {
+        low.to_string()
+    } else {
+        format!("{low}–{high}")
+    }
+}
+
+/// A score or a score range with its unit in Chinese: `64 分` or `64–78 分`.
+pub(crate) fn score_range_zh(low: u32, high: u32) -> String {
+    format!("{} 分", score_range(low, high))
+}
+
+/// `1 point`, `3 points`.
+pub(crate) fn points(n: u32) -> String {
+    if n == 1 {
+        "1 point".to_string()
+    } else {
+        format!("{n} points")
+    }
+}
+
+/// `yes` / `no` / `unknown`.
+pub(crate) fn yes_no(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    }
+}
+
+/// `是` / `否` / `未知`.
+pub(crate) fn yes_no_zh(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "是",
+        Some(false) => "否",
+        None => "未知",
+    }
+}
+
+/// A platform level's name, in Chinese and English.
+pub(crate) fn platform_words(l: PlatformLevel) -> (&'static str, &'static str) {
+    match l {
+        PlatformLevel::None => ("无", "none"),
+        PlatformLevel::City => ("市级", "city"),
+        PlatformLevel::Provincial => ("省级", "provincial"),
+        PlatformLevel::National => ("国家级", "national"),
+    }
+}
+
+/// A platform requirement: `省级及以上` / `≥ provincial`; no platform needed reads `不要求`.
+pub(crate) fn at_least_platform(l: PlatformLevel) -> (String, String) {
+    let (z, e) = platform_words(l);
+    let zh = match l {
+        PlatformLevel::None => "不要求".to_string(),
+        _ => format!("{z}及以上"),
+    };
+    (zh, format!("≥ {e}"))
+}
+
+/// A margin in basis points as percentage points: 100 → `1 percentage point`.
+pub(crate) fn pp_words(bp: i64) -> (String, String) {
+    let n = pct_words(bp);
+    let n = n.trim_end_matches('%');
+    let unit = if bp == 100 { "point" } else { "points" };
+    (format!("{n} 个百分点"), format!("{n} percentage {unit}"))
+}
+
+/// The year of the evaluation date.
+pub(crate) fn year_of(ev: &Evaluation) -> i32 {
+    chrono::Datelike::year(&ev.as_of)
+}
+
+/// The gap of a share of money: what must be added, and, when different, what must move
+/// from the rest into the numerator.
+pub(crate) fn dual_money(
+    added: Option<i128>,
+    moved: i128,
+    (what_zh, what_en): (&str, &str),
+    (how_zh, how_en): (&str, &str),
+) -> (String, String) {
+    let m = fen_of(moved);
+    match added.map(fen_of) {
+        Some(a) if a != m => (
+            format!(
+                "{what_zh}还差 {}（{how_zh}则差 {}）",
+                yuan_zh(a),
+                yuan_zh(m)
+            ),
+            format!("{what_en} short by {} ({how_en}: {})", yen(a), yen(m)),
+        ),
+        _ => (
+            format!("{what_zh}还差 {}", yuan_zh(m)),
+            format!("{what_en} short by {}", yen(m)),
+        ),
+    }
+}
+
+/// The gap of a technical-staff share: staff to hire, or employees to move when fewer.
+pub(crate) fn staff_gap(tech: u32, employees: u32, need_bp: i64) -> (String, String) {
+    let need = Ratio::bp(need_bp);
+    let moved = shortfall(tech as i128, employees as i128, need);
+    let added = shortfall_added(tech as i128, employees as i128, need);
+    match added {
+        Some(a) if a != moved => (
+            format!("新招科技人员 {a} 名（或将现有 {moved} 名职工转为科技人员）"),
+            format!(
+                "{a} more technical staff if hired ({moved} if existing employees become technical staff)"
+            ),
+        ),
+        _ => (
+            format!("还需科技人员 {moved} 名"),
+            format!("{moved} more technical staff"),
+        ),
+    }
+}
+
+/// The sentences of a recorded yes/no flag, given what each outcome says.
+pub(crate) struct FlagWords {
+    /// When it passes.
+    pub pass: (&'static str, &'static str),
+    /// When it fails.
+    pub fail: (&'static str, &'static str),
+    /// What would make it pass.
+    pub gap: (&'static str, &'static str),
+}
+
+/// A recorded yes/no flag: actual `是`/`否` (or `actual_zh` when the flag reads otherwise).
+pub(crate) fn flag(c: &Criterion, actual_zh: fn(bool) -> &'static str, w: FlagWords) -> Words {
+    let Detail::Flag { value } = c.detail else {
+        return off_shape(c);
+    };
+    let pass = c.status == Status::Pass;
+    let actual = (
+        actual_zh(value).to_string(),
+        if value { "yes" } else { "no" }.to_string(),
+    );
+    let (z, e) = if pass { w.pass } else { w.fail };
+    let gap = (!pass).then(|| (w.gap.0.to_string(), w.gap.1.to_string()));
+    Words::new(actual, (z.to_string(), e.to_string()), gap)
+}
+
+/// At least `need` calendar days from founding to the evaluation date.
+pub(crate) fn days(c: &Criterion, ev: &Evaluation) -> Words {
+    let Detail::Days {
+        founded_on,
+        days,
+        need,
+    } = c.detail
+    else {
+        return off_shape(c);
+    };
+    let as_of = ev.as_of;
+    let actual = (
+        format!("{} 天", group_int(days)),
+        format!("{} days", group_int(days)),
+    );
+    if c.status == Status::Pass {
+        return Words::new(
+            actual,
+            (
+                format!(
+                    "{founded_on} 成立，至 {as_of} 已满 {} 天，不少于 {need} 天。",
+                    group_int(days)
+                ),
+                format!(
+                    "Founded on {founded_on}: {} days before {as_of}, at least the {need} required.",
+                    group_int(days)
+                ),
+            ),
+            None,
+        );
+    }
+    let more = need - days;
+    let on = founded_on
+        .checked_add_days(chrono::Days::new(need.max(0) as u64))
+        .map_or_else(|| "—".to_string(), |d| d.to_string());
+    Words::new(
+        actual,
+        (
+            format!("{founded_on} 成立，至 {as_of} 仅 {days} 天，须满 {need} 天。"),
+            format!(
+                "Founded on {founded_on}: only {days} days before {as_of}; {need} are required."
+            ),
+        ),
+        Some((
+            format!("还需 {more} 天（{on} 起满足）"),
+            format!(
+                "{more} more day{} (met from {on})",
+                if more == 1 { "" } else { "s" }
+            ),
+        )),
+    )
+}
+
+/// R&D over revenue summed over the window; `band` says which revenue band set the
+/// threshold (empty for a fixed threshold).
+pub(crate) fn rd_ratio(c: &Criterion, (bz, be): (&str, &str)) -> Words {
+    let Detail::RdRatio {
+        first,
+        last,
+        rd,
+        revenue,
+        need_bp,
+        ..
+    } = c.detail
+    else {
+        return off_shape(c);
+    };
+    let p = pct(rd.0, revenue.0);
+    let ys = years(first, last);
+    let need = pct_words(need_bp);
+    let (z, e) = if c.status == Status::Pass {
+        (
+            format!(
+                "{ys} 年研发费用 {} 占营业收入 {} 的 {p}，达到 {need} 的要求{bz}。",
+                yuan_zh(rd),
+                yuan_zh(revenue)
+            ),
+            format!("R&D ratio {p} ({ys}) meets the {need} required{be}."),
+        )
+    } else {
+        (
+            format!(
+                "{ys} 年研发费用 {} 占营业收入 {} 的 {p}，低于 {need} 的要求{bz}。",
+                yuan_zh(rd),
+                yuan_zh(revenue)
+            ),
+            format!("R&D ratio {p} ({ys}) is below the {need} required{be}."),
+        )
+    };
+    let short = fen_of(shortfall(
+        rd.0 as i128,
+        revenue.0 as i128,
+        Ratio::bp(need_bp),
+    ));
+    let gap = (
+        format!("{ys} 年研发费用还差 {}", yuan_zh(short)),
+        format!("R&D spending {ys} short by {}", yen(short)),
+    );
+    Words::new((p.clone(), p), (z, e), Some(gap))
+}
+
+/// The latest revenue against a floor (at least it, or strictly above it).
+pub(crate) fn amount(c: &Criterion) -> Words {
+    let Detail::Amount {
+        year,
+        value,
+        bound,
+        strict,
+    } = c.detail
+    else {
+        return off_shape(c);
+    };
+    let actual = (yuan_zh(value), yen(value));
+    let (cmp_zh, cmp_en, fail_zh) = if strict {
+        ("超过", "above", "未超过")
+    } else {
+        ("不低于", "at least", "低于")
+    };
+    if c.status == Status::Pass {
+        return Words::new(
+            actual,
+            (
+                format!(
+                    "{year} 年营业收入 {}，{cmp_zh} {} 的要求。",
+                    yuan_zh(value),
+                    yuan_zh(bound)
+                ),
+                format!(
+                    "{year} revenue {} is {cmp_en} the {} required.",
+                    yen(value),
+                    yen(bound)
+                ),
+            ),
+            None,
+        );
+    }
+    let short = Fen(bound.0 - value.0 + if strict { 100 } else { 0 });
+    Words::new(
+        actual,
+        (
+            format!(
+                "{year} 年营业收入 {}，{fail_zh} {} 的要求。",
+                yuan_zh(value),
+                yuan_zh(bound)
+            ),
+            format!(
+                "{year} revenue {} is not {cmp_en} the {} required.",
+                yen(value),
+                yen(bound)
+            ),
+        ),
+        Some((
+            format!("{year} 年营业收入还差 {}", yuan_zh(short)),
+            format!("{year} revenue short by {}", yen(short)),
+        )),
+    )
+}
+
+/// The best R&D platform against the level required (unknown: the tier is undecided).
+pub(crate) fn platform(c: &Criterion) -> Words {
+    let Detail::Platform { level, need } = c.detail else {
+        return off_shape(c);
+    };
+    let (lz, le) = platform_words(level);
+    let (nz, ne) = platform_words(need);
+    let actual = (lz.to_string(), le.to_string());
+    match c.status {
+        Status::Unknown => Words::new(
+            actual,
+            (
+                format!("研发平台为{lz}：培育企业不要求，小巨人企业须{nz}及以上；档次未定。"),
+                format!(
+                    "Best R&D platform is {le}: the cultivating tier needs none, the giant tier needs {ne} or higher; the tier is undecided."
+                ),
+            ),
+            None,
+        ),
+        Status::Pass => Words::new(
+            actual,
+            (
+                format!("拥有{lz}研发平台，达到{nz}及以上的要求。"),
+                format!("Best R&D platform is {le}, meeting the {ne} level or higher required."),
+            ),
+            None,
+        ),
+        Status::Fail => Words::new(
+            actual,
+            (
+                format!("研发平台为{lz}，须达到{nz}及以上。"),
+                format!("Best R&D platform is {le}; {ne} or higher is required."),
+            ),
+            Some((
+                format!("建成{nz}及以上研发平台"),
+                format!("a {ne}-level or higher R&D platform"),
+            )),
+        ),
+    }
+}
