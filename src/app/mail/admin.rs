@@ -11,16 +11,6 @@ use crate::store::outbox::{self, ListFilter, OutboxRow};
 use crate::store::{self, mail_prefs, users, DbConn};
 use chrono::NaiveDateTime;
 
-/// The kinds a user sets on the preferences page (the digest and test mails are not chosen).
-pub const CHOOSABLE: [MailKind; 6] = [
-    MailKind::Assignment,
-    MailKind::FollowupDue,
-    MailKind::StageChanged,
-    MailKind::CredentialExpiring,
-    MailKind::AnnualReportDue,
-    MailKind::WeeklySummary,
-];
-
 fn require_admin(p: &Principal) -> Result<(), AppError> {
     match p.role {
         Role::Admin | Role::System => Ok(()),
@@ -31,7 +21,7 @@ fn require_admin(p: &Principal) -> Result<(), AppError> {
 /// The kind of mail named `name`, if it is one users choose for; else bad input on `field`.
 fn choosable_kind(field: &str, name: &str) -> Result<MailKind, AppError> {
     MailKind::parse(name.trim())
-        .filter(|k| CHOOSABLE.contains(k))
+        .filter(|k| k.digestible())
         .ok_or_else(|| {
             AppError::bad_input(
                 field,
@@ -65,7 +55,7 @@ pub fn may_set_mandatory(p: &Principal) -> bool {
 }
 
 /// The bureau marks which kinds of mail nobody may turn off (setting `mail_mandatory`); the
-/// other kinds become optional again. Names outside [`CHOOSABLE`] are bad input, and nothing
+/// other kinds become optional again. Names of kinds users do not choose ([`MailKind::digestible`]) are bad input, and nothing
 /// is saved then.
 pub fn save_mandatory(
     conn: &mut DbConn,
@@ -83,8 +73,7 @@ pub fn save_mandatory(
             chosen.push(kind);
         }
     }
-    let names: Vec<&str> = CHOOSABLE
-        .iter()
+    let names: Vec<&str> = MailKind::choosable()
         .filter(|k| chosen.contains(k))
         .map(|k| k.as_str())
         .collect();
@@ -123,7 +112,7 @@ pub fn mail_settings(conn: &mut DbConn, p: &Principal) -> Result<MailSettings, A
     let user = users::find_by_id(conn, id).ctx("load the user for mail settings")?;
     let mandatory = super::mandatory_kinds(conn)?;
     let mut kinds = Vec::new();
-    for kind in CHOOSABLE {
+    for kind in MailKind::choosable() {
         let chosen = super::chosen_mode(conn, id, kind)?;
         kinds.push(KindSetting {
             kind,

@@ -75,7 +75,13 @@ impl MailKind {
         MailKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Whether the daily digest can collect this kind (not the digest itself, nor a test).
+    /// The kinds a user sets on the preferences page: every kind the digest can collect.
+    pub fn choosable() -> impl Iterator<Item = MailKind> {
+        MailKind::ALL.into_iter().filter(|k| k.digestible())
+    }
+
+    /// Whether the daily digest can collect this kind (not the digest itself, nor a test);
+    /// these are also the kinds users choose a mode for.
     pub fn digestible(self) -> bool {
         !matches!(self, MailKind::Digest | MailKind::Test)
     }
