@@ -99,3 +99,69 @@ fn a_bad_date_is_bad_input() {
         text(&out)
     );
 }
+
+fn peiyu(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_peiyu"))
+        .args(args)
+        .env("PEIYU_DATABASE_URL", url)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn firm_list_and_show_print_what_the_firm_page_reads() {
+    for db in backends() {
+        let (uscc, name) = {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let id = tech_sme_firm(&mut c, &s, 2026, 1);
+            let f = firms::find_by_id(&mut c, id).unwrap();
+            (f.uscc, f.name)
+        };
+        let list = peiyu(
+            &db.url,
+            &["firm", "list", "--lang", "en", "--stage", "tech_sme"],
+        );
+        assert!(list.status.success(), "{}", text(&list));
+        let out = String::from_utf8_lossy(&list.stdout);
+        assert!(
+            out.contains(&uscc) && out.contains(&name),
+            "{}",
+            text(&list)
+        );
+
+        let show = peiyu(
+            &db.url,
+            &["firm", "show", &uscc.to_lowercase(), "--lang", "en"],
+        );
+        assert!(show.status.success(), "{}", text(&show));
+        let out = String::from_utf8_lossy(&show.stdout);
+        for expected in [
+            name.as_str(),
+            "Stage Tech-SME",
+            "Credentials",
+            "History",
+            "revoke",
+            "Next stage:",
+            "readiness",
+        ] {
+            assert!(
+                out.to_lowercase().contains(&expected.to_lowercase()),
+                "{}: `firm show` prints {expected:?}: {}",
+                db.name(),
+                text(&show)
+            );
+        }
+
+        let missing = peiyu(
+            &db.url,
+            &["firm", "show", "91411100MA00000000", "--lang", "en"],
+        );
+        assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+        assert!(
+            String::from_utf8_lossy(&missing.stderr).contains("no firm with the code"),
+            "{}",
+            text(&missing)
+        );
+    }
+}
