@@ -4,9 +4,8 @@
 //!
 //! - pages against `/__bench/floor`: a fixed body of the list page's size, served through the
 //!   same middleware (session cookie, security headers, request log) by the same server, with
-//!   no database or template work — what the framework costs for those bytes. Each page is
-//!   measured rendered for every request (`Cache-Control: no-cache` passes the page cache by)
-//!   and served from the page cache (the same session asking again while nothing commits);
+//!   no database or template work — what the framework costs for those bytes. Every page is
+//!   rendered for every request (nothing identity-dependent is cached);
 //! - a sign-in against one bare argon2id verification in this process (the deliberate cost).
 //!
 //! SQLite always; PostgreSQL too when `PEIYU_BENCH_PG_URL` names a server or the local one on
@@ -27,7 +26,6 @@ use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
 use peiyu::app::{password, rescore_all_as_of};
 use peiyu::store::firms::{self, FirmFilter};
 use peiyu::store::{self, users, write_tx, DbConn, Pool, PoolOptions, StoreError};
-use peiyu::web::page_cache::{self, PageCache, DEFAULT_BUDGET_MB};
 use peiyu::web::session::{self, Session, SessionKeys};
 use peiyu::web::{middleware, templates, AppState, WebConfig};
 use std::net::TcpListener;
@@ -79,15 +77,9 @@ fn populate(conn: &mut DbConn, n: usize) -> Result<(), StoreError> {
 }
 
 /// The app as `peiyu serve` builds it (`web::build_server`), plus the floor route.
-fn serve(
-    url: &str,
-    pool: Pool,
-    keys: SessionKeys,
-    floor: Arc<OnceLock<Vec<u8>>>,
-) -> (String, Runner) {
+fn serve(pool: Pool, keys: SessionKeys, floor: Arc<OnceLock<Vec<u8>>>) -> (String, Runner) {
     templates::registry().expect("templates");
     let state = AppState {
-        cache: PageCache::open(url, DEFAULT_BUDGET_MB).expect("watch the database"),
         pool,
         keys,
         config: WebConfig::default(),
@@ -103,7 +95,6 @@ fn serve(
                 App::new()
                     .app_data(data.clone())
                     .app_data(web::FormConfig::default().limit(256 * 1024))
-                    .wrap(from_fn(page_cache::layer))
                     .wrap(from_fn(middleware::session_layer))
                     .wrap(middleware::security_headers())
                     .wrap(from_fn(middleware::request_log))
@@ -193,14 +184,7 @@ fn parse_ms(s: &str) -> f64 {
 }
 
 /// Run wrk for `secs` seconds at `conns` connections; `script` is a Lua file (for the POST).
-fn wrk(
-    url: &str,
-    conns: u32,
-    secs: u64,
-    cookie: &str,
-    headers: &[&str],
-    script: Option<&std::path::Path>,
-) -> Load {
+fn wrk(url: &str, conns: u32, secs: u64, cookie: &str, script: Option<&std::path::Path>) -> Load {
     let threads = conns.clamp(1, 2);
     let mut cmd = Command::new("wrk");
     cmd.args([
@@ -215,9 +199,6 @@ fn wrk(
         cmd.arg("-s").arg(s);
     } else {
         cmd.args(["-H".to_string(), format!("Cookie: {cookie}")]);
-        for h in headers {
-            cmd.args(["-H", h]);
-        }
     }
     let cpu_before = process_cpu_ms();
     let out = cmd
@@ -268,9 +249,9 @@ fn runs() -> usize {
 /// went from 0.5 ms to 3.6 ms between runs of the same code. A median of three is steady
 /// where one run is not, and is taken for the floor and the pages alike.
 /// Each run gets its own session cookie from `cookie`.
-fn wrk_median(url: &str, cookie: &dyn Fn() -> String, headers: &[&str]) -> Load {
+fn wrk_median(url: &str, cookie: &dyn Fn() -> String) -> Load {
     let mut all: Vec<Load> = (0..runs())
-        .map(|_| wrk(url, CONNECTIONS, secs(), &cookie(), headers, None))
+        .map(|_| wrk(url, CONNECTIONS, secs(), &cookie(), None))
         .collect();
     all.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
     let range = (all[0].p99_ms, all[all.len() - 1].p99_ms);
@@ -408,7 +389,7 @@ fn run_backend(name: &str, url: &str) {
     let signed_in = cookie_for(&keys, &Session::signed_in(bureau.id, session::now_secs()));
 
     let floor_body = Arc::new(OnceLock::new());
-    let (base, _server) = serve(url, pool, keys.clone(), floor_body.clone());
+    let (base, _server) = serve(pool, keys.clone(), floor_body.clone());
     let list = format!("{base}/firms?stage=tech_sme&sort=readiness&dir=desc&page=1");
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .max_redirects(0)
@@ -435,26 +416,19 @@ fn run_backend(name: &str, url: &str) {
     }
 
     // Each run gets a session of its own, as a browser holds a fresh cookie (the server
-    // renews it every minute): a session older than that is renewed on every request and so
-    // never served from the page cache.
+    // renews it every minute): a session older than that would be renewed on every request.
     let fresh = || cookie_for(&keys, &Session::signed_in(bureau.id, session::now_secs()));
     if measures("pages") {
-        measure_pages(&base, &list, firm_id, &agent, &fresh);
+        measure_pages(&base, &list, firm_id, &fresh);
     }
     if measures("login") {
         measure_login(&base, &keys);
     }
 }
 
-/// The floor, then each page rendered and from the page cache, at 32 connections.
-fn measure_pages(
-    base: &str,
-    list: &str,
-    firm_id: i64,
-    agent: &ureq::Agent,
-    fresh: &dyn Fn() -> String,
-) {
-    let floor = wrk_median(&format!("{base}/__bench/floor"), fresh, &[]);
+/// The floor, then each page, rendered for every request, at 32 connections.
+fn measure_pages(base: &str, list: &str, firm_id: i64, fresh: &dyn Fn() -> String) {
+    let floor = wrk_median(&format!("{base}/__bench/floor"), fresh);
     line("floor (same size, no work)", floor, None);
     let mut pages = vec![
         ("GET /firms (stage, by readiness)", list.to_string()),
@@ -470,44 +444,8 @@ fn measure_pages(
         ));
     }
     for (name, url) in &pages {
-        // Rendered for every request: `Cache-Control: no-cache` (a forced reload) passes the
-        // page cache by.
-        line(
-            &format!("{name}, rendered"),
-            wrk_median(url, fresh, &["Cache-Control: no-cache"]),
-            Some(floor),
-        );
-        line(
-            &format!("{name}, cached"),
-            wrk_median(url, &|| primed(agent, url, fresh()), &[]),
-            Some(floor),
-        );
+        line(name, wrk_median(url, fresh), Some(floor));
     }
-}
-
-/// `cookie`, after one request has put `url` in the page cache for its session (a miss, then
-/// a hit, checked; a warning otherwise).
-fn primed(agent: &ureq::Agent, url: &str, cookie: String) -> String {
-    let marks: Vec<String> = (0..2)
-        .map(|_| {
-            agent
-                .get(url)
-                .header("cookie", &cookie)
-                .call()
-                .ok()
-                .and_then(|r| {
-                    r.headers()
-                        .get(page_cache::CACHE_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string)
-                })
-                .unwrap_or_default()
-        })
-        .collect();
-    if marks != ["miss", "hit"] {
-        println!("  warning: {url}: expected a miss then a hit, got {marks:?}");
-    }
-    cookie
 }
 
 /// A sign-in at one connection, against one bare verification measured just before for as
@@ -544,14 +482,7 @@ fn measure_login(base: &str, keys: &SessionKeys) {
     for conns in [1, CONNECTIONS] {
         // One connection runs as long as its floor; 32 queue on the hashing threads.
         let run_secs = if conns == 1 { login_secs() } else { secs() };
-        let l = wrk(
-            &format!("{base}/login"),
-            conns,
-            run_secs,
-            "",
-            &[],
-            Some(&script),
-        );
+        let l = wrk(&format!("{base}/login"), conns, run_secs, "", Some(&script));
         println!(
             "  POST /login, {conns:>2} connection(s)        {:>9.1} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms   \
              vs one argon2id verify: p50 x{:.1}, p99 x{:.1}",

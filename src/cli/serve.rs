@@ -41,10 +41,6 @@ pub struct ServeArgs {
     /// Seconds between the mail worker's delivery passes (0: no mail worker in this process).
     #[arg(long, env = "PEIYU_MAIL_INTERVAL", default_value_t = 10)]
     pub mail_interval: u64,
-    /// MiB of memory for rendered pages served again while the database has not changed
-    /// (0: no page cache).
-    #[arg(long, env = "PEIYU_PAGE_CACHE_MB", default_value_t = crate::web::page_cache::DEFAULT_BUDGET_MB)]
-    pub page_cache_mb: usize,
 }
 
 /// Run `peiyu serve` until SIGINT or SIGTERM.
@@ -77,8 +73,6 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
                 .context("start the daily job")?,
         )
     };
-    let cache = crate::web::page_cache::PageCache::open(database_url, args.page_cache_mb)
-        .context("watch the database for the page cache")?;
     let state = AppState {
         pool,
         keys: session::SessionKeys::new(key, args.secure_cookies),
@@ -87,7 +81,6 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             trust_proxy: args.trust_proxy,
             shutdown_timeout: Duration::from_secs(10),
         },
-        cache,
     };
     let mail_worker = if args.mail_interval > 0 {
         let mailer = Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;

@@ -6,7 +6,6 @@
 //! module tree (see [`dialect`]). Migrations for both dialects are embedded in the binary.
 
 pub mod audit;
-pub mod changes;
 pub mod credentials;
 pub mod dialect;
 pub mod error;

@@ -11,7 +11,6 @@ pub mod error;
 pub mod hashing;
 pub mod i18n;
 pub mod middleware;
-pub mod page_cache;
 pub mod pages;
 pub mod session;
 pub mod templates;
@@ -56,9 +55,6 @@ pub struct AppState {
     pub keys: SessionKeys,
     /// Server options.
     pub config: WebConfig,
-    /// Pages this process rendered, served again while the database has not changed
-    /// ([`page_cache`]); [`page_cache::PageCache::off`] for none.
-    pub cache: std::sync::Arc<page_cache::PageCache>,
 }
 
 /// Run `f` with a pooled connection on the blocking thread pool.
@@ -173,7 +169,6 @@ pub fn build_server(listener: TcpListener, state: AppState) -> std::io::Result<S
         App::new()
             .app_data(data.clone())
             .app_data(web::FormConfig::default().limit(256 * 1024))
-            .wrap(actix_web::middleware::from_fn(page_cache::layer))
             .wrap(actix_web::middleware::from_fn(middleware::session_layer))
             .wrap(middleware::security_headers())
             .wrap(actix_web::middleware::from_fn(middleware::request_log))

@@ -11,7 +11,6 @@ mod forms;
 mod health;
 mod i18n;
 mod login;
-mod page_cache;
 mod pages;
 mod pool;
 mod xss;
@@ -19,7 +18,6 @@ mod xss;
 use crate::common::{seed, Seed, TestDb};
 use peiyu::app::password;
 use peiyu::store::users;
-use peiyu::web::page_cache::{PageCache, DEFAULT_BUDGET_MB};
 use peiyu::web::session::{self, SessionKeys};
 use peiyu::web::{build_server, AppState, WebConfig};
 use std::net::TcpListener;
@@ -138,7 +136,6 @@ impl TestApp {
                 trust_proxy: false,
                 shutdown_timeout: Duration::from_secs(1),
             },
-            cache: PageCache::open(&db.url, DEFAULT_BUDGET_MB).unwrap(),
         };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
