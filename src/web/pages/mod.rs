@@ -21,7 +21,6 @@ use super::i18n::Lang;
 use super::session;
 use super::templates;
 use crate::app::AppError;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
@@ -85,7 +84,6 @@ pub fn render(
     })?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(html))
 }
 
