@@ -17,8 +17,7 @@
 //! the server's own CPU time per request (this process, from /proc), which the load
 //! generator's share of the two cores does not blur.
 
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
@@ -27,7 +26,7 @@ use peiyu::app::{password, rescore_all_as_of};
 use peiyu::store::firms::{self, FirmFilter};
 use peiyu::store::{self, users, write_tx, DbConn, Pool, PoolOptions, StoreError};
 use peiyu::web::session::{self, Session, SessionKeys};
-use peiyu::web::{middleware, templates, AppState, WebConfig};
+use peiyu::web::{AppState, WebConfig};
 use std::net::TcpListener;
 use std::process::Command;
 use std::sync::{mpsc, Arc, OnceLock};
@@ -76,45 +75,38 @@ fn populate(conn: &mut DbConn, n: usize) -> Result<(), StoreError> {
     })
 }
 
-/// The app as `peiyu serve` builds it (`web::build_server`), plus the floor route.
+/// The app as `peiyu serve` builds it (`startup::server_with`: the same state, middleware
+/// and routes), plus the floor route.
 fn serve(pool: Pool, keys: SessionKeys, floor: Arc<OnceLock<Vec<u8>>>) -> (String, Runner) {
-    templates::registry().expect("templates");
     let state = AppState {
         pool,
         keys,
-        config: WebConfig::default(),
+        config: WebConfig {
+            shutdown_timeout: Duration::from_secs(1),
+            ..WebConfig::default()
+        },
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
+    let floor_route = move |cfg: &mut web::ServiceConfig| {
+        let floor = floor.clone();
+        cfg.route(
+            "/__bench/floor",
+            web::get().to(move || {
+                let body = floor.get().cloned().unwrap_or_default();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(body)
+                }
+            }),
+        );
+    };
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let data = web::Data::new(state);
-            let server = HttpServer::new(move || {
-                let floor = floor.clone();
-                App::new()
-                    .app_data(data.clone())
-                    .app_data(web::FormConfig::default().limit(256 * 1024))
-                    .wrap(from_fn(middleware::session_layer))
-                    .wrap(middleware::security_headers())
-                    .wrap(from_fn(middleware::request_log))
-                    .route(
-                        "/__bench/floor",
-                        web::get().to(move || {
-                            let body = floor.get().cloned().unwrap_or_default();
-                            async move {
-                                HttpResponse::Ok()
-                                    .content_type("text/html; charset=utf-8")
-                                    .body(body)
-                            }
-                        }),
-                    )
-                    .configure(peiyu::web::routes)
-            })
-            .shutdown_timeout(1)
-            .listen(listener)
-            .expect("listen")
-            .run();
+            let server =
+                peiyu::startup::server_with(listener, state, floor_route).expect("serve the app");
             tx.send(server.handle()).expect("send handle");
             server.await.expect("server");
         })
@@ -530,7 +522,6 @@ fn with_database(url: &str, db: &str) -> String {
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
-
     // `PEIYU_BENCH_BACKENDS=sqlite` (or `postgres`) runs one backend only.
     let backends = std::env::var("PEIYU_BENCH_BACKENDS").unwrap_or_default();
     let wanted = |b: &str| backends.is_empty() || backends.split(',').any(|x| x.trim() == b);

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod core;
 pub mod demo;
 pub mod notify;
+pub mod startup;
 pub mod store;
 pub mod web;
 // The daily work (`peiyu tick`, and the same loop inside `serve`).

@@ -6,7 +6,7 @@ use crate::jobs;
 use crate::notify::mailer::Mailer;
 use crate::notify::worker::BackgroundWorker;
 use crate::store;
-use crate::web::{self, session, AppState, WebConfig};
+use crate::web::{session, AppState, WebConfig};
 use anyhow::Context;
 use clap::Args;
 use std::net::TcpListener;
@@ -99,7 +99,7 @@ pub fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
     eprintln!("peiyu: serving http://{addr}/ (Ctrl-C to stop)");
     let served = actix_web::rt::System::new()
         .block_on(async move {
-            let server = web::build_server(listener, state)?;
+            let server = crate::startup::server(listener, state)?;
             server.await
         })
         .context("run the web server");

@@ -17,10 +17,8 @@ pub mod templates;
 
 use crate::app::AppError;
 use crate::store::{DbConn, Pool};
-use actix_web::dev::Server;
-use actix_web::{web, App, HttpServer};
+use actix_web::web;
 use session::SessionKeys;
-use std::net::TcpListener;
 use std::time::Duration;
 
 /// How the server runs.
@@ -156,27 +154,4 @@ route_table! {
     GET "/admin/mail" => pages::mail::outbox;
     POST "/admin/mail/test" => pages::mail::send_test;
     POST "/admin/mail/{id}/retry" => pages::mail::retry;
-}
-
-/// The HTTP server on `listener`, not yet awaited. It stops gracefully on SIGINT and SIGTERM
-/// (actix-web's signal handling), finishing requests in flight within the shutdown timeout.
-pub fn build_server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
-    templates::registry().map_err(std::io::Error::other)?;
-    let workers = state.config.workers;
-    let shutdown = state.config.shutdown_timeout;
-    let data = web::Data::new(state);
-    let mut server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .app_data(web::FormConfig::default().limit(256 * 1024))
-            .wrap(actix_web::middleware::from_fn(middleware::session_layer))
-            .wrap(middleware::security_headers())
-            .wrap(actix_web::middleware::from_fn(middleware::request_log))
-            .configure(routes)
-    })
-    .shutdown_timeout(shutdown.as_secs());
-    if let Some(n) = workers {
-        server = server.workers(n.max(1));
-    }
-    Ok(server.listen(listener)?.run())
 }

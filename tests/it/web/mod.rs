@@ -18,9 +18,10 @@ mod xss;
 
 use crate::common::{seed, Seed, TestDb};
 use peiyu::app::password;
+use peiyu::startup;
 use peiyu::store::users;
 use peiyu::web::session::{self, SessionKeys};
-use peiyu::web::{build_server, AppState, WebConfig};
+use peiyu::web::{AppState, WebConfig};
 use std::net::TcpListener;
 use std::sync::{mpsc, OnceLock};
 use std::thread::JoinHandle;
@@ -125,8 +126,8 @@ fn read(mut r: ureq::http::Response<ureq::Body>) -> Resp {
 }
 
 impl TestApp {
-    /// Serve the app on `db`, with the signing key kept in its settings (as `peiyu serve`
-    /// does when PEIYU_SECRET_KEY is unset).
+    /// Serve the app on `db` as `peiyu serve` builds it (`startup::server`), with the signing
+    /// key kept in its settings (as `peiyu serve` does when PEIYU_SECRET_KEY is unset).
     pub fn spawn(db: &TestDb) -> TestApp {
         let key = session::resolve_key(&mut db.conn(), None).unwrap();
         let state = AppState {
@@ -143,7 +144,7 @@ impl TestApp {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = build_server(listener, state).unwrap();
+                let server = startup::server(listener, state).unwrap();
                 tx.send(server.handle()).unwrap();
                 server.await.unwrap();
             })
