@@ -23,6 +23,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
 use peiyu::app::{password, rescore_all_as_of};
+use peiyu::config::ServeSettings;
 use peiyu::store::firms::{self, FirmFilter};
 use peiyu::store::{self, users, write_tx, DbConn, Pool, PoolOptions, StoreError};
 use peiyu::web::session::{self, Session, SessionKeys};
@@ -76,14 +77,20 @@ fn populate(conn: &mut DbConn, n: usize) -> Result<(), StoreError> {
 }
 
 /// The app as `peiyu serve` builds it (`startup::server_with`: the same state, middleware
-/// and routes), plus the floor route.
-fn serve(pool: Pool, keys: SessionKeys, floor: Arc<OnceLock<Vec<u8>>>) -> (String, Runner) {
+/// and routes, with `peiyu serve`'s worker and proxy settings), plus the floor route.
+fn serve(
+    settings: &ServeSettings,
+    pool: Pool,
+    keys: SessionKeys,
+    floor: Arc<OnceLock<Vec<u8>>>,
+) -> (String, Runner) {
     let state = AppState {
         pool,
         keys,
         config: WebConfig {
+            workers: settings.workers,
+            trust_proxy: settings.trust_proxy,
             shutdown_timeout: Duration::from_secs(1),
-            ..WebConfig::default()
         },
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -324,9 +331,9 @@ fn cookie_for(keys: &SessionKeys, s: &Session) -> String {
     format!("{}={}", c.name(), c.value())
 }
 
-fn run_backend(name: &str, url: &str) {
+fn run_backend(name: &str, url: &str, settings: &ServeSettings) {
     // The pool `peiyu serve` opens (PEIYU_DB_POOL, default twice the cores).
-    let pool_options = PoolOptions::for_server().expect("pool size");
+    let pool_options = PoolOptions::for_server(settings.db_pool);
     println!(
         "web/{name}: seeding the demo and {} firms; database {url}, pool of {}",
         generated_firms(),
@@ -381,7 +388,7 @@ fn run_backend(name: &str, url: &str) {
     let signed_in = cookie_for(&keys, &Session::signed_in(bureau.id, session::now_secs()));
 
     let floor_body = Arc::new(OnceLock::new());
-    let (base, _server) = serve(pool, keys.clone(), floor_body.clone());
+    let (base, _server) = serve(settings, pool, keys.clone(), floor_body.clone());
     let list = format!("{base}/firms?stage=tech_sme&sort=readiness&dir=desc&page=1");
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .max_redirects(0)
@@ -522,13 +529,16 @@ fn with_database(url: &str, db: &str) -> String {
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
+
+    // `peiyu serve`'s own settings (PEIYU_DB_POOL, PEIYU_WORKERS, …) as it would read them.
+    let (_, settings) = peiyu::config::from_env().unwrap_or_else(|e| e.exit());
     // `PEIYU_BENCH_BACKENDS=sqlite` (or `postgres`) runs one backend only.
     let backends = std::env::var("PEIYU_BENCH_BACKENDS").unwrap_or_default();
     let wanted = |b: &str| backends.is_empty() || backends.split(',').any(|x| x.trim() == b);
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = dir.path().join("bench-web.db").display().to_string();
     if wanted("sqlite") {
-        run_backend("sqlite", &sqlite);
+        run_backend("sqlite", &sqlite, &settings);
     }
 
     if !wanted("postgres") {
@@ -541,7 +551,7 @@ fn main() {
             admin
                 .batch_execute(&format!("CREATE DATABASE \"{db}\""))
                 .expect("create the bench database");
-            run_backend("postgres", &with_database(&server, &db));
+            run_backend("postgres", &with_database(&server, &db), &settings);
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"));
         }
         None => println!("web/postgres: skipped, no server (set PEIYU_BENCH_PG_URL)"),

@@ -89,20 +89,6 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// `PEIYU_SMTP_URL` when set, else `.eml` files under `PEIYU_MAIL_DIR` (default `./mail`).
-    pub fn from_env() -> Result<Mailer, String> {
-        match std::env::var("PEIYU_SMTP_URL") {
-            Ok(url) if !url.trim().is_empty() => Mailer::smtp(url.trim()),
-            _ => {
-                let dir = std::env::var("PEIYU_MAIL_DIR")
-                    .ok()
-                    .filter(|d| !d.trim().is_empty())
-                    .unwrap_or_else(|| DEFAULT_MAIL_DIR.to_string());
-                Mailer::dir(Path::new(&dir))
-            }
-        }
-    }
-
     /// An SMTP transport for `url` (see the module comment). Opens no connection yet.
     pub fn smtp(url: &str) -> Result<Mailer, String> {
         let shown = crate::store::redact_url(url);

@@ -236,12 +236,23 @@ pub fn effective_mode(
     Ok(mode)
 }
 
-/// The sender: `PEIYU_MAIL_FROM`, or [`DEFAULT_MAIL_FROM`].
+/// The sender of this process's mail, set once at startup from the settings
+/// (`config::MailSettings::mail_from`).
+static MAIL_FROM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Make `from` the sender of every mail this process queues or sends (the command line does,
+/// from PEIYU_MAIL_FROM, before any command runs). Only the first call counts: the sender is
+/// one per process, and Message-IDs already made carry its domain.
+pub fn set_mail_from(from: &str) {
+    let _ = MAIL_FROM.set(from.trim().to_string());
+}
+
+/// The sender: the one set by [`set_mail_from`], or [`DEFAULT_MAIL_FROM`].
 pub fn mail_from() -> String {
-    std::env::var("PEIYU_MAIL_FROM")
-        .ok()
-        .map(|s| s.trim().to_string())
+    MAIL_FROM
+        .get()
         .filter(|s| !s.is_empty())
+        .cloned()
         .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_string())
 }
 

@@ -109,6 +109,13 @@ pub struct Rendered {
     pub html: String,
 }
 
+/// The sender (PEIYU_MAIL_FROM) as a mailbox, e.g. `Peiyu <noreply@example.org>`; text that
+/// is not an address is an error naming the setting.
+pub fn parse_sender(from: &str) -> Result<Mailbox, String> {
+    from.parse::<Mailbox>()
+        .map_err(|e| format!("the sender '{from}' (PEIYU_MAIL_FROM) is not an address: {e}"))
+}
+
 /// What every mail is composed with: the sender and the base URL of links.
 #[derive(Debug, Clone)]
 pub struct Composer {
@@ -121,9 +128,7 @@ pub struct Composer {
 impl Composer {
     /// A composer for this sender and base URL; a sender that is not an address is an error.
     pub fn new(from: &str, base_url: &str) -> Result<Composer, String> {
-        let from = from
-            .parse::<Mailbox>()
-            .map_err(|e| format!("the sender '{from}' (PEIYU_MAIL_FROM) is not an address: {e}"))?;
+        let from = parse_sender(from)?;
         Ok(Composer {
             from,
             base_url: base_url.trim().trim_end_matches('/').to_string(),
