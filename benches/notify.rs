@@ -182,6 +182,9 @@ fn main() {
     // `cargo bench` passes `--bench`; this harness has no options of its own.
     let mails = env_usize("PEIYU_BENCH_MAILS", 10_000);
     let rounds = env_usize("PEIYU_BENCH_ROUNDS", 2).max(1);
+    // The sender `peiyu notify` reads too (PEIYU_MAIL_FROM), for the mails queued here.
+    let (settings, _) = peiyu::config::from_env().unwrap_or_else(|e| e.exit());
+    peiyu::config::set_mail_from(&settings.mail.mail_from);
     let dir = tempfile::tempdir().expect("temp dir");
     let db_url = dir.path().join("bench.db").display().to_string();
     let mut conn = store::connect_one(&db_url).expect("open SQLite");

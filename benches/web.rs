@@ -4,9 +4,8 @@
 //!
 //! - pages against `/__bench/floor`: a fixed body of the list page's size, served through the
 //!   same middleware (session cookie, security headers, request log) by the same server, with
-//!   no database or template work — what the framework costs for those bytes. Each page is
-//!   measured rendered for every request (`Cache-Control: no-cache` passes the page cache by)
-//!   and served from the page cache (the same session asking again while nothing commits);
+//!   no database or template work — what the framework costs for those bytes. Every page is
+//!   rendered for every request (nothing identity-dependent is cached);
 //! - a sign-in against one bare argon2id verification in this process (the deliberate cost).
 //!
 //! SQLite always; PostgreSQL too when `PEIYU_BENCH_PG_URL` names a server or the local one on
@@ -18,18 +17,17 @@
 //! the server's own CPU time per request (this process, from /proc), which the load
 //! generator's share of the two cores does not blur.
 
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
 use peiyu::app::{accounts::password, rescore_all_as_of};
+use peiyu::config::ServeSettings;
 use peiyu::store::firms::{self, FirmFilter};
 use peiyu::store::{self, users, write_tx, DbConn, Pool, PoolOptions, StoreError};
-use peiyu::web::page_cache::{self, PageCache, DEFAULT_BUDGET_MB};
 use peiyu::web::session::{self, Session, SessionKeys};
-use peiyu::web::{middleware, templates, AppState, WebConfig};
+use peiyu::web::{AppState, WebConfig};
 use std::net::TcpListener;
 use std::process::Command;
 use std::sync::{mpsc, Arc, OnceLock};
@@ -78,52 +76,44 @@ fn populate(conn: &mut DbConn, n: usize) -> Result<(), StoreError> {
     })
 }
 
-/// The app as `peiyu serve` builds it (`web::build_server`), plus the floor route.
+/// The app as `peiyu serve` builds it (`startup::server_with`: the same state, middleware
+/// and routes, with `peiyu serve`'s worker and proxy settings), plus the floor route.
 fn serve(
-    url: &str,
+    settings: &ServeSettings,
     pool: Pool,
     keys: SessionKeys,
     floor: Arc<OnceLock<Vec<u8>>>,
 ) -> (String, Runner) {
-    templates::registry().expect("templates");
     let state = AppState {
-        cache: PageCache::open(url, DEFAULT_BUDGET_MB).expect("watch the database"),
         pool,
         keys,
-        config: WebConfig::default(),
+        config: WebConfig {
+            workers: settings.workers,
+            trust_proxy: settings.trust_proxy,
+            shutdown_timeout: Duration::from_secs(1),
+        },
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
+    let floor_route = move |cfg: &mut web::ServiceConfig| {
+        let floor = floor.clone();
+        cfg.route(
+            "/__bench/floor",
+            web::get().to(move || {
+                let body = floor.get().cloned().unwrap_or_default();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(body)
+                }
+            }),
+        );
+    };
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let data = web::Data::new(state);
-            let server = HttpServer::new(move || {
-                let floor = floor.clone();
-                App::new()
-                    .app_data(data.clone())
-                    .app_data(web::FormConfig::default().limit(256 * 1024))
-                    .wrap(from_fn(page_cache::layer))
-                    .wrap(from_fn(middleware::session_layer))
-                    .wrap(middleware::security_headers())
-                    .wrap(from_fn(middleware::request_log))
-                    .route(
-                        "/__bench/floor",
-                        web::get().to(move || {
-                            let body = floor.get().cloned().unwrap_or_default();
-                            async move {
-                                HttpResponse::Ok()
-                                    .content_type("text/html; charset=utf-8")
-                                    .body(body)
-                            }
-                        }),
-                    )
-                    .configure(peiyu::web::routes)
-            })
-            .shutdown_timeout(1)
-            .listen(listener)
-            .expect("listen")
-            .run();
+            let server =
+                peiyu::startup::server_with(listener, state, floor_route).expect("serve the app");
             tx.send(server.handle()).expect("send handle");
             server.await.expect("server");
         })
@@ -193,14 +183,7 @@ fn parse_ms(s: &str) -> f64 {
 }
 
 /// Run wrk for `secs` seconds at `conns` connections; `script` is a Lua file (for the POST).
-fn wrk(
-    url: &str,
-    conns: u32,
-    secs: u64,
-    cookie: &str,
-    headers: &[&str],
-    script: Option<&std::path::Path>,
-) -> Load {
+fn wrk(url: &str, conns: u32, secs: u64, cookie: &str, script: Option<&std::path::Path>) -> Load {
     let threads = conns.clamp(1, 2);
     let mut cmd = Command::new("wrk");
     cmd.args([
@@ -215,9 +198,6 @@ fn wrk(
         cmd.arg("-s").arg(s);
     } else {
         cmd.args(["-H".to_string(), format!("Cookie: {cookie}")]);
-        for h in headers {
-            cmd.args(["-H", h]);
-        }
     }
     let cpu_before = process_cpu_ms();
     let out = cmd
@@ -268,9 +248,9 @@ fn runs() -> usize {
 /// went from 0.5 ms to 3.6 ms between runs of the same code. A median of three is steady
 /// where one run is not, and is taken for the floor and the pages alike.
 /// Each run gets its own session cookie from `cookie`.
-fn wrk_median(url: &str, cookie: &dyn Fn() -> String, headers: &[&str]) -> Load {
+fn wrk_median(url: &str, cookie: &dyn Fn() -> String) -> Load {
     let mut all: Vec<Load> = (0..runs())
-        .map(|_| wrk(url, CONNECTIONS, secs(), &cookie(), headers, None))
+        .map(|_| wrk(url, CONNECTIONS, secs(), &cookie(), None))
         .collect();
     all.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
     let range = (all[0].p99_ms, all[all.len() - 1].p99_ms);
@@ -351,9 +331,9 @@ fn cookie_for(keys: &SessionKeys, s: &Session) -> String {
     format!("{}={}", c.name(), c.value())
 }
 
-fn run_backend(name: &str, url: &str) {
+fn run_backend(name: &str, url: &str, settings: &ServeSettings) {
     // The pool `peiyu serve` opens (PEIYU_DB_POOL, default twice the cores).
-    let pool_options = PoolOptions::for_server().expect("pool size");
+    let pool_options = PoolOptions::for_server(settings.db_pool);
     println!(
         "web/{name}: seeding the demo and {} firms; database {url}, pool of {}",
         generated_firms(),
@@ -408,7 +388,7 @@ fn run_backend(name: &str, url: &str) {
     let signed_in = cookie_for(&keys, &Session::signed_in(bureau.id, session::now_secs()));
 
     let floor_body = Arc::new(OnceLock::new());
-    let (base, _server) = serve(url, pool, keys.clone(), floor_body.clone());
+    let (base, _server) = serve(settings, pool, keys.clone(), floor_body.clone());
     let list = format!("{base}/firms?stage=tech_sme&sort=readiness&dir=desc&page=1");
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .max_redirects(0)
@@ -435,26 +415,19 @@ fn run_backend(name: &str, url: &str) {
     }
 
     // Each run gets a session of its own, as a browser holds a fresh cookie (the server
-    // renews it every minute): a session older than that is renewed on every request and so
-    // never served from the page cache.
+    // renews it every minute): a session older than that would be renewed on every request.
     let fresh = || cookie_for(&keys, &Session::signed_in(bureau.id, session::now_secs()));
     if measures("pages") {
-        measure_pages(&base, &list, firm_id, &agent, &fresh);
+        measure_pages(&base, &list, firm_id, &fresh);
     }
     if measures("login") {
         measure_login(&base, &keys);
     }
 }
 
-/// The floor, then each page rendered and from the page cache, at 32 connections.
-fn measure_pages(
-    base: &str,
-    list: &str,
-    firm_id: i64,
-    agent: &ureq::Agent,
-    fresh: &dyn Fn() -> String,
-) {
-    let floor = wrk_median(&format!("{base}/__bench/floor"), fresh, &[]);
+/// The floor, then each page, rendered for every request, at 32 connections.
+fn measure_pages(base: &str, list: &str, firm_id: i64, fresh: &dyn Fn() -> String) {
+    let floor = wrk_median(&format!("{base}/__bench/floor"), fresh);
     line("floor (same size, no work)", floor, None);
     let mut pages = vec![
         ("GET /firms (stage, by readiness)", list.to_string()),
@@ -470,44 +443,8 @@ fn measure_pages(
         ));
     }
     for (name, url) in &pages {
-        // Rendered for every request: `Cache-Control: no-cache` (a forced reload) passes the
-        // page cache by.
-        line(
-            &format!("{name}, rendered"),
-            wrk_median(url, fresh, &["Cache-Control: no-cache"]),
-            Some(floor),
-        );
-        line(
-            &format!("{name}, cached"),
-            wrk_median(url, &|| primed(agent, url, fresh()), &[]),
-            Some(floor),
-        );
+        line(name, wrk_median(url, fresh), Some(floor));
     }
-}
-
-/// `cookie`, after one request has put `url` in the page cache for its session (a miss, then
-/// a hit, checked; a warning otherwise).
-fn primed(agent: &ureq::Agent, url: &str, cookie: String) -> String {
-    let marks: Vec<String> = (0..2)
-        .map(|_| {
-            agent
-                .get(url)
-                .header("cookie", &cookie)
-                .call()
-                .ok()
-                .and_then(|r| {
-                    r.headers()
-                        .get(page_cache::CACHE_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string)
-                })
-                .unwrap_or_default()
-        })
-        .collect();
-    if marks != ["miss", "hit"] {
-        println!("  warning: {url}: expected a miss then a hit, got {marks:?}");
-    }
-    cookie
 }
 
 /// A sign-in at one connection, against one bare verification measured just before for as
@@ -544,14 +481,7 @@ fn measure_login(base: &str, keys: &SessionKeys) {
     for conns in [1, CONNECTIONS] {
         // One connection runs as long as its floor; 32 queue on the hashing threads.
         let run_secs = if conns == 1 { login_secs() } else { secs() };
-        let l = wrk(
-            &format!("{base}/login"),
-            conns,
-            run_secs,
-            "",
-            &[],
-            Some(&script),
-        );
+        let l = wrk(&format!("{base}/login"), conns, run_secs, "", Some(&script));
         println!(
             "  POST /login, {conns:>2} connection(s)        {:>9.1} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms   \
              vs one argon2id verify: p50 x{:.1}, p99 x{:.1}",
@@ -600,13 +530,15 @@ fn with_database(url: &str, db: &str) -> String {
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
 
+    // `peiyu serve`'s own settings (PEIYU_DB_POOL, PEIYU_WORKERS, …) as it would read them.
+    let (_, settings) = peiyu::config::from_env().unwrap_or_else(|e| e.exit());
     // `PEIYU_BENCH_BACKENDS=sqlite` (or `postgres`) runs one backend only.
     let backends = std::env::var("PEIYU_BENCH_BACKENDS").unwrap_or_default();
     let wanted = |b: &str| backends.is_empty() || backends.split(',').any(|x| x.trim() == b);
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = dir.path().join("bench-web.db").display().to_string();
     if wanted("sqlite") {
-        run_backend("sqlite", &sqlite);
+        run_backend("sqlite", &sqlite, &settings);
     }
 
     if !wanted("postgres") {
@@ -619,7 +551,7 @@ fn main() {
             admin
                 .batch_execute(&format!("CREATE DATABASE \"{db}\""))
                 .expect("create the bench database");
-            run_backend("postgres", &with_database(&server, &db));
+            run_backend("postgres", &with_database(&server, &db), &settings);
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"));
         }
         None => println!("web/postgres: skipped, no server (set PEIYU_BENCH_PG_URL)"),

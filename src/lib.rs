@@ -9,6 +9,7 @@ pub mod core;
 pub mod demo;
 pub mod i18n;
 pub mod notify;
+pub mod startup;
 pub mod store;
 pub mod web;
 // The daily work (`peiyu tick`, and the same loop inside `serve`).

@@ -5,10 +5,7 @@ use clap::Parser;
 fn main() {
     let cli = peiyu::cli::Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PEIYU_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(cli.default_log_filter())),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::new(cli.log_filter()))
         .with_writer(std::io::stderr)
         .init();
     if let Err(e) = peiyu::cli::run(cli) {

@@ -19,14 +19,9 @@ use std::fmt;
 #[derive(Debug, Parser)]
 #[command(name = "peiyu", version, about, long_about = None)]
 pub struct Cli {
-    /// Database: a SQLite path or sqlite://path (default ./peiyu.db), or postgres://…
-    #[arg(
-        long,
-        global = true,
-        env = "PEIYU_DATABASE_URL",
-        default_value = "peiyu.db"
-    )]
-    pub database_url: String,
+    /// The settings every command reads (`config`).
+    #[command(flatten)]
+    pub settings: crate::config::Settings,
 
     /// What to do.
     #[command(subcommand)]
@@ -111,25 +106,30 @@ impl From<anyhow::Error> for CliError {
 
 /// Run the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    let settings = &cli.settings;
+    crate::config::set_mail_from(&settings.mail.mail_from);
+    let db = settings.database_url.as_str();
     match cli.command {
-        Command::Migrate => migrate::run(&cli.database_url),
-        Command::Demo(args) => demo::run(&cli.database_url, args),
+        Command::Migrate => migrate::run(db),
+        Command::Demo(args) => demo::run(db, args),
         Command::Eval(args) => eval::run(args),
-        Command::Firm(args) => firm::run(&cli.database_url, args),
-        Command::Serve(args) => serve::run(&cli.database_url, args),
-        Command::User(args) => user::run(&cli.database_url, args),
-        Command::Token(args) => token::run(&cli.database_url, args),
-        Command::Tick(args) => tick::run(&cli.database_url, args),
-        Command::Notify(args) => notify::run(&cli.database_url, args),
+        Command::Firm(args) => firm::run(db, args),
+        Command::Serve(args) => serve::run(settings, args),
+        Command::User(args) => user::run(db, args),
+        Command::Token(args) => token::run(db, args),
+        Command::Tick(args) => tick::run(db, args),
+        Command::Notify(args) => notify::run(settings, args),
     }
 }
 
 impl Cli {
-    /// The log filter when `PEIYU_LOG` is unset: request logs for `serve`, warnings otherwise.
-    pub fn default_log_filter(&self) -> &'static str {
-        match self.command {
-            Command::Serve(_) => "info",
-            _ => "warn",
+    /// The log filter: `PEIYU_LOG` (`--log`) when set, else request logs for `serve` and
+    /// warnings otherwise.
+    pub fn log_filter(&self) -> &str {
+        match (&self.settings.log, &self.command) {
+            (Some(filter), _) => filter,
+            (None, Command::Serve(_)) => "info",
+            (None, _) => "warn",
         }
     }
 }

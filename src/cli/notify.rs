@@ -1,8 +1,8 @@
 //! `peiyu notify`: one delivery pass over the outbox, then exit, with a summary line.
 
 use super::CliError;
+use crate::config::Settings;
 use crate::core::error::InputError;
-use crate::notify::mailer::Mailer;
 use crate::notify::worker::{self, WorkerOptions};
 use anyhow::Context;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
@@ -45,7 +45,7 @@ fn parse_now(s: &str) -> Result<NaiveDateTime, CliError> {
 }
 
 /// Run `peiyu notify`.
-pub fn run(database_url: &str, args: NotifyArgs) -> Result<(), CliError> {
+pub fn run(settings: &Settings, args: NotifyArgs) -> Result<(), CliError> {
     let now = match args.now.as_deref() {
         Some(s) => parse_now(s)?,
         None => Utc::now().naive_utc(),
@@ -58,8 +58,10 @@ pub fn run(database_url: &str, args: NotifyArgs) -> Result<(), CliError> {
             "--batch must be at least 1".to_string(),
         )));
     }
-    let mailer = Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;
-    let mut conn = crate::store::connect_one(database_url).context("open the database")?;
+    let mailer = crate::notify::mailer::Mailer::from_settings(&settings.mail)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let mut conn =
+        crate::store::connect_one(&settings.database_url).context("open the database")?;
     let opts = WorkerOptions {
         batch: args.batch,
         lease: Duration::from_secs(args.lease_secs.max(1)),

@@ -49,7 +49,7 @@ pub struct AddArgs {
 }
 
 fn read_password() -> Result<String, CliError> {
-    if let Ok(p) = std::env::var("PEIYU_PASSWORD") {
+    if let Some(p) = crate::config::password_from_env() {
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {

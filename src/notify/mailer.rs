@@ -7,13 +7,11 @@
 //! the first byte. Credentials go in the URL (`smtps://user:password@host`), percent-encoded.
 //! Beyond the STARTTLS default this is lettre's `SmtpTransport::from_url`.
 
+use crate::config::{MailSettings, DEFAULT_MAIL_DIR};
 use lettre::transport::smtp::{PoolConfig, SmtpTransport};
 use lettre::{FileTransport, Message, Transport};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// The default directory of `.eml` files.
-pub const DEFAULT_MAIL_DIR: &str = "./mail";
 
 /// Most SMTP connections kept open (and mails sent at once by one worker).
 pub const MAX_CONNECTIONS: usize = 16;
@@ -89,17 +87,14 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// `PEIYU_SMTP_URL` when set, else `.eml` files under `PEIYU_MAIL_DIR` (default `./mail`).
-    pub fn from_env() -> Result<Mailer, String> {
-        match std::env::var("PEIYU_SMTP_URL") {
-            Ok(url) if !url.trim().is_empty() => Mailer::smtp(url.trim()),
-            _ => {
-                let dir = std::env::var("PEIYU_MAIL_DIR")
-                    .ok()
-                    .filter(|d| !d.trim().is_empty())
-                    .unwrap_or_else(|| DEFAULT_MAIL_DIR.to_string());
-                Mailer::dir(Path::new(&dir))
-            }
+    /// The transport the settings name: SMTP when a server is set, else `.eml` files in the
+    /// directory. Opens no connection; a URL that cannot be used is an error naming
+    /// `PEIYU_SMTP_URL`.
+    pub fn from_settings(mail: &MailSettings) -> Result<Mailer, String> {
+        match mail.smtp_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => Mailer::smtp(url),
+            _ if mail.mail_dir.as_os_str().is_empty() => Mailer::dir(Path::new(DEFAULT_MAIL_DIR)),
+            _ => Mailer::dir(&mail.mail_dir),
         }
     }
 

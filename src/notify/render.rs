@@ -120,9 +120,7 @@ pub struct Composer {
 impl Composer {
     /// A composer for this sender and base URL; a sender that is not an address is an error.
     pub fn new(from: &str, base_url: &str) -> Result<Composer, String> {
-        let from = from
-            .parse::<Mailbox>()
-            .map_err(|e| format!("the sender '{from}' (PEIYU_MAIL_FROM) is not an address: {e}"))?;
+        let from = crate::config::parse_sender(from)?;
         Ok(Composer {
             from,
             base_url: base_url.trim().trim_end_matches('/').to_string(),

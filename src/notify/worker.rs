@@ -39,7 +39,7 @@ pub struct WorkerOptions {
     pub lease: Duration,
     /// Attempts before giving up; `None` reads the setting.
     pub max_attempts: Option<i32>,
-    /// The sender; `None` reads `PEIYU_MAIL_FROM`.
+    /// The sender; `None`: the process's ([`super::mail_from`]).
     pub from: Option<String>,
     /// Mails sent at once, each over its own (pooled, reused) connection: while one waits for
     /// the server's reply, another is on the wire.

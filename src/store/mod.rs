@@ -6,7 +6,6 @@
 //! module tree (see [`dialect`]). Migrations for both dialects are embedded in the binary.
 
 pub mod audit;
-pub mod changes;
 pub mod credentials;
 pub mod dialect;
 pub mod error;
@@ -254,31 +253,21 @@ impl Default for PoolOptions {
 }
 
 impl PoolOptions {
-    /// The pool of a long-running server (`peiyu serve`): `PEIYU_DB_POOL` connections, by
-    /// default twice the cores and at least 4. More connections than the machine can run at
-    /// once only queue inside the database: with PostgreSQL on the same 2-core machine, 10
-    /// backends behind 32 concurrent requests gave worse tail latency than 4 (`scripts/bench
-    /// web`). A database on another machine may want more.
-    pub fn for_server() -> Result<PoolOptions, StoreError> {
-        let max_size = match std::env::var("PEIYU_DB_POOL") {
-            Ok(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| {
-                    StoreError::Connect(format!(
-                        "PEIYU_DB_POOL must be a number of connections above 0, not '{v}'"
-                    ))
-                })?,
-            Err(_) => std::thread::available_parallelism()
+    /// The pool of a long-running server (`peiyu serve`): `max_size` connections (the
+    /// PEIYU_DB_POOL setting), by default twice the cores and at least 4. More connections
+    /// than the machine can run at once only queue inside the database: with PostgreSQL on
+    /// the same 2-core machine, 10 backends behind 32 concurrent requests gave worse tail
+    /// latency than 4 (`scripts/bench web`). A database on another machine may want more.
+    pub fn for_server(max_size: Option<u32>) -> PoolOptions {
+        let max_size = max_size.filter(|n| *n > 0).unwrap_or_else(|| {
+            std::thread::available_parallelism()
                 .map_or(4, |n| u32::try_from(n.get() * 2).unwrap_or(u32::MAX))
-                .max(4),
-        };
-        Ok(PoolOptions {
+                .max(4)
+        });
+        PoolOptions {
             max_size,
             ..PoolOptions::default()
-        })
+        }
     }
 }
 

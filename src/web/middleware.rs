@@ -1,5 +1,5 @@
 //! Middleware: request ids with a tracing span and one log line per request, the session
-//! cookie's read and write, and the security headers.
+//! cookie's read and write, and the security and caching headers.
 
 use super::session::{CookieChange, SessionSlot};
 use super::AppState;
@@ -122,11 +122,15 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
     img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; \
     frame-ancestors 'none'";
 
-/// Security headers on every response.
+/// Security headers on every response, and `Cache-Control: no-store` on every response that
+/// does not set its own. Pages, API answers and error pages depend on who asks (session,
+/// bearer token, language), so no browser or proxy may keep them; the only responses that
+/// set their own are the static assets under content-hashed names ([`super::assets`]).
 pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((header::CONTENT_SECURITY_POLICY, CSP))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "same-origin"))
+        .add((header::CACHE_CONTROL, "no-store"))
 }

@@ -10,17 +10,14 @@ pub mod auth;
 pub mod error;
 pub mod hashing;
 pub mod middleware;
-pub mod page_cache;
 pub mod pages;
 pub mod session;
 pub mod templates;
 
 use crate::app::AppError;
 use crate::app::{DbConn, Pool};
-use actix_web::dev::Server;
-use actix_web::{web, App, HttpServer};
+use actix_web::web;
 use session::SessionKeys;
-use std::net::TcpListener;
 use std::time::Duration;
 
 /// How the server runs.
@@ -55,9 +52,6 @@ pub struct AppState {
     pub keys: SessionKeys,
     /// Server options.
     pub config: WebConfig,
-    /// Pages this process rendered, served again while the database has not changed
-    /// ([`page_cache`]); [`page_cache::PageCache::off`] for none.
-    pub cache: std::sync::Arc<page_cache::PageCache>,
 }
 
 /// Run `f` with a pooled connection on the blocking thread pool.
@@ -159,28 +153,4 @@ route_table! {
     GET "/admin/mail" => pages::mail::outbox;
     POST "/admin/mail/test" => pages::mail::send_test;
     POST "/admin/mail/{id}/retry" => pages::mail::retry;
-}
-
-/// The HTTP server on `listener`, not yet awaited. It stops gracefully on SIGINT and SIGTERM
-/// (actix-web's signal handling), finishing requests in flight within the shutdown timeout.
-pub fn build_server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
-    templates::registry().map_err(std::io::Error::other)?;
-    let workers = state.config.workers;
-    let shutdown = state.config.shutdown_timeout;
-    let data = web::Data::new(state);
-    let mut server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .app_data(web::FormConfig::default().limit(256 * 1024))
-            .wrap(actix_web::middleware::from_fn(page_cache::layer))
-            .wrap(actix_web::middleware::from_fn(middleware::session_layer))
-            .wrap(middleware::security_headers())
-            .wrap(actix_web::middleware::from_fn(middleware::request_log))
-            .configure(routes)
-    })
-    .shutdown_timeout(shutdown.as_secs());
-    if let Some(n) = workers {
-        server = server.workers(n.max(1));
-    }
-    Ok(server.listen(listener)?.run())
 }

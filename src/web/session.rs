@@ -185,21 +185,35 @@ impl SessionKeys {
     }
 }
 
-/// The signing key: `configured` (PEIYU_SECRET_KEY: 128 or more hex digits, or 64 or more
-/// bytes of text) when given; otherwise the one kept in the settings table, generated on first
-/// use. Processes that start together agree on one: the first insert wins and all read it back.
+/// The key a configured text (PEIYU_SECRET_KEY) names: 128 or more hex digits, or 64 or more
+/// bytes of text; `None` for a blank text (no key configured).
+pub fn key_from_text(text: &str) -> Result<Option<Key>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let bytes = match unhex(text) {
+        Some(b) if b.len() >= 64 => b,
+        _ => text.as_bytes().to_vec(),
+    };
+    Key::try_from(bytes.as_slice()).map(Some).map_err(|_| {
+        "PEIYU_SECRET_KEY is too short: give at least 64 random bytes \
+         (128 hex digits, e.g. from `openssl rand -hex 64`)"
+            .to_string()
+    })
+}
+
+/// The signing key: `configured` (see [`key_from_text`]) when given; otherwise the one kept in
+/// the settings table, generated on first use. Processes that start together agree on one: the
+/// first insert wins and all read it back.
 pub fn resolve_key(conn: &mut DbConn, configured: Option<&str>) -> Result<Key, AppError> {
-    if let Some(text) = configured.map(str::trim).filter(|t| !t.is_empty()) {
-        let bytes = match unhex(text) {
-            Some(b) if b.len() >= 64 => b,
-            _ => text.as_bytes().to_vec(),
-        };
-        return Key::try_from(bytes.as_slice()).map_err(|_| {
-            AppError::Internal(anyhow::anyhow!(
-                "PEIYU_SECRET_KEY is too short: give at least 64 random bytes \
-                 (128 hex digits, e.g. from `openssl rand -hex 64`)"
-            ))
-        });
+    if let Some(key) = configured
+        .map(key_from_text)
+        .transpose()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
+        .flatten()
+    {
+        return Ok(key);
     }
     let mut fresh = vec![0u8; 64];
     rand::thread_rng().fill_bytes(&mut fresh);

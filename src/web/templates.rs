@@ -1,6 +1,6 @@
 //! The handlebars registry: every template under `templates/` embedded in the binary,
 //! registered once, in strict mode, with the helpers `{{t "key"}}`, `{{verdict s}}`,
-//! `{{options list}}` and `{{include "name"}}`.
+//! `{{options list}}`, `{{include "name"}}` and `{{asset "app.css"}}`.
 //!
 //! `{{t "a" b}}` joins its parameters with dots and looks the key up in the catalog of the
 //! root context's `lang`; a missing key is a render error, never a silent blank.
@@ -143,6 +143,25 @@ fn options_helper(
     Ok(())
 }
 
+/// `{{asset "app.css"}}`: the path the static asset is served under, with the hash of its
+/// bytes in the name ([`super::assets`]); an unknown asset is a render error.
+fn asset_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let name = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("asset", 0))?;
+    let path = super::assets::path(name)
+        .ok_or_else(|| RenderErrorReason::Other(format!("asset: no static asset '{name}'")))?;
+    out.write(&handlebars::html_escape(path))?;
+    Ok(())
+}
+
 struct Include;
 
 impl HelperDef for Include {
@@ -180,6 +199,7 @@ fn build() -> Result<Handlebars<'static>, String> {
     hb.register_helper("verdict", Box::new(verdict_helper));
     hb.register_helper("include", Box::new(Include));
     hb.register_helper("options", Box::new(options_helper));
+    hb.register_helper("asset", Box::new(asset_helper));
     for (name, source) in SOURCES {
         hb.register_template_string(name, source)
             .map_err(|e| format!("template {name}: {e}"))?;

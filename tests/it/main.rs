@@ -7,6 +7,7 @@ mod app;
 mod boundary;
 mod cli_eval;
 mod common;
+mod config;
 mod notify;
 mod store;
 mod web;

@@ -15,7 +15,6 @@ pub mod other;
 
 use crate::app::AppError;
 use crate::core::error::InputError;
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 use auth::{api_lang, ApiUser};
 use error::ApiError;
@@ -214,11 +213,10 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found(api_lang(&req)))
 }
 
-/// A 200 with `value` as JSON, not cached.
+/// A 200 with `value` as JSON (`Cache-Control: no-store`, as every answer for a caller, from
+/// [`crate::web::middleware::security_headers`]).
 pub fn json_ok<T: Serialize>(value: &T) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(value))
+    Ok(HttpResponse::Ok().json(value))
 }
 
 /// Parse a JSON body into `T`; a failure is a 400 naming the field.

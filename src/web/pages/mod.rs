@@ -14,7 +14,6 @@ use super::session;
 use super::templates;
 use crate::app::AppError;
 use crate::i18n::Lang;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
@@ -78,7 +77,6 @@ pub fn render(
     })?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(html))
 }
 

@@ -338,7 +338,11 @@ fn fill(pattern: &str, firm: &Firm, w: &World) -> String {
         out.push_str(&rest[..open]);
         let value = match &rest[open + 1..close] {
             "id" => firm.id.to_string(),
-            "name" => "app.css".to_string(),
+            // The stylesheet under the hashed name pages link it by.
+            "name" => peiyu::web::assets::path("app.css")
+                .unwrap()
+                .trim_start_matches("/static/")
+                .to_string(),
             "tag" => "en".to_string(),
             "event" => "exit".to_string(),
             "fid" => w.followup.to_string(),
@@ -366,8 +370,16 @@ fn matches(expect: Expect, status: u16, location: Option<&str>) -> bool {
     }
 }
 
+/// What one cell got: status, `Location`, `Cache-Control`, and whether `X-Peiyu-Cache` was set.
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    cache_control: Option<String>,
+    peiyu_cache: bool,
+}
+
 /// One request with only the given session cookie: a fresh agent, so nothing carries over.
-fn request(base: &str, row: &Row, path: &str, cookie: &str, csrf: &str) -> (u16, Option<String>) {
+fn request(base: &str, row: &Row, path: &str, cookie: &str, csrf: &str) -> Answer {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .max_redirects(0)
         .http_status_as_error(false)
@@ -385,12 +397,18 @@ fn request(base: &str, row: &Row, path: &str, cookie: &str, csrf: &str) -> (u16,
         m => panic!("the matrix has no client for method {m}: add it in `request`"),
     }
     .unwrap();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    (res.status().as_u16(), location)
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    Answer {
+        status: res.status().as_u16(),
+        location: header("location"),
+        cache_control: header("cache-control"),
+        peiyu_cache: res.headers().contains_key("x-peiyu-cache"),
+    }
 }
 
 #[test]
@@ -487,14 +505,36 @@ fn every_route_answers_every_visitor_as_the_matrix_says() {
                 let c = keys.cookie(&s);
                 let cookie = format!("{}={}", c.name(), c.value());
                 let path = fill(row.path, firm, &w);
-                let (status, location) = request(&app.base, row, &path, &cookie, &s.csrf);
+                let a = request(&app.base, row, &path, &cookie, &s.csrf);
                 let expect = row.expect[col];
-                if !matches(expect, status, location.as_deref()) {
+                if !matches(expect, a.status, a.location.as_deref()) {
                     wrong.push(format!(
-                        "{} {} as {who:?}: expected {expect:?}, got {status} {}",
+                        "{} {} as {who:?}: expected {expect:?}, got {} {}",
                         row.method,
                         path,
-                        location.unwrap_or_default()
+                        a.status,
+                        a.location.clone().unwrap_or_default()
+                    ));
+                }
+                // Only a hashed static asset may be kept; every other answer (page, redirect,
+                // error) is for this visitor alone.
+                let cache = if row.path == "/static/{name}" && a.status == 200 {
+                    peiyu::web::assets::IMMUTABLE
+                } else {
+                    "no-store"
+                };
+                if a.cache_control.as_deref() != Some(cache) || a.peiyu_cache {
+                    wrong.push(format!(
+                        "{} {} as {who:?}: expected Cache-Control {cache} and no X-Peiyu-Cache, \
+                         got {:?}{}",
+                        row.method,
+                        path,
+                        a.cache_control,
+                        if a.peiyu_cache {
+                            " and X-Peiyu-Cache"
+                        } else {
+                            ""
+                        }
                     ));
                 }
             }

@@ -29,11 +29,11 @@ fn healthz_and_readyz_answer_with_security_headers_and_a_request_id() {
 fn static_assets_are_embedded_and_the_stylesheet_has_a_print_section() {
     let db = crate::common::TestDb::sqlite();
     let app = TestApp::spawn(&db);
-    let css = app.get("/static/app.css");
+    let css = app.get(peiyu::web::assets::path("app.css").unwrap());
     assert_eq!(css.status, 200);
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
     assert!(css.body.contains("@media print"));
-    let js = app.get("/static/app.js");
+    let js = app.get(peiyu::web::assets::path("app.js").unwrap());
     assert_eq!(js.status, 200);
     assert_eq!(app.get("/static/nope.css").status, 404);
 }

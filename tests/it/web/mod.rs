@@ -6,22 +6,22 @@ mod access_matrix;
 mod actions;
 mod api;
 mod browser;
+mod caching;
 mod coaching;
 mod forms;
 mod health;
 mod i18n;
 mod login;
-mod page_cache;
 mod pages;
 mod pool;
 mod xss;
 
 use crate::common::{seed, Seed, TestDb};
 use peiyu::app::accounts::password;
+use peiyu::startup;
 use peiyu::store::users;
-use peiyu::web::page_cache::{PageCache, DEFAULT_BUDGET_MB};
 use peiyu::web::session::{self, SessionKeys};
-use peiyu::web::{build_server, AppState, WebConfig};
+use peiyu::web::{AppState, WebConfig};
 use std::net::TcpListener;
 use std::sync::{mpsc, OnceLock};
 use std::thread::JoinHandle;
@@ -126,8 +126,8 @@ fn read(mut r: ureq::http::Response<ureq::Body>) -> Resp {
 }
 
 impl TestApp {
-    /// Serve the app on `db`, with the signing key kept in its settings (as `peiyu serve`
-    /// does when PEIYU_SECRET_KEY is unset).
+    /// Serve the app on `db` as `peiyu serve` builds it (`startup::server`), with the signing
+    /// key kept in its settings (as `peiyu serve` does when PEIYU_SECRET_KEY is unset).
     pub fn spawn(db: &TestDb) -> TestApp {
         let key = session::resolve_key(&mut db.conn(), None).unwrap();
         let state = AppState {
@@ -138,14 +138,13 @@ impl TestApp {
                 trust_proxy: false,
                 shutdown_timeout: Duration::from_secs(1),
             },
-            cache: PageCache::open(&db.url, DEFAULT_BUDGET_MB).unwrap(),
         };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = build_server(listener, state).unwrap();
+                let server = startup::server(listener, state).unwrap();
                 tx.send(server.handle()).unwrap();
                 server.await.unwrap();
             })

@@ -529,7 +529,6 @@ pub async fn followups_csv(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"followups-{}.csv\"", today()),
         ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(out))
 }
 
