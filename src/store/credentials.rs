@@ -1,8 +1,9 @@
 //! Credentials recorded beside a firm's stage: tech-SME registrations, HTE certificates,
 //! leader recognitions and badges, with their validity and status.
 
+use super::dialect::table_fns;
 use super::schema::credentials;
-use super::{dialect, DbConn, StoreError};
+use super::{DbConn, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -117,12 +118,9 @@ pub struct NewCredential {
     pub created_at: NaiveDateTime,
 }
 
-/// Insert a credential and return its id.
-pub fn insert(conn: &mut DbConn, new: &NewCredential) -> Result<i64, StoreError> {
-    diesel::insert_into(credentials::table)
-        .values(new)
-        .execute(conn)?;
-    dialect::last_insert_id(conn)
+table_fns! {
+    /// Insert a credential and return its id.
+    insert credentials, NewCredential
 }
 
 /// A firm's credentials, oldest first.

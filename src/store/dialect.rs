@@ -18,6 +18,43 @@ macro_rules! each_backend {
 }
 pub(crate) use each_backend;
 
+/// The plain accessors most tables have, written once:
+///
+/// - `insert(conn, &new) -> id`: one `INSERT`, then the id it generated.
+/// - `insert_many(conn, &rows) -> count`: multi-row `INSERT`s of `chunk` rows each (chosen so a
+///   statement stays under either dialect's bind-parameter limit).
+/// - `find_by_id(conn, id) -> row`: `NotFound` when there is none.
+///
+/// Each arm takes the doc comment of the function it makes.
+macro_rules! table_fns {
+    ($(#[$doc:meta])* insert $table:ident, $new:ty) => {
+        $(#[$doc])*
+        pub fn insert(conn: &mut DbConn, new: &$new) -> Result<i64, StoreError> {
+            diesel::insert_into($table::table).values(new).execute(conn)?;
+            $crate::store::dialect::last_insert_id(conn)
+        }
+    };
+    ($(#[$doc:meta])* insert_many $table:ident, $new:ty, chunk $chunk:literal) => {
+        $(#[$doc])*
+        pub fn insert_many(conn: &mut DbConn, rows: &[$new]) -> Result<usize, StoreError> {
+            let mut n = 0;
+            for chunk in rows.chunks($chunk) {
+                n += $crate::store::dialect::each_backend!(conn, c => diesel::insert_into($table::table)
+                    .values(chunk)
+                    .execute(c))?;
+            }
+            Ok(n)
+        }
+    };
+    ($(#[$doc:meta])* find_by_id $table:ident, $row:ty) => {
+        $(#[$doc])*
+        pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<$row, StoreError> {
+            Ok($table::table.find(id).select(<$row>::as_select()).first(conn)?)
+        }
+    };
+}
+pub(crate) use table_fns;
+
 /// The id the last `INSERT` on this connection generated (no `RETURNING` on the multi
 /// backend). Both are per-connection, so concurrent inserts elsewhere do not interfere.
 pub fn last_insert_id(conn: &mut DbConn) -> Result<i64, StoreError> {

@@ -1,6 +1,6 @@
 //! Firms: the row, the form to insert one, the changes to save, and the optimistic lock.
 
-use super::dialect::{self, each_backend};
+use super::dialect::table_fns;
 use super::schema::firms;
 use super::{DbConn, StoreError};
 use crate::core::profile::{DirectRoutes, Flags, Judged, PlatformLevel, RdManagement};
@@ -209,12 +209,9 @@ pub struct Derived {
     pub evaluated_at: Option<NaiveDateTime>,
 }
 
-/// The firm with this id.
-pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<Firm, StoreError> {
-    Ok(firms::table
-        .find(id)
-        .select(Firm::as_select())
-        .first(conn)?)
+table_fns! {
+    /// The firm with this id.
+    find_by_id firms, Firm
 }
 
 /// The firm with this USCC (compared upper-cased), if any.
@@ -226,22 +223,14 @@ pub fn find_by_uscc(conn: &mut DbConn, uscc: &str) -> Result<Option<Firm>, Store
         .optional()?)
 }
 
-/// Insert a firm and return its id. A taken USCC is `Duplicate("uscc")`.
-pub fn insert(conn: &mut DbConn, new: &NewFirm) -> Result<i64, StoreError> {
-    diesel::insert_into(firms::table)
-        .values(new)
-        .execute(conn)?;
-    dialect::last_insert_id(conn)
+table_fns! {
+    /// Insert a firm and return its id. A taken USCC is `Duplicate("uscc")`.
+    insert firms, NewFirm
 }
 
-/// Insert many firms in multi-row statements (for imports and benchmarks).
-pub fn insert_many(conn: &mut DbConn, rows: &[NewFirm]) -> Result<usize, StoreError> {
-    let mut n = 0;
-    // 15 columns a row: 500 rows stay under either dialect's bind-parameter limit.
-    for chunk in rows.chunks(500) {
-        n += each_backend!(conn, c => diesel::insert_into(firms::table).values(chunk).execute(c))?;
-    }
-    Ok(n)
+table_fns! {
+    /// Insert many firms in multi-row statements (for imports and benchmarks).
+    insert_many firms, NewFirm, chunk 500
 }
 
 /// Save `changes` if the firm is still at `expected_version`, bumping the version in the same

@@ -8,8 +8,9 @@
 //! ([`refresh_firm_contact`], called in the same transaction as every write here): the date of
 //! the latest one, and that one's due date (`NULL`: no contact planned).
 
+use super::dialect::table_fns;
 use super::schema::{firms, followups};
-use super::{dialect, DbConn, StoreError};
+use super::{DbConn, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::Connection;
 use diesel::dsl::sql;
@@ -162,31 +163,19 @@ pub fn effective() -> diesel::expression::SqlLiteral<Bool> {
     )
 }
 
-/// Insert a follow-up; returns its id.
-pub fn insert(conn: &mut DbConn, new: &NewFollowup) -> Result<i64, StoreError> {
-    diesel::insert_into(followups::table)
-        .values(new)
-        .execute(conn)?;
-    dialect::last_insert_id(conn)
+table_fns! {
+    /// Insert a follow-up; returns its id.
+    insert followups, NewFollowup
 }
 
-/// Insert many follow-ups (the demo); returns how many.
-pub fn insert_many(conn: &mut DbConn, rows: &[NewFollowup]) -> Result<usize, StoreError> {
-    let mut n = 0;
-    for chunk in rows.chunks(400) {
-        n += dialect::each_backend!(conn, c => diesel::insert_into(followups::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    Ok(n)
+table_fns! {
+    /// Insert many follow-ups (the demo); returns how many.
+    insert_many followups, NewFollowup, chunk 400
 }
 
-/// The follow-up with this id.
-pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<Followup, StoreError> {
-    Ok(followups::table
-        .find(id)
-        .select(Followup::as_select())
-        .first(conn)?)
+table_fns! {
+    /// The follow-up with this id.
+    find_by_id followups, Followup
 }
 
 /// Replace a follow-up's content (the edit within the window).

@@ -1,7 +1,8 @@
 //! Intellectual property items of a firm.
 
+use super::dialect::table_fns;
 use super::schema::firm_ip;
-use super::{dialect, DbConn, StoreError};
+use super::{DbConn, StoreError};
 use chrono::NaiveDate;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -142,12 +143,9 @@ pub struct NewIpItem {
     pub used_in_hte: bool,
 }
 
-/// Insert an item and return its id; the same kind and number twice is `Duplicate("ip_number")`.
-pub fn insert(conn: &mut DbConn, new: &NewIpItem) -> Result<i64, StoreError> {
-    diesel::insert_into(firm_ip::table)
-        .values(new)
-        .execute(conn)?;
-    dialect::last_insert_id(conn)
+table_fns! {
+    /// Insert an item and return its id; the same kind and number twice is `Duplicate("ip_number")`.
+    insert firm_ip, NewIpItem
 }
 
 /// A firm's items in insertion order.

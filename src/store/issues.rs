@@ -1,8 +1,9 @@
 //! The issue ledger (诉求台账): a firm's difficulties, who owns each, its status and
 //! resolution, under an optimistic lock (`version`).
 
+use super::dialect::table_fns;
 use super::schema::{firm_issues, firms};
-use super::{dialect, DbConn, StoreError};
+use super::{DbConn, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::Connection;
 use diesel::prelude::*;
@@ -201,31 +202,19 @@ pub struct IssueChanges {
     pub closed_on: Option<NaiveDate>,
 }
 
-/// Insert an issue; returns its id.
-pub fn insert(conn: &mut DbConn, new: &NewIssue) -> Result<i64, StoreError> {
-    diesel::insert_into(firm_issues::table)
-        .values(new)
-        .execute(conn)?;
-    dialect::last_insert_id(conn)
+table_fns! {
+    /// Insert an issue; returns its id.
+    insert firm_issues, NewIssue
 }
 
-/// Insert many issues (the demo); returns how many.
-pub fn insert_many(conn: &mut DbConn, rows: &[NewIssue]) -> Result<usize, StoreError> {
-    let mut n = 0;
-    for chunk in rows.chunks(400) {
-        n += dialect::each_backend!(conn, c => diesel::insert_into(firm_issues::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    Ok(n)
+table_fns! {
+    /// Insert many issues (the demo); returns how many.
+    insert_many firm_issues, NewIssue, chunk 400
 }
 
-/// The issue with this id.
-pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<Issue, StoreError> {
-    Ok(firm_issues::table
-        .find(id)
-        .select(Issue::as_select())
-        .first(conn)?)
+table_fns! {
+    /// The issue with this id.
+    find_by_id firm_issues, Issue
 }
 
 /// Save `changes` if the issue is still at `expected_version`; returns the new version.

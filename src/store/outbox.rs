@@ -3,6 +3,7 @@
 //! SMTP server accepted it. Statuses are the [`Status`] ids.
 
 use super::dialect::each_backend;
+use super::dialect::table_fns;
 use super::schema::outbox;
 use super::{dialect, DbConn, StoreError};
 use chrono::{Duration, NaiveDateTime};
@@ -168,12 +169,9 @@ pub fn insert_unless_duplicate(
     dialect::last_insert_id(conn).map(Some)
 }
 
-/// The row with this id.
-pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<OutboxRow, StoreError> {
-    Ok(outbox::table
-        .find(id)
-        .select(OutboxRow::as_select())
-        .first(conn)?)
+table_fns! {
+    /// The row with this id.
+    find_by_id outbox, OutboxRow
 }
 
 /// The row with this dedup key, if any.

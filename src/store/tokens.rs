@@ -1,7 +1,8 @@
 //! API bearer tokens: the rows, by hash. The table is declared here rather than in
 //! `schema.rs` so that it lands as one new file; it joins nothing.
 
-use super::{dialect, DbConn, StoreError};
+use super::dialect::table_fns;
+use super::{DbConn, StoreError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -57,12 +58,9 @@ pub struct NewApiToken {
     pub created_at: NaiveDateTime,
 }
 
-/// Insert a token; returns its id.
-pub fn insert(conn: &mut DbConn, new: &NewApiToken) -> Result<i64, StoreError> {
-    diesel::insert_into(api_tokens::table)
-        .values(new)
-        .execute(conn)?;
-    dialect::last_insert_id(conn)
+table_fns! {
+    /// Insert a token; returns its id.
+    insert api_tokens, NewApiToken
 }
 
 /// The token with this hash, revoked or not.
@@ -74,12 +72,9 @@ pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> Result<Option<ApiToken>, S
         .optional()?)
 }
 
-/// The token with this id.
-pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<ApiToken, StoreError> {
-    Ok(api_tokens::table
-        .find(id)
-        .select(ApiToken::as_select())
-        .first(conn)?)
+table_fns! {
+    /// The token with this id.
+    find_by_id api_tokens, ApiToken
 }
 
 /// Every token, newest first.

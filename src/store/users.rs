@@ -1,7 +1,8 @@
 //! Users who sign in. Passwords arrive here already hashed (argon2id, in the app layer).
 
+use super::dialect::table_fns;
 use super::schema::users;
-use super::{dialect, DbConn, StoreError};
+use super::{DbConn, StoreError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -59,20 +60,14 @@ pub struct NewUser {
     pub created_at: NaiveDateTime,
 }
 
-/// Insert a user and return the id; a taken username is `Duplicate("username")`.
-pub fn insert(conn: &mut DbConn, new: &NewUser) -> Result<i64, StoreError> {
-    diesel::insert_into(users::table)
-        .values(new)
-        .execute(conn)?;
-    dialect::last_insert_id(conn)
+table_fns! {
+    /// Insert a user and return the id; a taken username is `Duplicate("username")`.
+    insert users, NewUser
 }
 
-/// The user with this id.
-pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<User, StoreError> {
-    Ok(users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)?)
+table_fns! {
+    /// The user with this id.
+    find_by_id users, User
 }
 
 /// The user with this username, if any.

@@ -1,6 +1,7 @@
 //! Yearly figures of a firm, amounts in fen.
 
 use super::dialect::each_backend;
+use super::dialect::table_fns;
 use super::schema::firm_years;
 use super::{DbConn, StoreError};
 use crate::core::money::Fen;
@@ -88,15 +89,10 @@ pub fn upsert(conn: &mut DbConn, row: &FirmYearRow) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Insert many new years in multi-row statements (imports, benchmarks); an existing
-/// (firm, year) is `Duplicate("year")`.
-pub fn insert_many(conn: &mut DbConn, rows: &[FirmYearRow]) -> Result<usize, StoreError> {
-    let mut n = 0;
-    // 10 columns a row: 1,000 rows stay under either dialect's bind-parameter limit.
-    for chunk in rows.chunks(1000) {
-        n += each_backend!(conn, c => diesel::insert_into(firm_years::table).values(chunk).execute(c))?;
-    }
-    Ok(n)
+table_fns! {
+    /// Insert many new years in multi-row statements (imports, benchmarks); an existing
+    /// (firm, year) is `Duplicate("year")`.
+    insert_many firm_years, FirmYearRow, chunk 1000
 }
 
 /// A firm's years, oldest first.
