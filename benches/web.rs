@@ -263,10 +263,11 @@ fn wrk_median(url: &str, cookie: &dyn Fn() -> String) -> Load {
 fn line(name: &str, l: Load, floor: Option<Load>) {
     let ratio = floor.map_or(String::new(), |f| {
         format!(
-            "   vs floor: 1/{:.0} of its req/s, p50 x{:.1}, p99 x{:.1}",
+            "   vs floor: 1/{:.0} of its req/s, p50 x{:.1}, p99 x{:.1}, CPU x{:.0}",
             f.rps / l.rps,
             l.p50_ms / f.p50_ms,
-            l.p99_ms / f.p99_ms
+            l.p99_ms / f.p99_ms,
+            l.cpu_ms / f.cpu_ms
         )
     });
     let range = if l.p99_range.0.is_nan() {
@@ -426,7 +427,22 @@ fn run_backend(name: &str, url: &str, settings: &ServeSettings) {
 }
 
 /// The floor, then each page, rendered for every request, at 32 connections.
+/// The server's resident memory (this process's VmRSS) in MB.
+fn resident_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
 fn measure_pages(base: &str, list: &str, firm_id: i64, fresh: &dyn Fn() -> String) {
+    println!(
+        "  server resident memory before the page loads: {:.0} MB",
+        resident_mb()
+    );
     let floor = wrk_median(&format!("{base}/__bench/floor"), fresh);
     line("floor (same size, no work)", floor, None);
     let mut pages = vec![
@@ -445,6 +461,10 @@ fn measure_pages(base: &str, list: &str, firm_id: i64, fresh: &dyn Fn() -> Strin
     for (name, url) in &pages {
         line(name, wrk_median(url, fresh), Some(floor));
     }
+    println!(
+        "  server resident memory after the page loads: {:.0} MB",
+        resident_mb()
+    );
 }
 
 /// A sign-in at one connection, against one bare verification measured just before for as
