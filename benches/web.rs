@@ -427,21 +427,28 @@ fn run_backend(name: &str, url: &str, settings: &ServeSettings) {
 }
 
 /// The floor, then each page, rendered for every request, at 32 connections.
-/// The server's resident memory (this process's VmRSS) in MB.
-fn resident_mb() -> f64 {
+/// The server's resident memory (this process's VmRSS) in MB, and its threads.
+fn resident() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    format!(
+        "{:.0} MB in {} threads",
+        field("VmRSS:") / 1024.0,
+        field("Threads:")
+    )
 }
 
 fn measure_pages(base: &str, list: &str, firm_id: i64, fresh: &dyn Fn() -> String) {
     println!(
-        "  server resident memory before the page loads: {:.0} MB",
-        resident_mb()
+        "  server resident memory before the page loads: {}",
+        resident()
     );
     let floor = wrk_median(&format!("{base}/__bench/floor"), fresh);
     line("floor (same size, no work)", floor, None);
@@ -462,8 +469,8 @@ fn measure_pages(base: &str, list: &str, firm_id: i64, fresh: &dyn Fn() -> Strin
         line(name, wrk_median(url, fresh), Some(floor));
     }
     println!(
-        "  server resident memory after the page loads: {:.0} MB",
-        resident_mb()
+        "  server resident memory after the page loads: {}",
+        resident()
     );
 }
 

@@ -51,23 +51,12 @@ pub fn next_evaluation(
 ) -> Result<(Firm, NextEvaluation), AppError> {
     let firm = visible_firm(conn, p, firm_id)?;
     let stage = firm.current_stage().ctx("read stage")?;
-    let next = match stage.next() {
-        None => NextEvaluation::None,
-        Some((next_stage, ruleset)) => {
-            let prof = profile::load_profile(conn, firm.id).ctx("load profile")?;
-            let thresholds = settings::thresholds(conn).ctx("load thresholds")?;
-            match rules::evaluate(&prof, ruleset, today(), &thresholds) {
-                Ok(ev) => NextEvaluation::Evaluated {
-                    stage: next_stage,
-                    json: ev.to_json(),
-                },
-                Err(error) => NextEvaluation::BadData {
-                    stage: next_stage,
-                    error,
-                },
-            }
-        }
-    };
+    let next = NextEvaluation::of(stage, today(), || {
+        Ok((
+            profile::load_profile(conn, firm.id).ctx("load profile")?,
+            settings::thresholds(conn).ctx("load thresholds")?,
+        ))
+    })?;
     Ok((firm, next))
 }
 

@@ -6,8 +6,9 @@ use crate::app::error::{AppError, StoreContext};
 use crate::app::firms::derived::today;
 use crate::app::principal::Principal;
 use crate::core::error::InputError;
-use crate::core::profile::HteCertificate;
+use crate::core::profile::{HteCertificate, Profile};
 use crate::core::rules;
+use crate::core::rules::Thresholds;
 use crate::core::stage::{Role, Stage};
 use crate::store::credentials::{self, Credential};
 use crate::store::events::{self, StageEventRow};
@@ -128,6 +129,32 @@ pub enum NextEvaluation {
     },
 }
 
+impl NextEvaluation {
+    /// The evaluation of the stage after `stage`, as of `as_of`, under the rules and
+    /// thresholds of that climb; `inputs` (the profile and the thresholds in force) is asked
+    /// for only when there is a next stage.
+    pub fn of(
+        stage: Stage,
+        as_of: NaiveDate,
+        inputs: impl FnOnce() -> Result<(Profile, Thresholds), AppError>,
+    ) -> Result<NextEvaluation, AppError> {
+        let Some((next_stage, ruleset)) = stage.next() else {
+            return Ok(NextEvaluation::None);
+        };
+        let (prof, thresholds) = inputs()?;
+        Ok(match rules::evaluate(&prof, ruleset, as_of, &thresholds) {
+            Ok(ev) => NextEvaluation::Evaluated {
+                stage: next_stage,
+                json: ev.to_json(),
+            },
+            Err(error) => NextEvaluation::BadData {
+                stage: next_stage,
+                error,
+            },
+        })
+    }
+}
+
 /// Everything the firm page shows.
 #[derive(Debug, Clone)]
 pub struct FirmPage {
@@ -203,26 +230,16 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
     let as_of = today();
     let stage = firm.current_stage().ctx("read stage")?;
     let mut hte_certificate = None;
-    let next = match stage.next() {
-        None => NextEvaluation::None,
-        Some((next_stage, ruleset)) => {
-            // The profile from the rows this page already read.
-            let prof = profile::profile_of(&firm, &years, &ip_rows, &credentials)
-                .ctx("assemble profile")?;
-            hte_certificate.clone_from(&prof.hte_certificate);
-            let thresholds = settings::thresholds_of(thresholds).ctx("load thresholds")?;
-            match rules::evaluate(&prof, ruleset, as_of, &thresholds) {
-                Ok(ev) => NextEvaluation::Evaluated {
-                    stage: next_stage,
-                    json: ev.to_json(),
-                },
-                Err(error) => NextEvaluation::BadData {
-                    stage: next_stage,
-                    error,
-                },
-            }
-        }
-    };
+    let next = NextEvaluation::of(stage, as_of, || {
+        // The profile from the rows this page already read.
+        let prof =
+            profile::profile_of(&firm, &years, &ip_rows, &credentials).ctx("assemble profile")?;
+        hte_certificate.clone_from(&prof.hte_certificate);
+        Ok((
+            prof,
+            settings::thresholds_of(thresholds).ctx("load thresholds")?,
+        ))
+    })?;
     Ok(FirmPage {
         firm,
         access,
