@@ -7,7 +7,7 @@ use crate::app::DbConn;
 use crate::app::{AppError, Principal};
 use crate::core::money::Fen;
 use crate::core::stage::{hte_valid_until, Stage};
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::Value;
@@ -104,16 +104,16 @@ fn list(
     println!(
         "{:<18}  {:<10}  {:>9}  {:<8}  {}",
         "USCC",
-        lang.pick("阶段", "stage"),
-        lang.pick("准备度", "readiness"),
-        lang.pick("可晋级", "eligible"),
-        lang.pick("企业名称", "name")
+        t(lang, "stage"),
+        t(lang, "readiness"),
+        t(lang, "eligible_column"),
+        t(lang, "name")
     );
     for f in rows {
         let eligible = match f.next_eligible {
-            Some(true) => lang.pick("是", "yes"),
-            Some(false) => lang.pick("否", "no"),
-            None => lang.pick("待定", "unknown"),
+            Some(true) => t(lang, "eligible_yes"),
+            Some(false) => t(lang, "eligible_no"),
+            None => t(lang, "eligible_unknown"),
         };
         println!(
             "{:<18}  {:<10}  {:>9}  {:<8}  {}",
@@ -123,17 +123,26 @@ fn list(
     Ok(())
 }
 
+/// The text of `cli.firm.<key>` in the catalog of `lang`.
+fn t(lang: Lang, key: &str) -> String {
+    i18n::text(lang, &format!("cli.firm.{key}"))
+}
+
 fn stage_name(lang: Lang, s: &str) -> String {
     match Stage::parse(s) {
-        Some(st) => format!("{} ({})", lang.pick(st.zh(), st.en()), st.id()),
+        Some(st) => format!(
+            "{} ({})",
+            i18n::text(lang, &format!("stage.{}", st.id())),
+            st.id()
+        ),
         None => s.to_string(),
     }
 }
 
-fn wan(lang: Lang, fen: Option<i64>) -> String {
+fn wan(fen: Option<i64>) -> String {
     match fen {
         Some(f) => Fen(f).wan_fixed(1),
-        None => lang.pick("—", "—").to_string(),
+        None => "—".to_string(),
     }
 }
 
@@ -156,19 +165,19 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
     println!("{}  {}", firm.name, firm.uscc);
     println!(
         "{} {} · {} {} · {} {} · {} {}",
-        lang.pick("区县", "County"),
+        t(lang, "county"),
         page.county
             .as_ref()
             .map_or(firm.county_code.clone(), |c| lang
                 .pick(&c.name_zh, &c.name_en)
                 .to_string()),
-        lang.pick("行业", "Sector"),
+        t(lang, "sector"),
         page.sector.as_ref().map_or("—".to_string(), |s| lang
             .pick(&s.name_zh, &s.name_en)
             .to_string()),
-        lang.pick("成立", "Founded"),
+        t(lang, "founded"),
         firm.founded_on.map_or("—".into(), |d| d.to_string()),
-        lang.pick("辅导员", "Advisor"),
+        t(lang, "advisor"),
         page.advisor.as_ref().map_or("—".into(), |a| format!(
             "{} ({})",
             a.display_name, a.username
@@ -176,15 +185,15 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
     );
     println!(
         "{} {}   {} {}",
-        lang.pick("当前阶段", "Stage"),
+        t(lang, "current_stage"),
         stage_name(lang, &firm.stage),
-        lang.pick("版本", "version"),
+        t(lang, "version"),
         firm.version
     );
 
-    println!("\n{}", lang.pick("资质", "Credentials"));
+    println!("\n{}", t(lang, "credentials"));
     if page.credentials.is_empty() {
-        println!("  {}", lang.pick("（无）", "(none)"));
+        println!("  {}", t(lang, "none"));
     }
     for c in &page.credentials {
         println!(
@@ -197,45 +206,42 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
         );
     }
 
-    println!(
-        "\n{}",
-        lang.pick("年度数据（万元）", "Figures (10,000 yuan)")
-    );
+    println!("\n{}", t(lang, "figures_wan"));
     println!(
         "  {:<6} {:>10} {:>10} {:>10} {:>10} {:>5}",
-        lang.pick("年度", "year"),
-        lang.pick("营业收入", "revenue"),
-        lang.pick("研发费用", "R&D"),
-        lang.pick("高新收入", "high-tech"),
-        lang.pick("净资产", "net assets"),
-        lang.pick("转化", "conv.")
+        t(lang, "year"),
+        t(lang, "revenue"),
+        t(lang, "rd"),
+        t(lang, "high_tech"),
+        t(lang, "net_assets"),
+        t(lang, "conv")
     );
     for y in &page.years {
         println!(
             "  {:<6} {:>10} {:>10} {:>10} {:>10} {:>5}",
             y.year,
-            wan(lang, y.revenue),
-            wan(lang, y.rd_expense),
-            wan(lang, y.high_tech_revenue),
-            wan(lang, y.net_assets),
+            wan(y.revenue),
+            wan(y.rd_expense),
+            wan(y.high_tech_revenue),
+            wan(y.net_assets),
             y.conversions.map_or("—".into(), |c| c.to_string())
         );
     }
     let (class_one, class_two) = page.ip_class_counts();
     println!(
         "  {} {} · {} {} · {} {}/{}",
-        lang.pick("职工", "employees"),
+        t(lang, "employees"),
         firm.employees.map_or("—".into(), |n| n.to_string()),
-        lang.pick("科技人员", "tech staff"),
+        t(lang, "tech_staff"),
         firm.tech_staff.map_or("—".into(), |n| n.to_string()),
-        lang.pick("知识产权 Ⅰ类/Ⅱ类", "IP class I/II"),
+        t(lang, "ip_class_i_ii"),
         class_one,
         class_two
     );
 
-    println!("\n{}", lang.pick("阶段历史", "History"));
+    println!("\n{}", t(lang, "history"));
     if page.events.is_empty() {
-        println!("  {}", lang.pick("（无）", "(none)"));
+        println!("  {}", t(lang, "none"));
     }
     for e in &page.events {
         let who = match e.actor_id {
@@ -251,8 +257,11 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
             e.as_of,
             e.from_stage,
             e.to_stage,
-            kind.map_or(e.event.clone(), |k| lang.pick(k.zh(), k.en()).to_string()),
-            lang.pick("经办", "by"),
+            kind.map_or(e.event.clone(), |k| i18n::text(
+                lang,
+                &format!("event.{}", k.id())
+            )),
+            t(lang, "by"),
             who,
             e.reason
                 .as_deref()
@@ -262,13 +271,7 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
 
     let (next, outcome) = match &page.next {
         NextEvaluation::None => {
-            println!(
-                "\n{}",
-                lang.pick(
-                    "已在最高阶段或已退出。",
-                    "At the top of the ladder, or exited."
-                )
-            );
+            println!("\n{}", t(lang, "at_the_top"));
             return Ok(());
         }
         NextEvaluation::Evaluated { stage, json } => (*stage, Ok(json)),
@@ -279,28 +282,26 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
         .map_or("", |(_, r)| r.id());
     println!(
         "\n{} {} ({}, {} {})",
-        lang.pick("晋级评价：", "Next stage:"),
-        lang.pick(next.zh(), next.en()),
+        t(lang, "next_stage"),
+        i18n::text(lang, &format!("stage.{}", next.id())),
         ruleset,
-        lang.pick("评价日", "as of"),
+        t(lang, "as_of"),
         page.as_of
     );
     if let Some(cert) = &page.hte_certificate {
         println!(
-            "  {} {} {}",
-            lang.pick("高企证书", "HTE certificate"),
+            "  {} {} {} {}",
+            t(lang, "hte_certificate"),
             cert.cert_no,
-            lang.pick(
-                &format!("有效期至 {}", hte_valid_until(cert.issued_on)),
-                &format!("valid until {}", hte_valid_until(cert.issued_on))
-            )
+            t(lang, "valid_until"),
+            hte_valid_until(cert.issued_on)
         );
     }
     match outcome {
         Ok(ev) => print_evaluation(lang, ev),
         Err(e) => println!(
             "  {} {}: {}",
-            lang.pick("无法评价", "cannot evaluate"),
+            t(lang, "cannot_evaluate"),
             e.field,
             lang.pick(&e.zh, &e.en)
         ),
@@ -310,32 +311,29 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
 
 fn print_evaluation(lang: Lang, ev: &Value) {
     let verdict = match ev["eligible"].as_bool() {
-        Some(true) => lang.pick("符合条件", "eligible"),
-        Some(false) => lang.pick("尚不符合", "not yet eligible"),
-        None => lang.pick(
-            "待定（数据不全或需专家评分）",
-            "undecided (data missing or expert judgement)",
-        ),
+        Some(true) => t(lang, "verdict_eligible"),
+        Some(false) => t(lang, "verdict_not_yet"),
+        None => t(lang, "undecided"),
     };
     let score = match (&ev["score"]["low"], &ev["score"]["high"]) {
         (Value::Number(l), Value::Number(h)) if l == h => {
-            format!(" · {} {l}", lang.pick("得分", "score"))
+            format!(" · {} {l}", t(lang, "score"))
         }
         (Value::Number(l), Value::Number(h)) => {
-            format!(" · {} {l}–{h}", lang.pick("得分", "score"))
+            format!(" · {} {l}–{h}", t(lang, "score"))
         }
         _ => String::new(),
     };
     println!(
         "  {verdict}{score} · {} {}/100",
-        lang.pick("准备度", "readiness"),
+        t(lang, "readiness"),
         ev["readiness"]
     );
     for c in ev["criteria"].as_array().into_iter().flatten() {
         let (mark, status) = match c["status"].as_str() {
-            Some("pass") => ("✓", lang.pick("通过", "PASS")),
-            Some("fail") => ("✗", lang.pick("未通过", "FAIL")),
-            _ => ("?", lang.pick("待定", "UNKNOWN")),
+            Some("pass") => ("✓", t(lang, "status_pass")),
+            Some("fail") => ("✗", t(lang, "status_fail")),
+            _ => ("?", t(lang, "status_unknown")),
         };
         let text = |key: &str| {
             c[format!("{key}_{}", lang.code())]
