@@ -81,10 +81,16 @@ pub(crate) fn texts(c: &Criterion, ev: &Evaluation) -> Texts {
     }
 }
 
-fn missing_criterion((lz, le): (&str, &str), m: Missing) -> Words {
+fn missing_criterion(label: (&str, &str), m: Missing) -> Words {
+    undecided(("未知".to_string(), "unknown".to_string()), label, m)
+}
+
+/// Words for a criterion that cannot be decided because `m` is missing: "<what> cannot be
+/// decided: <what is missing>.", beside the `actual` it shows.
+pub(crate) fn undecided(actual: (String, String), (lz, le): (&str, &str), m: Missing) -> Words {
     let (mz, me) = missing_words(m);
     Words::new(
-        ("未知".to_string(), "unknown".to_string()),
+        actual,
         (
             format!("{lz}无法判断：{mz}。"),
             format!("{le} cannot be decided: {me}."),

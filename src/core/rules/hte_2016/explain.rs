@@ -9,8 +9,8 @@ use crate::core::eval::{Criterion, Evaluation, Status};
 use crate::core::ratio::{format_bp, shortfall, shortfall_added, Ratio};
 use crate::core::rules::detail::{Detail, Fact, Missing, RdBand};
 use crate::core::rules::words::{
-    self, count, dual_money, missing_words, off_shape, pct, pct_words, points, score_range,
-    score_range_zh, staff_gap, years, yen, yes_no, yes_no_zh, yuan_zh, FlagWords, Words,
+    self, count, dual_money, off_shape, pct, pct_words, points, score_range,
+    score_range_zh, staff_gap, undecided, years, yen, yes_no, yes_no_zh, yuan_zh, FlagWords, Words,
 };
 
 /// The label of a criterion.
@@ -213,15 +213,7 @@ fn core_ip(c: &Criterion) -> Words {
             } else {
                 Missing::of(Fact::IpCounts)
             };
-            let (mz, me) = missing_words(m);
-            Words::new(
-                actual,
-                (
-                    format!("核心知识产权无法判断：{mz}。"),
-                    format!("Core IP cannot be decided: {me}."),
-                ),
-                None,
-            )
+            undecided(actual, ("核心知识产权", "Core IP"), m)
         }
     }
 }

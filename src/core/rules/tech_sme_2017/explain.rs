@@ -6,8 +6,8 @@ use crate::core::eval::{Criterion, Evaluation, Status};
 use crate::core::money::Fen;
 use crate::core::rules::detail::{Detail, Fact, Missing, UsccState};
 use crate::core::rules::words::{
-    self, count, missing_words, off_shape, pct_words, points, score_range, score_range_zh,
-    staff_gap, yen, yes_no, yes_no_zh, yuan_zh, FlagWords, Words,
+    self, count, off_shape, pct_words, points, score_range, score_range_zh,
+    staff_gap, undecided, yen, yes_no, yes_no_zh, yuan_zh, FlagWords, Words,
 };
 
 /// The label of a criterion.
@@ -197,15 +197,7 @@ fn size(c: &Criterion) -> Words {
             } else {
                 Missing::in_year(Fact::TotalAssets, year)
             };
-            let (mz, me) = missing_words(m);
-            Words::new(
-                actual,
-                (
-                    format!("企业规模无法判断：{mz}。"),
-                    format!("Size cannot be decided: {me}."),
-                ),
-                None,
-            )
+            undecided(actual, ("企业规模", "Size"), m)
         }
     }
 }
@@ -268,15 +260,7 @@ fn clean_record(c: &Criterion) -> Words {
             } else {
                 Fact::Dishonest
             };
-            let (mz, me) = missing_words(Missing::of(f));
-            Words::new(
-                actual,
-                (
-                    format!("信用记录无法判断：{mz}。"),
-                    format!("The record cannot be decided: {me}."),
-                ),
-                None,
-            )
+            undecided(actual, ("信用记录", "The record"), Missing::of(f))
         }
     }
 }
