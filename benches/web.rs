@@ -103,6 +103,7 @@ fn serve(
                 App::new()
                     .app_data(data.clone())
                     .app_data(web::FormConfig::default().limit(256 * 1024))
+                    .wrap(from_fn(peiyu::web::error::in_user_language))
                     .wrap(from_fn(page_cache::layer))
                     .wrap(from_fn(middleware::session_layer))
                     .wrap(middleware::security_headers())

@@ -86,7 +86,7 @@ impl CurrentUser {
         if area.allows(self.principal.role) {
             Ok(())
         } else {
-            Err(WebError::forbidden(self.lang))
+            Err(WebError::forbidden())
         }
     }
 }
@@ -97,17 +97,17 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| WebError::app(lang, AppError::Internal(anyhow::anyhow!("no app state"))))?;
+        .ok_or_else(|| WebError::from(AppError::Internal(anyhow::anyhow!("no app state"))))?;
     let Some(s) = session::current(&req) else {
-        return Err(WebError::sign_in(lang, next));
+        return Err(WebError::sign_in(next));
     };
     let Some(uid) = s.user_id else {
-        return Err(WebError::sign_in(lang, next));
+        return Err(WebError::sign_in(next));
     };
     let now = session::now_secs();
     let signed_out = |req: &HttpRequest| {
         session::clear(req);
-        WebError::sign_in(lang, next.clone())
+        WebError::sign_in(next.clone())
     };
     if s.outlived(now) {
         return Err(signed_out(&req));
@@ -117,8 +117,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
         let idle = login::idle_timeout(c)?;
         Ok((user, idle))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let (Some(user), idle) = found else {
         return Err(signed_out(&req));
     };
@@ -126,7 +125,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
         return Err(signed_out(&req));
     }
     let Some(principal) = principal_of(&user) else {
-        return Err(WebError::forbidden(lang));
+        return Err(WebError::forbidden());
     };
     if now - s.seen > TOUCH_AFTER_SECS {
         session::set(&req, Session { seen: now, ..s });

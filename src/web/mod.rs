@@ -172,6 +172,7 @@ pub fn build_server(listener: TcpListener, state: AppState) -> std::io::Result<S
         App::new()
             .app_data(data.clone())
             .app_data(web::FormConfig::default().limit(256 * 1024))
+            .wrap(actix_web::middleware::from_fn(error::in_user_language))
             .wrap(actix_web::middleware::from_fn(page_cache::layer))
             .wrap(actix_web::middleware::from_fn(middleware::session_layer))
             .wrap(middleware::security_headers())

@@ -13,11 +13,9 @@ pub mod error;
 pub mod firms;
 pub mod other;
 
-use crate::app::AppError;
 use crate::core::error::InputError;
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse, Route};
-use auth::{api_lang, ApiUser};
+use actix_web::{web, HttpResponse, Route};
 use error::ApiError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -210,8 +208,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Any other path under `/api/v1`: a JSON 404.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found(api_lang(&req)))
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
 }
 
 /// A 200 with `value` as JSON, not cached.
@@ -222,7 +220,7 @@ pub fn json_ok<T: Serialize>(value: &T) -> Result<HttpResponse, ApiError> {
 }
 
 /// Parse a JSON body into `T`; a failure is a 400 naming the field.
-pub fn parse_body<T: DeserializeOwned>(user: &ApiUser, body: &[u8]) -> Result<T, ApiError> {
+pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -256,11 +254,11 @@ pub fn parse_body<T: DeserializeOwned>(user: &ApiUser, body: &[u8]) -> Result<T,
                 format!("invalid value for {f}: {inner}"),
             )
         };
-        user.err(AppError::BadInput(err))
+        ApiError::from(err)
     })
 }
 
 /// A firm id from the path; anything but a number is a 404, as on the pages.
-pub fn path_id(user: &ApiUser, raw: &str) -> Result<i64, ApiError> {
-    raw.trim().parse().map_err(|_| user.err(AppError::NotFound))
+pub fn path_id(raw: &str) -> Result<i64, ApiError> {
+    raw.trim().parse().map_err(|_| ApiError::not_found())
 }

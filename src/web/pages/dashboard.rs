@@ -32,8 +32,7 @@ pub async fn show(
             insights::activity(c, &p, crate::app::today())?,
         ))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let changes: Vec<_> = activity
         .changes
         .iter()

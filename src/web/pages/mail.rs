@@ -8,7 +8,6 @@ use super::see_other;
 use crate::app::mail::MailMode;
 use crate::app::model::{OutboxFilter as ListFilter, OutboxStatus as Status};
 use crate::app::{mail, AppError};
-use crate::i18n::Lang;
 use crate::web::auth::{Area, CurrentUser};
 use crate::web::error::WebError;
 use crate::web::session::CsrfForm;
@@ -41,9 +40,7 @@ async fn prefs_page(
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let p = user.principal.clone();
-    let settings = db(state, move |c| mail::mail_settings(c, &p))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let settings = db(state, move |c| mail::mail_settings(c, &p)).await?;
     let kinds: Vec<Value> = settings
         .kinds
         .iter()
@@ -127,7 +124,7 @@ async fn after_save(
             let msg = format!("{}: {}", e.field, lang.pick(&e.zh, &e.en));
             prefs_page(req, state, user, StatusCode::BAD_REQUEST, false, Some(msg)).await
         }
-        Err(e) => Err(WebError::app(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -140,9 +137,8 @@ pub async fn save_mandatory(
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Account)?;
-    let lang = user.lang;
     if !mail::may_set_mandatory(&user.principal) {
-        return Err(WebError::forbidden(lang));
+        return Err(WebError::forbidden());
     }
     let kinds: Vec<String> = form
         .0
@@ -227,8 +223,7 @@ pub async fn outbox(
     let data = db(&state, move |c| {
         mail::outbox_page(c, &p, &filter, PER_PAGE, (page_no - 1) * PER_PAGE)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let pages = ((data.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page_href = |n: i64| {
         let mut p = params.clone();
@@ -306,16 +301,10 @@ pub async fn retry(
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Admin)?;
-    let lang = user.lang;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
-    db(&state, move |c| mail::retry_mail(c, id, &p, now))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    db(&state, move |c| mail::retry_mail(c, id, &p, now)).await?;
     Ok(see_other("/admin/mail?status=queued"))
 }
 
@@ -326,11 +315,8 @@ pub async fn send_test(
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Admin)?;
-    let lang: Lang = user.lang;
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
-    db(&state, move |c| mail::send_test_mail(c, &p, now))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    db(&state, move |c| mail::send_test_mail(c, &p, now)).await?;
     Ok(see_other("/admin/mail?queued=1"))
 }

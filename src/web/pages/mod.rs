@@ -8,7 +8,7 @@ pub mod firms;
 pub mod health;
 pub mod mail;
 
-use super::auth::{lang_of, CurrentUser};
+use super::auth::CurrentUser;
 use super::error::WebError;
 use super::session;
 use super::templates;
@@ -71,10 +71,9 @@ pub fn render(
         r.extend(d);
     }
     let html = templates::render_value(template, root).map_err(|e| {
-        WebError::app(
-            lang,
-            AppError::Internal(anyhow::anyhow!("render {template}: {e}")),
-        )
+        WebError::from(AppError::Internal(anyhow::anyhow!(
+            "render {template}: {e}"
+        )))
     })?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -83,8 +82,8 @@ pub fn render(
 }
 
 /// Any unknown path: the 404 page.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, WebError> {
-    Err(WebError::app(lang_of(&req), AppError::NotFound))
+pub async fn not_found() -> Result<HttpResponse, WebError> {
+    Err(WebError::not_found())
 }
 
 /// `303 See Other` to `to`: where a form's success (or a redirect) sends the browser.

@@ -46,8 +46,7 @@ async fn page(
         let counties = read::counties(c)?;
         Ok((users, toks, counties))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let county_name = |code: &Option<String>| -> String {
         code.as_ref()
             .map(|c| {
@@ -134,7 +133,7 @@ async fn outcome<T>(
             };
             page(req, state, user, StatusCode::CONFLICT, None, Some(msg)).await
         }
-        Err(e) => Err(WebError::app(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -221,11 +220,7 @@ pub async fn change(
     form: CsrfForm<ChangeForm>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Admin)?;
-    let lang = user.lang;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
     let f = form.0;
     let p = user.principal.clone();
     let result = db(&state, move |c| match f.action.as_str() {
@@ -288,11 +283,7 @@ pub async fn revoke_token(
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Admin)?;
-    let lang = user.lang;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
     let p = user.principal.clone();
     let result = db(&state, move |c| tokens::revoke_token(c, id, &p)).await;
     outcome(&req, &state, &user, result, |()| None).await

@@ -73,7 +73,7 @@ fn place(e: AppError, lang: Lang, errors: &mut Errors) -> Result<(String, Status
             },
             StatusCode::CONFLICT,
         )),
-        other => Err(WebError::app(lang, other)),
+        other => Err(WebError::from(other)),
     }
 }
 
@@ -278,14 +278,12 @@ pub async fn new_followup(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
+    let id = path_id(&id)?;
     let p = user.principal.clone();
     let firm = db(&state, move |c| {
         read::firm_for(c, &p, id, CoachAction::LogFollowup)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let mut values = Values::new();
     values.insert("happened_on".into(), today().to_string());
     values.insert("kind".into(), "visit".into());
@@ -316,13 +314,12 @@ pub async fn log_followup(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
+    let id = path_id(&id)?;
     let p = user.principal.clone();
     let firm = db(&state, move |c| {
         read::firm_for(c, &p, id, CoachAction::LogFollowup)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let values = form.0;
     let mut r = Reader::new(&values, lang);
     let input = read_followup(&mut r);
@@ -334,8 +331,7 @@ pub async fn log_followup(
             match db(&state, move |c| {
                 Ok(app::log_followup(c, id, input, &p, now))
             })
-            .await
-            .map_err(|e| WebError::app(lang, e))?
+            .await?
             {
                 Ok(_) => return Ok(see_other(&format!("/firms/{id}#followups"))),
                 Err(e) => place(e, lang, &mut errors)?,
@@ -367,14 +363,13 @@ async fn load_followup(
     fid: i64,
 ) -> Result<(Firm, Followup), WebError> {
     let p = user.principal.clone();
-    let lang = user.lang;
     db(state, move |c| read::followup_for_form(c, &p, id, fid))
         .await
-        .map_err(|e| WebError::app(lang, e))
+        .map_err(WebError::from)
 }
 
-fn ids(lang: Lang, path: &(String, String)) -> Result<(i64, i64), WebError> {
-    Ok((path_id(lang, &path.0)?, path_id(lang, &path.1)?))
+fn ids(path: &(String, String)) -> Result<(i64, i64), WebError> {
+    Ok((path_id(&path.0)?, path_id(&path.1)?))
 }
 
 /// `GET /firms/{id}/followups/{fid}/edit`: the form while its author may still edit it;
@@ -387,7 +382,7 @@ pub async fn edit_followup_form(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let (id, fid) = ids(lang, &path)?;
+    let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
     let now = Utc::now().naive_utc();
     let locked = !app::coaching::edit_followup::editable_by(&f, &user.principal, now);
@@ -433,8 +428,7 @@ pub async fn correct_followup_form(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
-    let lang = user.lang;
-    let (id, fid) = ids(lang, &path)?;
+    let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
     render_followup(
         &req,
@@ -474,7 +468,7 @@ async fn followup_post(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let (id, fid) = ids(lang, &path)?;
+    let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
     let values = form.0;
     let mut r = Reader::new(&values, lang);
@@ -490,8 +484,7 @@ async fn followup_post(
                     _ => app::edit_followup(c, fid, input, &p, now).map(|_| ()),
                 })
             })
-            .await
-            .map_err(|e| WebError::app(lang, e))?;
+            .await?;
             match outcome {
                 Ok(()) => return Ok(see_other(&format!("/firms/{id}#followups"))),
                 Err(e) => place(e, lang, &mut errors)?,
@@ -553,7 +546,6 @@ async fn coaching_of(
     need: Option<CoachAction>,
 ) -> Result<FirmCoaching, WebError> {
     let p = user.principal.clone();
-    let lang = user.lang;
     db(state, move |c| {
         if let Some(a) = need {
             read::firm_for(c, &p, id, a)?;
@@ -561,7 +553,7 @@ async fn coaching_of(
         read::firm_coaching(c, &p, id, Utc::now().naive_utc())
     })
     .await
-    .map_err(|e| WebError::app(lang, e))
+    .map_err(WebError::from)
 }
 
 /// `GET /firms/{id}/assign`: the current advisor, the history and the form to change it.
@@ -572,7 +564,7 @@ pub async fn assign_form(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
-    let id = path_id(user.lang, &id)?;
+    let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::Assign)).await?;
     let mut values = Values::new();
     if let Some(a) = c.firm.advisor_id {
@@ -591,7 +583,7 @@ pub async fn assign(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
+    let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::Assign)).await?;
     let values = form.0;
     let mut errors = Errors::new();
@@ -617,8 +609,7 @@ pub async fn assign(
                     app::today(),
                 ))
             })
-            .await
-            .map_err(|e| WebError::app(lang, e))?;
+            .await?;
             match outcome {
                 Ok(_) => return Ok(see_other(&format!("/firms/{id}#advisor"))),
                 Err(e) => {
@@ -644,7 +635,7 @@ pub async fn new_issue(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
-    let id = path_id(user.lang, &id)?;
+    let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::RaiseIssue)).await?;
     let mut values = Values::new();
     values.insert("category".into(), "other".into());
@@ -691,7 +682,7 @@ pub async fn raise_issue(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
+    let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::RaiseIssue)).await?;
     let values = form.0;
     let mut r = Reader::new(&values, lang);
@@ -712,10 +703,7 @@ pub async fn raise_issue(
             };
             let p = user.principal.clone();
             let now = Utc::now().naive_utc();
-            match db(&state, move |c| Ok(app::raise_issue(c, id, input, &p, now)))
-                .await
-                .map_err(|e| WebError::app(lang, e))?
-            {
+            match db(&state, move |c| Ok(app::raise_issue(c, id, input, &p, now))).await? {
                 Ok(_) => return Ok(see_other(&format!("/firms/{id}#issues"))),
                 Err(e) => {
                     let (msg, status) = place(e, lang, &mut errors)?;
@@ -773,14 +761,12 @@ pub async fn show_issue(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
-    let lang = user.lang;
-    let (id, iid) = ids(lang, &path)?;
+    let (id, iid) = ids(&path)?;
     let p = user.principal.clone();
     let (c, row) = db(&state, move |c| {
         read::issue_for_form(c, &p, id, iid, Utc::now().naive_utc())
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let mut values = Values::new();
     if let Some(o) = row.issue.owner_id {
         values.insert("owner_id".into(), o.to_string());
@@ -810,14 +796,13 @@ pub async fn update_issue(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let (id, iid) = ids(lang, &path)?;
+    let (id, iid) = ids(&path)?;
     let p = user.principal.clone();
     let (c, row) = db(&state, move |c| {
         read::firm_for(c, &p, id, CoachAction::UpdateIssue)?;
         read::issue_for_form(c, &p, id, iid, Utc::now().naive_utc())
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let values = form.0;
     let r = Reader::new(&values, lang);
     let version = r.version()?;
@@ -846,8 +831,7 @@ pub async fn update_issue(
         match db(&state, move |c| {
             Ok(app::update_issue(c, iid, version, update, &p, now))
         })
-        .await
-        .map_err(|e| WebError::app(lang, e))?
+        .await?
         {
             Ok(_) => return Ok(see_other(&format!("/firms/{id}#issues"))),
             Err(e) => {

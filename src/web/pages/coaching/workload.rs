@@ -65,9 +65,7 @@ pub async fn advisors(
     let lang = user.lang;
     let p = user.principal.clone();
     let day = today();
-    let page = db(&state, move |c| read::advisors_page(c, &p, day))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let page = db(&state, move |c| read::advisors_page(c, &p, day)).await?;
     let counties = county_names(&page.counties, lang);
     let sort = if ADVISOR_SORTS.contains(&q.sort.trim()) {
         q.sort.trim().to_string()
@@ -177,7 +175,6 @@ pub async fn reassign(
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Advisors)?;
-    let lang = user.lang;
     let pairs = form.0;
     let get = |k: &str| {
         pairs
@@ -187,10 +184,9 @@ pub async fn reassign(
             .unwrap_or_default()
     };
     let bad = |field: &str, zh: &str, en: &str| {
-        WebError::app(
-            lang,
-            AppError::BadInput(InputError::new(field, "required", zh, en)),
-        )
+        WebError::from(AppError::BadInput(InputError::new(
+            field, "required", zh, en,
+        )))
     };
     let from: i64 = get("from").parse().map_err(|_| {
         bad(
@@ -220,8 +216,7 @@ pub async fn reassign(
     let moved = db(&state, move |c| {
         app::reassign_advisor(c, from, to, &reason, &p, app::today())
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let n: usize = moved.iter().map(|(_, n)| n).sum();
     Ok(see_other(&format!("/advisors?moved={n}")))
 }
@@ -269,9 +264,7 @@ pub async fn agenda(
     let p = user.principal.clone();
     let advisor: Option<i64> = q.advisor.trim().parse().ok();
     let day = today();
-    let a = db(&state, move |c| read::agenda(c, &p, advisor, day))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let a = db(&state, move |c| read::agenda(c, &p, advisor, day)).await?;
     let advisors: Vec<Value> = a
         .advisors
         .iter()
@@ -353,8 +346,7 @@ pub async fn issues(
     let ledger = db(&state, move |c| {
         read::ledger(c, &p, &read::LedgerQuery { filter }, day)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let counties = county_names(&ledger.counties, lang);
     let rows: Vec<Value> = ledger
         .rows
@@ -465,17 +457,15 @@ pub async fn followups_csv(
     let (rows, people) = db(&state, move |c| {
         read::followups_export(c, &p, advisor, from, to)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let t = |k: &str| i18n::text(lang, &format!("coach.csv.{k}"));
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     let internal = |e: csv::Error| {
-        WebError::app(
-            lang,
-            AppError::Internal(anyhow::Error::new(e).context("write the CSV")),
-        )
+        WebError::from(AppError::Internal(
+            anyhow::Error::new(e).context("write the CSV"),
+        ))
     };
     w.write_record([
         t("id"),
@@ -544,7 +534,6 @@ pub async fn bulk_assign(
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Advisors)?;
-    let lang = user.lang;
     let pairs = form.0;
     let get = |k: &str| {
         pairs
@@ -565,15 +554,12 @@ pub async fn bulk_assign(
     };
     let back = params.href();
     let advisor: i64 = get("advisor_id").trim().parse().map_err(|_| {
-        WebError::app(
-            lang,
-            AppError::BadInput(InputError::new(
-                "advisor_id",
-                "required",
-                "请选择要挂钩的服务专员",
-                "choose the advisor to assign",
-            )),
-        )
+        WebError::from(AppError::BadInput(InputError::new(
+            "advisor_id",
+            "required",
+            "请选择要挂钩的服务专员",
+            "choose the advisor to assign",
+        )))
     })?;
     let target = if get("scope") == "filter" {
         AssignTarget::Filter(params.to_query())
@@ -591,8 +577,7 @@ pub async fn bulk_assign(
     let outcome = db(&state, move |c| {
         app::assign_advisor(c, target, advisor, &reason, &p, app::today())
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let sep = if back.contains('?') { '&' } else { '?' };
     Ok(see_other(&format!(
         "{back}{sep}assigned={}&unchanged={}",

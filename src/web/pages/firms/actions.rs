@@ -127,16 +127,15 @@ fn render_action(
     )
 }
 
-fn kind_of(lang: Lang, s: &str) -> Result<EventKind, WebError> {
-    EventKind::parse(s.trim()).ok_or_else(|| WebError::app(lang, AppError::NotFound))
+fn kind_of(s: &str) -> Result<EventKind, WebError> {
+    EventKind::parse(s.trim()).ok_or_else(WebError::not_found)
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: i64) -> Result<Firm, WebError> {
     let p = user.principal.clone();
-    let lang = user.lang;
     db(state, move |c| forms::action_context(c, &p, id))
         .await
-        .map_err(|e| WebError::app(lang, e))
+        .map_err(WebError::from)
 }
 
 /// `GET /firms/{id}/actions/{event}`: the event's form at the firm's current version.
@@ -147,10 +146,9 @@ pub async fn form(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
-    let lang = user.lang;
     let (id, event) = path.into_inner();
-    let id = path_id(lang, &id)?;
-    let kind = kind_of(lang, &event)?;
+    let id = path_id(&id)?;
+    let kind = kind_of(&event)?;
     let firm = load(&state, &user, id).await?;
     let mut values = Values::new();
     if kind == EventKind::RegisterTechSme {
@@ -183,8 +181,8 @@ pub async fn fire(
     user.require(Area::Firms)?;
     let lang = user.lang;
     let (id, event) = path.into_inner();
-    let id = path_id(lang, &id)?;
-    let kind = kind_of(lang, &event)?;
+    let id = path_id(&id)?;
+    let kind = kind_of(&event)?;
     let firm = load(&state, &user, id).await?;
     let values = form.0;
     let mut r = Reader::new(&values, lang);
@@ -206,8 +204,7 @@ pub async fn fire(
                     Err(e) => Err(e),
                 }
             })
-            .await
-            .map_err(|e| WebError::app(lang, e))?;
+            .await?;
             match outcome {
                 Ok(()) => {
                     return Ok(HttpResponse::SeeOther()
@@ -234,7 +231,7 @@ pub async fn fire(
                     errors.insert(e.field.clone(), lang.pick(&e.zh, &e.en).to_string());
                     StatusCode::BAD_REQUEST
                 }
-                Err(e) => return Err(WebError::app(lang, e)),
+                Err(e) => return Err(WebError::from(e)),
             }
         }
         _ => StatusCode::BAD_REQUEST,

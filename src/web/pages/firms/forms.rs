@@ -309,7 +309,7 @@ impl<'a> Reader<'a> {
     pub fn version(&self) -> Result<i64, WebError> {
         self.raw("version")
             .parse()
-            .map_err(|_| WebError::bad_request(self.lang, "version"))
+            .map_err(|_| WebError::bad_request("version"))
     }
 }
 
@@ -323,10 +323,8 @@ fn tri_text(v: Option<bool>) -> String {
 }
 
 /// The id in a path; anything but a number is a 404.
-pub fn path_id(lang: Lang, s: &str) -> Result<i64, WebError> {
-    s.trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))
+pub fn path_id(s: &str) -> Result<i64, WebError> {
+    s.trim().parse().map_err(|_| WebError::not_found())
 }
 
 /// Where a use case's refusal goes: beside a field, at the top of the form (with its status),
@@ -362,7 +360,7 @@ fn place_error(
             }
             Ok((Some(msg), StatusCode::CONFLICT))
         }
-        other => Err(WebError::app(lang, other)),
+        other => Err(WebError::from(other)),
     }
 }
 
@@ -601,11 +599,7 @@ pub async fn new_firm(
     user.require(Area::Firms)?;
     let lang = user.lang;
     let p = user.principal.clone();
-    let lists = lists_of(
-        db(&state, move |c| forms::create_context(c, &p))
-            .await
-            .map_err(|e| WebError::app(lang, e))?,
-    );
+    let lists = lists_of(db(&state, move |c| forms::create_context(c, &p)).await?);
     let mut values = Values::new();
     let county = user
         .principal
@@ -680,8 +674,7 @@ pub async fn create_firm(
                 Err(e @ (AppError::BadInput(_) | AppError::Conflict(_))) => Ok(Err(e)),
                 Err(e) => Err(e),
             })
-            .await
-            .map_err(|e| WebError::app(lang, e))?,
+            .await?,
         )
     } else {
         None
@@ -691,11 +684,7 @@ pub async fn create_firm(
         Some(Err(e)) => place_error(e, lang, &mut errors)?,
         None => (None, StatusCode::BAD_REQUEST),
     };
-    let lists = lists_of(
-        db(&state, move |c| forms::create_context(c, &p))
-            .await
-            .map_err(|e| WebError::app(lang, e))?,
-    );
+    let lists = lists_of(db(&state, move |c| forms::create_context(c, &p)).await?);
     let groups = firm_groups(true, &values, &errors, lang, &lists);
     render_form(
         &req,
@@ -713,24 +702,15 @@ pub async fn create_firm(
     )
 }
 
-async fn load_edit(
-    state: &AppState,
-    p: &Principal,
-    lang: Lang,
-    id: i64,
-) -> Result<EditContext, WebError> {
+async fn load_edit(state: &AppState, p: &Principal, id: i64) -> Result<EditContext, WebError> {
     let p = p.clone();
     db(state, move |c| forms::edit_context(c, &p, id))
         .await
-        .map_err(|e| WebError::app(lang, e))
+        .map_err(WebError::from)
 }
 
 /// Run a versioned change; `Ok(Err(e))` for refusals the form shows, `Err` for the rest.
-async fn try_change<T, F>(
-    state: &AppState,
-    lang: Lang,
-    f: F,
-) -> Result<Result<T, AppError>, WebError>
+async fn try_change<T, F>(state: &AppState, f: F) -> Result<Result<T, AppError>, WebError>
 where
     F: FnOnce(&mut crate::app::DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
@@ -741,7 +721,7 @@ where
         Err(e) => Err(e),
     })
     .await
-    .map_err(|e| WebError::app(lang, e))
+    .map_err(WebError::from)
 }
 
 /// `GET /firms/{id}/edit`: the profile form, at the firm's current version.
@@ -753,8 +733,8 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
     let values = firm_values(&ctx.firm);
     let groups = firm_groups(false, &values, &Errors::new(), lang, &lists_from(&ctx));
     render_form(
@@ -783,8 +763,8 @@ pub async fn update_firm(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
     let mut values = form.0;
     values.insert("uscc".to_string(), ctx.firm.uscc.clone());
     let mut r = Reader::new(&values, lang);
@@ -793,7 +773,7 @@ pub async fn update_firm(
     let mut errors = r.errors;
     let (form_error, status) = if errors.is_empty() {
         let p = user.principal.clone();
-        match try_change(&state, lang, move |c| {
+        match try_change(&state, move |c| {
             forms::replace_profile(c, id, version, input, &p)
         })
         .await?
@@ -850,8 +830,8 @@ pub async fn year_form(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
     let year = q
         .year
         .as_deref()
@@ -912,8 +892,8 @@ pub async fn save_year(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
     let values = form.0;
     let mut r = Reader::new(&values, lang);
     let version = r.version()?;
@@ -939,7 +919,7 @@ pub async fn save_year(
             figures,
             conversions,
         };
-        match try_change(&state, lang, move |c| {
+        match try_change(&state, move |c| {
             forms::save_year_at(c, id, version, input, &p)
         })
         .await?
@@ -991,8 +971,8 @@ pub async fn ip_form(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
     let values: Values = [("acquisition", "own"), ("used_in_hte", "no")]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -1030,8 +1010,8 @@ pub async fn add_ip(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
     let values = form.0;
     let mut r = Reader::new(&values, lang);
     let version = r.version()?;
@@ -1059,11 +1039,7 @@ pub async fn add_ip(
                 acquisition,
                 used_in_hte,
             };
-            match try_change(&state, lang, move |c| {
-                forms::add_ip_at(c, id, version, input, &p)
-            })
-            .await?
-            {
+            match try_change(&state, move |c| forms::add_ip_at(c, id, version, input, &p)).await? {
                 Ok(_) => return Ok(see_other(&format!("/firms/{id}#ip"))),
                 Err(e) => place_error(e, lang, &mut errors)?,
             }

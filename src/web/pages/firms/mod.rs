@@ -10,7 +10,6 @@ use super::render;
 use crate::app::firms::list::{ListParams, PER_PAGE};
 use crate::app::firms::read::{self, FirmPage, NextEvaluation};
 use crate::app::model::SortKey;
-use crate::app::AppError;
 use crate::core::money::Fen;
 use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
@@ -39,9 +38,7 @@ pub async fn list(
     let query = params.to_query();
     let p = user.principal.clone();
     let q2 = query.clone();
-    let data = db(&state, move |c| read::firm_list(c, &p, &q2))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let data = db(&state, move |c| read::firm_list(c, &p, &q2)).await?;
 
     let counties: HashMap<&str, &str> = data
         .counties
@@ -381,10 +378,7 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
     let p = user.principal.clone();
     let now = chrono::Utc::now().naive_utc();
     let (page, coaching) = db(&state, move |c| {
@@ -398,8 +392,7 @@ pub async fn show(
         )?;
         Ok((page, coaching))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let mut data = firm_view(&page, lang);
     data["tools"] = super::firms::forms::tools(&page, &user.principal);
     data["coaching"] =

@@ -40,8 +40,7 @@ pub async fn show(
             read::counties(c)?,
         ))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let names: HashMap<&str, &str> = county_list
         .iter()
         .map(|c| (c.code.as_str(), lang.pick(&c.name_zh, &c.name_en)))

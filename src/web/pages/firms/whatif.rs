@@ -132,16 +132,14 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
+    let id = path_id(&id)?;
     let values = q.into_inner();
     let mut r = Reader::new(&values, lang);
     let changes = read_changes(&mut r);
     let errors = r.errors;
     let p = user.principal.clone();
     let asked = changes.clone();
-    let w = db(&state, move |c| insights::what_if(c, &p, id, &asked))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let w = db(&state, move |c| insights::what_if(c, &p, id, &asked)).await?;
     let year = w.year;
     let recorded_year = w.profile.financials.iter().find(|y| y.year == year);
     let wan = |f: Option<crate::core::money::Fen>| crate::web::pages::firms::wan(f.map(|x| x.0));
