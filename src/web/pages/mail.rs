@@ -8,7 +8,7 @@ use super::see_other;
 use crate::app::mail::MailMode;
 use crate::app::model::{OutboxFilter as ListFilter, OutboxStatus as Status};
 use crate::app::{mail, AppError};
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{AccountUser, AdminUser, CurrentUser};
 use crate::web::error::WebError;
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
@@ -79,10 +79,9 @@ async fn prefs_page(
 pub async fn prefs(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AccountUser,
     q: web::Query<PrefsParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Account)?;
     let saved = !q.saved.is_empty();
     prefs_page(&req, &state, &user, StatusCode::OK, saved, None).await
 }
@@ -91,10 +90,9 @@ pub async fn prefs(
 pub async fn save_prefs(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AccountUser,
     form: CsrfForm<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Account)?;
     let choices: Vec<(String, String)> = form
         .0
         .into_iter()
@@ -133,10 +131,9 @@ async fn after_save(
 pub async fn save_mandatory(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AccountUser,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Account)?;
     if !mail::may_set_mandatory(&user.principal) {
         return Err(WebError::forbidden());
     }
@@ -207,10 +204,9 @@ fn time(t: Option<chrono::NaiveDateTime>) -> String {
 pub async fn outbox(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     q: web::Query<OutboxParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
     let lang = user.lang;
     let params = q.into_inner();
     let filter = ListFilter {
@@ -296,11 +292,10 @@ pub struct Empty {}
 /// `POST /admin/mail/{id}/retry`: queue a failed mail again.
 pub async fn retry(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     id: web::Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
     let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
@@ -311,10 +306,9 @@ pub async fn retry(
 /// `POST /admin/mail/test`: queue a test mail to the administrator's own address.
 pub async fn send_test(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
     db(&state, move |c| mail::send_test_mail(c, &p, now)).await?;

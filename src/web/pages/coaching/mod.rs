@@ -18,7 +18,7 @@ use crate::app::model::{IssueCategory, IssueStatus};
 use crate::app::today;
 use crate::app::{self, AppError, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
 use crate::i18n::{self, Lang};
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
@@ -274,10 +274,9 @@ fn read_followup(r: &mut Reader<'_>) -> Option<FollowupInput> {
 pub async fn new_followup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let id = path_id(&id)?;
     let p = user.principal.clone();
     let firm = db(&state, move |c| {
@@ -308,11 +307,10 @@ pub async fn new_followup(
 pub async fn log_followup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let p = user.principal.clone();
@@ -377,10 +375,9 @@ fn ids(path: &(String, String)) -> Result<(i64, i64), WebError> {
 pub async fn edit_followup_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
@@ -412,7 +409,7 @@ pub async fn edit_followup_form(
 pub async fn edit_followup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
@@ -424,10 +421,9 @@ pub async fn edit_followup(
 pub async fn correct_followup_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
     render_followup(
@@ -451,7 +447,7 @@ pub async fn correct_followup_form(
 pub async fn correct_followup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
@@ -461,12 +457,11 @@ pub async fn correct_followup(
 async fn followup_post(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
     form: CsrfForm<Values>,
     mode: Mode,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
@@ -560,10 +555,9 @@ async fn coaching_of(
 pub async fn assign_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::Assign)).await?;
     let mut values = Values::new();
@@ -577,11 +571,10 @@ pub async fn assign_form(
 pub async fn assign(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::Assign)).await?;
@@ -631,10 +624,9 @@ pub async fn assign(
 pub async fn new_issue(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::RaiseIssue)).await?;
     let mut values = Values::new();
@@ -676,11 +668,10 @@ fn render_new_issue(
 pub async fn raise_issue(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::RaiseIssue)).await?;
@@ -757,10 +748,9 @@ fn render_issue(
 pub async fn show_issue(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let (id, iid) = ids(&path)?;
     let p = user.principal.clone();
     let (c, row) = db(&state, move |c| {
@@ -790,11 +780,10 @@ pub async fn show_issue(
 pub async fn update_issue(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let (id, iid) = ids(&path)?;
     let p = user.principal.clone();

@@ -11,7 +11,7 @@ use crate::app::{self, AppError, AssignTarget, ReassignTo};
 use crate::core::error::InputError;
 use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{AdvisorsUser, AgendaUser, FirmsUser};
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::pages::see_other;
@@ -58,10 +58,9 @@ const ADVISOR_SORTS: [&str; 5] = ["name", "firms", "overdue", "stale", "last_con
 pub async fn advisors(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdvisorsUser,
     q: web::Query<AdvisorParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Advisors)?;
     let lang = user.lang;
     let p = user.principal.clone();
     let day = today();
@@ -171,10 +170,9 @@ pub async fn advisors(
 /// `POST /advisors/reassign`: `from`, and either one `to` or several `spread` advisors.
 pub async fn reassign(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdvisorsUser,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Advisors)?;
     let pairs = form.0;
     let get = |k: &str| {
         pairs
@@ -256,10 +254,9 @@ fn bucket_json(b: &Bucket, today: NaiveDate) -> Value {
 pub async fn agenda(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AgendaUser,
     q: web::Query<AgendaParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Agenda)?;
     let lang = user.lang;
     let p = user.principal.clone();
     let advisor: Option<i64> = q.advisor.trim().parse().ok();
@@ -322,10 +319,9 @@ pub struct IssueParams {
 pub async fn issues(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     q: web::Query<IssueParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let day = today();
     let status = q.status.trim();
@@ -445,10 +441,9 @@ pub fn safe_cell(text: &str) -> String {
 /// RFC 4180 says, formula-safe; corrections included and marked.
 pub async fn followups_csv(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AgendaUser,
     q: web::Query<ExportParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Agenda)?;
     let lang = user.lang;
     let advisor: Option<i64> = q.advisor.trim().parse().ok();
     let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
@@ -530,10 +525,9 @@ pub async fn followups_csv(
 /// Back to the list with how many were assigned.
 pub async fn bulk_assign(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdvisorsUser,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Advisors)?;
     let pairs = form.0;
     let get = |k: &str| {
         pairs

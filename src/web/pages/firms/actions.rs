@@ -9,7 +9,7 @@ use crate::app::model::Firm;
 use crate::app::{self, firms::forms, AppError, Conflict};
 use crate::core::stage::{Event, EventKind};
 use crate::i18n::Lang;
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
 use crate::web::pages::firms::forms::{groups, path_id, Errors, Kind, Lists, Reader, Values};
 use crate::web::pages::render;
@@ -142,10 +142,9 @@ async fn load(state: &AppState, user: &CurrentUser, id: i64) -> Result<Firm, Web
 pub async fn form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let (id, event) = path.into_inner();
     let id = path_id(&id)?;
     let kind = kind_of(&event)?;
@@ -174,11 +173,10 @@ pub async fn form(
 pub async fn fire(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let (id, event) = path.into_inner();
     let id = path_id(&id)?;

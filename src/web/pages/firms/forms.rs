@@ -21,7 +21,7 @@ use crate::core::money::Fen;
 use crate::core::profile::{DirectRoutes, FirmYear, Flags, RdManagement};
 use crate::core::uscc::Uscc;
 use crate::i18n::{self, Lang};
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::pages::see_other;
@@ -594,9 +594,8 @@ fn lists_from(ctx: &EditContext) -> Lists {
 pub async fn new_firm(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let p = user.principal.clone();
     let lists = lists_of(db(&state, move |c| forms::create_context(c, &p)).await?);
@@ -630,10 +629,9 @@ pub async fn new_firm(
 pub async fn create_firm(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let values = form.0;
     let mut r = Reader::new(&values, lang);
@@ -728,10 +726,9 @@ where
 pub async fn edit_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let ctx = load_edit(&state, &user.principal, id).await?;
@@ -757,11 +754,10 @@ pub async fn edit_form(
 pub async fn update_firm(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let ctx = load_edit(&state, &user.principal, id).await?;
@@ -824,11 +820,10 @@ pub struct YearParam {
 pub async fn year_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
     q: web::Query<YearParam>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let ctx = load_edit(&state, &user.principal, id).await?;
@@ -886,11 +881,10 @@ pub async fn year_form(
 pub async fn save_year(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let ctx = load_edit(&state, &user.principal, id).await?;
@@ -966,10 +960,9 @@ const IP_FIELDS: &[(&str, Kind)] = &[
 pub async fn ip_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let ctx = load_edit(&state, &user.principal, id).await?;
@@ -1004,11 +997,10 @@ pub async fn ip_form(
 pub async fn add_ip(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
     form: CsrfForm<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let ctx = load_edit(&state, &user.principal, id).await?;

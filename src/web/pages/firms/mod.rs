@@ -13,7 +13,7 @@ use crate::app::model::SortKey;
 use crate::core::money::Fen;
 use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::FirmsUser;
 use crate::web::error::WebError;
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
@@ -29,10 +29,9 @@ fn name_of<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let params = params.into_inner();
     let query = params.to_query();
@@ -373,10 +372,9 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
     let p = user.principal.clone();

@@ -6,7 +6,7 @@ use crate::app::firms::insights::{self, WhatIfChanges};
 use crate::core::error::InputError;
 use crate::core::eval::Evaluation;
 use crate::i18n::Lang;
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::FirmsUser;
 use crate::web::error::WebError;
 use crate::web::pages::firms::forms::{field, path_id, Kind, Lists, Reader, Values};
 use crate::web::pages::render;
@@ -126,11 +126,10 @@ fn criteria(
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
     q: web::Query<Values>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let id = path_id(&id)?;
     let values = q.into_inner();
