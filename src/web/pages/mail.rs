@@ -296,7 +296,7 @@ pub async fn retry(
     id: web::Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
+    let id = super::path_id(&id)?;
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
     db(&state, move |c| mail::retry_mail(c, id, &p, now)).await?;

@@ -33,6 +33,11 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The id in a path; anything but a number is a 404.
+pub fn path_id(s: &str) -> Result<i64, WebError> {
+    s.trim().parse().map_err(|_| WebError::not_found())
+}
+
 /// The language switch link: to the other language, coming back here.
 fn switch_href(req: &HttpRequest, lang: Lang) -> String {
     let here = req

@@ -217,7 +217,7 @@ pub async fn change(
     id: web::Path<String>,
     form: CsrfForm<ChangeForm>,
 ) -> Result<HttpResponse, WebError> {
-    let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
+    let id = crate::web::pages::path_id(&id)?;
     let f = form.0;
     let p = user.principal.clone();
     let result = db(&state, move |c| match f.action.as_str() {
@@ -278,7 +278,7 @@ pub async fn revoke_token(
     id: web::Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
+    let id = crate::web::pages::path_id(&id)?;
     let p = user.principal.clone();
     let result = db(&state, move |c| tokens::revoke_token(c, id, &p)).await;
     outcome(&req, &state, &user, result, |()| None).await

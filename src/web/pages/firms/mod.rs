@@ -376,7 +376,7 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
-    let id: i64 = id.trim().parse().map_err(|_| WebError::not_found())?;
+    let id = super::path_id(&id)?;
     let p = user.principal.clone();
     let now = chrono::Utc::now().naive_utc();
     let (page, coaching) = db(&state, move |c| {
