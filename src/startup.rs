@@ -23,7 +23,8 @@ const FORM_LIMIT: usize = 256 * 1024;
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The application: the shared state, the form limit, the middleware stack (request log
-/// outermost, then the security and caching headers, then the session cookie), the routes
+/// outermost, then the security and caching headers, then the session cookie, then errors
+/// rendered in the request's language), the routes
 /// `extra` registers (a benchmark's own; nothing for the app itself), then every route of
 /// [`web::routes`] and its 404 page.
 pub fn app<F>(
@@ -44,6 +45,7 @@ where
     App::new()
         .app_data(data)
         .app_data(actix_web::web::FormConfig::default().limit(FORM_LIMIT))
+        .wrap(from_fn(web::error::in_user_language))
         .wrap(from_fn(middleware::session_layer))
         .wrap(middleware::security_headers())
         .wrap(from_fn(middleware::request_log))

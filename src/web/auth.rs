@@ -1,6 +1,8 @@
 //! Who is asking: the language of the request, and the signed-in user as an extractor.
 //!
-//! [`CurrentUser`] is the only way a handler learns who is signed in. It checks the signed
+//! [`CurrentUser`] is the only way a handler learns who is signed in; a handler of an area
+//! that only some roles may open takes its gate instead ([`FirmsUser`], [`AdminUser`], …), so
+//! its signature says who may call it. It checks the signed
 //! session, its absolute age and idle timeout, that the account still exists and is active,
 //! and slides the idle timeout. Which firms that user sees is decided in
 //! [`crate::app::access`]; which pages a role may open, in [`Area::allows`].
@@ -16,6 +18,8 @@ use crate::i18n::{Lang, LANG_COOKIE};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::Deref;
 use std::pin::Pin;
 
 /// The language of a request: the `lang` cookie, or Simplified Chinese.
@@ -80,34 +84,23 @@ pub struct CurrentUser {
     pub lang: Lang,
 }
 
-impl CurrentUser {
-    /// `Ok` when the user's role may open `area`, else a 403.
-    pub fn require(&self, area: Area) -> Result<(), WebError> {
-        if area.allows(self.principal.role) {
-            Ok(())
-        } else {
-            Err(WebError::forbidden(self.lang))
-        }
-    }
-}
-
 async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
     let lang = lang_of(&req);
     let next = return_path(&req);
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| WebError::app(lang, AppError::Internal(anyhow::anyhow!("no app state"))))?;
+        .ok_or_else(|| WebError::from(AppError::Internal(anyhow::anyhow!("no app state"))))?;
     let Some(s) = session::current(&req) else {
-        return Err(WebError::sign_in(lang, next));
+        return Err(WebError::sign_in(next));
     };
     let Some(uid) = s.user_id else {
-        return Err(WebError::sign_in(lang, next));
+        return Err(WebError::sign_in(next));
     };
     let now = session::now_secs();
     let signed_out = |req: &HttpRequest| {
         session::clear(req);
-        WebError::sign_in(lang, next.clone())
+        WebError::sign_in(next.clone())
     };
     if s.outlived(now) {
         return Err(signed_out(&req));
@@ -117,8 +110,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
         let idle = login::idle_timeout(c)?;
         Ok((user, idle))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let (Some(user), idle) = found else {
         return Err(signed_out(&req));
     };
@@ -126,7 +118,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
         return Err(signed_out(&req));
     }
     let Some(principal) = principal_of(&user) else {
-        return Err(WebError::forbidden(lang));
+        return Err(WebError::forbidden());
     };
     if now - s.seen > TOUCH_AFTER_SECS {
         session::set(&req, Session { seen: now, ..s });
@@ -146,3 +138,98 @@ impl FromRequest for CurrentUser {
         Box::pin(authenticate(req.clone()))
     }
 }
+
+/// An [`Area`] as a type, so that a handler's signature can name it.
+pub trait Gate {
+    /// The area behind this gate.
+    const AREA: Area;
+}
+
+/// The signed-in user of a request whose role may open the area `G`. Extracting it signs
+/// the visitor in first (like [`CurrentUser`]), then answers 403 for a role the area does not
+/// allow, before the handler runs.
+#[derive(Debug, Clone)]
+pub struct Allowed<G> {
+    user: CurrentUser,
+    gate: PhantomData<G>,
+}
+
+impl<G> Allowed<G> {
+    /// The signed-in user.
+    pub fn into_inner(self) -> CurrentUser {
+        self.user
+    }
+}
+
+impl<G> Deref for Allowed<G> {
+    type Target = CurrentUser;
+
+    fn deref(&self) -> &CurrentUser {
+        &self.user
+    }
+}
+
+impl<G: Gate + 'static> FromRequest for Allowed<G> {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(req).await?;
+            if !G::AREA.allows(user.principal.role) {
+                return Err(WebError::forbidden());
+            }
+            Ok(Allowed {
+                user,
+                gate: PhantomData,
+            })
+        })
+    }
+}
+
+/// The gates, one per [`Area`].
+pub mod gate {
+    use super::{Area, Gate};
+
+    macro_rules! gates {
+        ($($(#[$doc:meta])* $name:ident;)*) => {$(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+
+            impl Gate for $name {
+                const AREA: Area = Area::$name;
+            }
+        )*};
+    }
+
+    gates! {
+        /// [`Area::Dashboard`].
+        Dashboard;
+        /// [`Area::Firms`].
+        Firms;
+        /// [`Area::Admin`].
+        Admin;
+        /// [`Area::Advisors`].
+        Advisors;
+        /// [`Area::Agenda`].
+        Agenda;
+        /// [`Area::Account`].
+        Account;
+    }
+}
+
+/// A user who may open the dashboard.
+pub type DashboardUser = Allowed<gate::Dashboard>;
+/// A user who may open the firm list and firm pages (each firm is further limited by
+/// territory in `app::access`).
+pub type FirmsUser = Allowed<gate::Firms>;
+/// An administrator.
+pub type AdminUser = Allowed<gate::Admin>;
+/// A user who may see advisors' workloads and reassign firms.
+pub type AdvisorsUser = Allowed<gate::Advisors>;
+/// A user who may see the follow-up agenda and export.
+pub type AgendaUser = Allowed<gate::Agenda>;
+/// A user with settings of their own (everyone who signs in).
+pub type AccountUser = Allowed<gate::Account>;

@@ -1,25 +1,36 @@
-//! The only status table of the web layer: how a failure becomes a response. Pages get the
-//! error page in the user's language; an unauthenticated page request is sent to the login
-//! page with `next` set to where it was going.
+//! The only status table of the web layer: how a failure becomes a response, for pages and for
+//! the API alike. Handlers return [`WebError`] (pages) or [`ApiError`](super::api::error::ApiError)
+//! (the API) and use `?` on a use case's [`AppError`]; neither error knows the language.
+//! [`in_user_language`], the one place that has the request, renders the failure in the
+//! request's language: the error page for pages, `{"error": {"code", "message"}}` under
+//! `/api`. An unauthenticated page request is sent to the login page with `next` set to where
+//! it was going.
 
+use super::api::auth::api_lang;
+use super::api::error::ApiError;
+use super::auth::lang_of;
 use super::templates;
 use crate::app::AppError;
 use crate::i18n::{self, Lang};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, ResponseError};
 use std::fmt;
 
-/// What went wrong.
+/// What went wrong, whoever asked.
 #[derive(Debug)]
 pub enum Kind {
-    /// Not signed in (or the session timed out): 302 to `/login?next=…`.
+    /// Not signed in (or the session timed out): a page sends the visitor to
+    /// `/login?next=…` (302), the API answers 401.
     SignIn {
         /// The path and query to come back to.
         next: String,
     },
-    /// The form's CSRF token is missing or wrong: 403.
+    /// The CSRF token is missing or wrong: 403.
     Csrf,
-    /// The role may not use this page at all: 403.
+    /// The role may not use this page or route at all: 403.
     Forbidden,
     /// A malformed request: 400.
     BadRequest(String),
@@ -27,54 +38,87 @@ pub enum Kind {
     App(AppError),
 }
 
-/// A failed page request, with the language to explain it in.
+impl Kind {
+    /// The one status table. Pages answer [`Kind::SignIn`] with a redirect instead.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Kind::SignIn { .. } => StatusCode::UNAUTHORIZED,
+            Kind::Csrf | Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Kind::App(e) => match e {
+                AppError::BadInput(_) => StatusCode::BAD_REQUEST,
+                AppError::Forbidden => StatusCode::FORBIDDEN,
+                AppError::NotFound => StatusCode::NOT_FOUND,
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::RuleFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+        }
+    }
+
+    /// Log what only the server should see: an internal error's cause chain.
+    pub fn log(&self) {
+        if let Kind::App(AppError::Internal(e)) = self {
+            tracing::error!(error = format!("{e:#}"), "internal error");
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::SignIn { .. } => f.write_str("unauthenticated"),
+            Kind::Csrf => f.write_str("csrf"),
+            Kind::Forbidden => f.write_str("forbidden"),
+            Kind::BadRequest(m) => write!(f, "bad request: {m}"),
+            Kind::App(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// A failed page request.
 #[derive(Debug)]
 pub struct WebError {
-    /// The language of the error page.
-    pub lang: Lang,
     /// What went wrong.
     pub kind: Kind,
 }
 
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> WebError {
+        WebError { kind: Kind::App(e) }
+    }
+}
+
 impl WebError {
     /// Send the visitor to sign in, then back to `next`.
-    pub fn sign_in(lang: Lang, next: impl Into<String>) -> WebError {
+    pub fn sign_in(next: impl Into<String>) -> WebError {
         WebError {
-            lang,
             kind: Kind::SignIn { next: next.into() },
         }
     }
 
     /// The CSRF check failed.
-    pub fn csrf(lang: Lang) -> WebError {
-        WebError {
-            lang,
-            kind: Kind::Csrf,
-        }
+    pub fn csrf() -> WebError {
+        WebError { kind: Kind::Csrf }
     }
 
     /// The role may not use this page.
-    pub fn forbidden(lang: Lang) -> WebError {
+    pub fn forbidden() -> WebError {
         WebError {
-            lang,
             kind: Kind::Forbidden,
         }
     }
 
     /// A malformed request.
-    pub fn bad_request(lang: Lang, msg: impl Into<String>) -> WebError {
+    pub fn bad_request(msg: impl Into<String>) -> WebError {
         WebError {
-            lang,
             kind: Kind::BadRequest(msg.into()),
         }
     }
 
-    /// A use case's error.
-    pub fn app(lang: Lang, e: AppError) -> WebError {
-        WebError {
-            lang,
-            kind: Kind::App(e),
-        }
+    /// No such page or record.
+    pub fn not_found() -> WebError {
+        AppError::NotFound.into()
     }
 
     /// The stable code, also the i18n key under `error.`.
@@ -90,9 +134,8 @@ impl WebError {
         }
     }
 
-    /// The message shown, in the user's language.
-    fn message(&self) -> String {
-        let lang = self.lang;
+    /// The message shown, in `lang`.
+    fn message(&self, lang: Lang) -> String {
         match &self.kind {
             Kind::App(AppError::BadInput(e)) => lang.pick(&e.zh, &e.en).to_string(),
             Kind::App(AppError::Conflict(c)) => match lang {
@@ -103,15 +146,22 @@ impl WebError {
             _ => i18n::text(lang, &format!("error.{}", self.code())),
         }
     }
+
+    /// The response in `lang`: the redirect to sign in, or the error page.
+    pub fn response(&self, lang: Lang) -> HttpResponse {
+        if let Kind::SignIn { next } = &self.kind {
+            let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+            return HttpResponse::Found()
+                .insert_header((header::LOCATION, format!("/login?{query}")))
+                .finish();
+        }
+        error_page(lang, self.status_code(), self.code(), &self.message(lang))
+    }
 }
 
 impl fmt::Display for WebError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            Kind::App(e) => write!(f, "{e}"),
-            Kind::BadRequest(m) => write!(f, "bad request: {m}"),
-            _ => f.write_str(self.code()),
-        }
+        self.kind.fmt(f)
     }
 }
 
@@ -144,29 +194,35 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match &self.kind {
             Kind::SignIn { .. } => StatusCode::FOUND,
-            Kind::Csrf | Kind::Forbidden => StatusCode::FORBIDDEN,
-            Kind::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Kind::App(e) => match e {
-                AppError::BadInput(_) => StatusCode::BAD_REQUEST,
-                AppError::Forbidden => StatusCode::FORBIDDEN,
-                AppError::NotFound => StatusCode::NOT_FOUND,
-                AppError::Conflict(_) => StatusCode::CONFLICT,
-                AppError::RuleFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            k => k.status(),
         }
     }
 
+    /// In the default language; [`in_user_language`] answers in the request's.
     fn error_response(&self) -> HttpResponse {
-        if let Kind::SignIn { next } = &self.kind {
-            let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
-            return HttpResponse::Found()
-                .insert_header((header::LOCATION, format!("/login?{query}")))
-                .finish();
-        }
-        if let Kind::App(AppError::Internal(e)) = &self.kind {
-            tracing::error!(error = format!("{e:#}"), "internal error");
-        }
-        error_page(self.lang, self.status_code(), self.code(), &self.message())
+        self.kind.log();
+        self.response(Lang::default())
     }
+}
+
+/// Answer a failed request in its language: a [`WebError`] as the error page in the page
+/// language ([`lang_of`]), an [`ApiError`] as JSON in the API's ([`api_lang`]). Any other
+/// response passes unchanged.
+pub async fn in_user_language(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let res = next.call(req).await?;
+    let again = res.response().error().and_then(|e| {
+        if let Some(w) = e.as_error::<WebError>() {
+            Some(w.response(lang_of(res.request())))
+        } else {
+            e.as_error::<ApiError>()
+                .map(|a| a.response(api_lang(res.request())))
+        }
+    });
+    Ok(match again {
+        Some(answer) => res.into_response(answer).map_into_right_body(),
+        None => res.map_into_left_body(),
+    })
 }

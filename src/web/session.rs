@@ -324,10 +324,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let form = web::Form::<Vec<(String, String)>>::from_request(&req, payload);
         Box::pin(async move {
-            let lang = super::auth::lang_of(&req);
             let pairs = form
                 .await
-                .map_err(|e| WebError::bad_request(lang, e.to_string()))?
+                .map_err(|e| WebError::bad_request(e.to_string()))?
                 .into_inner();
             let sent = pairs
                 .iter()
@@ -337,12 +336,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let ok =
                 current(&req).is_some_and(|s| constant_time_eq(s.csrf.as_bytes(), sent.as_bytes()));
             if !ok {
-                return Err(WebError::csrf(lang));
+                return Err(WebError::csrf());
             }
             let encoded = serde_urlencoded::to_string(&pairs)
-                .map_err(|e| WebError::bad_request(lang, e.to_string()))?;
+                .map_err(|e| WebError::bad_request(e.to_string()))?;
             let value = serde_urlencoded::from_str::<T>(&encoded)
-                .map_err(|e| WebError::bad_request(lang, e.to_string()))?;
+                .map_err(|e| WebError::bad_request(e.to_string()))?;
             Ok(CsrfForm(value))
         })
     }

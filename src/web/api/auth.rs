@@ -85,13 +85,6 @@ pub struct ApiUser {
     pub via: Via,
 }
 
-impl ApiUser {
-    /// Turn a use case's error into this caller's API error.
-    pub fn err(&self, e: crate::app::AppError) -> ApiError {
-        ApiError::app(self.lang, e)
-    }
-}
-
 fn is_write(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -105,17 +98,15 @@ async fn authenticate(req: HttpRequest) -> Result<ApiUser, ApiError> {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::unauthenticated(lang))?
+            .ok_or_else(ApiError::unauthenticated)?
             .to_string();
         let state = req
             .app_data::<web::Data<AppState>>()
             .cloned()
-            .ok_or_else(|| ApiError::unauthenticated(lang))?;
+            .ok_or_else(ApiError::unauthenticated)?;
         let now = chrono::Utc::now().naive_utc();
-        let found = db(&state, move |c| tokens::authenticate_token(c, &token, now))
-            .await
-            .map_err(|e| ApiError::app(lang, e))?;
-        let (user, principal) = found.ok_or_else(|| ApiError::unauthenticated(lang))?;
+        let found = db(&state, move |c| tokens::authenticate_token(c, &token, now)).await?;
+        let (user, principal) = found.ok_or_else(ApiError::unauthenticated)?;
         return Ok(ApiUser {
             user,
             principal,
@@ -126,11 +117,8 @@ async fn authenticate(req: HttpRequest) -> Result<ApiUser, ApiError> {
     let current = CurrentUser::extract(&req)
         .await
         .map_err(|e: WebError| match e.kind {
-            Kind::SignIn { .. } => ApiError::unauthenticated(lang),
-            Kind::Csrf => ApiError::csrf(lang),
-            Kind::Forbidden => ApiError::forbidden(lang),
-            Kind::BadRequest(_) => ApiError::unauthenticated(lang),
-            Kind::App(a) => ApiError::app(lang, a),
+            Kind::BadRequest(_) => ApiError::unauthenticated(),
+            kind => ApiError { kind },
         })?;
     if is_write(req.method()) {
         let sent = req
@@ -141,7 +129,7 @@ async fn authenticate(req: HttpRequest) -> Result<ApiUser, ApiError> {
         let ok = session::current(&req)
             .is_some_and(|s| constant_time_eq(s.csrf.as_bytes(), sent.as_bytes()));
         if !ok {
-            return Err(ApiError::csrf(lang));
+            return Err(ApiError::csrf());
         }
     }
     Ok(ApiUser {

@@ -1,9 +1,11 @@
-//! How a failed API call answers: `{"error": {"code", "message", …}}` with the status of
-//! DESIGN §5, the message in the caller's language. Never a redirect, never an HTML page.
+//! How a failed API call answers: `{"error": {"code", "message", …}}` with the status of the
+//! one table ([`Kind::status`]), the message in the caller's language. Never a redirect, never
+//! an HTML page.
 
 use crate::app::{AppError, Conflict};
-use crate::core::error::Reason;
+use crate::core::error::{InputError, Reason};
 use crate::i18n::{self, Lang};
+use crate::web::error::Kind;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -43,122 +45,140 @@ pub struct ErrorDetail {
     pub evaluation: Option<serde_json::Value>,
 }
 
-/// A failed API call.
+/// A failed API call. It carries what went wrong, not the words: the status comes from the
+/// one table ([`Kind::status`]) and the body is written in the caller's language by
+/// [`in_user_language`](crate::web::error::in_user_language).
 #[derive(Debug)]
 pub struct ApiError {
-    /// The status.
-    pub status: StatusCode,
-    /// The body (boxed: results carrying it stay small).
-    pub body: Box<ErrorDetail>,
+    /// What went wrong.
+    pub kind: Kind,
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        ApiError { kind: Kind::App(e) }
+    }
+}
+
+impl From<InputError> for ApiError {
+    fn from(e: InputError) -> ApiError {
+        AppError::BadInput(e).into()
+    }
+}
+
+fn plain(lang: Lang, code: &str) -> ErrorDetail {
+    let key = format!("api.error.{code}");
+    let message = i18n::lookup(lang, &key)
+        .map(str::to_string)
+        .unwrap_or_else(|| i18n::text(lang, &format!("error.{code}")));
+    ErrorDetail {
+        code: code.to_string(),
+        message,
+        field: None,
+        line: None,
+        reasons: None,
+        evaluation: None,
+    }
 }
 
 impl ApiError {
-    fn plain(status: StatusCode, lang: Lang, code: &str) -> ApiError {
-        let key = format!("api.error.{code}");
-        let message = i18n::lookup(lang, &key)
-            .map(str::to_string)
-            .unwrap_or_else(|| i18n::text(lang, &format!("error.{code}")));
-        ApiError {
-            status,
-            body: Box::new(ErrorDetail {
-                code: code.to_string(),
-                message,
-                field: None,
-                line: None,
-                reasons: None,
-                evaluation: None,
-            }),
-        }
-    }
-
     /// No session cookie or bearer token, or one that is not valid (401).
-    pub fn unauthenticated(lang: Lang) -> ApiError {
-        ApiError::plain(StatusCode::UNAUTHORIZED, lang, "unauthenticated")
+    pub fn unauthenticated() -> ApiError {
+        ApiError {
+            kind: Kind::SignIn {
+                next: String::new(),
+            },
+        }
     }
 
     /// A write authenticated by the session cookie without the matching `X-CSRF-Token` (403).
-    pub fn csrf(lang: Lang) -> ApiError {
-        ApiError::plain(StatusCode::FORBIDDEN, lang, "csrf")
+    pub fn csrf() -> ApiError {
+        ApiError { kind: Kind::Csrf }
     }
 
     /// The role may not do this (403).
-    pub fn forbidden(lang: Lang) -> ApiError {
-        ApiError::plain(StatusCode::FORBIDDEN, lang, "forbidden")
+    pub fn forbidden() -> ApiError {
+        ApiError {
+            kind: Kind::Forbidden,
+        }
     }
 
     /// No such route or resource (404).
-    pub fn not_found(lang: Lang) -> ApiError {
-        ApiError::plain(StatusCode::NOT_FOUND, lang, "not_found")
+    pub fn not_found() -> ApiError {
+        AppError::NotFound.into()
     }
 
-    /// A use case's error, with its status.
-    pub fn app(lang: Lang, e: AppError) -> ApiError {
+    /// The body of the answer, in `lang`.
+    pub fn detail(&self, lang: Lang) -> ErrorDetail {
+        let e = match &self.kind {
+            Kind::SignIn { .. } => return plain(lang, "unauthenticated"),
+            Kind::Csrf => return plain(lang, "csrf"),
+            Kind::Forbidden => return plain(lang, "forbidden"),
+            Kind::BadRequest(_) => return plain(lang, "bad_request"),
+            Kind::App(e) => e,
+        };
         match e {
-            AppError::BadInput(i) => ApiError {
-                status: StatusCode::BAD_REQUEST,
-                body: Box::new(ErrorDetail {
-                    code: i.code.to_string(),
-                    message: lang.pick(&i.zh, &i.en).to_string(),
-                    line: Some(format!("bad input: {}: {} ({})", i.field, i.en, i.zh)),
-                    field: Some(i.field),
-                    reasons: None,
-                    evaluation: None,
-                }),
+            AppError::BadInput(i) => ErrorDetail {
+                code: i.code.to_string(),
+                message: lang.pick(&i.zh, &i.en).to_string(),
+                line: Some(format!("bad input: {}: {} ({})", i.field, i.en, i.zh)),
+                field: Some(i.field.clone()),
+                reasons: None,
+                evaluation: None,
             },
-            AppError::Forbidden => ApiError::forbidden(lang),
-            AppError::NotFound => ApiError::not_found(lang),
+            AppError::Forbidden => plain(lang, "forbidden"),
+            AppError::NotFound => plain(lang, "not_found"),
             AppError::Conflict(c) => {
-                let mut err = ApiError::plain(StatusCode::CONFLICT, lang, c.code());
-                err.body.message = match lang {
+                let mut d = plain(lang, c.code());
+                d.message = match lang {
                     Lang::ZhCn => c.zh(),
                     Lang::En => c.en(),
                 };
-                if let Conflict::IllegalTransition(r) = &c {
-                    err.body.reasons = Some(r.reasons.clone());
+                if let Conflict::IllegalTransition(r) = c {
+                    d.reasons = Some(r.reasons.clone());
                 }
-                if let Conflict::Duplicate { field, .. } = &c {
-                    err.body.field = Some((*field).to_string());
+                if let Conflict::Duplicate { field, .. } = c {
+                    d.field = Some((*field).to_string());
                 }
-                err
+                d
             }
             AppError::RuleFailed(ev) => {
-                let mut err =
-                    ApiError::plain(StatusCode::UNPROCESSABLE_ENTITY, lang, "rule_failed");
-                err.body.evaluation = Some(ev.to_json());
-                err
+                let mut d = plain(lang, "rule_failed");
+                d.evaluation = Some(ev.to_json());
+                d
             }
-            AppError::Internal(e) => {
-                tracing::error!(error = format!("{e:#}"), "internal error");
-                ApiError::plain(StatusCode::INTERNAL_SERVER_ERROR, lang, "internal")
-            }
+            AppError::Internal(_) => plain(lang, "internal"),
         }
+    }
+
+    /// The JSON answer in `lang`, never cached.
+    pub fn response(&self, lang: Lang) -> HttpResponse {
+        let status = self.kind.status();
+        let mut res = HttpResponse::build(status);
+        if status == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"peiyu\""));
+        }
+        res.json(ErrorBody {
+            error: self.detail(lang),
+        })
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.body.code,
-            self.body.message
-        )
+        write!(f, "{} {}", self.kind.status().as_u16(), self.kind)
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.kind.status()
     }
 
+    /// In the default language; [`in_user_language`](crate::web::error::in_user_language)
+    /// answers in the caller's.
     fn error_response(&self) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status);
-        if self.status == StatusCode::UNAUTHORIZED {
-            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"peiyu\""));
-        }
-        res.json(ErrorBody {
-            error: self.body.as_ref().clone(),
-        })
+        self.kind.log();
+        self.response(Lang::default())
     }
 }

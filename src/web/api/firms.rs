@@ -154,8 +154,7 @@ pub async fn list(
     let (firms, total) = db(&state, move |c| {
         app::firms::read::firm_page_rows(c, &p, &query)
     })
-    .await
-    .map_err(|e| user.err(e))?;
+    .await?;
     json_ok(&FirmPage {
         items: firms.iter().map(FirmOut::from).collect(),
         total: total.count,
@@ -174,11 +173,9 @@ pub async fn show(
     user: ApiUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&user, &id)?;
+    let id = path_id(&id)?;
     let p = user.principal.clone();
-    let firm = db(&state, move |c| api::visible_firm(c, &p, id))
-        .await
-        .map_err(|e| user.err(e))?;
+    let firm = db(&state, move |c| api::visible_firm(c, &p, id)).await?;
     json_ok(&FirmOut::from(&firm))
 }
 
@@ -219,7 +216,7 @@ pub async fn create(
     user: ApiUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let f: FirmIn = parse_body(&user, &body)?;
+    let f: FirmIn = parse_body(&body)?;
     let input = NewFirmInput {
         uscc: f.uscc,
         name: f.name,
@@ -235,9 +232,7 @@ pub async fn create(
         facts: FirmFacts::default(),
     };
     let p = user.principal.clone();
-    let firm = db(&state, move |c| app::create_firm(c, input, &p))
-        .await
-        .map_err(|e| user.err(e))?;
+    let firm = db(&state, move |c| app::create_firm(c, input, &p)).await?;
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header((
             actix_web::http::header::LOCATION,
@@ -286,8 +281,8 @@ pub async fn patch(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&user, &id)?;
-    let f: FirmPatch = parse_body(&user, &body)?;
+    let id = path_id(&id)?;
+    let f: FirmPatch = parse_body(&body)?;
     let update = FirmUpdate {
         name: f.name,
         county_code: f.county_code,
@@ -305,8 +300,7 @@ pub async fn patch(
     let firm = db(&state, move |c| {
         app::update_firm(c, id, f.version, update, &p)
     })
-    .await
-    .map_err(|e| user.err(e))?;
+    .await?;
     json_ok(&FirmOut::from(&firm))
 }
 
@@ -369,11 +363,9 @@ pub async fn years(
     user: ApiUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&user, &id)?;
+    let id = path_id(&id)?;
     let p = user.principal.clone();
-    let rows = db(&state, move |c| api::firm_years(c, &p, id))
-        .await
-        .map_err(|e| user.err(e))?;
+    let rows = db(&state, move |c| api::firm_years(c, &p, id)).await?;
     json_ok(&rows.iter().map(YearOut::from).collect::<Vec<_>>())
 }
 
@@ -442,28 +434,27 @@ pub async fn put_year(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (id, year) = path.into_inner();
-    let id = path_id(&user, &id)?;
+    let id = path_id(&id)?;
     let year: i32 = year.trim().parse().map_err(|_| {
-        user.err(app::AppError::BadInput(InputError::new(
+        ApiError::from(InputError::new(
             "year",
             "invalid_year",
             format!("年份无效（{year}）"),
             format!("'{year}' is not a year"),
-        )))
+        ))
     })?;
-    let y: YearIn = parse_body(&user, &body)?;
-    let input = year_input(year, y).map_err(|e| user.err(e.into()))?;
+    let y: YearIn = parse_body(&body)?;
+    let input = year_input(year, y)?;
     let p = user.principal.clone();
     let rows = db(&state, move |c| {
         api::on_visible_firm(c, &p, id, |c| app::save_firm_year(c, id, input, &p))?;
         api::firm_years(c, &p, id)
     })
-    .await
-    .map_err(|e| user.err(e))?;
+    .await?;
     let saved = rows
         .iter()
         .find(|r| r.year == year)
-        .ok_or_else(|| user.err(app::AppError::NotFound))?;
+        .ok_or_else(ApiError::not_found)?;
     json_ok(&YearOut::from(saved))
 }
 
@@ -509,11 +500,9 @@ pub async fn ip_list(
     user: ApiUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&user, &id)?;
+    let id = path_id(&id)?;
     let p = user.principal.clone();
-    let rows = db(&state, move |c| api::firm_ip(c, &p, id))
-        .await
-        .map_err(|e| user.err(e))?;
+    let rows = db(&state, move |c| api::firm_ip(c, &p, id)).await?;
     json_ok(&rows.iter().map(IpOut::from).collect::<Vec<_>>())
 }
 
@@ -579,20 +568,19 @@ pub async fn ip_add(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&user, &id)?;
-    let i: IpIn = parse_body(&user, &body)?;
-    let input = ip_input(i).map_err(|e| user.err(e.into()))?;
+    let id = path_id(&id)?;
+    let i: IpIn = parse_body(&body)?;
+    let input = ip_input(i)?;
     let p = user.principal.clone();
     let (ip_id, rows) = db(&state, move |c| {
         let ip_id = api::on_visible_firm(c, &p, id, |c| app::add_ip(c, id, input, &p))?;
         Ok((ip_id, api::firm_ip(c, &p, id)?))
     })
-    .await
-    .map_err(|e| user.err(e))?;
+    .await?;
     let item = rows
         .iter()
         .find(|r| r.id == ip_id)
-        .ok_or_else(|| user.err(app::AppError::NotFound))?;
+        .ok_or_else(ApiError::not_found)?;
     Ok(HttpResponse::Created().json(IpOut::from(item)))
 }
 
@@ -638,14 +626,13 @@ pub async fn fire(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&user, &id)?;
-    let e: EventIn = parse_body(&user, &body)?;
+    let id = path_id(&id)?;
+    let e: EventIn = parse_body(&body)?;
     let p = user.principal.clone();
     let fired = db(&state, move |c| {
         api::fire_visible(c, &p, id, e.expected_version, e.event)
     })
-    .await
-    .map_err(|e| user.err(e))?;
+    .await?;
     json_ok(&EventOut {
         firm_id: id,
         from: fired.from.id().to_string(),
@@ -682,11 +669,9 @@ pub async fn evaluation(
     user: ApiUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&user, &id)?;
+    let id = path_id(&id)?;
     let p = user.principal.clone();
-    let (firm, next) = db(&state, move |c| api::next_evaluation(c, &p, id))
-        .await
-        .map_err(|e| user.err(e))?;
+    let (firm, next) = db(&state, move |c| api::next_evaluation(c, &p, id)).await?;
     let (next_stage, evaluation, data_error) = match next {
         NextEvaluation::None => (None, None, None),
         NextEvaluation::Evaluated { stage, json } => {

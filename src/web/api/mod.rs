@@ -13,10 +13,8 @@ pub mod error;
 pub mod firms;
 pub mod other;
 
-use crate::app::AppError;
 use crate::core::error::InputError;
-use actix_web::{web, HttpRequest, HttpResponse, Route};
-use auth::{api_lang, ApiUser};
+use actix_web::{web, HttpResponse, Route};
 use error::ApiError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -209,8 +207,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Any other path under `/api/v1`: a JSON 404.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found(api_lang(&req)))
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
 }
 
 /// A 200 with `value` as JSON (`Cache-Control: no-store`, as every answer for a caller, from
@@ -220,7 +218,7 @@ pub fn json_ok<T: Serialize>(value: &T) -> Result<HttpResponse, ApiError> {
 }
 
 /// Parse a JSON body into `T`; a failure is a 400 naming the field.
-pub fn parse_body<T: DeserializeOwned>(user: &ApiUser, body: &[u8]) -> Result<T, ApiError> {
+pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -254,11 +252,11 @@ pub fn parse_body<T: DeserializeOwned>(user: &ApiUser, body: &[u8]) -> Result<T,
                 format!("invalid value for {f}: {inner}"),
             )
         };
-        user.err(AppError::BadInput(err))
+        ApiError::from(err)
     })
 }
 
 /// A firm id from the path; anything but a number is a 404, as on the pages.
-pub fn path_id(user: &ApiUser, raw: &str) -> Result<i64, ApiError> {
-    raw.trim().parse().map_err(|_| user.err(AppError::NotFound))
+pub fn path_id(raw: &str) -> Result<i64, ApiError> {
+    raw.trim().parse().map_err(|_| ApiError::not_found())
 }

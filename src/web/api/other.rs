@@ -5,7 +5,6 @@ use super::error::{ApiError, ErrorBody};
 use super::firms::FirmOut;
 use super::json_ok;
 use crate::app::firms::{api, pool};
-use crate::app::AppError;
 use crate::core::error::InputError;
 use crate::web::{db, session, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -36,26 +35,25 @@ pub struct EligibilityParams {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn eligibility(
     state: web::Data<AppState>,
-    user: ApiUser,
+    _caller: ApiUser,
     params: web::Query<EligibilityParams>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| {
-            user.err(AppError::BadInput(InputError::new(
+            ApiError::from(InputError::new(
                 "profile",
                 "unreadable_input",
                 "请求体不是 UTF-8 JSON",
                 "the body is not UTF-8 JSON",
-            )))
+            ))
         })?
         .to_string();
     let params = params.into_inner();
     let ev = db(&state, move |c| {
         api::evaluate_profile(c, &params.ruleset, params.as_of.as_deref(), &text)
     })
-    .await
-    .map_err(|e| user.err(e))?;
+    .await?;
     json_ok(&ev.to_json())
 }
 
@@ -91,8 +89,7 @@ pub async fn reserve_pool(
     let pool = db(&state, move |c| {
         pool::reserve_pool(c, &p, county.as_deref())
     })
-    .await
-    .map_err(|e| user.err(e))?;
+    .await?;
     let firms = pool.ranked();
     json_ok(&PoolOut {
         total: firms.len(),

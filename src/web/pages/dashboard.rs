@@ -4,7 +4,7 @@
 use super::render;
 use crate::app::{firms::insights, firms::read};
 use crate::core::stage::Role;
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::DashboardUser;
 use crate::web::error::WebError;
 use crate::web::{db, AppState};
 use actix_web::http::{header, StatusCode};
@@ -16,9 +16,8 @@ use serde_json::json;
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: DashboardUser,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Dashboard)?;
     if let (Role::Firm, Some(id)) = (user.principal.role, user.principal.firm_id) {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/firms/{id}")))
@@ -32,8 +31,7 @@ pub async fn show(
             insights::activity(c, &p, crate::app::today())?,
         ))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let changes: Vec<_> = activity
         .changes
         .iter()

@@ -8,8 +8,7 @@ use super::see_other;
 use crate::app::mail::MailMode;
 use crate::app::model::{OutboxFilter as ListFilter, OutboxStatus as Status};
 use crate::app::{mail, AppError};
-use crate::i18n::Lang;
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{AccountUser, AdminUser, CurrentUser};
 use crate::web::error::WebError;
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
@@ -41,9 +40,7 @@ async fn prefs_page(
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let p = user.principal.clone();
-    let settings = db(state, move |c| mail::mail_settings(c, &p))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let settings = db(state, move |c| mail::mail_settings(c, &p)).await?;
     let kinds: Vec<Value> = settings
         .kinds
         .iter()
@@ -82,10 +79,9 @@ async fn prefs_page(
 pub async fn prefs(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AccountUser,
     q: web::Query<PrefsParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Account)?;
     let saved = !q.saved.is_empty();
     prefs_page(&req, &state, &user, StatusCode::OK, saved, None).await
 }
@@ -94,10 +90,9 @@ pub async fn prefs(
 pub async fn save_prefs(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AccountUser,
     form: CsrfForm<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Account)?;
     let choices: Vec<(String, String)> = form
         .0
         .into_iter()
@@ -127,7 +122,7 @@ async fn after_save(
             let msg = format!("{}: {}", e.field, lang.pick(&e.zh, &e.en));
             prefs_page(req, state, user, StatusCode::BAD_REQUEST, false, Some(msg)).await
         }
-        Err(e) => Err(WebError::app(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -136,13 +131,11 @@ async fn after_save(
 pub async fn save_mandatory(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AccountUser,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Account)?;
-    let lang = user.lang;
     if !mail::may_set_mandatory(&user.principal) {
-        return Err(WebError::forbidden(lang));
+        return Err(WebError::forbidden());
     }
     let kinds: Vec<String> = form
         .0
@@ -211,10 +204,9 @@ fn time(t: Option<chrono::NaiveDateTime>) -> String {
 pub async fn outbox(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     q: web::Query<OutboxParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
     let lang = user.lang;
     let params = q.into_inner();
     let filter = ListFilter {
@@ -227,8 +219,7 @@ pub async fn outbox(
     let data = db(&state, move |c| {
         mail::outbox_page(c, &p, &filter, PER_PAGE, (page_no - 1) * PER_PAGE)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let pages = ((data.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page_href = |n: i64| {
         let mut p = params.clone();
@@ -301,36 +292,25 @@ pub struct Empty {}
 /// `POST /admin/mail/{id}/retry`: queue a failed mail again.
 pub async fn retry(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     id: web::Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
-    let lang = user.lang;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let id = super::path_id(&id)?;
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
-    db(&state, move |c| mail::retry_mail(c, id, &p, now))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    db(&state, move |c| mail::retry_mail(c, id, &p, now)).await?;
     Ok(see_other("/admin/mail?status=queued"))
 }
 
 /// `POST /admin/mail/test`: queue a test mail to the administrator's own address.
 pub async fn send_test(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
-    let lang: Lang = user.lang;
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
-    db(&state, move |c| mail::send_test_mail(c, &p, now))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    db(&state, move |c| mail::send_test_mail(c, &p, now)).await?;
     Ok(see_other("/admin/mail?queued=1"))
 }

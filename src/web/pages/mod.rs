@@ -8,7 +8,7 @@ pub mod firms;
 pub mod health;
 pub mod mail;
 
-use super::auth::{lang_of, CurrentUser};
+use super::auth::CurrentUser;
 use super::error::WebError;
 use super::session;
 use super::templates;
@@ -30,6 +30,11 @@ pub fn safe_next(next: Option<&str>) -> String {
         }
         _ => "/".to_string(),
     }
+}
+
+/// The id in a path; anything but a number is a 404.
+pub fn path_id(s: &str) -> Result<i64, WebError> {
+    s.trim().parse().map_err(|_| WebError::not_found())
 }
 
 /// The language switch link: to the other language, coming back here.
@@ -70,10 +75,9 @@ pub fn render(
         r.extend(d);
     }
     let html = templates::render_value(template, root).map_err(|e| {
-        WebError::app(
-            lang,
-            AppError::Internal(anyhow::anyhow!("render {template}: {e}")),
-        )
+        WebError::from(AppError::Internal(anyhow::anyhow!(
+            "render {template}: {e}"
+        )))
     })?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -81,8 +85,8 @@ pub fn render(
 }
 
 /// Any unknown path: the 404 page.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, WebError> {
-    Err(WebError::app(lang_of(&req), AppError::NotFound))
+pub async fn not_found() -> Result<HttpResponse, WebError> {
+    Err(WebError::not_found())
 }
 
 /// `303 See Other` to `to`: where a form's success (or a redirect) sends the browser.

@@ -157,3 +157,28 @@ fn the_language_switch_changes_the_page_language_and_is_remembered() {
     let offsite = app.get("/lang/zh-CN?next=//evil.example");
     assert_eq!(offsite.location.as_deref(), Some("/"));
 }
+
+#[test]
+fn a_handlers_error_is_shown_in_the_users_language() {
+    let db = TestDb::sqlite();
+    seed_with_passwords(&db);
+    let app = TestApp::spawn(&db);
+    app.get("/lang/en?next=%2Flogin");
+    app.login_ok("advisor");
+    let forbidden = app.get("/admin/users");
+    assert_eq!(forbidden.status, 403);
+    let says = |r: &super::Resp, lang: Lang, key: &str| {
+        let text = peiyu::i18n::text(lang, key);
+        assert!(r.body.contains(&text), "{text}: {}", r.body);
+    };
+    says(&forbidden, Lang::En, "error.forbidden");
+    // A use case's error, passed on with `?`.
+    let missing = app.get("/firms/999999");
+    assert_eq!(missing.status, 404);
+    says(&missing, Lang::En, "error.not_found");
+    let zh = app.other_client();
+    zh.login_ok("advisor");
+    let missing = zh.get("/firms/999999");
+    assert_eq!(missing.status, 404);
+    says(&missing, Lang::ZhCn, "error.not_found");
+}

@@ -5,7 +5,7 @@
 use crate::app::accounts::users::{self, NewUserInput};
 use crate::app::{accounts::tokens, firms::read, AppError};
 use crate::core::stage::Role;
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{AdminUser, CurrentUser};
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::session::CsrfForm;
@@ -46,8 +46,7 @@ async fn page(
         let counties = read::counties(c)?;
         Ok((users, toks, counties))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let county_name = |code: &Option<String>| -> String {
         code.as_ref()
             .map(|c| {
@@ -134,7 +133,7 @@ async fn outcome<T>(
             };
             page(req, state, user, StatusCode::CONFLICT, None, Some(msg)).await
         }
-        Err(e) => Err(WebError::app(lang, e)),
+        Err(e) => Err(WebError::from(e)),
     }
 }
 
@@ -142,9 +141,8 @@ async fn outcome<T>(
 pub async fn users(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
     page(&req, &state, &user, StatusCode::OK, None, None).await
 }
 
@@ -173,10 +171,9 @@ pub struct InviteForm {
 pub async fn invite(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     form: CsrfForm<InviteForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
     let f = form.0;
     let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
     let input = NewUserInput {
@@ -216,16 +213,11 @@ pub struct ChangeForm {
 pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     id: web::Path<String>,
     form: CsrfForm<ChangeForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
-    let lang = user.lang;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let id = crate::web::pages::path_id(&id)?;
     let f = form.0;
     let p = user.principal.clone();
     let result = db(&state, move |c| match f.action.as_str() {
@@ -256,10 +248,9 @@ pub struct TokenForm {
 pub async fn create_token(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     form: CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
     let f = form.0;
     let p = user.principal.clone();
     let result = db(&state, move |c| {
@@ -283,16 +274,11 @@ pub struct Empty {}
 pub async fn revoke_token(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdminUser,
     id: web::Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Admin)?;
-    let lang = user.lang;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let id = crate::web::pages::path_id(&id)?;
     let p = user.principal.clone();
     let result = db(&state, move |c| tokens::revoke_token(c, id, &p)).await;
     outcome(&req, &state, &user, result, |()| None).await

@@ -87,20 +87,15 @@ pub async fn submit(
     let now = chrono::Utc::now().naive_utc();
     // Three steps, so that the slow hash holds neither a worker nor a connection.
     let (name, addr) = (username.clone(), address.clone());
-    let begun = db(&state, move |c| login::begin(c, &name, &addr, now))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let begun = db(&state, move |c| login::begin(c, &name, &addr, now)).await?;
     let outcome = match begun {
         Err(refusal) => Err(refusal),
         Ok(candidate) => {
-            let ok = hashing::verify(f.password.clone(), candidate.hash().to_string())
-                .await
-                .map_err(|e| WebError::app(lang, e))?;
+            let ok = hashing::verify(f.password.clone(), candidate.hash().to_string()).await?;
             db(&state, move |c| {
                 login::finish(c, candidate, ok, &username, &address, now)
             })
-            .await
-            .map_err(|e| WebError::app(lang, e))?
+            .await?
         }
     };
     match outcome {
@@ -160,7 +155,7 @@ pub async fn switch_lang(
     q: web::Query<NextParam>,
 ) -> Result<HttpResponse, WebError> {
     let Some(lang) = Lang::parse(&tag) else {
-        return Err(WebError::bad_request(lang_of(&req), "unknown language"));
+        return Err(WebError::bad_request("unknown language"));
     };
     let mut c = Cookie::new(LANG_COOKIE, lang.tag());
     c.set_path("/");

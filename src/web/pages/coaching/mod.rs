@@ -1,14 +1,13 @@
 //! A firm's coaching: its advisor (`/firms/{id}/assign`), follow-ups
 //! (`/firms/{id}/followups/…`: log, edit within 24 hours, correct afterwards) and issue ledger
 //! (`/firms/{id}/issues/…`: raise, change status), plus the section of the firm page that
-//! lists them. Every form works without JavaScript; a refused form comes back with the
-//! message beside its field (400) or at the top (409), and writes nothing.
+//! lists them. Every form ([`FollowupForm`], [`AssignForm`], [`IssueForm`],
+//! [`IssueChangeForm`]) works without JavaScript; a refused form comes back with the message
+//! beside its field (400) or at the top (409), and writes nothing.
 
 pub mod workload;
 
-use super::firms::forms::{path_id, Errors, Reader, Values};
-use super::render;
-use super::see_other;
+use super::{path_id, render, see_other};
 use crate::app::access::CoachAction;
 use crate::app::coaching::read::{self, FirmCoaching, IssueRow};
 use crate::app::model::Firm;
@@ -16,15 +15,17 @@ use crate::app::model::Named;
 use crate::app::model::{Followup, FollowupKind};
 use crate::app::model::{IssueCategory, IssueStatus};
 use crate::app::today;
-use crate::app::{self, AppError, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
+use crate::app::{self, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
 use crate::i18n::{self, Lang};
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
+use crate::web::forms::{self as kit, values, Errors, FieldErrors, Refused, Values};
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 fn date_text(d: Option<NaiveDate>) -> String {
@@ -53,28 +54,15 @@ fn advisor_options(advisors: &[Named], current: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Where a use case's refusal goes: beside its field (400), at the top (409), or — for not
-/// found, forbidden and internal errors — to the error page.
-fn place(e: AppError, lang: Lang, errors: &mut Errors) -> Result<(String, StatusCode), WebError> {
-    match e {
-        AppError::BadInput(ie) => {
-            let msg = lang.pick(&ie.zh, &ie.en).to_string();
-            if ie.field.is_empty() {
-                Ok((msg, StatusCode::BAD_REQUEST))
-            } else {
-                errors.insert(ie.field.clone(), msg);
-                Ok((String::new(), StatusCode::BAD_REQUEST))
-            }
-        }
-        AppError::Conflict(c) => Ok((
-            match lang {
-                Lang::ZhCn => c.zh(),
-                Lang::En => c.en(),
-            },
-            StatusCode::CONFLICT,
-        )),
-        other => Err(WebError::app(lang, other)),
+/// A refusal's problems in the user's language, with the message for the top of the form
+/// under `""`, where the advisor and issue pages show it.
+fn with_top(r: &Refused, lang: Lang) -> Errors {
+    let mut errors = r.errors.in_lang(lang);
+    let top = r.top_in(lang);
+    if !top.is_empty() {
+        errors.insert(String::new(), top);
     }
+    errors
 }
 
 /// The coaching section of the firm page.
@@ -189,18 +177,60 @@ struct FollowupPage<'a> {
     locked: bool,
 }
 
-fn followup_values(f: &Followup) -> Values {
-    [
-        ("happened_on", f.happened_on.to_string()),
-        ("kind", f.kind.clone()),
-        ("attendees", f.attendees.clone()),
-        ("summary", f.summary.clone()),
-        ("next_action", f.next_action.clone()),
-        ("due_on", date_text(f.due_on)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+/// A follow-up, as typed (log, edit or correct).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FollowupForm {
+    /// When it happened.
+    pub happened_on: String,
+    /// Kind id.
+    pub kind: String,
+    /// Who took part.
+    pub attendees: String,
+    /// What was discussed.
+    pub summary: String,
+    /// The agreed next action.
+    pub next_action: String,
+    /// When the next action is due.
+    pub due_on: String,
+}
+
+impl From<&Followup> for FollowupForm {
+    fn from(f: &Followup) -> FollowupForm {
+        FollowupForm {
+            happened_on: f.happened_on.to_string(),
+            kind: f.kind.clone(),
+            attendees: f.attendees.clone(),
+            summary: f.summary.clone(),
+            next_action: f.next_action.clone(),
+            due_on: date_text(f.due_on),
+        }
+    }
+}
+
+impl FollowupForm {
+    /// The follow-up, or every problem.
+    pub fn parse(&self) -> Result<FollowupInput, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let happened_on = e.required_date("happened_on", &self.happened_on);
+        let kind = FollowupKind::parse(self.kind.trim());
+        if kind.is_none() {
+            e.key("kind", "forms.error.choice");
+        }
+        let summary = e.required("summary", &self.summary);
+        let due_on = e.date("due_on", &self.due_on);
+        match (happened_on, kind) {
+            (Some(happened_on), Some(kind)) => e.or(FollowupInput {
+                happened_on,
+                kind,
+                attendees: kit::text(&self.attendees).unwrap_or_default(),
+                summary,
+                next_action: kit::text(&self.next_action).unwrap_or_default(),
+                due_on,
+            }),
+            _ => Err(e),
+        }
+    }
 }
 
 fn render_followup(
@@ -245,50 +275,24 @@ fn render_followup(
     )
 }
 
-/// Read the follow-up form; `None` when a field did not parse (the reader has why).
-fn read_followup(r: &mut Reader<'_>) -> Option<FollowupInput> {
-    let happened_on = r.date("happened_on");
-    if r.text("happened_on").is_none() {
-        r.fail("happened_on", "forms.error.required");
-    }
-    let kind = FollowupKind::parse(&r.text("kind").unwrap_or_default());
-    if kind.is_none() {
-        r.fail("kind", "forms.error.choice");
-    }
-    let summary = r.required("summary");
-    let due_on = r.date("due_on");
-    if r.text("due_on").is_some() && due_on.is_none() {
-        return None;
-    }
-    Some(FollowupInput {
-        happened_on: happened_on?,
-        kind: kind?,
-        attendees: r.text("attendees").unwrap_or_default(),
-        summary,
-        next_action: r.text("next_action").unwrap_or_default(),
-        due_on,
-    })
-}
-
 /// `GET /firms/{id}/followups/new`.
 pub async fn new_followup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
+    let id = path_id(&id)?;
     let p = user.principal.clone();
     let firm = db(&state, move |c| {
         read::firm_for(c, &p, id, CoachAction::LogFollowup)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
-    let mut values = Values::new();
-    values.insert("happened_on".into(), today().to_string());
-    values.insert("kind".into(), "visit".into());
+    .await?;
+    let values = values(&FollowupForm {
+        happened_on: today().to_string(),
+        kind: "visit".into(),
+        ..FollowupForm::default()
+    });
     render_followup(
         &req,
         &user,
@@ -310,50 +314,39 @@ pub async fn new_followup(
 pub async fn log_followup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
-    form: CsrfForm<Values>,
+    form: CsrfForm<FollowupForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
+    let id = path_id(&id)?;
     let p = user.principal.clone();
     let firm = db(&state, move |c| {
         read::firm_for(c, &p, id, CoachAction::LogFollowup)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
-    let values = form.0;
-    let mut r = Reader::new(&values, lang);
-    let input = read_followup(&mut r);
-    let mut errors = r.errors;
-    let (form_error, status) = match input {
-        Some(input) if errors.is_empty() => {
+    .await?;
+    let form = form.0;
+    let refused = match form.parse() {
+        Ok(input) => {
             let p = user.principal.clone();
             let now = Utc::now().naive_utc();
-            match db(&state, move |c| {
-                Ok(app::log_followup(c, id, input, &p, now))
-            })
-            .await
-            .map_err(|e| WebError::app(lang, e))?
-            {
+            match db(&state, move |c| app::log_followup(c, id, input, &p, now)).await {
                 Ok(_) => return Ok(see_other(&format!("/firms/{id}#followups"))),
-                Err(e) => place(e, lang, &mut errors)?,
+                Err(e) => Refused::place(e)?,
             }
         }
-        _ => (String::new(), StatusCode::BAD_REQUEST),
+        Err(errors) => errors.into(),
     };
     render_followup(
         &req,
         &user,
-        status,
+        refused.status,
         FollowupPage {
             firm: &firm,
             mode: Mode::New,
             action: format!("/firms/{id}/followups/new"),
-            values: &values,
-            errors: &errors,
-            form_error,
+            values: &values(&form),
+            errors: &refused.errors.in_lang(user.lang),
+            form_error: refused.top_in(user.lang),
             original: None,
             locked: false,
         },
@@ -367,14 +360,11 @@ async fn load_followup(
     fid: i64,
 ) -> Result<(Firm, Followup), WebError> {
     let p = user.principal.clone();
-    let lang = user.lang;
-    db(state, move |c| read::followup_for_form(c, &p, id, fid))
-        .await
-        .map_err(|e| WebError::app(lang, e))
+    Ok(db(state, move |c| read::followup_for_form(c, &p, id, fid)).await?)
 }
 
-fn ids(lang: Lang, path: &(String, String)) -> Result<(i64, i64), WebError> {
-    Ok((path_id(lang, &path.0)?, path_id(lang, &path.1)?))
+fn ids(path: &(String, String)) -> Result<(i64, i64), WebError> {
+    Ok((path_id(&path.0)?, path_id(&path.1)?))
 }
 
 /// `GET /firms/{id}/followups/{fid}/edit`: the form while its author may still edit it;
@@ -382,12 +372,11 @@ fn ids(lang: Lang, path: &(String, String)) -> Result<(i64, i64), WebError> {
 pub async fn edit_followup_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
-    let (id, fid) = ids(lang, &path)?;
+    let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
     let now = Utc::now().naive_utc();
     let locked = !app::coaching::edit_followup::editable_by(&f, &user.principal, now);
@@ -404,7 +393,7 @@ pub async fn edit_followup_form(
             firm: &firm,
             mode: Mode::Edit,
             action: format!("/firms/{id}/followups/{fid}/edit"),
-            values: &followup_values(&f),
+            values: &values(&FollowupForm::from(&f)),
             errors: &Errors::new(),
             form_error,
             original: Some(&f),
@@ -417,9 +406,9 @@ pub async fn edit_followup_form(
 pub async fn edit_followup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
-    form: CsrfForm<Values>,
+    form: CsrfForm<FollowupForm>,
 ) -> Result<HttpResponse, WebError> {
     followup_post(req, state, user, path, form, Mode::Edit).await
 }
@@ -429,12 +418,10 @@ pub async fn edit_followup(
 pub async fn correct_followup_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let (id, fid) = ids(lang, &path)?;
+    let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
     render_followup(
         &req,
@@ -444,7 +431,7 @@ pub async fn correct_followup_form(
             firm: &firm,
             mode: Mode::Correct,
             action: format!("/firms/{id}/followups/{fid}/correct"),
-            values: &followup_values(&f),
+            values: &values(&FollowupForm::from(&f)),
             errors: &Errors::new(),
             form_error: String::new(),
             original: Some(&f),
@@ -457,9 +444,9 @@ pub async fn correct_followup_form(
 pub async fn correct_followup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
-    form: CsrfForm<Values>,
+    form: CsrfForm<FollowupForm>,
 ) -> Result<HttpResponse, WebError> {
     followup_post(req, state, user, path, form, Mode::Correct).await
 }
@@ -467,50 +454,42 @@ pub async fn correct_followup(
 async fn followup_post(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
-    form: CsrfForm<Values>,
+    form: CsrfForm<FollowupForm>,
     mode: Mode,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let (id, fid) = ids(lang, &path)?;
+    let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
-    let values = form.0;
-    let mut r = Reader::new(&values, lang);
-    let input = read_followup(&mut r);
-    let mut errors = r.errors;
-    let (form_error, status) = match input {
-        Some(input) if errors.is_empty() => {
+    let form = form.0;
+    let refused = match form.parse() {
+        Ok(input) => {
             let p = user.principal.clone();
             let now = Utc::now().naive_utc();
-            let outcome = db(&state, move |c| {
-                Ok(match mode {
-                    Mode::Correct => app::correct_followup(c, fid, input, &p, now).map(|_| ()),
-                    _ => app::edit_followup(c, fid, input, &p, now).map(|_| ()),
-                })
+            let outcome = db(&state, move |c| match mode {
+                Mode::Correct => app::correct_followup(c, fid, input, &p, now).map(|_| ()),
+                _ => app::edit_followup(c, fid, input, &p, now).map(|_| ()),
             })
-            .await
-            .map_err(|e| WebError::app(lang, e))?;
+            .await;
             match outcome {
                 Ok(()) => return Ok(see_other(&format!("/firms/{id}#followups"))),
-                Err(e) => place(e, lang, &mut errors)?,
+                Err(e) => Refused::place(e)?,
             }
         }
-        _ => (String::new(), StatusCode::BAD_REQUEST),
+        Err(errors) => errors.into(),
     };
-    let locked = mode == Mode::Edit && status == StatusCode::CONFLICT;
+    let locked = mode == Mode::Edit && refused.status == StatusCode::CONFLICT;
     render_followup(
         &req,
         &user,
-        status,
+        refused.status,
         FollowupPage {
             firm: &firm,
             mode,
             action: format!("/firms/{id}/followups/{fid}/{}", mode.id()),
-            values: &values,
-            errors: &errors,
-            form_error,
+            values: &values(&form),
+            errors: &refused.errors.in_lang(user.lang),
+            form_error: refused.top_in(user.lang),
             original: Some(&f),
             locked,
         },
@@ -553,85 +532,104 @@ async fn coaching_of(
     need: Option<CoachAction>,
 ) -> Result<FirmCoaching, WebError> {
     let p = user.principal.clone();
-    let lang = user.lang;
-    db(state, move |c| {
+    let coaching = db(state, move |c| {
         if let Some(a) = need {
             read::firm_for(c, &p, id, a)?;
         }
         read::firm_coaching(c, &p, id, Utc::now().naive_utc())
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))
+    .await?;
+    Ok(coaching)
 }
 
 /// `GET /firms/{id}/assign`: the current advisor, the history and the form to change it.
 pub async fn assign_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let id = path_id(user.lang, &id)?;
+    let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::Assign)).await?;
-    let mut values = Values::new();
-    if let Some(a) = c.firm.advisor_id {
-        values.insert("advisor_id".into(), a.to_string());
+    let form = AssignForm {
+        advisor_id: c.firm.advisor_id.map(|a| a.to_string()).unwrap_or_default(),
+        ..AssignForm::default()
+    };
+    render_assign(
+        &req,
+        &user,
+        StatusCode::OK,
+        &c,
+        &values(&form),
+        &Errors::new(),
+    )
+}
+
+/// The advisor of one firm, as chosen.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AssignForm {
+    /// The advisor's user id.
+    pub advisor_id: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl AssignForm {
+    /// The advisor's id, or the problem.
+    pub fn parse(&self) -> Result<i64, FieldErrors> {
+        let mut e = FieldErrors::new();
+        match self.advisor_id.trim().parse() {
+            Ok(a) => Ok(a),
+            Err(_) => {
+                e.key("advisor_id", "forms.error.required");
+                Err(e)
+            }
+        }
     }
-    render_assign(&req, &user, StatusCode::OK, &c, &values, &Errors::new())
 }
 
 /// `POST /firms/{id}/assign`.
 pub async fn assign(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
-    form: CsrfForm<Values>,
+    form: CsrfForm<AssignForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
+    let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::Assign)).await?;
-    let values = form.0;
-    let mut errors = Errors::new();
-    let advisor: Option<i64> = values.get("advisor_id").and_then(|v| v.trim().parse().ok());
-    let status = match advisor {
-        None => {
-            errors.insert(
-                "advisor_id".into(),
-                i18n::text(lang, "forms.error.required"),
-            );
-            StatusCode::BAD_REQUEST
-        }
-        Some(a) => {
+    let form = form.0;
+    let refused = match form.parse() {
+        Ok(a) => {
             let p = user.principal.clone();
-            let reason = values.get("reason").cloned().unwrap_or_default();
+            let reason = form.reason.clone();
             let outcome = db(&state, move |c| {
-                Ok(app::assign_advisor(
+                app::assign_advisor(
                     c,
                     AssignTarget::Firms(vec![id]),
                     a,
                     &reason,
                     &p,
                     app::today(),
-                ))
+                )
             })
-            .await
-            .map_err(|e| WebError::app(lang, e))?;
+            .await;
             match outcome {
                 Ok(_) => return Ok(see_other(&format!("/firms/{id}#advisor"))),
-                Err(e) => {
-                    let (msg, status) = place(e, lang, &mut errors)?;
-                    if !msg.is_empty() {
-                        errors.insert(String::new(), msg);
-                    }
-                    status
-                }
+                Err(e) => Refused::place(e)?,
             }
         }
+        Err(errors) => errors.into(),
     };
-    render_assign(&req, &user, status, &c, &values, &errors)
+    render_assign(
+        &req,
+        &user,
+        refused.status,
+        &c,
+        &values(&form),
+        &with_top(&refused, user.lang),
+    )
 }
 
 // ---- Issues ----
@@ -640,15 +638,23 @@ pub async fn assign(
 pub async fn new_issue(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let id = path_id(user.lang, &id)?;
+    let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::RaiseIssue)).await?;
-    let mut values = Values::new();
-    values.insert("category".into(), "other".into());
-    render_new_issue(&req, &user, StatusCode::OK, &c, &values, &Errors::new())
+    let form = IssueForm {
+        category: "other".into(),
+        ..IssueForm::default()
+    };
+    render_new_issue(
+        &req,
+        &user,
+        StatusCode::OK,
+        &c,
+        &values(&form),
+        &Errors::new(),
+    )
 }
 
 fn render_new_issue(
@@ -681,54 +687,72 @@ fn render_new_issue(
     )
 }
 
+/// A new issue, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct IssueForm {
+    /// Category id.
+    pub category: String,
+    /// One line.
+    pub title: String,
+    /// Details.
+    pub detail: String,
+    /// Who owns it (staff only); empty: the firm's advisor.
+    pub owner_id: String,
+}
+
+impl IssueForm {
+    /// The issue, or every problem.
+    pub fn parse(&self) -> Result<IssueInput, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let category = IssueCategory::parse(self.category.trim());
+        if category.is_none() {
+            e.key("category", "forms.error.choice");
+        }
+        let title = e.required("title", &self.title);
+        let owner_id = kit::text(&self.owner_id).and_then(|v| v.parse().ok());
+        match category {
+            Some(category) => e.or(IssueInput {
+                category,
+                title,
+                detail: self.detail.clone(),
+                owner_id,
+            }),
+            None => Err(e),
+        }
+    }
+}
+
 /// `POST /firms/{id}/issues/new`: raise it, back to the firm page.
 pub async fn raise_issue(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
-    form: CsrfForm<Values>,
+    form: CsrfForm<IssueForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
+    let id = path_id(&id)?;
     let c = coaching_of(&state, &user, id, Some(CoachAction::RaiseIssue)).await?;
-    let values = form.0;
-    let mut r = Reader::new(&values, lang);
-    let category = IssueCategory::parse(&r.text("category").unwrap_or_default());
-    if category.is_none() {
-        r.fail("category", "forms.error.choice");
-    }
-    let title = r.required("title");
-    let owner: Option<i64> = r.text("owner_id").and_then(|v| v.parse().ok());
-    let mut errors = r.errors;
-    let status = match category {
-        Some(category) if errors.is_empty() => {
-            let input = IssueInput {
-                category,
-                title,
-                detail: values.get("detail").cloned().unwrap_or_default(),
-                owner_id: owner,
-            };
+    let form = form.0;
+    let refused = match form.parse() {
+        Ok(input) => {
             let p = user.principal.clone();
             let now = Utc::now().naive_utc();
-            match db(&state, move |c| Ok(app::raise_issue(c, id, input, &p, now)))
-                .await
-                .map_err(|e| WebError::app(lang, e))?
-            {
+            match db(&state, move |c| app::raise_issue(c, id, input, &p, now)).await {
                 Ok(_) => return Ok(see_other(&format!("/firms/{id}#issues"))),
-                Err(e) => {
-                    let (msg, status) = place(e, lang, &mut errors)?;
-                    if !msg.is_empty() {
-                        errors.insert(String::new(), msg);
-                    }
-                    status
-                }
+                Err(e) => Refused::place(e)?,
             }
         }
-        _ => StatusCode::BAD_REQUEST,
+        Err(errors) => errors.into(),
     };
-    render_new_issue(&req, &user, status, &c, &values, &errors)
+    render_new_issue(
+        &req,
+        &user,
+        refused.status,
+        &c,
+        &values(&form),
+        &with_top(&refused, user.lang),
+    )
 }
 
 fn render_issue(
@@ -769,97 +793,111 @@ fn render_issue(
 pub async fn show_issue(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let (id, iid) = ids(lang, &path)?;
+    let (id, iid) = ids(&path)?;
     let p = user.principal.clone();
     let (c, row) = db(&state, move |c| {
         read::issue_for_form(c, &p, id, iid, Utc::now().naive_utc())
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
-    let mut values = Values::new();
-    if let Some(o) = row.issue.owner_id {
-        values.insert("owner_id".into(), o.to_string());
-    }
-    values.insert(
-        "resolution".into(),
-        row.issue.resolution.clone().unwrap_or_default(),
-    );
+    .await?;
+    let form = IssueChangeForm {
+        owner_id: row
+            .issue
+            .owner_id
+            .map(|o| o.to_string())
+            .unwrap_or_default(),
+        resolution: row.issue.resolution.clone().unwrap_or_default(),
+        ..IssueChangeForm::default()
+    };
     render_issue(
         &req,
         &user,
         StatusCode::OK,
         &c,
         &row,
-        &values,
+        &values(&form),
         &Errors::new(),
     )
+}
+
+/// A change to an issue, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct IssueChangeForm {
+    /// The issue's version.
+    pub version: String,
+    /// The new status id; empty: unchanged.
+    pub status: String,
+    /// The new owner's id; empty or not a number: unchanged.
+    pub owner_id: String,
+    /// The resolution.
+    pub resolution: String,
+}
+
+impl IssueChangeForm {
+    /// The change, or the problem.
+    pub fn parse(&self) -> Result<IssueUpdate, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let status = match kit::text(&self.status) {
+            None => None,
+            Some(s) => {
+                let parsed = IssueStatus::parse(&s);
+                if parsed.is_none() {
+                    e.key("status", "forms.error.choice");
+                }
+                parsed
+            }
+        };
+        let owner = kit::text(&self.owner_id).and_then(|v| v.parse::<i64>().ok());
+        e.or(IssueUpdate {
+            status,
+            resolution: Some(self.resolution.clone()),
+            owner_id: owner.map(Some),
+        })
+    }
 }
 
 /// `POST /firms/{id}/issues/{iid}`: change status, owner or resolution under the version.
 pub async fn update_issue(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
-    form: CsrfForm<Values>,
+    form: CsrfForm<IssueChangeForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let (id, iid) = ids(lang, &path)?;
+    let (id, iid) = ids(&path)?;
     let p = user.principal.clone();
     let (c, row) = db(&state, move |c| {
         read::firm_for(c, &p, id, CoachAction::UpdateIssue)?;
         read::issue_for_form(c, &p, id, iid, Utc::now().naive_utc())
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
-    let values = form.0;
-    let r = Reader::new(&values, lang);
-    let version = r.version()?;
-    let mut errors = Errors::new();
-    let status_text = r.text("status").unwrap_or_default();
-    let status = if status_text.is_empty() {
-        None
-    } else {
-        match IssueStatus::parse(&status_text) {
-            Some(s) => Some(s),
-            None => {
-                errors.insert("status".into(), i18n::text(lang, "forms.error.choice"));
-                None
+    .await?;
+    let form = form.0;
+    let version = kit::version(&form.version)?;
+    let refused = match form.parse() {
+        Ok(update) => {
+            let p = user.principal.clone();
+            let now = Utc::now().naive_utc();
+            match db(&state, move |c| {
+                app::update_issue(c, iid, version, update, &p, now)
+            })
+            .await
+            {
+                Ok(_) => return Ok(see_other(&format!("/firms/{id}#issues"))),
+                Err(e) => Refused::place(e)?,
             }
         }
+        Err(errors) => errors.into(),
     };
-    let owner = r.text("owner_id").and_then(|v| v.parse::<i64>().ok());
-    let http_status = if errors.is_empty() {
-        let update = IssueUpdate {
-            status,
-            resolution: Some(values.get("resolution").cloned().unwrap_or_default()),
-            owner_id: owner.map(Some),
-        };
-        let p = user.principal.clone();
-        let now = Utc::now().naive_utc();
-        match db(&state, move |c| {
-            Ok(app::update_issue(c, iid, version, update, &p, now))
-        })
-        .await
-        .map_err(|e| WebError::app(lang, e))?
-        {
-            Ok(_) => return Ok(see_other(&format!("/firms/{id}#issues"))),
-            Err(e) => {
-                let (msg, status) = place(e, lang, &mut errors)?;
-                if !msg.is_empty() {
-                    errors.insert(String::new(), msg);
-                }
-                status
-            }
-        }
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    render_issue(&req, &user, http_status, &c, &row, &values, &errors)
+    render_issue(
+        &req,
+        &user,
+        refused.status,
+        &c,
+        &row,
+        &values(&form),
+        &with_top(&refused, user.lang),
+    )
 }

@@ -11,7 +11,7 @@ use crate::app::{self, AppError, AssignTarget, ReassignTo};
 use crate::core::error::InputError;
 use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{AdvisorsUser, AgendaUser, FirmsUser};
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::pages::see_other;
@@ -58,16 +58,13 @@ const ADVISOR_SORTS: [&str; 5] = ["name", "firms", "overdue", "stale", "last_con
 pub async fn advisors(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdvisorsUser,
     q: web::Query<AdvisorParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Advisors)?;
     let lang = user.lang;
     let p = user.principal.clone();
     let day = today();
-    let page = db(&state, move |c| read::advisors_page(c, &p, day))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let page = db(&state, move |c| read::advisors_page(c, &p, day)).await?;
     let counties = county_names(&page.counties, lang);
     let sort = if ADVISOR_SORTS.contains(&q.sort.trim()) {
         q.sort.trim().to_string()
@@ -173,11 +170,9 @@ pub async fn advisors(
 /// `POST /advisors/reassign`: `from`, and either one `to` or several `spread` advisors.
 pub async fn reassign(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdvisorsUser,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Advisors)?;
-    let lang = user.lang;
     let pairs = form.0;
     let get = |k: &str| {
         pairs
@@ -187,10 +182,9 @@ pub async fn reassign(
             .unwrap_or_default()
     };
     let bad = |field: &str, zh: &str, en: &str| {
-        WebError::app(
-            lang,
-            AppError::BadInput(InputError::new(field, "required", zh, en)),
-        )
+        WebError::from(AppError::BadInput(InputError::new(
+            field, "required", zh, en,
+        )))
     };
     let from: i64 = get("from").parse().map_err(|_| {
         bad(
@@ -220,8 +214,7 @@ pub async fn reassign(
     let moved = db(&state, move |c| {
         app::reassign_advisor(c, from, to, &reason, &p, app::today())
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let n: usize = moved.iter().map(|(_, n)| n).sum();
     Ok(see_other(&format!("/advisors?moved={n}")))
 }
@@ -261,17 +254,14 @@ fn bucket_json(b: &Bucket, today: NaiveDate) -> Value {
 pub async fn agenda(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AgendaUser,
     q: web::Query<AgendaParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Agenda)?;
     let lang = user.lang;
     let p = user.principal.clone();
     let advisor: Option<i64> = q.advisor.trim().parse().ok();
     let day = today();
-    let a = db(&state, move |c| read::agenda(c, &p, advisor, day))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let a = db(&state, move |c| read::agenda(c, &p, advisor, day)).await?;
     let advisors: Vec<Value> = a
         .advisors
         .iter()
@@ -329,10 +319,9 @@ pub struct IssueParams {
 pub async fn issues(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     q: web::Query<IssueParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let day = today();
     let status = q.status.trim();
@@ -353,8 +342,7 @@ pub async fn issues(
     let ledger = db(&state, move |c| {
         read::ledger(c, &p, &read::LedgerQuery { filter }, day)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let counties = county_names(&ledger.counties, lang);
     let rows: Vec<Value> = ledger
         .rows
@@ -453,10 +441,9 @@ pub fn safe_cell(text: &str) -> String {
 /// RFC 4180 says, formula-safe; corrections included and marked.
 pub async fn followups_csv(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AgendaUser,
     q: web::Query<ExportParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Agenda)?;
     let lang = user.lang;
     let advisor: Option<i64> = q.advisor.trim().parse().ok();
     let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
@@ -465,17 +452,15 @@ pub async fn followups_csv(
     let (rows, people) = db(&state, move |c| {
         read::followups_export(c, &p, advisor, from, to)
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let t = |k: &str| i18n::text(lang, &format!("coach.csv.{k}"));
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     let internal = |e: csv::Error| {
-        WebError::app(
-            lang,
-            AppError::Internal(anyhow::Error::new(e).context("write the CSV")),
-        )
+        WebError::from(AppError::Internal(
+            anyhow::Error::new(e).context("write the CSV"),
+        ))
     };
     w.write_record([
         t("id"),
@@ -539,11 +524,9 @@ pub async fn followups_csv(
 /// Back to the list with how many were assigned.
 pub async fn bulk_assign(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: AdvisorsUser,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Advisors)?;
-    let lang = user.lang;
     let pairs = form.0;
     let get = |k: &str| {
         pairs
@@ -564,15 +547,12 @@ pub async fn bulk_assign(
     };
     let back = params.href();
     let advisor: i64 = get("advisor_id").trim().parse().map_err(|_| {
-        WebError::app(
-            lang,
-            AppError::BadInput(InputError::new(
-                "advisor_id",
-                "required",
-                "请选择要挂钩的服务专员",
-                "choose the advisor to assign",
-            )),
-        )
+        WebError::from(AppError::BadInput(InputError::new(
+            "advisor_id",
+            "required",
+            "请选择要挂钩的服务专员",
+            "choose the advisor to assign",
+        )))
     })?;
     let target = if get("scope") == "filter" {
         AssignTarget::Filter(params.to_query())
@@ -590,8 +570,7 @@ pub async fn bulk_assign(
     let outcome = db(&state, move |c| {
         app::assign_advisor(c, target, advisor, &reason, &p, app::today())
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let sep = if back.contains('?') { '&' } else { '?' };
     Ok(see_other(&format!(
         "{back}{sep}assigned={}&unchanged={}",

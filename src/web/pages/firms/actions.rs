@@ -1,6 +1,6 @@
 //! `GET|POST /firms/{id}/actions/{event}`: fire a stage event from a form.
 //!
-//! The form asks for the event's data and an "I confirm" checkbox, so confirming works without
+//! The form ([`ActionForm`]) asks for the event's data and an "I confirm" checkbox, so confirming works without
 //! JavaScript. The POST goes through [`app::fire_event`] with the version the form was opened
 //! at; a refusal (the stage machine's reasons, a stale version) shows the form again and
 //! changes nothing; success goes back to the firm page, whose timeline shows the event.
@@ -8,16 +8,16 @@
 use crate::app::model::Firm;
 use crate::app::{self, firms::forms, AppError, Conflict};
 use crate::core::stage::{Event, EventKind};
-use crate::i18n::Lang;
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
-use crate::web::pages::firms::forms::{groups, path_id, Errors, Kind, Lists, Reader, Values};
-use crate::web::pages::render;
+use crate::web::forms::{self as kit, groups, values, FieldErrors, Kind, Lists, Message, Refused};
+use crate::web::pages::{path_id, render, see_other};
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Datelike;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// The fields an event's form asks for.
@@ -39,70 +39,101 @@ fn fields_of(kind: EventKind) -> &'static [(&'static str, Kind)] {
     }
 }
 
-/// The event the form describes, or `None` when a field did not parse (the reader has why).
-/// Blank texts go through as typed: the stage machine names what is missing.
-fn read_event(kind: EventKind, r: &mut Reader<'_>) -> Option<Event> {
-    let reason = |r: &Reader<'_>| r.text("reason").unwrap_or_default();
-    Some(match kind {
-        EventKind::RegisterTechSme => {
-            let year = r.int("year", true);
-            if r.text("year").is_none() {
-                r.fail("year", "forms.error.required");
+/// A stage action's form, as typed: the fields of every event (each event reads its own) and
+/// the "I confirm" box.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ActionForm {
+    /// The firm's version the form was opened at.
+    pub version: String,
+    /// `yes` when confirmed.
+    pub confirm: String,
+    /// Tech-SME registration year.
+    pub year: String,
+    /// Tech-SME registration number.
+    pub reg_no: String,
+    /// HTE certificate number.
+    pub cert_no: String,
+    /// HTE certificate date.
+    pub issued_on: String,
+    /// Why (leaving, revoking, demoting, exiting).
+    pub reason: String,
+}
+
+impl ActionForm {
+    /// The event of `kind` the form describes, if confirmed, or every problem. Blank texts go
+    /// through as typed: the stage machine names what is missing.
+    pub fn parse(&self, kind: EventKind) -> Result<Event, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let reason = || kit::text(&self.reason).unwrap_or_default();
+        let event = match kind {
+            EventKind::RegisterTechSme => {
+                e.required_int("year", &self.year, true)
+                    .map(|year| Event::RegisterTechSme {
+                        year,
+                        reg_no: kit::text(&self.reg_no).unwrap_or_default(),
+                    })
             }
-            Event::RegisterTechSme {
-                year: year?,
-                reg_no: r.text("reg_no").unwrap_or_default(),
+            EventKind::CertifyHighTech | EventKind::RenewHighTech => {
+                let issued_on = e.required_date("issued_on", &self.issued_on);
+                let cert_no = kit::text(&self.cert_no).unwrap_or_default().to_uppercase();
+                issued_on.map(|issued_on| {
+                    if kind == EventKind::CertifyHighTech {
+                        Event::CertifyHighTech { cert_no, issued_on }
+                    } else {
+                        Event::RenewHighTech { cert_no, issued_on }
+                    }
+                })
             }
+            EventKind::LeaveReserve => Some(Event::LeaveReserve { reason: reason() }),
+            EventKind::RevokeHighTech => Some(Event::RevokeHighTech { reason: reason() }),
+            EventKind::DemoteLeader => Some(Event::DemoteLeader { reason: reason() }),
+            EventKind::Exit => Some(Event::Exit { reason: reason() }),
+            EventKind::LapseTechSme => Some(Event::LapseTechSme),
+            EventKind::AdmitToReserve => Some(Event::AdmitToReserve),
+            EventKind::ExpireHighTech => Some(Event::ExpireHighTech),
+            EventKind::RecognizeLeader => Some(Event::RecognizeLeader),
+            EventKind::Reinstate => Some(Event::Reinstate),
+        };
+        if self.confirm != "yes" {
+            e.key("confirm", "actions.confirm_required");
         }
-        EventKind::CertifyHighTech | EventKind::RenewHighTech => {
-            let issued_on = r.date("issued_on");
-            if r.text("issued_on").is_none() {
-                r.fail("issued_on", "forms.error.required");
-            }
-            let cert_no = r.text("cert_no").unwrap_or_default().to_uppercase();
-            let issued_on = issued_on?;
-            if kind == EventKind::CertifyHighTech {
-                Event::CertifyHighTech { cert_no, issued_on }
-            } else {
-                Event::RenewHighTech { cert_no, issued_on }
-            }
+        match event {
+            Some(event) => e.or(event),
+            None => Err(e),
         }
-        EventKind::LeaveReserve => Event::LeaveReserve { reason: reason(r) },
-        EventKind::RevokeHighTech => Event::RevokeHighTech { reason: reason(r) },
-        EventKind::DemoteLeader => Event::DemoteLeader { reason: reason(r) },
-        EventKind::Exit => Event::Exit { reason: reason(r) },
-        EventKind::LapseTechSme => Event::LapseTechSme,
-        EventKind::AdmitToReserve => Event::AdmitToReserve,
-        EventKind::ExpireHighTech => Event::ExpireHighTech,
-        EventKind::RecognizeLeader => Event::RecognizeLeader,
-        EventKind::Reinstate => Event::Reinstate,
-    })
+    }
 }
 
 struct ActionPage<'a> {
     firm: &'a Firm,
     kind: EventKind,
     version: i64,
-    values: &'a Values,
-    errors: &'a Errors,
-    form_error: String,
+    form: &'a ActionForm,
+    refused: Option<&'a Refused>,
     reasons: Vec<String>,
 }
 
 fn render_action(
     req: &HttpRequest,
     user: &CurrentUser,
-    status: StatusCode,
     page: ActionPage<'_>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let id = page.firm.id;
+    let values = values(page.form);
+    let errors = page
+        .refused
+        .map(|r| r.errors.in_lang(lang))
+        .unwrap_or_default();
     let fields = groups(
         &[("event", fields_of(page.kind))],
-        page.values,
-        page.errors,
-        lang,
-        &Lists::default(),
+        kit::Shown {
+            values: &values,
+            errors: &errors,
+            lang,
+            lists: &Lists::default(),
+        },
     );
     render(
         req,
@@ -110,7 +141,7 @@ fn render_action(
         Some(user),
         "firms",
         "pages/firms/action",
-        status,
+        page.refused.map_or(StatusCode::OK, |r| r.status),
         json!({
             "firm": { "id": id, "name": page.firm.name, "uscc": page.firm.uscc, "stage": page.firm.stage },
             "event": page.kind.id(),
@@ -119,54 +150,47 @@ fn render_action(
             "version": page.version.to_string(),
             "groups": fields,
             "has_fields": !fields_of(page.kind).is_empty(),
-            "confirmed": page.values.get("confirm").is_some_and(|v| v == "yes"),
-            "confirm_error": page.errors.get("confirm").cloned().unwrap_or_default(),
-            "error": page.form_error,
+            "confirmed": page.form.confirm == "yes",
+            "confirm_error": errors.get("confirm").cloned().unwrap_or_default(),
+            "error": page.refused.map(|r| r.top_in(lang)).unwrap_or_default(),
             "reasons": page.reasons.into_iter().map(Value::String).collect::<Vec<_>>(),
         }),
     )
 }
 
-fn kind_of(lang: Lang, s: &str) -> Result<EventKind, WebError> {
-    EventKind::parse(s.trim()).ok_or_else(|| WebError::app(lang, AppError::NotFound))
+fn kind_of(s: &str) -> Result<EventKind, WebError> {
+    EventKind::parse(s.trim()).ok_or_else(WebError::not_found)
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: i64) -> Result<Firm, WebError> {
     let p = user.principal.clone();
-    let lang = user.lang;
-    db(state, move |c| forms::action_context(c, &p, id))
-        .await
-        .map_err(|e| WebError::app(lang, e))
+    Ok(db(state, move |c| forms::action_context(c, &p, id)).await?)
 }
 
 /// `GET /firms/{id}/actions/{event}`: the event's form at the firm's current version.
 pub async fn form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
     let (id, event) = path.into_inner();
-    let id = path_id(lang, &id)?;
-    let kind = kind_of(lang, &event)?;
+    let id = path_id(&id)?;
+    let kind = kind_of(&event)?;
     let firm = load(&state, &user, id).await?;
-    let mut values = Values::new();
+    let mut form = ActionForm::default();
     if kind == EventKind::RegisterTechSme {
-        values.insert("year".to_string(), app::today().year().to_string());
+        form.year = app::today().year().to_string();
     }
     render_action(
         &req,
         &user,
-        StatusCode::OK,
         ActionPage {
             firm: &firm,
             kind,
             version: firm.version,
-            values: &values,
-            errors: &Errors::new(),
-            form_error: String::new(),
+            form: &form,
+            refused: None,
             reasons: Vec::new(),
         },
     )
@@ -176,80 +200,51 @@ pub async fn form(
 pub async fn fire(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     path: web::Path<(String, String)>,
-    form: CsrfForm<Values>,
+    form: CsrfForm<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
     let (id, event) = path.into_inner();
-    let id = path_id(lang, &id)?;
-    let kind = kind_of(lang, &event)?;
+    let id = path_id(&id)?;
+    let kind = kind_of(&event)?;
     let firm = load(&state, &user, id).await?;
-    let values = form.0;
-    let mut r = Reader::new(&values, lang);
-    let version = r.version()?;
-    let event = read_event(kind, &mut r);
-    if values.get("confirm").map(String::as_str) != Some("yes") {
-        r.fail("confirm", "actions.confirm_required");
-    }
-    let mut errors = r.errors;
-    let mut form_error = String::new();
+    let form = form.0;
+    let version = kit::version(&form.version)?;
     let mut reasons = Vec::new();
-    let status = match event {
-        Some(event) if errors.is_empty() => {
+    let refused = match form.parse(kind) {
+        Ok(event) => {
             let p = user.principal.clone();
-            let outcome = db(&state, move |c| {
-                match app::fire_event(c, id, Some(version), event, &p, app::today()) {
-                    Ok(_) => Ok(Ok(())),
-                    Err(e @ (AppError::Conflict(_) | AppError::BadInput(_))) => Ok(Err(e)),
-                    Err(e) => Err(e),
-                }
+            let fired = db(&state, move |c| {
+                app::fire_event(c, id, Some(version), event, &p, app::today())
             })
-            .await
-            .map_err(|e| WebError::app(lang, e))?;
-            match outcome {
-                Ok(()) => {
-                    return Ok(HttpResponse::SeeOther()
-                        .insert_header((header::LOCATION, format!("/firms/{id}#timeline")))
-                        .finish())
-                }
+            .await;
+            match fired {
+                Ok(_) => return Ok(see_other(&format!("/firms/{id}#timeline"))),
                 Err(AppError::Conflict(Conflict::IllegalTransition(r))) => {
-                    form_error = crate::i18n::text(lang, "actions.refused");
                     reasons = r
                         .reasons
                         .iter()
-                        .map(|x| lang.pick(&x.zh, &x.en).to_string())
+                        .map(|x| user.lang.pick(&x.zh, &x.en).to_string())
                         .collect();
-                    StatusCode::CONFLICT
+                    Refused::top(
+                        Message::Key("actions.refused".to_string()),
+                        StatusCode::CONFLICT,
+                    )
                 }
-                Err(AppError::Conflict(c)) => {
-                    form_error = match lang {
-                        Lang::ZhCn => c.zh(),
-                        Lang::En => c.en(),
-                    };
-                    StatusCode::CONFLICT
-                }
-                Err(AppError::BadInput(e)) => {
-                    errors.insert(e.field.clone(), lang.pick(&e.zh, &e.en).to_string());
-                    StatusCode::BAD_REQUEST
-                }
-                Err(e) => return Err(WebError::app(lang, e)),
+                Err(e) => Refused::place(e)?,
             }
         }
-        _ => StatusCode::BAD_REQUEST,
+        Err(errors) => errors.into(),
     };
     render_action(
         &req,
         &user,
-        status,
         ActionPage {
             firm: &firm,
             kind,
             version,
-            values: &values,
-            errors: &errors,
-            form_error,
+            form: &form,
+            refused: Some(&refused),
             reasons,
         },
     )

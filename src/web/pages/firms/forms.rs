@@ -1,370 +1,35 @@
 //! Forms that create and change firms: the profile (`/firms/new`, `/firms/{id}/edit`), one
 //! year of figures (`/firms/{id}/years`) and an IP item (`/firms/{id}/ip/new`).
 //!
-//! A form is a list of named fields. A POST is parsed field by field, every problem is put
-//! beside its field in the user's language, and the typed values come back on the page; only a
-//! form without problems reaches the use case, which checks again and writes in one
-//! transaction. Forms about an existing firm carry its `version`: a form opened before someone
-//! else's change is refused with the conflict message and writes nothing.
+//! Each form is a struct of the text typed ([`FirmForm`], [`YearForm`], [`IpForm`]) whose
+//! `parse` gives the use case's input or every problem beside its field (the form kit,
+//! [`crate::web::forms`]); only a form without problems reaches the use case, which checks
+//! again and writes in one transaction. Forms about an existing firm carry its `version`: a
+//! form opened before someone else's change is refused with the conflict message and writes
+//! nothing.
 //!
 //! Amounts are typed in 万元 (10,000 yuan) with at most six decimals, which is exactly one fen;
 //! [`Fen::parse_wan`] converts the text to fen on integers, never through a float.
 
 use crate::app::firms::forms::{self, EditContext, EditFirmInput};
 use crate::app::firms::read::FirmPage;
-use crate::app::model::User;
 use crate::app::model::{Acquisition, IpKind};
-use crate::app::model::{County, Sector};
-use crate::app::model::{Firm, FirmFacts, IpFacts};
-use crate::app::{self, AppError, Conflict, FirmYearInput, NewFirmInput, NewIpInput, Principal};
+use crate::app::model::{Firm, FirmFacts, FirmYearRow, IpFacts};
+use crate::app::{self, FirmYearInput, NewFirmInput, NewIpInput, Principal};
 use crate::core::money::Fen;
 use crate::core::profile::{DirectRoutes, FirmYear, Flags, RdManagement};
 use crate::core::uscc::Uscc;
-use crate::i18n::{self, Lang};
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
-use crate::web::pages::render;
-use crate::web::pages::see_other;
+use crate::web::forms::{self as kit, groups, values, FieldErrors, Kind, Lists, Refused, Shown};
+use crate::web::pages::{path_id, render, see_other};
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-
-/// A submitted form: field name → text as typed.
-pub type Values = BTreeMap<String, String>;
-
-/// How a field is shown and read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Free text.
-    Text,
-    /// An e-mail address.
-    Email,
-    /// A phone number.
-    Tel,
-    /// `YYYY-MM-DD`.
-    Date,
-    /// A whole number.
-    Int,
-    /// An amount in 万元.
-    Money,
-    /// Yes / no / not known.
-    Tri,
-    /// Yes / no.
-    YesNo,
-    /// A county.
-    County,
-    /// A sector (optional).
-    Sector,
-    /// An advisor (optional).
-    Advisor,
-    /// An IP kind.
-    IpKind,
-    /// How IP was obtained.
-    Acquisition,
-    /// Shown, not editable.
-    Readonly,
-}
-
-/// What select fields offer.
-#[derive(Debug, Clone, Default)]
-pub struct Lists {
-    /// Counties.
-    pub counties: Vec<County>,
-    /// Sectors.
-    pub sectors: Vec<Sector>,
-    /// Advisors.
-    pub advisors: Vec<User>,
-}
-
-/// Messages by field name, already in the user's language.
-pub type Errors = BTreeMap<String, String>;
-
-fn opt(value: &str, label: String, current: &str) -> Value {
-    json!({ "value": value, "label": label, "selected": value == current })
-}
-
-fn options(kind: Kind, lang: Lang, lists: &Lists, current: &str) -> Vec<Value> {
-    let t = |k: &str| i18n::text(lang, k);
-    let none = || opt("", t("forms.none"), current);
-    match kind {
-        Kind::Tri => vec![
-            opt("", t("forms.tri.unknown"), current),
-            opt("yes", t("forms.tri.yes"), current),
-            opt("no", t("forms.tri.no"), current),
-        ],
-        Kind::YesNo => vec![
-            opt("no", t("forms.tri.no"), current),
-            opt("yes", t("forms.tri.yes"), current),
-        ],
-        Kind::County => lists
-            .counties
-            .iter()
-            .map(|c| {
-                opt(
-                    &c.code,
-                    lang.pick(&c.name_zh, &c.name_en).to_string(),
-                    current,
-                )
-            })
-            .collect(),
-        Kind::Sector => std::iter::once(none())
-            .chain(lists.sectors.iter().map(|s| {
-                opt(
-                    &s.code,
-                    format!("{} {}", s.code, lang.pick(&s.name_zh, &s.name_en)),
-                    current,
-                )
-            }))
-            .collect(),
-        Kind::Advisor => std::iter::once(none())
-            .chain(
-                lists
-                    .advisors
-                    .iter()
-                    .map(|u| opt(&u.id.to_string(), u.display_name.clone(), current)),
-            )
-            .collect(),
-        Kind::IpKind => IpKind::ALL
-            .iter()
-            .map(|k| opt(k.id(), t(&format!("ip_kind.{}", k.id())), current))
-            .collect(),
-        Kind::Acquisition => ["own", "transferred"]
-            .iter()
-            .map(|a| opt(a, t(&format!("forms.acquisition.{a}")), current))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// One field as the `partials/fields` template shows it.
-pub fn field(
-    name: &str,
-    kind: Kind,
-    values: &Values,
-    errors: &Errors,
-    lang: Lang,
-    lists: &Lists,
-) -> Value {
-    let value = values.get(name).map_or("", String::as_str);
-    let input = match kind {
-        Kind::Email => "email",
-        Kind::Tel => "tel",
-        Kind::Date => "date",
-        _ => "text",
-    };
-    let mode = match kind {
-        Kind::Int => "numeric",
-        Kind::Money => "decimal",
-        _ => "text",
-    };
-    json!({
-        "name": name,
-        "input": input,
-        "mode": mode,
-        "money": kind == Kind::Money,
-        "value": value,
-        "error": errors.get(name).map_or("", String::as_str),
-        "options": options(kind, lang, lists, value),
-        "readonly": kind == Kind::Readonly,
-        "hint": "",
-    })
-}
-
-/// Named groups of fields, each a `<fieldset>`.
-pub fn groups(
-    spec: &[(&str, &[(&str, Kind)])],
-    values: &Values,
-    errors: &Errors,
-    lang: Lang,
-    lists: &Lists,
-) -> Value {
-    Value::Array(
-        spec.iter()
-            .map(|(g, fields)| {
-                json!({
-                    "key": g,
-                    "fields": fields.iter().map(|(n, k)| field(n, *k, values, errors, lang, lists)).collect::<Vec<_>>(),
-                })
-            })
-            .collect(),
-    )
-}
-
-/// Reads a submitted form field by field, collecting every problem.
-pub struct Reader<'a> {
-    values: &'a Values,
-    lang: Lang,
-    /// Problems so far.
-    pub errors: Errors,
-}
-
-impl<'a> Reader<'a> {
-    /// A reader of `values` that explains problems in `lang`.
-    pub fn new(values: &'a Values, lang: Lang) -> Reader<'a> {
-        Reader {
-            values,
-            lang,
-            errors: Errors::new(),
-        }
-    }
-
-    fn raw(&self, name: &str) -> &'a str {
-        self.values.get(name).map_or("", |v| v.trim())
-    }
-
-    /// Record a problem with `name` (the first one per field is kept).
-    pub fn fail(&mut self, name: &str, key: &str) {
-        let msg = i18n::text(self.lang, key);
-        self.errors.entry(name.to_string()).or_insert(msg);
-    }
-
-    /// Record a message already in the user's language.
-    pub fn fail_with(&mut self, name: &str, msg: String) {
-        self.errors.entry(name.to_string()).or_insert(msg);
-    }
-
-    /// Trimmed text; empty is `None`.
-    pub fn text(&self, name: &str) -> Option<String> {
-        let v = self.raw(name);
-        (!v.is_empty()).then(|| v.to_string())
-    }
-
-    /// Trimmed text that must be present.
-    pub fn required(&mut self, name: &str) -> String {
-        let v = self.raw(name).to_string();
-        if v.is_empty() {
-            self.fail(name, "forms.error.required");
-        }
-        v
-    }
-
-    /// A whole number, at least zero when `non_negative`.
-    pub fn int(&mut self, name: &str, non_negative: bool) -> Option<i32> {
-        let v = self.raw(name);
-        if v.is_empty() {
-            return None;
-        }
-        match v.parse::<i32>() {
-            Ok(n) if non_negative && n < 0 => {
-                self.fail(name, "forms.error.negative");
-                None
-            }
-            Ok(n) => Some(n),
-            Err(_) => {
-                self.fail(name, "forms.error.integer");
-                None
-            }
-        }
-    }
-
-    /// A count (a non-negative whole number).
-    pub fn count(&mut self, name: &str) -> Option<u32> {
-        self.int(name, true).and_then(|n| u32::try_from(n).ok())
-    }
-
-    /// A date `YYYY-MM-DD`.
-    pub fn date(&mut self, name: &str) -> Option<NaiveDate> {
-        let v = self.raw(name);
-        if v.is_empty() {
-            return None;
-        }
-        match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                self.fail(name, "forms.error.date");
-                None
-            }
-        }
-    }
-
-    /// An amount in 万元 as fen; negative only when `allow_negative`.
-    pub fn money(&mut self, name: &str, allow_negative: bool) -> Option<Fen> {
-        match Fen::parse_wan(self.raw(name)) {
-            Ok(Some(f)) if f.0 < 0 && !allow_negative => {
-                self.fail(name, "forms.error.negative");
-                None
-            }
-            Ok(v) => v,
-            Err(e) => {
-                self.fail(name, &format!("forms.error.{}", e.code()));
-                None
-            }
-        }
-    }
-
-    /// Yes / no / unknown.
-    pub fn tri(&self, name: &str) -> Option<bool> {
-        match self.raw(name) {
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => None,
-        }
-    }
-
-    /// The hidden `version`; a form without one is malformed.
-    pub fn version(&self) -> Result<i64, WebError> {
-        self.raw("version")
-            .parse()
-            .map_err(|_| WebError::bad_request(self.lang, "version"))
-    }
-}
-
-fn tri_text(v: Option<bool>) -> String {
-    match v {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "",
-    }
-    .to_string()
-}
-
-/// The id in a path; anything but a number is a 404.
-pub fn path_id(lang: Lang, s: &str) -> Result<i64, WebError> {
-    s.trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))
-}
-
-/// Where a use case's refusal goes: beside a field, at the top of the form (with its status),
-/// or — for not found, forbidden and internal errors — to the error page.
-fn place_error(
-    e: AppError,
-    lang: Lang,
-    errors: &mut Errors,
-) -> Result<(Option<String>, StatusCode), WebError> {
-    match e {
-        AppError::BadInput(ie) => {
-            let msg = lang.pick(&ie.zh, &ie.en).to_string();
-            if ie.field.is_empty() {
-                Ok((Some(msg), StatusCode::BAD_REQUEST))
-            } else {
-                errors.insert(ie.field.clone(), msg);
-                Ok((None, StatusCode::BAD_REQUEST))
-            }
-        }
-        AppError::Conflict(c) => {
-            let msg = match lang {
-                Lang::ZhCn => c.zh(),
-                Lang::En => c.en(),
-            };
-            if let Conflict::Duplicate { field, .. } = &c {
-                let f = if *field == "ip_number" {
-                    "number"
-                } else {
-                    field
-                };
-                errors.insert(f.to_string(), msg);
-                return Ok((None, StatusCode::CONFLICT));
-            }
-            Ok((Some(msg), StatusCode::CONFLICT))
-        }
-        other => Err(WebError::app(lang, other)),
-    }
-}
 
 /// What every form page shows.
 struct FormPage<'a> {
@@ -405,6 +70,49 @@ fn render_form(
     )
 }
 
+/// A form shown again: its text, its problems in the user's language, the top message and
+/// the status; a form opened afresh has no problems and is a 200.
+struct Again {
+    values: kit::Values,
+    errors: kit::Errors,
+    top: Option<String>,
+    status: StatusCode,
+}
+
+impl Again {
+    fn fresh<T: Serialize>(form: &T) -> Again {
+        Again {
+            values: values(form),
+            errors: kit::Errors::new(),
+            top: None,
+            status: StatusCode::OK,
+        }
+    }
+
+    fn refused<T: Serialize>(form: &T, r: &Refused, user: &CurrentUser) -> Again {
+        Again {
+            values: values(form),
+            errors: r.errors.in_lang(user.lang),
+            top: r.top.as_ref().map(|m| m.in_lang(user.lang)),
+            status: r.status,
+        }
+    }
+
+    fn groups(&self, spec: &[(&str, &[(&str, Kind)])], user: &CurrentUser, lists: &Lists) -> Value {
+        groups(
+            spec,
+            Shown {
+                values: &self.values,
+                errors: &self.errors,
+                lang: user.lang,
+                lists,
+            },
+        )
+    }
+}
+
+// ---- The profile ----
+
 const FIRM_BASIC: &[(&str, Kind)] = &[
     ("name", Kind::Text),
     ("county_code", Kind::County),
@@ -437,142 +145,218 @@ const FIRM_FACTS: &[(&str, Kind)] = &[
     ("ip_standards", Kind::Tri),
 ];
 
-fn firm_groups(
-    creating: bool,
-    values: &Values,
-    errors: &Errors,
-    lang: Lang,
-    lists: &Lists,
-) -> Value {
+fn firm_groups(creating: bool, again: &Again, user: &CurrentUser, lists: &Lists) -> Value {
     let uscc: &[(&str, Kind)] = if creating {
         &[("uscc", Kind::Text)]
     } else {
         &[("uscc", Kind::Readonly)]
     };
     let basic: Vec<(&str, Kind)> = uscc.iter().chain(FIRM_BASIC).copied().collect();
-    groups(
+    again.groups(
         &[
             ("basic", &basic),
             ("contact", FIRM_CONTACT),
             ("facts", FIRM_FACTS),
         ],
-        values,
-        errors,
-        lang,
+        user,
         lists,
     )
 }
 
-/// The profile form's values from a stored firm.
-fn firm_values(f: &Firm) -> Values {
-    let facts = f.parsed_facts().unwrap_or_default();
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
-    let n = |v: Option<i32>| v.map(|x| x.to_string()).unwrap_or_default();
-    let mut m: Values = [
-        ("uscc", f.uscc.clone()),
-        ("name", f.name.clone()),
-        ("county_code", f.county_code.clone()),
-        ("sector_code", o(&f.sector_code)),
-        (
-            "founded_on",
-            f.founded_on.map(|d| d.to_string()).unwrap_or_default(),
-        ),
-        (
-            "advisor_id",
-            f.advisor_id.map(|a| a.to_string()).unwrap_or_default(),
-        ),
-        ("contact_name", o(&f.contact_name)),
-        ("contact_phone", o(&f.contact_phone)),
-        ("contact_email", o(&f.contact_email)),
-        ("employees", n(f.employees)),
-        ("tech_staff", n(f.tech_staff)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    let fl = &facts.flags;
-    let rd = &facts.rd_management;
-    let dr = &facts.direct_routes;
-    for (k, v) in [
-        ("key_field", fl.key_field),
-        ("core_ip", fl.core_ip),
-        ("major_incident", fl.major_incident),
-        ("restricted_industry", fl.restricted_industry),
-        ("dishonest", fl.dishonest),
-        ("rd_system", rd.system),
-        ("rd_institution", rd.institution),
-        ("rd_conversion_platform", rd.conversion_platform),
-        ("rd_talent", rd.talent),
-        ("dr_valid_hte", dr.valid_hte),
-        ("dr_provincial_rd_center", dr.provincial_rd_center),
-        ("dr_award_5y", dr.award_5y),
-        ("dr_led_standard_5y", dr.led_standard_5y),
-        ("ip_own_rd", facts.ip.own_rd),
-        ("ip_standards", facts.ip.standards),
-    ] {
-        m.insert(k.to_string(), tri_text(v));
-    }
-    m
+/// The profile form (`/firms/new`, `/firms/{id}/edit`), as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FirmForm {
+    /// The firm's version (editing only).
+    pub version: String,
+    /// 统一社会信用代码 (read-only when editing).
+    pub uscc: String,
+    /// Name.
+    pub name: String,
+    /// County code.
+    pub county_code: String,
+    /// Sector code.
+    pub sector_code: String,
+    /// Date of registration.
+    pub founded_on: String,
+    /// Assigned advisor's id.
+    pub advisor_id: String,
+    /// Contact person.
+    pub contact_name: String,
+    /// Contact phone.
+    pub contact_phone: String,
+    /// Contact email.
+    pub contact_email: String,
+    /// Head count.
+    pub employees: String,
+    /// Technical staff.
+    pub tech_staff: String,
+    /// Key field: yes, no or empty.
+    pub key_field: String,
+    /// Core IP.
+    pub core_ip: String,
+    /// A major incident.
+    pub major_incident: String,
+    /// A restricted industry.
+    pub restricted_industry: String,
+    /// On a dishonesty list.
+    pub dishonest: String,
+    /// R&D management system.
+    pub rd_system: String,
+    /// R&D institution.
+    pub rd_institution: String,
+    /// Conversion platform.
+    pub rd_conversion_platform: String,
+    /// Talent policy.
+    pub rd_talent: String,
+    /// Direct route: a valid HTE certificate.
+    pub dr_valid_hte: String,
+    /// Direct route: a provincial R&D centre.
+    pub dr_provincial_rd_center: String,
+    /// Direct route: an award in five years.
+    pub dr_award_5y: String,
+    /// Direct route: led a standard in five years.
+    pub dr_led_standard_5y: String,
+    /// IP from own R&D.
+    pub ip_own_rd: String,
+    /// Took part in standards.
+    pub ip_standards: String,
 }
 
-/// The profile fields of a submitted form, read and checked; `None` where they do not parse.
-fn read_firm(r: &mut Reader<'_>) -> EditFirmInput {
-    let name = r.required("name");
-    let county_code = r.required("county_code");
-    let advisor_id = match r.text("advisor_id") {
-        None => None,
-        Some(v) => match v.parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => {
-                r.fail("advisor_id", "forms.error.choice");
-                None
+impl From<&Firm> for FirmForm {
+    fn from(f: &Firm) -> FirmForm {
+        let facts = f.parsed_facts().unwrap_or_default();
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        let n = |v: Option<i32>| v.map(|x| x.to_string()).unwrap_or_default();
+        let t = kit::tri_text;
+        let (fl, rd, dr) = (&facts.flags, &facts.rd_management, &facts.direct_routes);
+        FirmForm {
+            version: f.version.to_string(),
+            uscc: f.uscc.clone(),
+            name: f.name.clone(),
+            county_code: f.county_code.clone(),
+            sector_code: o(&f.sector_code),
+            founded_on: f.founded_on.map(|d| d.to_string()).unwrap_or_default(),
+            advisor_id: f.advisor_id.map(|a| a.to_string()).unwrap_or_default(),
+            contact_name: o(&f.contact_name),
+            contact_phone: o(&f.contact_phone),
+            contact_email: o(&f.contact_email),
+            employees: n(f.employees),
+            tech_staff: n(f.tech_staff),
+            key_field: t(fl.key_field),
+            core_ip: t(fl.core_ip),
+            major_incident: t(fl.major_incident),
+            restricted_industry: t(fl.restricted_industry),
+            dishonest: t(fl.dishonest),
+            rd_system: t(rd.system),
+            rd_institution: t(rd.institution),
+            rd_conversion_platform: t(rd.conversion_platform),
+            rd_talent: t(rd.talent),
+            dr_valid_hte: t(dr.valid_hte),
+            dr_provincial_rd_center: t(dr.provincial_rd_center),
+            dr_award_5y: t(dr.award_5y),
+            dr_led_standard_5y: t(dr.led_standard_5y),
+            ip_own_rd: t(facts.ip.own_rd),
+            ip_standards: t(facts.ip.standards),
+        }
+    }
+}
+
+impl FirmForm {
+    /// The profile (every field but the USCC), or every problem.
+    pub fn parse(&self) -> Result<EditFirmInput, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let input = self.read_profile(&mut e);
+        e.or(input)
+    }
+
+    /// A new firm: the USCC (its check character included) and the profile, or every problem.
+    pub fn parse_new(&self) -> Result<NewFirmInput, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let uscc = e.required("uscc", &self.uscc);
+        if !uscc.is_empty() {
+            if let Err(u) = Uscc::parse(&uscc) {
+                e.add(
+                    "uscc",
+                    kit::Message::Words {
+                        zh: u.zh(),
+                        en: u.en(),
+                    },
+                );
             }
-        },
-    };
-    let employees = r.int("employees", true);
-    let tech_staff = r.int("tech_staff", true);
-    for e in forms::count_errors(employees, tech_staff) {
-        let msg = r.lang.pick(&e.zh, &e.en).to_string();
-        r.fail_with(&e.field, msg);
+        }
+        let p = self.read_profile(&mut e);
+        e.or(NewFirmInput {
+            uscc,
+            name: p.name,
+            county_code: p.county_code,
+            sector_code: p.sector_code,
+            founded_on: p.founded_on,
+            advisor_id: p.advisor_id,
+            contact_name: p.contact_name,
+            contact_phone: p.contact_phone,
+            contact_email: p.contact_email,
+            employees: p.employees,
+            tech_staff: p.tech_staff,
+            facts: FirmFacts {
+                flags: p.flags,
+                rd_management: p.rd_management,
+                direct_routes: p.direct_routes,
+                ip: p.ip,
+                ..FirmFacts::default()
+            },
+        })
     }
-    let contact_email = r.text("contact_email");
-    if contact_email.as_deref().is_some_and(|e| !e.contains('@')) {
-        r.fail("contact_email", "forms.error.email");
-    }
-    EditFirmInput {
-        name,
-        county_code,
-        sector_code: r.text("sector_code"),
-        founded_on: r.date("founded_on"),
-        advisor_id,
-        contact_name: r.text("contact_name"),
-        contact_phone: r.text("contact_phone"),
-        contact_email,
-        employees,
-        tech_staff,
-        flags: Flags {
-            key_field: r.tri("key_field"),
-            core_ip: r.tri("core_ip"),
-            major_incident: r.tri("major_incident"),
-            restricted_industry: r.tri("restricted_industry"),
-            dishonest: r.tri("dishonest"),
-        },
-        rd_management: RdManagement {
-            system: r.tri("rd_system"),
-            institution: r.tri("rd_institution"),
-            conversion_platform: r.tri("rd_conversion_platform"),
-            talent: r.tri("rd_talent"),
-        },
-        direct_routes: DirectRoutes {
-            valid_hte: r.tri("dr_valid_hte"),
-            provincial_rd_center: r.tri("dr_provincial_rd_center"),
-            award_5y: r.tri("dr_award_5y"),
-            led_standard_5y: r.tri("dr_led_standard_5y"),
-        },
-        ip: IpFacts {
-            own_rd: r.tri("ip_own_rd"),
-            standards: r.tri("ip_standards"),
-        },
+
+    fn read_profile(&self, e: &mut FieldErrors) -> EditFirmInput {
+        let name = e.required("name", &self.name);
+        let county_code = e.required("county_code", &self.county_code);
+        let advisor_id = e.id("advisor_id", &self.advisor_id);
+        let employees = e.int("employees", &self.employees, true);
+        let tech_staff = e.int("tech_staff", &self.tech_staff, true);
+        for problem in forms::count_errors(employees, tech_staff) {
+            e.input(&problem);
+        }
+        let contact_email = kit::text(&self.contact_email);
+        if contact_email.as_deref().is_some_and(|m| !m.contains('@')) {
+            e.key("contact_email", "forms.error.email");
+        }
+        let t = |raw: &str| kit::tri(raw);
+        EditFirmInput {
+            name,
+            county_code,
+            sector_code: kit::text(&self.sector_code),
+            founded_on: e.date("founded_on", &self.founded_on),
+            advisor_id,
+            contact_name: kit::text(&self.contact_name),
+            contact_phone: kit::text(&self.contact_phone),
+            contact_email,
+            employees,
+            tech_staff,
+            flags: Flags {
+                key_field: t(&self.key_field),
+                core_ip: t(&self.core_ip),
+                major_incident: t(&self.major_incident),
+                restricted_industry: t(&self.restricted_industry),
+                dishonest: t(&self.dishonest),
+            },
+            rd_management: RdManagement {
+                system: t(&self.rd_system),
+                institution: t(&self.rd_institution),
+                conversion_platform: t(&self.rd_conversion_platform),
+                talent: t(&self.rd_talent),
+            },
+            direct_routes: DirectRoutes {
+                valid_hte: t(&self.dr_valid_hte),
+                provincial_rd_center: t(&self.dr_provincial_rd_center),
+                award_5y: t(&self.dr_award_5y),
+                led_standard_5y: t(&self.dr_led_standard_5y),
+            },
+            ip: IpFacts {
+                own_rd: t(&self.ip_own_rd),
+                standards: t(&self.ip_standards),
+            },
+        }
     }
 }
 
@@ -592,43 +376,46 @@ fn lists_from(ctx: &EditContext) -> Lists {
     }
 }
 
-/// `GET /firms/new`: the new-firm form (admin, bureau, county officers).
-pub async fn new_firm(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
+fn new_firm_page(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    again: &Again,
+    lists: &Lists,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let p = user.principal.clone();
-    let lists = lists_of(
-        db(&state, move |c| forms::create_context(c, &p))
-            .await
-            .map_err(|e| WebError::app(lang, e))?,
-    );
-    let mut values = Values::new();
-    let county = user
-        .principal
-        .county_code
-        .clone()
-        .or_else(|| lists.counties.first().map(|c| c.code.clone()))
-        .unwrap_or_default();
-    values.insert("county_code".to_string(), county);
-    let groups = firm_groups(true, &values, &Errors::new(), lang, &lists);
     render_form(
-        &req,
-        &user,
-        StatusCode::OK,
+        req,
+        user,
+        again.status,
         FormPage {
             kind: "new_firm",
             action: "/firms/new".to_string(),
             cancel: "/firms".to_string(),
             version: None,
             firm: None,
-            groups,
-            form_error: None,
+            groups: firm_groups(true, again, user, lists),
+            form_error: again.top.clone(),
         },
     )
+}
+
+/// `GET /firms/new`: the new-firm form (admin, bureau, county officers).
+pub async fn new_firm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FirmsUser,
+) -> Result<HttpResponse, WebError> {
+    let p = user.principal.clone();
+    let lists = lists_of(db(&state, move |c| forms::create_context(c, &p)).await?);
+    let form = FirmForm {
+        county_code: user
+            .principal
+            .county_code
+            .clone()
+            .or_else(|| lists.counties.first().map(|c| c.code.clone()))
+            .unwrap_or_default(),
+        ..FirmForm::default()
+    };
+    new_firm_page(&req, &user, &Again::fresh(&form), &lists)
 }
 
 /// `POST /firms/new`: register the firm as a prospect and go to its page; on any problem the
@@ -636,190 +423,104 @@ pub async fn new_firm(
 pub async fn create_firm(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
-    form: CsrfForm<Values>,
+    user: FirmsUser,
+    form: CsrfForm<FirmForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let values = form.0;
-    let mut r = Reader::new(&values, lang);
-    let uscc = r.required("uscc");
-    if !uscc.is_empty() {
-        if let Err(e) = Uscc::parse(&uscc) {
-            r.fail_with("uscc", lang.pick(&e.zh(), &e.en()).to_string());
-        }
-    }
-    let input = read_firm(&mut r);
-    let mut errors = r.errors;
+    let form = form.0;
     let p = user.principal.clone();
-    let outcome = if errors.is_empty() {
-        let new = NewFirmInput {
-            uscc,
-            name: input.name,
-            county_code: input.county_code,
-            sector_code: input.sector_code,
-            founded_on: input.founded_on,
-            advisor_id: input.advisor_id,
-            contact_name: input.contact_name,
-            contact_phone: input.contact_phone,
-            contact_email: input.contact_email,
-            employees: input.employees,
-            tech_staff: input.tech_staff,
-            facts: FirmFacts {
-                flags: input.flags,
-                rd_management: input.rd_management,
-                direct_routes: input.direct_routes,
-                ip: input.ip,
-                ..FirmFacts::default()
-            },
-        };
-        let p2 = p.clone();
-        Some(
-            db(&state, move |c| match app::create_firm(c, new, &p2) {
-                Ok(f) => Ok(Ok(f)),
-                Err(e @ (AppError::BadInput(_) | AppError::Conflict(_))) => Ok(Err(e)),
-                Err(e) => Err(e),
-            })
-            .await
-            .map_err(|e| WebError::app(lang, e))?,
-        )
-    } else {
-        None
-    };
-    let (form_error, status) = match outcome {
-        Some(Ok(firm)) => return Ok(see_other(&format!("/firms/{}", firm.id))),
-        Some(Err(e)) => place_error(e, lang, &mut errors)?,
-        None => (None, StatusCode::BAD_REQUEST),
-    };
-    let lists = lists_of(
-        db(&state, move |c| forms::create_context(c, &p))
-            .await
-            .map_err(|e| WebError::app(lang, e))?,
-    );
-    let groups = firm_groups(true, &values, &errors, lang, &lists);
-    render_form(
-        &req,
-        &user,
-        status,
-        FormPage {
-            kind: "new_firm",
-            action: "/firms/new".to_string(),
-            cancel: "/firms".to_string(),
-            version: None,
-            firm: None,
-            groups,
-            form_error,
-        },
-    )
-}
-
-async fn load_edit(
-    state: &AppState,
-    p: &Principal,
-    lang: Lang,
-    id: i64,
-) -> Result<EditContext, WebError> {
-    let p = p.clone();
-    db(state, move |c| forms::edit_context(c, &p, id))
-        .await
-        .map_err(|e| WebError::app(lang, e))
-}
-
-/// Run a versioned change; `Ok(Err(e))` for refusals the form shows, `Err` for the rest.
-async fn try_change<T, F>(
-    state: &AppState,
-    lang: Lang,
-    f: F,
-) -> Result<Result<T, AppError>, WebError>
-where
-    F: FnOnce(&mut crate::app::DbConn) -> Result<T, AppError> + Send + 'static,
-    T: Send + 'static,
-{
-    db(state, move |c| match f(c) {
-        Ok(v) => Ok(Ok(v)),
-        Err(e @ (AppError::BadInput(_) | AppError::Conflict(_))) => Ok(Err(e)),
-        Err(e) => Err(e),
-    })
-    .await
-    .map_err(|e| WebError::app(lang, e))
-}
-
-/// `GET /firms/{id}/edit`: the profile form, at the firm's current version.
-pub async fn edit_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
-    let values = firm_values(&ctx.firm);
-    let groups = firm_groups(false, &values, &Errors::new(), lang, &lists_from(&ctx));
-    render_form(
-        &req,
-        &user,
-        StatusCode::OK,
-        FormPage {
-            kind: "edit_firm",
-            action: format!("/firms/{id}/edit"),
-            cancel: format!("/firms/{id}"),
-            version: Some(ctx.firm.version),
-            firm: Some(&ctx.firm),
-            groups,
-            form_error: None,
-        },
-    )
-}
-
-/// `POST /firms/{id}/edit`: save the profile if the firm is still at the form's version.
-pub async fn update_firm(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<String>,
-    form: CsrfForm<Values>,
-) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
-    let mut values = form.0;
-    values.insert("uscc".to_string(), ctx.firm.uscc.clone());
-    let mut r = Reader::new(&values, lang);
-    let version = r.version()?;
-    let input = read_firm(&mut r);
-    let mut errors = r.errors;
-    let (form_error, status) = if errors.is_empty() {
-        let p = user.principal.clone();
-        match try_change(&state, lang, move |c| {
-            forms::replace_profile(c, id, version, input, &p)
-        })
-        .await?
-        {
-            Ok(_) => return Ok(see_other(&format!("/firms/{id}"))),
-            Err(e) => place_error(e, lang, &mut errors)?,
+    let refused = match form.parse_new() {
+        Ok(new) => {
+            let p = p.clone();
+            match db(&state, move |c| app::create_firm(c, new, &p)).await {
+                Ok(firm) => return Ok(see_other(&format!("/firms/{}", firm.id))),
+                Err(e) => Refused::place(e)?.duplicate_beside("uscc", "uscc"),
+            }
         }
-    } else {
-        (None, StatusCode::BAD_REQUEST)
+        Err(errors) => errors.into(),
     };
-    let groups = firm_groups(false, &values, &errors, lang, &lists_from(&ctx));
+    let lists = lists_of(db(&state, move |c| forms::create_context(c, &p)).await?);
+    new_firm_page(&req, &user, &Again::refused(&form, &refused, &user), &lists)
+}
+
+async fn load_edit(state: &AppState, p: &Principal, id: i64) -> Result<EditContext, WebError> {
+    let p = p.clone();
+    Ok(db(state, move |c| forms::edit_context(c, &p, id)).await?)
+}
+
+fn edit_page(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    ctx: &EditContext,
+    version: i64,
+    again: &Again,
+) -> Result<HttpResponse, WebError> {
+    let id = ctx.firm.id;
     render_form(
-        &req,
-        &user,
-        status,
+        req,
+        user,
+        again.status,
         FormPage {
             kind: "edit_firm",
             action: format!("/firms/{id}/edit"),
             cancel: format!("/firms/{id}"),
             version: Some(version),
             firm: Some(&ctx.firm),
-            groups,
-            form_error,
+            groups: firm_groups(false, again, user, &lists_from(ctx)),
+            form_error: again.top.clone(),
         },
     )
 }
+
+/// `GET /firms/{id}/edit`: the profile form, at the firm's current version.
+pub async fn edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
+    let form = FirmForm::from(&ctx.firm);
+    edit_page(&req, &user, &ctx, ctx.firm.version, &Again::fresh(&form))
+}
+
+/// `POST /firms/{id}/edit`: save the profile if the firm is still at the form's version.
+pub async fn update_firm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    id: web::Path<String>,
+    form: CsrfForm<FirmForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
+    let mut form = form.0;
+    form.uscc.clone_from(&ctx.firm.uscc);
+    let version = kit::version(&form.version)?;
+    let refused = match form.parse() {
+        Ok(input) => {
+            let p = user.principal.clone();
+            match db(&state, move |c| {
+                forms::replace_profile(c, id, version, input, &p)
+            })
+            .await
+            {
+                Ok(_) => return Ok(see_other(&format!("/firms/{id}"))),
+                Err(e) => Refused::place(e)?,
+            }
+        }
+        Err(errors) => errors.into(),
+    };
+    edit_page(
+        &req,
+        &user,
+        &ctx,
+        version,
+        &Again::refused(&form, &refused, &user),
+    )
+}
+
+// ---- One year of figures ----
 
 const YEAR_FIELDS: &[(&str, Kind)] = &[
     ("year", Kind::Int),
@@ -840,138 +541,154 @@ pub struct YearParam {
     pub year: Option<String>,
 }
 
-/// `GET /firms/{id}/years?year=Y`: the figures of one year (empty for a year not recorded).
-pub async fn year_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<String>,
-    q: web::Query<YearParam>,
-) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
-    let year = q
-        .year
-        .as_deref()
-        .and_then(|y| y.trim().parse::<i32>().ok())
-        .unwrap_or_else(|| app::today().year() - 1);
-    let mut values = Values::new();
-    values.insert("year".to_string(), year.to_string());
-    if let Some(row) = ctx.years.iter().find(|y| y.year == year) {
-        for (k, v) in [
-            ("revenue", row.revenue),
-            ("rd_expense", row.rd_expense),
-            ("rd_expense_domestic", row.rd_expense_domestic),
-            ("high_tech_revenue", row.high_tech_revenue),
-            ("total_cost", row.total_cost),
-            ("total_assets", row.total_assets),
-            ("net_assets", row.net_assets),
-        ] {
-            values.insert(
-                k.to_string(),
-                v.map(|f| Fen(f).wan_text()).unwrap_or_default(),
-            );
-        }
-        values.insert(
-            "conversions".to_string(),
-            row.conversions.map(|c| c.to_string()).unwrap_or_default(),
-        );
-    }
-    let groups = groups(
-        &[("figures", YEAR_FIELDS)],
-        &values,
-        &Errors::new(),
-        lang,
-        &Lists::default(),
-    );
-    render_form(
-        &req,
-        &user,
-        StatusCode::OK,
-        FormPage {
-            kind: "year",
-            action: format!("/firms/{id}/years"),
-            cancel: format!("/firms/{id}"),
-            version: Some(ctx.firm.version),
-            firm: Some(&ctx.firm),
-            groups,
-            form_error: None,
-        },
-    )
+/// One year of figures, amounts typed in 万元.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct YearForm {
+    /// The firm's version.
+    pub version: String,
+    /// Fiscal year.
+    pub year: String,
+    /// Revenue.
+    pub revenue: String,
+    /// R&D expense.
+    pub rd_expense: String,
+    /// R&D expense in China.
+    pub rd_expense_domestic: String,
+    /// High-tech revenue.
+    pub high_tech_revenue: String,
+    /// Total cost.
+    pub total_cost: String,
+    /// Total assets.
+    pub total_assets: String,
+    /// Net assets (may be negative).
+    pub net_assets: String,
+    /// Conversions of results.
+    pub conversions: String,
 }
 
-/// `POST /firms/{id}/years`: save one year of figures (amounts typed in 万元, stored in fen).
-pub async fn save_year(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<String>,
-    form: CsrfForm<Values>,
-) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
-    let values = form.0;
-    let mut r = Reader::new(&values, lang);
-    let version = r.version()?;
-    let year = r.int("year", true);
-    if r.text("year").is_none() {
-        r.fail("year", "forms.error.required");
+impl YearForm {
+    /// The form for `year`, filled from its stored row if there is one.
+    fn of(year: i32, row: Option<&FirmYearRow>) -> YearForm {
+        let wan = |v: Option<i64>| v.map(|f| Fen(f).wan_text()).unwrap_or_default();
+        let mut form = YearForm {
+            year: year.to_string(),
+            ..YearForm::default()
+        };
+        if let Some(r) = row {
+            form.revenue = wan(r.revenue);
+            form.rd_expense = wan(r.rd_expense);
+            form.rd_expense_domestic = wan(r.rd_expense_domestic);
+            form.high_tech_revenue = wan(r.high_tech_revenue);
+            form.total_cost = wan(r.total_cost);
+            form.total_assets = wan(r.total_assets);
+            form.net_assets = wan(r.net_assets);
+            form.conversions = r.conversions.map(|c| c.to_string()).unwrap_or_default();
+        }
+        form
     }
-    let figures = FirmYear {
-        year: year.unwrap_or(0),
-        revenue: r.money("revenue", false),
-        rd_expense: r.money("rd_expense", false),
-        rd_expense_domestic: r.money("rd_expense_domestic", false),
-        high_tech_revenue: r.money("high_tech_revenue", false),
-        total_cost: r.money("total_cost", false),
-        total_assets: r.money("total_assets", false),
-        net_assets: r.money("net_assets", true),
-    };
-    let conversions = r.count("conversions");
-    let mut errors = r.errors;
-    let (form_error, status) = if errors.is_empty() {
-        let p = user.principal.clone();
-        let input = FirmYearInput {
+
+    /// The figures in fen, or every problem.
+    pub fn parse(&self) -> Result<FirmYearInput, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let year = e.required_int("year", &self.year, true);
+        let figures = FirmYear {
+            year: year.unwrap_or(0),
+            revenue: e.money("revenue", &self.revenue, false),
+            rd_expense: e.money("rd_expense", &self.rd_expense, false),
+            rd_expense_domestic: e.money("rd_expense_domestic", &self.rd_expense_domestic, false),
+            high_tech_revenue: e.money("high_tech_revenue", &self.high_tech_revenue, false),
+            total_cost: e.money("total_cost", &self.total_cost, false),
+            total_assets: e.money("total_assets", &self.total_assets, false),
+            net_assets: e.money("net_assets", &self.net_assets, true),
+        };
+        let conversions = e.count("conversions", &self.conversions);
+        e.or(FirmYearInput {
             figures,
             conversions,
-        };
-        match try_change(&state, lang, move |c| {
-            forms::save_year_at(c, id, version, input, &p)
         })
-        .await?
-        {
-            Ok(_) => return Ok(see_other(&format!("/firms/{id}#figures"))),
-            Err(e) => place_error(e, lang, &mut errors)?,
-        }
-    } else {
-        (None, StatusCode::BAD_REQUEST)
-    };
-    let groups = groups(
-        &[("figures", YEAR_FIELDS)],
-        &values,
-        &errors,
-        lang,
-        &Lists::default(),
-    );
+    }
+}
+
+fn year_page(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    ctx: &EditContext,
+    version: i64,
+    again: &Again,
+) -> Result<HttpResponse, WebError> {
+    let id = ctx.firm.id;
     render_form(
-        &req,
-        &user,
-        status,
+        req,
+        user,
+        again.status,
         FormPage {
             kind: "year",
             action: format!("/firms/{id}/years"),
             cancel: format!("/firms/{id}"),
             version: Some(version),
             firm: Some(&ctx.firm),
-            groups,
-            form_error,
+            groups: again.groups(&[("figures", YEAR_FIELDS)], user, &Lists::default()),
+            form_error: again.top.clone(),
         },
     )
 }
+
+/// `GET /firms/{id}/years?year=Y`: the figures of one year (empty for a year not recorded).
+pub async fn year_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    id: web::Path<String>,
+    q: web::Query<YearParam>,
+) -> Result<HttpResponse, WebError> {
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
+    let year = q
+        .year
+        .as_deref()
+        .and_then(|y| y.trim().parse::<i32>().ok())
+        .unwrap_or_else(|| app::today().year() - 1);
+    let form = YearForm::of(year, ctx.years.iter().find(|y| y.year == year));
+    year_page(&req, &user, &ctx, ctx.firm.version, &Again::fresh(&form))
+}
+
+/// `POST /firms/{id}/years`: save one year of figures (amounts typed in 万元, stored in fen).
+pub async fn save_year(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    id: web::Path<String>,
+    form: CsrfForm<YearForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
+    let form = form.0;
+    let version = kit::version(&form.version)?;
+    let refused = match form.parse() {
+        Ok(input) => {
+            let p = user.principal.clone();
+            match db(&state, move |c| {
+                forms::save_year_at(c, id, version, input, &p)
+            })
+            .await
+            {
+                Ok(_) => return Ok(see_other(&format!("/firms/{id}#figures"))),
+                Err(e) => Refused::place(e)?.duplicate_beside("year", "year"),
+            }
+        }
+        Err(errors) => errors.into(),
+    };
+    year_page(
+        &req,
+        &user,
+        &ctx,
+        version,
+        &Again::refused(&form, &refused, &user),
+    )
+}
+
+// ---- An IP item ----
 
 const IP_FIELDS: &[(&str, Kind)] = &[
     ("kind", Kind::IpKind),
@@ -982,114 +699,119 @@ const IP_FIELDS: &[(&str, Kind)] = &[
     ("used_in_hte", Kind::YesNo),
 ];
 
-/// `GET /firms/{id}/ip/new`: the form for one IP item.
-pub async fn ip_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
-    let values: Values = [("acquisition", "own"), ("used_in_hte", "no")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let groups = groups(
-        &[("ip", IP_FIELDS)],
-        &values,
-        &Errors::new(),
-        lang,
-        &Lists::default(),
-    );
-    render_form(
-        &req,
-        &user,
-        StatusCode::OK,
-        FormPage {
-            kind: "ip",
-            action: format!("/firms/{id}/ip/new"),
-            cancel: format!("/firms/{id}"),
-            version: Some(ctx.firm.version),
-            firm: Some(&ctx.firm),
-            groups,
-            form_error: None,
-        },
-    )
+/// One IP item, as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct IpForm {
+    /// The firm's version.
+    pub version: String,
+    /// Kind id.
+    pub kind: String,
+    /// Registration number.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Grant date.
+    pub granted_on: String,
+    /// `own` or `transferred`.
+    pub acquisition: String,
+    /// `yes` when already used in an HTE application.
+    pub used_in_hte: String,
 }
 
-/// `POST /firms/{id}/ip/new`: record the item if the firm is still at the form's version.
-pub async fn add_ip(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<String>,
-    form: CsrfForm<Values>,
-) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
-    let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let ctx = load_edit(&state, &user.principal, lang, id).await?;
-    let values = form.0;
-    let mut r = Reader::new(&values, lang);
-    let version = r.version()?;
-    let kind = IpKind::parse(&r.required("kind"));
-    if kind.is_none() {
-        r.fail("kind", "forms.error.choice");
-    }
-    let acquisition = Acquisition::parse(&r.required("acquisition"));
-    if acquisition.is_none() {
-        r.fail("acquisition", "forms.error.choice");
-    }
-    let number = r.required("number");
-    let title = r.text("title").unwrap_or_default();
-    let granted_on = r.date("granted_on");
-    let used_in_hte = r.tri("used_in_hte").unwrap_or(false);
-    let mut errors = r.errors;
-    let (form_error, status) = match (kind, acquisition) {
-        (Some(kind), Some(acquisition)) if errors.is_empty() => {
-            let p = user.principal.clone();
-            let input = NewIpInput {
+impl IpForm {
+    /// The item, or every problem.
+    pub fn parse(&self) -> Result<NewIpInput, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let kind = e.choice("kind", &self.kind, IpKind::parse);
+        let acquisition = e.choice("acquisition", &self.acquisition, Acquisition::parse);
+        let number = e.required("number", &self.number);
+        let title = kit::text(&self.title).unwrap_or_default();
+        let granted_on = e.date("granted_on", &self.granted_on);
+        let used_in_hte = kit::tri(&self.used_in_hte).unwrap_or(false);
+        match (kind, acquisition) {
+            (Some(kind), Some(acquisition)) => e.or(NewIpInput {
                 kind,
                 number,
                 title,
                 granted_on,
                 acquisition,
                 used_in_hte,
-            };
-            match try_change(&state, lang, move |c| {
-                forms::add_ip_at(c, id, version, input, &p)
-            })
-            .await?
-            {
-                Ok(_) => return Ok(see_other(&format!("/firms/{id}#ip"))),
-                Err(e) => place_error(e, lang, &mut errors)?,
-            }
+            }),
+            _ => Err(e),
         }
-        _ => (None, StatusCode::BAD_REQUEST),
-    };
-    let groups = groups(
-        &[("ip", IP_FIELDS)],
-        &values,
-        &errors,
-        lang,
-        &Lists::default(),
-    );
+    }
+}
+
+fn ip_page(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    ctx: &EditContext,
+    version: i64,
+    again: &Again,
+) -> Result<HttpResponse, WebError> {
+    let id = ctx.firm.id;
     render_form(
-        &req,
-        &user,
-        status,
+        req,
+        user,
+        again.status,
         FormPage {
             kind: "ip",
             action: format!("/firms/{id}/ip/new"),
             cancel: format!("/firms/{id}"),
             version: Some(version),
             firm: Some(&ctx.firm),
-            groups,
-            form_error,
+            groups: again.groups(&[("ip", IP_FIELDS)], user, &Lists::default()),
+            form_error: again.top.clone(),
         },
+    )
+}
+
+/// `GET /firms/{id}/ip/new`: the form for one IP item.
+pub async fn ip_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
+    let form = IpForm {
+        acquisition: "own".to_string(),
+        used_in_hte: "no".to_string(),
+        ..IpForm::default()
+    };
+    ip_page(&req, &user, &ctx, ctx.firm.version, &Again::fresh(&form))
+}
+
+/// `POST /firms/{id}/ip/new`: record the item if the firm is still at the form's version.
+pub async fn add_ip(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    id: web::Path<String>,
+    form: CsrfForm<IpForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path_id(&id)?;
+    let ctx = load_edit(&state, &user.principal, id).await?;
+    let form = form.0;
+    let version = kit::version(&form.version)?;
+    let refused = match form.parse() {
+        Ok(input) => {
+            let p = user.principal.clone();
+            match db(&state, move |c| forms::add_ip_at(c, id, version, input, &p)).await {
+                Ok(_) => return Ok(see_other(&format!("/firms/{id}#ip"))),
+                Err(e) => Refused::place(e)?.duplicate_beside("ip_number", "number"),
+            }
+        }
+        Err(errors) => errors.into(),
+    };
+    ip_page(
+        &req,
+        &user,
+        &ctx,
+        version,
+        &Again::refused(&form, &refused, &user),
     )
 }
 

@@ -10,11 +10,10 @@ use super::render;
 use crate::app::firms::list::{ListParams, PER_PAGE};
 use crate::app::firms::read::{self, FirmPage, NextEvaluation};
 use crate::app::model::SortKey;
-use crate::app::AppError;
 use crate::core::money::Fen;
 use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::FirmsUser;
 use crate::web::error::WebError;
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
@@ -30,18 +29,15 @@ fn name_of<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let params = params.into_inner();
     let query = params.to_query();
     let p = user.principal.clone();
     let q2 = query.clone();
-    let data = db(&state, move |c| read::firm_list(c, &p, &q2))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let data = db(&state, move |c| read::firm_list(c, &p, &q2)).await?;
 
     let counties: HashMap<&str, &str> = data
         .counties
@@ -376,15 +372,11 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| WebError::app(lang, AppError::NotFound))?;
+    let id = super::path_id(&id)?;
     let p = user.principal.clone();
     let now = chrono::Utc::now().naive_utc();
     let (page, coaching) = db(&state, move |c| {
@@ -398,8 +390,7 @@ pub async fn show(
         )?;
         Ok((page, coaching))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let mut data = firm_view(&page, lang);
     data["tools"] = super::firms::forms::tools(&page, &user.principal);
     data["coaching"] =

@@ -4,7 +4,7 @@
 
 use crate::app::firms::{pool, read};
 use crate::app::model::Firm;
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::FirmsUser;
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::{db, AppState};
@@ -26,10 +26,9 @@ pub struct PoolParams {
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     q: web::Query<PoolParams>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
     let county = q.county.trim().to_string();
     let p = user.principal.clone();
@@ -40,8 +39,7 @@ pub async fn show(
             read::counties(c)?,
         ))
     })
-    .await
-    .map_err(|e| WebError::app(lang, e))?;
+    .await?;
     let names: HashMap<&str, &str> = county_list
         .iter()
         .map(|c| (c.code.as_str(), lang.pick(&c.name_zh, &c.name_en)))

@@ -6,13 +6,14 @@ use crate::app::firms::insights::{self, WhatIfChanges};
 use crate::core::error::InputError;
 use crate::core::eval::Evaluation;
 use crate::i18n::Lang;
-use crate::web::auth::{Area, CurrentUser};
+use crate::web::auth::FirmsUser;
 use crate::web::error::WebError;
-use crate::web::pages::firms::forms::{field, path_id, Kind, Lists, Reader, Values};
-use crate::web::pages::render;
+use crate::web::forms::{field, values, FieldErrors, Kind, Lists, Shown};
+use crate::web::pages::{path_id, render};
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 const FIELDS: &[(&str, Kind)] = &[
@@ -27,17 +28,47 @@ const FIELDS: &[(&str, Kind)] = &[
     ("ip_class_two", Kind::Int),
 ];
 
-fn read_changes(r: &mut Reader<'_>) -> WhatIfChanges {
-    WhatIfChanges {
-        year: r.int("year", true),
-        revenue: r.money("revenue", false),
-        rd_expense: r.money("rd_expense", false),
-        high_tech_revenue: r.money("high_tech_revenue", false),
-        employees: r.count("employees"),
-        tech_staff: r.count("tech_staff"),
-        ip_class_one: r.count("ip_class_one"),
-        ip_class_two: r.count("ip_class_two"),
-        conversions: r.count("conversions"),
+/// The what-if form (a GET), as typed; blank fields keep the recorded values.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct WhatIfForm {
+    /// Fiscal year; absent: the year the evaluation uses.
+    pub year: Option<String>,
+    /// Revenue, in 万元.
+    pub revenue: String,
+    /// R&D expense, in 万元.
+    pub rd_expense: String,
+    /// High-tech revenue, in 万元.
+    pub high_tech_revenue: String,
+    /// Conversions of results.
+    pub conversions: String,
+    /// Head count.
+    pub employees: String,
+    /// Technical staff.
+    pub tech_staff: String,
+    /// Class I IP items.
+    pub ip_class_one: String,
+    /// Class II IP items.
+    pub ip_class_two: String,
+}
+
+impl WhatIfForm {
+    /// The changes that parsed and the problems with the rest: the page shows the recorded
+    /// figures of the typed year even when another field is wrong.
+    pub fn read(&self) -> (WhatIfChanges, FieldErrors) {
+        let mut e = FieldErrors::new();
+        let changes = WhatIfChanges {
+            year: e.int("year", self.year.as_deref().unwrap_or_default(), true),
+            revenue: e.money("revenue", &self.revenue, false),
+            rd_expense: e.money("rd_expense", &self.rd_expense, false),
+            high_tech_revenue: e.money("high_tech_revenue", &self.high_tech_revenue, false),
+            employees: e.count("employees", &self.employees),
+            tech_staff: e.count("tech_staff", &self.tech_staff),
+            ip_class_one: e.count("ip_class_one", &self.ip_class_one),
+            ip_class_two: e.count("ip_class_two", &self.ip_class_two),
+            conversions: e.count("conversions", &self.conversions),
+        };
+        (changes, e)
     }
 }
 
@@ -126,22 +157,18 @@ fn criteria(
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: FirmsUser,
     id: web::Path<String>,
-    q: web::Query<Values>,
+    q: web::Query<WhatIfForm>,
 ) -> Result<HttpResponse, WebError> {
-    user.require(Area::Firms)?;
     let lang = user.lang;
-    let id = path_id(lang, &id)?;
-    let values = q.into_inner();
-    let mut r = Reader::new(&values, lang);
-    let changes = read_changes(&mut r);
-    let errors = r.errors;
+    let id = path_id(&id)?;
+    let form = q.into_inner();
+    let (changes, problems) = form.read();
+    let errors = problems.in_lang(lang);
     let p = user.principal.clone();
     let asked = changes.clone();
-    let w = db(&state, move |c| insights::what_if(c, &p, id, &asked))
-        .await
-        .map_err(|e| WebError::app(lang, e))?;
+    let w = db(&state, move |c| insights::what_if(c, &p, id, &asked)).await?;
     let year = w.year;
     let recorded_year = w.profile.financials.iter().find(|y| y.year == year);
     let wan = |f: Option<crate::core::money::Fen>| crate::web::pages::firms::wan(f.map(|x| x.0));
@@ -163,12 +190,20 @@ pub async fn show(
         ("ip_class_one", count(w.profile.ip.class_one)),
         ("ip_class_two", count(w.profile.ip.class_two)),
     ];
-    let mut shown = values.clone();
-    shown.entry("year".to_string()).or_insert(year.to_string());
+    let mut typed = values(&form);
+    if form.year.is_none() {
+        typed.insert("year".to_string(), year.to_string());
+    }
+    let shown = Shown {
+        values: &typed,
+        errors: &errors,
+        lang,
+        lists: &Lists::default(),
+    };
     let fields: Vec<Value> = FIELDS
         .iter()
         .map(|(n, k)| {
-            let mut f = field(n, *k, &shown, &errors, lang, &Lists::default());
+            let mut f = field(n, *k, shown);
             if let Some((_, h)) = hints.iter().find(|(hn, _)| hn == n) {
                 f["hint"] = Value::String(h.clone());
             }
