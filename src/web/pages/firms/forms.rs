@@ -610,12 +610,15 @@ impl YearForm {
     }
 }
 
-fn year_page(
+/// A form on one firm (a year of figures, an IP item): `kind` names the form and its words,
+/// it posts to `/firms/{id}/{path}` and shows `fields` as the one group `group`.
+fn firm_form_page(
     req: &HttpRequest,
     user: &CurrentUser,
     ctx: &EditContext,
     version: i64,
     again: &Again,
+    (kind, path, group, fields): FirmFormShape,
 ) -> Result<HttpResponse, WebError> {
     let id = ctx.firm.id;
     render_form(
@@ -623,16 +626,27 @@ fn year_page(
         user,
         again.status,
         FormPage {
-            kind: "year",
-            action: format!("/firms/{id}/years"),
+            kind,
+            action: format!("/firms/{id}/{path}"),
             cancel: format!("/firms/{id}"),
             version: Some(version),
             firm: Some(&ctx.firm),
-            groups: again.groups(&[("figures", YEAR_FIELDS)], user, &Lists::default()),
+            groups: again.groups(&[(group, fields)], user, &Lists::default()),
             form_error: again.top.clone(),
         },
     )
 }
+
+/// What [`firm_form_page`] shows: kind, path, group and its fields.
+type FirmFormShape = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, Kind)],
+);
+
+/// The year form: [`firm_form_page`] with the figures.
+const YEAR_FORM: FirmFormShape = ("year", "years", "figures", YEAR_FIELDS);
 
 /// `GET /firms/{id}/years?year=Y`: the figures of one year (empty for a year not recorded).
 pub async fn year_form(
@@ -650,7 +664,14 @@ pub async fn year_form(
         .and_then(|y| y.trim().parse::<i32>().ok())
         .unwrap_or_else(|| app::today().year() - 1);
     let form = YearForm::of(year, ctx.years.iter().find(|y| y.year == year));
-    year_page(&req, &user, &ctx, ctx.firm.version, &Again::fresh(&form))
+    firm_form_page(
+        &req,
+        &user,
+        &ctx,
+        ctx.firm.version,
+        &Again::fresh(&form),
+        YEAR_FORM,
+    )
 }
 
 /// `POST /firms/{id}/years`: save one year of figures (amounts typed in 万元, stored in fen).
@@ -679,12 +700,13 @@ pub async fn save_year(
         }
         Err(errors) => errors.into(),
     };
-    year_page(
+    firm_form_page(
         &req,
         &user,
         &ctx,
         version,
         &Again::refused(&form, &refused, &user),
+        YEAR_FORM,
     )
 }
 
@@ -743,29 +765,8 @@ impl IpForm {
     }
 }
 
-fn ip_page(
-    req: &HttpRequest,
-    user: &CurrentUser,
-    ctx: &EditContext,
-    version: i64,
-    again: &Again,
-) -> Result<HttpResponse, WebError> {
-    let id = ctx.firm.id;
-    render_form(
-        req,
-        user,
-        again.status,
-        FormPage {
-            kind: "ip",
-            action: format!("/firms/{id}/ip/new"),
-            cancel: format!("/firms/{id}"),
-            version: Some(version),
-            firm: Some(&ctx.firm),
-            groups: again.groups(&[("ip", IP_FIELDS)], user, &Lists::default()),
-            form_error: again.top.clone(),
-        },
-    )
-}
+/// The IP form: [`firm_form_page`] with one item.
+const IP_FORM: FirmFormShape = ("ip", "ip/new", "ip", IP_FIELDS);
 
 /// `GET /firms/{id}/ip/new`: the form for one IP item.
 pub async fn ip_form(
@@ -781,7 +782,14 @@ pub async fn ip_form(
         used_in_hte: "no".to_string(),
         ..IpForm::default()
     };
-    ip_page(&req, &user, &ctx, ctx.firm.version, &Again::fresh(&form))
+    firm_form_page(
+        &req,
+        &user,
+        &ctx,
+        ctx.firm.version,
+        &Again::fresh(&form),
+        IP_FORM,
+    )
 }
 
 /// `POST /firms/{id}/ip/new`: record the item if the firm is still at the form's version.
@@ -806,12 +814,13 @@ pub async fn add_ip(
         }
         Err(errors) => errors.into(),
     };
-    ip_page(
+    firm_form_page(
         &req,
         &user,
         &ctx,
         version,
         &Again::refused(&form, &refused, &user),
+        IP_FORM,
     )
 }
 
