@@ -68,8 +68,14 @@ where
     templates::registry().map_err(std::io::Error::other)?;
     let workers = state.config.workers;
     let shutdown = state.config.shutdown_timeout;
+    // Every blocking task (`web::db`) holds a pooled connection while it runs, so a worker
+    // with more blocking threads than the pool has connections only parks them waiting, and
+    // each parked thread keeps its stack and allocator caches. actix's default is 512 threads
+    // split over the cores.
+    let blocking = usize::try_from(state.pool.max_size()).unwrap_or(1).max(1);
     let data = actix_web::web::Data::new(state);
     let mut server = HttpServer::new(move || app(data.clone(), extra.clone()))
+        .worker_max_blocking_threads(blocking)
         .shutdown_timeout(shutdown.as_secs());
     if let Some(n) = workers {
         server = server.workers(n.max(1));
