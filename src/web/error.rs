@@ -147,15 +147,22 @@ impl WebError {
         }
     }
 
-    /// The response in `lang`: the redirect to sign in, or the error page.
-    pub fn response(&self, lang: Lang) -> HttpResponse {
+    /// The response in `lang`: the redirect to sign in, or the error page, whose language
+    /// switch comes back to `here` (a local path and query).
+    pub fn response(&self, lang: Lang, here: &str) -> HttpResponse {
         if let Kind::SignIn { next } = &self.kind {
             let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
             return HttpResponse::Found()
                 .insert_header((header::LOCATION, format!("/login?{query}")))
                 .finish();
         }
-        error_page(lang, self.status_code(), self.code(), &self.message(lang))
+        error_page(
+            lang,
+            here,
+            self.status_code(),
+            self.code(),
+            &self.message(lang),
+        )
     }
 }
 
@@ -166,13 +173,22 @@ impl fmt::Display for WebError {
 }
 
 /// The error page, rendered without a signed-in user (the failure may be about the user).
-fn error_page(lang: Lang, status: StatusCode, code: &str, message: &str) -> HttpResponse {
+fn error_page(
+    lang: Lang,
+    here: &str,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> HttpResponse {
+    let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
     let data = serde_json::json!({
         "lang": lang.tag(),
         "other_lang": lang.other().tag(),
         "user": null,
         "csrf": "",
-        "here": "/",
+        "nav": "",
+        "switch_href": format!("/lang/{}?{next}", lang.other().tag()),
+        "here": here,
         "status": status.as_u16(),
         "code": code,
         "message": message,
@@ -201,7 +217,7 @@ impl ResponseError for WebError {
     /// In the default language; [`in_user_language`] answers in the request's.
     fn error_response(&self) -> HttpResponse {
         self.kind.log();
-        self.response(Lang::default())
+        self.response(Lang::default(), "/")
     }
 }
 
@@ -215,7 +231,12 @@ pub async fn in_user_language(
     let res = next.call(req).await?;
     let again = res.response().error().and_then(|e| {
         if let Some(w) = e.as_error::<WebError>() {
-            Some(w.response(lang_of(res.request())))
+            let here = res
+                .request()
+                .uri()
+                .path_and_query()
+                .map_or("/", |pq| pq.as_str());
+            Some(w.response(lang_of(res.request()), here))
         } else {
             e.as_error::<ApiError>()
                 .map(|a| a.response(api_lang(res.request())))

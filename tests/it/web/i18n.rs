@@ -182,3 +182,60 @@ fn a_handlers_error_is_shown_in_the_users_language() {
     assert_eq!(missing.status, 404);
     says(&missing, Lang::ZhCn, "error.not_found");
 }
+
+/// Every error page is the HTML page in the layout, in the visitor's language, with the
+/// language switch coming back to the same address (not a plain-text fallback).
+#[test]
+fn error_pages_render_as_html_in_both_languages() {
+    let db = TestDb::sqlite();
+    seed_with_passwords(&db);
+    for lang in Lang::ALL {
+        let app = TestApp::spawn(&db);
+        app.get(&format!("/lang/{}?next=%2Flogin", lang.tag()));
+        let anonymous_404 = app.get("/no-such-page");
+        app.login_ok("advisor");
+        let cases = [
+            (anonymous_404, 404, "error.not_found", "/no-such-page"),
+            (
+                app.get("/admin/users"),
+                403,
+                "error.forbidden",
+                "/admin/users",
+            ),
+            (
+                app.get("/firms/999999"),
+                404,
+                "error.not_found",
+                "/firms/999999",
+            ),
+        ];
+        for (r, status, key, here) in cases {
+            assert_eq!(r.status, status, "{}: {here}", lang.tag());
+            let content_type = r.header("content-type").unwrap_or("");
+            assert!(
+                content_type.starts_with("text/html"),
+                "{} {here}: {content_type}",
+                lang.tag()
+            );
+            assert!(
+                r.body.contains(&format!("<html lang=\"{}\"", lang.tag())),
+                "{} {here}: the layout in its language: {}",
+                lang.tag(),
+                r.body
+            );
+            assert!(r.body.contains(&peiyu::i18n::text(lang, key)), "{}", r.body);
+            // Handlebars escapes `=` in attributes.
+            let switch = format!(
+                "/lang/{}?next&#x3D;{}",
+                lang.other().tag(),
+                here.replace('/', "%2F")
+            );
+            assert!(
+                r.body.contains(&switch),
+                "{} {here}: the switch comes back here ({switch}): {}",
+                lang.tag(),
+                r.body
+            );
+        }
+    }
+}
