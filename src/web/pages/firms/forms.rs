@@ -15,7 +15,7 @@ use crate::app::firms::forms::{self, EditContext, EditFirmInput};
 use crate::app::firms::read::FirmPage;
 use crate::app::model::{Acquisition, IpKind};
 use crate::app::model::{Firm, FirmFacts, FirmYearRow, IpFacts};
-use crate::app::{self, FirmYearInput, NewFirmInput, NewIpInput, Principal};
+use crate::app::{self, AppError, DbConn, FirmYearInput, NewFirmInput, NewIpInput, Principal};
 use crate::core::money::Fen;
 use crate::core::profile::{DirectRoutes, FirmYear, Flags, RdManagement};
 use crate::core::uscc::Uscc;
@@ -682,32 +682,13 @@ pub async fn save_year(
     id: web::Path<String>,
     form: CsrfForm<YearForm>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path_id(&id)?;
-    let ctx = load_edit(&state, &user.principal, id).await?;
-    let form = form.0;
-    let version = kit::version(&form.version)?;
-    let refused = match form.parse() {
-        Ok(input) => {
-            let p = user.principal.clone();
-            match db(&state, move |c| {
-                forms::save_year_at(c, id, version, input, &p)
-            })
-            .await
-            {
-                Ok(_) => return Ok(see_other(&format!("/firms/{id}#figures"))),
-                Err(e) => Refused::place(e)?.duplicate_beside("year", "year"),
-            }
-        }
-        Err(errors) => errors.into(),
+    let save = SubForm {
+        shape: YEAR_FORM,
+        anchor: "figures",
+        duplicate: ("year", "year"),
     };
-    firm_form_page(
-        &req,
-        &user,
-        &ctx,
-        version,
-        &Again::refused(&form, &refused, &user),
-        YEAR_FORM,
-    )
+    save.submit(&req, &state, &user, &id, form.0, forms::save_year_at)
+        .await
 }
 
 // ---- An IP item ----
@@ -800,28 +781,95 @@ pub async fn add_ip(
     id: web::Path<String>,
     form: CsrfForm<IpForm>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path_id(&id)?;
-    let ctx = load_edit(&state, &user.principal, id).await?;
-    let form = form.0;
-    let version = kit::version(&form.version)?;
-    let refused = match form.parse() {
-        Ok(input) => {
-            let p = user.principal.clone();
-            match db(&state, move |c| forms::add_ip_at(c, id, version, input, &p)).await {
-                Ok(_) => return Ok(see_other(&format!("/firms/{id}#ip"))),
-                Err(e) => Refused::place(e)?.duplicate_beside("ip_number", "number"),
-            }
-        }
-        Err(errors) => errors.into(),
+    let save = SubForm {
+        shape: IP_FORM,
+        anchor: "ip",
+        duplicate: ("ip_number", "number"),
     };
-    firm_form_page(
-        &req,
-        &user,
-        &ctx,
-        version,
-        &Again::refused(&form, &refused, &user),
-        IP_FORM,
-    )
+    save.submit(&req, &state, &user, &id, form.0, forms::add_ip_at)
+        .await
+}
+
+/// A form on one firm that a use case saves at the version it was opened at (a year of
+/// figures, an IP item).
+trait FirmSubForm: Serialize {
+    /// What the use case takes.
+    type Input: Send + 'static;
+    /// The version the form carried, as typed.
+    fn version_text(&self) -> &str;
+    /// The use case's input, or every problem beside its field.
+    fn parse_input(&self) -> Result<Self::Input, FieldErrors>;
+}
+
+impl FirmSubForm for YearForm {
+    type Input = FirmYearInput;
+    fn version_text(&self) -> &str {
+        &self.version
+    }
+    fn parse_input(&self) -> Result<FirmYearInput, FieldErrors> {
+        self.parse()
+    }
+}
+
+impl FirmSubForm for IpForm {
+    type Input = NewIpInput;
+    fn version_text(&self) -> &str {
+        &self.version
+    }
+    fn parse_input(&self) -> Result<NewIpInput, FieldErrors> {
+        self.parse()
+    }
+}
+
+/// A use case that saves a form's input on a firm at the version the form was opened at
+/// (`forms::save_year_at`, `forms::add_ip_at`).
+type SaveAt<I, O> = fn(&mut DbConn, i64, i64, I, &Principal) -> Result<O, AppError>;
+
+/// How one firm sub-form is saved: the page it shows again, the firm page's section to go
+/// back to, and which refused duplicate (`duplicate.0`) goes beside which field (`.1`).
+struct SubForm {
+    shape: FirmFormShape,
+    anchor: &'static str,
+    duplicate: (&'static str, &'static str),
+}
+
+impl SubForm {
+    /// Parse `form`, save it with `save` at the form's version, and go back to the firm page;
+    /// a refusal shows the form again with every problem beside its field.
+    async fn submit<F: FirmSubForm, O: Send + 'static>(
+        &self,
+        req: &HttpRequest,
+        state: &web::Data<AppState>,
+        user: &CurrentUser,
+        id: &str,
+        form: F,
+        save: SaveAt<F::Input, O>,
+    ) -> Result<HttpResponse, WebError> {
+        let id = path_id(id)?;
+        let ctx = load_edit(state, &user.principal, id).await?;
+        let version = kit::version(form.version_text())?;
+        let refused = match form.parse_input() {
+            Ok(input) => {
+                let p = user.principal.clone();
+                match db(state, move |c| save(c, id, version, input, &p)).await {
+                    Ok(_) => return Ok(see_other(&format!("/firms/{id}#{}", self.anchor))),
+                    Err(e) => {
+                        let (field, beside) = self.duplicate;
+                        Refused::place(e)?.duplicate_beside(field, beside)
+                    }
+                }
+            }
+            Err(errors) => errors.into(),
+        };
+        firm_form_page(
+            req,
+            user,
+            &ctx,
+            version,
+            &Again::refused(&form, &refused, user),
+            self.shape,
+        )
+    }
 }
 
 /// The firm page's tools for `p`: edit links where it may edit, the stage actions it may
