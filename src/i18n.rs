@@ -3,6 +3,7 @@
 //! `nav.dashboard`); stage ids, event ids, error codes and criterion ids are keys too
 //! (`stage.reserve`, `error.not_found`).
 
+use crate::core::error::{Arg, Text};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -137,4 +138,81 @@ pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
 /// where the template test cannot see the key).
 pub fn text(lang: Lang, key: &str) -> String {
     lookup(lang, key).map_or_else(|| key.to_string(), str::to_string)
+}
+
+/// `text` in `lang`: its catalog entry with every `{name}` replaced by the value of that name
+/// (a term or a nested text in the same language). A missing entry renders as its key, so a
+/// gap shows instead of vanishing; `tests/it/i18n` checks that every key used exists.
+pub fn render(lang: Lang, text: &Text) -> String {
+    fill(lang, lookup(lang, text.key).unwrap_or(text.key), &text.args)
+}
+
+fn fill(lang: Lang, pattern: &str, args: &[(&'static str, Arg)]) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let name = &after[..close];
+        match args.iter().find(|(n, _)| *n == name) {
+            Some((_, arg)) => out.push_str(&render_arg(lang, arg)),
+            None => out.push_str(&rest[open..open + close + 2]),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn render_arg(lang: Lang, arg: &Arg) -> String {
+    match arg {
+        Arg::Plain(s) => s.clone(),
+        Arg::Term(key) => text(lang, key),
+        Arg::Words { zh, en } => lang.pick(zh, en).to_string(),
+        Arg::Text(t) => render(lang, t),
+    }
+}
+
+#[cfg(test)]
+mod render_tests {
+    use super::*;
+
+    #[test]
+    fn values_terms_and_nested_texts_fill_their_places() {
+        let t = Text::new("stage.reserve");
+        assert_eq!(render(Lang::ZhCn, &t), "高新技术后备企业");
+        let unknown = Text::new("no.such.key").plain("x", 1);
+        assert_eq!(render(Lang::En, &unknown), "no.such.key");
+    }
+
+    #[test]
+    fn every_kind_of_value_is_rendered_in_the_readers_language() {
+        let inner = Text::new("stage.high_tech");
+        let args = vec![
+            ("n", Arg::Plain("2024".into())),
+            ("stage", Arg::Term("stage.reserve".into())),
+            (
+                "amount",
+                Arg::Words {
+                    zh: "4,800万元".into(),
+                    en: "¥48.00m".into(),
+                },
+            ),
+            ("then", Arg::Text(Box::new(inner))),
+        ];
+        let p = "{n}: {stage} / {amount} → {then} {missing} {";
+        assert_eq!(
+            fill(Lang::ZhCn, p, &args),
+            "2024: 高新技术后备企业 / 4,800万元 → 高新技术企业 {missing} {"
+        );
+        assert_eq!(
+            fill(Lang::En, p, &args),
+            "2024: high-tech reserve / ¥48.00m → high-tech enterprise {missing} {"
+        );
+    }
 }

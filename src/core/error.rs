@@ -62,3 +62,77 @@ impl Reason {
         }
     }
 }
+
+/// Words for a person to read, as a catalog key and its named values: rendered in the
+/// reader's language at the edge (`i18n::render`), so the core and the use cases hold no
+/// interface text. The catalog entry `key` names its values in braces: `"{year} 年度的登记仍然有效"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Text {
+    /// The catalog key, e.g. `error.stage.tsme_still_valid`.
+    pub key: &'static str,
+    /// The values the entry names, in the order given.
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+/// One named value in a [`Text`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Arg {
+    /// The same in every language: a number, a date, a code, something a user typed.
+    Plain(String),
+    /// Another catalog key, rendered in the same language (`stage.reserve`).
+    Term(String),
+    /// Written in both languages already (an amount: `4,800万元` / `¥48,000,000.00`).
+    Words {
+        /// Chinese.
+        zh: String,
+        /// English.
+        en: String,
+    },
+    /// Another text, rendered in the same language.
+    Text(Box<Text>),
+}
+
+impl Text {
+    /// The text of catalog entry `key`, without values yet.
+    pub fn new(key: &'static str) -> Text {
+        Text {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// With `name` set to `value`, the same in every language.
+    pub fn plain(mut self, name: &'static str, value: impl ToString) -> Text {
+        self.args.push((name, Arg::Plain(value.to_string())));
+        self
+    }
+
+    /// With `name` set to the catalog entry `key`.
+    pub fn term(mut self, name: &'static str, key: impl Into<String>) -> Text {
+        self.args.push((name, Arg::Term(key.into())));
+        self
+    }
+
+    /// With `name` set to words written in both languages.
+    pub fn words(
+        mut self,
+        name: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Text {
+        self.args.push((
+            name,
+            Arg::Words {
+                zh: zh.into(),
+                en: en.into(),
+            },
+        ));
+        self
+    }
+
+    /// With `name` set to another text.
+    pub fn text(mut self, name: &'static str, text: Text) -> Text {
+        self.args.push((name, Arg::Text(Box::new(text))));
+        self
+    }
+}
