@@ -175,6 +175,10 @@ fn render_arg(lang: Lang, arg: &Arg) -> String {
         Arg::Term(key) => text(lang, key),
         Arg::Words { zh, en } => lang.pick(zh, en).to_string(),
         Arg::Text(t) => render(lang, t),
+        Arg::List(ts) => {
+            let items: Vec<String> = ts.iter().map(|t| render(lang, t)).collect();
+            items.join(&text(lang, "punct.list"))
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The one error type web, CLI and jobs see from a use case.
 
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::core::eval::Evaluation;
 use crate::core::stage::Rejection;
 use crate::store::StoreError;
@@ -30,14 +30,20 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// Bad input on `field`, with a stable `code` and the message in both languages.
-    pub fn bad_input(
+    /// Bad input on `field`, with a stable `code` and its words.
+    pub fn bad_input(field: &str, code: &'static str, text: Text) -> AppError {
+        AppError::BadInput(InputError::new(field, code, text))
+    }
+
+    /// Bad input on `field` whose words are written in both languages here.
+    #[deprecated(note = "move the words to the catalogs and use AppError::bad_input with a Text")]
+    pub fn bad_input_words(
         field: &str,
         code: &'static str,
         zh: impl Into<String>,
         en: impl Into<String>,
     ) -> AppError {
-        AppError::BadInput(InputError::new(field, code, zh, en))
+        AppError::BadInput(InputError::new(field, code, Text::both(zh, en)))
     }
 
     /// Stable snake_case code for the API and the i18n catalogs.
@@ -106,14 +112,12 @@ pub enum Conflict {
         value: String,
     },
     /// The record's state does not allow this change now (a follow-up past its edit window,
-    /// an issue status that cannot follow the current one); says why in both languages.
+    /// an issue status that cannot follow the current one), and why.
     Refused {
         /// Stable snake_case code.
         code: &'static str,
-        /// Why, in Chinese.
-        zh: String,
-        /// Why, in English.
-        en: String,
+        /// Why.
+        text: Text,
     },
 }
 
@@ -128,56 +132,43 @@ impl Conflict {
         }
     }
 
-    /// The message in Chinese.
-    pub fn zh(&self) -> String {
+    /// What collided, in words rendered at the edge.
+    pub fn text(&self) -> Text {
         match self {
-            Conflict::StaleVersion => "该企业已被他人修改，请刷新后重试".to_string(),
-            Conflict::IllegalTransition(r) => {
-                let reasons: Vec<&str> = r.reasons.iter().map(|x| x.zh.as_str()).collect();
-                format!("不能执行“{}”：{}", r.event.zh(), reasons.join("；"))
-            }
+            Conflict::StaleVersion => Text::new("conflict.stale_version"),
+            Conflict::IllegalTransition(r) => Text::new("conflict.illegal_transition")
+                .term("event", format!("event.{}", r.event.id()))
+                .plain("event_id", r.event.id())
+                .list(
+                    "reasons",
+                    r.reasons.iter().map(|x| x.text.clone()).collect(),
+                ),
             Conflict::Duplicate { field, value } => {
                 let what = match *field {
-                    "uscc" => "统一社会信用代码",
-                    "ip_number" => "知识产权编号",
-                    "username" => "用户名",
-                    _ => "该值",
+                    "uscc" | "ip_number" | "username" | "open_assignment" | "year" => {
+                        format!("conflict.what.{field}")
+                    }
+                    _ => "conflict.what.other".to_string(),
                 };
                 if value.is_empty() {
-                    format!("{what}已存在")
+                    Text::new("conflict.duplicate").term("what", what)
                 } else {
-                    format!("{what}“{value}”已存在")
+                    Text::new("conflict.duplicate_value")
+                        .term("what", what)
+                        .plain("value", value)
                 }
             }
-            Conflict::Refused { zh, .. } => zh.clone(),
-        }
-    }
-
-    /// The message in English.
-    pub fn en(&self) -> String {
-        match self {
-            Conflict::StaleVersion => "changed by someone else, reload and try again".to_string(),
-            Conflict::IllegalTransition(r) => r.to_string(),
-            Conflict::Duplicate { field, value } => {
-                let what = match *field {
-                    "uscc" => "unified social credit code",
-                    "ip_number" => "IP number",
-                    "username" => "username",
-                    other => other,
-                };
-                if value.is_empty() {
-                    format!("this {what} is already registered")
-                } else {
-                    format!("{what} {value} is already registered")
-                }
-            }
-            Conflict::Refused { en, .. } => en.clone(),
+            Conflict::Refused { text, .. } => text.clone(),
         }
     }
 }
 
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code(), self.en())
+        match self {
+            Conflict::IllegalTransition(r) => write!(f, "{}: {r}", self.code()),
+            Conflict::Duplicate { field, value } => write!(f, "duplicate {field} {value}"),
+            _ => f.write_str(self.code()),
+        }
     }
 }

@@ -73,7 +73,7 @@ pub fn seed_demo(
         }
         let existing = firms::count(c).ctx("count firms")?;
         if existing > 0 {
-            return Err(AppError::BadInput(InputError::new(
+            return Err(AppError::BadInput(InputError::words(
                 "database",
                 "database_not_empty",
                 format!("数据库中已有 {existing} 家非演示企业；演示数据只能写入空数据库"),

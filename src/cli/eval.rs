@@ -60,7 +60,7 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("read thresholds file {}", path.display()))?;
             serde_json::from_str::<Thresholds>(&text).map_err(|e| {
-                InputError::new(
+                InputError::words(
                     "--thresholds",
                     "invalid_thresholds",
                     format!("阈值文件无效：{e}"),
@@ -72,7 +72,7 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
     };
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input).map_err(|e| {
-        InputError::new(
+        InputError::words(
             "profile",
             "unreadable_input",
             format!("无法读取标准输入（需要 UTF-8 JSON）：{e}"),

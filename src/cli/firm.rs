@@ -72,7 +72,7 @@ fn list(
 ) -> Result<(), CliError> {
     let stage = match stage {
         Some(s) => Some(Stage::parse(s.trim()).ok_or_else(|| {
-            crate::core::error::InputError::new(
+            crate::core::error::InputError::words(
                 "--stage",
                 "unknown_stage",
                 format!("未知阶段“{s}”：prospect、tech_sme、reserve、high_tech、leader、exited"),
@@ -151,7 +151,7 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
     // The firm page's read model, seen by the system (every county).
     let page = match read::firm_page_by_uscc(conn, &Principal::system(), &code) {
         Err(AppError::NotFound) => {
-            return Err(CliError::from(crate::core::error::InputError::new(
+            return Err(CliError::from(crate::core::error::InputError::words(
                 "USCC",
                 "firm_not_found",
                 format!("没有统一社会信用代码为 {code} 的企业"),
@@ -303,7 +303,7 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
             "  {} {}: {}",
             t(lang, "cannot_evaluate"),
             e.field,
-            lang.pick(&e.zh, &e.en)
+            crate::i18n::render(lang, &e.text)
         ),
     }
     Ok(())

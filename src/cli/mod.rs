@@ -78,7 +78,13 @@ impl CliError {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::BadInput(e) => write!(f, "bad input: {}: {} ({})", e.field, e.en, e.zh),
+            CliError::BadInput(e) => write!(
+                f,
+                "bad input: {}: {} ({})",
+                e.field,
+                crate::i18n::render(crate::i18n::Lang::En, &e.text),
+                crate::i18n::render(crate::i18n::Lang::ZhCn, &e.text)
+            ),
             CliError::Failed(e) => {
                 write!(f, "{e}")?;
                 let mut src = e.source();
@@ -139,7 +145,7 @@ pub fn parse_date_arg(flag: &str, value: Option<&str>) -> Result<chrono::NaiveDa
     match value {
         None => Ok(crate::app::today()),
         Some(s) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-            CliError::BadInput(crate::core::error::InputError::new(
+            CliError::BadInput(crate::core::error::InputError::words(
                 flag,
                 "invalid_date",
                 format!("日期“{s}”无效，应为 YYYY-MM-DD"),
@@ -155,7 +161,11 @@ pub fn app_error(e: crate::app::AppError) -> CliError {
     use crate::app::AppError;
     match e {
         AppError::BadInput(i) => CliError::BadInput(i),
-        AppError::Conflict(c) => CliError::Failed(anyhow::anyhow!("{} ({})", c.en(), c.zh())),
+        AppError::Conflict(c) => CliError::Failed(anyhow::anyhow!(
+            "{} ({})",
+            crate::i18n::render(crate::i18n::Lang::En, &c.text()),
+            crate::i18n::render(crate::i18n::Lang::ZhCn, &c.text())
+        )),
         other => CliError::Failed(anyhow::Error::new(other)),
     }
 }

@@ -35,7 +35,7 @@ fn parse_now(s: &str) -> Result<NaiveDateTime, CliError> {
             NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN))
         })
         .map_err(|_| {
-            CliError::BadInput(InputError::new(
+            CliError::BadInput(InputError::words(
                 "now",
                 "invalid_time",
                 format!("时间“{s}”无效，应为 YYYY-MM-DDTHH:MM:SS（UTC）"),
@@ -51,7 +51,7 @@ pub fn run(settings: &Settings, args: NotifyArgs) -> Result<(), CliError> {
         None => Utc::now().naive_utc(),
     };
     if args.batch < 1 {
-        return Err(CliError::BadInput(InputError::new(
+        return Err(CliError::BadInput(InputError::words(
             "batch",
             "invalid_batch",
             "--batch 至少为 1".to_string(),

@@ -53,7 +53,7 @@ fn read_password() -> Result<String, CliError> {
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::BadInput(InputError::new(
+        return Err(CliError::BadInput(InputError::words(
             "PEIYU_PASSWORD",
             "password_required",
             "请设置环境变量 PEIYU_PASSWORD，或在终端中运行以输入密码",
@@ -63,7 +63,7 @@ fn read_password() -> Result<String, CliError> {
     let first = rpassword::prompt_password("Password / 密码: ").context("read the password")?;
     let again = rpassword::prompt_password("Again / 再次输入: ").context("read the password")?;
     if first != again {
-        return Err(CliError::BadInput(InputError::new(
+        return Err(CliError::BadInput(InputError::words(
             "password",
             "password_mismatch",
             "两次输入的密码不一致",

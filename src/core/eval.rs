@@ -530,7 +530,7 @@ impl Evaluation {
                     ),
                     _ => (t.explain_zh, t.explain_en),
                 };
-                Reason::new(c.id.as_str(), zh, en)
+                Reason::words(c.id.as_str(), zh, en)
             })
             .collect()
     }

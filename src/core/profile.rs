@@ -234,7 +234,7 @@ impl FirmYear {
     pub fn validate(&self, prefix: &str) -> Result<(), InputError> {
         let f = |name: &str| format!("{prefix}{name}");
         if !(1900..=2200).contains(&self.year) {
-            return Err(InputError::new(
+            return Err(InputError::words(
                 f("year"),
                 "invalid_year",
                 format!("{} 年份无效（{}）", f("year"), self.year),
@@ -254,7 +254,7 @@ impl FirmYear {
             let Some(v) = v else { continue };
             let field = f(name);
             if v.0 < 0 && name != "net_assets" {
-                return Err(InputError::new(
+                return Err(InputError::words(
                     field.clone(),
                     "negative_amount",
                     format!("{field} 金额不能为负数（{}）", v.zh()),
@@ -262,7 +262,7 @@ impl FirmYear {
                 ));
             }
             if v.0.unsigned_abs() > MAX_AMOUNT.0.unsigned_abs() {
-                return Err(InputError::new(
+                return Err(InputError::words(
                     field.clone(),
                     "implausible_amount",
                     format!("{field} 金额超过 10^14 元，不可信"),
@@ -272,7 +272,7 @@ impl FirmYear {
         }
         if let (Some(d), Some(r)) = (self.rd_expense_domestic, self.rd_expense) {
             if d > r {
-                return Err(InputError::new(
+                return Err(InputError::words(
                     f("rd_expense_domestic"),
                     "domestic_exceeds_total",
                     format!(
@@ -285,7 +285,7 @@ impl FirmYear {
         }
         if let (Some(h), Some(r)) = (self.high_tech_revenue, self.revenue) {
             if h > r {
-                return Err(InputError::new(
+                return Err(InputError::words(
                     f("high_tech_revenue"),
                     "high_tech_exceeds_revenue",
                     format!(
@@ -316,13 +316,13 @@ pub const JUDGED_KEYS: [(&str, u8); 9] = [
 fn count(field: &str, v: Option<i64>) -> Result<Option<u32>, InputError> {
     match v {
         None => Ok(None),
-        Some(n) if n < 0 => Err(InputError::new(
+        Some(n) if n < 0 => Err(InputError::words(
             field,
             "negative_count",
             format!("{field} 不能为负数（{n}）"),
             format!("{field} must not be negative (got {n})"),
         )),
-        Some(n) if n > u32::MAX as i64 => Err(InputError::new(
+        Some(n) if n > u32::MAX as i64 => Err(InputError::words(
             field,
             "too_large",
             format!("{field} 数值过大（{n}）"),
@@ -335,14 +335,14 @@ fn count(field: &str, v: Option<i64>) -> Result<Option<u32>, InputError> {
 fn amount(field: String, v: Option<i64>, may_be_negative: bool) -> Result<Option<Fen>, InputError> {
     match v {
         None => Ok(None),
-        Some(n) if n < 0 && !may_be_negative => Err(InputError::new(
+        Some(n) if n < 0 && !may_be_negative => Err(InputError::words(
             field.clone(),
             "negative_amount",
             format!("{field} 金额不能为负数（{n}元）"),
             format!("{field} must not be a negative amount (got {n} yuan)"),
         )),
         Some(n) => Fen::from_yuan(n).map(Some).ok_or_else(|| {
-            InputError::new(
+            InputError::words(
                 field.clone(),
                 "too_large",
                 format!("{field} 金额过大（{n}元）"),
@@ -385,7 +385,7 @@ impl Profile {
                     format!("invalid value for {field}: {inner}"),
                 )
             };
-            InputError::new(field, code, zh, en)
+            InputError::words(field, code, zh, en)
         })?;
         raw.validate()
     }
@@ -395,7 +395,7 @@ impl RawProfile {
     fn validate(self) -> Result<Profile, InputError> {
         if let Some(u) = &self.uscc {
             if let Err(e) = super::uscc::Uscc::parse(u) {
-                return Err(InputError::new("uscc", "invalid_uscc", e.zh(), e.en()));
+                return Err(InputError::new("uscc", "invalid_uscc", e.text()));
             }
         }
         let employees = count("employees", self.employees)?;
@@ -404,7 +404,7 @@ impl RawProfile {
         for (i, y) in self.financials.into_iter().enumerate() {
             let f = |name: &str| format!("financials[{i}].{name}");
             if !(1900..=2200).contains(&y.year) {
-                return Err(InputError::new(
+                return Err(InputError::words(
                     f("year"),
                     "invalid_year",
                     format!("{} 年份无效（{}）", f("year"), y.year),
@@ -445,7 +445,7 @@ impl RawProfile {
                 .ok()
                 .filter(|y| (1900..=2200).contains(y))
                 .ok_or_else(|| {
-                    InputError::new(
+                    InputError::words(
                         field.clone(),
                         "invalid_year",
                         format!("{field} 的键应为年份"),
@@ -460,7 +460,7 @@ impl RawProfile {
         for (k, v) in self.judged {
             let field = format!("judged.{k}");
             let Some(&(_, max)) = JUDGED_KEYS.iter().find(|(name, _)| *name == k) else {
-                return Err(InputError::new(
+                return Err(InputError::words(
                     field.clone(),
                     "unknown_field",
                     format!("未知的评分项 {field}"),
@@ -468,7 +468,7 @@ impl RawProfile {
                 ));
             };
             if v < 0 || v > max as i64 {
-                return Err(InputError::new(
+                return Err(InputError::words(
                     field.clone(),
                     "judged_out_of_range",
                     format!("{field} 应在 0–{max} 之间（实际为 {v}）"),
@@ -518,7 +518,7 @@ impl Profile {
     pub fn validate(&self) -> Result<(), InputError> {
         if let (Some(e), Some(t)) = (self.employees, self.tech_staff) {
             if t > e {
-                return Err(InputError::new(
+                return Err(InputError::words(
                     "tech_staff",
                     "tech_staff_exceeds_employees",
                     format!("科技人员数（{t}）不能超过职工总数（{e}）"),
@@ -529,7 +529,7 @@ impl Profile {
         for (i, y) in self.financials.iter().enumerate() {
             y.validate(&format!("financials[{i}]."))?;
             if self.financials[..i].iter().any(|o| o.year == y.year) {
-                return Err(InputError::new(
+                return Err(InputError::words(
                     format!("financials[{i}].year"),
                     "duplicate_year",
                     format!("financials[{i}].year 年份 {} 重复", y.year),

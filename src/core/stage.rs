@@ -4,7 +4,7 @@
 //! the firm's profile for the rule guards, and returns either the transition to record or a
 //! rejection that names every reason in Chinese and English. A rejected event changes nothing.
 
-use super::error::Reason;
+use super::error::{Reason, Text};
 use super::eval::Evaluation;
 use super::profile::Profile;
 use super::rules::{self, RuleSet, Thresholds};
@@ -476,7 +476,7 @@ pub struct Rejection {
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let texts: Vec<&str> = self.reasons.iter().map(|r| r.en.as_str()).collect();
+        let texts: Vec<&str> = self.reasons.iter().map(|r| r.code.as_str()).collect();
         write!(f, "{} refused: {}", self.event, texts.join("; "))
     }
 }
@@ -498,26 +498,26 @@ fn cert_no_reasons(cert_no: &str, issued_on: NaiveDate, as_of: NaiveDate) -> Vec
         && cert_no.starts_with("GR")
         && cert_no[2..].bytes().all(|b| b.is_ascii_digit());
     if !ok_form {
-        out.push(Reason::new(
+        out.push(Reason::words(
             "invalid_cert_no",
             format!("证书编号“{cert_no}”格式不正确，应为 GR + 4位年份 + 2位省份代码 + 6位序号"),
             format!("certificate number '{cert_no}' should be GR + 4-digit year + 2-digit province + 6 digits"),
         ));
     } else if cert_no[2..6].parse::<i32>().ok() != Some(issued_on.year()) {
-        out.push(Reason::new(
+        out.push(Reason::words(
             "cert_year_mismatch",
             format!("证书编号中的年份与发证日期 {issued_on} 不一致"),
             format!("the year in certificate number {cert_no} does not match the issue date {issued_on}"),
         ));
     }
     if issued_on > as_of {
-        out.push(Reason::new(
+        out.push(Reason::words(
             "issued_in_future",
             format!("发证日期 {issued_on} 晚于今天 {as_of}"),
             format!("issue date {issued_on} is after today ({as_of})"),
         ));
     } else if hte_valid_until(issued_on) <= as_of {
-        out.push(Reason::new(
+        out.push(Reason::words(
             "certificate_already_expired",
             format!("发证日期 {issued_on} 的证书已超过三年有效期"),
             format!("a certificate issued on {issued_on} is past its three-year validity"),
@@ -590,7 +590,7 @@ where
 }
 
 fn reason_text(code: &str, zh: String, en: String) -> Reason {
-    Reason::new(code, zh, en)
+    Reason::words(code, zh, en)
 }
 
 fn rules_guard(
@@ -612,10 +612,9 @@ fn rules_guard(
             Some(ev)
         }
         Err(e) => {
-            reasons.push(reason_text(
+            reasons.push(Reason::new(
                 "invalid_profile",
-                format!("企业数据有误，无法评价：{}", e.zh),
-                format!("the firm's figures cannot be evaluated: {}", e.en),
+                Text::new("reason.invalid_profile").text("error", e.text),
             ));
             None
         }
@@ -636,14 +635,14 @@ pub fn apply(
     let mut reasons = Vec::new();
 
     if !kind.allowed_for(actor.role) {
-        reasons.push(Reason::new(
+        reasons.push(Reason::words(
             "role_not_allowed",
             format!("角色“{}”无权执行“{}”", actor.role.id(), kind.zh()),
             format!("the role '{}' may not {}", actor.role.id(), kind.en()),
         ));
     }
     if !kind.from_stages().contains(&from) {
-        reasons.push(Reason::new(
+        reasons.push(Reason::words(
             "not_allowed_from_stage",
             format!("处于“{}”阶段的企业不能“{}”", from.zh(), kind.zh()),
             format!("a firm in stage {} cannot {}", from.en(), kind.en()),
@@ -651,7 +650,7 @@ pub fn apply(
     }
     if let Some(r) = event.reason() {
         if r.trim().is_empty() {
-            reasons.push(Reason::new(
+            reasons.push(Reason::words(
                 "reason_required",
                 "请填写原因",
                 "a reason is required",
@@ -664,14 +663,14 @@ pub fn apply(
     match event {
         Event::RegisterTechSme { year, reg_no } => {
             if reg_no.trim().is_empty() {
-                reasons.push(Reason::new(
+                reasons.push(Reason::words(
                     "reg_no_required",
                     "请填写入库登记编号",
                     "a registration number is required",
                 ));
             }
             if *year > as_of.year() || *year < as_of.year() - 1 {
-                reasons.push(Reason::new(
+                reasons.push(Reason::words(
                     "registration_year_out_of_range",
                     format!("登记年度 {year} 应为今年或上一年"),
                     format!("registration year {year} must be this year or last"),
@@ -679,7 +678,7 @@ pub fn apply(
             }
             if let Some((prev, _)) = &state.credentials.tech_sme {
                 if *prev > *year {
-                    reasons.push(Reason::new(
+                    reasons.push(Reason::words(
                         "older_than_current_registration",
                         format!("已有 {prev} 年度的登记，不能登记更早的 {year} 年度"),
                         format!(
@@ -695,7 +694,7 @@ pub fn apply(
         Event::LapseTechSme => {
             if let Some((year, _)) = &state.credentials.tech_sme {
                 if tech_sme_current(*year, as_of) {
-                    reasons.push(Reason::new(
+                    reasons.push(Reason::words(
                         "registration_still_current",
                         format!("{year} 年度的科技型中小企业登记仍然有效"),
                         format!("the {year} tech-SME registration is still current"),
@@ -720,7 +719,7 @@ pub fn apply(
             reasons.extend(cert_no_reasons(cert_no, *issued_on, as_of));
             if let Some((old_no, old_on)) = &state.credentials.hte {
                 if *issued_on <= *old_on || old_no == cert_no {
-                    reasons.push(Reason::new(
+                    reasons.push(Reason::words(
                         "not_a_newer_certificate",
                         format!("新证书须晚于现有证书 {old_no}（{old_on}）"),
                         format!("the new certificate must be newer than {old_no} ({old_on})"),
@@ -736,7 +735,7 @@ pub fn apply(
             if let Some((no, on)) = &state.credentials.hte {
                 let until = hte_valid_until(*on);
                 if as_of < until {
-                    reasons.push(Reason::new(
+                    reasons.push(Reason::words(
                         "certificate_still_valid",
                         format!("证书 {no} 有效期至 {until}，尚未到期"),
                         format!("certificate {no} is valid until {until}"),

@@ -1,5 +1,6 @@
 //! 统一社会信用代码 (unified social credit code, GB 32100-2015).
 
+use crate::core::error::Text;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -25,29 +26,16 @@ pub enum UsccError {
 }
 
 impl UsccError {
-    /// One sentence in Chinese.
-    pub fn zh(&self) -> String {
+    /// What is wrong, in words rendered at the edge (`uscc.error.*` in the catalogs).
+    pub fn text(&self) -> Text {
         match self {
-            UsccError::Length(n) => format!("统一社会信用代码应为18位，实际为{n}位"),
-            UsccError::BadChar { position, ch } => {
-                format!("统一社会信用代码第{position}位“{ch}”不是合法字符（不含I、O、S、V、Z）")
-            }
-            UsccError::CheckDigit { expected, found } => {
-                format!("统一社会信用代码校验位错误：应为“{expected}”，实际为“{found}”")
-            }
-        }
-    }
-
-    /// One sentence in English.
-    pub fn en(&self) -> String {
-        match self {
-            UsccError::Length(n) => format!("a unified social credit code has 18 characters, not {n}"),
-            UsccError::BadChar { position, ch } => format!(
-                "character {position} ('{ch}') of the unified social credit code is not allowed (no I, O, S, V, Z)"
-            ),
-            UsccError::CheckDigit { expected, found } => format!(
-                "the check character of the unified social credit code should be '{expected}', not '{found}'"
-            ),
+            UsccError::Length(n) => Text::new("uscc.error.length").plain("n", n),
+            UsccError::BadChar { position, ch } => Text::new("uscc.error.bad_char")
+                .plain("position", position)
+                .plain("ch", ch),
+            UsccError::CheckDigit { expected, found } => Text::new("uscc.error.check_digit")
+                .plain("expected", expected)
+                .plain("found", found),
         }
     }
 
@@ -60,7 +48,15 @@ impl UsccError {
 
 impl fmt::Display for UsccError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.en())
+        match self {
+            UsccError::Length(n) => write!(f, "USCC of {n} characters, not 18"),
+            UsccError::BadChar { position, ch } => {
+                write!(f, "USCC character {position} ({ch:?}) not allowed")
+            }
+            UsccError::CheckDigit { expected, found } => {
+                write!(f, "USCC check character {found:?}, expected {expected:?}")
+            }
+        }
     }
 }
 
@@ -188,7 +184,7 @@ mod tests {
                 found: '7'
             }
         );
-        assert!(err.zh().contains("校验位"));
+        assert_eq!(err.text().key, "uscc.error.check_digit");
         assert!(Uscc::parse_allowing_bad_check("914403001922038217").is_ok());
     }
 

@@ -137,11 +137,8 @@ impl WebError {
     /// The message shown, in `lang`.
     fn message(&self, lang: Lang) -> String {
         match &self.kind {
-            Kind::App(AppError::BadInput(e)) => lang.pick(&e.zh, &e.en).to_string(),
-            Kind::App(AppError::Conflict(c)) => match lang {
-                Lang::ZhCn => c.zh(),
-                Lang::En => c.en(),
-            },
+            Kind::App(AppError::BadInput(e)) => crate::i18n::render(lang, &e.text),
+            Kind::App(AppError::Conflict(c)) => crate::i18n::render(lang, &c.text()),
             Kind::BadRequest(m) => format!("{} ({m})", i18n::text(lang, "error.bad_request")),
             _ => i18n::text(lang, &format!("error.{}", self.code())),
         }

@@ -14,7 +14,7 @@
 use super::error::WebError;
 use crate::app::model::{County, IpKind, Sector, User};
 use crate::app::{AppError, Conflict};
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::core::money::Fen;
 use crate::i18n::{self, Lang};
 use actix_web::http::StatusCode;
@@ -45,13 +45,8 @@ pub fn values<T: Serialize>(form: &T) -> Values {
 pub enum Message {
     /// A catalog key (`forms.error.required`).
     Key(String),
-    /// Words already written in both languages (a use case's or the core's).
-    Words {
-        /// Chinese.
-        zh: String,
-        /// English.
-        en: String,
-    },
+    /// A use case's or the core's words.
+    Text(Text),
 }
 
 impl Message {
@@ -59,26 +54,20 @@ impl Message {
     pub fn in_lang(&self, lang: Lang) -> String {
         match self {
             Message::Key(k) => i18n::text(lang, k),
-            Message::Words { zh, en } => lang.pick(zh, en).to_string(),
+            Message::Text(t) => i18n::render(lang, t),
         }
     }
 }
 
 impl From<&InputError> for Message {
     fn from(e: &InputError) -> Message {
-        Message::Words {
-            zh: e.zh.clone(),
-            en: e.en.clone(),
-        }
+        Message::Text(e.text.clone())
     }
 }
 
 impl From<&Conflict> for Message {
     fn from(c: &Conflict) -> Message {
-        Message::Words {
-            zh: c.zh(),
-            en: c.en(),
-        }
+        Message::Text(c.text())
     }
 }
 

@@ -60,7 +60,7 @@ pub fn create_token(
     require_admin(actor)?;
     let label = name.trim().to_string();
     if label.is_empty() {
-        return Err(AppError::BadInput(InputError::new(
+        return Err(AppError::BadInput(InputError::words(
             "name",
             "name_required",
             "请填写令牌名称",
@@ -71,7 +71,7 @@ pub fn create_token(
         let user = users::find_by_username(c, username.trim())
             .ctx("look up token user")?
             .ok_or_else(|| {
-                AppError::BadInput(InputError::new(
+                AppError::BadInput(InputError::words(
                     "user",
                     "unknown_user",
                     format!("用户“{username}”不存在"),
@@ -79,7 +79,7 @@ pub fn create_token(
                 ))
             })?;
         if !user.active {
-            return Err(AppError::BadInput(InputError::new(
+            return Err(AppError::BadInput(InputError::words(
                 "user",
                 "user_disabled",
                 format!("用户“{username}”已停用"),

@@ -46,7 +46,7 @@ fn parse_role(s: &str) -> Result<Role, AppError> {
     Role::parse(s.trim())
         .filter(|r| *r != Role::System)
         .ok_or_else(|| {
-            AppError::bad_input(
+            AppError::bad_input_words(
                 "role",
                 "unknown_role",
                 format!("未知的角色“{s}”（可选 admin、bureau、county、advisor、firm）"),
@@ -62,7 +62,7 @@ fn check_county(conn: &mut DbConn, role: Role, county: Option<&str>) -> Result<(
                 .ctx("look up county")?
                 .is_none()
             {
-                return Err(AppError::bad_input(
+                return Err(AppError::bad_input_words(
                     "county",
                     "unknown_county",
                     format!("未知的区县代码“{code}”"),
@@ -71,7 +71,7 @@ fn check_county(conn: &mut DbConn, role: Role, county: Option<&str>) -> Result<(
             }
             Ok(())
         }
-        None if role == Role::County => Err(AppError::bad_input(
+        None if role == Role::County => Err(AppError::bad_input_words(
             "county",
             "county_required",
             "区县科技部门用户必须指定区县".to_string(),
@@ -118,7 +118,7 @@ pub fn add_user(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "username",
             "invalid_username",
             "用户名只能包含字母、数字和 . _ -（1–64 个字符）".to_string(),
@@ -127,7 +127,7 @@ pub fn add_user(
     }
     let role = parse_role(&input.role)?;
     if input.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "password",
             "password_too_short",
             format!("密码至少 {MIN_PASSWORD_LEN} 个字符"),
@@ -148,7 +148,7 @@ pub fn add_user(
                 firms::find_by_uscc(c, u)
                     .ctx("look up the user's firm")?
                     .ok_or_else(|| {
-                        AppError::bad_input(
+                        AppError::bad_input_words(
                             "firm_uscc",
                             "unknown_firm",
                             format!("统一社会信用代码为“{u}”的企业不存在"),
@@ -158,7 +158,7 @@ pub fn add_user(
                     .id,
             ),
             (Role::Firm, _) => {
-                return Err(AppError::bad_input(
+                return Err(AppError::bad_input_words(
                     "firm_uscc",
                     "firm_required",
                     "企业用户必须指定企业（统一社会信用代码）".to_string(),
@@ -251,7 +251,7 @@ pub fn set_active(
 ) -> Result<User, AppError> {
     require_admin(actor)?;
     if !active && actor.user_id == Some(user_id) {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "active",
             "cannot_disable_self",
             "不能停用自己的账号".to_string(),

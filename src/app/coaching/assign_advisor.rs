@@ -42,7 +42,7 @@ pub fn check_advisor(conn: &mut DbConn, field: &str, id: i64) -> Result<User, Ap
     let found = users::find_many(conn, &[id]).ctx("look up advisor")?;
     match found.into_iter().next() {
         Some(u) if u.role == Role::Advisor.id() && u.active => Ok(u),
-        _ => Err(AppError::bad_input(
+        _ => Err(AppError::bad_input_words(
             field,
             "unknown_advisor",
             "所选服务专员不存在或已停用".to_string(),
@@ -55,7 +55,7 @@ pub fn check_advisor(conn: &mut DbConn, field: &str, id: i64) -> Result<User, Ap
 pub fn check_reason(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
     if r.chars().count() > MAX_REASON {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "reason",
             "reason_too_long",
             format!("原因最多 {MAX_REASON} 个字"),
@@ -103,7 +103,7 @@ pub fn assign_advisor(
             }
         };
         if firms.is_empty() {
-            return Err(AppError::bad_input(
+            return Err(AppError::bad_input_words(
                 "ids",
                 "no_firms_selected",
                 "没有选择企业".to_string(),
@@ -169,7 +169,7 @@ pub fn record_assignment(
     {
         if start > on {
             // No field of its own on the forms: shown at the top.
-            return Err(AppError::bad_input(
+            return Err(AppError::bad_input_words(
                 "",
                 "assignment_before_current",
                 format!("新的挂钩日期（{on}）早于现有挂钩的开始日期（{start}）"),

@@ -6,6 +6,7 @@ use crate::app::coaching::log_followup::{check_content, FollowupInput};
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::principal::Principal;
 use crate::core::clock::china_date;
+use crate::core::error::Text;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
 use crate::store::followups::{self, Followup};
@@ -39,21 +40,15 @@ pub fn edit_followup(
         if principal.user_id != Some(before.created_by) {
             return Err(AppError::Conflict(Conflict::Refused {
                 code: "followup_not_author",
-                zh: "只有记录人本人可以修改这条跟进记录；如有错误，请追加更正".to_string(),
-                en: "only the person who recorded this follow-up may edit it; append a correction instead".to_string(),
+                text: Text::new("conflict.followup_not_author"),
             }));
         }
         if !editable_by(&before, principal, now) {
             return Err(AppError::Conflict(Conflict::Refused {
                 code: "followup_edit_window_closed",
-                zh: format!(
-                    "跟进记录在记录后 {EDIT_WINDOW_HOURS} 小时内才能修改（本条记录于 {} UTC）；现在只能追加更正",
-                    before.created_at.format("%Y-%m-%d %H:%M")
-                ),
-                en: format!(
-                    "a follow-up can be edited only within {EDIT_WINDOW_HOURS} hours of recording it (this one was recorded {} UTC); append a correction instead",
-                    before.created_at.format("%Y-%m-%d %H:%M")
-                ),
+                text: Text::new("conflict.followup_edit_window_closed")
+                    .plain("hours", EDIT_WINDOW_HOURS)
+                    .plain("at", before.created_at.format("%Y-%m-%d %H:%M")),
             }));
         }
         let content = check_content(&input, china_date(now))?;

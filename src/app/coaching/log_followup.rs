@@ -38,7 +38,7 @@ pub const MAX_ATTENDEES: usize = 500;
 pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<FollowupContent, AppError> {
     let summary = input.summary.trim().to_string();
     if summary.is_empty() {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "summary",
             "summary_required",
             "请填写跟进内容摘要".to_string(),
@@ -46,7 +46,7 @@ pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<Followup
         ));
     }
     if input.happened_on > today {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "happened_on",
             "followup_in_future",
             format!("跟进日期（{}）不能晚于今天（{today}）", input.happened_on),
@@ -58,7 +58,7 @@ pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<Followup
     }
     if let Some(due) = input.due_on {
         if due < input.happened_on {
-            return Err(AppError::bad_input(
+            return Err(AppError::bad_input_words(
                 "due_on",
                 "due_before_followup",
                 format!(
@@ -78,7 +78,7 @@ pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<Followup
         ("attendees", &input.attendees, MAX_ATTENDEES),
     ] {
         if text.trim().chars().count() > max {
-            return Err(AppError::bad_input(
+            return Err(AppError::bad_input_words(
                 field,
                 "text_too_long",
                 format!("最多 {max} 个字"),

@@ -42,7 +42,7 @@ pub fn check_owner(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::bad_input(
+        Err(AppError::bad_input_words(
             "owner_id",
             "unknown_owner",
             "所选负责人不存在或已停用".to_string(),
@@ -54,7 +54,7 @@ pub fn check_owner(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
 /// Check a text's length; `field` names it.
 pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), AppError> {
     if text.trim().chars().count() > max {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             field,
             "text_too_long",
             format!("最多 {max} 个字"),
@@ -76,7 +76,7 @@ pub fn raise_issue(
 ) -> Result<i64, AppError> {
     let title = input.title.trim().to_string();
     if title.is_empty() {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "title",
             "title_required",
             "请填写诉求标题".to_string(),

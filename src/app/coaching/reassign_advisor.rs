@@ -50,7 +50,7 @@ pub fn reassign_advisor(
         }
     };
     if targets.is_empty() {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "to",
             "no_target_advisor",
             "请选择接手的服务专员",
@@ -58,7 +58,7 @@ pub fn reassign_advisor(
         ));
     }
     if targets.contains(&from) {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "to",
             "same_advisor",
             "接手的服务专员不能是原服务专员",
@@ -124,7 +124,7 @@ fn check_advisor_exists(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
     {
         Ok(())
     } else {
-        Err(AppError::bad_input(
+        Err(AppError::bad_input_words(
             "from",
             "unknown_advisor",
             "所选服务专员不存在",

@@ -7,7 +7,7 @@ use crate::app::coaching::raise_issue::{check_len, check_owner, MAX_DETAIL};
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::principal::Principal;
 use crate::core::clock::china_date;
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
 use crate::store::issues::{self, Issue, IssueChanges, IssueStatus};
@@ -47,12 +47,11 @@ pub fn update_issue(
         if to != from && !from.successors().contains(&to) {
             return Err(AppError::Conflict(Conflict::Refused {
                 code: "illegal_issue_transition",
-                zh: format!("诉求状态不能从“{}”改为“{}”", status_zh(from), status_zh(to)),
-                en: format!(
-                    "an issue cannot go from {} to {}",
-                    from.id().replace('_', " "),
-                    to.id().replace('_', " ")
-                ),
+                text: Text::new("conflict.issue_transition")
+                    .term("from", format!("coach.status.{}", from.id()))
+                    .term("to", format!("coach.status.{}", to.id()))
+                    .plain("from_id", from.id().replace('_', " "))
+                    .plain("to_id", to.id().replace('_', " ")),
             }));
         }
         let resolution = match &update.resolution {
@@ -65,7 +64,7 @@ pub fn update_issue(
         }
         let closing = to != from && matches!(to, IssueStatus::Resolved | IssueStatus::Closed);
         if closing && resolution.is_none() {
-            return Err(AppError::BadInput(InputError::new(
+            return Err(AppError::BadInput(InputError::words(
                 "resolution",
                 "resolution_required",
                 "办结或关闭诉求时须填写处理结果",
@@ -112,14 +111,4 @@ pub fn update_issue(
         .ctx("write audit row for update_issue")?;
         issues::find_by_id(c, issue_id).ctx("reload issue")
     })
-}
-
-/// The Chinese name of a status (for messages).
-pub fn status_zh(s: IssueStatus) -> &'static str {
-    match s {
-        IssueStatus::Open => "待办",
-        IssueStatus::InProgress => "办理中",
-        IssueStatus::Resolved => "已办结",
-        IssueStatus::Closed => "已关闭",
-    }
 }

@@ -102,7 +102,7 @@ pub fn evaluate_profile(
     let as_of = match as_of.map(str::trim).filter(|s| !s.is_empty()) {
         None => today(),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-            InputError::new(
+            InputError::words(
                 "as_of",
                 "invalid_date",
                 format!("日期“{s}”无效，应为 YYYY-MM-DD"),

@@ -43,7 +43,7 @@ fn validate_counts(employees: Option<i32>, tech_staff: Option<i32>) -> Result<()
     for (field, v) in [("employees", employees), ("tech_staff", tech_staff)] {
         if let Some(n) = v {
             if n < 0 {
-                return Err(AppError::bad_input(
+                return Err(AppError::bad_input_words(
                     field,
                     "negative_count",
                     format!("{field} 不能为负数（{n}）"),
@@ -54,7 +54,7 @@ fn validate_counts(employees: Option<i32>, tech_staff: Option<i32>) -> Result<()
     }
     if let (Some(e), Some(t)) = (employees, tech_staff) {
         if t > e {
-            return Err(AppError::bad_input(
+            return Err(AppError::bad_input_words(
                 "tech_staff",
                 "tech_staff_exceeds_employees",
                 format!("科技人员数（{t}）不能超过职工总数（{e}）"),
@@ -74,10 +74,10 @@ pub fn create_firm(
     principal: &Principal,
 ) -> Result<Firm, AppError> {
     let uscc = Uscc::parse(&input.uscc)
-        .map_err(|e| AppError::bad_input("uscc", "invalid_uscc", e.zh(), e.en()))?;
+        .map_err(|e| AppError::bad_input("uscc", "invalid_uscc", e.text()))?;
     let name = input.name.trim().to_string();
     if name.is_empty() {
-        return Err(AppError::bad_input(
+        return Err(AppError::bad_input_words(
             "name",
             "name_required",
             "请填写企业名称".to_string(),
@@ -95,7 +95,7 @@ pub fn create_firm(
             .is_none()
         {
             let code = &input.county_code;
-            return Err(AppError::bad_input(
+            return Err(AppError::bad_input_words(
                 "county_code",
                 "unknown_county",
                 format!("未知的区县代码“{code}”"),
@@ -107,7 +107,7 @@ pub fn create_firm(
                 .ctx("look up sector")?
                 .is_none()
             {
-                return Err(AppError::bad_input(
+                return Err(AppError::bad_input_words(
                     "sector_code",
                     "unknown_sector",
                     format!("未知的行业代码“{code}”"),

@@ -38,7 +38,7 @@ pub fn add_ip(
 ) -> Result<i64, AppError> {
     let number = input.number.trim().to_string();
     if number.is_empty() {
-        return Err(AppError::BadInput(InputError::new(
+        return Err(AppError::BadInput(InputError::words(
             "number",
             "number_required",
             "请填写知识产权编号",

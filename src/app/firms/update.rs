@@ -61,7 +61,7 @@ pub fn count_errors(employees: Option<i32>, tech_staff: Option<i32>) -> Vec<Inpu
     let mut out = Vec::new();
     for (field, v) in [("employees", employees), ("tech_staff", tech_staff)] {
         if let Some(n) = v.filter(|n| *n < 0) {
-            out.push(InputError::new(
+            out.push(InputError::words(
                 field,
                 "negative_count",
                 format!("人数不能为负数（{n}）"),
@@ -71,7 +71,7 @@ pub fn count_errors(employees: Option<i32>, tech_staff: Option<i32>) -> Vec<Inpu
     }
     if let (Some(e), Some(t)) = (employees, tech_staff) {
         if t > e && t >= 0 && e >= 0 {
-            out.push(InputError::new(
+            out.push(InputError::words(
                 "tech_staff",
                 "tech_staff_exceeds_employees",
                 format!("科技人员数（{t}）不能超过职工总数（{e}）"),
@@ -102,7 +102,7 @@ pub fn update_firm(
 ) -> Result<Firm, AppError> {
     if let Some(n) = &update.name {
         if n.trim().is_empty() {
-            return Err(AppError::bad_input(
+            return Err(AppError::bad_input_words(
                 "name",
                 "name_required",
                 "请填写企业名称".to_string(),
@@ -121,7 +121,7 @@ pub fn update_firm(
                 .ctx("look up county")?
                 .is_none()
             {
-                return Err(AppError::bad_input(
+                return Err(AppError::bad_input_words(
                     "county_code",
                     "unknown_county",
                     format!("未知的区县代码“{code}”"),
@@ -129,7 +129,7 @@ pub fn update_firm(
                 ));
             }
             if *code != firm.county_code && !principal.can_create_firm_in(code) {
-                return Err(AppError::bad_input(
+                return Err(AppError::bad_input_words(
                     "county_code",
                     "county_outside_territory",
                     "不能将企业移到您管辖范围以外的区县".to_string(),
@@ -143,7 +143,7 @@ pub fn update_firm(
                 .ctx("look up sector")?
                 .is_none()
             {
-                return Err(AppError::bad_input(
+                return Err(AppError::bad_input_words(
                     "sector_code",
                     "unknown_sector",
                     format!("未知的行业代码“{code}”"),

@@ -24,7 +24,7 @@ fn validate(y: &FirmYearInput) -> Result<(), InputError> {
     y.figures.validate("")?;
     if let Some(n) = y.conversions {
         if i32::try_from(n).is_err() {
-            return Err(InputError::new(
+            return Err(InputError::words(
                 "conversions",
                 "too_large",
                 format!("成果转化数过大（{n}）"),

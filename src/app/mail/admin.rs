@@ -23,7 +23,7 @@ fn choosable_kind(field: &str, name: &str) -> Result<MailKind, AppError> {
     MailKind::parse(name.trim())
         .filter(|k| k.digestible())
         .ok_or_else(|| {
-            AppError::bad_input(
+            AppError::bad_input_words(
                 field,
                 "unknown_mail_kind",
                 format!("未知的邮件类别“{name}”"),
@@ -142,7 +142,7 @@ pub fn save_mail_settings(
         for (k, m) in choices {
             let kind = choosable_kind("kind", k)?;
             let mode = MailMode::parse(m.trim()).ok_or_else(|| {
-                AppError::bad_input(
+                AppError::bad_input_words(
                     kind.as_str(),
                     "unknown_mail_mode",
                     format!("未知的发送方式“{m}”（可选 immediate、digest、off）"),
@@ -150,7 +150,7 @@ pub fn save_mail_settings(
                 )
             })?;
             if mode == MailMode::Off && mandatory.contains(&kind) {
-                return Err(AppError::bad_input(
+                return Err(AppError::bad_input_words(
                     kind.as_str(),
                     "mail_kind_mandatory",
                     format!("“{}”类邮件为必收邮件，不能关闭", kind.as_str()),
@@ -267,7 +267,7 @@ pub fn send_test_mail(
         let out = match super::queue(c, &req, now)? {
             Queued::Queued(out) | Queued::Digest(out) => out,
             Queued::NoAddress | Queued::Off => {
-                return Err(AppError::bad_input(
+                return Err(AppError::bad_input_words(
                     "email",
                     "no_email",
                     "您的账户没有邮箱地址，无法发送测试邮件".to_string(),

@@ -178,7 +178,7 @@ impl RuleSet {
             .find(|r| r.id() == s.trim())
             .ok_or_else(|| {
                 let known: Vec<&str> = RuleSet::ALL.iter().map(|r| r.id()).collect();
-                InputError::new(
+                InputError::words(
                     "ruleset",
                     "unknown_ruleset",
                     format!("未知的规则集“{s}”，可用：{}", known.join("、")),
@@ -420,7 +420,7 @@ impl Thresholds {
         if !(t.cultivating_revenue_yuan <= t.giant_revenue_yuan
             && t.giant_revenue_yuan <= t.revenue_below_yuan)
         {
-            return Err(InputError::new(
+            return Err(InputError::words(
                 "thresholds.little_giant",
                 "invalid_threshold",
                 "小巨人营业收入档次应满足：培育下限 ≤ 小巨人下限 ≤ 上限",
@@ -435,7 +435,7 @@ impl Thresholds {
 }
 
 fn bad_threshold(field: &str, allowed: &str, got: i64) -> InputError {
-    InputError::new(
+    InputError::words(
         field,
         "invalid_threshold",
         format!("{field} 应在 {allowed} 之间（实际为 {got}）"),
@@ -575,7 +575,7 @@ impl<'a> Ctx<'a> {
             Some(i) => format!("financials[{i}].{}", fact.field()),
             None => format!("financials.{}", fact.field()),
         };
-        InputError::new(
+        InputError::words(
             field,
             "zero_denominator",
             format!(
@@ -592,7 +592,7 @@ impl<'a> Ctx<'a> {
     /// Bad input: a figure summed over the window is zero where the rule divides by it.
     pub fn zero_in_window(&self, fact: Fact, criterion: CriterionId) -> InputError {
         let (a, b) = (self.window.first, self.window.last);
-        InputError::new(
+        InputError::words(
             format!("financials.{}", fact.field()),
             "zero_denominator",
             format!(
@@ -632,7 +632,7 @@ impl<'a> Ctx<'a> {
 
     /// Bad input: the zero head count a staff ratio needs.
     pub fn zero_employees(&self, criterion: CriterionId) -> InputError {
-        InputError::new(
+        InputError::words(
             "employees",
             "zero_denominator",
             format!("职工总数为 0，无法计算 {criterion} 所需的科技人员占比"),

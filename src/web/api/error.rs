@@ -38,11 +38,32 @@ pub struct ErrorDetail {
     /// For an illegal transition: every reason, in both languages.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
-    pub reasons: Option<Vec<Reason>>,
+    pub reasons: Option<Vec<ReasonOut>>,
     /// For a rule failure (422): the evaluation.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub evaluation: Option<serde_json::Value>,
+}
+
+/// One reason of a refused stage event, in both languages (`{"code", "zh", "en"}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReasonOut {
+    /// Stable snake_case code.
+    pub code: String,
+    /// The reason in Chinese.
+    pub zh: String,
+    /// The reason in English.
+    pub en: String,
+}
+
+impl From<&Reason> for ReasonOut {
+    fn from(r: &Reason) -> ReasonOut {
+        ReasonOut {
+            code: r.code.clone(),
+            zh: crate::i18n::render(Lang::ZhCn, &r.text),
+            en: crate::i18n::render(Lang::En, &r.text),
+        }
+    }
 }
 
 /// A failed API call. It carries what went wrong, not the words: the status comes from the
@@ -120,8 +141,13 @@ impl ApiError {
         match e {
             AppError::BadInput(i) => ErrorDetail {
                 code: i.code.to_string(),
-                message: lang.pick(&i.zh, &i.en).to_string(),
-                line: Some(format!("bad input: {}: {} ({})", i.field, i.en, i.zh)),
+                message: crate::i18n::render(lang, &i.text),
+                line: Some(format!(
+                    "bad input: {}: {} ({})",
+                    i.field,
+                    crate::i18n::render(Lang::En, &i.text),
+                    crate::i18n::render(Lang::ZhCn, &i.text)
+                )),
                 field: Some(i.field.clone()),
                 reasons: None,
                 evaluation: None,
@@ -130,12 +156,9 @@ impl ApiError {
             AppError::NotFound => plain(lang, "not_found"),
             AppError::Conflict(c) => {
                 let mut d = plain(lang, c.code());
-                d.message = match lang {
-                    Lang::ZhCn => c.zh(),
-                    Lang::En => c.en(),
-                };
+                d.message = crate::i18n::render(lang, &c.text());
                 if let Conflict::IllegalTransition(r) = c {
-                    d.reasons = Some(r.reasons.clone());
+                    d.reasons = Some(r.reasons.iter().map(ReasonOut::from).collect());
                 }
                 if let Conflict::Duplicate { field, .. } = c {
                     d.field = Some((*field).to_string());

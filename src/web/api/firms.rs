@@ -395,7 +395,7 @@ fn fen(field: &str, v: Option<i64>) -> Result<Option<Fen>, InputError> {
     match v {
         None => Ok(None),
         Some(y) => Fen::from_yuan(y).map(Some).ok_or_else(|| {
-            InputError::new(
+            InputError::words(
                 field,
                 "amount_too_large",
                 format!("{field} 金额过大"),
@@ -436,7 +436,7 @@ pub async fn put_year(
     let (id, year) = path.into_inner();
     let id = path_id(&id)?;
     let year: i32 = year.trim().parse().map_err(|_| {
-        ApiError::from(InputError::new(
+        ApiError::from(InputError::words(
             "year",
             "invalid_year",
             format!("年份无效（{year}）"),
@@ -528,7 +528,7 @@ pub struct IpIn {
 
 fn ip_input(i: IpIn) -> Result<NewIpInput, InputError> {
     let kind = IpKind::parse(i.kind.trim()).ok_or_else(|| {
-        InputError::new(
+        InputError::words(
             "kind",
             "unknown_ip_kind",
             format!("未知的知识产权类型“{}”", i.kind),
@@ -538,7 +538,7 @@ fn ip_input(i: IpIn) -> Result<NewIpInput, InputError> {
     let acquisition = match i.acquisition.as_deref().map(str::trim) {
         None | Some("") => Acquisition::Own,
         Some(a) => Acquisition::parse(a).ok_or_else(|| {
-            InputError::new(
+            InputError::words(
                 "acquisition",
                 "unknown_acquisition",
                 format!("未知的获得方式“{a}”（own 或 transferred）"),
@@ -681,7 +681,7 @@ pub async fn evaluation(
             Some(stage.id().to_string()),
             None,
             Some(serde_json::json!({"field": error.field, "code": error.code,
-                "message": user.lang.pick(&error.zh, &error.en)})),
+                "message": crate::i18n::render(user.lang, &error.text)})),
         ),
     };
     json_ok(&EvaluationOut {

@@ -229,7 +229,7 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         };
         let inner = e.into_inner();
         let err = if inner.is_syntax() || inner.is_eof() {
-            InputError::new(
+            InputError::words(
                 field,
                 "malformed_json",
                 format!(
@@ -245,7 +245,7 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             )
         } else {
             let f = field.clone();
-            InputError::new(
+            InputError::words(
                 field,
                 "invalid_value",
                 format!("字段 {f} 的值无效：{inner}"),

@@ -41,7 +41,7 @@ pub async fn eligibility(
 ) -> Result<HttpResponse, ApiError> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| {
-            ApiError::from(InputError::new(
+            ApiError::from(InputError::words(
                 "profile",
                 "unreadable_input",
                 "请求体不是 UTF-8 JSON",

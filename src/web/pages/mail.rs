@@ -119,7 +119,7 @@ async fn after_save(
     match saved {
         Ok(()) => Ok(see_other("/account/mail?saved=1")),
         Err(AppError::BadInput(e)) => {
-            let msg = format!("{}: {}", e.field, lang.pick(&e.zh, &e.en));
+            let msg = format!("{}: {}", e.field, crate::i18n::render(lang, &e.text));
             prefs_page(req, state, user, StatusCode::BAD_REQUEST, false, Some(msg)).await
         }
         Err(e) => Err(WebError::from(e)),

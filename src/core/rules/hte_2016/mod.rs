@@ -373,7 +373,7 @@ fn part(
         Some(v) => {
             let (lo, hi) = band;
             let (why_zh, why_en) = why();
-            Err(InputError::new(
+            Err(InputError::words(
                 format!("judged.{key}"),
                 "judged_out_of_band",
                 format!("judged.{key} 应在 {lo}–{hi} 分之间（{why_zh}），实际为 {v}"),

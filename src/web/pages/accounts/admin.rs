@@ -123,14 +123,11 @@ async fn outcome<T>(
                 .finish()),
         },
         Err(AppError::BadInput(e)) => {
-            let msg = format!("{}: {}", e.field, lang.pick(&e.zh, &e.en));
+            let msg = format!("{}: {}", e.field, crate::i18n::render(lang, &e.text));
             page(req, state, user, StatusCode::BAD_REQUEST, None, Some(msg)).await
         }
         Err(AppError::Conflict(c)) => {
-            let msg = match lang {
-                crate::i18n::Lang::ZhCn => c.zh(),
-                crate::i18n::Lang::En => c.en(),
-            };
+            let msg = crate::i18n::render(lang, &c.text());
             page(req, state, user, StatusCode::CONFLICT, None, Some(msg)).await
         }
         Err(e) => Err(WebError::from(e)),
@@ -224,7 +221,7 @@ pub async fn change(
         "disable" => users::set_active(c, id, false, &p).map(|_| ()),
         "enable" => users::set_active(c, id, true, &p).map(|_| ()),
         "role" => users::change_role(c, id, &f.role, Some(&f.county), &p).map(|_| ()),
-        other => Err(AppError::BadInput(crate::core::error::InputError::new(
+        other => Err(AppError::BadInput(crate::core::error::InputError::words(
             "action",
             "unknown_action",
             format!("未知的操作“{other}”"),

@@ -182,7 +182,7 @@ pub async fn reassign(
             .unwrap_or_default()
     };
     let bad = |field: &str, zh: &str, en: &str| {
-        WebError::from(AppError::BadInput(InputError::new(
+        WebError::from(AppError::BadInput(InputError::words(
             field, "required", zh, en,
         )))
     };
@@ -547,7 +547,7 @@ pub async fn bulk_assign(
     };
     let back = params.href();
     let advisor: i64 = get("advisor_id").trim().parse().map_err(|_| {
-        WebError::from(AppError::BadInput(InputError::new(
+        WebError::from(AppError::BadInput(InputError::words(
             "advisor_id",
             "required",
             "请选择要挂钩的服务专员",

@@ -224,7 +224,7 @@ pub async fn fire(
                     reasons = r
                         .reasons
                         .iter()
-                        .map(|x| user.lang.pick(&x.zh, &x.en).to_string())
+                        .map(|x| crate::i18n::render(user.lang, &x.text))
                         .collect();
                     Refused::top(
                         Message::Key("actions.refused".to_string()),

@@ -276,13 +276,7 @@ impl FirmForm {
         let uscc = e.required("uscc", &self.uscc);
         if !uscc.is_empty() {
             if let Err(u) = Uscc::parse(&uscc) {
-                e.add(
-                    "uscc",
-                    kit::Message::Words {
-                        zh: u.zh(),
-                        en: u.en(),
-                    },
-                );
+                e.add("uscc", kit::Message::Text(u.text()));
             }
         }
         let p = self.read_profile(&mut e);

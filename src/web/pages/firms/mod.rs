@@ -223,7 +223,7 @@ fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
         NextEvaluation::None => Value::Null,
         NextEvaluation::BadData { stage, error } => json!({
             "stage": stage.id(),
-            "bad_data": lang.pick(&error.zh, &error.en),
+            "bad_data": crate::i18n::render(lang, &error.text),
             "criteria": [],
             "eligible": "unknown",
             "readiness": 0,

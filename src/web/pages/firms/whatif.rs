@@ -84,7 +84,7 @@ fn summary(ev: Option<&Result<Evaluation, InputError>>, lang: Lang) -> Value {
     match ev {
         None => Value::Null,
         Some(Err(e)) => json!({
-            "bad_data": lang.pick(&e.zh, &e.en), "eligible": "unknown", "readiness": 0,
+            "bad_data": crate::i18n::render(lang, &e.text), "eligible": "unknown", "readiness": 0,
             "score": "—",
         }),
         Some(Ok(ev)) => json!({
