@@ -36,7 +36,6 @@ impl AppError {
     }
 
     /// Bad input on `field` whose words are written in both languages here.
-    #[deprecated(note = "move the words to the catalogs and use AppError::bad_input with a Text")]
     pub fn bad_input_words(
         field: &str,
         code: &'static str,

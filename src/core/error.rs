@@ -116,6 +116,37 @@ impl Text {
         Text::new("{w}").words("w", zh, en)
     }
 
+    /// For the core's own tests, which cannot read the catalogs: the words in Chinese
+    /// (`zh`) or English, with a catalog entry shown as its key followed by its values.
+    #[cfg(test)]
+    pub fn sketch(&self, zh: bool) -> String {
+        let arg = |a: &Arg| match a {
+            Arg::Plain(s) | Arg::Term(s) => s.clone(),
+            Arg::Words { zh: z, en: e } => {
+                if zh {
+                    z.clone()
+                } else {
+                    e.clone()
+                }
+            }
+            Arg::Text(t) => t.sketch(zh),
+            Arg::List(ts) => ts
+                .iter()
+                .map(|t| t.sketch(zh))
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        if self.key == "{w}" {
+            return self.args.iter().map(|(_, a)| arg(a)).collect();
+        }
+        let values: Vec<String> = self
+            .args
+            .iter()
+            .map(|(n, a)| format!("{n}={}", arg(a)))
+            .collect();
+        format!("{}({})", self.key, values.join(", "))
+    }
+
     /// With `name` set to `value`, the same in every language.
     pub fn plain(mut self, name: &'static str, value: impl ToString) -> Text {
         self.args.push((name, Arg::Plain(value.to_string())));

@@ -568,7 +568,7 @@ mod tests {
         let e = Profile::from_json(r#"{"financials":[{"year":2024,"revenue":-5}]}"#).unwrap_err();
         assert_eq!(e.field, "financials[0].revenue");
         assert_eq!(e.code, "negative_amount");
-        assert!(e.en.contains("financials[0].revenue"));
+        assert!(e.text.sketch(false).contains("financials[0].revenue"));
     }
 
     #[test]

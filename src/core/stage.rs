@@ -860,7 +860,7 @@ mod tests {
         assert!(r
             .reasons
             .iter()
-            .all(|r| !r.zh.is_empty() && !r.en.is_empty()));
+            .all(|r| !r.text.sketch(true).is_empty() && !r.text.sketch(false).is_empty()));
     }
 
     #[test]

@@ -943,7 +943,7 @@ mod tests {
                     match evaluate(&p, rs, d(2025, 5, 31), &Thresholds::default()) {
                         Err(e) => {
                             prop_assert!(!e.field.is_empty());
-                            prop_assert!(!e.zh.is_empty() && !e.en.is_empty());
+                            prop_assert!(!e.text.sketch(true).is_empty() && !e.text.sketch(false).is_empty());
                         }
                         Ok(ev) => {
                             let counted: Vec<Status> = ev

@@ -11,6 +11,7 @@ use peiyu::app::{
     ReassignTo,
 };
 use peiyu::core::stage::Role;
+use peiyu::i18n::{render, Lang};
 use peiyu::store::assignments::{self, NewAssignment};
 use peiyu::store::firm_query::FirmQuery;
 use peiyu::store::firms::{self, Firm};
@@ -82,7 +83,11 @@ fn firm(conn: &mut DbConn, id: i64) -> Firm {
 
 fn refused_code(e: AppError) -> (&'static str, String, String) {
     match e {
-        AppError::Conflict(c @ Conflict::Refused { .. }) => (c.code(), c.zh(), c.en()),
+        AppError::Conflict(c @ Conflict::Refused { .. }) => (
+            c.code(),
+            render(Lang::ZhCn, &c.text()),
+            render(Lang::En, &c.text()),
+        ),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -579,8 +584,10 @@ fn followups_are_validated_with_messages_in_both_languages() {
             match app::log_followup(&mut c, f.id, input, &s.bureau, now) {
                 Err(AppError::BadInput(e)) => {
                     assert_eq!(e.code, code);
-                    assert!(e.zh.contains(zh), "{}", e.zh);
-                    assert!(!e.en.is_empty());
+                    let (words_zh, words_en) =
+                        (render(Lang::ZhCn, &e.text), render(Lang::En, &e.text));
+                    assert!(words_zh.contains(zh), "{words_zh}");
+                    assert!(!words_en.is_empty());
                 }
                 other => panic!("{}: expected {code}, got {other:?}", db.name()),
             }

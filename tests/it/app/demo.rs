@@ -96,7 +96,8 @@ fn demo_refuses_a_database_with_other_firms() {
     match seed_demo(&mut conn, 7, 30, d(2026, 11, 25)) {
         Err(AppError::BadInput(e)) => {
             assert_eq!(e.code, "database_not_empty");
-            assert!(e.zh.contains("非演示企业"), "{}", e.zh);
+            let zh = peiyu::i18n::render(peiyu::i18n::Lang::ZhCn, &e.text);
+            assert!(zh.contains("非演示企业"), "{zh}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }

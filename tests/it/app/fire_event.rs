@@ -1,6 +1,7 @@
 use crate::common::{backends, d, seed, FirmBuilder, COUNTY_B};
 use peiyu::app::{fire_event, AppError, Conflict};
 use peiyu::core::stage::{Event, EventKind, Stage};
+use peiyu::i18n::{render, Lang};
 use peiyu::store::{audit, credentials, events, firms, profile, DbConn};
 
 fn certify(no: &str, issued_on: chrono::NaiveDate) -> Event {
@@ -223,8 +224,14 @@ fn stale_version_is_a_conflict() {
         match &e {
             AppError::Conflict(c @ Conflict::StaleVersion) => {
                 assert_eq!(c.code(), "stale_version");
-                assert_eq!(c.zh(), "该企业已被他人修改，请刷新后重试");
-                assert_eq!(c.en(), "changed by someone else, reload and try again");
+                assert_eq!(
+                    render(Lang::ZhCn, &c.text()),
+                    "该企业已被他人修改，请刷新后重试"
+                );
+                assert_eq!(
+                    render(Lang::En, &c.text()),
+                    "changed by someone else, reload and try again"
+                );
             }
             other => panic!("{}: expected stale_version, got {other:?}", db.name()),
         }

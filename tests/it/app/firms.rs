@@ -5,6 +5,7 @@ use peiyu::app::{
 };
 use peiyu::core::money::Fen;
 use peiyu::core::profile::FirmYear;
+use peiyu::i18n::{render, Lang};
 use peiyu::store::ip::{Acquisition, IpKind};
 use peiyu::store::{audit, firms, profile};
 
@@ -44,11 +45,8 @@ fn create_firm_validates_and_refuses_a_duplicate_uscc() {
         match create_firm(&mut conn, input(&uscc, COUNTY_A), &s.bureau) {
             Err(AppError::Conflict(c @ Conflict::Duplicate { .. })) => {
                 assert_eq!(c.code(), "duplicate");
-                assert!(
-                    c.zh().contains(&uscc) && c.en().contains(&uscc),
-                    "{}",
-                    c.en()
-                );
+                let (zh, en) = (render(Lang::ZhCn, &c.text()), render(Lang::En, &c.text()));
+                assert!(zh.contains(&uscc) && en.contains(&uscc), "{en}");
             }
             other => panic!("{}: expected duplicate, got {other:?}", db.name()),
         }
