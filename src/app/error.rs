@@ -35,16 +35,6 @@ impl AppError {
         AppError::BadInput(InputError::new(field, code, text))
     }
 
-    /// Bad input on `field` whose words are written in both languages here.
-    pub fn bad_input_words(
-        field: &str,
-        code: &'static str,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> AppError {
-        AppError::BadInput(InputError::new(field, code, Text::both(zh, en)))
-    }
-
     /// Stable snake_case code for the API and the i18n catalogs.
     pub fn code(&self) -> &'static str {
         match self {

@@ -7,7 +7,7 @@
 use crate::app::access::principal_of;
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
-use crate::core::error::InputError;
+use crate::core::error::Text;
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::tokens::{self, ApiToken, NewApiToken};
@@ -60,31 +60,28 @@ pub fn create_token(
     require_admin(actor)?;
     let label = name.trim().to_string();
     if label.is_empty() {
-        return Err(AppError::BadInput(InputError::words(
+        return Err(AppError::bad_input(
             "name",
             "name_required",
-            "请填写令牌名称",
-            "a token name is required",
-        )));
+            Text::new("app.accounts.token_name_required"),
+        ));
     }
     store::write_tx(conn, |c| {
         let user = users::find_by_username(c, username.trim())
             .ctx("look up token user")?
             .ok_or_else(|| {
-                AppError::BadInput(InputError::words(
+                AppError::bad_input(
                     "user",
                     "unknown_user",
-                    format!("用户“{username}”不存在"),
-                    format!("no user named '{username}'"),
-                ))
+                    Text::new("app.accounts.unknown_user").plain("username", username),
+                )
             })?;
         if !user.active {
-            return Err(AppError::BadInput(InputError::words(
+            return Err(AppError::bad_input(
                 "user",
                 "user_disabled",
-                format!("用户“{username}”已停用"),
-                format!("user '{username}' is disabled"),
-            )));
+                Text::new("app.accounts.user_disabled").plain("username", username),
+            ));
         }
         let mut raw = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut raw);

@@ -5,6 +5,7 @@
 use crate::app::accounts::password;
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
+use crate::core::error::Text;
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::user_changes::{self, UserChanges};
@@ -46,11 +47,10 @@ fn parse_role(s: &str) -> Result<Role, AppError> {
     Role::parse(s.trim())
         .filter(|r| *r != Role::System)
         .ok_or_else(|| {
-            AppError::bad_input_words(
+            AppError::bad_input(
                 "role",
                 "unknown_role",
-                format!("未知的角色“{s}”（可选 admin、bureau、county、advisor、firm）"),
-                format!("unknown role '{s}' (admin, bureau, county, advisor or firm)"),
+                Text::new("app.accounts.unknown_role").plain("role", s),
             )
         })
 }
@@ -62,20 +62,18 @@ fn check_county(conn: &mut DbConn, role: Role, county: Option<&str>) -> Result<(
                 .ctx("look up county")?
                 .is_none()
             {
-                return Err(AppError::bad_input_words(
+                return Err(AppError::bad_input(
                     "county",
                     "unknown_county",
-                    format!("未知的区县代码“{code}”"),
-                    format!("unknown county code '{code}'"),
+                    Text::new("app.firms.unknown_county").plain("code", code),
                 ));
             }
             Ok(())
         }
-        None if role == Role::County => Err(AppError::bad_input_words(
+        None if role == Role::County => Err(AppError::bad_input(
             "county",
             "county_required",
-            "区县科技部门用户必须指定区县".to_string(),
-            "a county officer needs a county".to_string(),
+            Text::new("app.accounts.county_required"),
         )),
         None => Ok(()),
     }
@@ -118,20 +116,18 @@ pub fn add_user(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "username",
             "invalid_username",
-            "用户名只能包含字母、数字和 . _ -（1–64 个字符）".to_string(),
-            "a username is 1–64 letters, digits, '.', '_' or '-'".to_string(),
+            Text::new("app.accounts.invalid_username"),
         ));
     }
     let role = parse_role(&input.role)?;
     if input.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "password",
             "password_too_short",
-            format!("密码至少 {MIN_PASSWORD_LEN} 个字符"),
-            format!("the password needs at least {MIN_PASSWORD_LEN} characters"),
+            Text::new("app.accounts.password_too_short").plain("min", MIN_PASSWORD_LEN),
         ));
     }
     let hash = password::hash(&input.password)?;
@@ -148,21 +144,19 @@ pub fn add_user(
                 firms::find_by_uscc(c, u)
                     .ctx("look up the user's firm")?
                     .ok_or_else(|| {
-                        AppError::bad_input_words(
+                        AppError::bad_input(
                             "firm_uscc",
                             "unknown_firm",
-                            format!("统一社会信用代码为“{u}”的企业不存在"),
-                            format!("no firm with USCC {u}"),
+                            Text::new("app.accounts.unknown_firm").plain("uscc", u),
                         )
                     })?
                     .id,
             ),
             (Role::Firm, _) => {
-                return Err(AppError::bad_input_words(
+                return Err(AppError::bad_input(
                     "firm_uscc",
                     "firm_required",
-                    "企业用户必须指定企业（统一社会信用代码）".to_string(),
-                    "a firm user needs a firm (its USCC)".to_string(),
+                    Text::new("app.accounts.firm_required"),
                 ))
             }
             _ => None,
@@ -251,11 +245,10 @@ pub fn set_active(
 ) -> Result<User, AppError> {
     require_admin(actor)?;
     if !active && actor.user_id == Some(user_id) {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "active",
             "cannot_disable_self",
-            "不能停用自己的账号".to_string(),
-            "you cannot disable your own account".to_string(),
+            Text::new("app.accounts.cannot_disable_self"),
         ));
     }
     store::write_tx(conn, |c| {

@@ -6,6 +6,7 @@
 use crate::app::access::{self, AccessSettings, CoachAction};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
+use crate::core::error::Text;
 use crate::core::stage::Role;
 use crate::store::assignments::{self, NewAssignment};
 use crate::store::audit::{self, NewAuditEntry};
@@ -42,11 +43,10 @@ pub fn check_advisor(conn: &mut DbConn, field: &str, id: i64) -> Result<User, Ap
     let found = users::find_many(conn, &[id]).ctx("look up advisor")?;
     match found.into_iter().next() {
         Some(u) if u.role == Role::Advisor.id() && u.active => Ok(u),
-        _ => Err(AppError::bad_input_words(
+        _ => Err(AppError::bad_input(
             field,
             "unknown_advisor",
-            "所选服务专员不存在或已停用".to_string(),
-            "no such advisor, or the account is disabled".to_string(),
+            Text::new("app.coaching.unknown_advisor"),
         )),
     }
 }
@@ -55,11 +55,10 @@ pub fn check_advisor(conn: &mut DbConn, field: &str, id: i64) -> Result<User, Ap
 pub fn check_reason(reason: &str) -> Result<String, AppError> {
     let r = reason.trim();
     if r.chars().count() > MAX_REASON {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "reason",
             "reason_too_long",
-            format!("原因最多 {MAX_REASON} 个字"),
-            format!("the reason may have at most {MAX_REASON} characters"),
+            Text::new("app.coaching.reason_too_long").plain("max", MAX_REASON),
         ));
     }
     Ok(r.to_string())
@@ -103,11 +102,10 @@ pub fn assign_advisor(
             }
         };
         if firms.is_empty() {
-            return Err(AppError::bad_input_words(
+            return Err(AppError::bad_input(
                 "ids",
                 "no_firms_selected",
-                "没有选择企业".to_string(),
-                "no firm is selected".to_string(),
+                Text::new("app.coaching.no_firms_selected"),
             ));
         }
         for f in &firms {
@@ -169,13 +167,12 @@ pub fn record_assignment(
     {
         if start > on {
             // No field of its own on the forms: shown at the top.
-            return Err(AppError::bad_input_words(
+            return Err(AppError::bad_input(
                 "",
                 "assignment_before_current",
-                format!("新的挂钩日期（{on}）早于现有挂钩的开始日期（{start}）"),
-                format!(
-                    "the new assignment ({on}) cannot start before the current one began ({start})"
-                ),
+                Text::new("app.coaching.assignment_before_current")
+                    .plain("on", on)
+                    .plain("start", start),
             ));
         }
     }

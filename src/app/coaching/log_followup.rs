@@ -5,6 +5,7 @@ use crate::app::access::{self, AccessSettings, CoachAction};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
 use crate::core::clock::china_date;
+use crate::core::error::Text;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
 use crate::store::followups::{self, FollowupContent, FollowupKind, NewFollowup};
@@ -38,37 +39,29 @@ pub const MAX_ATTENDEES: usize = 500;
 pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<FollowupContent, AppError> {
     let summary = input.summary.trim().to_string();
     if summary.is_empty() {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "summary",
             "summary_required",
-            "请填写跟进内容摘要".to_string(),
-            "a summary of the follow-up is required".to_string(),
+            Text::new("app.coaching.summary_required"),
         ));
     }
     if input.happened_on > today {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "happened_on",
             "followup_in_future",
-            format!("跟进日期（{}）不能晚于今天（{today}）", input.happened_on),
-            format!(
-                "the follow-up date ({}) cannot be after today ({today})",
-                input.happened_on
-            ),
+            Text::new("app.coaching.followup_in_future")
+                .plain("date", input.happened_on)
+                .plain("today", today),
         ));
     }
     if let Some(due) = input.due_on {
         if due < input.happened_on {
-            return Err(AppError::bad_input_words(
+            return Err(AppError::bad_input(
                 "due_on",
                 "due_before_followup",
-                format!(
-                    "下次跟进日期（{due}）不能早于本次跟进日期（{}）",
-                    input.happened_on
-                ),
-                format!(
-                    "the due date ({due}) cannot be before the follow-up itself ({})",
-                    input.happened_on
-                ),
+                Text::new("app.coaching.due_before_followup")
+                    .plain("due", due)
+                    .plain("date", input.happened_on),
             ));
         }
     }
@@ -78,11 +71,10 @@ pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<Followup
         ("attendees", &input.attendees, MAX_ATTENDEES),
     ] {
         if text.trim().chars().count() > max {
-            return Err(AppError::bad_input_words(
+            return Err(AppError::bad_input(
                 field,
                 "text_too_long",
-                format!("最多 {max} 个字"),
-                format!("at most {max} characters"),
+                Text::new("app.coaching.text_too_long").plain("max", max),
             ));
         }
     }

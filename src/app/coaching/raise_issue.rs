@@ -4,6 +4,7 @@ use crate::app::access::{self, AccessSettings, CoachAction};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
 use crate::core::clock::china_date;
+use crate::core::error::Text;
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
@@ -42,11 +43,10 @@ pub fn check_owner(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::bad_input_words(
+        Err(AppError::bad_input(
             "owner_id",
             "unknown_owner",
-            "所选负责人不存在或已停用".to_string(),
-            "no such owner, or the account is disabled".to_string(),
+            Text::new("app.coaching.unknown_owner"),
         ))
     }
 }
@@ -54,11 +54,10 @@ pub fn check_owner(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
 /// Check a text's length; `field` names it.
 pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), AppError> {
     if text.trim().chars().count() > max {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             field,
             "text_too_long",
-            format!("最多 {max} 个字"),
-            format!("at most {max} characters"),
+            Text::new("app.coaching.text_too_long").plain("max", max),
         ));
     }
     Ok(())
@@ -76,11 +75,10 @@ pub fn raise_issue(
 ) -> Result<i64, AppError> {
     let title = input.title.trim().to_string();
     if title.is_empty() {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "title",
             "title_required",
-            "请填写诉求标题".to_string(),
-            "a title is required".to_string(),
+            Text::new("app.coaching.title_required"),
         ));
     }
     check_len("title", &title, MAX_TITLE)?;

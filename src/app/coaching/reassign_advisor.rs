@@ -6,6 +6,7 @@ use crate::app::access::{self, AccessSettings};
 use crate::app::coaching::assign_advisor::{assign_advisor, check_advisor, AssignTarget};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
+use crate::core::error::Text;
 use crate::store::assignments;
 use crate::store::firm_query::{self, FirmQuery};
 use crate::store::{self, DbConn};
@@ -50,19 +51,17 @@ pub fn reassign_advisor(
         }
     };
     if targets.is_empty() {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "to",
             "no_target_advisor",
-            "请选择接手的服务专员",
-            "choose the advisor(s) who take over",
+            Text::new("app.coaching.no_target_advisor"),
         ));
     }
     if targets.contains(&from) {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "to",
             "same_advisor",
-            "接手的服务专员不能是原服务专员",
-            "the advisor taking over cannot be the one leaving",
+            Text::new("app.coaching.same_advisor"),
         ));
     }
     store::write_tx(conn, |c| {
@@ -124,11 +123,10 @@ fn check_advisor_exists(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
     {
         Ok(())
     } else {
-        Err(AppError::bad_input_words(
+        Err(AppError::bad_input(
             "from",
             "unknown_advisor",
-            "所选服务专员不存在",
-            "no such advisor",
+            Text::new("app.coaching.no_such_advisor"),
         ))
     }
 }

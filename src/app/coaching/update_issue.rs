@@ -7,7 +7,8 @@ use crate::app::coaching::raise_issue::{check_len, check_owner, MAX_DETAIL};
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::principal::Principal;
 use crate::core::clock::china_date;
-use crate::core::error::{InputError, Text};
+use crate::core::error::Text;
+
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
 use crate::store::issues::{self, Issue, IssueChanges, IssueStatus};
@@ -64,12 +65,11 @@ pub fn update_issue(
         }
         let closing = to != from && matches!(to, IssueStatus::Resolved | IssueStatus::Closed);
         if closing && resolution.is_none() {
-            return Err(AppError::BadInput(InputError::words(
+            return Err(AppError::bad_input(
                 "resolution",
                 "resolution_required",
-                "办结或关闭诉求时须填写处理结果",
-                "a resolution is required to resolve or close an issue",
-            )));
+                Text::new("app.coaching.resolution_required"),
+            ));
         }
         let owner_id = match update.owner_id {
             Some(Some(o)) if Some(o) != issue.owner_id => {

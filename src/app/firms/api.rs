@@ -8,7 +8,7 @@ use crate::app::firms::derived::today;
 use crate::app::firms::read::NextEvaluation;
 use crate::app::firms::stage::{fire_event, FiredEvent};
 use crate::app::principal::Principal;
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::core::eval::Evaluation;
 use crate::core::profile::Profile;
 use crate::core::rules::{self, RuleSet};
@@ -102,11 +102,10 @@ pub fn evaluate_profile(
     let as_of = match as_of.map(str::trim).filter(|s| !s.is_empty()) {
         None => today(),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-            InputError::words(
+            InputError::new(
                 "as_of",
                 "invalid_date",
-                format!("日期“{s}”无效，应为 YYYY-MM-DD"),
-                format!("'{s}' is not a date of the form YYYY-MM-DD"),
+                Text::new("app.firms.invalid_date").plain("s", s),
             )
         })?,
     };

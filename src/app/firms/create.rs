@@ -3,6 +3,7 @@
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::firms::derived::{recompute_in_tx, today};
 use crate::app::principal::Principal;
+use crate::core::error::Text;
 use crate::core::stage::Stage;
 use crate::core::uscc::Uscc;
 use crate::store::audit::{self, NewAuditEntry};
@@ -43,22 +44,24 @@ fn validate_counts(employees: Option<i32>, tech_staff: Option<i32>) -> Result<()
     for (field, v) in [("employees", employees), ("tech_staff", tech_staff)] {
         if let Some(n) = v {
             if n < 0 {
-                return Err(AppError::bad_input_words(
+                return Err(AppError::bad_input(
                     field,
                     "negative_count",
-                    format!("{field} 不能为负数（{n}）"),
-                    format!("{field} must not be negative (got {n})"),
+                    Text::new("app.firms.negative_field")
+                        .plain("field", field)
+                        .plain("n", n),
                 ));
             }
         }
     }
     if let (Some(e), Some(t)) = (employees, tech_staff) {
         if t > e {
-            return Err(AppError::bad_input_words(
+            return Err(AppError::bad_input(
                 "tech_staff",
                 "tech_staff_exceeds_employees",
-                format!("科技人员数（{t}）不能超过职工总数（{e}）"),
-                format!("tech_staff ({t}) cannot exceed employees ({e})"),
+                Text::new("app.firms.tech_staff_exceeds_employees_field")
+                    .plain("t", t)
+                    .plain("e", e),
             ));
         }
     }
@@ -77,11 +80,10 @@ pub fn create_firm(
         .map_err(|e| AppError::bad_input("uscc", "invalid_uscc", e.text()))?;
     let name = input.name.trim().to_string();
     if name.is_empty() {
-        return Err(AppError::bad_input_words(
+        return Err(AppError::bad_input(
             "name",
             "name_required",
-            "请填写企业名称".to_string(),
-            "a firm name is required".to_string(),
+            Text::new("app.firms.name_required"),
         ));
     }
     validate_counts(input.employees, input.tech_staff)?;
@@ -95,11 +97,10 @@ pub fn create_firm(
             .is_none()
         {
             let code = &input.county_code;
-            return Err(AppError::bad_input_words(
+            return Err(AppError::bad_input(
                 "county_code",
                 "unknown_county",
-                format!("未知的区县代码“{code}”"),
-                format!("unknown county code '{code}'"),
+                Text::new("app.firms.unknown_county").plain("code", code),
             ));
         }
         if let Some(code) = &input.sector_code {
@@ -107,11 +108,10 @@ pub fn create_firm(
                 .ctx("look up sector")?
                 .is_none()
             {
-                return Err(AppError::bad_input_words(
+                return Err(AppError::bad_input(
                     "sector_code",
                     "unknown_sector",
-                    format!("未知的行业代码“{code}”"),
-                    format!("unknown sector code '{code}'"),
+                    Text::new("app.firms.unknown_sector").plain("code", code),
                 ));
             }
         }

@@ -3,7 +3,7 @@
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::firms::derived::{recompute_in_tx, today};
 use crate::app::principal::Principal;
-use crate::core::error::InputError;
+use crate::core::error::Text;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms::{self, FirmChanges};
 use crate::store::ip::{self, Acquisition, IpKind, NewIpItem};
@@ -38,12 +38,11 @@ pub fn add_ip(
 ) -> Result<i64, AppError> {
     let number = input.number.trim().to_string();
     if number.is_empty() {
-        return Err(AppError::BadInput(InputError::words(
+        return Err(AppError::bad_input(
             "number",
             "number_required",
-            "请填写知识产权编号",
-            "an IP number is required",
-        )));
+            Text::new("app.firms.ip_number_required"),
+        ));
     }
     store::write_tx(conn, |c| {
         let firm = firms::find_by_id(c, firm_id).ctx("load firm for add_ip")?;

@@ -5,7 +5,7 @@ use crate::app::access::{self, AccessSettings, FirmAccess};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::firms::derived::{recompute_in_tx, today};
 use crate::app::principal::Principal;
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::core::profile::{DirectRoutes, Flags, RdManagement};
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
@@ -61,21 +61,23 @@ pub fn count_errors(employees: Option<i32>, tech_staff: Option<i32>) -> Vec<Inpu
     let mut out = Vec::new();
     for (field, v) in [("employees", employees), ("tech_staff", tech_staff)] {
         if let Some(n) = v.filter(|n| *n < 0) {
-            out.push(InputError::words(
+            out.push(InputError::new(
                 field,
                 "negative_count",
-                format!("人数不能为负数（{n}）"),
-                format!("{field} must not be negative (got {n})"),
+                Text::new("app.firms.negative_count")
+                    .plain("field", field)
+                    .plain("n", n),
             ));
         }
     }
     if let (Some(e), Some(t)) = (employees, tech_staff) {
         if t > e && t >= 0 && e >= 0 {
-            out.push(InputError::words(
+            out.push(InputError::new(
                 "tech_staff",
                 "tech_staff_exceeds_employees",
-                format!("科技人员数（{t}）不能超过职工总数（{e}）"),
-                format!("technical staff ({t}) cannot exceed employees ({e})"),
+                Text::new("app.firms.tech_staff_exceeds_employees")
+                    .plain("t", t)
+                    .plain("e", e),
             ));
         }
     }
@@ -102,11 +104,10 @@ pub fn update_firm(
 ) -> Result<Firm, AppError> {
     if let Some(n) = &update.name {
         if n.trim().is_empty() {
-            return Err(AppError::bad_input_words(
+            return Err(AppError::bad_input(
                 "name",
                 "name_required",
-                "请填写企业名称".to_string(),
-                "a firm name is required".to_string(),
+                Text::new("app.firms.name_required"),
             ));
         }
     }
@@ -121,19 +122,17 @@ pub fn update_firm(
                 .ctx("look up county")?
                 .is_none()
             {
-                return Err(AppError::bad_input_words(
+                return Err(AppError::bad_input(
                     "county_code",
                     "unknown_county",
-                    format!("未知的区县代码“{code}”"),
-                    format!("unknown county code '{code}'"),
+                    Text::new("app.firms.unknown_county").plain("code", code),
                 ));
             }
             if *code != firm.county_code && !principal.can_create_firm_in(code) {
-                return Err(AppError::bad_input_words(
+                return Err(AppError::bad_input(
                     "county_code",
                     "county_outside_territory",
-                    "不能将企业移到您管辖范围以外的区县".to_string(),
-                    "you cannot move the firm to a county outside your territory".to_string(),
+                    Text::new("app.firms.county_outside_territory"),
                 ));
             }
         }
@@ -143,11 +142,10 @@ pub fn update_firm(
                 .ctx("look up sector")?
                 .is_none()
             {
-                return Err(AppError::bad_input_words(
+                return Err(AppError::bad_input(
                     "sector_code",
                     "unknown_sector",
-                    format!("未知的行业代码“{code}”"),
-                    format!("unknown sector code '{code}'"),
+                    Text::new("app.firms.unknown_sector").plain("code", code),
                 ));
             }
         }

@@ -3,7 +3,7 @@
 use crate::app::error::{AppError, StoreContext};
 use crate::app::firms::derived::{recompute_in_tx, today};
 use crate::app::principal::Principal;
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::core::profile::FirmYear;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms::{self, Firm, FirmChanges};
@@ -24,11 +24,10 @@ fn validate(y: &FirmYearInput) -> Result<(), InputError> {
     y.figures.validate("")?;
     if let Some(n) = y.conversions {
         if i32::try_from(n).is_err() {
-            return Err(InputError::words(
+            return Err(InputError::new(
                 "conversions",
                 "too_large",
-                format!("成果转化数过大（{n}）"),
-                format!("conversions is too large ({n})"),
+                Text::new("app.firms.conversions_too_large").plain("n", n),
             ));
         }
     }

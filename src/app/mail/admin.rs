@@ -5,6 +5,7 @@
 use super::{MailKind, MailMode, MailRequest, Queued};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
+use crate::core::error::Text;
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::outbox::{self, ListFilter, OutboxRow};
@@ -23,11 +24,10 @@ fn choosable_kind(field: &str, name: &str) -> Result<MailKind, AppError> {
     MailKind::parse(name.trim())
         .filter(|k| k.digestible())
         .ok_or_else(|| {
-            AppError::bad_input_words(
+            AppError::bad_input(
                 field,
                 "unknown_mail_kind",
-                format!("未知的邮件类别“{name}”"),
-                format!("unknown kind of mail '{name}'"),
+                Text::new("app.mail.unknown_kind").plain("name", name),
             )
         })
 }
@@ -142,22 +142,17 @@ pub fn save_mail_settings(
         for (k, m) in choices {
             let kind = choosable_kind("kind", k)?;
             let mode = MailMode::parse(m.trim()).ok_or_else(|| {
-                AppError::bad_input_words(
+                AppError::bad_input(
                     kind.as_str(),
                     "unknown_mail_mode",
-                    format!("未知的发送方式“{m}”（可选 immediate、digest、off）"),
-                    format!("unknown mode '{m}' (immediate, digest or off)"),
+                    Text::new("app.mail.unknown_mode").plain("mode", m),
                 )
             })?;
             if mode == MailMode::Off && mandatory.contains(&kind) {
-                return Err(AppError::bad_input_words(
+                return Err(AppError::bad_input(
                     kind.as_str(),
                     "mail_kind_mandatory",
-                    format!("“{}”类邮件为必收邮件，不能关闭", kind.as_str()),
-                    format!(
-                        "mail of the kind '{}' is mandatory and cannot be turned off",
-                        kind.as_str()
-                    ),
+                    Text::new("app.mail.kind_mandatory").plain("kind", kind.as_str()),
                 ));
             }
             parsed.push((kind, mode));
@@ -267,11 +262,10 @@ pub fn send_test_mail(
         let out = match super::queue(c, &req, now)? {
             Queued::Queued(out) | Queued::Digest(out) => out,
             Queued::NoAddress | Queued::Off => {
-                return Err(AppError::bad_input_words(
+                return Err(AppError::bad_input(
                     "email",
                     "no_email",
-                    "您的账户没有邮箱地址，无法发送测试邮件".to_string(),
-                    "your account has no email address to send a test mail to".to_string(),
+                    Text::new("app.mail.no_email"),
                 ))
             }
             Queued::Duplicate => {
