@@ -2,6 +2,9 @@
 
 use super::CliError;
 use crate::app::seed_demo::{seed_demo, DEMO_PASSWORD};
+use crate::core::error::Text;
+use crate::i18n::{render, Lang};
+
 use anyhow::Context;
 use clap::Args;
 use std::time::Instant;
@@ -28,20 +31,21 @@ pub fn run(database_url: &str, args: DemoArgs) -> Result<(), CliError> {
     let summary = seed_demo(&mut conn, args.seed, args.firms, today).map_err(super::app_error)?;
     let db = crate::store::redact_url(database_url);
     if summary.already_seeded {
-        println!(
-            "演示数据已存在（{db}：{} 家企业，种子 {}），未做改动。\n\
-             Demo data already present in {db} ({} firms, seed {}); nothing changed.",
-            summary.firms, summary.seed, summary.firms, summary.seed
-        );
+        let t = Text::new("cli.demo.already_seeded")
+            .plain("db", &db)
+            .plain("firms", summary.firms)
+            .plain("seed", summary.seed);
+        println!("{}\n{}", render(Lang::ZhCn, &t), render(Lang::En, &t));
         return Ok(());
     }
-    println!(
-        "已写入演示数据 / seeded the demo into {db} in {:.1} s: {} firms, {} users, {} stage events",
-        started.elapsed().as_secs_f64(),
-        summary.firms,
-        summary.users,
-        summary.events
-    );
+    let t = Text::new("cli.demo.seeded")
+        .plain("db", &db)
+        .plain("secs", format!("{:.1}", started.elapsed().as_secs_f64()))
+        .plain("firms", summary.firms)
+        .plain("users", summary.users)
+        .plain("events", summary.events);
+    println!("{} / {}", render(Lang::ZhCn, &t), render(Lang::En, &t));
+
     for (stage, n) in &summary.by_stage {
         println!("  {stage:<10} {n:>4}");
     }

@@ -1,7 +1,7 @@
 //! `peiyu eval`: a profile on stdin, an evaluation on stdout (DESIGN §3).
 
 use super::CliError;
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::core::profile::Profile;
 use crate::core::rules::{self, RuleSet, Thresholds};
 use anyhow::Context;
@@ -60,11 +60,10 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("read thresholds file {}", path.display()))?;
             serde_json::from_str::<Thresholds>(&text).map_err(|e| {
-                InputError::words(
+                InputError::new(
                     "--thresholds",
                     "invalid_thresholds",
-                    format!("阈值文件无效：{e}"),
-                    format!("invalid thresholds file: {e}"),
+                    Text::new("cli.eval.invalid_thresholds").plain("error", e),
                 )
             })?
         }
@@ -72,11 +71,10 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
     };
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input).map_err(|e| {
-        InputError::words(
+        InputError::new(
             "profile",
             "unreadable_input",
-            format!("无法读取标准输入（需要 UTF-8 JSON）：{e}"),
-            format!("cannot read stdin as UTF-8 JSON: {e}"),
+            Text::new("cli.eval.unreadable_input").plain("error", e),
         )
     })?;
     let profile = Profile::from_json(&input)?;

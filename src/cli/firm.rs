@@ -72,13 +72,10 @@ fn list(
 ) -> Result<(), CliError> {
     let stage = match stage {
         Some(s) => Some(Stage::parse(s.trim()).ok_or_else(|| {
-            crate::core::error::InputError::words(
+            crate::core::error::InputError::new(
                 "--stage",
                 "unknown_stage",
-                format!("未知阶段“{s}”：prospect、tech_sme、reserve、high_tech、leader、exited"),
-                format!(
-                    "unknown stage '{s}': prospect, tech_sme, reserve, high_tech, leader, exited"
-                ),
+                crate::core::error::Text::new("cli.error.unknown_stage").plain("s", &s),
             )
         })?),
         None => None,
@@ -151,11 +148,10 @@ fn show(conn: &mut DbConn, lang: Lang, raw: &str) -> Result<(), CliError> {
     // The firm page's read model, seen by the system (every county).
     let page = match read::firm_page_by_uscc(conn, &Principal::system(), &code) {
         Err(AppError::NotFound) => {
-            return Err(CliError::from(crate::core::error::InputError::words(
+            return Err(CliError::from(crate::core::error::InputError::new(
                 "USCC",
                 "firm_not_found",
-                format!("没有统一社会信用代码为 {code} 的企业"),
-                format!("no firm with the code {code}"),
+                crate::core::error::Text::new("cli.error.firm_not_found").plain("code", &code),
             )))
         }
         other => other.map_err(super::app_error)?,

@@ -1,6 +1,8 @@
 //! `peiyu migrate`: apply the embedded migrations and say what was applied.
 
 use super::CliError;
+use crate::i18n::{text, Lang};
+
 use crate::store::ConnManager;
 use anyhow::Context;
 
@@ -16,7 +18,8 @@ pub fn run(database_url: &str) -> Result<(), CliError> {
     let applied = crate::store::migrate(&mut conn).context("apply migrations")?;
     let db = crate::store::redact_url(database_url);
     if applied.is_empty() {
-        println!("{db}: up to date / 已是最新");
+        let key = "cli.migrate.up_to_date";
+        println!("{db}: {} / {}", text(Lang::En, key), text(Lang::ZhCn, key));
     } else {
         for m in &applied {
             println!("{db}: applied {m}");

@@ -145,11 +145,10 @@ pub fn parse_date_arg(flag: &str, value: Option<&str>) -> Result<chrono::NaiveDa
     match value {
         None => Ok(crate::app::today()),
         Some(s) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-            CliError::BadInput(crate::core::error::InputError::words(
+            CliError::BadInput(crate::core::error::InputError::new(
                 flag,
                 "invalid_date",
-                format!("日期“{s}”无效，应为 YYYY-MM-DD"),
-                format!("'{s}' is not a date of the form YYYY-MM-DD"),
+                crate::core::error::Text::new("cli.error.invalid_date").plain("s", s),
             ))
         }),
     }

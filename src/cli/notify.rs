@@ -2,7 +2,7 @@
 
 use super::CliError;
 use crate::config::Settings;
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::notify::worker::{self, WorkerOptions};
 use anyhow::Context;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
@@ -35,11 +35,10 @@ fn parse_now(s: &str) -> Result<NaiveDateTime, CliError> {
             NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN))
         })
         .map_err(|_| {
-            CliError::BadInput(InputError::words(
+            CliError::BadInput(InputError::new(
                 "now",
                 "invalid_time",
-                format!("时间“{s}”无效，应为 YYYY-MM-DDTHH:MM:SS（UTC）"),
-                format!("'{s}' is not a time of the form YYYY-MM-DDTHH:MM:SS (UTC)"),
+                Text::new("cli.error.invalid_time").plain("s", s),
             ))
         })
 }
@@ -51,11 +50,10 @@ pub fn run(settings: &Settings, args: NotifyArgs) -> Result<(), CliError> {
         None => Utc::now().naive_utc(),
     };
     if args.batch < 1 {
-        return Err(CliError::BadInput(InputError::words(
+        return Err(CliError::BadInput(InputError::new(
             "batch",
             "invalid_batch",
-            "--batch 至少为 1".to_string(),
-            "--batch must be at least 1".to_string(),
+            Text::new("cli.error.invalid_batch"),
         )));
     }
     let mailer = crate::notify::mailer::Mailer::from_settings(&settings.mail)

@@ -2,6 +2,8 @@
 
 use super::CliError;
 use crate::app::daily::{run_tick, TickOptions, TickOutcome, TickSummary};
+use crate::core::error::Text;
+use crate::i18n::{render, Lang};
 use anyhow::Context;
 use clap::Args;
 
@@ -26,17 +28,20 @@ pub fn run(database_url: &str, args: TickArgs) -> Result<(), CliError> {
     };
     match run_tick(&mut conn, &opts).map_err(super::app_error)? {
         TickOutcome::Ran(s) => print_summary(&s),
-        TickOutcome::AlreadyDone(day) => println!(
-            "{day} 的每日任务已完成，未做改动。\n\
-             The daily job for {day} already ran; nothing changed."
-        ),
-        TickOutcome::Busy(holder) => println!(
-            "另一个进程（{holder}）正在运行每日任务，未做改动。\n\
-             Another process ({holder}) is running the daily job; nothing changed."
-        ),
+        TickOutcome::AlreadyDone(day) => {
+            zh_then_en(&Text::new("cli.tick.already_done").plain("day", day))
+        }
+        TickOutcome::Busy(holder) => {
+            zh_then_en(&Text::new("cli.tick.busy").plain("holder", holder))
+        }
         TickOutcome::Stopped => println!("stopped"),
     }
     Ok(())
+}
+
+/// `text` in Chinese, then on the next line in English.
+fn zh_then_en(text: &Text) {
+    println!("{}\n{}", render(Lang::ZhCn, text), render(Lang::En, text));
 }
 
 fn print_summary(s: &TickSummary) {
@@ -51,13 +56,11 @@ fn print_summary(s: &TickSummary) {
     } else {
         format!("{} … {}", s.since, s.day)
     };
-    println!(
-        "每日任务 {span}：触发 {} 个事件，排队 {} 封邮件。\n\
-         Daily job {span}: {} events fired, {} mails queued.",
-        s.events_fired(),
-        s.mails_queued(),
-        s.events_fired(),
-        s.mails_queued()
+    zh_then_en(
+        &Text::new("cli.tick.summary")
+            .plain("span", span)
+            .plain("events", s.events_fired())
+            .plain("mails", s.mails_queued()),
     );
     if !s.events.is_empty() {
         println!("  events: {}", list(&s.events));
@@ -66,9 +69,7 @@ fn print_summary(s: &TickSummary) {
         println!("  mails:  {}", list(&s.mails));
     }
     if s.refused > 0 {
-        println!(
-            "  {} 个到期事件被阶段规则拒绝（见日志） / {} due events refused by the stage machine (see the log)",
-            s.refused, s.refused
-        );
+        let t = Text::new("cli.tick.refused").plain("n", s.refused);
+        println!("  {} / {}", render(Lang::ZhCn, &t), render(Lang::En, &t));
     }
 }

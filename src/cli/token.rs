@@ -2,6 +2,9 @@
 
 use super::CliError;
 use crate::app::{accounts::tokens, Principal};
+use crate::core::error::Text;
+use crate::i18n::{render, Lang};
+
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
@@ -42,15 +45,24 @@ pub fn run(database_url: &str, args: TokenArgs) -> Result<(), CliError> {
         TokenCommand::Create { user, name } => {
             let t =
                 tokens::create_token(&mut conn, &user, &name, &system).map_err(super::app_error)?;
+            let created = Text::new("cli.token.created")
+                .plain("id", t.row.id)
+                .plain("user", &user);
             eprintln!(
-                "token {} for {user} created; it is shown once / 令牌只显示一次:",
-                t.row.id
+                "{} / {}:",
+                render(Lang::En, &created),
+                render(Lang::ZhCn, &created)
             );
             println!("{}", t.token);
         }
         TokenCommand::Revoke { id } => {
             tokens::revoke_token(&mut conn, id, &system).map_err(super::app_error)?;
-            println!("token {id} revoked / 已吊销");
+            let revoked = Text::new("cli.token.revoked").plain("id", id);
+            println!(
+                "{} / {}",
+                render(Lang::En, &revoked),
+                render(Lang::ZhCn, &revoked)
+            );
         }
         TokenCommand::List => {
             for (t, username) in

@@ -5,7 +5,8 @@
 use super::CliError;
 use crate::app::accounts::users::{self, NewUserInput};
 use crate::app::Principal;
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
+use crate::i18n::{text, Lang};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::io::IsTerminal;
@@ -53,23 +54,25 @@ fn read_password() -> Result<String, CliError> {
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::BadInput(InputError::words(
+        return Err(CliError::BadInput(InputError::new(
             "PEIYU_PASSWORD",
             "password_required",
-            "请设置环境变量 PEIYU_PASSWORD，或在终端中运行以输入密码",
-            "set PEIYU_PASSWORD, or run on a terminal to be asked for the password",
+            Text::new("cli.user.password_required"),
         )));
     }
-    let first = rpassword::prompt_password("Password / 密码: ").context("read the password")?;
-    let again = rpassword::prompt_password("Again / 再次输入: ").context("read the password")?;
+    let prompt = |key: &str| format!("{} / {}: ", text(Lang::En, key), text(Lang::ZhCn, key));
+    let first =
+        rpassword::prompt_password(prompt("cli.user.password")).context("read the password")?;
+    let again =
+        rpassword::prompt_password(prompt("cli.user.again")).context("read the password")?;
     if first != again {
-        return Err(CliError::BadInput(InputError::words(
+        return Err(CliError::BadInput(InputError::new(
             "password",
             "password_mismatch",
-            "两次输入的密码不一致",
-            "the two passwords differ",
+            Text::new("cli.user.password_mismatch"),
         )));
     }
+
     Ok(first)
 }
 
