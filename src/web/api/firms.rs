@@ -10,7 +10,7 @@ use crate::app::model::FirmYearRow;
 use crate::app::model::{Acquisition, IpItem, IpKind};
 use crate::app::model::{Firm, FirmFacts};
 use crate::app::{self, firms::api, FirmUpdate, FirmYearInput, NewFirmInput, NewIpInput};
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::core::money::Fen;
 use crate::core::profile::FirmYear;
 use crate::core::stage::Event;
@@ -395,11 +395,10 @@ fn fen(field: &str, v: Option<i64>) -> Result<Option<Fen>, InputError> {
     match v {
         None => Ok(None),
         Some(y) => Fen::from_yuan(y).map(Some).ok_or_else(|| {
-            InputError::words(
+            InputError::new(
                 field,
                 "amount_too_large",
-                format!("{field} 金额过大"),
-                format!("{field} is too large"),
+                Text::new("api.input.amount_too_large").plain("field", field),
             )
         }),
     }
@@ -436,11 +435,10 @@ pub async fn put_year(
     let (id, year) = path.into_inner();
     let id = path_id(&id)?;
     let year: i32 = year.trim().parse().map_err(|_| {
-        ApiError::from(InputError::words(
+        ApiError::from(InputError::new(
             "year",
             "invalid_year",
-            format!("年份无效（{year}）"),
-            format!("'{year}' is not a year"),
+            Text::new("api.input.invalid_year").plain("year", &year),
         ))
     })?;
     let y: YearIn = parse_body(&body)?;
@@ -528,21 +526,19 @@ pub struct IpIn {
 
 fn ip_input(i: IpIn) -> Result<NewIpInput, InputError> {
     let kind = IpKind::parse(i.kind.trim()).ok_or_else(|| {
-        InputError::words(
+        InputError::new(
             "kind",
             "unknown_ip_kind",
-            format!("未知的知识产权类型“{}”", i.kind),
-            format!("unknown IP kind '{}'", i.kind),
+            Text::new("api.input.unknown_ip_kind").plain("kind", &i.kind),
         )
     })?;
     let acquisition = match i.acquisition.as_deref().map(str::trim) {
         None | Some("") => Acquisition::Own,
         Some(a) => Acquisition::parse(a).ok_or_else(|| {
-            InputError::words(
+            InputError::new(
                 "acquisition",
                 "unknown_acquisition",
-                format!("未知的获得方式“{a}”（own 或 transferred）"),
-                format!("unknown acquisition '{a}' (own or transferred)"),
+                Text::new("api.input.unknown_acquisition").plain("acquisition", a),
             )
         })?,
     };

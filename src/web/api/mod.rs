@@ -13,7 +13,7 @@ pub mod error;
 pub mod firms;
 pub mod other;
 
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use actix_web::{web, HttpResponse, Route};
 use error::ApiError;
 use serde::de::DeserializeOwned;
@@ -229,29 +229,20 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         };
         let inner = e.into_inner();
         let err = if inner.is_syntax() || inner.is_eof() {
-            InputError::words(
+            InputError::new(
                 field,
                 "malformed_json",
-                format!(
-                    "JSON 格式错误（第{}行第{}列）",
-                    inner.line(),
-                    inner.column()
-                ),
-                format!(
-                    "malformed JSON at line {} column {}",
-                    inner.line(),
-                    inner.column()
-                ),
+                Text::new("api.input.json_syntax")
+                    .plain("line", inner.line())
+                    .plain("column", inner.column()),
             )
         } else {
-            let f = field.clone();
-            InputError::words(
-                field,
-                "invalid_value",
-                format!("字段 {f} 的值无效：{inner}"),
-                format!("invalid value for {f}: {inner}"),
-            )
+            let text = Text::new("api.input.invalid_value")
+                .plain("field", &field)
+                .plain("error", &inner);
+            InputError::new(field, "invalid_value", text)
         };
+
         ApiError::from(err)
     })
 }

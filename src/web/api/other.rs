@@ -5,7 +5,7 @@ use super::error::{ApiError, ErrorBody};
 use super::firms::FirmOut;
 use super::json_ok;
 use crate::app::firms::{api, pool};
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::web::{db, session, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -41,11 +41,10 @@ pub async fn eligibility(
 ) -> Result<HttpResponse, ApiError> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| {
-            ApiError::from(InputError::words(
+            ApiError::from(InputError::new(
                 "profile",
                 "unreadable_input",
-                "请求体不是 UTF-8 JSON",
-                "the body is not UTF-8 JSON",
+                Text::new("api.input.body_not_utf8"),
             ))
         })?
         .to_string();

@@ -221,12 +221,11 @@ pub async fn change(
         "disable" => users::set_active(c, id, false, &p).map(|_| ()),
         "enable" => users::set_active(c, id, true, &p).map(|_| ()),
         "role" => users::change_role(c, id, &f.role, Some(&f.county), &p).map(|_| ()),
-        other => Err(AppError::BadInput(crate::core::error::InputError::words(
+        other => Err(AppError::bad_input(
             "action",
             "unknown_action",
-            format!("未知的操作“{other}”"),
-            format!("unknown action '{other}'"),
-        ))),
+            crate::core::error::Text::new("web.admin.unknown_action").plain("action", other),
+        )),
     })
     .await;
     outcome(&req, &state, &user, result, |()| None).await

@@ -8,7 +8,7 @@ use crate::app::firms::list::ListParams;
 use crate::app::model::{IssueCategory, IssueFilter, IssueStatus};
 use crate::app::today;
 use crate::app::{self, AppError, AssignTarget, ReassignTo};
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
 use crate::web::auth::{AdvisorsUser, AgendaUser, FirmsUser};
@@ -181,18 +181,16 @@ pub async fn reassign(
             .map(|(_, v)| v.trim().to_string())
             .unwrap_or_default()
     };
-    let bad = |field: &str, zh: &str, en: &str| {
-        WebError::from(AppError::BadInput(InputError::words(
-            field, "required", zh, en,
+    let bad = |field: &str, key: &'static str| {
+        WebError::from(AppError::BadInput(InputError::new(
+            field,
+            "required",
+            Text::new(key),
         )))
     };
-    let from: i64 = get("from").parse().map_err(|_| {
-        bad(
-            "from",
-            "请选择要移交的服务专员",
-            "choose the advisor whose firms move",
-        )
-    })?;
+    let from: i64 = get("from")
+        .parse()
+        .map_err(|_| bad("from", "web.coaching.choose_from"))?;
     let spread: Vec<i64> = pairs
         .iter()
         .filter(|(k, _)| k == "spread")
@@ -201,13 +199,7 @@ pub async fn reassign(
     let to = match get("to").parse::<i64>() {
         Ok(t) => ReassignTo::One(t),
         Err(_) if !spread.is_empty() => ReassignTo::Spread(spread),
-        Err(_) => {
-            return Err(bad(
-                "to",
-                "请选择接手的服务专员（一位，或多位平均分配）",
-                "choose who takes over (one advisor, or several to spread the firms over)",
-            ))
-        }
+        Err(_) => return Err(bad("to", "web.coaching.choose_to")),
     };
     let reason = get("reason");
     let p = user.principal.clone();
@@ -547,11 +539,10 @@ pub async fn bulk_assign(
     };
     let back = params.href();
     let advisor: i64 = get("advisor_id").trim().parse().map_err(|_| {
-        WebError::from(AppError::BadInput(InputError::words(
+        WebError::from(AppError::BadInput(InputError::new(
             "advisor_id",
             "required",
-            "请选择要挂钩的服务专员",
-            "choose the advisor to assign",
+            Text::new("web.coaching.choose_advisor"),
         )))
     })?;
     let target = if get("scope") == "filter" {
