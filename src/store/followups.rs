@@ -55,16 +55,6 @@ impl FollowupKind {
     pub fn parse(s: &str) -> Option<FollowupKind> {
         FollowupKind::ALL.into_iter().find(|k| k.id() == s.trim())
     }
-
-    /// Chinese name.
-    pub fn zh(self) -> &'static str {
-        match self {
-            FollowupKind::Visit => "走访",
-            FollowupKind::Call => "电话",
-            FollowupKind::Online => "线上",
-            FollowupKind::Training => "培训",
-        }
-    }
 }
 
 /// A follow-up as stored.
