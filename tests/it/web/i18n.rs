@@ -239,3 +239,66 @@ fn error_pages_render_as_html_in_both_languages() {
         }
     }
 }
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every catalog key written as a literal in `src/` (`Text::new("app.firms.name_required")`,
+/// `text(lang, "cli.migrate.up_to_date")`) exists in both catalogs, or is the prefix of keys
+/// built from ids (`"coach.kind"`): a use case's error never renders as its bare key.
+#[test]
+fn every_key_written_in_the_code_exists() {
+    let zh = catalog(Lang::ZhCn).unwrap();
+    let sections: BTreeSet<&str> = zh.keys().filter_map(|k| k.split('.').next()).collect();
+    let key_shaped = |s: &str| {
+        s.contains('.')
+            && !s.starts_with('.')
+            && !s.ends_with('.')
+            && !s.contains("..")
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+            && sections.contains(s.split('.').next().unwrap())
+    };
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    // The store names columns (`firms.employees`) and may not read the catalogs anyway.
+    files.retain(|f| !f.strip_prefix(&src).unwrap().starts_with("store"));
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        // The unit tests at the end of a file use keys of their own making.
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            let parts: Vec<&str> = line.split('"').collect();
+            for literal in parts.iter().skip(1).step_by(2) {
+                if !key_shaped(literal) || literal.ends_with(".css") || literal.ends_with(".js") {
+                    continue;
+                }
+                checked += 1;
+                for lang in Lang::ALL {
+                    let cat = catalog(lang).unwrap();
+                    let prefix = format!("{literal}.");
+                    if !cat.contains_key(*literal) && !cat.keys().any(|k| k.starts_with(&prefix)) {
+                        missing.push(format!(
+                            "{}: '{literal}' missing in {}",
+                            file.strip_prefix(&src).unwrap().display(),
+                            lang.tag()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "found only {checked} keys");
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
