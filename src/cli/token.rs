@@ -4,8 +4,8 @@ use super::CliError;
 use crate::app::{accounts::tokens, Principal};
 use crate::core::error::Text;
 use crate::i18n::{render, Lang};
-
 use anyhow::Context;
+
 use clap::{Args, Subcommand};
 
 /// Arguments of `peiyu token`.
