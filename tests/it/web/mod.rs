@@ -140,13 +140,23 @@ impl TestApp {
     /// [`TestApp::spawn`] serving through `pool` (a pool on another address, for tests that
     /// take the database away), with `db`'s session key.
     pub fn spawn_with_pool(pool: peiyu::store::Pool, db: &TestDb) -> TestApp {
+        TestApp::start(pool, db, false)
+    }
+
+    /// [`TestApp::spawn`] configured as behind a proxy: the client address is taken from
+    /// `X-Forwarded-For` (see [`TestApp::login_from`]).
+    pub fn spawn_behind_proxy(db: &TestDb) -> TestApp {
+        TestApp::start(db.pool.clone(), db, true)
+    }
+
+    fn start(pool: peiyu::store::Pool, db: &TestDb, trust_proxy: bool) -> TestApp {
         let key = session::resolve_key(&mut db.conn(), None).unwrap();
         let state = AppState {
             pool,
             keys: SessionKeys::new(key, false),
             config: WebConfig {
                 workers: Some(1),
-                trust_proxy: false,
+                trust_proxy,
                 shutdown_timeout: Duration::from_secs(1),
                 body_timeout: TEST_BODY_TIMEOUT,
             },
@@ -222,6 +232,25 @@ impl TestApp {
                 ("password", password),
                 ("next", "/"),
             ],
+        )
+    }
+
+    /// Sign in from the client address `address` (an app from
+    /// [`TestApp::spawn_behind_proxy`]); returns the POST's response.
+    pub fn login_from(&self, address: &str, username: &str, password: &str) -> Resp {
+        let form = self.get("/login");
+        let csrf = form.csrf();
+        read(
+            self.agent
+                .post(format!("{}/login", self.base))
+                .header("x-forwarded-for", address)
+                .send_form([
+                    ("_csrf", csrf.as_str()),
+                    ("username", username),
+                    ("password", password),
+                    ("next", "/"),
+                ])
+                .unwrap(),
         )
     }
 
