@@ -207,3 +207,38 @@ fn a_database_that_refuses_connections_answers_503_within_5_seconds() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn a_page_number_out_of_range_is_refused_not_wrapped() {
+    let db = TestDb::sqlite();
+    seed_with_passwords(&db);
+    let app = TestApp::spawn(&db);
+    app.login_ok("bureau");
+    for page in ["9223372036854775807", "0", "-3", "1000001", "abc"] {
+        let api = app.get(&format!("/api/v1/firms?page={page}"));
+        assert_eq!(api.status, 400, "page={page}: {}", api.body);
+        assert!(api.body.contains("\"field\":\"page\""), "{}", api.body);
+        let html = app.get(&format!("/firms?page={page}"));
+        assert_eq!(html.status, 400, "page={page}");
+        assert!(
+            html.body.contains("页码应为 1 到 1000000 之间的整数"),
+            "{}",
+            html.body
+        );
+    }
+    let last = app.get("/api/v1/firms?page=1000000&per_page=500");
+    assert_eq!(last.status, 200, "{}", last.body);
+    assert!(last.body.contains("\"page\":1000000"), "{}", last.body);
+    assert_eq!(
+        app.get("/admin/mail?page=99999999999").status,
+        403,
+        "bureau is not admin"
+    );
+    let admin = app.other_client();
+    admin.login_ok("admin");
+    assert_eq!(
+        admin.get("/admin/mail?page=9223372036854775807").status,
+        400
+    );
+    assert_eq!(admin.get("/admin/mail?page=2").status, 200);
+}

@@ -34,6 +34,7 @@ pub async fn list(
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let params = params.into_inner();
+    params.check().map_err(crate::app::AppError::from)?;
     let query = params.to_query();
     let p = user.principal.clone();
     let q2 = query.clone();
