@@ -196,8 +196,7 @@ impl OutboxParams {
 }
 
 fn time(t: Option<chrono::NaiveDateTime>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
+    t.map(crate::core::clock::china_second).unwrap_or_default()
 }
 
 /// `GET /admin/mail`.

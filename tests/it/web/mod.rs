@@ -15,6 +15,7 @@ mod login;
 mod pages;
 mod pool;
 mod robustness;
+mod times;
 mod xss;
 
 use crate::common::{seed, Seed, TestDb};

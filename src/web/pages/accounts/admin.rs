@@ -5,7 +5,7 @@
 use crate::app::accounts::login;
 use crate::app::accounts::users::{self, NewUserInput};
 use crate::app::{accounts::tokens, firms::read, AppError};
-use crate::core::clock::china_time;
+use crate::core::clock::china_minute;
 use crate::core::stage::Role;
 use crate::web::auth::{AdminUser, CurrentUser};
 use crate::web::error::WebError;
@@ -87,8 +87,8 @@ async fn page(
                 "id": t.id,
                 "name": t.name,
                 "username": username,
-                "created": t.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                "last_used": t.last_used_at.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+                "created": china_minute(t.created_at),
+                "last_used": t.last_used_at.map(china_minute).unwrap_or_default(),
                 "revoked": t.revoked_at.is_some(),
             })
         })
@@ -101,7 +101,7 @@ async fn page(
                 "exists": t.exists,
                 "failures": t.failures,
                 "addresses": t.addresses,
-                "last": china_time(t.last_at).format("%Y-%m-%d %H:%M").to_string(),
+                "last": china_minute(t.last_at),
             })
         })
         .collect();
