@@ -52,9 +52,12 @@ pub struct FirmOut {
     pub contact_phone: Option<String>,
     /// Contact email.
     pub contact_email: Option<String>,
-    /// Head count.
+    /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
+    /// (everyone on the payroll, part-time and seconded staff working 183 days or more
+    /// included).
     pub employees: Option<i32>,
-    /// Technical staff.
+    /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
+    /// more in the year; at most `employees`.
     pub tech_staff: Option<i32>,
     /// The next stage, if any.
     pub next_stage: Option<String>,
@@ -203,9 +206,12 @@ pub struct FirmIn {
     pub contact_phone: Option<String>,
     /// Contact email.
     pub contact_email: Option<String>,
-    /// Head count.
+    /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
+    /// (everyone on the payroll, part-time and seconded staff working 183 days or more
+    /// included).
     pub employees: Option<i32>,
-    /// Technical staff.
+    /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
+    /// more in the year; at most `employees`.
     pub tech_staff: Option<i32>,
 }
 
@@ -265,9 +271,12 @@ pub struct FirmPatch {
     pub contact_phone: Option<String>,
     /// Contact email.
     pub contact_email: Option<String>,
-    /// Head count.
+    /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
+    /// (everyone on the payroll, part-time and seconded staff working 183 days or more
+    /// included).
     pub employees: Option<i32>,
-    /// Technical staff.
+    /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
+    /// more in the year; at most `employees`.
     pub tech_staff: Option<i32>,
 }
 
