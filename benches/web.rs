@@ -91,6 +91,7 @@ fn serve(
             workers: settings.workers,
             trust_proxy: settings.trust_proxy,
             shutdown_timeout: Duration::from_secs(1),
+            ..WebConfig::default()
         },
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

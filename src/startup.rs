@@ -45,6 +45,7 @@ where
     App::new()
         .app_data(data)
         .app_data(actix_web::web::FormConfig::default().limit(FORM_LIMIT))
+        .wrap(from_fn(middleware::body_deadline))
         .wrap(from_fn(web::error::in_user_language))
         .wrap(from_fn(middleware::session_layer))
         .wrap(middleware::security_headers())
@@ -123,6 +124,7 @@ impl Application {
                 workers: serve.workers,
                 trust_proxy: serve.trust_proxy,
                 shutdown_timeout: SHUTDOWN_TIMEOUT,
+                body_timeout: web::BODY_TIMEOUT,
             },
         };
         Ok(Application {

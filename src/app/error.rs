@@ -24,6 +24,10 @@ pub enum AppError {
     /// The rules were evaluated and not met (422), with the evaluation.
     #[error("rule failed")]
     RuleFailed(Box<Evaluation>),
+    /// The database cannot be reached now (no connection within the pool's wait): 503, and
+    /// the request can be tried again later.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
     /// Anything else: a database or pool error, with context (500).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -43,6 +47,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict(c) => c.code(),
             AppError::RuleFailed(_) => "rule_failed",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }

@@ -10,8 +10,11 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 
 const PROFILE_HELP: &str = "\
-The profile is JSON on stdin (amounts in whole yuan, staff as head counts); every field is
-optional, and a missing fact makes the criteria that need it `unknown`:
+The profile is JSON on stdin (amounts in whole yuan); every field is optional, and a missing
+fact makes the criteria that need it `unknown`. Staff counts are of the latest fiscal year:
+employees (职工总数) is the average of the monthly head counts, including part-time and
+seconded staff who worked 183 days or more; tech_staff (科技人员) counts those in R&D and
+related technical work with 183 days or more in the year, and is at most employees.
 
   uscc, name, founded_on (YYYY-MM-DD), employees, tech_staff,
   financials: [{year, revenue, rd_expense, rd_expense_domestic, high_tech_revenue,

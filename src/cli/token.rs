@@ -73,10 +73,9 @@ pub fn run(database_url: &str, args: TokenArgs) -> Result<(), CliError> {
                 } else {
                     "active"
                 };
-                let used = t.last_used_at.map_or_else(
-                    || "-".to_string(),
-                    |d| d.format("%Y-%m-%d %H:%M").to_string(),
-                );
+                let used = t
+                    .last_used_at
+                    .map_or_else(|| "-".to_string(), crate::core::clock::china_minute);
                 println!(
                     "{}\t{username}\t{}\t{state}\tlast used {used}",
                     t.id, t.name

@@ -11,6 +11,17 @@ pub fn china_time(now: NaiveDateTime) -> NaiveDateTime {
     now + Duration::seconds(i64::from(CHINA_OFFSET_SECS))
 }
 
+/// The UTC instant `at` as a person in China reads it, to the minute: `2026-03-02 01:30`.
+/// Every time a page, a CSV file or a mail shows goes through here (stored times are UTC).
+pub fn china_minute(at: NaiveDateTime) -> String {
+    china_time(at).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// [`china_minute`] to the second: `2026-03-02 01:30:05`.
+pub fn china_second(at: NaiveDateTime) -> String {
+    china_time(at).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 /// The date in China at the UTC instant `now`: "today" for evaluations, due dates and pages.
 pub fn china_date(now: NaiveDateTime) -> NaiveDate {
     china_time(now).date()
@@ -29,6 +40,16 @@ pub fn next_china_midnight(now: NaiveDateTime, slack: Duration) -> NaiveDateTime
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_time_shortly_before_utc_midnight_reads_as_the_next_china_day() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+            .unwrap()
+            .and_hms_opt(17, 30, 5)
+            .unwrap();
+        assert_eq!(super::china_minute(at), "2026-03-02 01:30");
+        assert_eq!(super::china_second(at), "2026-03-02 01:30:05");
+    }
+
     use super::*;
 
     fn at(s: &str) -> NaiveDateTime {

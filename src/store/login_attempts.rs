@@ -28,18 +28,23 @@ pub fn record(conn: &mut DbConn, attempt: &NewAttempt<'_>) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Failed attempts for `username` since `since`.
-pub fn failures_for_username(
+/// Failed attempts of `username` from `address` since `since`, and the last of them.
+pub fn failures_of_pair(
     conn: &mut DbConn,
     username: &str,
+    address: &str,
     since: NaiveDateTime,
-) -> Result<i64, StoreError> {
+) -> Result<(i64, Option<NaiveDateTime>), StoreError> {
     Ok(login_attempts::table
         .filter(login_attempts::username.eq(username))
+        .filter(login_attempts::address.eq(address))
         .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::at.ge(since))
-        .count()
-        .get_result(conn)?)
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(login_attempts::at),
+        ))
+        .first(conn)?)
 }
 
 /// Failed attempts from `address` since `since`.
@@ -56,35 +61,67 @@ pub fn failures_for_address(
         .get_result(conn)?)
 }
 
-/// The earliest failure for `username` or from `address` since `since`: the throttle lifts a
-/// window after it.
-pub fn earliest_failure(
+/// Forget the failures of `username` from `address` (after a successful sign-in from there;
+/// failures from elsewhere are kept).
+pub fn clear_failures_of_pair(
     conn: &mut DbConn,
     username: &str,
     address: &str,
-    since: NaiveDateTime,
-) -> Result<Option<NaiveDateTime>, StoreError> {
-    Ok(login_attempts::table
-        .filter(
-            login_attempts::username
-                .eq(username)
-                .or(login_attempts::address.eq(address)),
-        )
-        .filter(login_attempts::succeeded.eq(false))
-        .filter(login_attempts::at.ge(since))
-        .select(diesel::dsl::min(login_attempts::at))
-        .first(conn)?)
-}
-
-/// Forget the failures of `username` (after a successful sign-in: the account's count starts
-/// again; the address's count is kept).
-pub fn clear_failures_for_username(conn: &mut DbConn, username: &str) -> Result<usize, StoreError> {
+) -> Result<usize, StoreError> {
     Ok(diesel::delete(
         login_attempts::table
             .filter(login_attempts::username.eq(username))
+            .filter(login_attempts::address.eq(address))
             .filter(login_attempts::succeeded.eq(false)),
     )
     .execute(conn)?)
+}
+
+/// Failures of one username since a time, across addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsernameFailures {
+    /// The username typed.
+    pub username: String,
+    /// How many failures.
+    pub failures: i64,
+    /// From how many distinct addresses.
+    pub addresses: i64,
+    /// The last failure.
+    pub last_at: NaiveDateTime,
+}
+
+/// Usernames with failures since `since`, most failures first, at most `limit`.
+pub fn failures_by_username(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<UsernameFailures>, StoreError> {
+    use diesel::dsl::{count, count_star, max};
+    use diesel::expression_methods::AggregateExpressionMethods;
+    let rows: Vec<(String, i64, i64, Option<NaiveDateTime>)> = login_attempts::table
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::at.ge(since))
+        .group_by(login_attempts::username)
+        .select((
+            login_attempts::username,
+            count_star(),
+            count(login_attempts::address).aggregate_distinct(),
+            max(login_attempts::at),
+        ))
+        .order((count_star().desc(), login_attempts::username.asc()))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(username, failures, addresses, last)| {
+            Some(UsernameFailures {
+                username,
+                failures,
+                addresses,
+                last_at: last?,
+            })
+        })
+        .collect())
 }
 
 /// Delete attempts older than `before`; returns how many.

@@ -228,6 +228,10 @@ pub type Pool = r2d2::Pool<ConnManager>;
 /// A connection checked out of the [`Pool`].
 pub type PooledConn = r2d2::PooledConnection<ConnManager>;
 
+/// How long a request of `peiyu serve` waits for a pooled connection before it answers 503.
+/// Under the benchmark's load (32 connections on a pool of 4) a wait is a few milliseconds.
+pub const SERVER_CONNECTION_WAIT: Duration = Duration::from_secs(3);
+
 /// How to size the pool and wait for locks.
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
@@ -258,6 +262,8 @@ impl PoolOptions {
     /// than the machine can run at once only queue inside the database: with PostgreSQL on
     /// the same 2-core machine, 10 backends behind 32 concurrent requests gave worse tail
     /// latency than 4 (`scripts/bench web`). A database on another machine may want more.
+    /// A request waits at most [`SERVER_CONNECTION_WAIT`] for a connection: when the
+    /// database refuses connections, the page says so within seconds instead of hanging.
     pub fn for_server(max_size: Option<u32>) -> PoolOptions {
         let max_size = max_size.filter(|n| *n > 0).unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -266,6 +272,7 @@ impl PoolOptions {
         });
         PoolOptions {
             max_size,
+            connection_timeout: SERVER_CONNECTION_WAIT,
             ..PoolOptions::default()
         }
     }

@@ -34,6 +34,8 @@ pub enum Kind {
     Forbidden,
     /// A malformed request: 400.
     BadRequest(String),
+    /// The body did not arrive within the server's bound: 408.
+    TimedOut,
     /// A use case's error, mapped by its kind.
     App(AppError),
 }
@@ -45,12 +47,14 @@ impl Kind {
             Kind::SignIn { .. } => StatusCode::UNAUTHORIZED,
             Kind::Csrf | Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Kind::TimedOut => StatusCode::REQUEST_TIMEOUT,
             Kind::App(e) => match e {
                 AppError::BadInput(_) => StatusCode::BAD_REQUEST,
                 AppError::Forbidden => StatusCode::FORBIDDEN,
                 AppError::NotFound => StatusCode::NOT_FOUND,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
                 AppError::RuleFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }
@@ -58,8 +62,14 @@ impl Kind {
 
     /// Log what only the server should see: an internal error's cause chain.
     pub fn log(&self) {
-        if let Kind::App(AppError::Internal(e)) = self {
-            tracing::error!(error = format!("{e:#}"), "internal error");
+        match self {
+            Kind::App(AppError::Internal(e)) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+            }
+            Kind::App(AppError::Unavailable(e)) => {
+                tracing::warn!(error = %e, "database unavailable");
+            }
+            _ => {}
         }
     }
 }
@@ -71,6 +81,7 @@ impl fmt::Display for Kind {
             Kind::Csrf => f.write_str("csrf"),
             Kind::Forbidden => f.write_str("forbidden"),
             Kind::BadRequest(m) => write!(f, "bad request: {m}"),
+            Kind::TimedOut => f.write_str("request body timed out"),
             Kind::App(e) => write!(f, "{e}"),
         }
     }
@@ -109,6 +120,13 @@ impl WebError {
         }
     }
 
+    /// The body did not arrive in time (408).
+    pub fn timed_out() -> WebError {
+        WebError {
+            kind: Kind::TimedOut,
+        }
+    }
+
     /// A malformed request.
     pub fn bad_request(msg: impl Into<String>) -> WebError {
         WebError {
@@ -128,6 +146,7 @@ impl WebError {
             Kind::Csrf => "csrf",
             Kind::Forbidden => "forbidden",
             Kind::BadRequest(_) => "bad_request",
+            Kind::TimedOut => "timed_out",
             Kind::App(AppError::BadInput(_)) => "bad_input",
             Kind::App(AppError::Conflict(_)) => "conflict",
             Kind::App(e) => e.code(),

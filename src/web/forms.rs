@@ -487,6 +487,7 @@ pub fn field(name: &str, kind: Kind, shown: Shown<'_>) -> Value {
         "options": options(kind, shown.lang, shown.lists, value),
         "readonly": kind == Kind::Readonly,
         "hint": "",
+        "help": i18n::lookup(shown.lang, &format!("forms.help.{name}")).unwrap_or(""),
     })
 }
 

@@ -134,3 +134,76 @@ pub fn security_headers() -> DefaultHeaders {
         .add((header::REFERRER_POLICY, "same-origin"))
         .add((header::CACHE_CONTROL, "no-store"))
 }
+
+/// A request body that must have arrived by a deadline: after it, the next read fails, and
+/// the request is answered 408 (see [`body_deadline`]).
+struct Deadline {
+    inner: actix_web::dev::Payload,
+    sleep: std::pin::Pin<Box<actix_web::rt::time::Sleep>>,
+    expired: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl futures_core::Stream for Deadline {
+    type Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future;
+        use std::task::Poll;
+        let this = &mut *self;
+        if let Poll::Ready(item) = std::pin::Pin::new(&mut this.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        if this.sleep.as_mut().poll(cx).is_ready() {
+            this.expired.set(true);
+            return Poll::Ready(Some(Err(actix_web::error::PayloadError::Io(
+                std::io::Error::new(std::io::ErrorKind::TimedOut, "request body timed out"),
+            ))));
+        }
+        Poll::Pending
+    }
+}
+
+/// Bound the time a request body may take to arrive ([`WebConfig::body_timeout`], counted from
+/// the end of the request head): a client that sends the head and part of a body, then stalls,
+/// gets a 408 in its language and the connection is closed, instead of holding it forever.
+/// The head itself is bounded by the server's client request timeout.
+///
+/// [`WebConfig::body_timeout`]: super::WebConfig::body_timeout
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(super::BODY_TIMEOUT, |s| s.config.body_timeout);
+    let expired = std::rc::Rc::new(std::cell::Cell::new(false));
+    let inner = req.take_payload();
+    let bounded = Deadline {
+        inner,
+        sleep: Box::pin(actix_web::rt::time::sleep(limit)),
+        expired: expired.clone(),
+    };
+    req.set_payload(actix_web::dev::Payload::Stream {
+        payload: Box::pin(bounded),
+    });
+    let res = next.call(req).await?;
+    if !expired.get() {
+        return Ok(res.map_into_left_body());
+    }
+    {
+        let timed_out: Error = if res.request().path().starts_with("/api/") {
+            super::api::error::ApiError::timed_out().into()
+        } else {
+            super::error::WebError::timed_out().into()
+        };
+        let mut answer = ServiceResponse::from_err(timed_out, res.request().clone());
+        answer
+            .response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+        Ok(answer.map_into_right_body())
+    }
+}

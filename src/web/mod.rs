@@ -31,7 +31,13 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// How long a shutdown waits for requests in flight.
     pub shutdown_timeout: Duration,
+    /// How long a request body may take to arrive once the head is in (then 408).
+    pub body_timeout: Duration,
 }
+
+/// The default of [`WebConfig::body_timeout`]: a form or a JSON body arrives in well under a
+/// second; 30 s leaves room for a slow mobile link.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for WebConfig {
     fn default() -> Self {
@@ -39,6 +45,7 @@ impl Default for WebConfig {
             workers: None,
             trust_proxy: false,
             shutdown_timeout: Duration::from_secs(10),
+            body_timeout: BODY_TIMEOUT,
         }
     }
 }
@@ -63,9 +70,10 @@ where
 {
     let pool = state.pool.clone();
     web::block(move || {
-        let mut conn = pool.get().map_err(|e| {
-            AppError::Internal(anyhow::Error::new(e).context("get a database connection"))
-        })?;
+        // r2d2 gives up only after its connection wait: the database refused or is gone.
+        let mut conn = pool
+            .get()
+            .map_err(|e| AppError::Unavailable(format!("no database connection: {e}")))?;
         f(&mut conn)
     })
     .await

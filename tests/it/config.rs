@@ -146,3 +146,42 @@ fn only_config_and_the_command_line_read_peiyu_variables() {
         offenders.join("\n")
     );
 }
+
+/// Staff counts say how to count them wherever they are entered: `peiyu eval --help`, the API
+/// document and the firm form.
+#[test]
+fn staff_counts_say_how_to_count_them() {
+    let out = Command::new(env!("CARGO_BIN_EXE_peiyu"))
+        .args(["eval", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("average of the monthly head counts"),
+        "{help}"
+    );
+    assert!(help.contains("183 days or more in the year"), "{help}");
+
+    let db = crate::common::TestDb::sqlite();
+    let seed = crate::web::seed_with_passwords(&db);
+    let app = crate::web::TestApp::spawn(&db);
+    let doc = app.get("/api/v1/openapi.json").json();
+    let firm_in = &doc["components"]["schemas"]["FirmIn"]["properties"];
+    let words = |f: &str| firm_in[f]["description"].as_str().unwrap_or("").to_string();
+    assert!(
+        words("employees").contains("monthly head counts"),
+        "{firm_in}"
+    );
+    assert!(words("tech_staff").contains("183 days"), "{firm_in}");
+
+    app.login_ok("bureau");
+    let firm = crate::common::FirmBuilder::new().create(&mut db.conn(), &seed.bureau);
+    let form = app.get(&format!("/firms/{}/edit", firm.id));
+    assert!(form.body.contains("月平均人数"), "{}", form.body);
+    assert!(
+        form.body.contains("全年累计实际工作满 183 天"),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("aria-describedby=\"f-tech_staff-help\""));
+}

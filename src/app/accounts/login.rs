@@ -17,24 +17,36 @@ pub const SESSION_IDLE_KEY: &str = "session_idle_minutes";
 /// The idle timeout when the setting is absent.
 pub const DEFAULT_IDLE_MINUTES: i64 = 30;
 
-/// How many failures lock sign-in, and for how long.
+/// How repeated sign-in failures are slowed. Nobody can lock another person out: a run of
+/// failures backs off only the same account *from the same address* (the real user elsewhere
+/// signs in as usual), and an address failing across many accounts is slowed, not refused (a
+/// shared office address keeps working).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ThrottlePolicy {
-    /// Failures for one username within the window that lock it.
-    pub account: i64,
-    /// Failures from one address within the window that lock it.
+    /// Failures of one account from one address, within the window, after which each further
+    /// attempt from that pair waits a back-off. (Older settings call it `account`.)
+    #[serde(alias = "account")]
+    pub pair: i64,
+    /// Failures from one address across accounts, within the window, after which every answer
+    /// to that address waits [`address_delay_seconds`](Self::address_delay_seconds).
     pub address: i64,
-    /// The window, in minutes.
+    /// The window failures are counted in, in minutes; also the longest back-off.
     pub window_minutes: i64,
+    /// The first back-off in seconds, doubled with each further failure of the pair.
+    pub backoff_seconds: i64,
+    /// How long an answer to a slowed address waits, in seconds.
+    pub address_delay_seconds: i64,
 }
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         ThrottlePolicy {
-            account: 5,
+            pair: 5,
             address: 20,
             window_minutes: 15,
+            backoff_seconds: 30,
+            address_delay_seconds: 3,
         }
     }
 }
@@ -48,6 +60,25 @@ impl ThrottlePolicy {
                 AppError::Internal(anyhow::anyhow!("setting login_throttle is invalid: {e}"))
             }),
         }
+    }
+
+    fn window(&self) -> Duration {
+        Duration::minutes(self.window_minutes.max(1))
+    }
+
+    /// The wait after the `failures`-th failure of a pair: none below [`pair`](Self::pair),
+    /// then the first back-off, doubling, at most the window.
+    pub fn backoff(&self, failures: i64) -> Duration {
+        if failures < self.pair.max(1) {
+            return Duration::zero();
+        }
+        let doublings = u32::try_from((failures - self.pair.max(1)).min(30)).unwrap_or(30);
+        let seconds = self
+            .backoff_seconds
+            .max(1)
+            .saturating_mul(1_i64 << doublings)
+            .min(self.window().num_seconds());
+        Duration::seconds(seconds)
     }
 }
 
@@ -66,10 +97,11 @@ pub fn idle_timeout(conn: &mut DbConn) -> Result<Duration, AppError> {
 pub enum Refusal {
     /// Unknown user, wrong password or disabled account.
     BadCredentials,
-    /// Too many recent failures for this account or address; try again after this many minutes.
+    /// Too many recent failures of this account from this address: try again after this many
+    /// seconds.
     Throttled {
-        /// Whole minutes until the window has passed.
-        retry_after_minutes: i64,
+        /// Seconds until the back-off has passed (at least 1).
+        retry_after_seconds: i64,
     },
 }
 
@@ -85,6 +117,8 @@ fn dummy_hash() -> &'static str {
 pub struct Candidate {
     /// The account, when the username exists.
     pub user: Option<User>,
+    /// How long the answer waits: the address fails across many accounts and is slowed.
+    pub slowed_by: std::time::Duration,
 }
 
 impl Candidate {
@@ -98,9 +132,10 @@ impl Candidate {
     }
 }
 
-/// First step of a sign-in: refuse a throttled account or address before any password is
-/// checked, else load the account. Holds the connection only for these reads, so that the
-/// slow password hash never keeps a pooled connection busy.
+/// First step of a sign-in: refuse the account from this address while its back-off runs,
+/// before any password is checked; else load the account, and say how long the answer waits
+/// when the address is slowed. Holds the connection only for these reads, so that the slow
+/// password hash never keeps a pooled connection busy.
 pub fn begin(
     conn: &mut DbConn,
     username: &str,
@@ -109,27 +144,32 @@ pub fn begin(
 ) -> Result<Result<Candidate, Refusal>, AppError> {
     let username = username.trim();
     let policy = ThrottlePolicy::load(conn)?;
-    let since = now - Duration::minutes(policy.window_minutes.max(1));
-    let by_account =
-        login_attempts::failures_for_username(conn, username, since).ctx("count failures")?;
+    let since = now - policy.window();
+    let (failures, last) =
+        login_attempts::failures_of_pair(conn, username, address, since).ctx("count failures")?;
+    if let Some(last) = last {
+        let lifts = last + policy.backoff(failures);
+        if lifts > now {
+            let seconds = ((lifts - now).num_milliseconds() + 999) / 1000;
+            return Ok(Err(Refusal::Throttled {
+                retry_after_seconds: seconds.max(1),
+            }));
+        }
+    }
     let by_address =
         login_attempts::failures_for_address(conn, address, since).ctx("count failures")?;
-    if by_account >= policy.account || by_address >= policy.address {
-        let earliest = login_attempts::earliest_failure(conn, username, address, since)
-            .ctx("find earliest failure")?
-            .unwrap_or(now);
-        let lifts = earliest + Duration::minutes(policy.window_minutes.max(1));
-        let minutes = ((lifts - now).num_seconds() + 59) / 60;
-        return Ok(Err(Refusal::Throttled {
-            retry_after_minutes: minutes.max(1),
-        }));
-    }
+    let slowed_by = if by_address >= policy.address.max(1) {
+        std::time::Duration::from_secs(u64::try_from(policy.address_delay_seconds).unwrap_or(0))
+    } else {
+        std::time::Duration::ZERO
+    };
     let user = users::find_by_username(conn, username).ctx("find user to sign in")?;
-    Ok(Ok(Candidate { user }))
+    Ok(Ok(Candidate { user, slowed_by }))
 }
 
 /// Last step of a sign-in: record the outcome of the password check (`password_ok`) and give
-/// the signed-in user or the refusal. A success clears the account's failures.
+/// the signed-in user or the refusal. A success clears the failures of the account from this
+/// address (those from other addresses stay: they may be someone else's).
 pub fn finish(
     conn: &mut DbConn,
     candidate: Candidate,
@@ -153,7 +193,7 @@ pub fn finish(
             },
         )?;
         if ok {
-            login_attempts::clear_failures_for_username(c, username)?;
+            login_attempts::clear_failures_of_pair(c, username, address)?;
             login_attempts::prune(c, now - Duration::days(1))?;
         }
         Ok::<(), crate::store::StoreError>(())
@@ -163,6 +203,50 @@ pub fn finish(
         Some(u) if ok => Ok(Ok(u)),
         _ => Ok(Err(Refusal::BadCredentials)),
     }
+}
+
+/// An account that failed to sign in recently, for the administrators' list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriedAccount {
+    /// The username typed (an account may not exist by that name).
+    pub username: String,
+    /// Whether an account of that name exists.
+    pub exists: bool,
+    /// Failures in the period.
+    pub failures: i64,
+    /// From how many addresses.
+    pub addresses: i64,
+    /// The last failure (UTC).
+    pub last_at: NaiveDateTime,
+}
+
+/// The accounts being tried: usernames with failed sign-ins in the last 24 hours, most failures
+/// first (at most `limit`). Administrators only.
+pub fn tried_accounts(
+    conn: &mut DbConn,
+    principal: &crate::app::Principal,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<TriedAccount>, AppError> {
+    if principal.role != crate::core::stage::Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let rows = login_attempts::failures_by_username(conn, now - Duration::days(1), limit)
+        .ctx("list failed sign-ins")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let exists = users::find_by_username(conn, &r.username)
+            .ctx("look up a tried account")?
+            .is_some();
+        out.push(TriedAccount {
+            username: r.username,
+            exists,
+            failures: r.failures,
+            addresses: r.addresses,
+            last_at: r.last_at,
+        });
+    }
+    Ok(out)
 }
 
 /// The signed-in user with this id, or `None` when the account no longer exists (the session

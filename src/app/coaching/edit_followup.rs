@@ -48,7 +48,7 @@ pub fn edit_followup(
                 code: "followup_edit_window_closed",
                 text: Text::new("conflict.followup_edit_window_closed")
                     .plain("hours", EDIT_WINDOW_HOURS)
-                    .plain("at", before.created_at.format("%Y-%m-%d %H:%M")),
+                    .plain("at", crate::core::clock::china_minute(before.created_at)),
             }));
         }
         let content = check_content(&input, china_date(now))?;

@@ -472,7 +472,7 @@ pub(super) fn daily_digest(run: &mut Run<'_>) -> Result<(), AppError> {
                     "kind": r.kind,
                     "template": r.template,
                     "link": r.link,
-                    "queued_at": r.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    "queued_at": crate::core::clock::china_minute(r.created_at),
                     "params": r.params_json().ctx("read a digest item")?,
                 }));
             }

@@ -1,12 +1,34 @@
 //! The firm list's filter: the query string of `GET /firms`, the API's `GET /api/v1/firms`
 //! and the bulk assignment, turned into the store's query.
 
+use crate::core::error::{InputError, Text};
 use crate::core::stage::Stage;
 use crate::store::firm_query::{FirmQuery, SortKey};
 use serde::{Deserialize, Serialize};
 
 /// Rows per page of the firm list.
 pub const PER_PAGE: i64 = 50;
+
+/// The highest page number any list accepts: a million pages of even one row each is more
+/// than a province holds, and the offset it gives (at most 500 rows a page) cannot overflow.
+pub const MAX_PAGE: i64 = 1_000_000;
+
+/// A `page` parameter: empty is page 1; anything else must be a whole number from 1 to
+/// [`MAX_PAGE`] (a refusal names the field `page`).
+pub fn page_number(raw: &str) -> Result<i64, InputError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(1);
+    }
+    match raw.parse::<i64>() {
+        Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        _ => Err(InputError::new(
+            "page",
+            "page_out_of_range",
+            Text::new("list.page_out_of_range").plain("max", MAX_PAGE),
+        )),
+    }
+}
 
 /// The list's query string. Every field is text so that an empty `?stage=` from the filter
 /// form means "any"; values that do not parse are ignored.
@@ -56,9 +78,16 @@ fn opt(s: &str) -> Option<String> {
 }
 
 impl ListParams {
-    /// The page asked for, from 1.
+    /// The page asked for, from 1 (see [`page_number`]; one out of range reads as 1 here, so
+    /// that the offset never overflows: handlers refuse it first with [`ListParams::check`]).
     pub fn page_no(&self) -> i64 {
-        self.page.trim().parse::<i64>().unwrap_or(1).max(1)
+        page_number(&self.page).unwrap_or(1)
+    }
+
+    /// Refuse parameters that cannot mean anything (a page out of range); the others, when
+    /// they do not parse, are ignored.
+    pub fn check(&self) -> Result<(), InputError> {
+        page_number(&self.page).map(|_| ())
     }
 
     /// The sort key asked for, or the default.
@@ -90,7 +119,7 @@ impl ListParams {
             sort: self.sort_key(),
             descending: self.descending(),
             limit: PER_PAGE,
-            offset: (self.page_no() - 1) * PER_PAGE,
+            offset: (self.page_no() - 1).saturating_mul(PER_PAGE),
         }
     }
 

@@ -117,6 +117,13 @@ impl ApiError {
         ApiError { kind: Kind::Csrf }
     }
 
+    /// The body did not arrive in time (408).
+    pub fn timed_out() -> ApiError {
+        ApiError {
+            kind: Kind::TimedOut,
+        }
+    }
+
     /// The role may not do this (403).
     pub fn forbidden() -> ApiError {
         ApiError {
@@ -136,6 +143,7 @@ impl ApiError {
             Kind::Csrf => return plain(lang, "csrf"),
             Kind::Forbidden => return plain(lang, "forbidden"),
             Kind::BadRequest(_) => return plain(lang, "bad_request"),
+            Kind::TimedOut => return plain(lang, "timed_out"),
             Kind::App(e) => e,
         };
         match e {
@@ -171,6 +179,7 @@ impl ApiError {
                 d
             }
             AppError::Internal(_) => plain(lang, "internal"),
+            AppError::Unavailable(_) => plain(lang, "unavailable"),
         }
     }
 

@@ -52,9 +52,12 @@ pub struct FirmOut {
     pub contact_phone: Option<String>,
     /// Contact email.
     pub contact_email: Option<String>,
-    /// Head count.
+    /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
+    /// (everyone on the payroll, part-time and seconded staff working 183 days or more
+    /// included).
     pub employees: Option<i32>,
-    /// Technical staff.
+    /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
+    /// more in the year; at most `employees`.
     pub tech_staff: Option<i32>,
     /// The next stage, if any.
     pub next_stage: Option<String>,
@@ -131,7 +134,7 @@ pub struct Paging {
         ("q" = Option<String>, Query, description = "Name contains or USCC starts with"),
         ("sort" = Option<String>, Query, description = "readiness, name, stage or uscc"),
         ("dir" = Option<String>, Query, description = "asc or desc"),
-        ("page" = Option<i64>, Query, description = "Page from 1"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page from 1 to 1,000,000 (another value is a 400)"),
         ("per_page" = Option<i64>, Query, description = "Rows per page, 1–500 (default 50)"),
     ),
     responses((status = 200, body = FirmPage), (status = 401, body = ErrorBody)))]
@@ -141,7 +144,9 @@ pub async fn list(
     params: web::Query<ListParams>,
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut query = params.into_inner().to_query();
+    let params = params.into_inner();
+    params.check().map_err(crate::app::AppError::from)?;
+    let mut query = params.to_query();
     let per_page = paging
         .per_page
         .trim()
@@ -149,7 +154,7 @@ pub async fn list(
         .map_or(PER_PAGE, |n| n.clamp(1, MAX_PER_PAGE));
     let page = query.offset / PER_PAGE + 1;
     query.limit = per_page;
-    query.offset = (page - 1) * per_page;
+    query.offset = (page - 1).saturating_mul(per_page);
     let p = user.principal.clone();
     let (firms, total) = db(&state, move |c| {
         app::firms::read::firm_page_rows(c, &p, &query)
@@ -201,9 +206,12 @@ pub struct FirmIn {
     pub contact_phone: Option<String>,
     /// Contact email.
     pub contact_email: Option<String>,
-    /// Head count.
+    /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
+    /// (everyone on the payroll, part-time and seconded staff working 183 days or more
+    /// included).
     pub employees: Option<i32>,
-    /// Technical staff.
+    /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
+    /// more in the year; at most `employees`.
     pub tech_staff: Option<i32>,
 }
 
@@ -263,9 +271,12 @@ pub struct FirmPatch {
     pub contact_phone: Option<String>,
     /// Contact email.
     pub contact_email: Option<String>,
-    /// Head count.
+    /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
+    /// (everyone on the payroll, part-time and seconded staff working 183 days or more
+    /// included).
     pub employees: Option<i32>,
-    /// Technical staff.
+    /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
+    /// more in the year; at most `employees`.
     pub tech_staff: Option<i32>,
 }
 

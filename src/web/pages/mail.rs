@@ -170,8 +170,8 @@ pub struct OutboxParams {
 }
 
 impl OutboxParams {
-    fn page_no(&self) -> i64 {
-        self.page.trim().parse::<i64>().unwrap_or(1).max(1)
+    fn page_no(&self) -> Result<i64, crate::core::error::InputError> {
+        crate::app::firms::list::page_number(&self.page)
     }
 
     fn href(&self) -> String {
@@ -196,8 +196,7 @@ impl OutboxParams {
 }
 
 fn time(t: Option<chrono::NaiveDateTime>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
+    t.map(crate::core::clock::china_second).unwrap_or_default()
 }
 
 /// `GET /admin/mail`.
@@ -214,10 +213,16 @@ pub async fn outbox(
         kind: crate::app::mail::MailKind::parse(params.kind.trim()).map(|k| k.as_str().to_string()),
         address: Some(params.q.trim().to_string()).filter(|s| !s.is_empty()),
     };
-    let page_no = params.page_no();
+    let page_no = params.page_no().map_err(crate::app::AppError::from)?;
     let p = user.principal.clone();
     let data = db(&state, move |c| {
-        mail::outbox_page(c, &p, &filter, PER_PAGE, (page_no - 1) * PER_PAGE)
+        mail::outbox_page(
+            c,
+            &p,
+            &filter,
+            PER_PAGE,
+            (page_no - 1).saturating_mul(PER_PAGE),
+        )
     })
     .await?;
     let pages = ((data.total + PER_PAGE - 1) / PER_PAGE).max(1);

@@ -334,3 +334,64 @@ fn an_advisor_logs_a_followup_with_a_due_date_and_finds_it_on_the_agenda() {
     assert!(html.contains("提交高企申报材料初稿"), "{html}");
     assert!(html.contains(&firm.name), "{html}");
 }
+
+/// On a phone (400 px wide) no main page scrolls sideways, for any role: wide tables scroll
+/// inside their own box and long names wrap by words.
+#[test]
+fn the_main_pages_fit_a_400_px_phone_for_every_role() {
+    let (db, app) = demo_app();
+    let b = Browser::start(&app.base);
+    let all = all_firms(&db);
+    let firm = all.iter().max_by_key(|f| f.name.chars().count()).unwrap();
+    let firm1 = users::find_by_username(&mut db.conn(), "firm1")
+        .unwrap()
+        .unwrap();
+    let own = firm1.firm_id.unwrap();
+    b.set_viewport(400, 900);
+    let mut wide = Vec::new();
+    let mut visit = |who: &str, path: &str| {
+        b.goto(path);
+        b.find("main");
+        if let Some(why) = b.sideways() {
+            wide.push(format!("{who} {path}: {why}"));
+        }
+    };
+    visit("anonymous", "/login");
+    let f = firm.id;
+    let staff_pages = [
+        "/".to_string(),
+        "/firms".to_string(),
+        format!("/firms/{f}"),
+        format!("/firms/{f}/edit"),
+        format!("/firms/{f}/whatif"),
+        "/pool".to_string(),
+        "/advisors".to_string(),
+        "/agenda".to_string(),
+        "/issues".to_string(),
+        "/account/mail".to_string(),
+    ];
+    for username in ["admin", "bureau", "county-411102", "advisor01"] {
+        b.sign_in(username, DEMO_PASSWORD);
+        for p in &staff_pages {
+            visit(username, p);
+        }
+        if username == "admin" {
+            visit(username, "/admin/users");
+            visit(username, "/admin/mail");
+        }
+        b.sign_out();
+    }
+    b.sign_in("firm1", DEMO_PASSWORD);
+    for p in [
+        format!("/firms/{own}"),
+        format!("/firms/{own}/edit"),
+        "/account/mail".into(),
+    ] {
+        visit("firm1", &p);
+    }
+    assert!(
+        wide.is_empty(),
+        "pages wider than a phone:\n{}",
+        wide.join("\n")
+    );
+}

@@ -111,51 +111,125 @@ fn wrong_password_is_refused_in_the_users_language() {
 }
 
 #[test]
-fn repeated_failures_lock_the_account_even_for_the_right_password_and_across_processes() {
+fn repeated_failures_back_off_the_account_from_that_address_and_never_lock_out_the_real_user() {
     for db in backends() {
         seed_with_passwords(&db);
         settings::set(
             &mut db.conn(),
             "login_throttle",
-            &serde_json::json!({"account": 3, "address": 100, "window_minutes": 15}),
+            &serde_json::json!({"pair": 3, "address": 100, "window_minutes": 15, "backoff_seconds": 30}),
         )
         .unwrap();
-        let app = TestApp::spawn(&db);
+        let app = TestApp::spawn_behind_proxy(&db);
+        let attacker = "203.0.113.7";
         for _ in 0..3 {
-            assert_eq!(app.login("county_a", "wrong").status, 401);
+            assert_eq!(app.login_from(attacker, "county_a", "wrong").status, 401);
         }
-        let locked = app.login("county_a", PASSWORD);
-        assert_eq!(locked.status, 429, "{}: {}", db.name(), locked.body);
-        assert!(locked.body.contains("登录失败次数过多"), "{}", locked.body);
-        assert!(locked.body.contains("15 分钟"), "{}", locked.body);
-        assert_eq!(locked.header("retry-after"), Some("900"));
-        assert_eq!(app.get("/").status, 302, "locked login must not sign in");
+        // The attacker's address now waits, even with the right password.
+        let held = app.login_from(attacker, "county_a", PASSWORD);
+        assert_eq!(held.status, 429, "{}: {}", db.name(), held.body);
+        assert!(held.body.contains("登录失败次数过多"), "{}", held.body);
+        assert!(held.body.contains("秒后再试"), "{}", held.body);
+        let wait: i64 = held.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=30).contains(&wait), "retry-after {wait}");
+        assert_eq!(app.get("/").status, 302, "a held sign-in must not sign in");
 
-        // A second server process on the same database sees the same failures.
-        let second = TestApp::spawn(&db);
-        assert_eq!(second.login("county_a", PASSWORD).status, 429);
-        // Other accounts are not affected.
-        assert_eq!(second.login("county_b", PASSWORD).status, 303);
+        // A second server process on the same database holds the same pair.
+        let second = TestApp::spawn_behind_proxy(&db);
+        assert_eq!(
+            second.login_from(attacker, "county_a", PASSWORD).status,
+            429
+        );
+        // The real user, from another address, signs in as usual.
+        let real = second.other_client();
+        assert_eq!(
+            real.login_from("198.51.100.20", "county_a", PASSWORD)
+                .status,
+            303
+        );
+        assert_eq!(real.get("/").status, 200);
+        // Other accounts from the attacker's address are not held.
+        let other = app.other_client();
+        assert_eq!(other.login_from(attacker, "county_b", PASSWORD).status, 303);
     }
 }
 
 #[test]
-fn repeated_failures_from_one_address_lock_every_account_from_it() {
-    for db in backends() {
-        seed_with_passwords(&db);
-        settings::set(
-            &mut db.conn(),
-            "login_throttle",
-            &serde_json::json!({"account": 100, "address": 4, "window_minutes": 15}),
-        )
-        .unwrap();
-        let app = TestApp::spawn(&db);
-        for name in ["a1", "a2", "a3", "a4"] {
-            assert_eq!(app.login(name, "guess").status, 401);
-        }
-        let r = app.login("bureau", PASSWORD);
-        assert_eq!(r.status, 429, "{}", db.name());
+fn each_further_failure_doubles_the_wait_up_to_the_window() {
+    let p = peiyu::app::accounts::login::ThrottlePolicy {
+        pair: 3,
+        address: 20,
+        window_minutes: 15,
+        backoff_seconds: 30,
+        address_delay_seconds: 3,
+    };
+    let secs = |n| p.backoff(n).num_seconds();
+    assert_eq!((secs(1), secs(2)), (0, 0));
+    assert_eq!((secs(3), secs(4), secs(5)), (30, 60, 120));
+    assert_eq!(secs(9), 900, "at most the window");
+    assert_eq!(secs(1_000), 900);
+}
+
+#[test]
+fn an_address_failing_across_accounts_is_slowed_not_locked_out() {
+    let db = crate::common::TestDb::sqlite();
+    seed_with_passwords(&db);
+    settings::set(
+        &mut db.conn(),
+        "login_throttle",
+        &serde_json::json!({"pair": 100, "address": 4, "window_minutes": 15, "address_delay_seconds": 2}),
+    )
+    .unwrap();
+    let app = TestApp::spawn_behind_proxy(&db);
+    let office = "192.0.2.50";
+    for name in ["a1", "a2", "a3", "a4"] {
+        assert_eq!(app.login_from(office, name, "guess").status, 401);
     }
+    // Someone else behind the same office address still signs in, a little slower.
+    let started = std::time::Instant::now();
+    let r = app.login_from(office, "bureau", PASSWORD);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "slowed"
+    );
+    // From elsewhere, no wait.
+    let elsewhere = app.other_client();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        elsewhere
+            .login_from("198.51.100.21", "county_b", PASSWORD)
+            .status,
+        303
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+#[test]
+fn the_administrators_see_which_accounts_are_being_tried() {
+    let db = crate::common::TestDb::sqlite();
+    seed_with_passwords(&db);
+    let app = TestApp::spawn_behind_proxy(&db);
+    for addr in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        assert_eq!(app.login_from(addr, "county_a", "wrong").status, 401);
+    }
+    assert_eq!(
+        app.login_from("203.0.113.1", "ghost<b>", "wrong").status,
+        401
+    );
+    let admin = app.other_client();
+    admin.login_ok("admin");
+    let page = admin.get("/admin/users");
+    assert_eq!(page.status, 200);
+    let part = &page.body[page.body.find("正在被尝试登录的账户").expect("the list")..];
+    let row = &part[part.find("<td>county_a").expect("county_a listed")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("<td>3</td><td>3</td>"),
+        "3 failures from 3 addresses: {row}"
+    );
+    assert!(part.contains("ghost&lt;b&gt;"), "escaped");
+    assert!(part.contains("无此账户"));
 }
 
 #[test]

@@ -14,6 +14,8 @@ mod i18n;
 mod login;
 mod pages;
 mod pool;
+mod robustness;
+mod times;
 mod xss;
 
 use crate::common::{seed, Seed, TestDb};
@@ -125,18 +127,39 @@ fn read(mut r: ureq::http::Response<ureq::Body>) -> Resp {
     }
 }
 
+/// How long a test app waits for a request body (`WebConfig::body_timeout`): short, so the
+/// stalled-body test is quick; every other test sends its body at once.
+pub const TEST_BODY_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl TestApp {
     /// Serve the app on `db` as `peiyu serve` builds it (`startup::server`), with the signing
     /// key kept in its settings (as `peiyu serve` does when PEIYU_SECRET_KEY is unset).
     pub fn spawn(db: &TestDb) -> TestApp {
+        TestApp::spawn_with_pool(db.pool.clone(), db)
+    }
+
+    /// [`TestApp::spawn`] serving through `pool` (a pool on another address, for tests that
+    /// take the database away), with `db`'s session key.
+    pub fn spawn_with_pool(pool: peiyu::store::Pool, db: &TestDb) -> TestApp {
+        TestApp::start(pool, db, false)
+    }
+
+    /// [`TestApp::spawn`] configured as behind a proxy: the client address is taken from
+    /// `X-Forwarded-For` (see [`TestApp::login_from`]).
+    pub fn spawn_behind_proxy(db: &TestDb) -> TestApp {
+        TestApp::start(db.pool.clone(), db, true)
+    }
+
+    fn start(pool: peiyu::store::Pool, db: &TestDb, trust_proxy: bool) -> TestApp {
         let key = session::resolve_key(&mut db.conn(), None).unwrap();
         let state = AppState {
-            pool: db.pool.clone(),
+            pool,
             keys: SessionKeys::new(key, false),
             config: WebConfig {
                 workers: Some(1),
-                trust_proxy: false,
+                trust_proxy,
                 shutdown_timeout: Duration::from_secs(1),
+                body_timeout: TEST_BODY_TIMEOUT,
             },
         };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -210,6 +233,25 @@ impl TestApp {
                 ("password", password),
                 ("next", "/"),
             ],
+        )
+    }
+
+    /// Sign in from the client address `address` (an app from
+    /// [`TestApp::spawn_behind_proxy`]); returns the POST's response.
+    pub fn login_from(&self, address: &str, username: &str, password: &str) -> Resp {
+        let form = self.get("/login");
+        let csrf = form.csrf();
+        read(
+            self.agent
+                .post(format!("{}/login", self.base))
+                .header("x-forwarded-for", address)
+                .send_form([
+                    ("_csrf", csrf.as_str()),
+                    ("username", username),
+                    ("password", password),
+                    ("next", "/"),
+                ])
+                .unwrap(),
         )
     }
 

@@ -2,8 +2,10 @@
 //! CSRF token; every change goes through a use case that writes an audit row. A temporary
 //! password or a new token is shown once, on the page that answers the form.
 
+use crate::app::accounts::login;
 use crate::app::accounts::users::{self, NewUserInput};
 use crate::app::{accounts::tokens, firms::read, AppError};
+use crate::core::clock::china_minute;
 use crate::core::stage::Role;
 use crate::web::auth::{AdminUser, CurrentUser};
 use crate::web::error::WebError;
@@ -15,6 +17,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+/// How many of the accounts being tried the page lists.
+const TRIED_SHOWN: i64 = 20;
 /// Roles an administrator may give.
 const ROLES: [Role; 5] = [
     Role::Admin,
@@ -40,11 +44,13 @@ async fn page(
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let p = user.principal.clone();
-    let (users, toks, counties) = db(state, move |c| {
+    let now = chrono::Utc::now().naive_utc();
+    let (users, toks, counties, tried) = db(state, move |c| {
         let users = users::list_users(c, &p)?;
         let toks = tokens::list_tokens(c, &p)?;
         let counties = read::counties(c)?;
-        Ok((users, toks, counties))
+        let tried = login::tried_accounts(c, &p, now, TRIED_SHOWN)?;
+        Ok((users, toks, counties, tried))
     })
     .await?;
     let county_name = |code: &Option<String>| -> String {
@@ -81,9 +87,21 @@ async fn page(
                 "id": t.id,
                 "name": t.name,
                 "username": username,
-                "created": t.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                "last_used": t.last_used_at.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+                "created": china_minute(t.created_at),
+                "last_used": t.last_used_at.map(china_minute).unwrap_or_default(),
                 "revoked": t.revoked_at.is_some(),
+            })
+        })
+        .collect();
+    let tried_rows: Vec<Value> = tried
+        .iter()
+        .map(|t| {
+            json!({
+                "username": t.username,
+                "exists": t.exists,
+                "failures": t.failures,
+                "addresses": t.addresses,
+                "last": china_minute(t.last_at),
             })
         })
         .collect();
@@ -97,6 +115,7 @@ async fn page(
         json!({
             "users": rows,
             "tokens": token_rows,
+            "tried": tried_rows,
             "roles": ROLES.iter().map(|r| json!({"id": r.id()})).collect::<Vec<_>>(),
             "counties": counties.iter().map(|c| json!({"value": c.code, "name": lang.pick(&c.name_zh, &c.name_en)})).collect::<Vec<_>>(),
             "shown": shown.map(|s| json!({"label": s.label, "secret": s.secret})),

@@ -1,6 +1,7 @@
 //! Signing in and out, and the language switch.
 
 use crate::app::accounts::login::{self, Refusal};
+use crate::core::error::Text;
 use crate::i18n::{self, Lang, LANG_COOKIE};
 use crate::web::auth::{lang_of, CurrentUser};
 use crate::web::error::WebError;
@@ -91,11 +92,18 @@ pub async fn submit(
     let outcome = match begun {
         Err(refusal) => Err(refusal),
         Ok(candidate) => {
+            let slowed_by = candidate.slowed_by;
             let ok = hashing::verify(f.password.clone(), candidate.hash().to_string()).await?;
-            db(&state, move |c| {
+            let outcome = db(&state, move |c| {
                 login::finish(c, candidate, ok, &username, &address, now)
             })
-            .await?
+            .await?;
+            // An address failing across many accounts waits for every answer; the wait holds
+            // neither a thread nor a connection.
+            if !slowed_by.is_zero() {
+                actix_web::rt::time::sleep(slowed_by).await;
+            }
+            outcome
         }
     };
     match outcome {
@@ -113,10 +121,14 @@ pub async fn submit(
             Some(i18n::text(lang, "login.error.bad_credentials")),
         ),
         Err(Refusal::Throttled {
-            retry_after_minutes,
+            retry_after_seconds,
         }) => {
-            let msg = i18n::text(lang, "login.error.throttled")
-                .replace("{minutes}", &retry_after_minutes.to_string());
+            let wait = if retry_after_seconds < 60 {
+                Text::new("login.wait.seconds").plain("n", retry_after_seconds)
+            } else {
+                Text::new("login.wait.minutes").plain("n", (retry_after_seconds + 59) / 60)
+            };
+            let msg = i18n::render(lang, &Text::new("login.error.throttled").text("wait", wait));
             let mut res = login_page(
                 &req,
                 lang,
@@ -125,7 +137,7 @@ pub async fn submit(
                 &f.username,
                 Some(msg),
             )?;
-            if let Ok(v) = header::HeaderValue::from_str(&(retry_after_minutes * 60).to_string()) {
+            if let Ok(v) = header::HeaderValue::from_str(&retry_after_seconds.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
             Ok(res)

@@ -83,7 +83,7 @@ pub fn firm_section(c: &FirmCoaching, lang: Lang, today: NaiveDate) -> Value {
                 "due_on": date_text(f.due_on),
                 "overdue": !r.superseded && f.due_on.is_some_and(|d| d < today),
                 "author": r.author,
-                "recorded": f.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                "recorded": crate::core::clock::china_minute(f.created_at),
                 "corrects": f.corrects_id,
                 "superseded": r.superseded,
                 "edit_href": r.editable.then(|| format!("/firms/{id}/followups/{}/edit", f.id)),
@@ -260,7 +260,7 @@ fn render_followup(
             "correct_href": page.original.map(|o| format!("/firms/{id}/followups/{}/correct", o.id)),
             "original": page.original.map(|o| json!({
                 "id": o.id,
-                "recorded": o.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                "recorded": crate::core::clock::china_minute(o.created_at),
             })),
             "kinds": options(&FollowupKind::ALL.map(FollowupKind::id), "coach.kind", &v("kind"), lang),
             "f": {

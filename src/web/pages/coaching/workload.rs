@@ -488,7 +488,7 @@ pub async fn followups_csv(
             f.due_on.map(|d| d.to_string()).unwrap_or_default(),
             name(f.advisor_id),
             name(Some(f.created_by)),
-            f.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            crate::core::clock::china_minute(f.created_at),
             f.corrects_id.map(|c| c.to_string()).unwrap_or_default(),
         ];
         w.write_record(cells.iter().map(|c| safe_cell(c)))

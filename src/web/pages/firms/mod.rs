@@ -34,6 +34,7 @@ pub async fn list(
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let params = params.into_inner();
+    params.check().map_err(crate::app::AppError::from)?;
     let query = params.to_query();
     let p = user.principal.clone();
     let q2 = query.clone();
@@ -331,7 +332,7 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
                 "from": e.from_stage,
                 "to": e.to_stage,
                 "as_of": e.as_of.to_string(),
-                "recorded": e.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+                "recorded": crate::core::clock::china_minute(e.occurred_at),
                 "actor": actor,
                 "role": e.actor_role,
                 "reason": e.reason.clone().unwrap_or_default(),

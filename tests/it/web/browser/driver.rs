@@ -241,6 +241,47 @@ impl Browser {
         }
     }
 
+    /// Make the viewport `width` CSS pixels wide (a phone is about 400), `height` high.
+    pub fn set_viewport(&self, width: u32, height: u32) {
+        let c = self.c();
+        self.rt.block_on(c.set_window_size(width, height)).unwrap();
+        // The window includes its frame: correct once to the asked viewport width.
+        let inner = self
+            .rt
+            .block_on(c.execute("return window.innerWidth", vec![]))
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(u64::from(width));
+        let outer = u64::from(width) + u64::from(width).saturating_sub(inner);
+        self.rt
+            .block_on(c.set_window_size(u32::try_from(outer).unwrap_or(width), height))
+            .unwrap();
+    }
+
+    /// When the current page scrolls sideways (the document is wider than the viewport):
+    /// the widths, and the elements that stick out on the right (tag, class, a bit of text).
+    pub fn sideways(&self) -> Option<String> {
+        let v = self
+            .rt
+            .block_on(self.c().execute(
+                "const vw = document.documentElement.clientWidth;
+                 const sw = document.documentElement.scrollWidth;
+                 if (sw <= vw) return null;
+                 const out = [];
+                 for (const e of document.querySelectorAll('body *')) {
+                   const r = e.getBoundingClientRect();
+                   if (r.right > vw + 1 && out.length < 6) {
+                     out.push(e.tagName.toLowerCase() + '.' + e.className + ' \"'
+                       + (e.textContent || '').trim().slice(0, 30) + '\" right=' + Math.round(r.right));
+                   }
+                 }
+                 return 'document ' + sw + ' px wide in a ' + vw + ' px viewport: ' + out.join(' | ');",
+                vec![],
+            ))
+            .unwrap();
+        v.as_str().map(str::to_string)
+    }
+
     /// `<html lang>` of the current page.
     pub fn lang(&self) -> String {
         self.attr("html", "lang").unwrap_or_default()
