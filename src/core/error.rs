@@ -25,7 +25,7 @@ impl InputError {
     }
 
     /// A new input error whose words are written in both languages here: only for sentences
-    /// that carry numbers, in the rule sets' sentence code (a grep in `tests/it/boundary.rs`
+    /// that carry numbers, in the rule sets' sentence code (a scan in `tests/it/texts.rs`
     /// keeps Chinese literals elsewhere out).
     pub fn words(
         field: impl Into<String>,
