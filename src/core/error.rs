@@ -25,7 +25,7 @@ impl InputError {
     }
 
     /// A new input error whose words are written in both languages here: only for sentences
-    /// that carry numbers, in the rule sets' sentence code (a grep in `tests/it/boundary.rs`
+    /// that carry numbers, in the rule sets' sentence code (a scan in `tests/it/texts.rs`
     /// keeps Chinese literals elsewhere out).
     pub fn words(
         field: impl Into<String>,
@@ -72,10 +72,11 @@ impl Reason {
 
 /// Words for a person to read, as a catalog key and its named values: rendered in the
 /// reader's language at the edge (`i18n::render`), so the core and the use cases hold no
-/// interface text. The catalog entry `key` names its values in braces: `"{year} 年度的登记仍然有效"`.
+/// interface text. The catalog entry `key` names its values in braces: `"the {year} tech-SME
+/// registration is still current"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Text {
-    /// The catalog key, e.g. `error.stage.tsme_still_valid`.
+    /// The catalog key, e.g. `reason.registration_still_current`.
     pub key: &'static str,
     /// The values the entry names, in the order given.
     pub args: Vec<(&'static str, Arg)>,

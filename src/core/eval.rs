@@ -150,22 +150,6 @@ impl Tier {
             Tier::Giant => "giant",
         }
     }
-
-    /// Chinese name.
-    pub fn zh(self) -> &'static str {
-        match self {
-            Tier::Cultivating => "培育企业",
-            Tier::Giant => "小巨人企业",
-        }
-    }
-
-    /// English name.
-    pub fn en(self) -> &'static str {
-        match self {
-            Tier::Cultivating => "cultivating tier",
-            Tier::Giant => "giant tier",
-        }
-    }
 }
 
 /// One part of the HTE innovation score: a range, or an expert's judged value.
@@ -293,46 +277,6 @@ impl Assumption {
             Assumption::ZeroRevenueLadder => "zero_revenue_ladder",
             Assumption::GazelleFieldNotChecked => "gazelle_field_not_checked",
             Assumption::LocalDefaults => "local_defaults",
-        }
-    }
-
-    /// One sentence in Chinese.
-    pub fn zh(self) -> &'static str {
-        match self {
-            Assumption::IpJudgement => "知识产权的技术先进程度和核心支持作用须由专家评判：各按 0–8 分计",
-            Assumption::IpCountsUnknown => "知识产权数量未知：数量一项按 0–8 分计",
-            Assumption::OwnRdUnknown => "知识产权获得方式未知：按 1–6 分计",
-            Assumption::StandardsUnknown => "是否参与编制标准未知：加分按 0–2 分计",
-            Assumption::NoIpItems => "企业没有知识产权：除标准加分外，知识产权各项得 0 分",
-            Assumption::ConversionsUnknown => "缺少科技成果转化数据：按 0–30 分计",
-            Assumption::RdOrganisationUnknown => "部分研发组织管理项情况未知：按 0 至该项满分计",
-            Assumption::NetAssetsGrowthUnknown => "缺少净资产数据：净资产增长率一项按 0–10 分计",
-            Assumption::SalesGrowthUnknown => "缺少营业收入数据：销售收入增长率一项按 0–10 分计",
-            Assumption::YoungFirm => "企业成立不足三个会计年度：按实际经营年度计算",
-            Assumption::FoundedOnUnknown => "成立日期未知：要求近三个完整会计年度的数据",
-            Assumption::ZeroRevenueLadder => "最近一年营业收入为 0：研发费用占营业收入比例一档按 0 分计，以占成本费用比例为准",
-            Assumption::GazelleFieldNotChecked => "未核对所属领域（电子信息、生物与新医药、新材料、新能源与节能、资源与环境、先进制造与自动化）：企业档案中没有领域信息",
-            Assumption::LocalDefaults => "本规则无公开发布的省市标准，阈值为本局默认设置，可调整",
-        }
-    }
-
-    /// One sentence in English.
-    pub fn en(self) -> &'static str {
-        match self {
-            Assumption::IpJudgement => "IP technical advancement and core-support role need expert judgement: 0–8 each",
-            Assumption::IpCountsUnknown => "IP counts unknown: quantity counted as 0–8",
-            Assumption::OwnRdUnknown => "how the IP was obtained is unknown: counted as 1–6",
-            Assumption::StandardsUnknown => "standards participation unknown: bonus counted as 0–2",
-            Assumption::NoIpItems => "no IP items: every IP part except the standards bonus scores 0",
-            Assumption::ConversionsUnknown => "no conversion figures: counted as 0–30",
-            Assumption::RdOrganisationUnknown => "some R&D-organisation items unknown: each counted from 0 to its maximum",
-            Assumption::NetAssetsGrowthUnknown => "net-asset figures missing: net-asset growth counted as 0–10",
-            Assumption::SalesGrowthUnknown => "revenue figures missing: sales growth counted as 0–10",
-            Assumption::YoungFirm => "the firm is younger than three fiscal years: the years it has are used",
-            Assumption::FoundedOnUnknown => "founding date unknown: three full fiscal years of figures are expected",
-            Assumption::ZeroRevenueLadder => "latest revenue is zero: the R&D/revenue ladder scores 0 and the R&D/total-cost ladder decides",
-            Assumption::GazelleFieldNotChecked => "the field (electronics and IT, biomedicine, new materials, new energy, resources and environment, advanced manufacturing) is not checked: the profile has no field",
-            Assumption::LocalDefaults => "no published provincial or city criteria: the thresholds are the bureau's editable defaults",
         }
     }
 }
@@ -508,7 +452,10 @@ impl Evaluation {
         out["assumptions"] = Value::Array(
             self.assumptions
                 .iter()
-                .map(|a| json!({"code": a.code(), "zh": a.zh(), "en": a.en()}))
+                .map(|a| {
+                    let (zh, en) = words::assumption(a);
+                    json!({"code": a.code(), "zh": zh, "en": en})
+                })
                 .collect(),
         );
         out
@@ -522,14 +469,7 @@ impl Evaluation {
             .iter()
             .filter(|c| !c.informational && c.status != Status::Pass)
             .map(|c| {
-                let t = words::texts(c, self);
-                let (zh, en) = match (t.gap_zh, t.gap_en) {
-                    (Some(gz), Some(ge)) => (
-                        format!("{}（差距：{}）", t.explain_zh, gz),
-                        format!("{} (gap: {})", t.explain_en, ge),
-                    ),
-                    _ => (t.explain_zh, t.explain_en),
-                };
+                let (zh, en) = words::reason(words::texts(c, self));
                 Reason::words(c.id.as_str(), zh, en)
             })
             .collect()

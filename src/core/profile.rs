@@ -3,7 +3,7 @@
 //! Amounts arrive as whole yuan and are kept as [`Fen`]. Every field is optional: a missing
 //! fact makes the criteria that need it `unknown`, never a guess.
 
-use super::error::InputError;
+use super::error::{InputError, Text};
 use super::money::Fen;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -234,12 +234,7 @@ impl FirmYear {
     pub fn validate(&self, prefix: &str) -> Result<(), InputError> {
         let f = |name: &str| format!("{prefix}{name}");
         if !(1900..=2200).contains(&self.year) {
-            return Err(InputError::words(
-                f("year"),
-                "invalid_year",
-                format!("{} 年份无效（{}）", f("year"), self.year),
-                format!("{} is not a plausible year ({})", f("year"), self.year),
-            ));
+            return Err(invalid_year(f("year"), self.year));
         }
         let amounts = [
             ("revenue", self.revenue),
@@ -254,45 +249,39 @@ impl FirmYear {
             let Some(v) = v else { continue };
             let field = f(name);
             if v.0 < 0 && name != "net_assets" {
-                return Err(InputError::words(
+                return Err(InputError::new(
                     field.clone(),
                     "negative_amount",
-                    format!("{field} 金额不能为负数（{}）", v.zh()),
-                    format!("{field} must not be a negative amount (got {})", v.en()),
+                    Text::new("input.negative_amount")
+                        .plain("field", &field)
+                        .words("amount", v.zh(), v.en()),
                 ));
             }
             if v.0.unsigned_abs() > MAX_AMOUNT.0.unsigned_abs() {
-                return Err(InputError::words(
+                return Err(InputError::new(
                     field.clone(),
                     "implausible_amount",
-                    format!("{field} 金额超过 10^14 元，不可信"),
-                    format!("{field} exceeds 10^14 yuan and cannot be right"),
+                    Text::new("input.implausible_amount").plain("field", &field),
                 ));
             }
         }
         if let (Some(d), Some(r)) = (self.rd_expense_domestic, self.rd_expense) {
             if d > r {
-                return Err(InputError::words(
-                    f("rd_expense_domestic"),
+                let field = f("rd_expense_domestic");
+                return Err(InputError::new(
+                    field.clone(),
                     "domestic_exceeds_total",
-                    format!(
-                        "{} 境内研发费用不能超过研发费用总额",
-                        f("rd_expense_domestic")
-                    ),
-                    format!("{} cannot exceed rd_expense", f("rd_expense_domestic")),
+                    Text::new("input.domestic_exceeds_total").plain("field", field),
                 ));
             }
         }
         if let (Some(h), Some(r)) = (self.high_tech_revenue, self.revenue) {
             if h > r {
-                return Err(InputError::words(
-                    f("high_tech_revenue"),
+                let field = f("high_tech_revenue");
+                return Err(InputError::new(
+                    field.clone(),
                     "high_tech_exceeds_revenue",
-                    format!(
-                        "{} 高新技术产品收入不能超过营业收入",
-                        f("high_tech_revenue")
-                    ),
-                    format!("{} cannot exceed revenue", f("high_tech_revenue")),
+                    Text::new("input.high_tech_exceeds_revenue").plain("field", field),
                 ));
             }
         }
@@ -313,20 +302,30 @@ pub const JUDGED_KEYS: [(&str, u8); 9] = [
     ("growth_sales", 10),
 ];
 
+/// A year outside 1900–2200 in `field`.
+fn invalid_year(field: String, year: impl ToString) -> InputError {
+    let text = Text::new("input.invalid_year")
+        .plain("field", &field)
+        .plain("year", year);
+    InputError::new(field, "invalid_year", text)
+}
+
 fn count(field: &str, v: Option<i64>) -> Result<Option<u32>, InputError> {
     match v {
         None => Ok(None),
-        Some(n) if n < 0 => Err(InputError::words(
+        Some(n) if n < 0 => Err(InputError::new(
             field,
             "negative_count",
-            format!("{field} 不能为负数（{n}）"),
-            format!("{field} must not be negative (got {n})"),
+            Text::new("input.negative_count")
+                .plain("field", field)
+                .plain("n", n),
         )),
-        Some(n) if n > u32::MAX as i64 => Err(InputError::words(
+        Some(n) if n > u32::MAX as i64 => Err(InputError::new(
             field,
             "too_large",
-            format!("{field} 数值过大（{n}）"),
-            format!("{field} is too large ({n})"),
+            Text::new("input.too_large")
+                .plain("field", field)
+                .plain("n", n),
         )),
         Some(n) => Ok(Some(n as u32)),
     }
@@ -335,18 +334,20 @@ fn count(field: &str, v: Option<i64>) -> Result<Option<u32>, InputError> {
 fn amount(field: String, v: Option<i64>, may_be_negative: bool) -> Result<Option<Fen>, InputError> {
     match v {
         None => Ok(None),
-        Some(n) if n < 0 && !may_be_negative => Err(InputError::words(
+        Some(n) if n < 0 && !may_be_negative => Err(InputError::new(
             field.clone(),
             "negative_amount",
-            format!("{field} 金额不能为负数（{n}元）"),
-            format!("{field} must not be a negative amount (got {n} yuan)"),
+            Text::new("input.negative_yuan")
+                .plain("field", &field)
+                .plain("n", n),
         )),
         Some(n) => Fen::from_yuan(n).map(Some).ok_or_else(|| {
-            InputError::words(
+            InputError::new(
                 field.clone(),
                 "too_large",
-                format!("{field} 金额过大（{n}元）"),
-                format!("{field} is too large ({n} yuan)"),
+                Text::new("input.too_large_yuan")
+                    .plain("field", &field)
+                    .plain("n", n),
             )
         }),
     }
@@ -364,28 +365,22 @@ impl Profile {
             } else {
                 path
             };
-            let (code, zh, en) = if inner.is_syntax() || inner.is_eof() {
+            let (code, text) = if inner.is_syntax() || inner.is_eof() {
                 (
                     "malformed_json",
-                    format!(
-                        "JSON 格式错误（第{}行第{}列）",
-                        inner.line(),
-                        inner.column()
-                    ),
-                    format!(
-                        "malformed JSON at line {} column {}",
-                        inner.line(),
-                        inner.column()
-                    ),
+                    Text::new("input.malformed_json")
+                        .plain("line", inner.line())
+                        .plain("column", inner.column()),
                 )
             } else {
                 (
                     "invalid_value",
-                    format!("字段 {field} 的值无效：{inner}"),
-                    format!("invalid value for {field}: {inner}"),
+                    Text::new("input.invalid_value")
+                        .plain("field", &field)
+                        .plain("detail", &inner),
                 )
             };
-            InputError::words(field, code, zh, en)
+            InputError::new(field, code, text)
         })?;
         raw.validate()
     }
@@ -404,12 +399,7 @@ impl RawProfile {
         for (i, y) in self.financials.into_iter().enumerate() {
             let f = |name: &str| format!("financials[{i}].{name}");
             if !(1900..=2200).contains(&y.year) {
-                return Err(InputError::words(
-                    f("year"),
-                    "invalid_year",
-                    format!("{} 年份无效（{}）", f("year"), y.year),
-                    format!("{} is not a plausible year ({})", f("year"), y.year),
-                ));
+                return Err(invalid_year(f("year"), y.year));
             }
             let fy = FirmYear {
                 year: y.year as i32,
@@ -445,11 +435,10 @@ impl RawProfile {
                 .ok()
                 .filter(|y| (1900..=2200).contains(y))
                 .ok_or_else(|| {
-                    InputError::words(
+                    InputError::new(
                         field.clone(),
                         "invalid_year",
-                        format!("{field} 的键应为年份"),
-                        format!("{field}: the key must be a year"),
+                        Text::new("input.year_key").plain("field", &field),
                     )
                 })?;
             let n = count(&field, Some(v))?.unwrap_or(0);
@@ -460,19 +449,20 @@ impl RawProfile {
         for (k, v) in self.judged {
             let field = format!("judged.{k}");
             let Some(&(_, max)) = JUDGED_KEYS.iter().find(|(name, _)| *name == k) else {
-                return Err(InputError::words(
+                return Err(InputError::new(
                     field.clone(),
                     "unknown_field",
-                    format!("未知的评分项 {field}"),
-                    format!("unknown judged sub-score {field}"),
+                    Text::new("input.unknown_judged").plain("field", &field),
                 ));
             };
             if v < 0 || v > max as i64 {
-                return Err(InputError::words(
+                return Err(InputError::new(
                     field.clone(),
                     "judged_out_of_range",
-                    format!("{field} 应在 0–{max} 之间（实际为 {v}）"),
-                    format!("{field} must be between 0 and {max} (got {v})"),
+                    Text::new("input.judged_out_of_range")
+                        .plain("field", &field)
+                        .plain("max", max)
+                        .plain("value", v),
                 ));
             }
             let v = Some(v as u8);
@@ -518,22 +508,25 @@ impl Profile {
     pub fn validate(&self) -> Result<(), InputError> {
         if let (Some(e), Some(t)) = (self.employees, self.tech_staff) {
             if t > e {
-                return Err(InputError::words(
+                return Err(InputError::new(
                     "tech_staff",
                     "tech_staff_exceeds_employees",
-                    format!("科技人员数（{t}）不能超过职工总数（{e}）"),
-                    format!("tech_staff ({t}) cannot exceed employees ({e})"),
+                    Text::new("input.tech_staff_exceeds_employees")
+                        .plain("tech_staff", t)
+                        .plain("employees", e),
                 ));
             }
         }
         for (i, y) in self.financials.iter().enumerate() {
             y.validate(&format!("financials[{i}]."))?;
             if self.financials[..i].iter().any(|o| o.year == y.year) {
-                return Err(InputError::words(
-                    format!("financials[{i}].year"),
+                let field = format!("financials[{i}].year");
+                return Err(InputError::new(
+                    field.clone(),
                     "duplicate_year",
-                    format!("financials[{i}].year 年份 {} 重复", y.year),
-                    format!("financials[{i}].year repeats year {}", y.year),
+                    Text::new("input.duplicate_year")
+                        .plain("field", field)
+                        .plain("year", y.year),
                 ));
             }
         }

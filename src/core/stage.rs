@@ -2,7 +2,8 @@
 //!
 //! [`apply`] is pure: it takes the firm's current state, an event, the actor and the date, plus
 //! the firm's profile for the rule guards, and returns either the transition to record or a
-//! rejection that names every reason in Chinese and English. A rejected event changes nothing.
+//! rejection that names every reason (a code and its [`Text`]). A rejected event changes
+//! nothing.
 
 use super::error::{Reason, Text};
 use super::eval::Evaluation;
@@ -56,30 +57,6 @@ impl Stage {
     /// Parse a stable id.
     pub fn parse(s: &str) -> Option<Stage> {
         Stage::ALL.into_iter().find(|st| st.id() == s)
-    }
-
-    /// Chinese name.
-    pub fn zh(self) -> &'static str {
-        match self {
-            Stage::Prospect => "培育对象",
-            Stage::TechSme => "科技型中小企业",
-            Stage::Reserve => "高新技术后备企业",
-            Stage::HighTech => "高新技术企业",
-            Stage::Leader => "创新龙头企业",
-            Stage::Exited => "已退出",
-        }
-    }
-
-    /// English name.
-    pub fn en(self) -> &'static str {
-        match self {
-            Stage::Prospect => "prospect",
-            Stage::TechSme => "tech-SME",
-            Stage::Reserve => "high-tech reserve",
-            Stage::HighTech => "high-tech enterprise",
-            Stage::Leader => "innovation leader",
-            Stage::Exited => "exited",
-        }
     }
 
     /// The next rung and the rule set that decides it; `None` at the top or after exit.
@@ -225,42 +202,6 @@ impl EventKind {
     /// Parse a stable id.
     pub fn parse(s: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| k.id() == s)
-    }
-
-    /// Chinese name.
-    pub fn zh(self) -> &'static str {
-        match self {
-            EventKind::RegisterTechSme => "科技型中小企业入库登记",
-            EventKind::LapseTechSme => "科技型中小企业登记失效",
-            EventKind::AdmitToReserve => "纳入高新技术后备库",
-            EventKind::LeaveReserve => "移出后备库",
-            EventKind::CertifyHighTech => "认定为高新技术企业",
-            EventKind::RenewHighTech => "高新技术企业重新认定",
-            EventKind::ExpireHighTech => "高新技术企业资格到期",
-            EventKind::RevokeHighTech => "取消高新技术企业资格",
-            EventKind::RecognizeLeader => "认定为创新龙头企业",
-            EventKind::DemoteLeader => "取消创新龙头企业资格",
-            EventKind::Exit => "退出培育",
-            EventKind::Reinstate => "恢复培育",
-        }
-    }
-
-    /// English name.
-    pub fn en(self) -> &'static str {
-        match self {
-            EventKind::RegisterTechSme => "register as tech-SME",
-            EventKind::LapseTechSme => "tech-SME registration lapsed",
-            EventKind::AdmitToReserve => "admit to the reserve pool",
-            EventKind::LeaveReserve => "leave the reserve pool",
-            EventKind::CertifyHighTech => "certify as high-tech enterprise",
-            EventKind::RenewHighTech => "renew the HTE certificate",
-            EventKind::ExpireHighTech => "HTE certificate expired",
-            EventKind::RevokeHighTech => "revoke the HTE certificate",
-            EventKind::RecognizeLeader => "recognise as innovation leader",
-            EventKind::DemoteLeader => "withdraw leader recognition",
-            EventKind::Exit => "exit the programme",
-            EventKind::Reinstate => "reinstate",
-        }
     }
 
     /// Stages from which the event may be fired (DESIGN §2's "from" column).
@@ -498,29 +439,29 @@ fn cert_no_reasons(cert_no: &str, issued_on: NaiveDate, as_of: NaiveDate) -> Vec
         && cert_no.starts_with("GR")
         && cert_no[2..].bytes().all(|b| b.is_ascii_digit());
     if !ok_form {
-        out.push(Reason::words(
+        out.push(Reason::new(
             "invalid_cert_no",
-            format!("证书编号“{cert_no}”格式不正确，应为 GR + 4位年份 + 2位省份代码 + 6位序号"),
-            format!("certificate number '{cert_no}' should be GR + 4-digit year + 2-digit province + 6 digits"),
+            Text::new("reason.invalid_cert_no").plain("cert_no", cert_no),
         ));
     } else if cert_no[2..6].parse::<i32>().ok() != Some(issued_on.year()) {
-        out.push(Reason::words(
+        out.push(Reason::new(
             "cert_year_mismatch",
-            format!("证书编号中的年份与发证日期 {issued_on} 不一致"),
-            format!("the year in certificate number {cert_no} does not match the issue date {issued_on}"),
+            Text::new("reason.cert_year_mismatch")
+                .plain("cert_no", cert_no)
+                .plain("issued_on", issued_on),
         ));
     }
     if issued_on > as_of {
-        out.push(Reason::words(
+        out.push(Reason::new(
             "issued_in_future",
-            format!("发证日期 {issued_on} 晚于今天 {as_of}"),
-            format!("issue date {issued_on} is after today ({as_of})"),
+            Text::new("reason.issued_in_future")
+                .plain("issued_on", issued_on)
+                .plain("today", as_of),
         ));
     } else if hte_valid_until(issued_on) <= as_of {
-        out.push(Reason::words(
+        out.push(Reason::new(
             "certificate_already_expired",
-            format!("发证日期 {issued_on} 的证书已超过三年有效期"),
-            format!("a certificate issued on {issued_on} is past its three-year validity"),
+            Text::new("reason.certificate_already_expired").plain("issued_on", issued_on),
         ));
     }
     out
@@ -589,10 +530,6 @@ where
         .fold(FirmState::new(), |s, (e, d)| effect(&s, e, d))
 }
 
-fn reason_text(code: &str, zh: String, en: String) -> Reason {
-    Reason::words(code, zh, en)
-}
-
 fn rules_guard(
     ruleset: RuleSet,
     ctx: &Context<'_>,
@@ -602,10 +539,9 @@ fn rules_guard(
     match rules::evaluate(ctx.profile, ruleset, as_of, ctx.thresholds) {
         Ok(ev) => {
             if ev.eligible != Some(true) {
-                reasons.push(reason_text(
+                reasons.push(Reason::new(
                     "rules_not_met",
-                    format!("不符合 {} 规则：", ruleset.id()),
-                    format!("the {} rules are not met:", ruleset.id()),
+                    Text::new("reason.rules_not_met").plain("ruleset", ruleset.id()),
                 ));
                 reasons.extend(ev.reasons_not_passing());
             }
@@ -635,25 +571,26 @@ pub fn apply(
     let mut reasons = Vec::new();
 
     if !kind.allowed_for(actor.role) {
-        reasons.push(Reason::words(
+        reasons.push(Reason::new(
             "role_not_allowed",
-            format!("角色“{}”无权执行“{}”", actor.role.id(), kind.zh()),
-            format!("the role '{}' may not {}", actor.role.id(), kind.en()),
+            Text::new("reason.role_not_allowed")
+                .plain("role", actor.role.id())
+                .term("event", format!("event.{}", kind.id())),
         ));
     }
     if !kind.from_stages().contains(&from) {
-        reasons.push(Reason::words(
+        reasons.push(Reason::new(
             "not_allowed_from_stage",
-            format!("处于“{}”阶段的企业不能“{}”", from.zh(), kind.zh()),
-            format!("a firm in stage {} cannot {}", from.en(), kind.en()),
+            Text::new("reason.not_allowed_from_stage")
+                .term("stage", format!("stage.{}", from.id()))
+                .term("event", format!("event.{}", kind.id())),
         ));
     }
     if let Some(r) = event.reason() {
         if r.trim().is_empty() {
-            reasons.push(Reason::words(
+            reasons.push(Reason::new(
                 "reason_required",
-                "请填写原因",
-                "a reason is required",
+                Text::new("reason.reason_required"),
             ));
         }
     }
@@ -663,27 +600,24 @@ pub fn apply(
     match event {
         Event::RegisterTechSme { year, reg_no } => {
             if reg_no.trim().is_empty() {
-                reasons.push(Reason::words(
+                reasons.push(Reason::new(
                     "reg_no_required",
-                    "请填写入库登记编号",
-                    "a registration number is required",
+                    Text::new("reason.reg_no_required"),
                 ));
             }
             if *year > as_of.year() || *year < as_of.year() - 1 {
-                reasons.push(Reason::words(
+                reasons.push(Reason::new(
                     "registration_year_out_of_range",
-                    format!("登记年度 {year} 应为今年或上一年"),
-                    format!("registration year {year} must be this year or last"),
+                    Text::new("reason.registration_year_out_of_range").plain("year", year),
                 ));
             }
             if let Some((prev, _)) = &state.credentials.tech_sme {
                 if *prev > *year {
-                    reasons.push(Reason::words(
+                    reasons.push(Reason::new(
                         "older_than_current_registration",
-                        format!("已有 {prev} 年度的登记，不能登记更早的 {year} 年度"),
-                        format!(
-                            "already registered for {prev}; cannot record the older year {year}"
-                        ),
+                        Text::new("reason.older_than_current_registration")
+                            .plain("prev", prev)
+                            .plain("year", year),
                     ));
                 }
             }
@@ -694,10 +628,9 @@ pub fn apply(
         Event::LapseTechSme => {
             if let Some((year, _)) = &state.credentials.tech_sme {
                 if tech_sme_current(*year, as_of) {
-                    reasons.push(Reason::words(
+                    reasons.push(Reason::new(
                         "registration_still_current",
-                        format!("{year} 年度的科技型中小企业登记仍然有效"),
-                        format!("the {year} tech-SME registration is still current"),
+                        Text::new("reason.registration_still_current").plain("year", year),
                     ));
                 }
             }
@@ -719,10 +652,11 @@ pub fn apply(
             reasons.extend(cert_no_reasons(cert_no, *issued_on, as_of));
             if let Some((old_no, old_on)) = &state.credentials.hte {
                 if *issued_on <= *old_on || old_no == cert_no {
-                    reasons.push(Reason::words(
+                    reasons.push(Reason::new(
                         "not_a_newer_certificate",
-                        format!("新证书须晚于现有证书 {old_no}（{old_on}）"),
-                        format!("the new certificate must be newer than {old_no} ({old_on})"),
+                        Text::new("reason.not_a_newer_certificate")
+                            .plain("old_no", old_no)
+                            .plain("old_on", old_on),
                     ));
                 }
             }
@@ -735,10 +669,11 @@ pub fn apply(
             if let Some((no, on)) = &state.credentials.hte {
                 let until = hte_valid_until(*on);
                 if as_of < until {
-                    reasons.push(Reason::words(
+                    reasons.push(Reason::new(
                         "certificate_still_valid",
-                        format!("证书 {no} 有效期至 {until}，尚未到期"),
-                        format!("certificate {no} is valid until {until}"),
+                        Text::new("reason.certificate_still_valid")
+                            .plain("cert_no", no)
+                            .plain("until", until),
                     ));
                 }
             }

@@ -10,6 +10,7 @@ mod common;
 mod config;
 mod notify;
 mod store;
+mod texts;
 mod web;
 // The daily job.
 mod jobs;

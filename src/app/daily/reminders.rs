@@ -18,6 +18,7 @@ use crate::app::mail::notices::{firm_link, stored};
 use crate::app::mail::{self, MailKind, MailRequest, Queued};
 use crate::core::schedule::{reminder_mark, ReminderSettings};
 use crate::core::stage::{EventKind, Role, Stage};
+use crate::i18n::{self, Lang};
 use crate::store::credentials::{Credential, CredentialKind};
 use crate::store::firms::Firm;
 use crate::store::{self, assignments, followups, jobs, outbox, settings, users, DbConn};
@@ -311,17 +312,16 @@ pub(super) fn weekly_summary(run: &mut Run<'_>) -> Result<(), AppError> {
     };
     let (rows, total) = jobs::stage_changes_between(run.conn, week_from, week_to, 20)
         .ctx("list the week's stage changes")?;
+    let lang = |zh: bool| if zh { Lang::ZhCn } else { Lang::En };
     let stage_name = |id: &str, zh: bool| -> String {
         match Stage::parse(id) {
-            Some(st) if zh => st.zh().to_string(),
-            Some(st) => st.en().to_string(),
+            Some(st) => i18n::text(lang(zh), &format!("stage.{}", st.id())),
             None => id.to_string(),
         }
     };
     let event_name = |id: &str, zh: bool| -> String {
         match EventKind::parse(id) {
-            Some(k) if zh => k.zh().to_string(),
-            Some(k) => k.en().to_string(),
+            Some(k) => i18n::text(lang(zh), &format!("event.{}", k.id())),
             None => id.to_string(),
         }
     };

@@ -4,6 +4,7 @@
 use super::{MailKind, MailRequest, Queued};
 use crate::app::error::{AppError, StoreContext};
 use crate::core::stage::{Event, Stage};
+use crate::i18n::{self, Lang};
 use crate::store::firms::Firm;
 use crate::store::{assignments, DbConn};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -48,6 +49,11 @@ pub struct StageChange<'a> {
     pub as_of: NaiveDate,
 }
 
+/// The name of a stage or an event (`section` `stage` or `event`) in `lang`, from the catalogs.
+fn name(lang: Lang, section: &str, id: &str) -> String {
+    i18n::text(lang, &format!("{section}.{id}"))
+}
+
 /// Queue the stage-change notice to the firm's users and advisor, inside the caller's
 /// transaction; returns how many mails were stored. Nothing is queued for an event that left
 /// the stage as it was (a renewal).
@@ -65,14 +71,14 @@ pub fn queue_stage_changed(
         "firm": firm.name,
         "uscc": firm.uscc,
         "event": kind.id(),
-        "event_zh": kind.zh(),
-        "event_en": kind.en(),
+        "event_zh": name(Lang::ZhCn, "event", kind.id()),
+        "event_en": name(Lang::En, "event", kind.id()),
         "from": change.from.id(),
-        "from_zh": change.from.zh(),
-        "from_en": change.from.en(),
+        "from_zh": name(Lang::ZhCn, "stage", change.from.id()),
+        "from_en": name(Lang::En, "stage", change.from.id()),
         "to": change.to.id(),
-        "to_zh": change.to.zh(),
-        "to_en": change.to.en(),
+        "to_zh": name(Lang::ZhCn, "stage", change.to.id()),
+        "to_en": name(Lang::En, "stage", change.to.id()),
         "as_of": change.as_of.to_string(),
         "reason": change.event.reason().unwrap_or(""),
     });

@@ -19,7 +19,7 @@ pub mod detail;
 mod testkit;
 pub(crate) mod words;
 
-use super::error::InputError;
+use super::error::{InputError, Text};
 use super::eval::{Assumption, Assumptions, Criterion, Evaluation};
 use super::money::Fen;
 use super::profile::{FirmYear, PlatformLevel, Profile};
@@ -178,11 +178,13 @@ impl RuleSet {
             .find(|r| r.id() == s.trim())
             .ok_or_else(|| {
                 let known: Vec<&str> = RuleSet::ALL.iter().map(|r| r.id()).collect();
-                InputError::words(
+                let (known_zh, known_en) = words::enumeration(&known);
+                InputError::new(
                     "ruleset",
                     "unknown_ruleset",
-                    format!("未知的规则集“{s}”，可用：{}", known.join("、")),
-                    format!("unknown rule set '{s}'; known: {}", known.join(", ")),
+                    Text::new("input.unknown_ruleset")
+                        .plain("ruleset", s)
+                        .words("known", known_zh, known_en),
                 )
             })
     }
@@ -420,11 +422,10 @@ impl Thresholds {
         if !(t.cultivating_revenue_yuan <= t.giant_revenue_yuan
             && t.giant_revenue_yuan <= t.revenue_below_yuan)
         {
-            return Err(InputError::words(
+            return Err(InputError::new(
                 "thresholds.little_giant",
                 "invalid_threshold",
-                "小巨人营业收入档次应满足：培育下限 ≤ 小巨人下限 ≤ 上限",
-                "little-giant revenue bounds must be ordered: cultivating ≤ giant ≤ ceiling",
+                Text::new("input.little_giant_bounds_unordered"),
             ));
         }
         growth_bp("thresholds.little_giant.growth_bp", t.growth_bp)?;
@@ -435,11 +436,13 @@ impl Thresholds {
 }
 
 fn bad_threshold(field: &str, allowed: &str, got: i64) -> InputError {
-    InputError::words(
+    InputError::new(
         field,
         "invalid_threshold",
-        format!("{field} 应在 {allowed} 之间（实际为 {got}）"),
-        format!("{field} must be within {allowed} (got {got})"),
+        Text::new("input.threshold_out_of_range")
+            .plain("field", field)
+            .plain("allowed", allowed)
+            .plain("value", got),
     )
 }
 
@@ -575,34 +578,27 @@ impl<'a> Ctx<'a> {
             Some(i) => format!("financials[{i}].{}", fact.field()),
             None => format!("financials.{}", fact.field()),
         };
-        InputError::words(
+        InputError::new(
             field,
             "zero_denominator",
-            format!(
-                "{year} 年{}为 0，无法计算 {criterion} 所需的比例",
-                fact.zh()
-            ),
-            format!(
-                "{} for {year} is zero, so the ratio {criterion} needs cannot be computed",
-                fact.en()
-            ),
+            Text::new("input.zero_in_year")
+                .plain("year", year)
+                .words("fact", fact.zh(), fact.en())
+                .plain("criterion", criterion),
         )
     }
 
     /// Bad input: a figure summed over the window is zero where the rule divides by it.
     pub fn zero_in_window(&self, fact: Fact, criterion: CriterionId) -> InputError {
         let (a, b) = (self.window.first, self.window.last);
-        InputError::words(
+        InputError::new(
             format!("financials.{}", fact.field()),
             "zero_denominator",
-            format!(
-                "{a}–{b} 年{}合计为 0，无法计算 {criterion} 所需的比例",
-                fact.zh()
-            ),
-            format!(
-                "{} summed over {a}–{b} is zero, so the ratio {criterion} needs cannot be computed",
-                fact.en()
-            ),
+            Text::new("input.zero_in_window")
+                .plain("first", a)
+                .plain("last", b)
+                .words("fact", fact.zh(), fact.en())
+                .plain("criterion", criterion),
         )
     }
 
@@ -632,11 +628,10 @@ impl<'a> Ctx<'a> {
 
     /// Bad input: the zero head count a staff ratio needs.
     pub fn zero_employees(&self, criterion: CriterionId) -> InputError {
-        InputError::words(
+        InputError::new(
             "employees",
             "zero_denominator",
-            format!("职工总数为 0，无法计算 {criterion} 所需的科技人员占比"),
-            format!("employees is zero, so the staff ratio {criterion} needs cannot be computed"),
+            Text::new("input.zero_employees").plain("criterion", criterion),
         )
     }
 }

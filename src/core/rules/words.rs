@@ -6,7 +6,7 @@
 //! itself formats nothing. Every pair is `(Chinese, English)`.
 
 use super::detail::{Detail, Fact, Missing};
-use crate::core::eval::{Criterion, Evaluation, Status};
+use crate::core::eval::{Assumption, Criterion, Evaluation, Status};
 use crate::core::money::{group_int, Fen};
 use crate::core::profile::PlatformLevel;
 use crate::core::ratio::{format_bp, shortfall, shortfall_added, Ratio};
@@ -134,6 +134,85 @@ pub(crate) fn missing_words(m: Missing) -> (String, String) {
         None => (
             format!("缺少{}（{}）", m.fact.zh(), m.fact.field()),
             format!("no {} ({})", m.fact.en(), m.fact.field()),
+        ),
+    }
+}
+
+/// Several names in a row: `a、b、c` / `a, b, c`.
+pub(crate) fn enumeration(items: &[&str]) -> (String, String) {
+    (items.join("、"), items.join(", "))
+}
+
+/// A failing or unknown criterion as a reason: its explaining sentence and, when failing,
+/// its gap: `…（差距：…）` / `… (gap: …)`.
+pub(crate) fn reason(t: Texts) -> (String, String) {
+    match (t.gap_zh, t.gap_en) {
+        (Some(gz), Some(ge)) => (
+            format!("{}（差距：{}）", t.explain_zh, gz),
+            format!("{} (gap: {})", t.explain_en, ge),
+        ),
+        _ => (t.explain_zh, t.explain_en),
+    }
+}
+
+/// The sentence of an assumption in the evaluation JSON: `(Chinese, English)`.
+pub(crate) fn assumption(a: Assumption) -> (&'static str, &'static str) {
+    match a {
+        Assumption::IpJudgement => (
+            "知识产权的技术先进程度和核心支持作用须由专家评判：各按 0–8 分计",
+            "IP technical advancement and core-support role need expert judgement: 0–8 each",
+        ),
+        Assumption::IpCountsUnknown => (
+            "知识产权数量未知：数量一项按 0–8 分计",
+            "IP counts unknown: quantity counted as 0–8",
+        ),
+        Assumption::OwnRdUnknown => (
+            "知识产权获得方式未知：按 1–6 分计",
+            "how the IP was obtained is unknown: counted as 1–6",
+        ),
+        Assumption::StandardsUnknown => (
+            "是否参与编制标准未知：加分按 0–2 分计",
+            "standards participation unknown: bonus counted as 0–2",
+        ),
+        Assumption::NoIpItems => (
+            "企业没有知识产权：除标准加分外，知识产权各项得 0 分",
+            "no IP items: every IP part except the standards bonus scores 0",
+        ),
+        Assumption::ConversionsUnknown => (
+            "缺少科技成果转化数据：按 0–30 分计",
+            "no conversion figures: counted as 0–30",
+        ),
+        Assumption::RdOrganisationUnknown => (
+            "部分研发组织管理项情况未知：按 0 至该项满分计",
+            "some R&D-organisation items unknown: each counted from 0 to its maximum",
+        ),
+        Assumption::NetAssetsGrowthUnknown => (
+            "缺少净资产数据：净资产增长率一项按 0–10 分计",
+            "net-asset figures missing: net-asset growth counted as 0–10",
+        ),
+        Assumption::SalesGrowthUnknown => (
+            "缺少营业收入数据：销售收入增长率一项按 0–10 分计",
+            "revenue figures missing: sales growth counted as 0–10",
+        ),
+        Assumption::YoungFirm => (
+            "企业成立不足三个会计年度：按实际经营年度计算",
+            "the firm is younger than three fiscal years: the years it has are used",
+        ),
+        Assumption::FoundedOnUnknown => (
+            "成立日期未知：要求近三个完整会计年度的数据",
+            "founding date unknown: three full fiscal years of figures are expected",
+        ),
+        Assumption::ZeroRevenueLadder => (
+            "最近一年营业收入为 0：研发费用占营业收入比例一档按 0 分计，以占成本费用比例为准",
+            "latest revenue is zero: the R&D/revenue ladder scores 0 and the R&D/total-cost ladder decides",
+        ),
+        Assumption::GazelleFieldNotChecked => (
+            "未核对所属领域（电子信息、生物与新医药、新材料、新能源与节能、资源与环境、先进制造与自动化）：企业档案中没有领域信息",
+            "the field (electronics and IT, biomedicine, new materials, new energy, resources and environment, advanced manufacturing) is not checked: the profile has no field",
+        ),
+        Assumption::LocalDefaults => (
+            "本规则无公开发布的省市标准，阈值为本局默认设置，可调整",
+            "no published provincial or city criteria: the thresholds are the bureau's editable defaults",
         ),
     }
 }

@@ -2,9 +2,10 @@
 //! English side by side. Every threshold in a sentence is the constant the check uses.
 
 use super::{
-    Id, ABOVE_200M_BP, BAND_200M, BAND_200M_BP, BAND_50M, BAND_50M_BP, CORE_IP_ITEMS,
+    BandWhy, Id, ABOVE_200M_BP, BAND_200M, BAND_200M_BP, BAND_50M, BAND_50M_BP, CORE_IP_ITEMS,
     DOMESTIC_BP, HIGH_TECH_BP, REGISTERED_DAYS, SCORE_PASS, STAFF_BP,
 };
+use crate::core::error::Text;
 use crate::core::eval::{Criterion, Evaluation, Status};
 use crate::core::ratio::{format_bp, shortfall, shortfall_added, Ratio};
 use crate::core::rules::detail::{Detail, Fact, Missing, RdBand};
@@ -12,6 +13,39 @@ use crate::core::rules::words::{
     self, count, dual_money, off_shape, pct, pct_words, points, score_range,
     score_range_zh, staff_gap, undecided, years, yen, yes_no, yes_no_zh, yuan_zh, FlagWords, Words,
 };
+
+/// Where a judged sub-score's band comes from, in the error for a judged value outside it.
+pub(super) fn band_why(why: BandWhy) -> Text {
+    match why {
+        BandWhy::Profile => Text::both(
+            "由企业档案中的数据确定",
+            "the band the profile's figures allow",
+        ),
+        BandWhy::IpCounts(c1, c2) => Text::both(
+            format!("Ⅰ类知识产权 {} 项、Ⅱ类 {} 项", count(c1), count(c2)),
+            format!("{} Class I and {} Class II items", count(c1), count(c2)),
+        ),
+        BandWhy::TransferredOnly => Text::both(
+            "仅通过受让、受赠、并购取得",
+            "only transferred, gifted or merged",
+        ),
+        BandWhy::Conversions {
+            first,
+            last,
+            avg_hundredths,
+        } => {
+            let avg = words::hundredths(avg_hundredths);
+            Text::both(
+                format!("{first}–{last} 年年均科技成果转化 {avg} 项"),
+                format!("the band for an average of {avg} conversions a year in {first}–{last}"),
+            )
+        }
+        BandWhy::RdOrganisation => Text::both(
+            "由具备的研发组织管理项确定",
+            "the band the R&D-organisation items present allow",
+        ),
+    }
+}
 
 /// The label of a criterion.
 pub(crate) fn label(id: Id) -> (&'static str, &'static str) {

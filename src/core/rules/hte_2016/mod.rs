@@ -7,7 +7,7 @@
 
 use super::detail::{Detail, Fact, Missing, RdBand};
 use super::{CriterionId, Ctx, RuleSet};
-use crate::core::error::InputError;
+use crate::core::error::{InputError, Text};
 use crate::core::eval::{
     Assumption, Assumptions, Criterion, Evaluation, HteScoreParts, Part, ScoreRange, Status,
 };
@@ -361,33 +361,50 @@ impl HteScore {
 }
 
 /// A part's band, or the judged value inside it; outside it is bad input.
+/// `why` says where the band comes from (the rule set's words, [`explain::band_why`]).
 fn part(
     judged: Option<u8>,
     band: (u32, u32),
     key: &str,
-    why: &dyn Fn() -> (String, String),
+    why: &dyn Fn() -> BandWhy,
 ) -> Result<Part, InputError> {
     match judged {
         None => Ok(Part::range(band.0, band.1)),
         Some(v) if (band.0..=band.1).contains(&(v as u32)) => Ok(Part::judged(v as u32)),
         Some(v) => {
             let (lo, hi) = band;
-            let (why_zh, why_en) = why();
-            Err(InputError::words(
-                format!("judged.{key}"),
-                "judged_out_of_band",
-                format!("judged.{key} 应在 {lo}–{hi} 分之间（{why_zh}），实际为 {v}"),
-                format!("judged.{key} must be within {lo}–{hi} ({why_en}); got {v}"),
-            ))
+            let field = format!("judged.{key}");
+            let text = Text::new("input.judged_out_of_band")
+                .plain("field", &field)
+                .plain("band", format!("{lo}–{hi}"))
+                .text("why", explain::band_why(why()))
+                .plain("value", v);
+            Err(InputError::new(field, "judged_out_of_band", text))
         }
     }
 }
 
-fn no_why() -> (String, String) {
-    (
-        "由企业档案中的数据确定".to_string(),
-        "the band the profile's figures allow".to_string(),
-    )
+/// Where a judged sub-score's band comes from, for the error when a judged value lies outside.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum BandWhy {
+    /// The profile's figures.
+    Profile,
+    /// The Class I and Class II counts.
+    IpCounts(Option<u32>, Option<u32>),
+    /// IP only transferred, gifted or merged.
+    TransferredOnly,
+    /// The yearly average of conversions over `first..=last`, in hundredths.
+    Conversions {
+        first: i32,
+        last: i32,
+        avg_hundredths: i64,
+    },
+    /// The R&D-organisation items present.
+    RdOrganisation,
+}
+
+fn no_why() -> BandWhy {
+    BandWhy::Profile
 }
 
 fn quantity_band(class_one: Option<u32>, class_two: Option<u32>) -> (u32, u32) {
@@ -502,11 +519,7 @@ pub(super) fn innovation_score(ctx: &Ctx<'_>) -> Result<HteScore, InputError> {
     }
     let (c1, c2) = (p.ip.class_one, p.ip.class_two);
     let ip_quantity = part(j.ip_quantity, quantity_band(c1, c2), "ip_quantity", &|| {
-        let n = |v: Option<u32>| v.map_or("?".to_string(), |n| n.to_string());
-        (
-            format!("Ⅰ类知识产权 {} 项、Ⅱ类 {} 项", n(c1), n(c2)),
-            format!("{} Class I and {} Class II items", n(c1), n(c2)),
-        )
+        BandWhy::IpCounts(c1, c2)
     })?;
     let acquisition = if no_ip {
         (0, 0)
@@ -525,10 +538,7 @@ pub(super) fn innovation_score(ctx: &Ctx<'_>) -> Result<HteScore, InputError> {
         acquisition,
         "ip_acquisition",
         &|| match p.ip.own_rd {
-            Some(false) => (
-                "仅通过受让、受赠、并购取得".to_string(),
-                "only transferred, gifted or merged".to_string(),
-            ),
+            Some(false) => BandWhy::TransferredOnly,
             _ => no_why(),
         },
     )?;
@@ -572,14 +582,11 @@ pub(super) fn innovation_score(ctx: &Ctx<'_>) -> Result<HteScore, InputError> {
         if conv_years == 0 {
             return no_why();
         }
-        let avg = super::words::hundredths((conv_sum * 100 / conv_years) as i64);
-        (
-            format!("{}–{} 年年均科技成果转化 {avg} 项", w.first, w.last),
-            format!(
-                "the band for an average of {avg} conversions a year in {}–{}",
-                w.first, w.last
-            ),
-        )
+        BandWhy::Conversions {
+            first: w.first,
+            last: w.last,
+            avg_hundredths: (conv_sum * 100 / conv_years) as i64,
+        }
     })?;
 
     // R&D organisation (≤ 20).
@@ -605,10 +612,7 @@ pub(super) fn innovation_score(ctx: &Ctx<'_>) -> Result<HteScore, InputError> {
         }
     }
     let rd_organisation = part(j.rd_organisation, org, "rd_organisation", &|| {
-        (
-            "由具备的研发组织管理项确定".to_string(),
-            "the band the R&D-organisation items present allow".to_string(),
-        )
+        BandWhy::RdOrganisation
     })?;
 
     // Growth (≤ 20).

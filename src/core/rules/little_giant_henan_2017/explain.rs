@@ -20,6 +20,14 @@ fn thresholds(ev: &Evaluation) -> LittleGiantThresholds {
     }
 }
 
+/// The name of a tier: `(Chinese, English)`.
+pub(crate) fn tier_name(t: Tier) -> (&'static str, &'static str) {
+    match t {
+        Tier::Cultivating => ("培育企业", "cultivating tier"),
+        Tier::Giant => ("小巨人企业", "giant tier"),
+    }
+}
+
 /// The label of a criterion.
 pub(crate) fn label(id: Id) -> (&'static str, &'static str) {
     match id {
@@ -99,8 +107,8 @@ pub(crate) fn words(id: Id, c: &Criterion, ev: &Evaluation) -> Words {
             Detail::NotRequired { tier } => Words::new(
                 ("不要求".to_string(), "not required".to_string()),
                 (
-                    format!("{}不要求研发平台。", tier.zh()),
-                    format!("Not required for the {}.", tier.en()),
+                    format!("{}不要求研发平台。", tier_name(tier).0),
+                    format!("Not required for the {}.", tier_name(tier).1),
                 ),
                 None,
             ),
@@ -133,14 +141,14 @@ fn revenue(c: &Criterion, ev: &Evaluation) -> Words {
                     format!(
                         "{year} 年营业收入 {}，属{}档（{} 至 {} 以下）。",
                         yuan_zh(revenue),
-                        t.zh(),
+                        tier_name(t).0,
                         yuan_zh(lo),
                         yuan_zh(hi)
                     ),
                     format!(
                         "{year} revenue {} puts the firm in the {} ({} to below {}).",
                         yen(revenue),
-                        t.en(),
+                        tier_name(t).1,
                         yen(lo),
                         yen(hi)
                     ),
