@@ -7,7 +7,7 @@ use crate::app::accounts::password;
 use crate::app::firms::create::{create_firm, NewFirmInput};
 use crate::app::firms::derived::recompute_firm;
 use crate::app::firms::stage::{fire_event_with, FireOptions};
-use crate::core::error::InputError;
+use crate::core::error::Text;
 use crate::core::stage::Role;
 use crate::demo::{self, DemoFirm};
 use crate::store::firms::{self, FirmFacts, IpFacts};
@@ -73,15 +73,11 @@ pub fn seed_demo(
         }
         let existing = firms::count(c).ctx("count firms")?;
         if existing > 0 {
-            return Err(AppError::BadInput(InputError::words(
+            return Err(AppError::bad_input(
                 "database",
                 "database_not_empty",
-                format!("数据库中已有 {existing} 家非演示企业；演示数据只能写入空数据库"),
-                format!(
-                    "the database already holds {existing} firms that are not demo data; \
-                     seed the demo into an empty database"
-                ),
-            )));
+                Text::new("app.demo.database_not_empty").plain("n", existing),
+            ));
         }
         seed_in_tx(c, seed, n, today)
     })

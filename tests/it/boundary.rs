@@ -463,3 +463,45 @@ fn core_uses_no_io_and_no_framework() {
         }
     }
 }
+
+/// No Chinese string literal in `src/` outside the rule sets' sentence code (explanations that
+/// carry numbers, zh and en side by side, with the amount formatting they use), the demo data
+/// and tests: every other word a person reads comes from the catalogs.
+#[test]
+fn no_chinese_literal_outside_the_sentence_code_the_demo_data_and_tests() {
+    let allowed = |rel: &str| {
+        rel.ends_with("/explain.rs")
+            || rel.ends_with("/tests.rs")
+            || [
+                "core/rules/words.rs",
+                "core/rules/detail.rs",
+                "core/rules/testkit.rs",
+                "core/money.rs",
+                "app/seed_demo.rs",
+            ]
+            .contains(&rel)
+            || rel.starts_with("demo/")
+    };
+    let mut found = Vec::new();
+    for (rel, text) in crate::texts::sources("") {
+        if allowed(&rel) {
+            continue;
+        }
+        for (i, line) in crate::texts::without_tests(&text).lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            let mut rest = line;
+            while let Some(q) = rest.find('"') {
+                let end = q + crate::texts::literal_end(&rest[q..]);
+                if rest[q..end].chars().any(crate::texts::han) {
+                    found.push(format!("src/{rel}:{}: {}", i + 1, line.trim()));
+                    break;
+                }
+                rest = &rest[end.min(rest.len())..];
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
