@@ -142,7 +142,7 @@ pub fn text(lang: Lang, key: &str) -> String {
 
 /// `text` in `lang`: its catalog entry with every `{name}` replaced by the value of that name
 /// (a term or a nested text in the same language). A missing entry renders as its key, so a
-/// gap shows instead of vanishing; `tests/it/i18n` checks that every key used exists.
+/// gap shows instead of vanishing; `tests/it/texts.rs` checks that every key used exists.
 pub fn render(lang: Lang, text: &Text) -> String {
     fill(lang, lookup(lang, text.key).unwrap_or(text.key), &text.args)
 }
