@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod error;
 pub mod eval;
+pub mod input;
 pub mod money;
 pub mod profile;
 pub mod ratio;

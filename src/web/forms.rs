@@ -15,6 +15,7 @@ use super::error::WebError;
 use crate::app::model::{County, IpKind, Sector, User};
 use crate::app::{AppError, Conflict};
 use crate::core::error::{InputError, Text};
+use crate::core::input;
 use crate::core::money::Fen;
 use crate::i18n::{self, Lang};
 use actix_web::http::StatusCode;
@@ -114,6 +115,26 @@ impl FieldErrors {
         FieldErrors::default()
     }
 
+    /// The problems every field of `form` has as typed: a control character anywhere, a line
+    /// break outside the `multiline` fields, more than [`input::LINE_MAX`] characters in a
+    /// one-line field or [`input::BLOCK_MAX`] in a multi-line one. A form's `parse` starts
+    /// from these, so they stand beside their fields with whatever else is wrong.
+    pub fn checked<T: Serialize>(form: &T, multiline: &[&str]) -> FieldErrors {
+        let mut e = FieldErrors::new();
+        for (name, value) in values(form) {
+            let block = multiline.contains(&name.as_str());
+            let max = if block {
+                input::BLOCK_MAX
+            } else {
+                input::LINE_MAX
+            };
+            if let Err(problem) = input::check(&name, &value, block, max) {
+                e.input(&problem);
+            }
+        }
+        e
+    }
+
     /// Record `message` for `field`, unless the field already has one.
     pub fn add(&mut self, field: &str, message: Message) {
         self.0.entry(field.to_string()).or_insert(message);
@@ -167,7 +188,8 @@ impl FieldErrors {
 
     /// A whole number, at least zero when `non_negative`; empty is `None`.
     pub fn int(&mut self, field: &str, raw: &str, non_negative: bool) -> Option<i32> {
-        let v = raw.trim();
+        let v = input::ascii_forms(raw);
+        let v = v.trim();
         if v.is_empty() {
             return None;
         }
@@ -201,7 +223,8 @@ impl FieldErrors {
 
     /// A date `YYYY-MM-DD`; empty is `None`.
     pub fn date(&mut self, field: &str, raw: &str) -> Option<NaiveDate> {
-        let v = raw.trim();
+        let v = input::ascii_forms(raw);
+        let v = v.trim();
         if v.is_empty() {
             return None;
         }
@@ -226,7 +249,7 @@ impl FieldErrors {
     /// An amount typed in 万元, as fen ([`Fen::parse_wan`]); negative only when
     /// `allow_negative`; empty is `None`.
     pub fn money(&mut self, field: &str, raw: &str, allow_negative: bool) -> Option<Fen> {
-        match Fen::parse_wan(raw.trim()) {
+        match Fen::parse_wan(input::ascii_forms(raw).trim()) {
             Ok(Some(f)) if f.0 < 0 && !allow_negative => {
                 self.key(field, "forms.error.negative");
                 None

@@ -143,6 +143,7 @@ pub fn begin(
     now: NaiveDateTime,
 ) -> Result<Result<Candidate, Refusal>, AppError> {
     let username = username.trim();
+    crate::core::input::check("username", username, false, 64)?;
     let policy = ThrottlePolicy::load(conn)?;
     let since = now - policy.window();
     let (failures, last) =

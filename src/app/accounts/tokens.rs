@@ -59,6 +59,8 @@ pub fn create_token(
 ) -> Result<CreatedToken, AppError> {
     require_admin(actor)?;
     let label = name.trim().to_string();
+    crate::core::input::check("name", &label, false, 100)?;
+    crate::core::input::check("user", username, false, 64)?;
     if label.is_empty() {
         return Err(AppError::bad_input(
             "name",

@@ -122,6 +122,17 @@ pub fn add_user(
             Text::new("app.accounts.invalid_username"),
         ));
     }
+    if let Some(name) = input.display_name.as_deref() {
+        crate::core::input::check("display_name", name, false, 100)?;
+    }
+    if let Some(mail) = input
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        crate::core::input::email("email", mail)?;
+    }
     let role = parse_role(&input.role)?;
     if input.password.chars().count() < MIN_PASSWORD_LEN {
         return Err(AppError::bad_input(

@@ -70,6 +70,8 @@ pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<Followup
         ("next_action", &input.next_action, MAX_TEXT),
         ("attendees", &input.attendees, MAX_ATTENDEES),
     ] {
+        // The characters here; the length below, with this form's own words.
+        crate::core::input::check(field, text, field != "attendees", usize::MAX)?;
         if text.trim().chars().count() > max {
             return Err(AppError::bad_input(
                 field,

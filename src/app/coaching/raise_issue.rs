@@ -53,6 +53,8 @@ pub fn check_owner(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
 
 /// Check a text's length; `field` names it.
 pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), AppError> {
+    // The characters (a title is one line); the length with the ledger's own words.
+    crate::core::input::check(field, text, field != "title", usize::MAX)?;
     if text.trim().chars().count() > max {
         return Err(AppError::bad_input(
             field,

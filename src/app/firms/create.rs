@@ -87,6 +87,19 @@ pub fn create_firm(
         ));
     }
     validate_counts(input.employees, input.tech_staff)?;
+    if let Some(e) = crate::app::firms::update::profile_errors(
+        Some(&name),
+        input.contact_name.as_deref(),
+        input.contact_phone.as_deref(),
+        input.contact_email.as_deref(),
+        input.founded_on,
+        today(),
+    )
+    .into_iter()
+    .next()
+    {
+        return Err(e.into());
+    }
     if !principal.can_create_firm_in(&input.county_code) {
         return Err(AppError::Forbidden);
     }

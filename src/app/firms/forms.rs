@@ -130,7 +130,7 @@ pub fn available_events(p: &Principal, firm: &Firm) -> Vec<EventKind> {
 }
 
 /// Head-count problems, each naming its field (see [`crate::app::firms::update::count_errors`]).
-pub use crate::app::firms::update::count_errors;
+pub use crate::app::firms::update::{count_errors, profile_errors};
 
 /// Save the edit form: every field replaced, the facts included, if the firm is still at
 /// `expected_version`. The same use case as the API's partial update ([`update_firm`]), so

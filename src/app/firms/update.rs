@@ -6,6 +6,7 @@ use crate::app::error::{AppError, StoreContext};
 use crate::app::firms::derived::{recompute_in_tx, today};
 use crate::app::principal::Principal;
 use crate::core::error::{InputError, Text};
+use crate::core::input;
 use crate::core::profile::{DirectRoutes, Flags, RdManagement};
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
@@ -53,6 +54,61 @@ pub struct FirmUpdate {
     pub tech_staff: Option<Option<i32>>,
     /// The yes/no facts, replaced whole.
     pub facts: Option<FactsUpdate>,
+}
+
+/// The earliest founding date the app takes (a typo such as `0719-12-21` is refused).
+pub const EARLIEST_FOUNDING: (i32, u32, u32) = (1900, 1, 1);
+
+/// The typed texts and dates of a profile as they stand: one-line fields without control
+/// characters or line breaks and within their length, a plausible e-mail address and phone
+/// number, a founding date neither in the future (China) nor before 1900. `None` is a field
+/// the change leaves alone; an empty text clears and is fine.
+pub fn profile_errors(
+    name: Option<&str>,
+    contact_name: Option<&str>,
+    contact_phone: Option<&str>,
+    contact_email: Option<&str>,
+    founded_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Vec<InputError> {
+    let mut out = Vec::new();
+    for (field, v) in [("name", name), ("contact_name", contact_name)] {
+        if let Some(Err(e)) = v.map(|v| input::line(field, v)) {
+            out.push(e);
+        }
+    }
+    if let Some(v) = contact_phone.map(str::trim).filter(|v| !v.is_empty()) {
+        if let Err(e) = input::phone("contact_phone", v) {
+            out.push(e);
+        }
+    }
+    if let Some(v) = contact_email.map(str::trim).filter(|v| !v.is_empty()) {
+        if let Err(e) = input::email("contact_email", v) {
+            out.push(e);
+        }
+    }
+    if let Some(d) = founded_on {
+        let (y, m, day) = EARLIEST_FOUNDING;
+        let earliest = NaiveDate::from_ymd_opt(y, m, day).unwrap_or(d);
+        if d > today {
+            out.push(InputError::new(
+                "founded_on",
+                "date_in_future",
+                Text::new("input.date.future")
+                    .plain("date", d)
+                    .plain("today", today),
+            ));
+        } else if d < earliest {
+            out.push(InputError::new(
+                "founded_on",
+                "date_implausible",
+                Text::new("input.date.too_early")
+                    .plain("date", d)
+                    .plain("earliest", earliest),
+            ));
+        }
+    }
+    out
 }
 
 /// Problems with head counts, each naming its field: negative numbers, more technical staff
@@ -110,6 +166,19 @@ pub fn update_firm(
                 Text::new("app.firms.name_required"),
             ));
         }
+    }
+    if let Some(e) = profile_errors(
+        update.name.as_deref(),
+        update.contact_name.as_deref(),
+        update.contact_phone.as_deref(),
+        update.contact_email.as_deref(),
+        update.founded_on.flatten(),
+        today(),
+    )
+    .into_iter()
+    .next()
+    {
+        return Err(e.into());
     }
     store::write_tx(conn, |c| {
         let s = AccessSettings::load(c)?;

@@ -83,6 +83,14 @@ pub async fn submit(
     let lang = lang_of(&req);
     let f = form.0;
     let next = safe_next(f.next.as_deref());
+    if let Err(e) = crate::core::input::check("username", &f.username, false, 64) {
+        let msg = format!(
+            "{}: {}",
+            i18n::text(lang, "login.username"),
+            i18n::render(lang, &e.text)
+        );
+        return login_page(&req, lang, StatusCode::BAD_REQUEST, &next, "", Some(msg));
+    }
     let address = client_address(&req, state.config.trust_proxy);
     let username = f.username.clone();
     let now = chrono::Utc::now().naive_utc();

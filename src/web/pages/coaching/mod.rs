@@ -211,7 +211,7 @@ impl From<&Followup> for FollowupForm {
 impl FollowupForm {
     /// The follow-up, or every problem.
     pub fn parse(&self) -> Result<FollowupInput, FieldErrors> {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &["summary", "next_action"]);
         let happened_on = e.required_date("happened_on", &self.happened_on);
         let kind = FollowupKind::parse(self.kind.trim());
         if kind.is_none() {
@@ -578,7 +578,7 @@ pub struct AssignForm {
 impl AssignForm {
     /// The advisor's id, or the problem.
     pub fn parse(&self) -> Result<i64, FieldErrors> {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &["reason"]);
         match self.advisor_id.trim().parse() {
             Ok(a) => Ok(a),
             Err(_) => {
@@ -704,7 +704,7 @@ pub struct IssueForm {
 impl IssueForm {
     /// The issue, or every problem.
     pub fn parse(&self) -> Result<IssueInput, FieldErrors> {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &["detail"]);
         let category = IssueCategory::parse(self.category.trim());
         if category.is_none() {
             e.key("category", "forms.error.choice");
@@ -839,7 +839,7 @@ pub struct IssueChangeForm {
 impl IssueChangeForm {
     /// The change, or the problem.
     pub fn parse(&self) -> Result<IssueUpdate, FieldErrors> {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &["resolution"]);
         let status = match kit::text(&self.status) {
             None => None,
             Some(s) => {

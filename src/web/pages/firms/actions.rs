@@ -64,7 +64,7 @@ impl ActionForm {
     /// The event of `kind` the form describes, if confirmed, or every problem. Blank texts go
     /// through as typed: the stage machine names what is missing.
     pub fn parse(&self, kind: EventKind) -> Result<Event, FieldErrors> {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &["reason"]);
         let reason = || kit::text(&self.reason).unwrap_or_default();
         let event = match kind {
             EventKind::RegisterTechSme => {

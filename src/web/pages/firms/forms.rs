@@ -265,14 +265,14 @@ impl From<&Firm> for FirmForm {
 impl FirmForm {
     /// The profile (every field but the USCC), or every problem.
     pub fn parse(&self) -> Result<EditFirmInput, FieldErrors> {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &[]);
         let input = self.read_profile(&mut e);
         e.or(input)
     }
 
     /// A new firm: the USCC (its check character included) and the profile, or every problem.
     pub fn parse_new(&self) -> Result<NewFirmInput, FieldErrors> {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &[]);
         let uscc = e.required("uscc", &self.uscc);
         if !uscc.is_empty() {
             if let Err(u) = Uscc::parse(&uscc) {
@@ -312,18 +312,28 @@ impl FirmForm {
             e.input(&problem);
         }
         let contact_email = kit::text(&self.contact_email);
-        if contact_email.as_deref().is_some_and(|m| !m.contains('@')) {
-            e.key("contact_email", "forms.error.email");
+        let contact_name = kit::text(&self.contact_name);
+        let contact_phone = kit::text(&self.contact_phone);
+        let founded_on = e.date("founded_on", &self.founded_on);
+        for problem in forms::profile_errors(
+            Some(&name),
+            contact_name.as_deref(),
+            contact_phone.as_deref(),
+            contact_email.as_deref(),
+            founded_on,
+            crate::app::firms::derived::today(),
+        ) {
+            e.input(&problem);
         }
         let t = |raw: &str| kit::tri(raw);
         EditFirmInput {
             name,
             county_code,
             sector_code: kit::text(&self.sector_code),
-            founded_on: e.date("founded_on", &self.founded_on),
+            founded_on,
             advisor_id,
-            contact_name: kit::text(&self.contact_name),
-            contact_phone: kit::text(&self.contact_phone),
+            contact_name,
+            contact_phone,
             contact_email,
             employees,
             tech_staff,
@@ -584,7 +594,7 @@ impl YearForm {
 
     /// The figures in fen, or every problem.
     pub fn parse(&self) -> Result<FirmYearInput, FieldErrors> {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &[]);
         let year = e.required_int("year", &self.year, true);
         let figures = FirmYear {
             year: year.unwrap_or(0),
@@ -719,7 +729,7 @@ pub struct IpForm {
 impl IpForm {
     /// The item, or every problem.
     pub fn parse(&self) -> Result<NewIpInput, FieldErrors> {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &[]);
         let kind = e.choice("kind", &self.kind, IpKind::parse);
         let acquisition = e.choice("acquisition", &self.acquisition, Acquisition::parse);
         let number = e.required("number", &self.number);

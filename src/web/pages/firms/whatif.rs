@@ -56,7 +56,7 @@ impl WhatIfForm {
     /// The changes that parsed and the problems with the rest: the page shows the recorded
     /// figures of the typed year even when another field is wrong.
     pub fn read(&self) -> (WhatIfChanges, FieldErrors) {
-        let mut e = FieldErrors::new();
+        let mut e = FieldErrors::checked(self, &[]);
         let changes = WhatIfChanges {
             year: e.int("year", self.year.as_deref().unwrap_or_default(), true),
             revenue: e.money("revenue", &self.revenue, false),
