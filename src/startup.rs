@@ -44,7 +44,21 @@ where
 {
     App::new()
         .app_data(data)
-        .app_data(actix_web::web::FormConfig::default().limit(FORM_LIMIT))
+        .app_data(
+            actix_web::web::FormConfig::default()
+                .limit(FORM_LIMIT)
+                .error_handler(|e, _| match e {
+                    actix_web::error::UrlencodedError::Overflow { .. } => {
+                        web::error::WebError::too_large().into()
+                    }
+                    other => web::error::WebError::bad_request(other.to_string()).into(),
+                }),
+        )
+        .app_data(
+            actix_web::web::QueryConfig::default()
+                .error_handler(|e, _| web::error::WebError::bad_request(e.to_string()).into()),
+        )
+        .wrap(from_fn(middleware::plain_query))
         .wrap(from_fn(middleware::body_deadline))
         .wrap(from_fn(web::error::in_user_language))
         .wrap(from_fn(middleware::session_layer))

@@ -36,6 +36,10 @@ pub enum Kind {
     BadRequest(String),
     /// The body did not arrive within the server's bound: 408.
     TimedOut,
+    /// The body is larger than the route takes: 413.
+    TooLarge,
+    /// The body is not of the type the route reads (the API takes `application/json`): 415.
+    UnsupportedMediaType,
     /// A use case's error, mapped by its kind.
     App(AppError),
 }
@@ -48,6 +52,8 @@ impl Kind {
             Kind::Csrf | Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::BadRequest(_) => StatusCode::BAD_REQUEST,
             Kind::TimedOut => StatusCode::REQUEST_TIMEOUT,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::App(e) => match e {
                 AppError::BadInput(_) => StatusCode::BAD_REQUEST,
                 AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -82,6 +88,8 @@ impl fmt::Display for Kind {
             Kind::Forbidden => f.write_str("forbidden"),
             Kind::BadRequest(m) => write!(f, "bad request: {m}"),
             Kind::TimedOut => f.write_str("request body timed out"),
+            Kind::TooLarge => f.write_str("request body too large"),
+            Kind::UnsupportedMediaType => f.write_str("unsupported media type"),
             Kind::App(e) => write!(f, "{e}"),
         }
     }
@@ -120,6 +128,13 @@ impl WebError {
         }
     }
 
+    /// The body is larger than the form takes (413).
+    pub fn too_large() -> WebError {
+        WebError {
+            kind: Kind::TooLarge,
+        }
+    }
+
     /// The body did not arrive in time (408).
     pub fn timed_out() -> WebError {
         WebError {
@@ -147,6 +162,8 @@ impl WebError {
             Kind::Forbidden => "forbidden",
             Kind::BadRequest(_) => "bad_request",
             Kind::TimedOut => "timed_out",
+            Kind::TooLarge => "too_large",
+            Kind::UnsupportedMediaType => "unsupported_media_type",
             Kind::App(AppError::BadInput(_)) => "bad_input",
             Kind::App(AppError::Conflict(_)) => "conflict",
             Kind::App(e) => e.code(),

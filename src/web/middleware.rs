@@ -207,3 +207,38 @@ pub async fn body_deadline(
         Ok(answer.map_into_right_body())
     }
 }
+
+/// Refuse an address whose query parameters hold a control character (a NUL in a search box
+/// reached PostgreSQL as an error): a 400 naming the parameter, in the page's or the API's
+/// language, the same on both backends. Duplicate or undecodable parameters are left to the
+/// handler's own query extractor.
+pub async fn plain_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
+    let problem = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .ok()
+        .and_then(|pairs| {
+            pairs.into_iter().find_map(|(k, v)| {
+                crate::core::input::check(&k, &format!("{k}{v}"), false, usize::MAX).err()
+            })
+        });
+    let Some(problem) = problem else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let text = crate::core::error::Text::new("input.text.in_parameter")
+        .plain("name", &problem.field)
+        .text("problem", problem.text.clone());
+    let bad = crate::app::AppError::BadInput(crate::core::error::InputError::new(
+        problem.field.clone(),
+        problem.code,
+        text,
+    ));
+    let err: Error = if req.path().starts_with("/api/") {
+        super::api::error::ApiError::from(bad).into()
+    } else {
+        super::error::WebError::from(bad).into()
+    };
+    let (http, _) = req.into_parts();
+    Ok(ServiceResponse::from_err(err, http).map_into_right_body())
+}

@@ -19,6 +19,7 @@ use crate::app::AppError;
 use crate::app::{accounts::login, DbConn};
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use rand::RngCore;
 use serde::de::DeserializeOwned;
@@ -326,7 +327,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         Box::pin(async move {
             let pairs = form
                 .await
-                .map_err(|e| WebError::bad_request(e.to_string()))?
+                .map_err(|e| {
+                    if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                        WebError::too_large()
+                    } else {
+                        WebError::bad_request(e.to_string())
+                    }
+                })?
                 .into_inner();
             let sent = pairs
                 .iter()

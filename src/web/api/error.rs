@@ -124,6 +124,27 @@ impl ApiError {
         }
     }
 
+    /// The body is larger than the route takes (413).
+    pub fn too_large() -> ApiError {
+        ApiError {
+            kind: Kind::TooLarge,
+        }
+    }
+
+    /// The body is not JSON (415).
+    pub fn unsupported_media_type() -> ApiError {
+        ApiError {
+            kind: Kind::UnsupportedMediaType,
+        }
+    }
+
+    /// A malformed request, e.g. a query parameter given twice (400).
+    pub fn bad_request(why: impl Into<String>) -> ApiError {
+        ApiError {
+            kind: Kind::BadRequest(why.into()),
+        }
+    }
+
     /// The role may not do this (403).
     pub fn forbidden() -> ApiError {
         ApiError {
@@ -144,6 +165,8 @@ impl ApiError {
             Kind::Forbidden => return plain(lang, "forbidden"),
             Kind::BadRequest(_) => return plain(lang, "bad_request"),
             Kind::TimedOut => return plain(lang, "timed_out"),
+            Kind::TooLarge => return plain(lang, "too_large"),
+            Kind::UnsupportedMediaType => return plain(lang, "unsupported_media_type"),
             Kind::App(e) => e,
         };
         match e {

@@ -3,7 +3,7 @@
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
-use super::{json_ok, parse_body, path_id};
+use super::{json_ok, path_id, JsonBody};
 use crate::app::firms::list::{ListParams, PER_PAGE};
 use crate::app::firms::read::NextEvaluation;
 use crate::app::model::FirmYearRow;
@@ -222,9 +222,9 @@ pub struct FirmIn {
 pub async fn create(
     state: web::Data<AppState>,
     user: ApiUser,
-    body: web::Bytes,
+    body: JsonBody<FirmIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let f: FirmIn = parse_body(&body)?;
+    let f = body.0;
     let input = NewFirmInput {
         uscc: f.uscc,
         name: f.name,
@@ -290,10 +290,10 @@ pub async fn patch(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: JsonBody<FirmPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let f: FirmPatch = parse_body(&body)?;
+    let f = body.0;
     let update = FirmUpdate {
         name: f.name,
         county_code: f.county_code,
@@ -441,7 +441,7 @@ pub async fn put_year(
     state: web::Data<AppState>,
     user: ApiUser,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    body: JsonBody<YearIn>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, year) = path.into_inner();
     let id = path_id(&id)?;
@@ -452,7 +452,7 @@ pub async fn put_year(
             Text::new("api.input.invalid_year").plain("year", &year),
         ))
     })?;
-    let y: YearIn = parse_body(&body)?;
+    let y = body.0;
     let input = year_input(year, y)?;
     let p = user.principal.clone();
     let rows = db(&state, move |c| {
@@ -573,10 +573,10 @@ pub async fn ip_add(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: JsonBody<IpIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let i: IpIn = parse_body(&body)?;
+    let i = body.0;
     let input = ip_input(i)?;
     let p = user.principal.clone();
     let (ip_id, rows) = db(&state, move |c| {
@@ -631,10 +631,10 @@ pub async fn fire(
     state: web::Data<AppState>,
     user: ApiUser,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: JsonBody<EventIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let e: EventIn = parse_body(&body)?;
+    let e = body.0;
     let p = user.principal.clone();
     let fired = db(&state, move |c| {
         api::fire_visible(c, &p, id, e.expected_version, e.event)

@@ -3,9 +3,8 @@
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::firms::FirmOut;
-use super::json_ok;
+use super::{json_ok, JsonText};
 use crate::app::firms::{api, pool};
-use crate::core::error::{InputError, Text};
 use crate::web::{db, session, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -37,17 +36,9 @@ pub async fn eligibility(
     state: web::Data<AppState>,
     _caller: ApiUser,
     params: web::Query<EligibilityParams>,
-    body: web::Bytes,
+    body: JsonText,
 ) -> Result<HttpResponse, ApiError> {
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| {
-            ApiError::from(InputError::new(
-                "profile",
-                "unreadable_input",
-                Text::new("api.input.body_not_utf8"),
-            ))
-        })?
-        .to_string();
+    let text = body.0;
     let params = params.into_inner();
     let ev = db(&state, move |c| {
         api::evaluate_profile(c, &params.ruleset, params.as_of.as_deref(), &text)

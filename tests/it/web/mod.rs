@@ -11,6 +11,7 @@ mod coaching;
 mod forms;
 mod health;
 mod i18n;
+mod input;
 mod login;
 mod pages;
 mod pool;
