@@ -387,7 +387,10 @@ fn run_backend(name: &str, url: &str, settings: &ServeSettings) {
     };
     let key = session::resolve_key(&mut pool.get().expect("connection"), None).expect("key");
     let keys = SessionKeys::new(key, false);
-    let signed_in = cookie_for(&keys, &Session::signed_in(bureau.id, session::now_secs()));
+    let signed_in = cookie_for(
+        &keys,
+        &Session::signed_in(bureau.id, bureau.session_epoch, session::now_secs()),
+    );
 
     let floor_body = Arc::new(OnceLock::new());
     let (base, _server) = serve(settings, pool, keys.clone(), floor_body.clone());
@@ -418,7 +421,12 @@ fn run_backend(name: &str, url: &str, settings: &ServeSettings) {
 
     // Each run gets a session of its own, as a browser holds a fresh cookie (the server
     // renews it every minute): a session older than that would be renewed on every request.
-    let fresh = || cookie_for(&keys, &Session::signed_in(bureau.id, session::now_secs()));
+    let fresh = || {
+        cookie_for(
+            &keys,
+            &Session::signed_in(bureau.id, bureau.session_epoch, session::now_secs()),
+        )
+    };
     if measures("pages") {
         measure_pages(&base, &list, firm_id, &fresh);
     }

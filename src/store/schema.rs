@@ -39,6 +39,7 @@ diesel::table! {
         lang -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        session_epoch -> Integer,
     }
 }
 

@@ -32,6 +32,18 @@ pub struct User {
     pub active: bool,
     /// Created (UTC).
     pub created_at: NaiveDateTime,
+    /// The epoch every session cookie of this user must carry: moved on by signing out,
+    /// disabling the account and a new password, which ends every session in every process.
+    pub session_epoch: i32,
+}
+
+/// Move `user_id`'s session epoch on: every session cookie issued so far is refused from now
+/// on, by every process.
+pub fn end_sessions(conn: &mut DbConn, user_id: i64) -> Result<(), StoreError> {
+    diesel::update(users::table.find(user_id))
+        .set(users::session_epoch.eq(users::session_epoch + 1))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A user to insert.

@@ -114,7 +114,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
     let (Some(user), idle) = found else {
         return Err(signed_out(&req));
     };
-    if now - s.seen > idle.num_seconds() || !user.active {
+    if now - s.seen > idle.num_seconds() || !user.active || user.session_epoch != s.epoch {
         return Err(signed_out(&req));
     }
     let Some(principal) = principal_of(&user) else {

@@ -40,6 +40,9 @@ pub const MAX_AGE_HOURS: i64 = 12;
 pub struct Session {
     /// The signed-in user; `None` before sign-in.
     pub user_id: Option<i64>,
+    /// The user's session epoch at sign-in; a different one in the database means the
+    /// session was ended (signed out, disabled, new password).
+    pub epoch: i32,
     /// Issued (Unix seconds).
     pub issued: i64,
     /// Last seen (Unix seconds).
@@ -73,16 +76,19 @@ impl Session {
     pub fn anonymous(now: i64) -> Session {
         Session {
             user_id: None,
+            epoch: 0,
             issued: now,
             seen: now,
             csrf: random_hex(16),
         }
     }
 
-    /// A new session for `user_id`, with a new CSRF secret (never the pre-sign-in one).
-    pub fn signed_in(user_id: i64, now: i64) -> Session {
+    /// A new session for `user_id` at its session `epoch`, with a new CSRF secret (never the
+    /// pre-sign-in one).
+    pub fn signed_in(user_id: i64, epoch: i32, now: i64) -> Session {
         Session {
             user_id: Some(user_id),
+            epoch,
             ..Session::anonymous(now)
         }
     }
@@ -96,8 +102,9 @@ impl Session {
 
     fn encode(&self) -> String {
         format!(
-            "{}.{}.{}.{}",
+            "{}.{}.{}.{}.{}",
             self.user_id.unwrap_or(0),
+            self.epoch,
             self.issued,
             self.seen,
             self.csrf
@@ -107,6 +114,7 @@ impl Session {
     fn decode(s: &str) -> Option<Session> {
         let mut parts = s.split('.');
         let uid: i64 = parts.next()?.parse().ok()?;
+        let epoch: i32 = parts.next()?.parse().ok()?;
         let issued = parts.next()?.parse().ok()?;
         let seen = parts.next()?.parse().ok()?;
         let csrf = parts.next()?.to_string();
@@ -115,6 +123,7 @@ impl Session {
         }
         Some(Session {
             user_id: (uid > 0).then_some(uid),
+            epoch,
             issued,
             seen,
             csrf,

@@ -250,6 +250,12 @@ pub fn tried_accounts(
     Ok(out)
 }
 
+/// Sign `user_id` out everywhere: every session cookie issued to it so far, in this browser
+/// or copied elsewhere, is refused from now on, by every process.
+pub fn sign_out(conn: &mut DbConn, user_id: i64) -> Result<(), AppError> {
+    users::end_sessions(conn, user_id).ctx("end the user's sessions")
+}
+
 /// The signed-in user with this id, or `None` when the account no longer exists (the session
 /// is then signed out).
 pub fn signed_in_user(conn: &mut DbConn, user_id: i64) -> Result<Option<User>, AppError> {

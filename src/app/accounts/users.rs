@@ -272,6 +272,10 @@ pub fn set_active(
             },
         )
         .ctx("set user active")?;
+        if !active {
+            // Disabled: every session of the account ends now, in every process.
+            users::end_sessions(c, user_id).ctx("end the disabled user's sessions")?;
+        }
         audit_user(
             c,
             actor,

@@ -499,7 +499,14 @@ fn every_route_answers_every_visitor_as_the_matrix_says() {
                 let (uid, firm) = w.visitor(*who);
                 let now = session::now_secs();
                 let s = match uid {
-                    Some(id) => Session::signed_in(id, now),
+                    Some(id) => {
+                        // The user's current epoch: a `POST /logout` cell ends the
+                        // sessions issued before it.
+                        let epoch = peiyu::store::users::find_by_id(&mut db.conn(), id)
+                            .unwrap()
+                            .session_epoch;
+                        Session::signed_in(id, epoch, now)
+                    }
                     None => Session::anonymous(now),
                 };
                 let c = keys.cookie(&s);

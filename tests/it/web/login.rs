@@ -328,7 +328,7 @@ fn sessions_end_after_the_idle_timeout_and_the_absolute_cap() {
         let uid = s.bureau.user_id.unwrap();
         let now = session::now_secs();
         let cookie = |issued: i64, seen: i64| {
-            let mut sess = Session::signed_in(uid, issued);
+            let mut sess = Session::signed_in(uid, 0, issued);
             sess.seen = seen;
             let c = keys.cookie(&sess);
             format!("{}={}", c.name(), c.value())
@@ -356,5 +356,78 @@ fn sessions_end_after_the_idle_timeout_and_the_absolute_cap() {
             .other_client()
             .get_with("/", &[("Cookie", &cookie(now - 13 * 3600, now))]);
         assert_eq!(old.status, 302, "{}: past the 12 h cap", db.name());
+    }
+}
+
+/// The `name=value` of the session cookie a response sets.
+fn session_cookie(r: &super::Resp) -> String {
+    let set = r.header("set-cookie").expect("a session cookie");
+    set.split(';').next().unwrap().to_string()
+}
+
+#[test]
+fn a_copied_cookie_is_refused_after_logout_and_after_the_account_is_disabled_in_every_process() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let app = TestApp::spawn(&db);
+        let r = app.login("county_a", PASSWORD);
+        assert_eq!(r.status, 303);
+        let copied = session_cookie(&r);
+        // A second process on the same database honours the copy while the session lasts.
+        let second = TestApp::spawn(&db);
+        let thief = second.other_client();
+        let seen = thief.get_with("/", &[("cookie", copied.as_str())]);
+        assert_eq!(
+            seen.status,
+            200,
+            "{}: the copy works before logout",
+            db.name()
+        );
+        let api = thief.get_with("/api/v1/me", &[("cookie", copied.as_str())]);
+        assert_eq!(api.status, 200, "{}", api.body);
+
+        let dash = app.get("/");
+        let out = app.post("/logout", &[("_csrf", &dash.csrf())]);
+        assert_eq!(out.status, 303);
+        for who in [&thief, &app.other_client()] {
+            let page = who.get_with("/", &[("cookie", copied.as_str())]);
+            assert_eq!(
+                page.status,
+                302,
+                "{}: a copied cookie after logout",
+                db.name()
+            );
+            let api = who.get_with("/api/v1/me", &[("cookie", copied.as_str())]);
+            assert_eq!(api.status, 401, "{}", api.body);
+        }
+
+        // Disabling the account ends its sessions too.
+        let again = app.login("county_a", PASSWORD);
+        let copied = session_cookie(&again);
+        assert_eq!(
+            thief.get_with("/", &[("cookie", copied.as_str())]).status,
+            200
+        );
+        peiyu::app::accounts::users::set_active(
+            &mut db.conn(),
+            s.county_a.user_id.unwrap(),
+            false,
+            &s.admin,
+        )
+        .unwrap();
+        peiyu::app::accounts::users::set_active(
+            &mut db.conn(),
+            s.county_a.user_id.unwrap(),
+            true,
+            &s.admin,
+        )
+        .unwrap();
+        let after = thief.get_with("/", &[("cookie", copied.as_str())]);
+        assert_eq!(
+            after.status,
+            302,
+            "{}: disabled once, the old session stays ended",
+            db.name()
+        );
     }
 }

@@ -116,7 +116,10 @@ pub async fn submit(
     };
     match outcome {
         Ok(user) => {
-            session::set(&req, Session::signed_in(user.id, session::now_secs()));
+            session::set(
+                &req,
+                Session::signed_in(user.id, user.session_epoch, session::now_secs()),
+            );
             tracing::info!(user = user.id, "signed in");
             Ok(see_other(&next))
         }
@@ -157,12 +160,17 @@ pub async fn submit(
 #[derive(Debug, Deserialize)]
 pub struct Empty {}
 
-/// `POST /logout`: end the session.
+/// `POST /logout`: end the session, in every process: the user's session epoch moves on, so
+/// the cookie (and any copy of it) is refused from now on. This signs the user out of every
+/// browser at once.
 pub async fn logout(
     req: HttpRequest,
+    state: web::Data<AppState>,
     user: CurrentUser,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
+    let id = user.user.id;
+    db(&state, move |c| login::sign_out(c, id)).await?;
     session::clear(&req);
     tracing::info!(user = user.user.id, "signed out");
     Ok(see_other("/login"))

@@ -566,7 +566,14 @@ fn every_api_route_answers_every_caller_as_the_matrix_says() {
                     let now = session::now_secs();
                     let s = match (cred, uid) {
                         (Cred::AnonymousCookie, _) | (_, None) => Session::anonymous(now),
-                        (_, Some(id)) => Session::signed_in(id, now),
+                        (_, Some(id)) => {
+                            // The user's current epoch: a `POST /logout` cell ends the
+                            // sessions issued before it.
+                            let epoch = peiyu::store::users::find_by_id(&mut db.conn(), id)
+                                .unwrap()
+                                .session_epoch;
+                            Session::signed_in(id, epoch, now)
+                        }
                     };
                     let c = keys.cookie(&s);
                     let mut headers = Vec::new();
