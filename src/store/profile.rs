@@ -136,6 +136,7 @@ fn assemble(
         tech_sme,
         hte_certificate,
         rd_platform: facts.rd_platform,
+        industry_code: None,
     })
 }
 

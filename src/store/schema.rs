@@ -69,6 +69,7 @@ diesel::table! {
         updated_at -> Timestamp,
         next_contact_on -> Nullable<Date>,
         last_contact_on -> Nullable<Date>,
+        industry_code -> Nullable<Text>,
     }
 }
 
@@ -85,6 +86,7 @@ diesel::table! {
         total_assets -> Nullable<BigInt>,
         net_assets -> Nullable<BigInt>,
         conversions -> Nullable<Integer>,
+        total_income -> Nullable<BigInt>,
     }
 }
 
