@@ -68,6 +68,7 @@ pub fn generate_firms(c: &mut DbConn, n: usize, body: &str, name: &str) -> Resul
                     total_cost: Fen::from_yuan(revenue * 9 / 10),
                     total_assets: Fen::from_yuan(revenue * 13 / 10),
                     net_assets: Fen::from_yuan(revenue * 6 / 10),
+                    total_income: Fen::from_yuan(revenue + revenue / 50),
                 };
                 rows.push(FirmYearRow::from_core(id, &fy, Some((id % 6) as i32)));
             }

@@ -17,24 +17,44 @@ seconded staff who worked 183 days or more; tech_staff (科技人员) counts tho
 related technical work with 183 days or more in the year, and is at most employees.
 
   uscc, name, founded_on (YYYY-MM-DD), employees, tech_staff,
+  industry_code (GB/T 4754-2017, e.g. \"C1351\"; the letter may be left out),
   financials: [{year, revenue, rd_expense, rd_expense_domestic, high_tech_revenue,
-                total_cost, total_assets, net_assets}],
+                total_cost, total_assets, net_assets, total_income}],
   ip: {class_one, class_two, own_rd (bool: obtained by own R&D),
        standards (bool: led or joined national/industry standards)},
   conversions: {\"2023\": 4, …},
   rd_management: {system, institution, conversion_platform, talent},
-  flags: {key_field, core_ip, major_incident, restricted_industry, dishonest},
+  flags: {key_field, core_ip, major_incident, restricted_industry, dishonest,
+          deemed_taxation},
   direct_routes: {valid_hte, provincial_rd_center, award_5y, led_standard_5y},
   judged: {ip_advancement, ip_core_support, ip_quantity, ip_acquisition, ip_standards,
            conversion, rd_organisation, growth_net_assets, growth_sales}
+
+  revenue is sales (销售收入): the denominator of the R&D ratio and of sales growth.
+  total_income is 总收入 = 收入总额 − 不征税收入 (sales plus investment, non-operating and
+    other income; never below revenue): the denominator of the HTE high-tech revenue share
+    (hte.high_tech_revenue_share). Without it a share of revenue below 60% fails, and one at
+    or above 60% is unknown until total_income is entered.
+  flags.deemed_taxation: true when income tax is assessed on a deemed basis (核定征收), which
+    fails tsme.tax_collection (国科火字〔2022〕67号); false for audited accounts (查账征收).
+  industry_code: tsme.not_restricted also fails for the divisions excluded from the R&D super
+    deduction (财税〔2015〕119号 §4): C16, F51, F52, H61, H62, K70, L71, L72, R90. Without a
+    code the flag alone decides and the evaluation lists the assumption industry_not_checked.
+  conversions: a year of the window with no entry is unknown (not zero): the conversion part
+    is the range its possible averages allow (assumption conversion_years_missing).
 
 Fields beyond DESIGN §3 that the local rule sets read:
   tech_sme: {year, reg_no}          the latest tech-SME registration (reserve, gazelle)
   hte_certificate: {cert_no, issued_on}   the HTE certificate (leader, gazelle)
   rd_platform: none|city|provincial|national   best R&D platform (leader, little giant)
 
-Bad input (malformed JSON, a negative amount, an unknown rule set, a judged score outside
-its band, a ratio whose denominator is zero) exits with status 2 and one line on stderr.";
+Readings the official text leaves open (growth from two years of figures, net assets ≤ 0 in
+a denominator, a zero first year) are listed under `assumptions` when used.
+
+Bad input (malformed JSON, a negative amount, total_income below revenue, a malformed
+industry_code, an unknown rule set, a judged score outside its band, zero employees) exits
+with status 2 and one line on stderr. No sales in a year or in the whole window is data, not
+bad input: the criteria that cannot be met fail with a sentence that says why.";
 
 /// Arguments of `peiyu eval`.
 #[derive(Debug, Args)]

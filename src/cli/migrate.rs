@@ -24,6 +24,11 @@ pub fn run(database_url: &str) -> Result<(), CliError> {
         for m in &applied {
             println!("{db}: applied {m}");
         }
+        if let Some(note) =
+            crate::store::migration_notes(&mut conn, &applied).context("read migration notes")?
+        {
+            println!("{db}: valid-HTE flag moved to certificates: {note}");
+        }
     }
     Ok(())
 }

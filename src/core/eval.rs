@@ -240,10 +240,22 @@ pub enum Assumption {
     GazelleFieldNotChecked,
     /// A local rule set with no published criteria: the thresholds are the bureau's own.
     LocalDefaults,
+    /// Growth from only two years of figures: g = v2/v1 − 1 (*interpretation*).
+    GrowthTwoYears,
+    /// Net assets ≤ 0 in a growth denominator: the item scores 0 (*interpretation*).
+    NonPositiveNetAssets,
+    /// A zero first year: growth from the last two years, or 0 when only two are given.
+    ZeroFirstYear,
+    /// A window year with no conversion entry: unknown, the range its averages allow.
+    ConversionYearsMissing,
+    /// No industry code: the R&D-super-deduction exclusion list was not checked.
+    IndustryNotChecked,
+    /// Latest total cost is zero: the R&D/total-cost ladder scores 0 (tech-SME).
+    ZeroCostLadder,
 }
 
 impl Assumption {
-    const ALL: [Assumption; 14] = [
+    const ALL: [Assumption; 20] = [
         Assumption::IpJudgement,
         Assumption::IpCountsUnknown,
         Assumption::OwnRdUnknown,
@@ -258,6 +270,12 @@ impl Assumption {
         Assumption::ZeroRevenueLadder,
         Assumption::GazelleFieldNotChecked,
         Assumption::LocalDefaults,
+        Assumption::GrowthTwoYears,
+        Assumption::NonPositiveNetAssets,
+        Assumption::ZeroFirstYear,
+        Assumption::ConversionYearsMissing,
+        Assumption::IndustryNotChecked,
+        Assumption::ZeroCostLadder,
     ];
 
     /// Stable snake_case code.
@@ -277,6 +295,12 @@ impl Assumption {
             Assumption::ZeroRevenueLadder => "zero_revenue_ladder",
             Assumption::GazelleFieldNotChecked => "gazelle_field_not_checked",
             Assumption::LocalDefaults => "local_defaults",
+            Assumption::GrowthTwoYears => "growth_two_years",
+            Assumption::NonPositiveNetAssets => "non_positive_net_assets",
+            Assumption::ZeroFirstYear => "zero_first_year",
+            Assumption::ConversionYearsMissing => "conversion_years_missing",
+            Assumption::IndustryNotChecked => "industry_not_checked",
+            Assumption::ZeroCostLadder => "zero_cost_ladder",
         }
     }
 }

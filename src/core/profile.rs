@@ -28,6 +28,11 @@ pub struct FirmYear {
     pub total_assets: Option<Fen>,
     /// Net assets (may be negative).
     pub net_assets: Option<Fen>,
+    /// Total income (总收入 = 收入总额 − 不征税收入): sales plus investment, non-operating and
+    /// other income, so never below `revenue`. The denominator of the HTE high-tech revenue
+    /// share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_income: Option<Fen>,
 }
 
 /// Intellectual property counts.
@@ -69,6 +74,10 @@ pub struct Flags {
     pub restricted_industry: Option<bool>,
     /// On the dishonest or abnormal-operation lists.
     pub dishonest: Option<bool>,
+    /// Income tax assessed on a deemed basis (核定征收) rather than on audited accounts
+    /// (查账征收): bars tech-SME evaluation (国科火字〔2022〕67号).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deemed_taxation: Option<bool>,
 }
 
 /// The tech-SME direct routes (any one qualifies without the score).
@@ -173,6 +182,10 @@ pub struct Profile {
     pub hte_certificate: Option<HteCertificate>,
     /// Extension: the level of the firm's best R&D platform.
     pub rd_platform: Option<PlatformLevel>,
+    /// The firm's industry code (GB/T 4754-2017), normalised: section letter and 2–4 digits,
+    /// e.g. `C1351`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry_code: Option<String>,
 }
 
 /// The JSON shape as received; converted by [`Profile::from_json`].
@@ -200,6 +213,7 @@ struct RawProfile {
     tech_sme: Option<TechSmeRegistration>,
     hte_certificate: Option<HteCertificate>,
     rd_platform: Option<PlatformLevel>,
+    industry_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +226,7 @@ struct RawYear {
     total_cost: Option<i64>,
     total_assets: Option<i64>,
     net_assets: Option<i64>,
+    total_income: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -244,6 +259,7 @@ impl FirmYear {
             ("total_cost", self.total_cost),
             ("total_assets", self.total_assets),
             ("net_assets", self.net_assets),
+            ("total_income", self.total_income),
         ];
         for (name, v) in amounts {
             let Some(v) = v else { continue };
@@ -275,6 +291,16 @@ impl FirmYear {
                 ));
             }
         }
+        if let (Some(t), Some(r)) = (self.total_income, self.revenue) {
+            if t < r {
+                let field = f("total_income");
+                return Err(InputError::new(
+                    field.clone(),
+                    "total_income_below_revenue",
+                    Text::new("input.total_income_below_revenue").plain("field", field),
+                ));
+            }
+        }
         if let (Some(h), Some(r)) = (self.high_tech_revenue, self.revenue) {
             if h > r {
                 let field = f("high_tech_revenue");
@@ -286,6 +312,72 @@ impl FirmYear {
             }
         }
         Ok(())
+    }
+}
+
+/// An industry code of GB/T 4754-2017 (国民经济行业分类): a section letter and a division
+/// (two digits), optionally narrowed to a group (three) or class (four), e.g. `C1351`. The
+/// letter may be left out (`1351`); it follows from the division.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndustryCode(String);
+
+/// The sections of GB/T 4754-2017 with their first and last division.
+const SECTIONS: [(char, u8, u8); 20] = [
+    ('A', 1, 5),
+    ('B', 6, 12),
+    ('C', 13, 43),
+    ('D', 44, 46),
+    ('E', 47, 50),
+    ('F', 51, 52),
+    ('G', 53, 60),
+    ('H', 61, 62),
+    ('I', 63, 65),
+    ('J', 66, 69),
+    ('K', 70, 70),
+    ('L', 71, 72),
+    ('M', 73, 75),
+    ('N', 76, 79),
+    ('O', 80, 82),
+    ('P', 83, 83),
+    ('Q', 84, 85),
+    ('R', 86, 90),
+    ('S', 91, 96),
+    ('T', 97, 97),
+];
+
+impl IndustryCode {
+    /// Parse a code, upper-casing and trimming it; the letter, when given, must be the
+    /// division's section.
+    pub fn parse(raw: &str) -> Result<IndustryCode, Text> {
+        let s = raw.trim().to_uppercase();
+        let bad = || Text::new("input.invalid_industry_code").plain("code", raw.trim());
+        let (letter, digits) = match s.chars().next() {
+            Some(c) if c.is_ascii_alphabetic() => (Some(c), &s[1..]),
+            _ => (None, &s[..]),
+        };
+        if !(2..=4).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let division: u8 = digits[..2].parse().map_err(|_| bad())?;
+        let section = SECTIONS
+            .iter()
+            .find(|(_, lo, hi)| (*lo..=*hi).contains(&division))
+            .map(|(c, _, _)| *c)
+            .ok_or_else(bad)?;
+        if letter.is_some_and(|l| l != section) {
+            return Err(bad());
+        }
+        Ok(IndustryCode(format!("{section}{digits}")))
+    }
+
+    /// The normalised code, e.g. `C1351`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The section letter and division, e.g. `C13`.
+    pub fn division(&self) -> &str {
+        &self.0[..3]
     }
 }
 
@@ -414,6 +506,7 @@ impl RawProfile {
                 total_cost: amount(f("total_cost"), y.total_cost, false)?,
                 total_assets: amount(f("total_assets"), y.total_assets, false)?,
                 net_assets: amount(f("net_assets"), y.net_assets, true)?,
+                total_income: amount(f("total_income"), y.total_income, false)?,
             };
             financials.push(fy);
         }
@@ -495,6 +588,15 @@ impl RawProfile {
             tech_sme: self.tech_sme,
             hte_certificate: self.hte_certificate,
             rd_platform: self.rd_platform,
+            industry_code: match self.industry_code.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(code) => Some(
+                    IndustryCode::parse(code)
+                        .map_err(|e| InputError::new("industry_code", "invalid_industry_code", e))?
+                        .as_str()
+                        .to_string(),
+                ),
+            },
         };
         profile.validate()?;
         Ok(profile)
@@ -516,6 +618,10 @@ impl Profile {
                         .plain("employees", e),
                 ));
             }
+        }
+        if let Some(code) = &self.industry_code {
+            IndustryCode::parse(code)
+                .map_err(|e| InputError::new("industry_code", "invalid_industry_code", e))?;
         }
         for (i, y) in self.financials.iter().enumerate() {
             y.validate(&format!("financials[{i}]."))?;

@@ -922,6 +922,7 @@ mod tests {
                 total_cost: Fen::from_yuan(revenue * 9 / 10),
                 total_assets: Fen::from_yuan(revenue),
                 net_assets: Fen::from_yuan(revenue / 2),
+                total_income: Fen::from_yuan(revenue),
             })
             .collect();
         Profile {
@@ -949,6 +950,7 @@ mod tests {
                 major_incident: Some(false),
                 restricted_industry: Some(false),
                 dishonest: Some(false),
+                deemed_taxation: Some(false),
             },
             judged: Judged {
                 ip_advancement: Some(8),

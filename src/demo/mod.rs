@@ -247,6 +247,7 @@ impl DemoFirm {
                 ..self.direct_routes.clone()
             },
             judged: self.judged,
+            industry_code: None,
             tech_sme: state.credentials.tech_sme.as_ref().map(|(year, reg_no)| {
                 TechSmeRegistration {
                     year: *year,
@@ -514,6 +515,8 @@ fn base_firm(
             total_cost: Some(yuan(revenue * pct(rng, 0.82, 0.95))),
             total_assets: Some(yuan(total_assets)),
             net_assets: Some(yuan(total_assets * (0.45 + 0.02 * f64::from(year - 2021)))),
+            // 总收入: sales plus a little investment and other income.
+            total_income: Some(yuan(revenue * pct(rng, 1.0, 1.04))),
         });
         conversions.insert(year, rng.gen_range(sh.conversions.0..=sh.conversions.1));
         revenue *= 1.0 + pct(rng, sh.growth.0, sh.growth.1.max(sh.growth.0 + 0.01));
@@ -610,6 +613,7 @@ fn base_firm(
             major_incident: Some(false),
             restricted_industry: Some(false),
             dishonest: Some(false),
+            deemed_taxation: Some(false),
         },
         ip,
         rd_management: RdManagement {

@@ -333,6 +333,31 @@ pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
         .map_err(|e| StoreError::Migration(e.to_string()))
 }
 
+/// The version of the migration that removes the declared valid-HTE flag.
+const VALID_HTE_MIGRATION: &str = "20261207000002";
+
+/// What a migration applied in this run recorded for the operator: the settings row
+/// `migration.valid_hte_flag` (JSON: `firms_changed`, `with_certificate`,
+/// `without_certificate`) when that migration is among `applied`.
+pub fn migration_notes(
+    conn: &mut DbConn,
+    applied: &[String],
+) -> Result<Option<String>, StoreError> {
+    use diesel::prelude::*;
+    use schema::settings::dsl as s;
+    if !applied
+        .iter()
+        .any(|v| v.replace('-', "").starts_with(VALID_HTE_MIGRATION))
+    {
+        return Ok(None);
+    }
+    Ok(s::settings
+        .filter(s::key.eq("migration.valid_hte_flag"))
+        .select(s::value)
+        .first::<String>(conn)
+        .optional()?)
+}
+
 /// Revert every applied migration (for tests of the down scripts and for `migrate --redo`).
 pub fn revert_all(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
     let reverted = match conn {

@@ -115,10 +115,10 @@ fn assemble(
             issued_on,
         })
     });
+    // The valid-HTE route follows from a recorded certificate, never from a flag anyone sets:
+    // a firm without an active HTE credential does not hold one.
     let mut direct_routes = facts.direct_routes.clone();
-    if hte.is_some() {
-        direct_routes.valid_hte = Some(true);
-    }
+    direct_routes.valid_hte = Some(hte.is_some());
 
     Ok(Profile {
         uscc: Some(row.uscc.clone()),
@@ -136,6 +136,7 @@ fn assemble(
         tech_sme,
         hte_certificate,
         rd_platform: facts.rd_platform,
+        industry_code: None,
     })
 }
 

@@ -70,6 +70,7 @@ diesel::table! {
         updated_at -> Timestamp,
         next_contact_on -> Nullable<Date>,
         last_contact_on -> Nullable<Date>,
+        industry_code -> Nullable<Text>,
     }
 }
 
@@ -86,6 +87,7 @@ diesel::table! {
         total_assets -> Nullable<BigInt>,
         net_assets -> Nullable<BigInt>,
         conversions -> Nullable<Integer>,
+        total_income -> Nullable<BigInt>,
     }
 }
 

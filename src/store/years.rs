@@ -31,6 +31,8 @@ pub struct FirmYearRow {
     pub total_assets: Option<i64>,
     /// Net assets in fen (may be negative).
     pub net_assets: Option<i64>,
+    /// Total income (总收入) in fen.
+    pub total_income: Option<i64>,
     /// Conversions of results that year.
     pub conversions: Option<i32>,
 }
@@ -49,6 +51,7 @@ impl FirmYearRow {
             total_cost: f(y.total_cost),
             total_assets: f(y.total_assets),
             net_assets: f(y.net_assets),
+            total_income: f(y.total_income),
             conversions,
         }
     }
@@ -64,6 +67,7 @@ impl FirmYearRow {
             total_cost: self.total_cost.map(Fen),
             total_assets: self.total_assets.map(Fen),
             net_assets: self.net_assets.map(Fen),
+            total_income: self.total_income.map(Fen),
         }
     }
 }
@@ -83,6 +87,7 @@ pub fn upsert(conn: &mut DbConn, row: &FirmYearRow) -> Result<(), StoreError> {
             y::total_cost.eq(excluded(y::total_cost)),
             y::total_assets.eq(excluded(y::total_assets)),
             y::net_assets.eq(excluded(y::net_assets)),
+            y::total_income.eq(excluded(y::total_income)),
             y::conversions.eq(excluded(y::conversions)),
         ))
         .execute(c))?;

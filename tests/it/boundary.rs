@@ -65,6 +65,7 @@ const ALLOWED: &[(&str, &str, &[&str])] = &[
             "connect_with",
             "PoolOptions",
             "migrate",
+            "migration_notes",
             "redact_url",
             "ConnManager",
             "ConnSetup",

@@ -153,3 +153,55 @@ fn bad_date_and_empty_input_exit_2() {
     bad_input(&["--ruleset", "hte-2016"], "");
     bad_input(&["--ruleset", "hte-2016"], "[1,2]");
 }
+
+#[test]
+fn help_documents_total_income_industry_code_and_deemed_taxation() {
+    let out = Command::new(env!("CARGO_BIN_EXE_peiyu"))
+        .args(["eval", "--help"])
+        .output()
+        .expect("run peiyu eval --help");
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).expect("utf-8");
+    for field in ["total_income", "industry_code", "deemed_taxation"] {
+        assert!(
+            help.contains(field),
+            "--help does not mention {field}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn zero_sales_is_evaluated_not_refused() {
+    let profile = r#"{"uscc": "914403001922038216", "founded_on": "2016-04-01",
+        "employees": 20, "tech_staff": 5,
+        "financials": [
+          {"year": 2022, "revenue": 0, "rd_expense": 0, "rd_expense_domestic": 0, "total_cost": 0},
+          {"year": 2023, "revenue": 0, "rd_expense": 0, "rd_expense_domestic": 0, "total_cost": 0},
+          {"year": 2024, "revenue": 0, "rd_expense": 0, "rd_expense_domestic": 0,
+           "high_tech_revenue": 0, "total_cost": 0, "total_assets": 1000000}]}"#;
+    for rs in [
+        "hte-2016",
+        "tech-sme-2017",
+        "reserve-local",
+        "leader-local",
+        "gazelle-henan-2023",
+        "little-giant-henan-2017",
+    ] {
+        let out = eval(&["--ruleset", rs, "--as-of", "2025-05-31"], profile);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{rs}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ev: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_ne!(ev["eligible"], true, "{rs}");
+    }
+    let out = eval(&["--ruleset", "hte-2016", "--as-of", "2025-05-31"], profile);
+    let ev: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let rd = criterion(&ev, "hte.rd_ratio");
+    assert_eq!(rd["status"], "fail");
+    assert!(rd["explain_en"]
+        .as_str()
+        .is_some_and(|s| s.contains("revenue is zero in 2022–2024")));
+}

@@ -53,6 +53,10 @@ pub enum Fact {
     HteCertificate,
     /// `rd_platform`.
     RdPlatform,
+    /// A year's `total_income` (总收入).
+    TotalIncome,
+    /// `flags.deemed_taxation`.
+    DeemedTaxation,
 }
 
 impl Fact {
@@ -79,6 +83,8 @@ impl Fact {
             Fact::TechSmeRegistration => "tech_sme",
             Fact::HteCertificate => "hte_certificate",
             Fact::RdPlatform => "rd_platform",
+            Fact::TotalIncome => "total_income",
+            Fact::DeemedTaxation => "flags.deemed_taxation",
         }
     }
 
@@ -105,6 +111,8 @@ impl Fact {
             Fact::TechSmeRegistration => "科技型中小企业入库登记",
             Fact::HteCertificate => "高新技术企业证书",
             Fact::RdPlatform => "研发平台级别",
+            Fact::TotalIncome => "总收入",
+            Fact::DeemedTaxation => "是否核定征收企业所得税",
         }
     }
 
@@ -131,6 +139,8 @@ impl Fact {
             Fact::TechSmeRegistration => "tech-SME registration",
             Fact::HteCertificate => "HTE certificate",
             Fact::RdPlatform => "R&D platform level",
+            Fact::TotalIncome => "total income",
+            Fact::DeemedTaxation => "deemed-taxation flag",
         }
     }
 }
@@ -204,6 +214,24 @@ impl HteSource {
             HteSource::Certificate { issued_on, until } => issued_on <= as_of && as_of < until,
             HteSource::Declared(v) => v,
         }
+    }
+}
+
+/// The firm's industry division (GB/T 4754-2017) as the tech-SME rules read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Division {
+    /// Section letter, e.g. `C`.
+    pub section: char,
+    /// Division number, e.g. 16.
+    pub number: u8,
+    /// Whether 财税〔2015〕119号 §4 excludes it from the R&D super deduction.
+    pub excluded: bool,
+}
+
+impl Division {
+    /// `C16`.
+    pub fn code(self) -> String {
+        format!("{}{:02}", self.section, self.number)
     }
 }
 
@@ -346,6 +374,37 @@ pub enum Detail {
         /// Threshold in basis points.
         need_bp: i64,
     },
+    /// The HTE high-tech revenue share of the latest year: over total income when known;
+    /// otherwise the share of revenue, which can only show a fail (总收入 ≥ revenue).
+    HighTechShare {
+        /// Fiscal year.
+        year: i32,
+        /// High-tech revenue.
+        high_tech: Fen,
+        /// Revenue (sales).
+        revenue: Fen,
+        /// Total income (总收入), when given; positive when given.
+        total_income: Option<Fen>,
+        /// Threshold in basis points.
+        need_bp: i64,
+    },
+    /// A ratio whose denominator is zero in the data: the criterion cannot be met (no sales in
+    /// the window is data, not bad input).
+    NoDenominator {
+        /// The figure that is zero (summed over `first..=last`).
+        fact: Fact,
+        /// First year.
+        first: i32,
+        /// Last year.
+        last: i32,
+    },
+    /// Not in a restricted industry: the flag and the industry division.
+    NotRestricted {
+        /// `flags.restricted_industry`.
+        flag: Option<bool>,
+        /// The firm's division, when its industry code is recorded.
+        division: Option<Division>,
+    },
     /// A score range against a floor.
     Score {
         /// Lowest possible total.
@@ -394,6 +453,8 @@ pub enum Detail {
         employees: Option<u32>,
         /// Whether a direct route holds (`None`: some route unknown and none holds).
         route: Option<bool>,
+        /// The four direct routes (HTE, award, provincial institution, standard).
+        routes: [Option<bool>; 4],
     },
     /// The four tech-SME direct routes.
     Routes {
@@ -549,7 +610,20 @@ impl Detail {
             | Detail::TechSme { .. }
             | Detail::ValidHte { .. }
             | Detail::Base { .. }
+            | Detail::NotRestricted { .. }
+            | Detail::NoDenominator { .. }
             | Detail::NotRequired { .. } => 0,
+            Detail::HighTechShare {
+                high_tech,
+                revenue,
+                total_income,
+                need_bp,
+                ..
+            } => ratio_progress(
+                high_tech.0 as i128,
+                total_income.unwrap_or(revenue).0 as i128,
+                need_bp,
+            ),
             Detail::Days { days, need, .. } => ppm(days as i128, need as i128),
             Detail::StaffRatio {
                 tech,

@@ -537,10 +537,6 @@ impl<'a> Ctx<'a> {
         a
     }
 
-    fn year_index(&self, year: i32) -> Option<usize> {
-        self.p.financials.iter().position(|y| y.year == year)
-    }
-
     fn year(&self, year: i32) -> Option<&'a FirmYear> {
         self.p.financials.iter().find(|y| y.year == year)
     }
@@ -570,36 +566,6 @@ impl<'a> Ctx<'a> {
             sum += self.amount(year, fact)?.0;
         }
         Ok(Fen(sum))
-    }
-
-    /// Bad input: a yearly figure the rule divides by is zero.
-    pub fn zero_in_year(&self, year: i32, fact: Fact, criterion: CriterionId) -> InputError {
-        let field = match self.year_index(year) {
-            Some(i) => format!("financials[{i}].{}", fact.field()),
-            None => format!("financials.{}", fact.field()),
-        };
-        InputError::new(
-            field,
-            "zero_denominator",
-            Text::new("input.zero_in_year")
-                .plain("year", year)
-                .words("fact", fact.zh(), fact.en())
-                .plain("criterion", criterion),
-        )
-    }
-
-    /// Bad input: a figure summed over the window is zero where the rule divides by it.
-    pub fn zero_in_window(&self, fact: Fact, criterion: CriterionId) -> InputError {
-        let (a, b) = (self.window.first, self.window.last);
-        InputError::new(
-            format!("financials.{}", fact.field()),
-            "zero_denominator",
-            Text::new("input.zero_in_window")
-                .plain("first", a)
-                .plain("last", b)
-                .words("fact", fact.zh(), fact.en())
-                .plain("criterion", criterion),
-        )
     }
 
     /// The firm's HTE status: a recorded certificate decides; otherwise the declared flag.
@@ -644,6 +610,7 @@ fn figure(y: &FirmYear, fact: Fact) -> Option<Fen> {
         Fact::HighTechRevenue => y.high_tech_revenue,
         Fact::TotalCost => y.total_cost,
         Fact::TotalAssets => y.total_assets,
+        Fact::TotalIncome => y.total_income,
         _ => None,
     }
 }
@@ -688,7 +655,7 @@ mod tests {
     #[test]
     fn criterion_ids_round_trip_through_their_stable_strings() {
         let all: Vec<CriterionId> = CriterionId::all().collect();
-        assert_eq!(all.len(), 32);
+        assert_eq!(all.len(), 33);
         for id in all {
             assert_eq!(CriterionId::parse(id.as_str()), Some(id));
             let json = serde_json::to_value(id).unwrap();
@@ -884,6 +851,7 @@ mod tests {
                     total_cost,
                     total_assets,
                     net_assets: net.map(|y| Fen(y * 100)),
+                    total_income: None,
                 }
             }
         }
@@ -926,6 +894,69 @@ mod tests {
                     reg_no: None,
                 });
                 p
+            }
+        }
+
+        /// A percentage as displayed (`4.99%`), or `None` for anything else.
+        fn shown_pct(s: &str) -> Option<f64> {
+            let s = s.trim().trim_start_matches('≥').trim();
+            let n = s.strip_suffix('%')?;
+            n.parse().ok()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// For ratios near any bound, a failing criterion's displayed actual never equals or
+            /// passes its displayed requirement.
+            #[test]
+            fn a_failing_ratio_is_never_displayed_at_or_past_its_bound(
+                den in 1i64..2_000_000_000,
+                bp in prop::sample::select(vec![200i64, 300, 400, 500, 600, 1_000, 1_500, 2_000, 2_500, 3_000, 6_000]),
+                delta in -3i64..=3,
+                staff_den in 1u32..100_000,
+                staff_delta in -2i64..=2,
+            ) {
+                let num = ((den as i128 * bp as i128 / 10_000) as i64 + delta).clamp(0, den);
+                let tech = ((staff_den as i64 * bp / 10_000) + staff_delta).clamp(0, staff_den as i64) as u32;
+                let mut p = Profile {
+                    founded_on: Some(d(2023, 6, 1)),
+                    employees: Some(staff_den),
+                    tech_staff: Some(tech),
+                    ..Profile::default()
+                };
+                p.financials.push(FirmYear {
+                    year: 2024,
+                    revenue: Some(Fen(den)),
+                    rd_expense: Some(Fen(num)),
+                    rd_expense_domestic: Some(Fen(num * 6 / 10)),
+                    high_tech_revenue: Some(Fen(num)),
+                    total_cost: Some(Fen(den)),
+                    total_assets: Some(Fen(den)),
+                    net_assets: Some(Fen(den)),
+                    total_income: Some(Fen(den)),
+                });
+                let mut t = Thresholds::default();
+                t.gazelle.rd_ratio_bp = bp;
+                t.little_giant.rd_revenue_bp = bp;
+                t.little_giant.rd_cost_bp = bp;
+                t.leader.rd_ratio_bp = bp;
+                for rs in RuleSet::ALL {
+                    let Ok(ev) = evaluate(&p, rs, d(2025, 5, 31), &t) else { continue };
+                    let json = ev.to_json();
+                    for c in json["criteria"].as_array().into_iter().flatten() {
+                        if c["status"] != "fail" {
+                            continue;
+                        }
+                        let (Some(a), Some(r)) = (
+                            c["actual"].as_str().and_then(shown_pct),
+                            c["required"].as_str().and_then(shown_pct),
+                        ) else {
+                            continue;
+                        };
+                        prop_assert!(a < r, "{} shows {} against {}", c["id"], c["actual"], c["required"]);
+                    }
+                }
             }
         }
 

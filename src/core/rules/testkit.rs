@@ -115,6 +115,8 @@ impl ProfileBuilder {
         self.year(year, |y| {
             y.revenue = Some(yuan(yuan_));
             y.high_tech_revenue = y.high_tech_revenue.map(|h| h.min(yuan(yuan_)));
+            // Total income includes sales: a preset one below a new revenue grows with it.
+            y.total_income = y.total_income.map(|t| t.max(yuan(yuan_)));
         })
     }
 
@@ -186,7 +188,8 @@ impl ProfileBuilder {
         self
     }
 
-    /// The flags: key field, core IP, major incident, restricted industry, dishonest.
+    /// The flags: key field, core IP, major incident, restricted industry, dishonest, deemed
+    /// taxation (all clean).
     pub fn clean_flags(mut self) -> Self {
         let f = &mut self.p.flags;
         f.key_field = Some(true);
@@ -194,6 +197,18 @@ impl ProfileBuilder {
         f.major_incident = Some(false);
         f.restricted_industry = Some(false);
         f.dishonest = Some(false);
+        f.deemed_taxation = Some(false);
+        self
+    }
+
+    /// Total income (总收入) of a year.
+    pub fn total_income(self, year: i32, yuan_: i64) -> Self {
+        self.year(year, |y| y.total_income = Some(yuan(yuan_)))
+    }
+
+    /// The industry code (GB/T 4754-2017).
+    pub fn industry(mut self, code: &str) -> Self {
+        self.p.industry_code = Some(code.to_string());
         self
     }
 
@@ -264,6 +279,7 @@ impl ProfileBuilder {
             .rd(2023, 1_900_000)
             .rd(2024, 2_450_000)
             .high_tech(2024, 31_000_000)
+            .total_income(2024, 49_000_000)
             .net_assets(2022, 40_000_000)
             .net_assets(2023, 46_000_000)
             .net_assets(2024, 52_000_000)
@@ -293,6 +309,7 @@ impl ProfileBuilder {
                 .revenue(y, 40_000_000)
                 .rd(y, 2_500_000)
                 .high_tech(y, 30_000_000)
+                .total_income(y, 40_000_000)
                 .total_cost(y, 30_000_000)
                 .total_assets(y, 60_000_000)
                 .net_assets(y, 40_000_000)

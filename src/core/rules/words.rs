@@ -58,6 +58,9 @@ pub(crate) fn texts(c: &Criterion, ev: &Evaluation) -> Texts {
     let (required_zh, required) = c.id.required(c, ev);
     let w = match c.detail {
         Detail::Missing(m) => missing_criterion(c.id.label(), m),
+        Detail::NoDenominator { fact, first, last } => {
+            no_denominator(c.id.label(), fact, first, last)
+        }
         _ => c.id.words(c, ev),
     };
     let gap = if c.status == Status::Fail {
@@ -79,6 +82,25 @@ pub(crate) fn texts(c: &Criterion, ev: &Evaluation) -> Texts {
         gap_zh,
         gap_en,
     }
+}
+
+/// Words for a ratio whose denominator is zero in the data (no sales): it cannot be met.
+fn no_denominator((lz, le): (&str, &str), fact: Fact, first: i32, last: i32) -> Words {
+    let ys = years(first, last);
+    Words::new(
+        (format!("无{}", fact.zh()), format!("no {}", fact.en())),
+        (
+            format!("{lz}不满足：{ys} 年{}为 0，无法计算比例。", fact.zh()),
+            format!(
+                "{le} is not met: {} is zero in {ys}, so the ratio cannot be computed.",
+                fact.en()
+            ),
+        ),
+        Some((
+            format!("{ys} 年取得{}", fact.zh()),
+            format!("{} in {ys}", fact.en()),
+        )),
+    )
 }
 
 fn missing_criterion(label: (&str, &str), m: Missing) -> Words {
@@ -214,6 +236,30 @@ pub(crate) fn assumption(a: Assumption) -> (&'static str, &'static str) {
             "本规则无公开发布的省市标准，阈值为本局默认设置，可调整",
             "no published provincial or city criteria: the thresholds are the bureau's editable defaults",
         ),
+        Assumption::GrowthTwoYears => (
+            "只有两年数据：增长率按 g = 第二年 ÷ 第一年 − 1 计算（解释性口径，官方文件未规定）",
+            "only two years of figures: growth is g = v2/v1 − 1 (an interpretation; the official text is silent)",
+        ),
+        Assumption::NonPositiveNetAssets => (
+            "作为分母的净资产小于或等于 0：净资产增长率一项按 0 分计（解释性口径，官方文件未规定）",
+            "net assets ≤ 0 in a denominator: net-asset growth scores 0 (an interpretation; the official text is silent)",
+        ),
+        Assumption::ZeroFirstYear => (
+            "第一年数据为 0：按后两年计算增长率（只有两年数据时该项按 0 分计）",
+            "a zero first year: growth from the last two years (with only two years, the item scores 0)",
+        ),
+        Assumption::ConversionYearsMissing => (
+            "部分年度没有科技成果转化数据：该年按未知计，转化一项取年均数可能对应的分数范围",
+            "some years have no conversion entry: they count as unknown, and the conversion part is the range their possible averages allow",
+        ),
+        Assumption::IndustryNotChecked => (
+            "未记录国民经济行业代码：未核对不适用研发费用加计扣除的行业（财税〔2015〕119号），仅按限制类行业标记判断",
+            "no industry code recorded: the industries excluded from the R&D super deduction (Caishui [2015] No. 119) were not checked; the restricted-industry flag alone decides",
+        ),
+        Assumption::ZeroCostLadder => (
+            "最近一年成本费用总额为 0：研发费用占成本费用比例一档按 0 分计",
+            "latest total cost is zero: the R&D/total-cost ladder scores 0",
+        ),
     }
 }
 
@@ -230,9 +276,24 @@ pub(crate) fn hundredths(n: i64) -> String {
     format_bp(n).trim_end_matches('%').to_string()
 }
 
-/// `num / den` as a percentage with two decimals, `—` for a zero denominator.
-pub(crate) fn pct(num: i64, den: i64) -> String {
-    Ratio::new(num as i128, den as i128).map_or_else(|| "—".to_string(), |r| r.pct())
+/// `num / den` as a percentage with two decimals, shown against a bound of `need_bp` that
+/// the value must reach: rounded as usual, except that a value below the bound is never shown
+/// at or above it (4.996% against 5% reads `4.99%`, not `5.00%`). `—` for a zero denominator.
+pub(crate) fn pct_vs(num: i64, den: i64, need_bp: i64) -> String {
+    let Some(r) = Ratio::new(num as i128, den as i128) else {
+        return "—".to_string();
+    };
+    format_bp(bp_vs(r, need_bp))
+}
+
+/// `r` in basis points, rounded, but kept on its side of `need_bp` (see [`pct_vs`]).
+pub(crate) fn bp_vs(r: Ratio, need_bp: i64) -> i64 {
+    let rounded = r.to_bp();
+    if r < Ratio::bp(need_bp) && rounded >= need_bp {
+        need_bp - 1
+    } else {
+        rounded
+    }
 }
 
 /// `2024` or `2022–2024`.
@@ -474,7 +535,7 @@ pub(crate) fn rd_ratio(c: &Criterion, (bz, be): (&str, &str)) -> Words {
     else {
         return off_shape(c);
     };
-    let p = pct(rd.0, revenue.0);
+    let p = pct_vs(rd.0, revenue.0, need_bp);
     let ys = years(first, last);
     let need = pct_words(need_bp);
     let (z, e) = if c.status == Status::Pass {

@@ -345,6 +345,9 @@ pub struct YearOut {
     /// Net assets (may be negative).
     #[schema(value_type = Option<f64>)]
     pub net_assets: Value,
+    /// Total income (总收入).
+    #[schema(value_type = Option<f64>)]
+    pub total_income: Value,
     /// Conversions of results that year.
     pub conversions: Option<i32>,
 }
@@ -360,6 +363,7 @@ impl From<&FirmYearRow> for YearOut {
             total_cost: yuan(y.total_cost),
             total_assets: yuan(y.total_assets),
             net_assets: yuan(y.net_assets),
+            total_income: yuan(y.total_income),
             conversions: y.conversions,
         }
     }
@@ -398,6 +402,8 @@ pub struct YearIn {
     pub total_assets: Option<i64>,
     /// Net assets.
     pub net_assets: Option<i64>,
+    /// Total income (总收入 = 收入总额 − 不征税收入), never below revenue.
+    pub total_income: Option<i64>,
     /// Conversions of results.
     pub conversions: Option<u32>,
 }
@@ -427,6 +433,7 @@ fn year_input(year: i32, y: YearIn) -> Result<FirmYearInput, InputError> {
             total_cost: fen("total_cost", y.total_cost)?,
             total_assets: fen("total_assets", y.total_assets)?,
             net_assets: fen("net_assets", y.net_assets)?,
+            total_income: fen("total_income", y.total_income)?,
         },
         conversions: y.conversions,
     })

@@ -7,7 +7,7 @@ use crate::core::money::Fen;
 use crate::core::ratio::{ceil_div, format_bp, shortfall, Ratio};
 use crate::core::rules::detail::Detail;
 use crate::core::rules::words::{
-    self, fen_of, off_shape, pct, pct_words, year_of, yen, yes_no, yes_no_zh, yuan_zh, Words,
+    self, fen_of, off_shape, pct_vs, pct_words, year_of, yen, yes_no, yes_no_zh, yuan_zh, Words,
 };
 use crate::core::rules::{GazelleThresholds, ThresholdsUsed};
 
@@ -72,7 +72,7 @@ fn rd_ratio(c: &Criterion) -> Words {
     else {
         return off_shape(c);
     };
-    let p = pct(num.0, den.0);
+    let p = pct_vs(num.0, den.0, need_bp);
     let need = pct_words(need_bp);
     let (z, e) = if c.status == Status::Pass {
         (

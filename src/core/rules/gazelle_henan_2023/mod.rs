@@ -51,7 +51,7 @@ fn rd_ratio(ctx: &Ctx<'_>, need_bp: i64) -> Result<Criterion, InputError> {
         Err(m) => return Ok(Criterion::missing(Id::RdRatio, m)),
     };
     if revenue.0 == 0 {
-        return Err(ctx.zero_in_year(ctx.latest(), Fact::Revenue, Id::RdRatio.into()));
+        return Ok(no_sales(Id::RdRatio, ctx.latest()));
     }
     Ok(Criterion::new(
         Id::RdRatio,
@@ -63,6 +63,19 @@ fn rd_ratio(ctx: &Ctx<'_>, need_bp: i64) -> Result<Criterion, InputError> {
             need_bp,
         },
     ))
+}
+
+/// No sales in `year`, where the criterion divides by them: it cannot be met.
+fn no_sales(id: Id, year: i32) -> Criterion {
+    Criterion::new(
+        id,
+        Status::Fail,
+        Detail::NoDenominator {
+            fact: Fact::Revenue,
+            first: year,
+            last: year,
+        },
+    )
 }
 
 /// `v3 · 10⁸ ≥ v1 · (10⁴ + need_bp)²`: two-year compound growth of at least `need_bp` a year.
@@ -82,7 +95,7 @@ fn growth(ctx: &Ctx<'_>, need_bp: i64) -> Result<Criterion, InputError> {
         Err(m) => return Ok(Criterion::missing(Id::Growth, m)),
     };
     if v1.0 == 0 {
-        return Err(ctx.zero_in_year(first, Fact::Revenue, Id::Growth.into()));
+        return Ok(no_sales(Id::Growth, first));
     }
     Ok(Criterion::new(
         Id::Growth,

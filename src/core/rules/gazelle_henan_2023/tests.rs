@@ -104,10 +104,19 @@ fn growth_threshold_is_editable() {
 }
 
 #[test]
-fn zero_revenue_two_years_back_is_bad_input() {
-    let e = eval_err(&ready().revenue(2022, 0).build(), GAZELLE, as_of());
-    assert_eq!(e.field, "financials[0].revenue");
-    assert_eq!(e.code, "zero_denominator");
+fn zero_revenue_two_years_back_fails_growth_saying_why() {
+    let ev = eval(&ready().revenue(2022, 0).build(), GAZELLE, as_of());
+    let g = crit_json(&ev, GROWTH);
+    assert_eq!(g["status"], "fail");
+    assert_eq!(
+        g["explain_en"],
+        "Two-year compound revenue growth is not met: revenue is zero in 2022, so the ratio cannot be computed."
+    );
+    assert_eq!(g["actual"], "no revenue");
+    // No sales in the latest year: the R&D ratio cannot be met either.
+    let ev = eval(&ready().revenue(2024, 0).build(), GAZELLE, as_of());
+    assert_eq!(crit(&ev, "gazelle.rd_ratio").status, Status::Fail);
+    assert_eq!(ev.eligible, Some(false));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::core::eval::{Criterion, Evaluation, Status};
 use crate::core::ratio::{format_bp, shortfall, shortfall_added, Ratio};
 use crate::core::rules::detail::{Detail, Fact, Missing, RdBand};
 use crate::core::rules::words::{
-    self, count, dual_money, off_shape, pct, pct_words, points, score_range,
+    self, count, dual_money, missing_words, off_shape, pct_vs, pct_words, points, score_range,
     score_range_zh, staff_gap, undecided, years, yen, yes_no, yes_no_zh, yuan_zh, FlagWords, Words,
 };
 
@@ -261,7 +261,7 @@ fn staff_ratio(c: &Criterion) -> Words {
     else {
         return off_shape(c);
     };
-    let p = pct(tech as i64, employees as i64);
+    let p = pct_vs(tech as i64, employees as i64, need_bp);
     let need = pct_words(need_bp);
     let (z, e) = if c.status == Status::Pass {
         (
@@ -307,7 +307,7 @@ fn domestic_share(c: &Criterion) -> Words {
             )),
         );
     }
-    let p = pct(domestic.0, rd.0);
+    let p = pct_vs(domestic.0, rd.0, need_bp);
     let (z, e) = if c.status == Status::Pass {
         (
             format!("{ys} 年境内研发费用占研发费用总额的 {p}，达到 {need} 的要求。"),
@@ -330,27 +330,73 @@ fn domestic_share(c: &Criterion) -> Words {
 }
 
 fn high_tech_share(c: &Criterion) -> Words {
-    let Detail::YearShare {
+    let Detail::HighTechShare {
         year,
-        num,
-        den,
+        high_tech: num,
+        revenue,
+        total_income,
         need_bp,
     } = c.detail
     else {
         return off_shape(c);
     };
-    let p = pct(num.0, den.0);
     let need = pct_words(need_bp);
     let need_r = Ratio::bp(need_bp);
+    let Some(den) = total_income else {
+        // Only the share of sales is known; 总收入 is at least sales.
+        let p = pct_vs(num.0, revenue.0, need_bp);
+        let actual = (format!("占营业收入 {p}"), format!("{p} of revenue"));
+        if c.status == Status::Fail {
+            let gap = dual_money(
+                shortfall_added(num.0 as i128, revenue.0 as i128, need_r),
+                shortfall(num.0 as i128, revenue.0 as i128, need_r),
+                ("高新技术产品（服务）收入至少", "high-tech revenue at least"),
+                (
+                    "现有收入转为高新技术产品收入",
+                    "if existing revenue becomes high-tech revenue",
+                ),
+            );
+            return Words::new(
+                actual,
+                (
+                    format!(
+                        "{year} 年高新技术产品（服务）收入 {} 仅占营业收入 {} 的 {p}；总收入不低于营业收入，占总收入的比例更低，达不到 {need} 的要求。",
+                        yuan_zh(num),
+                        yuan_zh(revenue)
+                    ),
+                    format!(
+                        "High-tech revenue {} is only {p} of {year} revenue {}; total income is never below revenue, so its share of total income is below the {need} required too.",
+                        yen(num),
+                        yen(revenue)
+                    ),
+                ),
+                Some(gap),
+            );
+        }
+        let (mz, me) = missing_words(Missing::in_year(Fact::TotalIncome, year));
+        return Words::new(
+            actual,
+            (
+                format!(
+                    "{year} 年高新技术产品（服务）收入占营业收入的 {p}，但要求按总收入（收入总额减不征税收入，含投资收益、营业外收入）计算：{mz}。请填写 {year} 年总收入。"
+                ),
+                format!(
+                    "High-tech revenue is {p} of {year} revenue, but the share is of total income (gross income less non-taxable income, including investment and non-operating income): {me}. Enter total income for {year}."
+                ),
+            ),
+            None,
+        );
+    };
+    let p = pct_vs(num.0, den.0, need_bp);
     let (z, e) = if c.status == Status::Pass {
         (
             format!(
-                "{year} 年高新技术产品（服务）收入 {} 占营业收入 {} 的 {p}，达到 {need} 的要求。",
+                "{year} 年高新技术产品（服务）收入 {} 占总收入 {} 的 {p}，达到 {need} 的要求。",
                 yuan_zh(num),
                 yuan_zh(den)
             ),
             format!(
-                "High-tech revenue {} is {p} of {year} revenue {}, at least the {need} required.",
+                "High-tech revenue {} is {p} of {year} total income {}, at least the {need} required.",
                 yen(num),
                 yen(den)
             ),
@@ -358,12 +404,12 @@ fn high_tech_share(c: &Criterion) -> Words {
     } else {
         (
             format!(
-                "{year} 年高新技术产品（服务）收入 {} 占营业收入 {} 的 {p}，低于 {need} 的要求。",
+                "{year} 年高新技术产品（服务）收入 {} 占总收入 {} 的 {p}，低于 {need} 的要求。",
                 yuan_zh(num),
                 yuan_zh(den)
             ),
             format!(
-                "High-tech revenue {} is {p} of {year} revenue {}, below the {need} required.",
+                "High-tech revenue {} is {p} of {year} total income {}, below the {need} required.",
                 yen(num),
                 yen(den)
             ),

@@ -60,9 +60,9 @@ pub(super) fn evaluate(ctx: &Ctx<'_>) -> Result<Evaluation, InputError> {
     ev.push(core_ip(ctx));
     ev.push(flag(Id::KeyField, ctx.p.flags.key_field, true, Fact::KeyField));
     ev.push(tech_staff_ratio(ctx)?);
-    ev.push(rd_ratio(ctx)?);
+    ev.push(rd_ratio(ctx));
     ev.push(rd_domestic_share(ctx)?);
-    ev.push(high_tech_revenue_share(ctx)?);
+    ev.push(high_tech_revenue_share(ctx));
     let score = innovation_score(ctx)?;
     ev.push(score.criterion(Id::InnovationScore, SCORE_PASS));
     ev.push(flag(
@@ -198,38 +198,32 @@ pub(super) fn rd_band(latest: Fen) -> (RdBand, i64) {
     }
 }
 
-/// R&D and revenue summed over the window; a zero revenue sum is bad input.
-pub(super) fn rd_facts(ctx: &Ctx<'_>, id: CriterionId) -> Result<Result<RdFacts, Missing>, InputError> {
-    let revenue = match ctx.window_sum(Fact::Revenue) {
-        Ok(v) => v,
-        Err(m) => return Ok(Err(m)),
-    };
-    let rd = match ctx.window_sum(Fact::RdExpense) {
-        Ok(v) => v,
-        Err(m) => return Ok(Err(m)),
-    };
-    if revenue.0 == 0 {
-        return Err(ctx.zero_in_window(Fact::Revenue, id));
-    }
-    let latest = match ctx.latest_amount(Fact::Revenue) {
-        Ok(v) => v,
-        Err(m) => return Ok(Err(m)),
-    };
-    Ok(Ok(RdFacts {
+/// R&D and revenue summed over the window (a zero revenue sum is data: the ratio then
+/// cannot be met).
+pub(super) fn rd_facts(ctx: &Ctx<'_>) -> Result<RdFacts, Missing> {
+    let revenue = ctx.window_sum(Fact::Revenue)?;
+    let rd = ctx.window_sum(Fact::RdExpense)?;
+    let latest = ctx.latest_amount(Fact::Revenue)?;
+    Ok(RdFacts {
         rd,
         revenue,
         latest,
-    }))
+    })
 }
 
 /// The R&D-ratio criterion: HTE bands, or a fixed threshold (`band = Some(bp)`).
-pub(super) fn rd_ratio_with(
-    ctx: &Ctx<'_>,
-    id: CriterionId,
-    fixed_bp: Option<i64>,
-) -> Result<Criterion, InputError> {
-    Ok(match rd_facts(ctx, id)? {
+pub(super) fn rd_ratio_with(ctx: &Ctx<'_>, id: CriterionId, fixed_bp: Option<i64>) -> Criterion {
+    match rd_facts(ctx) {
         Err(m) => Criterion::missing(id, m),
+        Ok(f) if f.revenue.0 == 0 => Criterion::new(
+            id,
+            Status::Fail,
+            Detail::NoDenominator {
+                fact: Fact::Revenue,
+                first: ctx.window.first,
+                last: ctx.window.last,
+            },
+        ),
         Ok(f) => {
             let (band, need_bp) = match fixed_bp {
                 Some(bp) => (RdBand::Fixed, bp),
@@ -249,10 +243,10 @@ pub(super) fn rd_ratio_with(
                 },
             )
         }
-    })
+    }
 }
 
-fn rd_ratio(ctx: &Ctx<'_>) -> Result<Criterion, InputError> {
+fn rd_ratio(ctx: &Ctx<'_>) -> Criterion {
     rd_ratio_with(ctx, Id::RdRatio.into(), None)
 }
 
@@ -282,40 +276,63 @@ fn rd_domestic_share(ctx: &Ctx<'_>) -> Result<Criterion, InputError> {
     ))
 }
 
-/// Latest year's high-tech revenue and revenue; a zero revenue is bad input.
-pub(super) fn high_tech_facts(
-    ctx: &Ctx<'_>,
-    id: CriterionId,
-) -> Result<Result<(Fen, Fen), Missing>, InputError> {
-    let revenue = match ctx.latest_amount(Fact::Revenue) {
-        Ok(v) => v,
-        Err(m) => return Ok(Err(m)),
-    };
-    let high_tech = match ctx.latest_amount(Fact::HighTechRevenue) {
-        Ok(v) => v,
-        Err(m) => return Ok(Err(m)),
-    };
-    if revenue.0 == 0 {
-        return Err(ctx.zero_in_year(ctx.latest(), Fact::Revenue, id));
+/// The latest year's high-tech revenue share (CRITERIA §1): over 总收入 `total_income` when
+/// given. Without it only a fail can be shown, since 总收入 is never below sales: a share of
+/// revenue below the bound fails, one at or above it is unknown. No income at all fails.
+pub(super) fn high_tech_share(ctx: &Ctx<'_>, need_bp: i64) -> Result<Detail, Missing> {
+    let year = ctx.latest();
+    let revenue = ctx.latest_amount(Fact::Revenue)?;
+    let high_tech = ctx.latest_amount(Fact::HighTechRevenue)?;
+    let total_income = ctx.latest_amount(Fact::TotalIncome).ok();
+    if total_income.unwrap_or(revenue).0 == 0 {
+        let fact = if total_income.is_some() {
+            Fact::TotalIncome
+        } else {
+            Fact::Revenue
+        };
+        return Ok(Detail::NoDenominator {
+            fact,
+            first: year,
+            last: year,
+        });
     }
-    Ok(Ok((high_tech, revenue)))
+    Ok(Detail::HighTechShare {
+        year,
+        high_tech,
+        revenue,
+        total_income,
+        need_bp,
+    })
 }
 
-fn high_tech_revenue_share(ctx: &Ctx<'_>) -> Result<Criterion, InputError> {
+/// The status of a [`high_tech_share`] detail against `bp` (its own bound, or a lower one).
+pub(super) fn high_tech_status(detail: &Detail, bp: i64) -> Status {
+    match *detail {
+        Detail::HighTechShare {
+            high_tech,
+            total_income: Some(ti),
+            ..
+        } => pass_if(super::detail::at_least(high_tech.0, ti.0, bp)),
+        Detail::HighTechShare {
+            high_tech, revenue, ..
+        } => {
+            if super::detail::at_least(high_tech.0, revenue.0, bp) {
+                Status::Unknown
+            } else {
+                Status::Fail
+            }
+        }
+        Detail::NoDenominator { .. } => Status::Fail,
+        _ => Status::Unknown,
+    }
+}
+
+fn high_tech_revenue_share(ctx: &Ctx<'_>) -> Criterion {
     let id = Id::HighTechRevenueShare;
-    Ok(match high_tech_facts(ctx, id.into())? {
+    match high_tech_share(ctx, HIGH_TECH_BP) {
         Err(m) => Criterion::missing(id, m),
-        Ok((num, den)) => Criterion::new(
-            id,
-            pass_if(super::detail::at_least(num.0, den.0, HIGH_TECH_BP)),
-            Detail::YearShare {
-                year: ctx.latest(),
-                num,
-                den,
-                need_bp: HIGH_TECH_BP,
-            },
-        ),
-    })
+        Ok(detail) => Criterion::new(id, high_tech_status(&detail, HIGH_TECH_BP), detail),
+    }
 }
 
 pub(super) fn pass_if(ok: bool) -> Status {
@@ -461,7 +478,12 @@ fn growth_band(g1: Ratio) -> (u32, u32) {
 
 /// The growth part for one figure over the window (CRITERIA §1 "Growth"); `None` when a
 /// figure is missing. Only net assets can be negative; a non-positive denominator scores 0.
-fn growth(ctx: &Ctx<'_>, get: fn(&FirmYear) -> Option<Fen>) -> Option<(u32, u32)> {
+/// The readings the official text leaves open are recorded in `a` when used.
+fn growth(
+    ctx: &Ctx<'_>,
+    get: fn(&FirmYear) -> Option<Fen>,
+    a: &mut Assumptions,
+) -> Option<(u32, u32)> {
     let w = ctx.window;
     let n = w.len();
     if n <= 1 {
@@ -474,17 +496,29 @@ fn growth(ctx: &Ctx<'_>, get: fn(&FirmYear) -> Option<Fen>) -> Option<(u32, u32)
     }
     let zero = (0, 0);
     let g1 = if n == 2 {
+        a.insert(Assumption::GrowthTwoYears);
         let (v1, v2) = (v[0], v[1]);
-        if v1 <= 0 {
+        if v1 < 0 {
+            a.insert(Assumption::NonPositiveNetAssets);
+            return Some(zero);
+        }
+        if v1 == 0 {
+            a.insert(Assumption::ZeroFirstYear);
             return Some(zero);
         }
         Ratio::new(v2, v1)
     } else {
         let (v1, v2, v3) = (v[0], v[1], v[2]);
-        if v2 <= 0 || v1 < 0 {
+        if v1 < 0 || v2 < 0 {
+            a.insert(Assumption::NonPositiveNetAssets);
+            return Some(zero);
+        }
+        if v2 == 0 {
+            // The official text: a zero middle year scores 0.
             return Some(zero);
         }
         if v1 == 0 {
+            a.insert(Assumption::ZeroFirstYear);
             Ratio::new(v3, v2)
         } else {
             // ½(v2/v1 + v3/v2) = (v2² + v1·v3) / (2·v1·v2), exact.
@@ -572,11 +606,20 @@ pub(super) fn innovation_score(ctx: &Ctx<'_>) -> Result<HteScore, InputError> {
         data_missing = true;
         ((0, 30), 0, 0)
     } else {
+        // A year with no entry is unknown, not zero: any count is possible, so the average is
+        // at least the known years' sum over the window and may be as high as any band.
         let sum: u64 = (w.first..=w.last)
             .map(|y| p.conversions.get(&y).copied().unwrap_or(0) as u64)
             .sum();
         let years = w.len() as u64;
-        (conversion_band(sum, years), sum, years)
+        let band = conversion_band(sum, years);
+        if (w.first..=w.last).any(|y| !p.conversions.contains_key(&y)) {
+            a.insert(Assumption::ConversionYearsMissing);
+            data_missing = true;
+            ((band.0, 30), sum, years)
+        } else {
+            (band, sum, years)
+        }
     };
     let conversion = part(j.conversion, conv_band, "conversion", &|| {
         if conv_years == 0 {
@@ -616,12 +659,12 @@ pub(super) fn innovation_score(ctx: &Ctx<'_>) -> Result<HteScore, InputError> {
     })?;
 
     // Growth (≤ 20).
-    let na = growth(ctx, |y| y.net_assets).unwrap_or_else(|| {
+    let na = growth(ctx, |y| y.net_assets, &mut a).unwrap_or_else(|| {
         a.insert(Assumption::NetAssetsGrowthUnknown);
         data_missing = true;
         (0, 10)
     });
-    let sales = growth(ctx, |y| y.revenue).unwrap_or_else(|| {
+    let sales = growth(ctx, |y| y.revenue, &mut a).unwrap_or_else(|| {
         a.insert(Assumption::SalesGrowthUnknown);
         data_missing = true;
         (0, 10)

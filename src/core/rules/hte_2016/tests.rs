@@ -76,7 +76,136 @@ fn worked_example_fails_on_rd_ratio_with_a_50000_yuan_gap() {
     ] {
         assert_eq!(crit(&ev, id).status, Status::Pass, "{id}");
     }
-    assert_eq!(crit_json(&ev, HIGH_TECH_REVENUE_SHARE)["actual"], "64.58%");
+    // 3,100万 of 总收入 4,900万.
+    assert_eq!(crit_json(&ev, HIGH_TECH_REVENUE_SHARE)["actual"], "63.27%");
+}
+
+// --- hte.high_tech_revenue_share: over 总收入 (total income) ---
+
+#[test]
+fn worked_example_without_total_income_is_unknown_asking_for_it() {
+    let mut p = ProfileBuilder::worked_example().build();
+    p.financials[2].total_income = None;
+    let ev = eval(&p, HTE, as_of());
+    let c = crit_json(&ev, HIGH_TECH_REVENUE_SHARE);
+    assert_eq!(c["status"], "unknown");
+    assert_eq!(c["actual"], "64.58% of revenue");
+    let en = c["explain_en"].as_str().unwrap_or_default();
+    assert!(en.contains("Enter total income for 2024"), "{en}");
+    assert!(c["explain_zh"]
+        .as_str()
+        .is_some_and(|s| s.contains("请填写 2024 年总收入")));
+    assert_eq!(ev.eligible, Some(false), "the R&D ratio still fails");
+}
+
+#[test]
+fn high_tech_share_of_total_income_at_60_percent_passes_and_one_yuan_less_fails() {
+    // Total income 50,000,000; 60% = 30,000,000; revenue 40,000,000.
+    let b = |ht: i64| {
+        ProfileBuilder::hte_ready()
+            .total_income(2024, 50_000_000)
+            .high_tech(2024, ht)
+    };
+    assert_eq!(st(b(30_000_000), HIGH_TECH_REVENUE_SHARE), Status::Pass);
+    let ev = eval(&b(29_999_999).build(), HTE, as_of());
+    let c = crit_json(&ev, HIGH_TECH_REVENUE_SHARE);
+    assert_eq!(c["status"], "fail");
+    // 59.999998% is never shown as the 60.00% it misses.
+    assert_eq!(c["actual"], "59.99%");
+    assert!(c["explain_en"]
+        .as_str()
+        .is_some_and(|s| s.contains("of 2024 total income")));
+}
+
+#[test]
+fn without_total_income_a_share_of_sales_below_60_fails_and_at_60_is_unknown() {
+    let b = |ht: i64| {
+        let mut b = ProfileBuilder::hte_ready().high_tech(2024, ht);
+        b = b.year(2024, |y| y.total_income = None);
+        b
+    };
+    // Revenue 40,000,000; 60% = 24,000,000.
+    assert_eq!(st(b(24_000_000), HIGH_TECH_REVENUE_SHARE), Status::Unknown);
+    let ev = eval(&b(23_999_999).build(), HTE, as_of());
+    let c = crit_json(&ev, HIGH_TECH_REVENUE_SHARE);
+    assert_eq!(c["status"], "fail");
+    assert!(c["explain_en"]
+        .as_str()
+        .is_some_and(|s| s.contains("total income is never below revenue")));
+    assert!(c["gap_en"].is_string());
+}
+
+#[test]
+fn total_income_below_revenue_is_bad_input() {
+    let p = ProfileBuilder::hte_ready()
+        .year(2024, |y| y.total_income = Some(yuan(39_999_999)))
+        .build();
+    let e = eval_err(&p, HTE, as_of());
+    assert_eq!(e.field, "financials[2].total_income");
+    assert_eq!(e.code, "total_income_below_revenue");
+    let e = Profile::from_json(
+        r#"{"financials":[{"year":2024,"revenue":100,"total_income":99}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.field, "financials[0].total_income");
+}
+
+// --- no sales is data ---
+
+#[test]
+fn no_sales_in_the_window_fails_the_ratios_saying_why() {
+    let p = figures([0; 3], [0; 3])
+        .high_tech(2024, 0)
+        .year(2024, |y| y.total_income = None)
+        .build();
+    let ev = eval(&p, HTE, as_of());
+    assert_eq!(ev.eligible, Some(false));
+    let rd = crit_json(&ev, RD_RATIO);
+    assert_eq!(rd["status"], "fail");
+    assert_eq!(rd["actual"], "no revenue");
+    assert_eq!(
+        rd["explain_en"],
+        "R&D ratio is not met: revenue is zero in 2022–2024, so the ratio cannot be computed."
+    );
+    assert_eq!(rd["explain_zh"], "研发费用占比不满足：2022–2024 年营业收入为 0，无法计算比例。");
+    let ht = crit_json(&ev, HIGH_TECH_REVENUE_SHARE);
+    assert_eq!(ht["status"], "fail");
+    assert!(ht["explain_en"]
+        .as_str()
+        .is_some_and(|s| s.contains("revenue is zero in 2024")));
+}
+
+#[test]
+fn no_sales_but_other_income_is_a_zero_share_of_total_income() {
+    let p = ProfileBuilder::hte_ready()
+        .revenue(2024, 0)
+        .high_tech(2024, 0)
+        .rd(2024, 0)
+        .total_income(2024, 1_000_000)
+        .build();
+    let ev = eval(&p, HTE, as_of());
+    let ht = crit_json(&ev, HIGH_TECH_REVENUE_SHARE);
+    assert_eq!(ht["status"], "fail");
+    assert_eq!(ht["actual"], "0.00%");
+}
+
+// --- a failing value is never displayed as its bound ---
+
+#[test]
+fn a_ratio_a_hair_below_its_bound_is_not_shown_as_the_bound() {
+    // 4.996% against 5%: revenue 100,000,000 over three years, R&D 4,996,000.
+    let b = figures([30_000_000, 30_000_000, 40_000_000], [1_600_000, 1_600_000, 1_796_000]);
+    let ev = eval(&b.build(), HTE, as_of());
+    let rd = crit_json(&ev, RD_RATIO);
+    assert_eq!(rd["status"], "fail");
+    assert_eq!(rd["actual"], "4.99%");
+    assert_eq!(
+        rd["explain_en"],
+        "R&D ratio 4.99% (2022–2024) is below the 5% required for latest revenue up to 50 million yuan."
+    );
+    // A passing value keeps the usual rounding.
+    let b = figures([30_000_000, 30_000_000, 40_000_000], [1_600_000, 1_600_000, 1_806_000]);
+    assert_eq!(crit_json(&eval(&b.build(), HTE, as_of()), RD_RATIO)["actual"], "5.01%");
 }
 
 #[test]
@@ -324,10 +453,9 @@ fn a_younger_firm_uses_the_years_it_has() {
 }
 
 #[test]
-fn zero_revenue_over_the_window_is_bad_input() {
-    let e = eval_err(&figures([0; 3], [0; 3]).build(), HTE, as_of());
-    assert_eq!(e.field, "financials.revenue");
-    assert_eq!(e.code, "zero_denominator");
+fn zero_revenue_over_the_window_is_not_bad_input() {
+    let ev = eval(&figures([0; 3], [0; 3]).build(), HTE, as_of());
+    assert_eq!(crit(&ev, RD_RATIO).status, Status::Fail);
 }
 
 // --- hte.rd_domestic_share ---
@@ -372,15 +500,15 @@ fn high_tech_share_exactly_60_percent_passes_and_one_yuan_less_fails() {
 }
 
 #[test]
-fn zero_latest_revenue_is_bad_input_for_the_high_tech_share() {
+fn zero_latest_revenue_and_no_total_income_fails_the_high_tech_share() {
     let p = ProfileBuilder::hte_ready()
         .revenue(2024, 0)
         .high_tech(2024, 0)
         .rd(2024, 0)
+        .year(2024, |y| y.total_income = None)
         .build();
-    let e = eval_err(&p, HTE, as_of());
-    assert_eq!(e.field, "financials[2].revenue");
-    assert_eq!(e.code, "zero_denominator");
+    let ev = eval(&p, HTE, as_of());
+    assert_eq!(crit(&ev, HIGH_TECH_REVENUE_SHARE).status, Status::Fail);
 }
 
 // --- hte.innovation_score: the pass / fail / unknown bounds ---
@@ -566,15 +694,54 @@ fn conversions_missing_entirely_are_unknown_0_to_30_and_gaps_count_zero() {
     let c = ev.score_parts.expect("parts").conversion;
     assert_eq!((c.low, c.high), (0, 30));
     assert!(ev.assumptions.contains(Assumption::ConversionsUnknown));
-    // Only 2024 given: (0 + 0 + 9) / 3 = 3 → 13–18.
+    // Only 2024 given: the other two years are unknown, not zero. The average is at least
+    // (0 + 0 + 9) / 3 = 3 → from 13, and could reach any band → up to 30.
     let mut p = ProfileBuilder::worked_example().build();
     p.conversions.clear();
     p.conversions.insert(2024, 9);
-    let c = eval(&p, HTE, as_of())
-        .score_parts
-        .expect("parts")
-        .conversion;
-    assert_eq!((c.low, c.high), (13, 18));
+    let ev = eval(&p, HTE, as_of());
+    let c = ev.score_parts.expect("parts").conversion;
+    assert_eq!((c.low, c.high), (13, 30));
+    assert!(ev.assumptions.contains(Assumption::ConversionYearsMissing));
+    // A judged value inside the wider range is accepted; below its low end it is not.
+    p.judged.conversion = Some(28);
+    assert!(super::super::evaluate(&p, HTE, as_of(), &Default::default()).is_ok());
+    p.judged.conversion = Some(12);
+    assert_eq!(eval_err(&p, HTE, as_of()).code, "judged_out_of_band");
+    // Every year entered (zeros included): the band is exact and nothing is assumed.
+    let mut p = ProfileBuilder::worked_example().build();
+    p.conversions.insert(2022, 0);
+    let ev = eval(&p, HTE, as_of());
+    assert!(!ev.assumptions.contains(Assumption::ConversionYearsMissing));
+    let c = ev.score_parts.expect("parts").conversion;
+    assert_eq!((c.low, c.high), (7, 12));
+}
+
+// --- readings the official text leaves open are listed ---
+
+#[test]
+fn growth_readings_are_listed_under_assumptions_when_used() {
+    let codes = |p: &Profile| -> Vec<&'static str> {
+        eval(p, HTE, as_of()).assumptions.iter().map(|a| a.code()).collect()
+    };
+    // Three positive years: nothing assumed.
+    let worked = ProfileBuilder::worked_example().build();
+    let none = codes(&worked);
+    for c in ["growth_two_years", "non_positive_net_assets", "zero_first_year"] {
+        assert!(!none.contains(&c), "{c}");
+    }
+    // Two years of figures (a firm founded in 2023).
+    let young = ProfileBuilder::worked_example().founded(2023, 1, 10).build();
+    assert!(codes(&young).contains(&"growth_two_years"));
+    // Negative net assets in a denominator.
+    let neg = ProfileBuilder::worked_example().net_assets(2022, -1_000_000).build();
+    assert!(codes(&neg).contains(&"non_positive_net_assets"));
+    // A zero first year of sales.
+    let zero = ProfileBuilder::worked_example()
+        .revenue(2022, 0)
+        .rd(2022, 0)
+        .build();
+    assert!(codes(&zero).contains(&"zero_first_year"));
 }
 
 // --- R&D organisation ---

@@ -30,7 +30,7 @@ pub(super) fn evaluate(ctx: &Ctx<'_>) -> Result<Evaluation, InputError> {
         Fen::from_yuan_saturating(t.revenue_yuan),
         false,
     ));
-    ev.push(rd_ratio_with(ctx, Id::RdRatio.into(), Some(t.rd_ratio_bp))?);
+    ev.push(rd_ratio_with(ctx, Id::RdRatio.into(), Some(t.rd_ratio_bp)));
     ev.push(platform(ctx, Id::Platform.into(), t.platform));
     ev.assumptions.insert(Assumption::LocalDefaults);
     ev.thresholds = Some(ThresholdsUsed::Leader(t));

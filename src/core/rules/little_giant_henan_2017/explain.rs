@@ -8,7 +8,7 @@ use crate::core::money::Fen;
 use crate::core::ratio::{ceil_div, format_bp, shortfall, shortfall_added, Ratio};
 use crate::core::rules::detail::Detail;
 use crate::core::rules::words::{
-    self, at_least_platform, count, fen_of, off_shape, pct, pct_words, yen, yuan_zh, Words,
+    self, at_least_platform, count, fen_of, off_shape, pct_vs, pct_words, yen, yuan_zh, Words,
 };
 use crate::core::rules::{LittleGiantThresholds, ThresholdsUsed};
 
@@ -222,7 +222,7 @@ fn growth(c: &Criterion) -> Words {
         return off_shape(c);
     };
     let (a, b, cc) = (v1.0 as i128, v2.0 as i128, v3.0 as i128);
-    let g = average_growth(v1, v2, v3).pct();
+    let g = format_bp(words::bp_vs(average_growth(v1, v2, v3), need_bp));
     let actual = (format!("年均 {g}"), format!("{g} a year"));
     let need = pct_words(need_bp);
     let mid = first + 1;
@@ -273,11 +273,11 @@ fn rd(c: &Criterion) -> Words {
     else {
         return off_shape(c);
     };
-    let of = |base: Option<Fen>| {
+    let of = |base: Option<Fen>, bp: i64| {
         base.filter(|b| b.0 > 0)
-            .map_or("—".to_string(), |b| pct(rd.0, b.0))
+            .map_or("—".to_string(), |b| pct_vs(rd.0, b.0, bp))
     };
-    let (of_rev, of_cost) = (of(revenue), of(cost));
+    let (of_rev, of_cost) = (of(revenue, revenue_bp), of(cost, cost_bp));
     let actual = (
         format!("占营业收入 {of_rev}；占成本费用总额 {of_cost}"),
         format!("{of_rev} of revenue; {of_cost} of total cost"),

@@ -90,7 +90,16 @@ fn growth(ctx: &Ctx<'_>, need_bp: i64) -> Result<Criterion, InputError> {
     }
     for (i, year) in [(0, last - 2), (1, last - 1)] {
         if v[i].0 == 0 {
-            return Err(ctx.zero_in_year(year, Fact::Revenue, Id::Growth.into()));
+            // No sales to grow from: the average growth cannot be computed, nor met.
+            return Ok(Criterion::new(
+                Id::Growth,
+                Status::Fail,
+                Detail::NoDenominator {
+                    fact: Fact::Revenue,
+                    first: year,
+                    last: year,
+                },
+            ));
         }
     }
     Ok(Criterion::new(
@@ -117,7 +126,15 @@ fn rd(ctx: &Ctx<'_>, t: &LittleGiantThresholds) -> Result<Criterion, InputError>
     let revenue = ctx.latest_amount(Fact::Revenue).ok();
     let cost = ctx.latest_amount(Fact::TotalCost).ok();
     if revenue.is_some_and(|r| r.0 == 0) && cost.is_some_and(|c| c.0 == 0) {
-        return Err(ctx.zero_in_year(year, Fact::TotalCost, Id::Rd.into()));
+        return Ok(Criterion::new(
+            Id::Rd,
+            Status::Fail,
+            Detail::NoDenominator {
+                fact: Fact::TotalCost,
+                first: year,
+                last: year,
+            },
+        ));
     }
     // A zero denominator on one side cannot pass that side; the other side decides.
     let side = |den: Option<Fen>, bp: i64| {

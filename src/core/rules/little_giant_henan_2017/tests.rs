@@ -1,6 +1,6 @@
 //! Tests of `little_giant_henan_2017`.
 
-use super::super::testkit::{crit, crit_json, d, eval, eval_err, status, yuan, ProfileBuilder};
+use super::super::testkit::{crit, crit_json, d, eval, status, yuan, ProfileBuilder};
 use super::super::RuleSet;
 use super::*;
 use crate::core::profile::PlatformLevel;
@@ -104,10 +104,17 @@ fn average_growth_exactly_20_percent_passes_and_one_yuan_less_fails() {
 }
 
 #[test]
-fn zero_sales_in_a_growth_denominator_is_bad_input() {
-    let e = eval_err(&ready().revenue(2023, 0).build(), GIANT, as_of());
-    assert_eq!(e.field, "financials[1].revenue");
-    assert_eq!(e.code, "zero_denominator");
+fn zero_sales_in_a_growth_denominator_fails_saying_why() {
+    let ev = eval(&ready().revenue(2023, 0).build(), GIANT, as_of());
+    let g = crit_json(&ev, GROWTH);
+    assert_eq!(g["status"], "fail");
+    assert!(g["explain_en"]
+        .as_str()
+        .is_some_and(|s| s.contains("revenue is zero in 2023")));
+    assert!(g["gap_en"].is_string());
+    // No sales and no cost: the R&D condition cannot be met.
+    let none = ready().revenue(2024, 0).total_cost(2024, 0);
+    assert_eq!(st(none, RD), Status::Fail);
 }
 
 #[test]

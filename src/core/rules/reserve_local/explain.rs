@@ -7,7 +7,7 @@ use crate::core::ratio::{format_bp, shortfall, Ratio};
 use crate::core::rules::detail::{Detail, NearPart};
 use crate::core::rules::hte_2016::{CORE_IP_ITEMS, HIGH_TECH_BP, STAFF_BP};
 use crate::core::rules::words::{
-    self, fen_of, missing_words, off_shape, pct, pct_words, points, pp_words, score_range,
+    self, fen_of, missing_words, off_shape, pct_vs, pct_words, points, pp_words, score_range,
     score_range_zh, staff_gap, year_of, yen, yuan_zh, Words,
 };
 use crate::core::rules::{ReserveThresholds, ThresholdsUsed};
@@ -106,6 +106,21 @@ fn tech_sme_current(c: &Criterion, ev: &Evaluation) -> Words {
     }
 }
 
+/// A near-HTE share as shown: never at or above a bound (the margin's floor or the HTE
+/// threshold) that it does not reach.
+fn near_pct(part: NearPart, margin_bp: i64) -> String {
+    match part {
+        NearPart::Missing(_) => "?".to_string(),
+        NearPart::Known { num, den, need_bp } => {
+            if part.status(margin_bp) == Status::Fail {
+                pct_vs(num, den, need_bp - margin_bp)
+            } else {
+                pct_vs(num, den, need_bp)
+            }
+        }
+    }
+}
+
 /// One ratio condition of `reserve.near_hte`: its sentence and, when below the margin, its
 /// gap. `staff`: the condition counts people, not money.
 fn near_part(
@@ -125,7 +140,7 @@ fn near_part(
             )
         }
         NearPart::Known { num, den, need_bp } => {
-            let p = pct(num, den);
+            let p = near_pct(part, margin_bp);
             let floor = need_bp - margin_bp;
             let state_zh;
             let state_en;
@@ -220,7 +235,7 @@ fn near_hte(c: &Criterion) -> Words {
         .chain(std::iter::once(ipe))
         .collect();
     let pct_of = |part: NearPart| match part {
-        NearPart::Known { num, den, .. } => pct(num, den),
+        NearPart::Known { .. } => near_pct(part, margin_bp),
         NearPart::Missing(_) => "?".to_string(),
     };
     let (core_zh, core_en) = match core_ip {

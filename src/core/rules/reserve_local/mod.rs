@@ -4,7 +4,7 @@
 //! evaluation says so (assumption `local_defaults`) and records the thresholds it used.
 
 use super::detail::{Detail, Fact, Missing, NearPart};
-use super::hte_2016::{self, core_ip, high_tech_facts, innovation_score, rd_band, registered};
+use super::hte_2016::{self, core_ip, high_tech_share, innovation_score, rd_band, registered};
 use super::{Ctx, RuleSet, ThresholdsUsed};
 use crate::core::error::InputError;
 use crate::core::eval::{Assumption, Criterion, Evaluation, Status};
@@ -82,7 +82,7 @@ fn near_hte(ctx: &Ctx<'_>, margin_bp: i64) -> Result<Criterion, InputError> {
         },
         Err(m) => NearPart::Missing(m),
     };
-    let rd = match hte_2016::rd_facts(ctx, Id::NearHte.into())? {
+    let rd = match hte_2016::rd_facts(ctx) {
         Ok(f) => NearPart::Known {
             num: f.rd.0,
             den: f.revenue.0,
@@ -90,11 +90,39 @@ fn near_hte(ctx: &Ctx<'_>, margin_bp: i64) -> Result<Criterion, InputError> {
         },
         Err(m) => NearPart::Missing(m),
     };
-    let high_tech = match high_tech_facts(ctx, Id::NearHte.into())? {
-        Ok((h, r)) => NearPart::Known {
-            num: h.0,
-            den: r.0,
-            need_bp: hte_2016::HIGH_TECH_BP,
+    let need_bp = hte_2016::HIGH_TECH_BP;
+    let high_tech = match high_tech_share(ctx, need_bp) {
+        Ok(Detail::HighTechShare {
+            high_tech,
+            total_income: Some(ti),
+            ..
+        }) => NearPart::Known {
+            num: high_tech.0,
+            den: ti.0,
+            need_bp,
+        },
+        // Without 总收入 only a share of revenue below the margin decides (总收入 ≥ revenue).
+        Ok(Detail::HighTechShare {
+            year,
+            high_tech,
+            revenue,
+            ..
+        }) => {
+            let part = NearPart::Known {
+                num: high_tech.0,
+                den: revenue.0,
+                need_bp,
+            };
+            if part.status(margin_bp) == Status::Fail {
+                part
+            } else {
+                NearPart::Missing(Missing::in_year(Fact::TotalIncome, year))
+            }
+        }
+        Ok(_) => NearPart::Known {
+            num: 0,
+            den: 0,
+            need_bp,
         },
         Err(m) => NearPart::Missing(m),
     };

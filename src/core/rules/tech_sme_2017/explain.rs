@@ -14,6 +14,7 @@ use crate::core::rules::words::{
 pub(crate) fn label(id: Id) -> (&'static str, &'static str) {
     match id {
         Id::Resident => ("在中国境内注册", "Registered in mainland China"),
+        Id::TaxCollection => ("查账征收企业所得税", "Taxed on audited accounts"),
         Id::Size => ("企业规模", "Size"),
         Id::NotRestricted => (
             "不属于禁止、限制和淘汰类行业",
@@ -29,6 +30,10 @@ pub(crate) fn label(id: Id) -> (&'static str, &'static str) {
 pub(crate) fn required(id: Id, _c: &Criterion, _ev: &Evaluation) -> (String, String) {
     match id {
         Id::Resident => ("统一社会信用代码有效".to_string(), "valid USCC".to_string()),
+        Id::TaxCollection => (
+            "查账征收（非核定征收）".to_string(),
+            "audited accounts, not deemed taxation".to_string(),
+        ),
         Id::Size => (
             format!(
                 "职工 ≤ {MAX_EMPLOYEES} 人；营业收入、资产总额均 ≤ {}",
@@ -39,7 +44,15 @@ pub(crate) fn required(id: Id, _c: &Criterion, _ev: &Evaluation) -> (String, Str
                 yen(MAX_AMOUNT)
             ),
         ),
-        Id::NotRestricted => ("否".to_string(), "no".to_string()),
+        Id::NotRestricted => match _c.detail {
+            Detail::NotRestricted {
+                division: Some(_), ..
+            } => (
+                "否，且不属于不适用研发费用加计扣除的行业".to_string(),
+                "no, nor an industry excluded from the R&D super deduction".to_string(),
+            ),
+            _ => ("否".to_string(), "no".to_string()),
+        },
         Id::CleanRecord => (
             "无重大事故，未列入异常名录或失信名单".to_string(),
             "no incident, not listed".to_string(),
@@ -60,27 +73,103 @@ pub(crate) fn words(id: Id, c: &Criterion, _ev: &Evaluation) -> Words {
     match id {
         Id::Resident => resident(c),
         Id::Size => size(c),
-        Id::NotRestricted => words::flag(
+        Id::TaxCollection => words::flag(
             c,
-            |v| yes_no_zh(Some(v)),
+            |deemed| if deemed { "核定征收" } else { "查账征收" },
             FlagWords {
                 pass: (
-                    "不属于国家禁止、限制和淘汰类行业。",
-                    "Not in a prohibited, restricted or phased-out industry.",
+                    "企业所得税实行查账征收，能够准确归集研发费用。",
+                    "Income tax is assessed on audited accounts, so R&D expenses can be accounted.",
                 ),
                 fail: (
-                    "属于国家禁止、限制或淘汰类行业。",
-                    "In a prohibited, restricted or phased-out industry.",
+                    "企业所得税实行核定征收，不能参加科技型中小企业评价（国科火字〔2022〕67号）。",
+                    "Income tax is assessed on a deemed basis, which bars tech-SME evaluation (2022 guideline).",
                 ),
                 gap: (
-                    "须转入非限制类行业，财务数据无法弥补",
-                    "no figure can fix this: the business must leave the restricted industry",
+                    "改为查账征收并准确归集研发费用",
+                    "switch to taxation on audited accounts and account R&D expenses",
                 ),
             },
         ),
+        Id::NotRestricted => not_restricted(c),
         Id::CleanRecord => clean_record(c),
         Id::Score => score(c),
         Id::DirectRoute => routes(c),
+    }
+}
+
+/// The flag and, when an industry code is recorded, the R&D-super-deduction exclusion list.
+fn not_restricted(c: &Criterion) -> Words {
+    let Detail::NotRestricted { flag, division } = c.detail else {
+        return off_shape(c);
+    };
+    let restricted_gap = (
+        "须转入非限制类行业，财务数据无法弥补",
+        "no figure can fix this: the business must leave the restricted industry",
+    );
+    if let Some(d) = division.filter(|d| d.excluded) {
+        let code = d.code();
+        let flagged = flag == Some(true);
+        return Words::new(
+            (
+                format!("行业 {code}（不适用加计扣除）"),
+                format!("industry {code} (excluded from the super deduction)"),
+            ),
+            (
+                format!(
+                    "行业代码 {code} 属于不适用研发费用税前加计扣除政策的行业（财税〔2015〕119号），不能参加科技型中小企业评价{}。",
+                    if flagged { "，且属于限制类行业" } else { "" }
+                ),
+                format!(
+                    "Industry division {code} is excluded from the R&D super deduction (Caishui [2015] No. 119), which bars tech-SME evaluation{}.",
+                    if flagged { "; the firm is also in a restricted industry" } else { "" }
+                ),
+            ),
+            Some((
+                "主营业务须转入可享受加计扣除的行业，财务数据无法弥补".to_string(),
+                "no figure can fix this: the main business must be in an industry that may take the super deduction".to_string(),
+            )),
+        );
+    }
+    let checked = division.map(|d| d.code());
+    let (cz, ce) = match &checked {
+        Some(code) => (
+            format!("；行业 {code} 不在不适用加计扣除的行业之列"),
+            format!("; industry {code} is not excluded from the R&D super deduction"),
+        ),
+        None => (String::new(), String::new()),
+    };
+    match flag {
+        Some(false) => Words::new(
+            ("否".to_string(), "no".to_string()),
+            (
+                format!("不属于国家禁止、限制和淘汰类行业{cz}。"),
+                format!("Not in a prohibited, restricted or phased-out industry{ce}."),
+            ),
+            None,
+        ),
+        Some(true) => Words::new(
+            ("是".to_string(), "yes".to_string()),
+            (
+                "属于国家禁止、限制或淘汰类行业。".to_string(),
+                "In a prohibited, restricted or phased-out industry.".to_string(),
+            ),
+            Some((restricted_gap.0.to_string(), restricted_gap.1.to_string())),
+        ),
+        None => {
+            let mut w = undecided(
+                ("未知".to_string(), "unknown".to_string()),
+                label(Id::NotRestricted),
+                Missing::of(Fact::RestrictedIndustry),
+            );
+            if let Some(code) = &checked {
+                w.explain.0.push_str(&format!("行业 {code} 不在不适用加计扣除的行业之列。"));
+                w.explain.1.push_str(&format!(
+                    " Industry {code} is not excluded from the R&D super deduction."
+                ));
+            }
+            w
+        }
     }
 }
 
@@ -273,6 +362,7 @@ fn score(c: &Criterion) -> Words {
         tech,
         employees,
         route,
+        routes,
     } = c.detail
     else {
         return off_shape(c);
@@ -280,14 +370,25 @@ fn score(c: &Criterion) -> Words {
     let actual = (score_range_zh(low, high), score_range(low, high));
     let staff_zero = staff_points == Some(0);
     match c.status {
-        Status::Pass if route == Some(true) => Words::new(
-            actual,
-            (
-                format!("符合直通条件，无需评分（评分 {low}–{high}）。"),
-                format!("A direct route holds, so the score is not needed (score {low}–{high})."),
-            ),
-            None,
-        ),
+        Status::Pass if route == Some(true) => {
+            let held: Vec<_> = ROUTES
+                .iter()
+                .zip(routes)
+                .filter(|(_, v)| *v == Some(true))
+                .map(|(n, _)| n)
+                .collect();
+            let short_zh = held.iter().map(|n| n.0).collect::<Vec<_>>().join("、");
+            let long_zh = held.iter().map(|n| n.1).collect::<Vec<_>>().join("、");
+            let en = held.iter().map(|n| n.2).collect::<Vec<_>>().join(", ");
+            Words::new(
+                (format!("直通：{short_zh}"), format!("direct route: {en}")),
+                (
+                    format!("符合直通条件（{long_zh}），直接认定，无需评分。"),
+                    format!("A direct route holds ({en}): the firm qualifies without the score."),
+                ),
+                None,
+            )
+        }
         Status::Pass => Words::new(
             actual,
             (
@@ -343,6 +444,30 @@ fn score(c: &Criterion) -> Words {
     }
 }
 
+/// The four direct routes in [`super::routes`]' order: short name, sentence name, English.
+const ROUTES: [(&str, &str, &str); 4] = [
+    (
+        "有效高新技术企业资格",
+        "有效高新技术企业资格",
+        "a valid HTE certificate",
+    ),
+    (
+        "国家级科技奖励",
+        "近五年获国家级科技奖励（前三名单位）",
+        "a national S&T award in five years",
+    ),
+    (
+        "省部级以上研发机构",
+        "省部级以上研发机构",
+        "a provincial-level R&D institution",
+    ),
+    (
+        "主导制定标准",
+        "近五年主导制定国际、国家或行业标准",
+        "led a standard in five years",
+    ),
+];
+
 fn routes(c: &Criterion) -> Words {
     let Detail::Routes {
         hte,
@@ -354,32 +479,11 @@ fn routes(c: &Criterion) -> Words {
         return off_shape(c);
     };
     // (held, short name, sentence name, English name)
-    let names = [
-        (
-            hte,
-            "有效高新技术企业资格",
-            "有效高新技术企业资格",
-            "a valid HTE certificate",
-        ),
-        (
-            award,
-            "国家级科技奖励",
-            "近五年获国家级科技奖励（前三名单位）",
-            "a national S&T award in five years",
-        ),
-        (
-            provincial,
-            "省部级以上研发机构",
-            "省部级以上研发机构",
-            "a provincial-level R&D institution",
-        ),
-        (
-            standard,
-            "主导制定标准",
-            "近五年主导制定国际、国家或行业标准",
-            "led a standard in five years",
-        ),
-    ];
+    let names = [hte, award, provincial, standard]
+        .into_iter()
+        .zip(ROUTES)
+        .map(|(v, (a, b, c))| (v, a, b, c))
+        .collect::<Vec<_>>();
     let held: Vec<_> = names.iter().filter(|n| n.0 == Some(true)).collect();
     let actual = if held.is_empty() {
         ("无".to_string(), "none".to_string())

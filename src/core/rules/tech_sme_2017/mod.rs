@@ -4,18 +4,19 @@
 //! range only while figures are missing. The score route needs ≥ 60 points *and* a staff part
 //! above 0; any of the four direct routes passes `tsme.score` without it.
 
-use super::detail::{Detail, Fact, Missing, UsccState};
-use super::hte_2016::{flag, staff_facts};
+use super::detail::{Detail, Division, Fact, Missing, UsccState};
+use super::hte_2016::{flag, pass_if, staff_facts};
 use super::{Ctx, RuleSet};
 use crate::core::error::InputError;
 use crate::core::eval::{Assumption, Assumptions, Criterion, Evaluation, ScoreRange, Status};
 use crate::core::money::Fen;
-use crate::core::profile::PlatformLevel;
+use crate::core::profile::{IndustryCode, PlatformLevel};
 use crate::core::ratio::Ratio;
 
 criterion_ids! {
     /// The criteria of `tech-sme-2017`.
     Resident => "tsme.resident",
+    TaxCollection => "tsme.tax_collection",
     Size => "tsme.size",
     NotRestricted => "tsme.not_restricted",
     CleanRecord => "tsme.clean_record",
@@ -34,17 +35,34 @@ pub const MAX_AMOUNT: Fen = Fen::wan(20_000);
 pub const PASS_SCORE: u32 = 60;
 /// Staff share below which the staff part is 0 (10%).
 pub const STAFF_FLOOR_BP: i64 = 1_000;
+/// The GB/T 4754-2017 divisions 财税〔2015〕119号 §4 excludes from the R&D super deduction,
+/// which the 2022 guideline (国科火字〔2022〕67号) bars from tech-SME evaluation: tobacco
+/// manufacturing, accommodation, catering, wholesale, retail, real estate, leasing, business
+/// services, entertainment.
+pub const EXCLUDED_DIVISIONS: [(char, u8); 9] = [
+    ('C', 16),
+    ('F', 51),
+    ('F', 52),
+    ('H', 61),
+    ('H', 62),
+    ('K', 70),
+    ('L', 71),
+    ('L', 72),
+    ('R', 90),
+];
 
 pub(super) fn evaluate(ctx: &Ctx<'_>) -> Result<Evaluation, InputError> {
-    let mut ev = Evaluation::new(RuleSet::TechSme2017, ctx.as_of, 6);
+    let mut ev = Evaluation::new(RuleSet::TechSme2017, ctx.as_of, 7);
     ev.push(resident(ctx));
-    ev.push(size(ctx));
     ev.push(flag(
-        Id::NotRestricted,
-        ctx.p.flags.restricted_industry,
+        Id::TaxCollection,
+        ctx.p.flags.deemed_taxation,
         false,
-        Fact::RestrictedIndustry,
+        Fact::DeemedTaxation,
     ));
+    ev.push(size(ctx));
+    let (not_restricted, industry_checked) = not_restricted(ctx);
+    ev.push(not_restricted);
     ev.push(clean_record(ctx));
     let routes = routes(ctx);
     let route = Status::any(&routes.map(Status::from_known));
@@ -71,6 +89,7 @@ pub(super) fn evaluate(ctx: &Ctx<'_>) -> Result<Evaluation, InputError> {
                 Status::Fail => Some(false),
                 Status::Unknown => None,
             },
+            routes,
         },
     ));
     let [hte, award, provincial, standard] = routes;
@@ -87,7 +106,44 @@ pub(super) fn evaluate(ctx: &Ctx<'_>) -> Result<Evaluation, InputError> {
     });
     ev.score = Some(s.range);
     ev.assumptions = s.assumptions;
+    if !industry_checked {
+        ev.assumptions.insert(Assumption::IndustryNotChecked);
+    }
     Ok(ev)
+}
+
+/// The firm's division and whether it is excluded, when its industry code is recorded.
+pub(super) fn division(ctx: &Ctx<'_>) -> Option<Division> {
+    let code = IndustryCode::parse(ctx.p.industry_code.as_deref()?).ok()?;
+    let d = code.division();
+    let section = d.chars().next()?;
+    let number: u8 = d[1..].parse().ok()?;
+    Some(Division {
+        section,
+        number,
+        excluded: EXCLUDED_DIVISIONS.contains(&(section, number)),
+    })
+}
+
+/// Not restricted: the flag, and (2022 guideline) not an excluded division. Also returns
+/// whether the exclusion list could be checked (an industry code is recorded).
+fn not_restricted(ctx: &Ctx<'_>) -> (Criterion, bool) {
+    let flag = ctx.p.flags.restricted_industry;
+    let division = division(ctx);
+    let id = Id::NotRestricted;
+    let c = match (flag, division) {
+        (None, None) => Criterion::missing(id, Missing::of(Fact::RestrictedIndustry)),
+        _ => Criterion::new(
+            id,
+            Status::all(&[
+                Status::from_known(flag.map(|v| !v)),
+                // Without a code the flag alone decides (the evaluation says so).
+                pass_if(!division.is_some_and(|d| d.excluded)),
+            ]),
+            Detail::NotRestricted { flag, division },
+        ),
+    };
+    (c, division.is_some())
 }
 
 /// What a USCC proves, without allocating: GB 32100-2015's alphabet and check character.
@@ -245,23 +301,24 @@ fn score(ctx: &Ctx<'_>) -> Result<Score, InputError> {
     };
     let staff_range = staff.map_or((0, 20), |p| (p, p));
 
-    let year = ctx.latest();
     let rd = ctx.latest_amount(Fact::RdExpense).ok();
     let revenue = ctx.latest_amount(Fact::Revenue).ok();
     let cost = ctx.latest_amount(Fact::TotalCost).ok();
     let rd_range = match rd {
         None => (0, 50),
         Some(rd) => {
-            if revenue.is_some_and(|r| r.0 == 0) && cost.is_some_and(|c| c.0 == 0) {
-                return Err(ctx.zero_in_year(year, Fact::TotalCost, Id::Score.into()));
-            }
             let by_revenue = revenue.map(|r| {
                 if r.0 == 0 {
                     a.insert(Assumption::ZeroRevenueLadder);
                 }
                 ladder(rd.0, r.0, &RD_REVENUE_STEPS)
             });
-            let by_cost = cost.map(|c| ladder(rd.0, c.0, &RD_COST_STEPS));
+            let by_cost = cost.map(|c| {
+                if c.0 == 0 {
+                    a.insert(Assumption::ZeroCostLadder);
+                }
+                ladder(rd.0, c.0, &RD_COST_STEPS)
+            });
             let low = by_revenue.unwrap_or(0).max(by_cost.unwrap_or(0));
             let high = if by_revenue.is_none() || by_cost.is_none() {
                 50

@@ -66,6 +66,7 @@ fn a_firm_meeting_everything_scores_100_and_is_eligible() {
         ids,
         vec![
             RESIDENT,
+            "tsme.tax_collection",
             SIZE,
             NOT_RESTRICTED,
             CLEAN_RECORD,
@@ -375,11 +376,86 @@ fn zero_revenue_scores_the_revenue_ladder_zero_and_says_so() {
 }
 
 #[test]
-fn zero_revenue_and_zero_cost_is_bad_input() {
+fn zero_revenue_and_zero_cost_is_evaluated_with_both_ladders_at_zero() {
     let b = ready().revenue(2024, 0).total_cost(2024, 0).rd(2024, 0);
-    let e = eval_err(&b.build(), TSME, as_of());
-    assert_eq!(e.field, "financials[0].total_cost");
-    assert_eq!(e.code, "zero_denominator");
+    let ev = eval(&b.build(), TSME, as_of());
+    assert_eq!(crit(&ev, SCORE).status, Status::Fail);
+    assert_eq!(ev.score, Some(ScoreRange { low: 50, high: 50 }));
+    assert!(ev.assumptions.contains(Assumption::ZeroRevenueLadder));
+    assert!(ev.assumptions.contains(Assumption::ZeroCostLadder));
+}
+
+const TAX_COLLECTION: &str = "tsme.tax_collection";
+
+#[test]
+fn tax_collection_fails_on_deemed_taxation_and_is_unknown_without_the_flag() {
+    assert_eq!(st(ready(), TAX_COLLECTION), Status::Pass);
+    let deemed = ready().flags(|f| f.deemed_taxation = Some(true));
+    let ev = eval(&deemed.build(), TSME, as_of());
+    let c = crit_json(&ev, TAX_COLLECTION);
+    assert_eq!(c["status"], "fail");
+    assert_eq!(c["actual_zh"], "核定征收");
+    assert_eq!(ev.eligible, Some(false));
+    let unknown = ready().flags(|f| f.deemed_taxation = None);
+    assert_eq!(st(unknown, TAX_COLLECTION), Status::Unknown);
+}
+
+#[test]
+fn excluded_divisions_fail_not_restricted_on_both_sides_of_each_range() {
+    // Excluded: C16, F51–52, H61–62, K70, L71–72, R90; their neighbours are not.
+    for code in ["C1610", "F5112", "F52", "H6110", "H62", "K7010", "L71", "L7212", "R9011"] {
+        let ev = eval(&ready().industry(code).build(), TSME, as_of());
+        let c = crit_json(&ev, NOT_RESTRICTED);
+        assert_eq!(c["status"], "fail", "{code}");
+        assert!(c["explain_en"]
+            .as_str()
+            .is_some_and(|s| s.contains("excluded from the R&D super deduction")));
+        assert!(!ev.assumptions.contains(Assumption::IndustryNotChecked));
+    }
+    for code in ["C1351", "C17", "C15", "E50", "G53", "I63", "J69", "M73", "R89", "S91", "1351"] {
+        let ev = eval(&ready().industry(code).build(), TSME, as_of());
+        assert_eq!(crit(&ev, NOT_RESTRICTED).status, Status::Pass, "{code}");
+        assert!(!ev.assumptions.contains(Assumption::IndustryNotChecked));
+    }
+    // The flag still decides alongside the code.
+    let flagged = ready().industry("C1351").flags(|f| f.restricted_industry = Some(true));
+    assert_eq!(st(flagged, NOT_RESTRICTED), Status::Fail);
+    // An excluded code fails even when the flag is unknown.
+    let unknown = ready().industry("K70").flags(|f| f.restricted_industry = None);
+    assert_eq!(st(unknown, NOT_RESTRICTED), Status::Fail);
+}
+
+#[test]
+fn without_an_industry_code_the_flag_decides_and_the_evaluation_says_so() {
+    let ev = eval(&ready().build(), TSME, as_of());
+    assert_eq!(crit(&ev, NOT_RESTRICTED).status, Status::Pass);
+    assert!(ev.assumptions.contains(Assumption::IndustryNotChecked));
+    let json = ev.to_json();
+    assert!(json["assumptions"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|x| x["code"] == "industry_not_checked")));
+}
+
+#[test]
+fn a_direct_route_reads_as_one_not_as_zero_points() {
+    let b = ProfileBuilder::new()
+        .uscc(VALID)
+        .staff(10, 0)
+        .clean_flags()
+        .revenue(2024, 1_000_000)
+        .total_assets(2024, 1_000_000)
+        .ip(0, 0)
+        .no_routes()
+        .hte_certificate(2023, 11, 1);
+    let ev = eval(&b.build(), TSME, as_of());
+    let c = crit_json(&ev, SCORE);
+    assert_eq!(c["status"], "pass");
+    assert_eq!(c["actual"], "direct route: a valid HTE certificate");
+    assert_eq!(c["actual_zh"], "直通：有效高新技术企业资格");
+    assert!(!c["explain_en"].as_str().unwrap_or("").contains("points"));
+    assert!(c["explain_en"]
+        .as_str()
+        .is_some_and(|s| s.contains("a valid HTE certificate")));
 }
 
 #[test]

@@ -132,6 +132,7 @@ const FIRM_FACTS: &[(&str, Kind)] = &[
     ("core_ip", Kind::Tri),
     ("major_incident", Kind::Tri),
     ("restricted_industry", Kind::Tri),
+    ("deemed_taxation", Kind::Tri),
     ("dishonest", Kind::Tri),
     ("rd_system", Kind::Tri),
     ("rd_institution", Kind::Tri),
@@ -199,6 +200,8 @@ pub struct FirmForm {
     pub major_incident: String,
     /// A restricted industry.
     pub restricted_industry: String,
+    /// Income tax assessed on a deemed basis (核定征收).
+    pub deemed_taxation: String,
     /// On a dishonesty list.
     pub dishonest: String,
     /// R&D management system.
@@ -247,6 +250,7 @@ impl From<&Firm> for FirmForm {
             core_ip: t(fl.core_ip),
             major_incident: t(fl.major_incident),
             restricted_industry: t(fl.restricted_industry),
+            deemed_taxation: t(fl.deemed_taxation),
             dishonest: t(fl.dishonest),
             rd_system: t(rd.system),
             rd_institution: t(rd.institution),
@@ -342,6 +346,7 @@ impl FirmForm {
                 core_ip: t(&self.core_ip),
                 major_incident: t(&self.major_incident),
                 restricted_industry: t(&self.restricted_industry),
+                deemed_taxation: t(&self.deemed_taxation),
                 dishonest: t(&self.dishonest),
             },
             rd_management: RdManagement {
@@ -535,6 +540,7 @@ const YEAR_FIELDS: &[(&str, Kind)] = &[
     ("total_cost", Kind::Money),
     ("total_assets", Kind::Money),
     ("net_assets", Kind::Money),
+    ("total_income", Kind::Money),
     ("conversions", Kind::Int),
 ];
 
@@ -567,6 +573,8 @@ pub struct YearForm {
     pub total_assets: String,
     /// Net assets (may be negative).
     pub net_assets: String,
+    /// Total income (总收入).
+    pub total_income: String,
     /// Conversions of results.
     pub conversions: String,
 }
@@ -587,6 +595,7 @@ impl YearForm {
             form.total_cost = wan(r.total_cost);
             form.total_assets = wan(r.total_assets);
             form.net_assets = wan(r.net_assets);
+            form.total_income = wan(r.total_income);
             form.conversions = r.conversions.map(|c| c.to_string()).unwrap_or_default();
         }
         form
@@ -605,6 +614,7 @@ impl YearForm {
             total_cost: e.money("total_cost", &self.total_cost, false),
             total_assets: e.money("total_assets", &self.total_assets, false),
             net_assets: e.money("net_assets", &self.net_assets, true),
+            total_income: e.money("total_income", &self.total_income, false),
         };
         let conversions = e.count("conversions", &self.conversions);
         e.or(FirmYearInput {

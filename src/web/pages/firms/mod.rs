@@ -286,6 +286,7 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
                 "total_cost": wan(y.total_cost),
                 "total_assets": wan(y.total_assets),
                 "net_assets": wan(y.net_assets),
+                "total_income": wan(y.total_income),
                 "conversions": y.conversions.map_or("—".to_string(), |c| c.to_string()),
             })
         })
