@@ -207,6 +207,8 @@ fn a_county_officer_fixes_an_invalid_figure_and_saves_the_year() {
     assert_eq!(unchanged.version, firm.version, "nothing was written");
 
     b.fill("#f-revenue", "12345.67");
+    // 总收入 is never below sales: the two go together.
+    b.fill("#f-total_income", "13000");
     b.click("form.entry button[type=submit]");
     assert!(
         b.path().starts_with(&format!("/firms/{}", firm.id)),
