@@ -12,8 +12,8 @@ use std::path::PathBuf;
 const PROFILE_HELP: &str = "\
 The profile is JSON on stdin (amounts in whole yuan); every field is optional, and a missing
 fact makes the criteria that need it `unknown`. Staff counts are of the latest fiscal year:
-employees (职工总数) is the average of the monthly head counts, including part-time and
-seconded staff who worked 183 days or more; tech_staff (科技人员) counts those in R&D and
+employees (total staff) is the average of the monthly head counts, including part-time and
+seconded staff who worked 183 days or more; tech_staff (technical staff) counts those in R&D and
 related technical work with 183 days or more in the year, and is at most employees.
 
   uscc, name, founded_on (YYYY-MM-DD), employees, tech_staff,
@@ -30,18 +30,20 @@ related technical work with 183 days or more in the year, and is at most employe
   judged: {ip_advancement, ip_core_support, ip_quantity, ip_acquisition, ip_standards,
            conversion, rd_organisation, growth_net_assets, growth_sales}
 
-  revenue is sales (销售收入): the denominator of the R&D ratio and of sales growth.
-  total_income is 总收入 = 收入总额 − 不征税收入 (sales plus investment, non-operating and
-    other income; never below revenue): the denominator of the HTE high-tech revenue share
+  revenue is sales: the denominator of the R&D ratio and of sales growth.
+  total_income is total income: all income less non-taxable income (sales plus investment,
+    non-operating and other income; never below revenue): the denominator of the HTE high-tech revenue share
     (hte.high_tech_revenue_share). Without it a share of revenue below 60% fails, and one at
     or above 60% is unknown until total_income is entered.
-  flags.deemed_taxation: true when income tax is assessed on a deemed basis (核定征收), which
-    fails tsme.tax_collection (国科火字〔2022〕67号); false for audited accounts (查账征收).
+  flags.deemed_taxation: true when income tax is assessed on a deemed basis, which
+    fails tsme.tax_collection (the 2022 tech-SME guideline); false for audited accounts.
   industry_code: tsme.not_restricted also fails for the divisions excluded from the R&D super
-    deduction (财税〔2015〕119号 §4): C16, F51, F52, H61, H62, K70, L71, L72, R90. Without a
+    deduction (Caishui [2015] No. 119, art. 4): C16, F51, F52, H61, H62, K70, L71, L72, R90. Without a
     code the flag alone decides and the evaluation lists the assumption industry_not_checked.
   conversions: a year of the window with no entry is unknown (not zero): the conversion part
     is the range its possible averages allow (assumption conversion_years_missing).
+
+The official terms and clauses behind each field are in shared/CRITERIA.md.
 
 Fields beyond DESIGN §3 that the local rule sets read:
   tech_sme: {year, reg_no}          the latest tech-SME registration (reserve, gazelle)

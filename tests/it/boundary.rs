@@ -488,21 +488,119 @@ fn no_chinese_literal_outside_the_sentence_code_the_demo_data_and_tests() {
         if allowed(&rel) {
             continue;
         }
-        for (i, line) in crate::texts::without_tests(&text).lines().enumerate() {
-            let code = line.trim_start();
-            if code.starts_with("//") {
-                continue;
-            }
-            let mut rest = line;
-            while let Some(q) = rest.find('"') {
-                let end = q + crate::texts::literal_end(&rest[q..]);
-                if rest[q..end].chars().any(crate::texts::han) {
-                    found.push(format!("src/{rel}:{}: {}", i + 1, line.trim()));
-                    break;
-                }
-                rest = &rest[end.min(rest.len())..];
+        for (line, literal) in string_literals(crate::texts::without_tests(&text)) {
+            if literal.chars().any(crate::texts::han) {
+                let shown: String = literal.chars().take(60).collect();
+                found.push(format!("src/{rel}:{line}: {shown}"));
             }
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The string literals of Rust source `text` (normal and raw, over several lines too), each
+/// with the line it starts on; comments, char literals and lifetimes are passed over.
+fn string_literals(text: &str) -> Vec<(usize, String)> {
+    let c: Vec<char> = text.chars().collect();
+    let (mut i, mut line, mut out) = (0, 1, Vec::new());
+    let at = |k: usize| c.get(k).copied().unwrap_or('\0');
+    while i < c.len() {
+        match c[i] {
+            '\n' => line += 1,
+            '/' if at(i + 1) == '/' => {
+                while i < c.len() && c[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            '/' if at(i + 1) == '*' => {
+                i += 2;
+                while i < c.len() && !(c[i] == '*' && at(i + 1) == '/') {
+                    line += usize::from(c[i] == '\n');
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            '\'' => {
+                // A char literal ('x', '\n', '\u{..}', '"'); otherwise a lifetime.
+                if at(i + 1) == '\\' {
+                    let mut k = i + 2;
+                    while k < c.len() && c[k] != '\'' {
+                        k += 1;
+                    }
+                    i = k + 1;
+                    continue;
+                }
+                if at(i + 2) == '\'' {
+                    i += 3;
+                    continue;
+                }
+            }
+            'r' if (at(i + 1) == '"' || at(i + 1) == '#')
+                && !(i > 0 && (c[i - 1].is_alphanumeric() || c[i - 1] == '_')) =>
+            {
+                let mut k = i + 1;
+                let mut hashes = 0;
+                while at(k) == '#' {
+                    hashes += 1;
+                    k += 1;
+                }
+                if at(k) == '"' {
+                    let start = line;
+                    let mut lit = String::new();
+                    k += 1;
+                    loop {
+                        if k >= c.len() {
+                            break;
+                        }
+                        if c[k] == '"' && (1..=hashes).all(|h| at(k + h) == '#') {
+                            k += 1 + hashes;
+                            break;
+                        }
+                        line += usize::from(c[k] == '\n');
+                        lit.push(c[k]);
+                        k += 1;
+                    }
+                    out.push((start, lit));
+                    i = k;
+                    continue;
+                }
+            }
+            '"' => {
+                let start = line;
+                let mut lit = String::new();
+                let mut k = i + 1;
+                while k < c.len() && c[k] != '"' {
+                    if c[k] == '\\' {
+                        lit.push(c[k]);
+                        k += 1;
+                    }
+                    if k < c.len() {
+                        line += usize::from(c[k] == '\n');
+                        lit.push(c[k]);
+                    }
+                    k += 1;
+                }
+                out.push((start, lit));
+                i = k + 1;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn the_literal_scanner_reads_multi_line_and_raw_strings_and_skips_comments_and_chars() {
+    let src = "let a = '\"'; // \"注释\"\n/* \"块\" */ let b = \"一\n二\";\nlet c = r#\"三\"#; fn f<'a>(x: &'a str) {}\nlet d = \"\\\"四\\\"\";";
+    let found = string_literals(src);
+    let texts: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(texts, vec!["一\n二", "三", "\\\"四\\\""], "{found:?}");
+    assert_eq!(
+        found.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![2, 4, 5]
+    );
 }
