@@ -38,6 +38,8 @@ pub enum Kind {
     TimedOut,
     /// The body is larger than the route takes: 413.
     TooLarge,
+    /// The path exists, with other methods (listed, for the `Allow` header): 405.
+    MethodNotAllowed(String),
     /// The body is not of the type the route reads (the API takes `application/json`): 415.
     UnsupportedMediaType,
     /// A use case's error, mapped by its kind.
@@ -53,6 +55,7 @@ impl Kind {
             Kind::BadRequest(_) => StatusCode::BAD_REQUEST,
             Kind::TimedOut => StatusCode::REQUEST_TIMEOUT,
             Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::App(e) => match e {
                 AppError::BadInput(_) => StatusCode::BAD_REQUEST,
@@ -63,6 +66,15 @@ impl Kind {
                 AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
+        }
+    }
+
+    /// A 405 says which methods the path takes (`Allow`).
+    pub fn allow(&self, res: &mut HttpResponse) {
+        if let Kind::MethodNotAllowed(allow) = self {
+            if let Ok(v) = header::HeaderValue::from_str(allow) {
+                res.headers_mut().insert(header::ALLOW, v);
+            }
         }
     }
 
@@ -89,6 +101,7 @@ impl fmt::Display for Kind {
             Kind::BadRequest(m) => write!(f, "bad request: {m}"),
             Kind::TimedOut => f.write_str("request body timed out"),
             Kind::TooLarge => f.write_str("request body too large"),
+            Kind::MethodNotAllowed(allow) => write!(f, "method not allowed (allow: {allow})"),
             Kind::UnsupportedMediaType => f.write_str("unsupported media type"),
             Kind::App(e) => write!(f, "{e}"),
         }
@@ -128,6 +141,13 @@ impl WebError {
         }
     }
 
+    /// `path` exists with other methods only (405).
+    pub fn method_not_allowed(allow: String) -> WebError {
+        WebError {
+            kind: Kind::MethodNotAllowed(allow),
+        }
+    }
+
     /// The body is larger than the form takes (413).
     pub fn too_large() -> WebError {
         WebError {
@@ -163,6 +183,7 @@ impl WebError {
             Kind::BadRequest(_) => "bad_request",
             Kind::TimedOut => "timed_out",
             Kind::TooLarge => "too_large",
+            Kind::MethodNotAllowed(_) => "method_not_allowed",
             Kind::UnsupportedMediaType => "unsupported_media_type",
             Kind::App(AppError::BadInput(_)) => "bad_input",
             Kind::App(AppError::Conflict(_)) => "conflict",
@@ -189,13 +210,15 @@ impl WebError {
                 .insert_header((header::LOCATION, format!("/login?{query}")))
                 .finish();
         }
-        error_page(
+        let mut page = error_page(
             lang,
             here,
             self.status_code(),
             self.code(),
             &self.message(lang),
-        )
+        );
+        self.kind.allow(&mut page);
+        page
     }
 }
 

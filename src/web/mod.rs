@@ -80,6 +80,33 @@ where
     .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
+/// The methods the app serves `path` with (pages and API), for a 405's `Allow`; empty when
+/// no route has that path.
+pub fn allowed_methods(path: &str) -> String {
+    fn matches(pattern: &str, path: &str) -> bool {
+        let (p, q): (Vec<&str>, Vec<&str>) =
+            (pattern.split('/').collect(), path.split('/').collect());
+        p.len() == q.len()
+            && p.iter()
+                .zip(&q)
+                .all(|(a, b)| a == b || (a.starts_with('{') && a.ends_with('}') && !b.is_empty()))
+    }
+    let mut allow: Vec<String> = ROUTES
+        .iter()
+        .filter(|(_, p)| matches(p, path))
+        .map(|(m, _)| (*m).to_string())
+        .chain(
+            api::ROUTES
+                .iter()
+                .filter(|r| matches(&r.full_path(), path))
+                .map(|r| r.verb.id().to_ascii_uppercase()),
+        )
+        .collect();
+    allow.sort();
+    allow.dedup();
+    allow.join(", ")
+}
+
 /// Declares the route list once and generates both [`ROUTES`] (what the access-matrix test
 /// checks against its table) and [`routes`] (what the server registers), so a route cannot be
 /// served without being listed. Add a route as one `METHOD "/path/{param}" => handler;` line;

@@ -166,6 +166,7 @@ impl ApiError {
             Kind::BadRequest(_) => return plain(lang, "bad_request"),
             Kind::TimedOut => return plain(lang, "timed_out"),
             Kind::TooLarge => return plain(lang, "too_large"),
+            Kind::MethodNotAllowed(_) => return plain(lang, "method_not_allowed"),
             Kind::UnsupportedMediaType => return plain(lang, "unsupported_media_type"),
             Kind::App(e) => e,
         };
@@ -213,9 +214,11 @@ impl ApiError {
         if status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"peiyu\""));
         }
-        res.json(ErrorBody {
+        let mut res = res.json(ErrorBody {
             error: self.detail(lang),
-        })
+        });
+        self.kind.allow(&mut res);
+        res
     }
 }
 

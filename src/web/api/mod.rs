@@ -213,8 +213,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Any other path under `/api/v1`: a JSON 404.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found())
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    let allow = crate::web::allowed_methods(req.path());
+    if allow.is_empty() {
+        Err(ApiError::not_found())
+    } else {
+        Err(ApiError {
+            kind: crate::web::error::Kind::MethodNotAllowed(allow),
+        })
+    }
 }
 
 /// A 200 with `value` as JSON (`Cache-Control: no-store`, as every answer for a caller, from

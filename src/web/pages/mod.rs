@@ -85,8 +85,13 @@ pub fn render(
 }
 
 /// Any unknown path: the 404 page.
-pub async fn not_found() -> Result<HttpResponse, WebError> {
-    Err(WebError::not_found())
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, WebError> {
+    let allow = crate::web::allowed_methods(req.path());
+    if allow.is_empty() {
+        Err(WebError::not_found())
+    } else {
+        Err(WebError::method_not_allowed(allow))
+    }
 }
 
 /// `303 See Other` to `to`: where a form's success (or a redirect) sends the browser.

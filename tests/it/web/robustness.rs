@@ -242,3 +242,30 @@ fn a_page_number_out_of_range_is_refused_not_wrapped() {
     );
     assert_eq!(admin.get("/admin/mail?page=2").status, 200);
 }
+
+#[test]
+fn a_method_a_route_lacks_answers_405_with_allow_pages_and_api_alike() {
+    let db = TestDb::sqlite();
+    seed_with_passwords(&db);
+    let app = TestApp::spawn(&db);
+    app.login_ok("bureau");
+    let token = super::api::token_for(&db, "bureau");
+
+    // A page path with GET only, and one with GET and POST.
+    let r = app.call("PUT", "/firms", None, &[], Some(""));
+    assert_eq!(r.status, 405, "{}", r.body);
+    assert_eq!(r.header("allow"), Some("GET"));
+    assert!(r.body.contains("此地址不支持该请求方法"), "{}", r.body);
+    let r = app.call("PATCH", "/firms/new", None, &[], Some(""));
+    assert_eq!((r.status, r.header("allow")), (405, Some("GET, POST")));
+
+    // The API: JSON, with Allow.
+    let r = app.call("PUT", "/api/v1/firms", Some(&token), &[], Some("{}"));
+    assert_eq!(r.status, 405, "{}", r.body);
+    assert_eq!(r.header("allow"), Some("GET, POST"));
+    assert!(r.body.contains("\"code\":\"method_not_allowed\""), "{}", r.body);
+
+    // A path no route has stays a 404.
+    assert_eq!(app.call("PUT", "/no-such-page", None, &[], Some("")).status, 404);
+    assert_eq!(app.api_get("/api/v1/no-such", &token).status, 404);
+}
