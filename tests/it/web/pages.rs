@@ -164,3 +164,23 @@ fn the_firm_page_shows_profile_history_with_who_and_why_and_the_next_stage_evalu
         assert_eq!(p.header("cache-control"), Some("no-store"));
     }
 }
+
+#[test]
+fn the_admin_menu_links_to_user_administration_and_marks_it_current() {
+    let db = crate::common::TestDb::sqlite();
+    super::seed_with_passwords(&db);
+    let app = super::TestApp::spawn(&db);
+    app.login_ok("admin");
+    let dash = app.get("/");
+    assert!(dash.body.contains("href=\"/admin/users\""), "{}", dash.body);
+    let users = app.get("/admin/users");
+    assert!(users
+        .body
+        .contains("href=\"/admin/users\" aria-current=\"page\""));
+    let bureau = app.other_client();
+    bureau.login_ok("bureau");
+    assert!(
+        !bureau.get("/").body.contains("href=\"/admin/users\""),
+        "only administrators"
+    );
+}

@@ -263,9 +263,16 @@ fn a_method_a_route_lacks_answers_405_with_allow_pages_and_api_alike() {
     let r = app.call("PUT", "/api/v1/firms", Some(&token), &[], Some("{}"));
     assert_eq!(r.status, 405, "{}", r.body);
     assert_eq!(r.header("allow"), Some("GET, POST"));
-    assert!(r.body.contains("\"code\":\"method_not_allowed\""), "{}", r.body);
+    assert!(
+        r.body.contains("\"code\":\"method_not_allowed\""),
+        "{}",
+        r.body
+    );
 
     // A path no route has stays a 404.
-    assert_eq!(app.call("PUT", "/no-such-page", None, &[], Some("")).status, 404);
+    assert_eq!(
+        app.call("PUT", "/no-such-page", None, &[], Some("")).status,
+        404
+    );
     assert_eq!(app.api_get("/api/v1/no-such", &token).status, 404);
 }

@@ -109,7 +109,7 @@ async fn page(
         req,
         lang,
         Some(user),
-        "admin",
+        "users",
         "pages/accounts/users",
         status,
         json!({
