@@ -12,3 +12,42 @@ pub use crate::store::outbox::{ListFilter as OutboxFilter, OutboxRow, Status as 
 pub use crate::store::refdata::{County, Sector};
 pub use crate::store::users::{Named, User};
 pub use crate::store::years::FirmYearRow;
+
+/// What a list or a menu shows for each person: the name, and where several people share a
+/// name (several 李勇 among the advisors), the name with the unique sign-in name after it
+/// (`李勇 · advisor07`), so that everyone can be told apart. By id.
+pub fn person_labels<'a>(
+    people: impl IntoIterator<Item = (i64, &'a str, &'a str)> + Clone,
+) -> std::collections::HashMap<i64, String> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (_, name, _) in people.clone() {
+        *seen.entry(name).or_default() += 1;
+    }
+    people
+        .into_iter()
+        .map(|(id, name, username)| {
+            let label = if seen.get(name).copied().unwrap_or(0) > 1 {
+                format!("{name} · {username}")
+            } else {
+                name.to_string()
+            };
+            (id, label)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_shared_names_carry_the_sign_in_name() {
+        let people = [
+            (1, "Li Yong", "advisor01"),
+            (2, "Wang Min", "advisor02"),
+            (3, "Li Yong", "advisor07"),
+        ];
+        let labels = super::person_labels(people.iter().copied());
+        assert_eq!(labels[&1], "Li Yong · advisor01");
+        assert_eq!(labels[&2], "Wang Min");
+        assert_eq!(labels[&3], "Li Yong · advisor07");
+    }
+}

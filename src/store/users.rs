@@ -126,6 +126,8 @@ pub struct Named {
     pub id: i64,
     /// Name shown.
     pub display_name: String,
+    /// Sign-in name (unique): tells people with the same name apart.
+    pub username: String,
 }
 
 /// The active users of `role`, by display name.

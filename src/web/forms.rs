@@ -452,14 +452,22 @@ fn options(kind: Kind, lang: Lang, lists: &Lists, current: &str) -> Vec<Value> {
                 )
             }))
             .collect(),
-        Kind::Advisor => std::iter::once(none())
-            .chain(
+        Kind::Advisor => {
+            let labels = crate::app::model::person_labels(
                 lists
                     .advisors
                     .iter()
-                    .map(|u| opt(&u.id.to_string(), u.display_name.clone(), current)),
-            )
-            .collect(),
+                    .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
+            );
+            std::iter::once(none())
+                .chain(
+                    lists
+                        .advisors
+                        .iter()
+                        .map(|u| opt(&u.id.to_string(), labels[&u.id].clone(), current)),
+                )
+                .collect()
+        }
         Kind::IpKind => IpKind::ALL
             .iter()
             .map(|k| opt(k.id(), t(&format!("ip_kind.{}", k.id())), current))

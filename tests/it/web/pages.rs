@@ -184,3 +184,41 @@ fn the_admin_menu_links_to_user_administration_and_marks_it_current() {
         "only administrators"
     );
 }
+
+#[test]
+fn advisors_with_the_same_name_are_told_apart_in_every_dropdown() {
+    let db = crate::common::TestDb::sqlite();
+    let s = super::seed_with_passwords(&db);
+    for username in ["liyong1", "liyong2"] {
+        peiyu::app::accounts::users::add_user(
+            &mut db.conn(),
+            peiyu::app::accounts::users::NewUserInput {
+                username: username.to_string(),
+                role: "advisor".to_string(),
+                county_code: Some(crate::common::COUNTY_A.to_string()),
+                display_name: Some("李勇".to_string()),
+                password: "a-long-enough-password".to_string(),
+                ..Default::default()
+            },
+            &s.admin,
+        )
+        .unwrap();
+    }
+    let firm = crate::common::FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+    let app = super::TestApp::spawn(&db);
+    app.login_ok("bureau");
+    for path in [
+        format!("/firms/{}/assign", firm.id),
+        format!("/firms/{}/edit", firm.id),
+        "/agenda".to_string(),
+        "/advisors".to_string(),
+    ] {
+        let page = app.get(&path);
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            page.body.contains("李勇 · liyong1") && page.body.contains("李勇 · liyong2"),
+            "{path}: {}",
+            page.body
+        );
+    }
+}

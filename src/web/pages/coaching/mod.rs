@@ -45,11 +45,16 @@ fn options(ids: &[&str], prefix: &str, current: &str, lang: Lang) -> Vec<Value> 
 }
 
 fn advisor_options(advisors: &[Named], current: &str) -> Vec<Value> {
+    let labels = crate::app::model::person_labels(
+        advisors
+            .iter()
+            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
+    );
     advisors
         .iter()
         .map(|u| {
             let id = u.id.to_string();
-            json!({ "value": id, "label": u.display_name, "selected": id == current })
+            json!({ "value": id, "label": labels[&u.id], "selected": id == current })
         })
         .collect()
 }

@@ -139,15 +139,23 @@ pub async fn advisors(
             )
         })
         .collect();
+    let names = crate::app::model::person_labels(loads.iter().map(|l| {
+        (
+            l.advisor.id,
+            l.advisor.display_name.as_str(),
+            l.advisor.username.as_str(),
+        )
+    }));
+    let label = |l: &&_| -> Value {
+        let l: &crate::app::coaching::read::AdvisorLoad = l;
+        json!({ "value": l.advisor.id.to_string(), "label": format!("{} ({})", names[&l.advisor.id], l.stat.firms) })
+    };
     let advisors: Vec<Value> = loads
         .iter()
         .filter(|l| l.advisor.active)
-        .map(|l| json!({ "value": l.advisor.id.to_string(), "label": format!("{} ({})", l.advisor.display_name, l.stat.firms) }))
+        .map(|l| label(&l))
         .collect();
-    let all_advisors: Vec<Value> = loads
-        .iter()
-        .map(|l| json!({ "value": l.advisor.id.to_string(), "label": format!("{} ({})", l.advisor.display_name, l.stat.firms) }))
-        .collect();
+    let all_advisors: Vec<Value> = loads.iter().map(|l| label(&l)).collect();
     render(
         &req,
         lang,
@@ -254,10 +262,15 @@ pub async fn agenda(
     let advisor: Option<i64> = q.advisor.trim().parse().ok();
     let day = today();
     let a = db(&state, move |c| read::agenda(c, &p, advisor, day)).await?;
+    let labels = crate::app::model::person_labels(
+        a.advisors
+            .iter()
+            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
+    );
     let advisors: Vec<Value> = a
         .advisors
         .iter()
-        .map(|u| json!({ "value": u.id.to_string(), "label": u.display_name, "selected": Some(u.id) == advisor }))
+        .map(|u| json!({ "value": u.id.to_string(), "label": labels[&u.id], "selected": Some(u.id) == advisor }))
         .collect();
     let csv = match advisor {
         Some(id) if user.principal.role != crate::core::stage::Role::Advisor => {
@@ -581,9 +594,14 @@ pub fn bulk_form(
     if !crate::app::access::may_manage_advisors(p) {
         return Value::Null;
     }
+    let labels = crate::app::model::person_labels(
+        advisors
+            .iter()
+            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
+    );
     let options: Vec<Value> = advisors
         .iter()
-        .map(|u| json!({ "value": u.id.to_string(), "name": u.display_name }))
+        .map(|u| json!({ "value": u.id.to_string(), "name": labels[&u.id] }))
         .collect();
     json!({
         "advisors": options,
