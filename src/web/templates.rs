@@ -291,3 +291,23 @@ pub fn render_value(name: &str, data: serde_json::Value) -> Result<String, Rende
     let hb = registry().map_err(RenderErrorReason::Other)?;
     hb.render_with_context(name, &Context::from(data))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escape_gives_the_same_bytes_as_handlebars() {
+        for s in [
+            "",
+            "plain",
+            "负载测试企业000001有限公司",
+            "<b>\"a\" & 'b'</b> `x`=y",
+            "&&&",
+            "末尾<",
+            "=start",
+        ] {
+            assert_eq!(escape(s), handlebars::html_escape(s), "{s}");
+        }
+    }
+}
