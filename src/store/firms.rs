@@ -99,7 +99,7 @@ pub fn find_with_places(
             Option::<County>::as_select(),
             Option::<Sector>::as_select(),
         ))
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 /// Parse a stored stage id.

@@ -118,7 +118,7 @@ pub fn find_with_setting(
         .left_join(settings::table.on(settings::key.eq(key)))
         .filter(users::id.eq(id))
         .select((User::as_select(), settings::value.nullable()))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
