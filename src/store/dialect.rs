@@ -48,8 +48,11 @@ macro_rules! table_fns {
     };
     ($(#[$doc:meta])* find_by_id $table:ident, $row:ty) => {
         $(#[$doc])*
+        // `get_result`, not `first`: a key matches one row at most, and the `LIMIT ?` of
+        // `first` makes SQLite re-prepare the statement on every run (see the
+        // `store` module's documentation).
         pub fn find_by_id(conn: &mut DbConn, id: i64) -> Result<$row, StoreError> {
-            Ok($table::table.find(id).select(<$row>::as_select()).first(conn)?)
+            Ok($table::table.find(id).select(<$row>::as_select()).get_result(conn)?)
         }
     };
 }

@@ -75,6 +75,33 @@ impl Firm {
     }
 }
 
+/// The firm `id` with its county and sector (each `None` when the code names none), in one
+/// statement; `NotFound` when there is no such firm.
+pub fn find_with_places(
+    conn: &mut DbConn,
+    id: i64,
+) -> Result<
+    (
+        Firm,
+        Option<super::refdata::County>,
+        Option<super::refdata::Sector>,
+    ),
+    StoreError,
+> {
+    use super::refdata::{County, Sector};
+    use super::schema::{counties, sectors};
+    Ok(firms::table
+        .left_join(counties::table.on(counties::code.eq(firms::county_code)))
+        .left_join(sectors::table.on(sectors::code.nullable().eq(firms::sector_code)))
+        .filter(firms::id.eq(id))
+        .select((
+            Firm::as_select(),
+            Option::<County>::as_select(),
+            Option::<Sector>::as_select(),
+        ))
+        .get_result(conn)?)
+}
+
 /// Parse a stored stage id.
 pub fn parse_stage(s: &str) -> Result<Stage, StoreError> {
     Stage::parse(s).ok_or_else(|| StoreError::corrupt(format!("unknown stage '{s}'")))

@@ -4,6 +4,11 @@
 //! password or a server that is down is reported with the server's own message. Queries are
 //! written once against `DbConn`; where a dialect needs its own SQL the match lives in this
 //! module tree (see [`dialect`]). Migrations for both dialects are embedded in the binary.
+//!
+//! Lookups by a key use `get_result`, not `first`: `first` adds `LIMIT ?`, and SQLite (3.50)
+//! plans a bound `LIMIT` as a constant, so binding it again expires the cached statement and
+//! every run prepares it anew (about as costly as the lookup itself, several times a page).
+//! A key matches one row at most, so the limit changed nothing. Lists keep `LIMIT ? OFFSET ?`.
 
 pub mod audit;
 pub mod credentials;

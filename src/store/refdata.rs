@@ -74,7 +74,7 @@ pub fn find_county(conn: &mut DbConn, code: &str) -> Result<Option<County>, Stor
     Ok(counties::table
         .find(code)
         .select(County::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -91,6 +91,6 @@ pub fn find_sector(conn: &mut DbConn, code: &str) -> Result<Option<Sector>, Stor
     Ok(sectors::table
         .find(code)
         .select(Sector::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }

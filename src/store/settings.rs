@@ -13,10 +13,11 @@ pub const THRESHOLDS_KEY: &str = "thresholds";
 
 /// The value stored under `key`, if any.
 pub fn get(conn: &mut DbConn, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    // By key, without `first`'s `LIMIT ?` (see the `store` module).
     let text: Option<String> = settings::table
         .find(key)
         .select(settings::value)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     text.map(|t| {
         serde_json::from_str(&t)

@@ -118,6 +118,22 @@ pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<User>, StoreError
         .load(conn)?)
 }
 
+/// The user `id`, if any, with the stored text of setting `key` (`None` when unset), in one
+/// statement: what every signed-in request reads (the user and the session idle timeout).
+pub fn find_with_setting(
+    conn: &mut DbConn,
+    id: i64,
+    key: &str,
+) -> Result<Option<(User, Option<String>)>, StoreError> {
+    use super::schema::settings;
+    Ok(users::table
+        .left_join(settings::table.on(settings::key.eq(key)))
+        .filter(users::id.eq(id))
+        .select((User::as_select(), settings::value.nullable()))
+        .get_result(conn)
+        .optional()?)
+}
+
 /// A user's id and the name shown, for menus and name lookups.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]

@@ -105,12 +105,7 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
     if s.outlived(now) {
         return Err(signed_out(&req));
     }
-    let found = db(&state, move |c| {
-        let user = login::signed_in_user(c, uid)?;
-        let idle = login::idle_timeout(c)?;
-        Ok((user, idle))
-    })
-    .await?;
+    let found = db(&state, move |c| login::signed_in_user_and_idle(c, uid)).await?;
     let (Some(user), idle) = found else {
         return Err(signed_out(&req));
     };

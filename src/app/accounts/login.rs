@@ -85,11 +85,15 @@ impl ThrottlePolicy {
 /// The session idle timeout in force (setting `session_idle_minutes`, default 30).
 pub fn idle_timeout(conn: &mut DbConn) -> Result<Duration, AppError> {
     let v = settings::get(conn, SESSION_IDLE_KEY).ctx("read session_idle_minutes")?;
+    Ok(idle_of(v))
+}
+
+fn idle_of(v: Option<serde_json::Value>) -> Duration {
     let minutes = v
         .and_then(|v| v.as_i64())
         .filter(|m| *m > 0)
         .unwrap_or(DEFAULT_IDLE_MINUTES);
-    Ok(Duration::minutes(minutes))
+    Duration::minutes(minutes)
 }
 
 /// Why a sign-in was refused. Deliberately does not say whether the username exists.
@@ -263,6 +267,34 @@ pub fn signed_in_user(conn: &mut DbConn, user_id: i64) -> Result<Option<User>, A
         Ok(u) => Ok(Some(u)),
         Err(store::StoreError::NotFound) => Ok(None),
         Err(e) => Err(AppError::store(e, "load the signed-in user")),
+    }
+}
+
+/// The signed-in user `user_id` (`None` when the account no longer exists) and the session
+/// idle timeout in force ([`idle_timeout`]), read together in one statement: every page and
+/// API call made with a session cookie asks for both.
+pub fn signed_in_user_and_idle(
+    conn: &mut DbConn,
+    user_id: i64,
+) -> Result<(Option<User>, Duration), AppError> {
+    match users::find_with_setting(conn, user_id, SESSION_IDLE_KEY)
+        .ctx("load the signed-in user")?
+    {
+        None => Ok((None, idle_of(None))),
+        Some((user, idle)) => {
+            let idle = idle
+                .map(|t| serde_json::from_str(&t))
+                .transpose()
+                .map_err(|e| {
+                    AppError::store(
+                        store::StoreError::corrupt(format!(
+                            "setting '{SESSION_IDLE_KEY}' is not valid JSON: {e}"
+                        )),
+                        "read session_idle_minutes",
+                    )
+                })?;
+            Ok((Some(user), idle_of(idle)))
+        }
     }
 }
 

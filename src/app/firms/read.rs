@@ -199,13 +199,10 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
     .try_into()
     .map_err(|_| AppError::Internal(anyhow::anyhow!("settings read gave the wrong count")))?;
     let s = AccessSettings::of(county_read);
-    let firm = firms::find_by_id(conn, firm_id).ctx("load firm for its page")?;
+    // The firm with its county's and sector's names, in one read.
+    let (firm, county, sector) =
+        firms::find_with_places(conn, firm_id).ctx("load firm for its page")?;
     let access = access::require_read(p, &s, &firm)?;
-    let county = refdata::find_county(conn, &firm.county_code).ctx("load county")?;
-    let sector = match &firm.sector_code {
-        Some(c) => refdata::find_sector(conn, c).ctx("load sector")?,
-        None => None,
-    };
     let years = years::list_for_firm(conn, firm.id).ctx("load years")?;
     let ip_rows = ip::counts(conn, Some(firm.id)).ctx("count IP")?;
     let mut ip_counts: BTreeMap<&'static str, i64> = BTreeMap::new();

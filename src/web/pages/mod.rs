@@ -15,6 +15,7 @@ use super::templates;
 use crate::app::AppError;
 use crate::i18n::Lang;
 use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// A local path to go to after a form: must start with one `/` (no `//host`, no scheme), else `/`.
@@ -51,6 +52,38 @@ fn switch_href(req: &HttpRequest, lang: Lang) -> String {
 /// Render `template` in the layout with `data` merged over the common fields: `lang`,
 /// `other_lang`, `csrf`, `switch_href`, `user` and `nav` (the active menu item).
 pub fn render(
+    req: &HttpRequest,
+    lang: Lang,
+    user: Option<&CurrentUser>,
+    nav: &str,
+    template: &str,
+    status: actix_web::http::StatusCode,
+    data: Value,
+) -> Result<HttpResponse, WebError> {
+    render_in_layout(req, lang, user, nav, template, status, data)
+}
+
+/// [`render`] with the page's data as a `Serialize` value (typically borrowing from the read
+/// model), turned into the template's context in one pass: building a `json!` tree of the
+/// page first and then merging it would copy every string twice.
+pub fn render_page<T: Serialize>(
+    req: &HttpRequest,
+    lang: Lang,
+    user: Option<&CurrentUser>,
+    nav: &str,
+    template: &str,
+    status: actix_web::http::StatusCode,
+    data: &T,
+) -> Result<HttpResponse, WebError> {
+    let data = serde_json::to_value(data).map_err(|e| {
+        WebError::from(AppError::Internal(anyhow::anyhow!(
+            "render {template}: {e}"
+        )))
+    })?;
+    render_in_layout(req, lang, user, nav, template, status, data)
+}
+
+fn render_in_layout(
     req: &HttpRequest,
     lang: Lang,
     user: Option<&CurrentUser>,

@@ -111,14 +111,11 @@ pub fn firm_section(c: &FirmCoaching, lang: Lang, today: NaiveDate) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut view = json!({
         "advisor": c.advisor.as_ref().map_or(String::new(), |u| u.display_name.clone()),
         "next_contact_on": date_text(c.firm.next_contact_on),
         "last_contact_on": date_text(c.firm.last_contact_on),
         "contact_overdue": c.firm.next_contact_on.is_some_and(|d| d < today),
-        "history": history,
-        "followups": followups,
-        "issues": issues,
         "can_assign": c.can_assign,
         "can_log": c.can_log,
         "can_raise": c.can_raise,
@@ -128,7 +125,12 @@ pub fn firm_section(c: &FirmCoaching, lang: Lang, today: NaiveDate) -> Value {
         "kinds": options(&FollowupKind::ALL.map(FollowupKind::id), "coach.kind", "visit", lang),
         "categories": options(&IssueCategory::ALL.map(IssueCategory::id), "coach.category", "other", lang),
         "today": today.to_string(),
-    })
+    });
+    // Moved in, not through `json!`, which would copy each of them once more.
+    view["history"] = Value::Array(history);
+    view["followups"] = Value::Array(followups);
+    view["issues"] = Value::Array(issues);
+    view
 }
 
 fn issue_json(firm_id: i64, r: &IssueRow) -> Value {

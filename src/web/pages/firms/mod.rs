@@ -6,7 +6,7 @@ pub mod forms;
 pub mod pool;
 pub mod whatif;
 
-use super::render;
+use super::{render, render_page};
 use crate::app::firms::list::{ListParams, PER_PAGE};
 use crate::app::firms::read::{self, FirmPage, NextEvaluation};
 use crate::app::model::SortKey;
@@ -18,11 +18,75 @@ use crate::web::error::WebError;
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 fn name_of<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     lang.pick(zh, en)
+}
+
+/// A row of the firm list, borrowed from what the read model gave.
+#[derive(Serialize)]
+struct ListRow<'a> {
+    id: i64,
+    name: &'a str,
+    uscc: &'a str,
+    stage: &'a str,
+    county: &'a str,
+    sector: &'a str,
+    advisor: &'a str,
+    readiness: i32,
+    eligible: &'static str,
+    next_stage: Option<&'a str>,
+}
+
+/// An `<option>` of a filter (`{{options list}}`).
+#[derive(Serialize)]
+struct Opt<'a> {
+    value: Cow<'a, str>,
+    name: Cow<'a, str>,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct SortLink {
+    href: String,
+    mark: &'static str,
+}
+
+#[derive(Serialize)]
+struct Pager {
+    page: i64,
+    pages: String,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListFilter<'a> {
+    q: &'a str,
+    rmin: &'a str,
+    rmax: &'a str,
+    sort: &'a str,
+    dir: &'a str,
+}
+
+/// What `templates/pages/firms/list.hbs` shows, serialized once into the page's context.
+#[derive(Serialize)]
+struct ListView<'a> {
+    filter: ListFilter<'a>,
+    stages: Vec<Opt<'a>>,
+    counties: Vec<Opt<'a>>,
+    sectors: Vec<Opt<'a>>,
+    advisors: Vec<Opt<'a>>,
+    rows: Vec<ListRow<'a>>,
+    total: String,
+    sort_links: BTreeMap<&'static str, SortLink>,
+    pager: Pager,
+    can_create: bool,
+    bulk: Value,
 }
 
 /// `GET /firms`.
@@ -37,8 +101,7 @@ pub async fn list(
     params.check().map_err(crate::app::AppError::from)?;
     let query = params.to_query();
     let p = user.principal.clone();
-    let q2 = query.clone();
-    let data = db(&state, move |c| read::firm_list(c, &p, &q2)).await?;
+    let data = db(&state, move |c| read::firm_list(c, &p, &query)).await?;
 
     let counties: HashMap<&str, &str> = data
         .counties
@@ -55,28 +118,36 @@ pub async fn list(
         .iter()
         .map(|u| (u.id, u.display_name.as_str()))
         .collect();
-    let rows: Vec<Value> = data
+    let rows: Vec<ListRow<'_>> = data
         .firms
         .iter()
-        .map(|f| {
-            json!({
-                "id": f.id,
-                "name": f.name,
-                "uscc": f.uscc,
-                "stage": f.stage,
-                "county": counties.get(f.county_code.as_str()).copied().unwrap_or(&f.county_code),
-                "sector": f.sector_code.as_deref().and_then(|s| sectors.get(s).copied()).unwrap_or(""),
-                "advisor": f.advisor_id.and_then(|a| advisors.get(&a).copied()).unwrap_or(""),
-                "readiness": f.readiness,
-                "eligible": eligible_key(f.next_eligible),
-                "next_stage": f.next_stage,
-            })
+        .map(|f| ListRow {
+            id: f.id,
+            name: &f.name,
+            uscc: &f.uscc,
+            stage: &f.stage,
+            county: counties
+                .get(f.county_code.as_str())
+                .copied()
+                .unwrap_or(&f.county_code),
+            sector: f
+                .sector_code
+                .as_deref()
+                .and_then(|s| sectors.get(s).copied())
+                .unwrap_or(""),
+            advisor: f
+                .advisor_id
+                .and_then(|a| advisors.get(&a).copied())
+                .unwrap_or(""),
+            readiness: f.readiness,
+            eligible: eligible_key(f.next_eligible),
+            next_stage: f.next_stage.as_deref(),
         })
         .collect();
 
     let sort = params.sort_key();
     let desc = params.descending();
-    let sort_links: serde_json::Map<String, Value> = SortKey::ALL
+    let sort_links: BTreeMap<&'static str, SortLink> = SortKey::ALL
         .iter()
         .map(|k| {
             let mut p = params.clone();
@@ -100,8 +171,11 @@ pub async fn list(
                 ""
             };
             (
-                k.id().to_string(),
-                json!({ "href": p.href(), "mark": mark }),
+                k.id(),
+                SortLink {
+                    href: p.href(),
+                    mark,
+                },
             )
         })
         .collect();
@@ -114,62 +188,99 @@ pub async fn list(
         p.page = if n == 1 { String::new() } else { n.to_string() };
         p.href()
     };
-    let pager = json!({
-        "page": page_no,
+    let pager = Pager {
+        page: page_no,
         // Past the counting cap the last page is unknown: "200+", and a full page has a next.
-        "pages": if total.capped { format!("{pages}+") } else { pages.to_string() },
-        "prev": (page_no > 1).then(|| page_href(page_no - 1)),
-        "next": (page_no < pages || (total.capped && data.firms.len() as i64 == PER_PAGE))
+        pages: if total.capped {
+            format!("{pages}+")
+        } else {
+            pages.to_string()
+        },
+        prev: (page_no > 1).then(|| page_href(page_no - 1)),
+        next: (page_no < pages || (total.capped && data.firms.len() as i64 == PER_PAGE))
             .then(|| page_href(page_no + 1)),
-    });
+    };
 
-    let stage_opts: Vec<Value> = Stage::ALL
+    let stage_opts: Vec<Opt<'_>> = Stage::ALL
         .iter()
-        .map(|s| json!({ "value": s.id(), "name": i18n::text(lang, &format!("stage.{}", s.id())), "selected": params.stage.trim() == s.id() }))
+        .map(|s| Opt {
+            value: Cow::Borrowed(s.id()),
+            name: Cow::Owned(i18n::text(lang, &format!("stage.{}", s.id()))),
+            selected: params.stage.trim() == s.id(),
+        })
         .collect();
-    let county_opts: Vec<Value> = data
+    let county_opts: Vec<Opt<'_>> = data
         .counties
         .iter()
-        .map(|c| json!({ "value": c.code, "name": name_of(lang, &c.name_zh, &c.name_en), "selected": params.county.trim() == c.code }))
+        .map(|c| Opt {
+            value: Cow::Borrowed(&c.code),
+            name: Cow::Borrowed(name_of(lang, &c.name_zh, &c.name_en)),
+            selected: params.county.trim() == c.code,
+        })
         .collect();
-    let sector_opts: Vec<Value> = data
+    let sector_opts: Vec<Opt<'_>> = data
         .sectors
         .iter()
-        .map(|s| json!({ "value": s.code, "name": name_of(lang, &s.name_zh, &s.name_en), "selected": params.sector.trim() == s.code }))
+        .map(|s| Opt {
+            value: Cow::Borrowed(&s.code),
+            name: Cow::Borrowed(name_of(lang, &s.name_zh, &s.name_en)),
+            selected: params.sector.trim() == s.code,
+        })
         .collect();
-    let advisor_opts: Vec<Value> = data
+    let advisor_opts: Vec<Opt<'_>> = data
         .advisors
         .iter()
-        .map(|u| json!({ "value": u.id.to_string(), "name": u.display_name, "selected": params.advisor.trim() == u.id.to_string() }))
+        .map(|u| {
+            let id = u.id.to_string();
+            Opt {
+                selected: params.advisor.trim() == id,
+                value: Cow::Owned(id),
+                name: Cow::Borrowed(&u.display_name),
+            }
+        })
         .collect();
 
-    render(
+    let view = ListView {
+        filter: ListFilter {
+            q: &params.q,
+            rmin: &params.rmin,
+            rmax: &params.rmax,
+            sort: &params.sort,
+            dir: &params.dir,
+        },
+        stages: stage_opts,
+        counties: county_opts,
+        sectors: sector_opts,
+        advisors: advisor_opts,
+        rows,
+        total: if total.capped {
+            i18n::text(lang, "firms.list.total_capped").replace("{n}", &total.count.to_string())
+        } else {
+            total.count.to_string()
+        },
+        sort_links,
+        pager,
+        can_create: matches!(
+            user.principal.role,
+            crate::core::stage::Role::Admin
+                | crate::core::stage::Role::Bureau
+                | crate::core::stage::Role::County
+        ),
+        bulk: super::coaching::workload::bulk_form(
+            &params,
+            &data.advisors,
+            data.total,
+            &user.principal,
+        ),
+    };
+    render_page(
         &req,
         lang,
         Some(&user),
         "firms",
         "pages/firms/list",
         StatusCode::OK,
-        json!({
-            "filter": {
-                "q": params.q, "rmin": params.rmin, "rmax": params.rmax,
-                "sort": params.sort, "dir": params.dir,
-            },
-            "stages": stage_opts,
-            "counties": county_opts,
-            "sectors": sector_opts,
-            "advisors": advisor_opts,
-            "rows": rows,
-            "total": if total.capped {
-                i18n::text(lang, "firms.list.total_capped").replace("{n}", &total.count.to_string())
-            } else {
-                total.count.to_string()
-            },
-            "sort_links": sort_links,
-            "pager": pager,
-            "can_create": matches!(user.principal.role, crate::core::stage::Role::Admin | crate::core::stage::Role::Bureau | crate::core::stage::Role::County),
-            "bulk": super::coaching::workload::bulk_form(&params, &data.advisors, data.total, &user.principal),
-        }),
+        &view,
     )
 }
 
@@ -259,15 +370,16 @@ fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
             let score = ev.get("score").filter(|s| !s.is_null()).map(|s| {
                 json!({ "low": s.get("low").cloned().unwrap_or(Value::Null), "high": s.get("high").cloned().unwrap_or(Value::Null) })
             });
-            json!({
+            let mut view = json!({
                 "stage": stage.id(),
                 "bad_data": null,
                 "ruleset": ev.get("ruleset").and_then(Value::as_str).unwrap_or(""),
                 "eligible": eligible_key(ev.get("eligible").and_then(Value::as_bool)),
                 "readiness": ev.get("readiness").cloned().unwrap_or(json!(0)),
                 "score": score,
-                "criteria": criteria,
-            })
+            });
+            view["criteria"] = Value::Array(criteria);
+            view
         }
     }
 }
@@ -342,7 +454,7 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut view = json!({
         "firm": {
             "id": f.id,
             "name": f.name,
@@ -361,13 +473,15 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
             "readiness": f.readiness,
         },
         "can_edit": page.access == crate::app::access::FirmAccess::Edit,
-        "years": years,
-        "ip": ip,
-        "credentials": credentials,
-        "timeline": timeline,
-        "evaluation": evaluation_view(&page.next, lang),
         "as_of": page.as_of.to_string(),
-    })
+    });
+    // Moved in, not through `json!`, which would copy each of them once more.
+    view["years"] = Value::Array(years);
+    view["ip"] = Value::Array(ip);
+    view["credentials"] = Value::Array(credentials);
+    view["timeline"] = Value::Array(timeline);
+    view["evaluation"] = evaluation_view(&page.next, lang);
+    view
 }
 
 /// `GET /firms/{id}`: 404 for a firm that does not exist or is outside the viewer's territory.
