@@ -212,6 +212,7 @@ fn advisors_with_the_same_name_are_told_apart_in_every_dropdown() {
         format!("/firms/{}/edit", firm.id),
         "/agenda".to_string(),
         "/advisors".to_string(),
+        "/firms".to_string(),
     ] {
         let page = app.get(&path);
         assert_eq!(page.status, 200, "{path}");

@@ -113,11 +113,12 @@ pub async fn list(
         .iter()
         .map(|s| (s.code.as_str(), name_of(lang, &s.name_zh, &s.name_en)))
         .collect();
-    let advisors: HashMap<i64, &str> = data
-        .advisors
-        .iter()
-        .map(|u| (u.id, u.display_name.as_str()))
-        .collect();
+    let labels = crate::app::model::person_labels(
+        data.advisors
+            .iter()
+            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
+    );
+    let advisors: HashMap<i64, &str> = labels.iter().map(|(id, l)| (*id, l.as_str())).collect();
     let rows: Vec<ListRow<'_>> = data
         .firms
         .iter()
@@ -235,7 +236,7 @@ pub async fn list(
             Opt {
                 selected: params.advisor.trim() == id,
                 value: Cow::Owned(id),
-                name: Cow::Borrowed(&u.display_name),
+                name: Cow::Borrowed(labels[&u.id].as_str()),
             }
         })
         .collect();
