@@ -5,7 +5,7 @@
 //! edge must be in [`ALLOWED`].
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The edges allowed between top-level modules of `src/`: (from, to, items). Empty `items`
 /// allows the whole module; otherwise only those names directly under it (`store::migrate`).
@@ -97,16 +97,7 @@ struct Edge {
     item: String,
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read a source folder") {
-        let path = entry.expect("dir entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
+use crate::texts::rust_files;
 
 /// The module path of a file below `src/`: `web/pages/firms.rs` → [web, pages, firms];
 /// `web/pages/mod.rs` → [web, pages]; `lib.rs` → [].

@@ -49,20 +49,6 @@ fn switch_href(req: &HttpRequest, lang: Lang) -> String {
     format!("/lang/{}?{q}", lang.other().tag())
 }
 
-/// Render `template` in the layout with `data` merged over the common fields: `lang`,
-/// `other_lang`, `csrf`, `switch_href`, `user` and `nav` (the active menu item).
-pub fn render(
-    req: &HttpRequest,
-    lang: Lang,
-    user: Option<&CurrentUser>,
-    nav: &str,
-    template: &str,
-    status: actix_web::http::StatusCode,
-    data: Value,
-) -> Result<HttpResponse, WebError> {
-    render_in_layout(req, lang, user, nav, template, status, data)
-}
-
 /// [`render`] with the page's data as a `Serialize` value (typically borrowing from the read
 /// model), turned into the template's context in one pass: building a `json!` tree of the
 /// page first and then merging it would copy every string twice.
@@ -80,10 +66,12 @@ pub fn render_page<T: Serialize>(
             "render {template}: {e}"
         )))
     })?;
-    render_in_layout(req, lang, user, nav, template, status, data)
+    render(req, lang, user, nav, template, status, data)
 }
 
-fn render_in_layout(
+/// Render `template` in the layout with `data` merged over the common fields: `lang`,
+/// `other_lang`, `csrf`, `switch_href`, `user` and `nav` (the active menu item).
+pub fn render(
     req: &HttpRequest,
     lang: Lang,
     user: Option<&CurrentUser>,
