@@ -37,6 +37,20 @@ pub fn add_ip(
     principal: &Principal,
 ) -> Result<i64, AppError> {
     let number = input.number.trim().to_string();
+    crate::core::input::line("number", &number)?;
+    crate::core::input::line("title", &input.title)?;
+    if let Some(d) = input.granted_on {
+        let today = crate::app::firms::derived::today();
+        if d > today {
+            return Err(AppError::bad_input(
+                "granted_on",
+                "date_in_future",
+                Text::new("input.date.future")
+                    .plain("date", d)
+                    .plain("today", today),
+            ));
+        }
+    }
     if number.is_empty() {
         return Err(AppError::bad_input(
             "number",

@@ -22,6 +22,17 @@ pub struct FirmYearInput {
 
 fn validate(y: &FirmYearInput) -> Result<(), InputError> {
     y.figures.validate("")?;
+    // Figures are of a fiscal year that has begun: not of a year still to come (China time).
+    let this_year = chrono::Datelike::year(&crate::app::firms::derived::today());
+    if y.figures.year > this_year {
+        return Err(InputError::new(
+            "year",
+            "year_in_future",
+            Text::new("input.date.year_future")
+                .plain("year", y.figures.year)
+                .plain("current", this_year),
+        ));
+    }
     if let Some(n) = y.conversions {
         if i32::try_from(n).is_err() {
             return Err(InputError::new(

@@ -229,3 +229,49 @@ fn the_api_takes_strict_json_and_answers_every_refusal_as_json() {
     let ok = app.call("POST", "/api/v1/firms", Some(&token), &[], Some(&body));
     assert_eq!(ok.status, 201, "{}", ok.body);
 }
+
+#[test]
+fn figures_of_a_year_to_come_and_an_ip_item_granted_tomorrow_are_refused() {
+    let db = TestDb::sqlite();
+    let s = seed_with_passwords(&db);
+    let firm = FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+    let app = TestApp::spawn(&db);
+    let token = token_for(&db, "bureau");
+    let next_year = chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1;
+    let r = app.api_send(
+        "PUT",
+        &format!("/api/v1/firms/{}/years/{next_year}", firm.id),
+        &token,
+        &json!({"revenue": 1000}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        (r.json()["error"]["field"].as_str(), r.code().as_str()),
+        (Some("year"), "year_in_future")
+    );
+
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(2);
+    let ip = json!({"kind": "invention_patent", "number": "ZL2026100001", "title": "一种方法",
+                    "granted_on": tomorrow.to_string(), "used_in_hte": false});
+    let r = app.api_send(
+        "POST",
+        &format!("/api/v1/firms/{}/ip", firm.id),
+        &token,
+        &ip,
+    );
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "date_in_future".to_string()),
+        "{}",
+        r.body
+    );
+    let ok = json!({"kind": "invention_patent", "number": "ZL2026100001", "title": "一种方法",
+                    "granted_on": "2024-05-01", "used_in_hte": false});
+    let r = app.api_send(
+        "POST",
+        &format!("/api/v1/firms/{}/ip", firm.id),
+        &token,
+        &ok,
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+}
