@@ -447,7 +447,7 @@ fn options(kind: Kind, lang: Lang, lists: &Lists, current: &str) -> Vec<Value> {
             .chain(lists.sectors.iter().map(|s| {
                 opt(
                     &s.code,
-                    format!("{} {}", s.code, lang.pick(&s.name_zh, &s.name_en)),
+                    lang.pick(&s.name_zh, &s.name_en).to_string(),
                     current,
                 )
             }))

@@ -17,6 +17,7 @@ mod pages;
 mod pool;
 mod robustness;
 mod times;
+mod words;
 mod xss;
 
 use crate::common::{seed, Seed, TestDb};
