@@ -153,6 +153,7 @@ pub async fn list(
         json!({
             "filter": {
                 "q": params.q, "rmin": params.rmin, "rmax": params.rmax,
+                "industry": params.industry,
                 "sort": params.sort, "dir": params.dir,
             },
             "stages": stage_opts,
@@ -359,7 +360,10 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
             "employees": f.employees.map_or("—".to_string(), |n| n.to_string()),
             "tech_staff": f.tech_staff.map_or("—".to_string(), |n| n.to_string()),
             "readiness": f.readiness,
+            "industry_code": f.industry_code.clone().unwrap_or_default(),
         },
+        "record": record_view(page),
+        "hte_route": hte_route(page),
         "can_edit": page.access == crate::app::access::FirmAccess::Edit,
         "years": years,
         "ip": ip,
@@ -368,6 +372,47 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
         "evaluation": evaluation_view(&page.next, lang),
         "as_of": page.as_of.to_string(),
     })
+}
+
+/// The record flags and direct routes that are set, each with who set it and when (a value
+/// set before marks were kept shows no one).
+fn record_view(page: &FirmPage) -> Vec<Value> {
+    let facts = page.firm.parsed_facts().unwrap_or_default();
+    crate::app::firms::record::RECORD_FACTS
+        .iter()
+        .filter_map(|fact| {
+            let value = crate::app::firms::record::value_of(&facts, fact)?;
+            let mark = page
+                .fact_marks
+                .iter()
+                .find(|m| m.fact == *fact && m.value == Some(value));
+            let by = mark.and_then(|m| m.set_by).map(|id| {
+                page.actors
+                    .get(&id)
+                    .map_or_else(|| format!("#{id}"), |u| u.display_name.clone())
+            });
+            Some(json!({
+                "fact": fact,
+                "value": if value { "yes" } else { "no" },
+                "marked": mark.is_some(),
+                "by": by.unwrap_or_default(),
+                "role": mark.map(|m| m.set_role.clone()).unwrap_or_default(),
+                "at": mark.map(|m| crate::core::clock::china_minute(m.set_at)).unwrap_or_default(),
+            }))
+        })
+        .collect()
+}
+
+/// The valid-HTE direct route as recorded: the number of the active HTE certificate, if any.
+fn hte_route(page: &FirmPage) -> Value {
+    page.credentials
+        .iter()
+        .filter(|c| c.kind == "hte" && c.status == "active")
+        .max_by_key(|c| (c.valid_from, c.id))
+        .map_or(
+            Value::Null,
+            |c| json!({ "number": c.number.clone().unwrap_or_default() }),
+        )
 }
 
 /// `GET /firms/{id}`: 404 for a firm that does not exist or is outside the viewer's territory.
