@@ -168,3 +168,20 @@ impl ListParams {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::industry_prefix;
+
+    #[test]
+    fn industry_prefixes_are_normalised_and_nonsense_does_not_filter() {
+        assert_eq!(industry_prefix(" c13 ").as_deref(), Some("C13"));
+        assert_eq!(industry_prefix("13").as_deref(), Some("C13"));
+        assert_eq!(industry_prefix("C1351").as_deref(), Some("C1351"));
+        assert_eq!(industry_prefix("c").as_deref(), Some("C"));
+        assert_eq!(industry_prefix(""), None);
+        assert_eq!(industry_prefix("Z"), None);
+        assert_eq!(industry_prefix("F13"), None, "division 13 is in section C");
+        assert_eq!(industry_prefix("C%"), None);
+    }
+}

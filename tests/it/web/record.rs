@@ -132,7 +132,30 @@ fn a_firm_user_cannot_set_record_flags_or_direct_routes_and_staff_marks_show_who
         assert_eq!(bad.status, 400, "{}", bad.body);
         assert!(super::forms::field_error(&bad, "industry_code").is_some());
 
-        // The API: a firm user's patch of a record fact is a 403, a valid_hte key a 400.
+        // The API: a firm user's or the assigned advisor's patch of a record fact is a 403,
+        // a valid_hte key a 400.
+        let assign = app.api_send(
+            "PATCH",
+            &path,
+            &bureau,
+            &json!({"version": after.version, "advisor_id": s.advisor.user_id}),
+        );
+        assert_eq!(assign.status, 200, "{}", assign.body);
+        let after = firms::find_by_id(&mut db.conn(), firm.id).unwrap();
+        let advisor = token_for(&db, "advisor");
+        let r = app.api_send(
+            "PATCH",
+            &path,
+            &advisor,
+            &json!({"version": after.version, "employees": 140,
+                    "record": {"led_standard_5y": true}}),
+        );
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (403, "forbidden"),
+            "{}",
+            r.body
+        );
         let own = token_for(&db, "firm_user");
         let r = app.api_send(
             "PATCH",
