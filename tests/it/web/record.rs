@@ -14,6 +14,16 @@ use peiyu::store::schema::users as users_t;
 use peiyu::store::{fact_marks, firms, profile, settings};
 use serde_json::{json, Value};
 
+fn handlebars_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('`', "&#x60;")
+        .replace('=', "&#x3D;")
+}
+
 fn status_of(ev: &Value, id: &str) -> String {
     ev["criteria"]
         .as_array()
@@ -227,9 +237,46 @@ fn recording_an_hte_certificate_makes_the_tech_sme_direct_route_pass() {
             "pass"
         );
         assert_ne!(status_of(&before["evaluation"], "tsme.score"), "pass");
+        // No industry code recorded: the evaluation says the exclusion list was not checked,
+        // on the page as in the API.
+        let codes = |ev: &Value| -> Vec<String> {
+            ev["assumptions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["code"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert!(codes(&before["evaluation"]).contains(&"industry_not_checked".to_string()));
+        let not_checked = before["evaluation"]["assumptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == "industry_not_checked")
+            .unwrap()["zh"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.login_ok("bureau");
+        let page = app.get(&format!("/firms/{}", firm.id));
+        assert!(
+            page.body.contains(&handlebars_escape(&not_checked)),
+            "{}",
+            page.body
+        );
+        let set = app.api_send(
+            "PATCH",
+            &format!("/api/v1/firms/{}", firm.id),
+            &bureau,
+            &json!({"version": firm.version, "industry_code": "C3911"}),
+        );
+        assert_eq!(set.status, 200, "{}", set.body);
+        let with_code = app
+            .api_get(&format!("/api/v1/firms/{}/evaluation", firm.id), &bureau)
+            .json();
+        assert!(!codes(&with_code["evaluation"]).contains(&"industry_not_checked".to_string()));
 
         // The bureau records the certificate through the stage action.
-        app.login_ok("bureau");
         let href = format!("/firms/{}/actions/certify_high_tech", firm.id);
         let form = app.get(&href);
         let csrf = form.csrf();

@@ -220,6 +220,14 @@ fn text_field(v: &Value, base: &str, lang: Lang) -> String {
         .to_string()
 }
 
+/// The `zh` or `en` field of an evaluation's entry, for the language.
+fn text_of_lang(v: &Value, lang: Lang) -> String {
+    v.get(lang.pick("zh", "en"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
     match next {
         NextEvaluation::None => Value::Null,
@@ -260,9 +268,17 @@ fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
             let score = ev.get("score").filter(|s| !s.is_null()).map(|s| {
                 json!({ "low": s.get("low").cloned().unwrap_or(Value::Null), "high": s.get("high").cloned().unwrap_or(Value::Null) })
             });
+            // The readings the evaluation made (e.g. no industry code: the exclusion list was
+            // not checked), in the reader's language.
+            let assumptions: Vec<Value> = ev
+                .get("assumptions")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(|x| json!(text_of_lang(x, lang))).collect())
+                .unwrap_or_default();
             json!({
                 "stage": stage.id(),
                 "bad_data": null,
+                "assumptions": assumptions,
                 "ruleset": ev.get("ruleset").and_then(Value::as_str).unwrap_or(""),
                 "eligible": eligible_key(ev.get("eligible").and_then(Value::as_bool)),
                 "readiness": ev.get("readiness").cloned().unwrap_or(json!(0)),
