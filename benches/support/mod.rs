@@ -43,6 +43,7 @@ pub fn generate_firms(c: &mut DbConn, n: usize, body: &str, name: &str) -> Resul
                 employees: Some(50 + (i % 400) as i32),
                 tech_staff: Some(5 + (i % 120) as i32),
                 facts: facts.clone(),
+                industry_code: None,
                 created_at: now,
                 updated_at: now,
             })

@@ -311,6 +311,7 @@ fn seed_firm(
                     standards: Some(plan.direct_routes.led_standard_5y == Some(true)),
                 },
             },
+            industry_code: Some(plan.industry_code.to_string()),
         },
         bureau,
     )?;

@@ -98,6 +98,21 @@ pub struct Sector {
     words: &'static [&'static str],
 }
 
+/// Plausible GB/T 4754-2017 classes for a sector's firms (the demo picks one by the firm's
+/// place in the plan, so the random draws stay as they were).
+pub fn industry_codes(sector: &str) -> &'static [&'static str] {
+    match sector {
+        "food" => &["C1351", "C1441", "C1462", "C1524"],
+        "salt_chem" => &["C2612", "C2613", "C2661"],
+        "new_materials" => &["C2651", "C3091", "C3240"],
+        "biomedicine" => &["C2710", "C2720", "C2761"],
+        "equipment" => &["C3411", "C3513", "C3525"],
+        "agriculture" => &["A0111", "C1311", "A0311"],
+        "electronics" => &["C3982", "C3989", "I6513"],
+        _ => &["C3990"],
+    }
+}
+
 /// The sectors of Luohe's plan.
 pub const SECTORS: [Sector; 7] = [
     Sector {
@@ -185,6 +200,8 @@ pub struct DemoFirm {
     pub county: &'static str,
     /// Sector code.
     pub sector: &'static str,
+    /// GB/T 4754-2017 industry code, plausible for the sector.
+    pub industry_code: &'static str,
     /// Founding date.
     pub founded_on: NaiveDate,
     /// Contact person.
@@ -247,7 +264,7 @@ impl DemoFirm {
                 ..self.direct_routes.clone()
             },
             judged: self.judged,
-            industry_code: None,
+            industry_code: Some(self.industry_code.to_string()),
             tech_sme: state.credentials.tech_sme.as_ref().map(|(year, reg_no)| {
                 TechSmeRegistration {
                     year: *year,
@@ -591,11 +608,13 @@ fn base_firm(
         _ => true,
     };
     let all = |p: f64, rng: &mut StdRng| Some(strong || rng.gen_bool(p));
+    let codes = industry_codes(sector);
     DemoFirm {
         uscc,
         name,
         county,
         sector,
+        industry_code: codes[i % codes.len()],
         founded_on,
         contact_name: format!(
             "{}{}",

@@ -137,6 +137,8 @@ pub struct FirmQuery {
     pub county_code: Option<String>,
     /// Only this sector.
     pub sector_code: Option<String>,
+    /// Only firms whose GB/T 4754-2017 industry code starts with this (e.g. `C13`).
+    pub industry_prefix: Option<String>,
     /// Only this advisor's firms.
     pub advisor_id: Option<i64>,
     /// Readiness at least.
@@ -177,6 +179,13 @@ fn filtered<'a>(scope: &Scope, f: &FirmQuery) -> Boxed<'a> {
     }
     if let Some(s) = &f.sector_code {
         q = q.filter(firms::sector_code.eq(s.clone()));
+    }
+    if let Some(p) = &f.industry_prefix {
+        q = q.filter(
+            firms::industry_code
+                .like(format!("{}%", like_escape(p)))
+                .escape('\\'),
+        );
     }
     if let Some(a) = f.advisor_id {
         q = q.filter(firms::advisor_id.eq(a));

@@ -61,6 +61,8 @@ pub struct Firm {
     pub next_contact_on: Option<NaiveDate>,
     /// Derived from the follow-ups: the latest contact.
     pub last_contact_on: Option<NaiveDate>,
+    /// GB/T 4754-2017 industry code, normalised (e.g. `C1351`).
+    pub industry_code: Option<String>,
 }
 
 impl Firm {
@@ -182,6 +184,8 @@ pub struct NewFirm {
     pub tech_staff: Option<i32>,
     /// JSON of [`FirmFacts`].
     pub facts: String,
+    /// GB/T 4754-2017 industry code, normalised.
+    pub industry_code: Option<String>,
     /// Created (UTC).
     pub created_at: NaiveDateTime,
     /// Last changed (UTC).
@@ -217,6 +221,8 @@ pub struct FirmChanges {
     pub tech_staff: Option<Option<i32>>,
     /// JSON of [`FirmFacts`].
     pub facts: Option<String>,
+    /// GB/T 4754-2017 industry code.
+    pub industry_code: Option<Option<String>>,
 }
 
 /// The derived next-stage columns, written by the recompute and re-score paths. They do not

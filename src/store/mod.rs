@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod dialect;
 pub mod error;
 pub mod events;
+pub mod fact_marks;
 pub mod firm_query;
 pub mod firms;
 pub mod ip;

@@ -28,6 +28,7 @@ struct ProfileRow {
     employees: Option<i32>,
     tech_staff: Option<i32>,
     facts: String,
+    industry_code: Option<String>,
 }
 
 /// One firm's profile with its id and stage, from [`load_all_profiles`].
@@ -136,7 +137,7 @@ fn assemble(
         tech_sme,
         hte_certificate,
         rd_platform: facts.rd_platform,
-        industry_code: None,
+        industry_code: row.industry_code.clone(),
     })
 }
 
@@ -171,6 +172,7 @@ pub fn profile_of(
         employees: firm.employees,
         tech_staff: firm.tech_staff,
         facts: firm.facts.clone(),
+        industry_code: firm.industry_code.clone(),
     };
     let active: Vec<&Credential> = credentials
         .iter()

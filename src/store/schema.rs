@@ -304,3 +304,17 @@ diesel::table! {
 diesel::joinable!(outbox -> users (to_user));
 diesel::joinable!(mail_prefs -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(outbox, mail_prefs, users);
+
+diesel::table! {
+    /// Who set each record flag and direct route of a firm, and when (one row per firm and fact).
+    firm_fact_marks (firm_id, fact) {
+        firm_id -> BigInt,
+        fact -> Text,
+        value -> Nullable<Bool>,
+        set_by -> Nullable<BigInt>,
+        set_role -> Text,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(firm_fact_marks -> firms (firm_id));

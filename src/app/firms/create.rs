@@ -2,6 +2,7 @@
 
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::firms::derived::{recompute_in_tx, today};
+use crate::app::firms::record::{self, RecordPatch};
 use crate::app::principal::Principal;
 use crate::core::error::Text;
 use crate::core::stage::Stage;
@@ -36,8 +37,12 @@ pub struct NewFirmInput {
     pub employees: Option<i32>,
     /// Technical staff.
     pub tech_staff: Option<i32>,
-    /// Yes/no and judged facts.
+    /// Yes/no and judged facts. The record flags and direct routes among them are set by
+    /// staff only (see [`crate::app::firms::record`]); the valid-HTE route is never taken
+    /// from here.
     pub facts: FirmFacts,
+    /// GB/T 4754-2017 industry code, e.g. `C1351`.
+    pub industry_code: Option<String>,
 }
 
 fn validate_counts(employees: Option<i32>, tech_staff: Option<i32>) -> Result<(), AppError> {
@@ -104,6 +109,15 @@ pub fn create_firm(
         return Err(AppError::Forbidden);
     }
 
+    let industry_code =
+        crate::app::firms::update::industry_change(input.industry_code.as_deref())?.flatten();
+    let mut facts = input.facts.clone();
+    facts.direct_routes.valid_hte = None;
+    let marked = RecordPatch::whole(&facts).changes(&FirmFacts::default());
+    if !marked.is_empty() && !record::may_set_record(principal.role) {
+        return Err(AppError::Forbidden);
+    }
+
     store::write_tx(conn, |c| {
         if refdata::find_county(c, &input.county_code)
             .ctx("look up county")?
@@ -154,7 +168,8 @@ pub fn create_firm(
             contact_email: input.contact_email.clone(),
             employees: input.employees,
             tech_staff: input.tech_staff,
-            facts: input.facts.to_json(),
+            facts: facts.to_json(),
+            industry_code: industry_code.clone(),
             created_at: now,
             updated_at: now,
         };
@@ -175,6 +190,7 @@ pub fn create_firm(
                 now,
             )?;
         }
+        record::mark(c, id, &marked, principal, now)?;
         audit::record(
             c,
             &NewAuditEntry {

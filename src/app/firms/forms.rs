@@ -5,10 +5,11 @@
 
 use crate::app::access::{self, AccessSettings, FirmAccess};
 use crate::app::error::{AppError, Conflict, StoreContext};
+use crate::app::firms::record::RecordPatch;
 use crate::app::firms::update::{update_firm, FactsUpdate, FirmUpdate};
 use crate::app::principal::Principal;
 use crate::app::{add_ip, save_firm_year, FirmYearInput, NewIpInput};
-use crate::core::profile::{DirectRoutes, Flags, RdManagement};
+use crate::core::profile::RdManagement;
 use crate::core::stage::{EventKind, Role};
 use crate::store::firms::{self, Firm, IpFacts};
 use crate::store::refdata::{self, County, Sector};
@@ -40,14 +41,19 @@ pub struct EditFirmInput {
     pub employees: Option<i32>,
     /// Technical staff.
     pub tech_staff: Option<i32>,
-    /// Yes/no facts.
-    pub flags: Flags,
+    /// GB/T 4754-2017 industry code; empty clears.
+    pub industry_code: Option<String>,
+    /// Core technology in a national key-supported field.
+    pub key_field: Option<bool>,
+    /// Owns IP that supports its main products.
+    pub core_ip: Option<bool>,
     /// R&D organisation items.
     pub rd_management: RdManagement,
-    /// Tech-SME direct routes.
-    pub direct_routes: DirectRoutes,
     /// IP facts.
     pub ip: IpFacts,
+    /// The record flags and direct routes the form carried (staff forms only; `None` leaves
+    /// them as they are).
+    pub record: Option<RecordPatch>,
 }
 
 /// Everything a form about an existing firm shows besides the firm.
@@ -159,11 +165,13 @@ pub fn replace_profile(
             employees: Some(input.employees),
             tech_staff: Some(input.tech_staff),
             facts: Some(FactsUpdate {
-                flags: input.flags,
+                key_field: input.key_field,
+                core_ip: input.core_ip,
                 rd_management: input.rd_management,
-                direct_routes: input.direct_routes,
                 ip: input.ip,
             }),
+            record: input.record,
+            industry_code: text(input.industry_code),
         },
         p,
     )

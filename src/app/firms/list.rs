@@ -2,6 +2,7 @@
 //! and the bulk assignment, turned into the store's query.
 
 use crate::core::error::{InputError, Text};
+use crate::core::profile::IndustryCode;
 use crate::core::stage::Stage;
 use crate::store::firm_query::{FirmQuery, SortKey};
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,10 @@ pub struct ListParams {
     /// Sector code.
     #[serde(default)]
     pub sector: String,
+    /// GB/T 4754-2017 industry code prefix: a section letter (`C`), a division (`C13`, `13`),
+    /// a group or a class.
+    #[serde(default)]
+    pub industry: String,
     /// Advisor user id.
     #[serde(default)]
     pub advisor: String,
@@ -75,6 +80,18 @@ pub struct ListParams {
 fn opt(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
+}
+
+/// The industry-code prefix a filter text asks for, normalised: a section letter alone, or a
+/// division, group or class as [`IndustryCode`] reads it (`13` → `C13`); anything else does not
+/// filter.
+pub fn industry_prefix(raw: &str) -> Option<String> {
+    let t = raw.trim().to_uppercase();
+    let mut chars = t.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return (c.is_ascii_uppercase() && c <= 'T').then_some(t);
+    }
+    IndustryCode::parse(&t).ok().map(|c| c.as_str().to_string())
 }
 
 impl ListParams {
@@ -112,6 +129,7 @@ impl ListParams {
             stage: Stage::parse(self.stage.trim()),
             county_code: opt(&self.county),
             sector_code: opt(&self.sector),
+            industry_prefix: industry_prefix(&self.industry),
             advisor_id: self.advisor.trim().parse().ok(),
             readiness_min: pct(&self.rmin),
             readiness_max: pct(&self.rmax),
@@ -129,6 +147,7 @@ impl ListParams {
             ("stage", &self.stage),
             ("county", &self.county),
             ("sector", &self.sector),
+            ("industry", &self.industry),
             ("advisor", &self.advisor),
             ("rmin", &self.rmin),
             ("rmax", &self.rmax),
@@ -147,5 +166,22 @@ impl ListParams {
         } else {
             format!("/firms?{q}")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::industry_prefix;
+
+    #[test]
+    fn industry_prefixes_are_normalised_and_nonsense_does_not_filter() {
+        assert_eq!(industry_prefix(" c13 ").as_deref(), Some("C13"));
+        assert_eq!(industry_prefix("13").as_deref(), Some("C13"));
+        assert_eq!(industry_prefix("C1351").as_deref(), Some("C1351"));
+        assert_eq!(industry_prefix("c").as_deref(), Some("C"));
+        assert_eq!(industry_prefix(""), None);
+        assert_eq!(industry_prefix("Z"), None);
+        assert_eq!(industry_prefix("F13"), None, "division 13 is in section C");
+        assert_eq!(industry_prefix("C%"), None);
     }
 }

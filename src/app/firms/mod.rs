@@ -11,6 +11,7 @@ pub mod ip;
 pub mod list;
 pub mod pool;
 pub mod read;
+pub mod record;
 pub mod stage;
 pub mod update;
 pub mod years;

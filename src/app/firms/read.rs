@@ -12,6 +12,7 @@ use crate::core::rules::Thresholds;
 use crate::core::stage::{Role, Stage};
 use crate::store::credentials::{self, Credential};
 use crate::store::events::{self, StageEventRow};
+use crate::store::fact_marks::{self, FactMark};
 use crate::store::firm_query::{self, FirmQuery, ListedFirm, Total};
 use crate::store::firms::{self, Firm};
 use crate::store::ip::{self, IpKind};
@@ -176,6 +177,8 @@ pub struct FirmPage {
     pub credentials: Vec<Credential>,
     /// The stage history, in order.
     pub events: Vec<StageEventRow>,
+    /// Who set each record flag and direct route, and when (their users are in `actors`).
+    pub fact_marks: Vec<FactMark>,
     /// The users named in the history (and the advisor), by id.
     pub actors: HashMap<i64, User>,
     /// The next stage's evaluation as of [`FirmPage::as_of`].
@@ -213,9 +216,11 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
     }
     let credentials = credentials::list_for_firm(conn, firm.id).ctx("load credentials")?;
     let events = events::list_for_firm(conn, firm.id).ctx("load stage events")?;
+    let fact_marks = fact_marks::list_for_firm(conn, firm.id).ctx("load fact marks")?;
     // The advisor and everyone named in the history, in one read.
     let mut user_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_id).collect();
     user_ids.extend(firm.advisor_id);
+    user_ids.extend(fact_marks.iter().filter_map(|m| m.set_by));
     user_ids.sort_unstable();
     user_ids.dedup();
     let actors: HashMap<i64, User> = users::find_many(conn, &user_ids)
@@ -247,6 +252,7 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
         ip_counts,
         credentials,
         events,
+        fact_marks,
         actors,
         next,
         as_of,

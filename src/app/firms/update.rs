@@ -4,25 +4,27 @@
 use crate::app::access::{self, AccessSettings, FirmAccess};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::firms::derived::{recompute_in_tx, today};
+use crate::app::firms::record::{self, RecordPatch};
 use crate::app::principal::Principal;
 use crate::core::error::{InputError, Text};
 use crate::core::input;
-use crate::core::profile::{DirectRoutes, Flags, RdManagement};
+use crate::core::profile::{IndustryCode, RdManagement};
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms::{self, Firm, FirmChanges, IpFacts};
 use crate::store::{self, refdata, DbConn};
 use chrono::{NaiveDate, Utc};
 
-/// The yes/no facts a person maintains on the edit form.
+/// The yes/no facts a firm user or advisor maintains on the edit form. The record flags and
+/// the direct routes are not among them: see [`RecordPatch`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FactsUpdate {
-    /// Yes/no facts.
-    pub flags: Flags,
+    /// Core technology in a national key-supported field.
+    pub key_field: Option<bool>,
+    /// Owns IP that supports its main products.
+    pub core_ip: Option<bool>,
     /// R&D organisation items.
     pub rd_management: RdManagement,
-    /// Tech-SME direct routes.
-    pub direct_routes: DirectRoutes,
     /// How the IP was obtained, standards.
     pub ip: IpFacts,
 }
@@ -54,6 +56,11 @@ pub struct FirmUpdate {
     pub tech_staff: Option<Option<i32>>,
     /// The yes/no facts, replaced whole.
     pub facts: Option<FactsUpdate>,
+    /// Record flags and direct routes to set (staff only: changing one as anyone else is
+    /// `Forbidden` and writes nothing).
+    pub record: Option<RecordPatch>,
+    /// GB/T 4754-2017 industry code, e.g. `C1351`; empty clears.
+    pub industry_code: Option<String>,
 }
 
 /// The earliest founding date the app takes (a typo such as `0719-12-21` is refused).
@@ -140,6 +147,18 @@ pub fn count_errors(employees: Option<i32>, tech_staff: Option<i32>) -> Vec<Inpu
     out
 }
 
+/// The industry code to store from the text given: `None` leaves it, an empty text clears it,
+/// anything else must be a GB/T 4754-2017 code (stored normalised, e.g. `C1351`).
+pub fn industry_change(raw: Option<&str>) -> Result<Option<Option<String>>, AppError> {
+    match raw.map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(code) => IndustryCode::parse(code)
+            .map(|c| Some(Some(c.as_str().to_string())))
+            .map_err(|e| AppError::bad_input("industry_code", "invalid_industry_code", e)),
+    }
+}
+
 fn clearable(v: &Option<String>) -> Option<Option<String>> {
     v.as_ref().map(|s| {
         let t = s.trim();
@@ -206,6 +225,7 @@ pub fn update_firm(
             }
         }
         let sector = clearable(&update.sector_code);
+        let industry = industry_change(update.industry_code.as_deref())?;
         if let Some(Some(code)) = &sector {
             if refdata::find_sector(c, code)
                 .ctx("look up sector")?
@@ -232,16 +252,21 @@ pub fn update_firm(
         if let Some(e) = count_errors(employees, tech).into_iter().next() {
             return Err(AppError::BadInput(e));
         }
-        let facts = match &update.facts {
-            Some(f) => {
-                let mut facts = firm.parsed_facts().ctx("read firm facts")?;
-                facts.flags = f.flags.clone();
+        let mut marked = Vec::new();
+        let facts = if update.facts.is_some() || update.record.is_some() {
+            let mut facts = firm.parsed_facts().ctx("read firm facts")?;
+            if let Some(f) = &update.facts {
+                facts.flags.key_field = f.key_field;
+                facts.flags.core_ip = f.core_ip;
                 facts.rd_management = f.rd_management.clone();
-                facts.direct_routes = f.direct_routes.clone();
                 facts.ip = f.ip.clone();
-                Some(facts.to_json())
             }
-            None => None,
+            if let Some(r) = &update.record {
+                marked = record::apply(&mut facts, r, principal)?;
+            }
+            Some(facts.to_json())
+        } else {
+            None
         };
         let changes = FirmChanges {
             name: update.name.as_deref().map(|n| n.trim().to_string()),
@@ -256,6 +281,7 @@ pub fn update_firm(
             tech_staff: update.tech_staff,
             facts,
             stage: None,
+            industry_code: industry,
         };
         let now = Utc::now().naive_utc();
         let version = firms::update_with_version(c, firm_id, expected_version, &changes, now)
@@ -271,6 +297,11 @@ pub fn update_firm(
                 now,
             )?;
         }
+        record::mark(c, firm_id, &marked, principal, now)?;
+        let record_changed: serde_json::Map<String, serde_json::Value> = marked
+            .iter()
+            .map(|(f, v)| ((*f).to_string(), serde_json::json!(v)))
+            .collect();
         audit::record(
             c,
             &NewAuditEntry {
@@ -287,6 +318,7 @@ pub fn update_firm(
                     "contact_phone": changes.contact_phone, "contact_email": changes.contact_email,
                     "employees": changes.employees, "tech_staff": changes.tech_staff,
                     "facts_changed": changes.facts.is_some(), "from_version": expected_version,
+                    "industry_code": changes.industry_code, "record": record_changed,
                 })
                 .to_string(),
                 at: now,

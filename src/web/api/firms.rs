@@ -6,6 +6,7 @@ use super::error::{ApiError, ErrorBody};
 use super::{json_ok, path_id, JsonBody};
 use crate::app::firms::list::{ListParams, PER_PAGE};
 use crate::app::firms::read::NextEvaluation;
+use crate::app::firms::record::RecordPatch;
 use crate::app::model::FirmYearRow;
 use crate::app::model::{Acquisition, IpItem, IpKind};
 use crate::app::model::{Firm, FirmFacts};
@@ -38,6 +39,8 @@ pub struct FirmOut {
     pub county_code: String,
     /// Sector code.
     pub sector_code: Option<String>,
+    /// GB/T 4754-2017 industry code, normalised (e.g. `C1351`).
+    pub industry_code: Option<String>,
     /// Date of registration.
     pub founded_on: Option<NaiveDate>,
     /// Stage id: prospect, tech_sme, reserve, high_tech, leader, exited.
@@ -79,6 +82,7 @@ impl From<&Firm> for FirmOut {
             name: f.name.clone(),
             county_code: f.county_code.clone(),
             sector_code: f.sector_code.clone(),
+            industry_code: f.industry_code.clone(),
             founded_on: f.founded_on,
             stage: f.stage.clone(),
             version: f.version,
@@ -128,6 +132,7 @@ pub struct Paging {
         ("stage" = Option<String>, Query, description = "Stage id"),
         ("county" = Option<String>, Query, description = "County code"),
         ("sector" = Option<String>, Query, description = "Sector code"),
+        ("industry" = Option<String>, Query, description = "GB/T 4754-2017 industry code prefix: a section letter (C), a division (C13 or 13), a group or a class; one that does not parse does not filter"),
         ("advisor" = Option<i64>, Query, description = "Advisor user id"),
         ("rmin" = Option<i32>, Query, description = "Readiness at least"),
         ("rmax" = Option<i32>, Query, description = "Readiness at most"),
@@ -196,6 +201,9 @@ pub struct FirmIn {
     pub county_code: String,
     /// Sector code.
     pub sector_code: Option<String>,
+    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out); a bad one is a
+    /// 400 naming `industry_code`. In a patch an empty string clears it.
+    pub industry_code: Option<String>,
     /// Date of registration.
     pub founded_on: Option<NaiveDate>,
     /// Assigned advisor.
@@ -238,6 +246,7 @@ pub async fn create(
         employees: f.employees,
         tech_staff: f.tech_staff,
         facts: FirmFacts::default(),
+        industry_code: f.industry_code,
     };
     let p = user.principal.clone();
     let firm = db(&state, move |c| app::create_firm(c, input, &p)).await?;
@@ -261,6 +270,9 @@ pub struct FirmPatch {
     pub county_code: Option<String>,
     /// Sector code.
     pub sector_code: Option<String>,
+    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out); a bad one is a
+    /// 400 naming `industry_code`. In a patch an empty string clears it.
+    pub industry_code: Option<String>,
     /// Date of registration.
     pub founded_on: Option<NaiveDate>,
     /// Assigned advisor.
@@ -278,6 +290,62 @@ pub struct FirmPatch {
     /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
     /// more in the year; at most `employees`.
     pub tech_staff: Option<i32>,
+    /// Record flags and direct routes to set: bureau and county staff (and the
+    /// administrator) only; changing one as a firm user or advisor is a 403 and writes
+    /// nothing. The valid-HTE route is not among them: it follows from a recorded HTE
+    /// certificate.
+    pub record: Option<RecordIn>,
+}
+
+/// Record flags and direct routes; an absent key stays, `null` clears to unknown.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordIn {
+    /// A major safety, quality or environmental incident in the last year.
+    #[serde(default, deserialize_with = "present")]
+    pub major_incident: Option<Option<bool>>,
+    /// In a prohibited, restricted or phased-out industry.
+    #[serde(default, deserialize_with = "present")]
+    pub restricted_industry: Option<Option<bool>>,
+    /// On the dishonest or abnormal-operation lists.
+    #[serde(default, deserialize_with = "present")]
+    pub dishonest: Option<Option<bool>>,
+    /// Income tax assessed on a deemed basis (核定征收).
+    #[serde(default, deserialize_with = "present")]
+    pub deemed_taxation: Option<Option<bool>>,
+    /// Direct route: a provincial-level R&D institution.
+    #[serde(default, deserialize_with = "present")]
+    pub provincial_rd_center: Option<Option<bool>>,
+    /// Direct route: a national S&T award in five years.
+    #[serde(default, deserialize_with = "present")]
+    pub award_5y: Option<Option<bool>>,
+    /// Direct route: led a standard in five years.
+    #[serde(default, deserialize_with = "present")]
+    pub led_standard_5y: Option<Option<bool>>,
+}
+
+/// A key that is present: `Some(value)`, `null` included.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<bool>>, D::Error> {
+    Option::<bool>::deserialize(d).map(Some)
+}
+
+impl RecordIn {
+    fn patch(&self) -> RecordPatch {
+        let all = [
+            ("major_incident", self.major_incident),
+            ("restricted_industry", self.restricted_industry),
+            ("dishonest", self.dishonest),
+            ("deemed_taxation", self.deemed_taxation),
+            ("provincial_rd_center", self.provincial_rd_center),
+            ("award_5y", self.award_5y),
+            ("led_standard_5y", self.led_standard_5y),
+        ];
+        RecordPatch(
+            all.into_iter()
+                .filter_map(|(f, v)| v.map(|v| (f, v)))
+                .collect(),
+        )
+    }
 }
 
 /// `PATCH /api/v1/firms/{id}`: 409 `stale_version` (nothing written) when `version` is old.
@@ -306,6 +374,8 @@ pub async fn patch(
         employees: f.employees.map(Some),
         tech_staff: f.tech_staff.map(Some),
         facts: None,
+        record: f.record.as_ref().map(RecordIn::patch),
+        industry_code: f.industry_code,
     };
     let p = user.principal.clone();
     let firm = db(&state, move |c| {

@@ -25,6 +25,7 @@ fn new_firm(uscc: &str) -> NewFirm {
         employees: Some(10),
         tech_staff: Some(3),
         facts: "{}".to_string(),
+        industry_code: None,
         created_at: now,
         updated_at: now,
     }

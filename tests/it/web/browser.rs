@@ -397,3 +397,41 @@ fn the_main_pages_fit_a_400_px_phone_for_every_role() {
         wide.join("\n")
     );
 }
+
+#[test]
+fn a_firm_user_is_offered_no_record_flag_or_direct_route_on_the_edit_form() {
+    let (db, app) = demo_app();
+    let firm1 = users::find_by_username(&mut db.conn(), "firm1")
+        .unwrap()
+        .unwrap();
+    let own = firm1.firm_id.unwrap();
+    let b = Browser::start(&app.base);
+    b.sign_in("firm1", DEMO_PASSWORD);
+    b.goto(&format!("/firms/{own}/edit"));
+    assert!(
+        !b.find_all("#f-employees").is_empty(),
+        "figures and staff stay editable"
+    );
+    assert!(!b.find_all("#f-industry_code").is_empty());
+    for field in [
+        "major_incident",
+        "restricted_industry",
+        "dishonest",
+        "deemed_taxation",
+        "dr_valid_hte",
+        "dr_provincial_rd_center",
+        "dr_award_5y",
+        "dr_led_standard_5y",
+    ] {
+        assert!(
+            b.find_all(&format!("[name={field}]")).is_empty(),
+            "a firm user is offered {field}"
+        );
+    }
+    // Bureau staff see the record fields, but never the valid-HTE one.
+    b.sign_out();
+    b.sign_in("bureau", DEMO_PASSWORD);
+    b.goto(&format!("/firms/{own}/edit"));
+    assert!(!b.find_all("[name=major_incident]").is_empty());
+    assert!(b.find_all("[name=dr_valid_hte]").is_empty());
+}

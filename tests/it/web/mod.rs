@@ -15,6 +15,7 @@ mod input;
 mod login;
 mod pages;
 mod pool;
+mod record;
 mod robustness;
 mod times;
 mod words;

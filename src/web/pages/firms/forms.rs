@@ -13,11 +13,12 @@
 
 use crate::app::firms::forms::{self, EditContext, EditFirmInput};
 use crate::app::firms::read::FirmPage;
+use crate::app::firms::record::{may_set_record, RecordPatch};
 use crate::app::model::{Acquisition, IpKind};
 use crate::app::model::{Firm, FirmFacts, FirmYearRow, IpFacts};
 use crate::app::{self, AppError, DbConn, FirmYearInput, NewFirmInput, NewIpInput, Principal};
 use crate::core::money::Fen;
-use crate::core::profile::{DirectRoutes, FirmYear, Flags, RdManagement};
+use crate::core::profile::{FirmYear, IndustryCode, RdManagement};
 use crate::core::uscc::Uscc;
 use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
@@ -117,6 +118,7 @@ const FIRM_BASIC: &[(&str, Kind)] = &[
     ("name", Kind::Text),
     ("county_code", Kind::County),
     ("sector_code", Kind::Sector),
+    ("industry_code", Kind::Text),
     ("founded_on", Kind::Date),
     ("advisor_id", Kind::Advisor),
 ];
@@ -130,20 +132,34 @@ const FIRM_CONTACT: &[(&str, Kind)] = &[
 const FIRM_FACTS: &[(&str, Kind)] = &[
     ("key_field", Kind::Tri),
     ("core_ip", Kind::Tri),
-    ("major_incident", Kind::Tri),
-    ("restricted_industry", Kind::Tri),
-    ("deemed_taxation", Kind::Tri),
-    ("dishonest", Kind::Tri),
     ("rd_system", Kind::Tri),
     ("rd_institution", Kind::Tri),
     ("rd_conversion_platform", Kind::Tri),
     ("rd_talent", Kind::Tri),
-    ("dr_valid_hte", Kind::Tri),
+    ("ip_own_rd", Kind::Tri),
+    ("ip_standards", Kind::Tri),
+];
+/// The record flags and direct routes: offered to bureau and county staff only. The valid-HTE
+/// route is not here: it follows from a recorded HTE certificate.
+const FIRM_RECORD: &[(&str, Kind)] = &[
+    ("major_incident", Kind::Tri),
+    ("restricted_industry", Kind::Tri),
+    ("deemed_taxation", Kind::Tri),
+    ("dishonest", Kind::Tri),
     ("dr_provincial_rd_center", Kind::Tri),
     ("dr_award_5y", Kind::Tri),
     ("dr_led_standard_5y", Kind::Tri),
-    ("ip_own_rd", Kind::Tri),
-    ("ip_standards", Kind::Tri),
+];
+
+/// The form field of each record fact.
+const RECORD_FIELDS: [(&str, &str); 7] = [
+    ("major_incident", "major_incident"),
+    ("restricted_industry", "restricted_industry"),
+    ("dishonest", "dishonest"),
+    ("deemed_taxation", "deemed_taxation"),
+    ("provincial_rd_center", "dr_provincial_rd_center"),
+    ("award_5y", "dr_award_5y"),
+    ("led_standard_5y", "dr_led_standard_5y"),
 ];
 
 fn firm_groups(creating: bool, again: &Again, user: &CurrentUser, lists: &Lists) -> Value {
@@ -153,15 +169,15 @@ fn firm_groups(creating: bool, again: &Again, user: &CurrentUser, lists: &Lists)
         &[("uscc", Kind::Readonly)]
     };
     let basic: Vec<(&str, Kind)> = uscc.iter().chain(FIRM_BASIC).copied().collect();
-    again.groups(
-        &[
-            ("basic", &basic),
-            ("contact", FIRM_CONTACT),
-            ("facts", FIRM_FACTS),
-        ],
-        user,
-        lists,
-    )
+    let mut spec: Vec<(&str, &[(&str, Kind)])> = vec![
+        ("basic", &basic),
+        ("contact", FIRM_CONTACT),
+        ("facts", FIRM_FACTS),
+    ];
+    if may_set_record(user.principal.role) {
+        spec.push(("record", FIRM_RECORD));
+    }
+    again.groups(&spec, user, lists)
 }
 
 /// The profile form (`/firms/new`, `/firms/{id}/edit`), as typed.
@@ -178,6 +194,8 @@ pub struct FirmForm {
     pub county_code: String,
     /// Sector code.
     pub sector_code: String,
+    /// GB/T 4754-2017 industry code, e.g. `C1351`.
+    pub industry_code: String,
     /// Date of registration.
     pub founded_on: String,
     /// Assigned advisor's id.
@@ -197,13 +215,13 @@ pub struct FirmForm {
     /// Core IP.
     pub core_ip: String,
     /// A major incident.
-    pub major_incident: String,
+    pub major_incident: Option<String>,
     /// A restricted industry.
-    pub restricted_industry: String,
+    pub restricted_industry: Option<String>,
     /// Income tax assessed on a deemed basis (核定征收).
-    pub deemed_taxation: String,
+    pub deemed_taxation: Option<String>,
     /// On a dishonesty list.
-    pub dishonest: String,
+    pub dishonest: Option<String>,
     /// R&D management system.
     pub rd_system: String,
     /// R&D institution.
@@ -212,14 +230,12 @@ pub struct FirmForm {
     pub rd_conversion_platform: String,
     /// Talent policy.
     pub rd_talent: String,
-    /// Direct route: a valid HTE certificate.
-    pub dr_valid_hte: String,
     /// Direct route: a provincial R&D centre.
-    pub dr_provincial_rd_center: String,
+    pub dr_provincial_rd_center: Option<String>,
     /// Direct route: an award in five years.
-    pub dr_award_5y: String,
+    pub dr_award_5y: Option<String>,
     /// Direct route: led a standard in five years.
-    pub dr_led_standard_5y: String,
+    pub dr_led_standard_5y: Option<String>,
     /// IP from own R&D.
     pub ip_own_rd: String,
     /// Took part in standards.
@@ -239,6 +255,7 @@ impl From<&Firm> for FirmForm {
             name: f.name.clone(),
             county_code: f.county_code.clone(),
             sector_code: o(&f.sector_code),
+            industry_code: o(&f.industry_code),
             founded_on: f.founded_on.map(|d| d.to_string()).unwrap_or_default(),
             advisor_id: f.advisor_id.map(|a| a.to_string()).unwrap_or_default(),
             contact_name: o(&f.contact_name),
@@ -248,18 +265,17 @@ impl From<&Firm> for FirmForm {
             tech_staff: n(f.tech_staff),
             key_field: t(fl.key_field),
             core_ip: t(fl.core_ip),
-            major_incident: t(fl.major_incident),
-            restricted_industry: t(fl.restricted_industry),
-            deemed_taxation: t(fl.deemed_taxation),
-            dishonest: t(fl.dishonest),
+            major_incident: Some(t(fl.major_incident)),
+            restricted_industry: Some(t(fl.restricted_industry)),
+            deemed_taxation: Some(t(fl.deemed_taxation)),
+            dishonest: Some(t(fl.dishonest)),
             rd_system: t(rd.system),
             rd_institution: t(rd.institution),
             rd_conversion_platform: t(rd.conversion_platform),
             rd_talent: t(rd.talent),
-            dr_valid_hte: t(dr.valid_hte),
-            dr_provincial_rd_center: t(dr.provincial_rd_center),
-            dr_award_5y: t(dr.award_5y),
-            dr_led_standard_5y: t(dr.led_standard_5y),
+            dr_provincial_rd_center: Some(t(dr.provincial_rd_center)),
+            dr_award_5y: Some(t(dr.award_5y)),
+            dr_led_standard_5y: Some(t(dr.led_standard_5y)),
             ip_own_rd: t(facts.ip.own_rd),
             ip_standards: t(facts.ip.standards),
         }
@@ -296,13 +312,20 @@ impl FirmForm {
             contact_email: p.contact_email,
             employees: p.employees,
             tech_staff: p.tech_staff,
-            facts: FirmFacts {
-                flags: p.flags,
-                rd_management: p.rd_management,
-                direct_routes: p.direct_routes,
-                ip: p.ip,
-                ..FirmFacts::default()
+            facts: {
+                let mut facts = FirmFacts {
+                    rd_management: p.rd_management,
+                    ip: p.ip,
+                    ..FirmFacts::default()
+                };
+                facts.flags.key_field = p.key_field;
+                facts.flags.core_ip = p.core_ip;
+                if let Some(r) = &p.record {
+                    r.set_all(&mut facts);
+                }
+                facts
             },
+            industry_code: p.industry_code,
         })
     }
 
@@ -319,6 +342,12 @@ impl FirmForm {
         let contact_name = kit::text(&self.contact_name);
         let contact_phone = kit::text(&self.contact_phone);
         let founded_on = e.date("founded_on", &self.founded_on);
+        let industry_code = kit::text(&self.industry_code);
+        if let Some(code) = &industry_code {
+            if let Err(t) = IndustryCode::parse(code) {
+                e.add("industry_code", kit::Message::Text(t));
+            }
+        }
         for problem in forms::profile_errors(
             Some(&name),
             contact_name.as_deref(),
@@ -341,31 +370,44 @@ impl FirmForm {
             contact_email,
             employees,
             tech_staff,
-            flags: Flags {
-                key_field: t(&self.key_field),
-                core_ip: t(&self.core_ip),
-                major_incident: t(&self.major_incident),
-                restricted_industry: t(&self.restricted_industry),
-                deemed_taxation: t(&self.deemed_taxation),
-                dishonest: t(&self.dishonest),
-            },
+            industry_code,
+            key_field: t(&self.key_field),
+            core_ip: t(&self.core_ip),
             rd_management: RdManagement {
                 system: t(&self.rd_system),
                 institution: t(&self.rd_institution),
                 conversion_platform: t(&self.rd_conversion_platform),
                 talent: t(&self.rd_talent),
             },
-            direct_routes: DirectRoutes {
-                valid_hte: t(&self.dr_valid_hte),
-                provincial_rd_center: t(&self.dr_provincial_rd_center),
-                award_5y: t(&self.dr_award_5y),
-                led_standard_5y: t(&self.dr_led_standard_5y),
-            },
             ip: IpFacts {
                 own_rd: t(&self.ip_own_rd),
                 standards: t(&self.ip_standards),
             },
+            record: self.record_patch(),
         }
+    }
+
+    fn record_field(&self, field: &str) -> Option<&String> {
+        match field {
+            "major_incident" => self.major_incident.as_ref(),
+            "restricted_industry" => self.restricted_industry.as_ref(),
+            "dishonest" => self.dishonest.as_ref(),
+            "deemed_taxation" => self.deemed_taxation.as_ref(),
+            "dr_provincial_rd_center" => self.dr_provincial_rd_center.as_ref(),
+            "dr_award_5y" => self.dr_award_5y.as_ref(),
+            "dr_led_standard_5y" => self.dr_led_standard_5y.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The record facts the post carried (a staff form carries all of them, a firm user's or
+    /// advisor's form none); the use case refuses a change from anyone else.
+    fn record_patch(&self) -> Option<RecordPatch> {
+        let set: Vec<(&'static str, Option<bool>)> = RECORD_FIELDS
+            .iter()
+            .filter_map(|(fact, field)| self.record_field(field).map(|v| (*fact, kit::tri(v))))
+            .collect();
+        (!set.is_empty()).then_some(RecordPatch(set))
     }
 }
 

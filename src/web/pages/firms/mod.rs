@@ -69,6 +69,7 @@ struct ListFilter<'a> {
     q: &'a str,
     rmin: &'a str,
     rmax: &'a str,
+    industry: &'a str,
     sort: &'a str,
     dir: &'a str,
 }
@@ -246,6 +247,7 @@ pub async fn list(
             q: &params.q,
             rmin: &params.rmin,
             rmax: &params.rmax,
+            industry: &params.industry,
             sort: &params.sort,
             dir: &params.dir,
         },
@@ -331,6 +333,14 @@ fn text_field(v: &Value, base: &str, lang: Lang) -> String {
         .to_string()
 }
 
+/// The `zh` or `en` field of an evaluation's entry, for the language.
+fn text_of_lang(v: &Value, lang: Lang) -> String {
+    v.get(lang.pick("zh", "en"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
     match next {
         NextEvaluation::None => Value::Null,
@@ -371,9 +381,17 @@ fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
             let score = ev.get("score").filter(|s| !s.is_null()).map(|s| {
                 json!({ "low": s.get("low").cloned().unwrap_or(Value::Null), "high": s.get("high").cloned().unwrap_or(Value::Null) })
             });
+            // The readings the evaluation made (e.g. no industry code: the exclusion list was
+            // not checked), in the reader's language.
+            let assumptions: Vec<Value> = ev
+                .get("assumptions")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(|x| json!(text_of_lang(x, lang))).collect())
+                .unwrap_or_default();
             let mut view = json!({
                 "stage": stage.id(),
                 "bad_data": null,
+                "assumptions": assumptions,
                 "ruleset": ev.get("ruleset").and_then(Value::as_str).unwrap_or(""),
                 "eligible": eligible_key(ev.get("eligible").and_then(Value::as_bool)),
                 "readiness": ev.get("readiness").cloned().unwrap_or(json!(0)),
@@ -472,7 +490,10 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
             "employees": f.employees.map_or("—".to_string(), |n| n.to_string()),
             "tech_staff": f.tech_staff.map_or("—".to_string(), |n| n.to_string()),
             "readiness": f.readiness,
+            "industry_code": f.industry_code.clone().unwrap_or_default(),
         },
+        "record": record_view(page),
+        "hte_route": hte_route(page),
         "can_edit": page.access == crate::app::access::FirmAccess::Edit,
         "as_of": page.as_of.to_string(),
     });
@@ -483,6 +504,47 @@ fn firm_view(page: &FirmPage, lang: Lang) -> Value {
     view["timeline"] = Value::Array(timeline);
     view["evaluation"] = evaluation_view(&page.next, lang);
     view
+}
+
+/// The record flags and direct routes that are set, each with who set it and when (a value
+/// set before marks were kept shows no one).
+fn record_view(page: &FirmPage) -> Vec<Value> {
+    let facts = page.firm.parsed_facts().unwrap_or_default();
+    crate::app::firms::record::RECORD_FACTS
+        .iter()
+        .filter_map(|fact| {
+            let value = crate::app::firms::record::value_of(&facts, fact)?;
+            let mark = page
+                .fact_marks
+                .iter()
+                .find(|m| m.fact == *fact && m.value == Some(value));
+            let by = mark.and_then(|m| m.set_by).map(|id| {
+                page.actors
+                    .get(&id)
+                    .map_or_else(|| format!("#{id}"), |u| u.display_name.clone())
+            });
+            Some(json!({
+                "fact": fact,
+                "value": if value { "yes" } else { "no" },
+                "marked": mark.is_some(),
+                "by": by.unwrap_or_default(),
+                "role": mark.map(|m| m.set_role.clone()).unwrap_or_default(),
+                "at": mark.map(|m| crate::core::clock::china_minute(m.set_at)).unwrap_or_default(),
+            }))
+        })
+        .collect()
+}
+
+/// The valid-HTE direct route as recorded: the number of the active HTE certificate, if any.
+fn hte_route(page: &FirmPage) -> Value {
+    page.credentials
+        .iter()
+        .filter(|c| c.kind == "hte" && c.status == "active")
+        .max_by_key(|c| (c.valid_from, c.id))
+        .map_or(
+            Value::Null,
+            |c| json!({ "number": c.number.clone().unwrap_or_default() }),
+        )
 }
 
 /// `GET /firms/{id}`: 404 for a firm that does not exist or is outside the viewer's territory.
