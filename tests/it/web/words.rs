@@ -163,3 +163,70 @@ fn pages_show_names_not_internal_ids_in_both_languages() {
         found.join("\n")
     );
 }
+
+#[test]
+fn a_score_reads_as_one_number_when_it_is_one_and_every_number_has_its_unit() {
+    let db = TestDb::sqlite();
+    peiyu::app::seed_demo::seed_demo(
+        &mut db.conn(),
+        20_251_207,
+        40,
+        chrono::Utc::now().date_naive(),
+    )
+    .unwrap();
+    let app = TestApp::spawn(&db);
+    assert_eq!(
+        app.login("bureau", peiyu::app::seed_demo::DEMO_PASSWORD)
+            .status,
+        303
+    );
+    let firms = peiyu::store::firms::list(
+        &mut db.conn(),
+        &peiyu::store::firms::FirmFilter {
+            limit: Some(10_000),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut scores = 0;
+    for f in firms
+        .iter()
+        .filter(|f| f.stage == "prospect" || f.stage == "tech_sme")
+    {
+        let text = visible(&app.get(&format!("/firms/{}", f.id)).body);
+        // The summary line: "… · 得分 26 分" (a criterion's table has its own column).
+        for (i, _) in text.match_indices("· 得分 ") {
+            let shown: String = text[i + "· 得分 ".len()..]
+                .chars()
+                .take_while(|c| *c != '<')
+                .take(12)
+                .collect();
+            let number = shown.split(' ').next().unwrap_or("");
+            if let Some((lo, hi)) = number.split_once('–') {
+                assert_ne!(lo, hi, "firm {}: 得分 {shown}", f.id);
+            }
+            assert!(
+                shown.contains(" 分"),
+                "firm {}: a score has its unit: {shown}",
+                f.id
+            );
+            scores += 1;
+        }
+        assert!(!text.contains("尚远"), "firm {}", f.id);
+        assert!(
+            !text.contains("有效 · ✓"),
+            "firm {}: status said twice",
+            f.id
+        );
+    }
+    assert!(
+        scores > 0,
+        "no score shown on any prospect or tech-SME page"
+    );
+    let agenda = visible(&app.get("/agenda").body);
+    assert!(!agenda.contains(" +"), "an overdue count without its unit");
+    assert!(
+        !visible(&app.get("/").body).contains("服务专员"),
+        "one term for the advisor role"
+    );
+}

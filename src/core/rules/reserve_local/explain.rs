@@ -261,7 +261,7 @@ fn near_hte(c: &Criterion) -> Words {
     let (lead_zh, lead_en) = match c.status {
         Status::Pass => ("接近高新技术企业认定条件", "Close to the HTE conditions"),
         Status::Fail => (
-            "距高新技术企业认定条件尚远",
+            "尚未接近高新技术企业认定条件",
             "Not close enough to the HTE conditions",
         ),
         Status::Unknown => (
