@@ -46,11 +46,18 @@ fn the_bureau_certifies_high_tech_with_confirmation_and_the_timeline_shows_it() 
         assert_eq!(done.status, 303, "{}", done.body);
         assert_eq!(
             done.location.as_deref(),
-            Some(format!("/firms/{}#timeline", firm.id).as_str())
+            Some(format!("/firms/{}?done=event_done#timeline", firm.id).as_str())
         );
         let f = firms::find_by_id(&mut db.conn(), firm.id).unwrap();
         assert_eq!(f.stage, "high_tech");
-        let page = app.get(&format!("/firms/{}", firm.id));
+        // The page it goes back to says that it happened.
+        let page = app.get(&format!("/firms/{}?done=event_done", firm.id));
+        assert!(
+            page.body
+                .contains("<p class=\"notice\" role=\"status\">阶段操作已完成"),
+            "{}",
+            page.body
+        );
         assert!(page.body.contains("认定为高新技术企业"), "{}", page.body);
         assert!(page.body.contains(&cert_no));
 

@@ -223,3 +223,42 @@ fn advisors_with_the_same_name_are_told_apart_in_every_dropdown() {
         );
     }
 }
+
+#[test]
+fn every_save_says_so_on_the_page_it_returns_to_and_an_unknown_note_is_ignored() {
+    let db = crate::common::TestDb::sqlite();
+    let s = super::seed_with_passwords(&db);
+    let firm = crate::common::FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+    let app = super::TestApp::spawn(&db);
+    app.login_ok("bureau");
+    // Saving the profile goes back to the firm page, which says it was saved.
+    let form = app.get(&format!("/firms/{}/edit", firm.id));
+    let csrf = form.csrf();
+    let version = firm.version.to_string();
+    let r = app.post(
+        &format!("/firms/{}/edit", firm.id),
+        &[
+            ("_csrf", csrf.as_str()),
+            ("version", version.as_str()),
+            ("name", "漯河市已保存科技有限公司"),
+            ("county_code", crate::common::COUNTY_A),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let back = r.location.unwrap();
+    assert_eq!(back, format!("/firms/{}?done=firm_saved", firm.id));
+    let page = app.get(&back);
+    assert!(page.body.contains("企业资料已保存。"), "{}", page.body);
+    // Every note the handlers send has words in both catalogs; anything else shows nothing.
+    for key in peiyu::web::pages::firms::DONE {
+        for lang in peiyu::i18n::Lang::ALL {
+            assert!(
+                peiyu::i18n::lookup(lang, &format!("done.{key}")).is_some(),
+                "{key}"
+            );
+        }
+    }
+    let odd = app.get(&format!("/firms/{}?done=%3Cscript%3E", firm.id));
+    assert_eq!(odd.status, 200);
+    assert!(!odd.body.contains("class=\"notice\""));
+}

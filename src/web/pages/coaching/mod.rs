@@ -20,6 +20,7 @@ use crate::i18n::{self, Lang};
 use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
 use crate::web::forms::{self as kit, values, Errors, FieldErrors, Refused, Values};
+use crate::web::pages::firms::done_href;
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
@@ -337,7 +338,7 @@ pub async fn log_followup(
             let p = user.principal.clone();
             let now = Utc::now().naive_utc();
             match db(&state, move |c| app::log_followup(c, id, input, &p, now)).await {
-                Ok(_) => return Ok(see_other(&format!("/firms/{id}#followups"))),
+                Ok(_) => return Ok(see_other(&done_href(id, "followup_logged", "followups"))),
                 Err(e) => Refused::place(e)?,
             }
         }
@@ -479,7 +480,7 @@ async fn followup_post(
             })
             .await;
             match outcome {
-                Ok(()) => return Ok(see_other(&format!("/firms/{id}#followups"))),
+                Ok(()) => return Ok(see_other(&done_href(id, "followup_changed", "followups"))),
                 Err(e) => Refused::place(e)?,
             }
         }
@@ -623,7 +624,7 @@ pub async fn assign(
             })
             .await;
             match outcome {
-                Ok(_) => return Ok(see_other(&format!("/firms/{id}#advisor"))),
+                Ok(_) => return Ok(see_other(&done_href(id, "advisor_assigned", "advisor"))),
                 Err(e) => Refused::place(e)?,
             }
         }
@@ -746,7 +747,7 @@ pub async fn raise_issue(
             let p = user.principal.clone();
             let now = Utc::now().naive_utc();
             match db(&state, move |c| app::raise_issue(c, id, input, &p, now)).await {
-                Ok(_) => return Ok(see_other(&format!("/firms/{id}#issues"))),
+                Ok(_) => return Ok(see_other(&done_href(id, "issue_raised", "issues"))),
                 Err(e) => Refused::place(e)?,
             }
         }
@@ -892,7 +893,7 @@ pub async fn update_issue(
             })
             .await
             {
-                Ok(_) => return Ok(see_other(&format!("/firms/{id}#issues"))),
+                Ok(_) => return Ok(see_other(&done_href(id, "issue_updated", "issues"))),
                 Err(e) => Refused::place(e)?,
             }
         }

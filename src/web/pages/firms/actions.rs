@@ -11,6 +11,7 @@ use crate::core::stage::{Event, EventKind};
 use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
 use crate::web::forms::{self as kit, groups, values, FieldErrors, Kind, Lists, Message, Refused};
+use crate::web::pages::firms::done_href;
 use crate::web::pages::{path_id, render, see_other};
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
@@ -219,7 +220,7 @@ pub async fn fire(
             })
             .await;
             match fired {
-                Ok(_) => return Ok(see_other(&format!("/firms/{id}#timeline"))),
+                Ok(_) => return Ok(see_other(&done_href(id, "event_done", "timeline"))),
                 Err(AppError::Conflict(Conflict::IllegalTransition(r))) => {
                     reasons = r
                         .reasons

@@ -23,6 +23,7 @@ use crate::core::uscc::Uscc;
 use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
 use crate::web::forms::{self as kit, groups, values, FieldErrors, Kind, Lists, Refused, Shown};
+use crate::web::pages::firms::done_href;
 use crate::web::pages::{path_id, render, see_other};
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
@@ -483,7 +484,7 @@ pub async fn create_firm(
         Ok(new) => {
             let p = p.clone();
             match db(&state, move |c| app::create_firm(c, new, &p)).await {
-                Ok(firm) => return Ok(see_other(&format!("/firms/{}", firm.id))),
+                Ok(firm) => return Ok(see_other(&done_href(firm.id, "firm_created", ""))),
                 Err(e) => Refused::place(e)?.duplicate_beside("uscc", "uscc"),
             }
         }
@@ -556,7 +557,7 @@ pub async fn update_firm(
             })
             .await
             {
-                Ok(_) => return Ok(see_other(&format!("/firms/{id}"))),
+                Ok(_) => return Ok(see_other(&done_href(id, "firm_saved", ""))),
                 Err(e) => Refused::place(e)?,
             }
         }
@@ -741,6 +742,7 @@ pub async fn save_year(
     let save = SubForm {
         shape: YEAR_FORM,
         anchor: "figures",
+        done: "year_saved",
         duplicate: ("year", "year"),
     };
     save.submit(&req, &state, &user, &id, form.0, forms::save_year_at)
@@ -840,6 +842,7 @@ pub async fn add_ip(
     let save = SubForm {
         shape: IP_FORM,
         anchor: "ip",
+        done: "ip_added",
         duplicate: ("ip_number", "number"),
     };
     save.submit(&req, &state, &user, &id, form.0, forms::add_ip_at)
@@ -886,6 +889,8 @@ type SaveAt<I, O> = fn(&mut DbConn, i64, i64, I, &Principal) -> Result<O, AppErr
 struct SubForm {
     shape: FirmFormShape,
     anchor: &'static str,
+    /// What the firm page says afterwards (`done.<key>`).
+    done: &'static str,
     duplicate: (&'static str, &'static str),
 }
 
@@ -908,7 +913,7 @@ impl SubForm {
             Ok(input) => {
                 let p = user.principal.clone();
                 match db(state, move |c| save(c, id, version, input, &p)).await {
-                    Ok(_) => return Ok(see_other(&format!("/firms/{id}#{}", self.anchor))),
+                    Ok(_) => return Ok(see_other(&done_href(id, self.done, self.anchor))),
                     Err(e) => {
                         let (field, beside) = self.duplicate;
                         Refused::place(e)?.duplicate_beside(field, beside)

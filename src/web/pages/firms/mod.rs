@@ -548,11 +548,43 @@ fn hte_route(page: &FirmPage) -> Value {
 }
 
 /// `GET /firms/{id}`: 404 for a firm that does not exist or is outside the viewer's territory.
+/// `?done=…` on the firm page, after a form or a stage action sent the browser back to it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Shown {
+    /// What was just done: one of [`DONE`].
+    #[serde(default)]
+    pub done: String,
+}
+
+/// What the firm page can say was just done (`done.<key>` in the catalogs).
+pub const DONE: &[&str] = &[
+    "firm_created",
+    "firm_saved",
+    "year_saved",
+    "ip_added",
+    "event_done",
+    "followup_logged",
+    "followup_changed",
+    "advisor_assigned",
+    "issue_raised",
+    "issue_updated",
+];
+
+/// The firm page at `anchor` saying `done` (one of [`DONE`]).
+pub fn done_href(id: i64, done: &str, anchor: &str) -> String {
+    if anchor.is_empty() {
+        format!("/firms/{id}?done={done}")
+    } else {
+        format!("/firms/{id}?done={done}#{anchor}")
+    }
+}
+
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: FirmsUser,
     id: web::Path<String>,
+    shown: web::Query<Shown>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let id = super::path_id(&id)?;
@@ -572,6 +604,15 @@ pub async fn show(
     .await?;
     let mut data = firm_view(&page, lang);
     data["tools"] = super::firms::forms::tools(&page, &user.principal);
+    // After a save or a stage event: say what happened (a key the catalogs know; another is
+    // ignored).
+    if let Some(words) = DONE
+        .iter()
+        .find(|k| **k == shown.done.trim())
+        .and_then(|k| crate::i18n::lookup(lang, &format!("done.{k}")))
+    {
+        data["notice"] = json!(words);
+    }
     data["coaching"] =
         super::coaching::firm_section(&coaching, lang, crate::core::clock::china_date(now));
     render(
