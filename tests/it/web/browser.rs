@@ -254,7 +254,7 @@ fn the_bureau_certifies_a_firm_and_the_timeline_shows_it() {
     b.click("form.entry button[type=submit]");
     assert_eq!(
         b.path(),
-        format!("/firms/{}", firm.id),
+        format!("/firms/{}?done=event_done", firm.id),
         "fired: {}",
         b.text("main")
     );
@@ -289,7 +289,8 @@ fn an_advisor_logs_a_followup_with_a_due_date_and_finds_it_on_the_agenda() {
     let due = peiyu::core::clock::china_date(Utc::now().naive_utc()) + chrono::Duration::days(2);
     b.pick_date("#fu-due_on", due);
     b.click("#followups form button[type=submit]");
-    assert_eq!(b.path(), format!("/firms/{}", firm.id));
+    assert_eq!(b.path(), format!("/firms/{}?done=followup_logged", firm.id));
+    assert!(b.text("main .notice").contains(&zh("done.followup_logged")));
     assert!(b.text("#followups").contains("提交高企申报材料初稿"));
 
     b.goto("/agenda");

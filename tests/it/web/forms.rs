@@ -93,9 +93,10 @@ fn a_bad_uscc_is_shown_beside_its_field_in_chinese_and_nothing_is_written() {
             ],
         );
         assert_eq!(ok.status, 303, "{}", ok.body);
-        let id: i64 = ok
-            .location
-            .unwrap()
+        let back = ok.location.unwrap();
+        assert!(back.ends_with("?done=firm_created"), "{back}");
+        let id: i64 = back
+            .trim_end_matches("?done=firm_created")
             .rsplit('/')
             .next()
             .unwrap()

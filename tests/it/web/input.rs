@@ -153,6 +153,13 @@ fn lengths_emails_phones_and_dates_are_checked_beside_their_fields() {
         ],
     );
     assert_eq!(r.status, 400, "{}", r.body);
+    // The form comes back as typed, with the problem beside the e-mail field.
+    assert!(r.body.contains("value=\"newbie\""), "{}", r.body);
+    assert!(
+        r.body.contains("id=\"invite-email-err\">此项只能填写一行"),
+        "{}",
+        r.body
+    );
     assert!(
         peiyu::store::users::find_by_username(&mut db.conn(), "newbie")
             .unwrap()

@@ -42,6 +42,26 @@ async fn page(
     shown: Option<Shown>,
     error: Option<String>,
 ) -> Result<HttpResponse, WebError> {
+    page_with(req, state, user, status, shown, error, None).await
+}
+
+/// An invitation shown again after a refusal: what was typed, and the problem beside its
+/// field.
+struct InviteAgain {
+    values: InviteForm,
+    field: String,
+    message: String,
+}
+
+async fn page_with(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    shown: Option<Shown>,
+    error: Option<String>,
+    invite: Option<InviteAgain>,
+) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let p = user.principal.clone();
     let now = chrono::Utc::now().naive_utc();
@@ -119,6 +139,9 @@ async fn page(
             "roles": ROLES.iter().map(|r| json!({"id": r.id()})).collect::<Vec<_>>(),
             "counties": counties.iter().map(|c| json!({"value": c.code, "name": lang.pick(&c.name_zh, &c.name_en)})).collect::<Vec<_>>(),
             "shown": shown.map(|s| json!({"label": s.label, "secret": s.secret})),
+            // The invitation as typed (empty on a fresh page), its problem by field.
+            "invite": invite.as_ref().map_or_else(|| json!(InviteForm::default()), |i| json!(i.values)),
+            "invite_error": invite.as_ref().map_or_else(|| json!({}), |i| json!({ i.field.as_str(): i.message })),
             "error": error,
         }),
     )
@@ -163,7 +186,7 @@ pub async fn users(
 }
 
 /// The invitation form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct InviteForm {
     /// Username.
     pub username: String,
@@ -191,6 +214,7 @@ pub async fn invite(
     form: CsrfForm<InviteForm>,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
+    let typed = f.clone();
     let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
     let input = NewUserInput {
         username: f.username,
@@ -202,14 +226,35 @@ pub async fn invite(
         password: String::new(),
     };
     let p = user.principal.clone();
+    let lang = user.lang;
     let result = db(&state, move |c| users::invite_user(c, input, &p)).await;
-    outcome(&req, &state, &user, result, |(u, temp)| {
-        Some(Shown {
-            label: u.username,
-            secret: temp,
-        })
-    })
-    .await
+    // A refusal shows the form again as typed, the problem beside its field.
+    let again = |field: &str, message: String| InviteAgain {
+        values: typed.clone(),
+        field: field.to_string(),
+        message,
+    };
+    match result {
+        Err(AppError::BadInput(e)) => {
+            let invite = again(&e.field, crate::i18n::render(lang, &e.text));
+            let status = StatusCode::BAD_REQUEST;
+            page_with(&req, &state, &user, status, None, None, Some(invite)).await
+        }
+        Err(AppError::Conflict(c)) => {
+            let invite = again("username", crate::i18n::render(lang, &c.text()));
+            let status = StatusCode::CONFLICT;
+            page_with(&req, &state, &user, status, None, None, Some(invite)).await
+        }
+        other => {
+            outcome(&req, &state, &user, other, |(u, temp)| {
+                Some(Shown {
+                    label: u.username,
+                    secret: temp,
+                })
+            })
+            .await
+        }
+    }
 }
 
 /// A change to one user.
