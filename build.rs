@@ -44,13 +44,30 @@ fn main() -> Result<(), Box<dyn Error>> {
     for (template, lang, part, path) in &entries {
         writeln!(
             out,
-            "    ({template:?}, {lang:?}, {part:?}, include_str!({path:?})),"
+            "    ({template:?}, {lang:?}, {part:?}, {}),",
+            embed(path)?
         )?;
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR")?).join("email_templates.rs");
     std::fs::write(dest, out)?;
     page_templates()
+}
+
+/// `include_str!` of `path`, named from the crate's root at compile time rather than as this
+/// checkout's absolute path: a build directory shared by several checkouts (the tests' and
+/// CI's `CARGO_TARGET_DIR` outside the clone) may reuse this output for another checkout, and
+/// must then read that checkout's files, not ones that may be gone.
+fn embed(path: &str) -> Result<String, Box<dyn Error>> {
+    let root = std::env::var("CARGO_MANIFEST_DIR")?;
+    let rel = Path::new(path)
+        .strip_prefix(&root)?
+        .to_string_lossy()
+        .replace('\\', "/");
+    Ok(format!(
+        "include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))",
+        format!("/{rel}")
+    ))
 }
 
 /// Every `.hbs` file below `dir`, as (path relative to `base` without `.hbs`, full path).
@@ -90,7 +107,7 @@ fn page_templates() -> Result<(), Box<dyn Error>> {
          pub const SOURCES: &[(&str, &str)] = &[\n",
     );
     for (name, path) in &entries {
-        writeln!(out, "    ({name:?}, include_str!({path:?})),")?;
+        writeln!(out, "    ({name:?}, {}),", embed(path)?)?;
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR")?).join("page_templates.rs");
