@@ -155,13 +155,6 @@ impl WebError {
         }
     }
 
-    /// The body did not arrive in time (408).
-    pub fn timed_out() -> WebError {
-        WebError {
-            kind: Kind::TimedOut,
-        }
-    }
-
     /// A malformed request.
     pub fn bad_request(msg: impl Into<String>) -> WebError {
         WebError {

@@ -194,11 +194,7 @@ pub async fn body_deadline(
         return Ok(res.map_into_left_body());
     }
     {
-        let timed_out: Error = if res.request().path().starts_with("/api/") {
-            super::api::error::ApiError::timed_out().into()
-        } else {
-            super::error::WebError::timed_out().into()
-        };
+        let timed_out = failure(res.request().path(), super::error::Kind::TimedOut);
         let mut answer = ServiceResponse::from_err(timed_out, res.request().clone());
         answer
             .response_mut()
@@ -234,11 +230,17 @@ pub async fn plain_query(
         problem.code,
         text,
     ));
-    let err: Error = if req.path().starts_with("/api/") {
-        super::api::error::ApiError::from(bad).into()
-    } else {
-        super::error::WebError::from(bad).into()
-    };
+    let err = failure(req.path(), super::error::Kind::App(bad));
     let (http, _) = req.into_parts();
     Ok(ServiceResponse::from_err(err, http).map_into_right_body())
+}
+
+/// A failure found before any handler ran, in the shape of its address: the API's JSON error
+/// under [`super::api::PREFIX`], the error page elsewhere (both rendered by the error layer).
+fn failure(path: &str, kind: super::error::Kind) -> Error {
+    if path.starts_with(super::api::PREFIX) {
+        super::api::error::ApiError { kind }.into()
+    } else {
+        super::error::WebError { kind }.into()
+    }
 }

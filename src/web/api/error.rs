@@ -117,13 +117,6 @@ impl ApiError {
         ApiError { kind: Kind::Csrf }
     }
 
-    /// The body did not arrive in time (408).
-    pub fn timed_out() -> ApiError {
-        ApiError {
-            kind: Kind::TimedOut,
-        }
-    }
-
     /// The body is larger than the route takes (413).
     pub fn too_large() -> ApiError {
         ApiError {
