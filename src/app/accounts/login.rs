@@ -146,8 +146,9 @@ pub fn begin(
     address: &str,
     now: NaiveDateTime,
 ) -> Result<Result<Candidate, Refusal>, AppError> {
-    let username = username.trim();
+    // As typed: a control character or a line break anywhere is refused, not trimmed away.
     crate::core::input::check("username", username, false, 64)?;
+    let username = username.trim();
     let policy = ThrottlePolicy::load(conn)?;
     let since = now - policy.window();
     let (failures, last) =

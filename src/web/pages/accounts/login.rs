@@ -1,6 +1,7 @@
 //! Signing in and out, and the language switch.
 
 use crate::app::accounts::login::{self, Refusal};
+use crate::app::AppError;
 use crate::core::error::Text;
 use crate::i18n::{self, Lang, LANG_COOKIE};
 use crate::web::auth::{lang_of, CurrentUser};
@@ -83,20 +84,24 @@ pub async fn submit(
     let lang = lang_of(&req);
     let f = form.0;
     let next = safe_next(f.next.as_deref());
-    if let Err(e) = crate::core::input::check("username", &f.username, false, 64) {
-        let msg = format!(
-            "{}: {}",
-            i18n::text(lang, "login.username"),
-            i18n::render(lang, &e.text)
-        );
-        return login_page(&req, lang, StatusCode::BAD_REQUEST, &next, "", Some(msg));
-    }
     let address = client_address(&req, state.config.trust_proxy);
     let username = f.username.clone();
     let now = chrono::Utc::now().naive_utc();
     // Three steps, so that the slow hash holds neither a worker nor a connection.
     let (name, addr) = (username.clone(), address.clone());
-    let begun = db(&state, move |c| login::begin(c, &name, &addr, now)).await?;
+    let begun = match db(&state, move |c| login::begin(c, &name, &addr, now)).await {
+        // A username that cannot be one (a control character, too long) is said on the
+        // login page, without echoing it back.
+        Err(AppError::BadInput(e)) => {
+            let msg = format!(
+                "{}: {}",
+                i18n::text(lang, "login.username"),
+                i18n::render(lang, &e.text)
+            );
+            return login_page(&req, lang, StatusCode::BAD_REQUEST, &next, "", Some(msg));
+        }
+        other => other?,
+    };
     let outcome = match begun {
         Err(refusal) => Err(refusal),
         Ok(candidate) => {
