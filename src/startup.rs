@@ -22,9 +22,10 @@ const FORM_LIMIT: usize = 256 * 1024;
 /// How long a shutdown of `peiyu serve` waits for requests in flight.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The application: the shared state, the form limit, the middleware stack (request log
-/// outermost, then the security and caching headers, then the session cookie, then errors
-/// rendered in the request's language), the routes
+/// The application: the shared state, the form and query error shapes, the middleware stack
+/// (request log outermost, then the security and caching headers, then the session cookie,
+/// then errors rendered in the request's language, then the body deadline and the query
+/// check, whose failures that layer renders), the routes
 /// `extra` registers (a benchmark's own; nothing for the app itself), then every route of
 /// [`web::routes`] and its 404 page.
 pub fn app<F>(
