@@ -155,6 +155,11 @@ route_table! {
     POST "/firms/{id}/actions/{event}" => pages::firms::actions::fire;
     GET "/firms/{id}/whatif" => pages::firms::whatif::show;
     GET "/pool" => pages::firms::pool::show;
+    GET "/firms/{id}/applications/new" => pages::applications::new_form;
+    POST "/firms/{id}/applications/new" => pages::applications::create;
+    GET "/applications" => pages::applications::queues;
+    GET "/applications/{id}" => pages::applications::show;
+    POST "/applications/{id}" => pages::applications::step;
     GET "/firms/{id}" => pages::firms::show;
     // Accounts and API tokens (admin only).
     GET "/admin/users" => pages::accounts::admin::users;

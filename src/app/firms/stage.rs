@@ -86,7 +86,7 @@ pub fn fire_event_with(
     })
 }
 
-fn fire_in_tx(
+pub(crate) fn fire_in_tx(
     conn: &mut DbConn,
     firm_id: i64,
     expected_version: Option<i64>,

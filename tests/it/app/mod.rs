@@ -1,3 +1,4 @@
+mod applications;
 mod coaching;
 mod concurrency;
 mod demo;
