@@ -158,8 +158,8 @@ route_table! {
     GET "/firms/{id}/applications/new" => pages::applications::new_form;
     POST "/firms/{id}/applications/new" => pages::applications::create;
     GET "/applications" => pages::applications::queues;
-    GET "/applications/{id}" => pages::applications::show;
-    POST "/applications/{id}" => pages::applications::step;
+    GET "/applications/{aid}" => pages::applications::show;
+    POST "/applications/{aid}" => pages::applications::step;
     GET "/firms/{id}" => pages::firms::show;
     // Accounts and API tokens (admin only).
     GET "/admin/users" => pages::accounts::admin::users;

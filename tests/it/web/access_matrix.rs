@@ -143,6 +143,13 @@ const MATRIX: &[Row] = &[
     // advisors and firms fire nothing.
     get("/firms/{id}/actions/{event}", [Login, Ok,     Ok,       Ok,       NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),
     post("/firms/{id}/actions/{event}", &[], [Login, Bad, Bad,   Bad,      NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),
+    // Applications: the firm's users and its advisor start them; every page of one follows
+    // the firm's territory. An empty form reaches validation.
+    get("/firms/{id}/applications/new", [Login, Ok,    Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/firms/{id}/applications/new", &[], [Login, Bad, Bad,  Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
+    get("/applications",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/applications/{aid}",    [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/applications/{aid}", &[], [Login, Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
     get("/firms/{id}/whatif",     [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     get("/pool",                  [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     // Accounts and tokens: administrators only.
@@ -210,6 +217,8 @@ struct World {
     followup: i64,
     /// An issue of `own`.
     issue: i64,
+    /// A draft application of each firm, by firm id.
+    applications: Vec<(i64, i64)>,
 }
 
 fn user(conn: &mut DbConn, name: &str, role: Role, county: Option<&str>, firm: Option<i64>) -> i64 {
@@ -297,7 +306,29 @@ fn world(db: &TestDb) -> World {
         now,
     )
     .unwrap();
+    let applications = [&own, &same_county, &other_county]
+        .iter()
+        .map(|f| {
+            let id = peiyu::store::applications::insert(
+                &mut c,
+                &peiyu::store::applications::NewApplication {
+                    firm_id: f.id,
+                    target: "tech_sme".to_string(),
+                    status: "draft".to_string(),
+                    on_behalf: false,
+                    note: String::new(),
+                    created_by: None,
+                    created_at: now,
+                    status_at: now,
+                    updated_at: now,
+                },
+            )
+            .unwrap();
+            (f.id, id)
+        })
+        .collect();
     World {
+        applications,
         followup,
         issue,
         own,
@@ -312,6 +343,15 @@ fn world(db: &TestDb) -> World {
 }
 
 impl World {
+    /// The application of `firm`.
+    fn application_of(&self, firm: &Firm) -> i64 {
+        self.applications
+            .iter()
+            .find(|(f, _)| *f == firm.id)
+            .map(|(_, a)| *a)
+            .expect("every firm of the world has an application")
+    }
+
     /// The user (none for anonymous) and the firm `{id}` stands for.
     fn visitor(&self, who: Who) -> (Option<i64>, &Firm) {
         match who {
@@ -347,6 +387,8 @@ fn fill(pattern: &str, firm: &Firm, w: &World) -> String {
             "event" => "exit".to_string(),
             "fid" => w.followup.to_string(),
             "iid" => w.issue.to_string(),
+            // The application of the firm the visitor asks about.
+            "aid" => w.application_of(firm).to_string(),
             other => panic!(
                 "no value for path parameter {{{other}}} of {pattern}: add one in \
                  tests/it/web/access_matrix.rs `fill`"

@@ -52,6 +52,38 @@ fn row_json(r: &ApplicationRow, lang: Lang) -> Value {
         "due_on": r.application.due_on.map(|d| d.to_string()).unwrap_or_default(),
         "overdue": r.overdue,
         "updated": china_minute(r.application.updated_at),
+        "created": china_minute(r.application.created_at),
+    })
+}
+
+/// What the firm page's applications section needs: the firm's applications and whether the
+/// viewer may start one now.
+pub struct FirmSection {
+    firm_id: i64,
+    rows: Vec<ApplicationRow>,
+    can_open: bool,
+}
+
+/// Load [`FirmSection`] inside the firm page's database call.
+pub fn firm_section_data(
+    conn: &mut crate::app::DbConn,
+    principal: &crate::app::Principal,
+    firm: &crate::app::model::Firm,
+    now: chrono::NaiveDateTime,
+) -> Result<FirmSection, AppError> {
+    Ok(FirmSection {
+        firm_id: firm.id,
+        rows: read::firm_applications(conn, principal, firm, today(), now)?,
+        can_open: !read::targets_to_open(conn, principal, firm)?.is_empty(),
+    })
+}
+
+/// The firm page's applications section.
+pub fn firm_section(s: &FirmSection, lang: Lang) -> Value {
+    json!({
+        "firm_id": s.firm_id,
+        "rows": s.rows.iter().map(|r| row_json(r, lang)).collect::<Vec<_>>(),
+        "can_open": s.can_open,
     })
 }
 
