@@ -248,7 +248,7 @@ pub fn firm_applications(
         today,
         now,
     )?;
-    rows.sort_by(|a, b| b.application.created_at.cmp(&a.application.created_at));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.application.created_at));
     Ok(rows)
 }
 
