@@ -400,3 +400,23 @@ pub fn review_queues(
         },
     ])
 }
+
+/// Every application waiting at a review step (county or city), oldest first, for the
+/// reviewers' daily mail.
+pub fn waiting_for_review(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<Vec<ApplicationRow>, AppError> {
+    load_rows(
+        conn,
+        &[
+            Status::Submitted.id(),
+            Status::CountyReview.id(),
+            Status::CityReview.id(),
+        ],
+        QueueFilter::default(),
+        today,
+        now,
+    )
+}

@@ -377,3 +377,47 @@ fn two_reviewers_deciding_at_once_one_wins_and_one_stage_event_is_written() {
         );
     }
 }
+
+#[test]
+fn reviewers_get_one_daily_mail_of_what_waits_for_them_with_the_overdue_marked() {
+    for db in backends() {
+        let mut c = demo(&db);
+        let k = cast(&mut c, "tech_sme", Some(true), "digest");
+        let t = today();
+        let id = open_application(&mut c, &k.firm_user, k.firm.id, Target::Reserve, "").unwrap();
+        act(&mut c, &k.firm_user, id, None, &Action::Submit, "", t).unwrap();
+        // Its county step was due yesterday.
+        diesel::update(peiyu::store::schema::applications::table.find(id))
+            .set(peiyu::store::schema::applications::due_on.eq(t.pred_opt()))
+            .execute(&mut c)
+            .unwrap();
+        crate::jobs::tick(&mut c, t);
+        let mails = |c: &mut DbConn, p: &Principal| -> Vec<String> {
+            outbox_t::table
+                .filter(outbox_t::to_user.eq(p.user_id.unwrap()))
+                .filter(outbox_t::kind.eq("reviews_waiting"))
+                .select(outbox_t::params)
+                .load::<String>(c)
+                .unwrap()
+        };
+        let county = mails(&mut c, &k.county);
+        assert_eq!(county.len(), 1, "{}", db.name());
+        let params: serde_json::Value = serde_json::from_str(&county[0]).unwrap();
+        assert_eq!(
+            (params["count"].as_u64(), params["overdue"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(params["items"][0]["id"].as_i64(), Some(id));
+        // Nothing waits at the city step or in the other county.
+        assert!(mails(&mut c, &k.bureau).is_empty());
+        assert!(mails(&mut c, &k.other_county).is_empty());
+        // A second tick the same day queues nothing more.
+        peiyu::app::daily::run_tick(&mut c, &{
+            let mut o = peiyu::app::daily::TickOptions::new(t);
+            o.rerun = true;
+            o
+        })
+        .unwrap();
+        assert_eq!(mails(&mut c, &k.county).len(), 1);
+    }
+}
