@@ -22,6 +22,7 @@ pub mod firms;
 pub mod ip;
 pub mod jobs;
 pub mod login_attempts;
+pub mod nominations;
 pub mod profile;
 pub mod refdata;
 pub mod reports;

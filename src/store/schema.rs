@@ -363,3 +363,23 @@ diesel::joinable!(applications -> firms (firm_id));
 diesel::joinable!(application_steps -> applications (application_id));
 diesel::allow_tables_to_appear_in_same_query!(applications, firms, application_steps);
 diesel::allow_tables_to_appear_in_same_query!(applications, counties);
+
+diesel::table! {
+    /// Reserve-pool nominations by county officers, confirmed or declined by the bureau.
+    nominations (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        county_code -> Text,
+        note -> Text,
+        status -> Text,
+        nominated_by -> Nullable<BigInt>,
+        nominated_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Text,
+        stage_event_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(nominations -> firms (firm_id));
+diesel::allow_tables_to_appear_in_same_query!(nominations, firms);

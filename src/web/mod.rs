@@ -158,6 +158,9 @@ route_table! {
     GET "/firms/{id}/applications/new" => pages::applications::new_form;
     POST "/firms/{id}/applications/new" => pages::applications::create;
     GET "/applications" => pages::applications::queues;
+    GET "/nominations" => pages::applications::nominations::show;
+    POST "/nominations" => pages::applications::nominations::nominate;
+    POST "/nominations/decide" => pages::applications::nominations::decide;
     GET "/applications/{aid}" => pages::applications::show;
     POST "/applications/{aid}" => pages::applications::step;
     GET "/firms/{id}" => pages::firms::show;

@@ -4,5 +4,6 @@ mod concurrency;
 mod demo;
 mod fire_event;
 mod firms;
+mod nominations;
 mod replay;
 mod rescore;

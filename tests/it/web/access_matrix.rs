@@ -147,6 +147,10 @@ const MATRIX: &[Row] = &[
     // the firm's territory. An empty form reaches validation.
     get("/firms/{id}/applications/new", [Login, Ok,    Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     post("/firms/{id}/applications/new", &[], [Login, Bad, Bad,  Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
+    // Nominations: county officers nominate, the bureau decides; advisors and firms have none.
+    get("/nominations",           [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/nominations", &[],     [Login,    Forbidden, Forbidden, Bad,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/nominations/decide", &[], [Login, Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/applications",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     get("/applications/{aid}",    [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     post("/applications/{aid}", &[], [Login, Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),

@@ -176,3 +176,93 @@ fn a_firm_applies_for_the_reserve_pool_is_returned_resubmits_and_is_admitted() {
         assert!(shown.body.contains("提交时") && shown.body.contains("现在"));
     }
 }
+
+#[test]
+fn nominations_through_the_pages_say_which_succeeded_and_which_failed() {
+    let db = crate::common::TestDb::sqlite();
+    let mut c = db.conn();
+    seed_demo(&mut c, 20_261_207, 200, peiyu::app::today()).unwrap();
+    let pick = |c: &mut DbConn, county: &str, eligible: bool| -> Option<(i64, String)> {
+        firms_t::table
+            .filter(firms_t::stage.eq("tech_sme"))
+            .filter(firms_t::next_eligible.eq(eligible))
+            .filter(firms_t::county_code.eq(county))
+            .order(firms_t::id.asc())
+            .select((firms_t::id, firms_t::name))
+            .first(c)
+            .ok()
+    };
+    // A county with a tech-SME ready for the reserve and one that is not.
+    let counties: Vec<String> = firms_t::table
+        .select(firms_t::county_code)
+        .distinct()
+        .load(&mut c)
+        .unwrap();
+    let (county_code, (good, good_name), (bad, bad_name)) = counties
+        .iter()
+        .find_map(|k| Some((k.clone(), pick(&mut c, k, true)?, pick(&mut c, k, false)?)))
+        .expect("a county with both kinds");
+    drop(c);
+    let app = TestApp::spawn(&db);
+    let county = signed_in(&app, &format!("county-{}", county_code.to_lowercase()));
+    let page = county.get("/nominations");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&format!("name=\"pick_{good}\"")),
+        "a candidate"
+    );
+    let csrf = page.csrf();
+    let (g, b) = (format!("pick_{good}"), format!("pick_{bad}"));
+    let (gn, bn) = (format!("note_{good}"), format!("note_{bad}"));
+    let none = county.post(
+        "/nominations",
+        &[("_csrf", csrf.as_str()), (gn.as_str(), "好")],
+    );
+    assert_eq!(none.status, 400, "nothing ticked");
+    let done = county.post(
+        "/nominations",
+        &[
+            ("_csrf", csrf.as_str()),
+            (g.as_str(), "1"),
+            (gn.as_str(), "研发投入高"),
+            (b.as_str(), "1"),
+            (bn.as_str(), "潜力大"),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = county.get(done.location.as_deref().unwrap());
+    assert!(page.body.contains("已提名 2 家企业"), "{}", page.body);
+
+    let bureau = signed_in(&app, "bureau");
+    let page = bureau.get("/nominations");
+    assert!(page.body.contains("研发投入高") && page.body.contains(&bad_name));
+    let ids: Vec<String> = page
+        .body
+        .match_indices("name=\"decision_")
+        .map(|(i, _)| {
+            let rest = &page.body[i + "name=\"decision_".len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect();
+    let mut form: Vec<(String, String)> = vec![("_csrf".into(), page.csrf())];
+    for id in ids.iter().collect::<std::collections::BTreeSet<_>>() {
+        form.push((format!("decision_{id}"), "confirm".into()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = bureau.post("/nominations/decide", &form);
+    assert_eq!(r.status, 409, "one failed: {}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("{good_name}：已纳入高新技术后备库")),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(&format!("{bad_name}：未能处理")),
+        "{}",
+        r.body
+    );
+    let mut c = db.conn();
+    assert_eq!(firms::find_by_id(&mut c, good).unwrap().stage, "reserve");
+    assert_eq!(firms::find_by_id(&mut c, bad).unwrap().stage, "tech_sme");
+}

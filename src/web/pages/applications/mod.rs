@@ -3,6 +3,8 @@
 //! posted to the same address), and starting one from the firm page
 //! (`/firms/{id}/applications/new`).
 
+pub mod nominations;
+
 use super::{path_id, render, see_other};
 use crate::app::applications::act::{self, status_words};
 use crate::app::applications::open::open_application;
