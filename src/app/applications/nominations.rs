@@ -129,6 +129,9 @@ pub enum Decision {
     Decline,
 }
 
+/// One nomination's decision as it went: its id, and the decision or why it failed.
+pub type Decided = (i64, Result<Decision, AppError>);
+
 /// Decide each of `decisions` (nomination id, decision, note) on `today`, each in its own
 /// transaction; returns each one's result in order. A confirmation fires `admit_to_reserve`
 /// through the stage machine, whose refusal (the rules not met, the firm no longer a tech-SME)
@@ -139,7 +142,7 @@ pub fn decide(
     p: &Principal,
     decisions: &[(i64, Decision, String)],
     today: NaiveDate,
-) -> Result<Vec<(i64, Result<Decision, AppError>)>, AppError> {
+) -> Result<Vec<Decided>, AppError> {
     if !matches!(p.role, Role::Bureau | Role::Admin) {
         return Err(AppError::Forbidden);
     }
