@@ -5,7 +5,8 @@
 //! expires (settings [`INVITE_HOURS_KEY`], default 72 h, and [`RESET_HOURS_KEY`], default 1 h)
 //! and when it was used. A link works once; a newer link of the same purpose, or any new
 //! password, makes the older ones void. Links are paths ([`link_path`]); the mail worker puts
-//! the configured public base URL (setting `base_url`) in front, as for every mail.
+//! the configured public base URL (setting `base_url`) in front, as for every mail, and
+//! forgets the link once the mail is out, so that the token is then stored nowhere.
 
 use super::tokens::token_hash;
 use crate::app::error::{AppError, StoreContext};

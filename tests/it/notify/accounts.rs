@@ -87,6 +87,15 @@ fn the_invitation_and_reset_mails_arrive_with_a_link_that_works() {
             "{}: {stats:?}",
             db.name()
         );
+        // Once out, the outbox keeps no token either.
+        for row in peiyu::store::outbox::list_all(&mut db.conn()).unwrap() {
+            assert_eq!(
+                (row.status.as_str(), row.link.as_str()),
+                ("sent", ""),
+                "{}",
+                row.kind
+            );
+        }
         let mails = server.messages();
         let to = |addr: &str| {
             mails
