@@ -371,7 +371,7 @@ fn a_temporary_password_sends_its_user_to_the_change_form_first() {
         );
         // Static assets and the change form itself still answer.
         let css = peiyu::web::assets::path("app.css").unwrap();
-        assert_eq!(newcomer.get(&css).status, 200);
+        assert_eq!(newcomer.get(css).status, 200);
         let form = newcomer.get("/account/password");
         assert_eq!(form.status, 200);
         assert!(form.body.contains(&zh("account.password.forced")));
