@@ -45,11 +45,15 @@ pub enum MailKind {
     Digest,
     /// A test mail.
     Test,
+    /// An invitation to set a first password (a one-time link).
+    Invitation,
+    /// A password reset link (a one-time link).
+    PasswordReset,
 }
 
 impl MailKind {
     /// Every kind, in the order the preferences page lists them.
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 12] = [
         MailKind::Assignment,
         MailKind::FollowupDue,
         MailKind::StageChanged,
@@ -60,6 +64,8 @@ impl MailKind {
         MailKind::ReviewsWaiting,
         MailKind::Digest,
         MailKind::Test,
+        MailKind::Invitation,
+        MailKind::PasswordReset,
     ];
 
     /// Stable snake_case name (stored in the outbox and the preferences).
@@ -75,6 +81,8 @@ impl MailKind {
             MailKind::ReviewsWaiting => "reviews_waiting",
             MailKind::Digest => "digest",
             MailKind::Test => "test",
+            MailKind::Invitation => "invitation",
+            MailKind::PasswordReset => "password_reset",
         }
     }
 
@@ -88,10 +96,14 @@ impl MailKind {
         MailKind::ALL.into_iter().filter(|k| k.digestible())
     }
 
-    /// Whether the daily digest can collect this kind (not the digest itself, nor a test);
-    /// these are also the kinds users choose a mode for.
+    /// Whether the daily digest can collect this kind (not the digest itself, a test, nor
+    /// an account's one-time link, which nobody can put off or turn off); these are also the
+    /// kinds users choose a mode for.
     pub fn digestible(self) -> bool {
-        !matches!(self, MailKind::Digest | MailKind::Test)
+        !matches!(
+            self,
+            MailKind::Digest | MailKind::Test | MailKind::Invitation | MailKind::PasswordReset
+        )
     }
 }
 

@@ -1,9 +1,12 @@
 //! `/admin/users`: accounts and API tokens, for administrators only. Every form carries the
-//! CSRF token; every change goes through a use case that writes an audit row. A temporary
-//! password or a new token is shown once, on the page that answers the form.
+//! CSRF token; every change goes through a use case that writes an audit row. An invitation
+//! with an email address is mailed (a one-time link that sets the password); a temporary
+//! password (an invitation without an address, or the "temporary password" action) or a new
+//! token is shown once, on the page that answers the form.
 
 use crate::app::accounts::login;
-use crate::app::accounts::users::{self, NewUserInput};
+use crate::app::accounts::passwords;
+use crate::app::accounts::users::{self, Invited, NewUserInput};
 use crate::app::{accounts::tokens, firms::read, AppError};
 use crate::core::clock::china_minute;
 use crate::core::stage::Role;
@@ -42,7 +45,7 @@ async fn page(
     shown: Option<Shown>,
     error: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    page_with(req, state, user, status, shown, error, None).await
+    page_with(req, state, user, status, shown, error, None, None).await
 }
 
 /// An invitation shown again after a refusal: what was typed, and the problem beside its
@@ -53,6 +56,7 @@ struct InviteAgain {
     message: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn page_with(
     req: &HttpRequest,
     state: &AppState,
@@ -61,6 +65,7 @@ async fn page_with(
     shown: Option<Shown>,
     error: Option<String>,
     invite: Option<InviteAgain>,
+    notice: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let p = user.principal.clone();
@@ -91,6 +96,8 @@ async fn page_with(
                 "username": u.username,
                 "display_name": u.display_name,
                 "active": u.active,
+                "pending": !users::has_password(u),
+                "must_change": u.must_change_password,
                 "county": county_name(&u.county_code),
                 "roles": ROLES.iter().map(|r| json!({"id": r.id(), "selected": r.id() == u.role})).collect::<Vec<_>>(),
                 "counties": counties.iter().map(|c| json!({
@@ -143,6 +150,7 @@ async fn page_with(
             "invite": invite.as_ref().map_or_else(|| json!(InviteForm::default()), |i| json!(i.values)),
             "invite_error": invite.as_ref().map_or_else(|| json!({}), |i| json!({ i.field.as_str(): i.message })),
             "error": error,
+            "notice": notice,
         }),
     )
 }
@@ -206,7 +214,8 @@ pub struct InviteForm {
     pub email: String,
 }
 
-/// `POST /admin/users`: invite a user; the temporary password is shown once.
+/// `POST /admin/users`: invite a user: with an email address the invitation mail with its
+/// one-time link is queued; without one the temporary password is shown once.
 pub async fn invite(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -227,7 +236,8 @@ pub async fn invite(
     };
     let p = user.principal.clone();
     let lang = user.lang;
-    let result = db(&state, move |c| users::invite_user(c, input, &p)).await;
+    let now = chrono::Utc::now().naive_utc();
+    let result = db(&state, move |c| users::invite_user(c, input, &p, now)).await;
     // A refusal shows the form again as typed, the problem beside its field.
     let again = |field: &str, message: String| InviteAgain {
         values: typed.clone(),
@@ -238,19 +248,30 @@ pub async fn invite(
         Err(AppError::BadInput(e)) => {
             let invite = again(&e.field, crate::i18n::render(lang, &e.text));
             let status = StatusCode::BAD_REQUEST;
-            page_with(&req, &state, &user, status, None, None, Some(invite)).await
+            page_with(&req, &state, &user, status, None, None, Some(invite), None).await
         }
         Err(AppError::Conflict(c)) => {
             let invite = again("username", crate::i18n::render(lang, &c.text()));
             let status = StatusCode::CONFLICT;
-            page_with(&req, &state, &user, status, None, None, Some(invite)).await
+            page_with(&req, &state, &user, status, None, None, Some(invite), None).await
+        }
+        // Mailed: the page says so; without an address the temporary password is shown once.
+        Ok(Invited::Mailed(u)) => {
+            let notice = crate::i18n::render(
+                lang,
+                &crate::core::error::Text::new("admin.invite.mailed")
+                    .plain("username", &u.username),
+            );
+            let status = StatusCode::OK;
+            page_with(&req, &state, &user, status, None, None, None, Some(notice)).await
         }
         other => {
-            outcome(&req, &state, &user, other, |(u, temp)| {
-                Some(Shown {
+            outcome(&req, &state, &user, other, |invited| match invited {
+                Invited::Temporary(u, temp) => Some(Shown {
                     label: u.username,
                     secret: temp,
-                })
+                }),
+                Invited::Mailed(_) => None,
             })
             .await
         }
@@ -260,7 +281,8 @@ pub async fn invite(
 /// A change to one user.
 #[derive(Debug, Deserialize)]
 pub struct ChangeForm {
-    /// `role`, `disable` or `enable`.
+    /// `role`, `disable`, `enable`, `reinvite` (send the invitation again) or `temp_password`
+    /// (a temporary password, shown once).
     pub action: String,
     /// New role (for `role`).
     #[serde(default)]
@@ -270,7 +292,8 @@ pub struct ChangeForm {
     pub county: String,
 }
 
-/// `POST /admin/users/{id}`: change role and county, disable or enable.
+/// `POST /admin/users/{id}`: change role and county, disable or enable, send the invitation
+/// again, or set a temporary password (shown once; the user must change it at sign-in).
 pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -281,7 +304,22 @@ pub async fn change(
     let id = crate::web::pages::path_id(&id)?;
     let f = form.0;
     let p = user.principal.clone();
+    let now = chrono::Utc::now().naive_utc();
+    if f.action == "temp_password" {
+        let result = db(&state, move |c| {
+            passwords::set_temporary_password(c, id, &p, now)
+        })
+        .await;
+        return outcome(&req, &state, &user, result, |(u, temp)| {
+            Some(Shown {
+                label: u.username,
+                secret: temp,
+            })
+        })
+        .await;
+    }
     let result = db(&state, move |c| match f.action.as_str() {
+        "reinvite" => users::reinvite(c, id, &p, now).map(|_| ()),
         "disable" => users::set_active(c, id, false, &p).map(|_| ()),
         "enable" => users::set_active(c, id, true, &p).map(|_| ()),
         "role" => users::change_role(c, id, &f.role, Some(&f.county), &p).map(|_| ()),
