@@ -8,6 +8,7 @@ use crate::app::mail::{self, notices, MailKind, MailRequest};
 use crate::app::principal::Principal;
 use crate::core::application::{self, Action, ActionKind, Party, State, Status, Target};
 use crate::core::input;
+use crate::core::profile::Profile;
 use crate::core::rules;
 use crate::i18n::{self, Lang};
 use crate::store::applications::{self, Application, ApplicationChanges, NewStep};
@@ -97,7 +98,8 @@ fn act_in_tx(
         }
         changes.submitted_at = Some(Some(now));
         changes.ruleset = Some(Some(target.ruleset().id().to_string()));
-        changes.frozen_profile = Some(Some(prof.to_string()));
+        let frozen = serde_json::to_string(prof).map_err(|e| AppError::Internal(e.into()))?;
+        changes.frozen_profile = Some(Some(frozen));
         changes.frozen_evaluation = Some(Some(ev.to_json().to_string()));
     }
     if decision.to != decision.from {
@@ -197,12 +199,11 @@ pub(super) fn evaluate_now(
     firm_id: i64,
     target: Target,
     today: NaiveDate,
-) -> Result<(serde_json::Value, crate::core::eval::Evaluation), AppError> {
+) -> Result<(Profile, crate::core::eval::Evaluation), AppError> {
     let prof = profile::load_profile(conn, firm_id).ctx("load profile to evaluate")?;
     let thresholds = settings::thresholds(conn).ctx("load thresholds")?;
     let ev = rules::evaluate(&prof, target.ruleset(), today, &thresholds)?;
-    let json = serde_json::to_value(&prof).map_err(|e| AppError::Internal(e.into()))?;
-    Ok((json, ev))
+    Ok((prof, ev))
 }
 
 /// The status words of an application in `lang` (a national approval reads "recommended").

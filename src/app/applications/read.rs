@@ -8,6 +8,8 @@ use crate::app::error::{AppError, StoreContext};
 use crate::app::model::person_labels;
 use crate::app::principal::Principal;
 use crate::core::application::{self, ActionKind, Party, State, Status, Step, Target};
+use crate::core::money::Fen;
+use crate::core::profile::{FirmYear, Profile};
 use crate::core::stage::{Role, Stage};
 use crate::store::applications::{self, Application, QueueFilter, QueueRow, StepRow};
 use crate::store::firms::{self, Firm};
@@ -71,6 +73,8 @@ pub struct ApplicationPage {
     pub current: Value,
     /// Criterion by criterion, then and now.
     pub pairs: Vec<CriterionPair>,
+    /// The figures changed since submission.
+    pub changes: Vec<FigureChange>,
     /// Whole days in the current status.
     pub waited_days: i64,
     /// Whether the current review step is past its due date.
@@ -100,8 +104,16 @@ pub fn application_page(
         .frozen_evaluation
         .as_deref()
         .and_then(|s| serde_json::from_str::<Value>(s).ok());
-    let (_, ev) = evaluate_now(conn, firm.id, target, today)?;
+    let (now_profile, ev) = evaluate_now(conn, firm.id, target, today)?;
     let current = ev.to_json();
+    let changes = match application
+        .frozen_profile
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<Profile>(s).ok())
+    {
+        Some(then) => figure_changes(&then, &now_profile),
+        None => Vec::new(),
+    };
     let pairs = compare(frozen.as_ref(), &current);
     let waited_days = (now - application.status_at).num_days().max(0);
     let overdue = status.is_review() && application.due_on.is_some_and(|d| d < today);
@@ -117,6 +129,7 @@ pub fn application_page(
         frozen,
         current,
         pairs,
+        changes,
         waited_days,
         overdue,
     })
@@ -419,4 +432,112 @@ pub fn waiting_for_review(
         today,
         now,
     )
+}
+
+/// One figure that changed since submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FigureChange {
+    /// The year of figures (`None`: head counts and IP).
+    pub year: Option<i32>,
+    /// The catalog key of its label (`forms.field.rd_expense`, …).
+    pub label: &'static str,
+    /// Whether the values are amounts in 万元 (else counts).
+    pub amount: bool,
+    /// At submission (empty: not entered).
+    pub before: String,
+    /// Now.
+    pub after: String,
+}
+
+/// The figures that differ between the profile frozen at submission and the profile now:
+/// head counts, each year's amounts (in 万元) and conversions, and the IP counts.
+pub fn figure_changes(frozen: &Profile, now: &Profile) -> Vec<FigureChange> {
+    fn amt(v: Option<Fen>) -> String {
+        v.map(Fen::wan_text).unwrap_or_default()
+    }
+    fn num(v: Option<u32>) -> String {
+        v.map(|n| n.to_string()).unwrap_or_default()
+    }
+    let mut out = Vec::new();
+    let mut push = |year, label, amount, before: String, after: String| {
+        if before != after {
+            out.push(FigureChange {
+                year,
+                label,
+                amount,
+                before,
+                after,
+            });
+        }
+    };
+    push(
+        None,
+        "forms.field.employees",
+        false,
+        num(frozen.employees),
+        num(now.employees),
+    );
+    push(
+        None,
+        "forms.field.tech_staff",
+        false,
+        num(frozen.tech_staff),
+        num(now.tech_staff),
+    );
+    push(
+        None,
+        "application.page.ip_class_one",
+        false,
+        num(frozen.ip.class_one),
+        num(now.ip.class_one),
+    );
+    push(
+        None,
+        "application.page.ip_class_two",
+        false,
+        num(frozen.ip.class_two),
+        num(now.ip.class_two),
+    );
+    let mut years: Vec<i32> = frozen
+        .financials
+        .iter()
+        .chain(&now.financials)
+        .map(|y| y.year)
+        .chain(
+            frozen
+                .conversions
+                .keys()
+                .chain(now.conversions.keys())
+                .copied(),
+        )
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    let empty = FirmYear::default();
+    for y in years {
+        let find = |p: &Profile| p.financials.iter().find(|f| f.year == y).cloned();
+        let (a, b) = (find(frozen), find(now));
+        let (a, b) = (a.as_ref().unwrap_or(&empty), b.as_ref().unwrap_or(&empty));
+        let fields: [(&'static str, fn(&FirmYear) -> Option<Fen>); 8] = [
+            ("forms.field.revenue", |f| f.revenue),
+            ("forms.field.total_income", |f| f.total_income),
+            ("forms.field.rd_expense", |f| f.rd_expense),
+            ("forms.field.rd_expense_domestic", |f| f.rd_expense_domestic),
+            ("forms.field.high_tech_revenue", |f| f.high_tech_revenue),
+            ("forms.field.total_cost", |f| f.total_cost),
+            ("forms.field.total_assets", |f| f.total_assets),
+            ("forms.field.net_assets", |f| f.net_assets),
+        ];
+        for (label, get) in fields {
+            push(Some(y), label, true, amt(get(a)), amt(get(b)));
+        }
+        push(
+            Some(y),
+            "forms.field.conversions",
+            false,
+            num(frozen.conversions.get(&y).copied()),
+            num(now.conversions.get(&y).copied()),
+        );
+    }
+    out
 }

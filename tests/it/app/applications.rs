@@ -160,6 +160,35 @@ fn the_reserve_path_with_a_return_ends_with_the_firm_in_the_reserve_pool() {
         assert!(app.frozen_profile.is_some() && app.submitted_at.is_some());
         assert!(app.due_on.unwrap() > t, "a due date ten working days on");
 
+        // The firm corrects a figure while it waits: the reviewer sees what changed.
+        let prof = peiyu::store::profile::load_profile(&mut c, k.firm.id).unwrap();
+        let mut latest = prof.financials.last().unwrap().clone();
+        let before = latest.revenue.unwrap();
+        latest.revenue = Some(peiyu::core::money::Fen(before.0 + 1_000_000));
+        let year = latest.year;
+        peiyu::app::save_firm_year(
+            &mut c,
+            k.firm.id,
+            peiyu::app::FirmYearInput {
+                figures: latest,
+                conversions: prof.conversions.get(&year).copied(),
+            },
+            &k.firm_user,
+        )
+        .unwrap();
+        let page =
+            read::application_page(&mut c, &k.county, id, t, Utc::now().naive_utc()).unwrap();
+        assert_eq!(page.changes.len(), 1, "{:?}", page.changes);
+        let change = &page.changes[0];
+        assert_eq!(
+            (change.year, change.label),
+            (Some(year), "forms.field.revenue")
+        );
+        assert_eq!(
+            change.after,
+            peiyu::core::money::Fen(before.0 + 1_000_000).wan_text()
+        );
+
         // Another county's officer does not see it at all; the advisor cannot decide.
         let hidden = act(
             &mut c,

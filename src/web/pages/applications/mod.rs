@@ -496,6 +496,19 @@ fn render_show(
                 .collect()
         })
         .unwrap_or_default();
+    let changes: Vec<Value> = page
+        .changes
+        .iter()
+        .map(|c| {
+            json!({
+                "year": c.year,
+                "label": i18n::text(lang, c.label),
+                "amount": c.amount,
+                "before": c.before,
+                "after": c.after,
+            })
+        })
+        .collect();
     let certify = page.actions.contains(&ActionKind::Certify);
     render(
         req,
@@ -526,6 +539,7 @@ fn render_show(
             "steps": steps,
             "has_frozen": page.frozen.is_some(),
             "pairs": pairs,
+            "changes": changes,
             "eligible_now": page.current.get("eligible").cloned().unwrap_or(Value::Null),
             "actions": actions,
             "certify": certify,
