@@ -434,6 +434,9 @@ pub fn waiting_for_review(
     )
 }
 
+/// Reads one amount of a year of figures.
+type YearField = fn(&FirmYear) -> Option<Fen>;
+
 /// One figure that changed since submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FigureChange {
@@ -518,7 +521,7 @@ pub fn figure_changes(frozen: &Profile, now: &Profile) -> Vec<FigureChange> {
         let find = |p: &Profile| p.financials.iter().find(|f| f.year == y).cloned();
         let (a, b) = (find(frozen), find(now));
         let (a, b) = (a.as_ref().unwrap_or(&empty), b.as_ref().unwrap_or(&empty));
-        let fields: [(&'static str, fn(&FirmYear) -> Option<Fen>); 8] = [
+        let fields: [(&'static str, YearField); 8] = [
             ("forms.field.revenue", |f| f.revenue),
             ("forms.field.total_income", |f| f.total_income),
             ("forms.field.rd_expense", |f| f.rd_expense),
