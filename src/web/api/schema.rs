@@ -274,7 +274,7 @@ fn event_fields(kind: EventKind) -> Vec<(&'static str, Value)> {
             (
                 "reg_no",
                 json!({"type": "string", "pattern": one_line(), "maxLength": LINE_MAX,
-                "description": "Registration number (入库登记编号); a blank one is refused \
+                "description": "Tech-SME registration number; a blank one is refused \
                     with the reason `reg_no_required` (409)."}),
             ),
         ],
