@@ -256,33 +256,35 @@ pub async fn show(
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FirmIn {
-    /// 统一社会信用代码 (check character validated).
+    /// 统一社会信用代码: its check character must be right (400 `invalid_uscc`).
     pub uscc: String,
     /// Name.
     pub name: String,
-    /// County code.
+    /// County code: one of the configured counties (400 `unknown_county`).
     pub county_code: String,
-    /// Sector code.
+    /// Sector code: one of the configured sectors (400 `unknown_sector`).
     pub sector_code: Option<String>,
-    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out); a bad one is a
-    /// 400 naming `industry_code`. In a patch an empty string clears it.
+    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out, and must be
+    /// the division's section); a bad one is a 400 `invalid_industry_code`. An empty string
+    /// clears it.
     pub industry_code: Option<String>,
-    /// Date of registration.
+    /// Date of registration: not after today (China) nor before 1900-01-01 (400
+    /// `date_in_future`, `date_implausible`).
     pub founded_on: Option<NaiveDate>,
-    /// Assigned advisor.
+    /// Assigned advisor: an active advisor's user id (400 `unknown_advisor`).
     pub advisor_id: Option<i64>,
     /// Contact person.
     pub contact_name: Option<String>,
     /// Contact phone.
     pub contact_phone: Option<String>,
-    /// Contact email.
+    /// Contact email: a local part of at most 64 bytes (400 `invalid_email`); blank clears.
     pub contact_email: Option<String>,
     /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
     /// (everyone on the payroll, part-time and seconded staff working 183 days or more
     /// included).
     pub employees: Option<i32>,
     /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
-    /// more in the year; at most `employees`.
+    /// more in the year; at most `employees` (400 `tech_staff_exceeds_employees`).
     pub tech_staff: Option<i32>,
 }
 
@@ -331,29 +333,32 @@ pub struct FirmPatch {
     pub version: i64,
     /// Name.
     pub name: Option<String>,
-    /// County code.
+    /// County code: one of the configured counties (400 `unknown_county`).
     pub county_code: Option<String>,
-    /// Sector code.
+    /// Sector code: one of the configured sectors (400 `unknown_sector`).
     pub sector_code: Option<String>,
-    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out); a bad one is a
-    /// 400 naming `industry_code`. In a patch an empty string clears it.
+    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out, and must be
+    /// the division's section); a bad one is a 400 `invalid_industry_code`. An empty string
+    /// clears it.
     pub industry_code: Option<String>,
-    /// Date of registration.
+    /// Date of registration: not after today (China) nor before 1900-01-01 (400
+    /// `date_in_future`, `date_implausible`).
     pub founded_on: Option<NaiveDate>,
-    /// Assigned advisor.
+    /// Assigned advisor: an active advisor's user id (400 `unknown_advisor`).
     pub advisor_id: Option<i64>,
     /// Contact person.
     pub contact_name: Option<String>,
     /// Contact phone.
     pub contact_phone: Option<String>,
-    /// Contact email.
+    /// Contact email: a local part of at most 64 bytes (400 `invalid_email`); blank clears.
     pub contact_email: Option<String>,
     /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
     /// (everyone on the payroll, part-time and seconded staff working 183 days or more
     /// included).
     pub employees: Option<i32>,
     /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
-    /// more in the year; at most `employees`.
+    /// more in the year; at most `employees`, the stored one if not sent (400
+    /// `tech_staff_exceeds_employees`).
     pub tech_staff: Option<i32>,
     /// Record flags and direct routes to set: bureau and county staff (and the
     /// administrator) only; changing one as a firm user or advisor is a 403 and writes
@@ -529,9 +534,9 @@ pub struct YearIn {
     pub revenue: Option<i64>,
     /// R&D expense.
     pub rd_expense: Option<i64>,
-    /// R&D expense in China.
+    /// R&D expense in China: at most `rd_expense` (400 `domestic_exceeds_total`).
     pub rd_expense_domestic: Option<i64>,
-    /// High-tech revenue.
+    /// High-tech revenue: at most `revenue` (400 `high_tech_exceeds_revenue`).
     pub high_tech_revenue: Option<i64>,
     /// Total cost.
     pub total_cost: Option<i64>,
@@ -539,7 +544,8 @@ pub struct YearIn {
     pub total_assets: Option<i64>,
     /// Net assets.
     pub net_assets: Option<i64>,
-    /// Total income (总收入 = 收入总额 − 不征税收入), never below revenue.
+    /// Total income (总收入 = 收入总额 − 不征税收入): never below `revenue` (400
+    /// `total_income_below_revenue`).
     pub total_income: Option<i64>,
     /// Conversions of results.
     pub conversions: Option<u32>,
@@ -672,7 +678,7 @@ pub struct IpIn {
     /// Title.
     #[serde(default)]
     pub title: String,
-    /// Grant date.
+    /// Grant date: not after today (400 `date_in_future`).
     pub granted_on: Option<NaiveDate>,
     /// own (default) or transferred.
     pub acquisition: Option<String>,
