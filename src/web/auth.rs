@@ -58,6 +58,9 @@ pub enum Area {
     Account,
     /// Firm users' accounts: invitations (admin, bureau, county officers for their county).
     FirmAccounts,
+    /// The lists of many firms (the firm list, the reserve pool): everyone but firms' own
+    /// users, who see their own firm only.
+    Lists,
 }
 
 impl Area {
@@ -73,6 +76,7 @@ impl Area {
             ),
             Area::Account => !matches!(role, Role::System),
             Area::FirmAccounts => matches!(role, Role::Admin | Role::Bureau | Role::County),
+            Area::Lists => !matches!(role, Role::System | Role::Firm),
         }
     }
 }
@@ -223,6 +227,8 @@ pub mod gate {
         Account;
         /// [`Area::FirmAccounts`].
         FirmAccounts;
+        /// [`Area::Lists`].
+        Lists;
     }
 }
 
@@ -239,5 +245,7 @@ pub type AdvisorsUser = Allowed<gate::Advisors>;
 pub type AgendaUser = Allowed<gate::Agenda>;
 /// A user with settings of their own (everyone who signs in).
 pub type AccountUser = Allowed<gate::Account>;
+/// A user who may open the lists of many firms (not a firm's own user).
+pub type ListsUser = Allowed<gate::Lists>;
 /// A user who may invite firm users and see their accounts.
 pub type FirmAccountsUser = Allowed<gate::FirmAccounts>;

@@ -11,6 +11,7 @@
 pub mod act;
 pub mod nominations;
 pub mod open;
+pub mod portal;
 pub mod read;
 
 use super::access::{self, AccessSettings, FirmAccess};

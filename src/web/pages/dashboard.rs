@@ -7,21 +7,23 @@ use crate::core::stage::Role;
 use crate::web::auth::DashboardUser;
 use crate::web::error::WebError;
 use crate::web::{db, AppState};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 /// `GET /`: counts by stage (a funnel), and for an advisor their firms by readiness. A firm's
-/// own user goes straight to the firm's page.
+/// own user gets the firm portal's home instead (`firms::portal`).
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: DashboardUser,
 ) -> Result<HttpResponse, WebError> {
-    if let (Role::Firm, Some(id)) = (user.principal.role, user.principal.firm_id) {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/firms/{id}")))
-            .finish());
+    if user.principal.role == Role::Firm {
+        return match user.principal.firm_id {
+            Some(id) => super::firms::portal::home(&req, &state, &user, id).await,
+            // A firm user whose firm was removed has nothing to see.
+            None => Err(WebError::from(crate::app::AppError::NotFound)),
+        };
     }
     let lang = user.lang;
     let p = user.principal.clone();

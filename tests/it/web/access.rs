@@ -134,7 +134,7 @@ fn an_advisor_sees_assigned_firms_and_their_county_only_when_the_bureau_allows_i
 }
 
 #[test]
-fn a_firm_user_lands_on_and_sees_only_their_own_firm() {
+fn a_firm_user_lands_on_the_portal_and_sees_only_their_own_firm() {
     for db in backends() {
         let s = seed_with_passwords(&db);
         let (own, other) = {
@@ -149,13 +149,16 @@ fn a_firm_user_lands_on_and_sees_only_their_own_firm() {
         };
         let app = TestApp::spawn(&db);
         app.login_ok("firm_user");
+        // The portal's home is about their firm; the lists of many firms are not theirs.
         let home = app.get("/");
-        assert_eq!(home.status, 303);
-        assert_eq!(home.location, Some(format!("/firms/{}", own.id)));
+        assert_eq!(home.status, 200);
+        assert!(home.body.contains("自家企业") && !home.body.contains("别家企业"));
+        assert!(home.body.contains("现在要办的事"), "{}", home.body);
+        assert!(!home.body.contains("href=\"/firms\"") && !home.body.contains("href=\"/pool\""));
         assert_eq!(app.get(&format!("/firms/{}", own.id)).status, 200);
         assert_eq!(app.get(&format!("/firms/{}", other.id)).status, 404);
-        let list = app.get("/firms");
-        assert!(list.body.contains("自家企业") && !list.body.contains("别家企业"));
+        assert_eq!(app.get("/firms").status, 403);
+        assert_eq!(app.get("/pool").status, 403);
     }
 }
 

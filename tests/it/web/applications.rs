@@ -147,6 +147,15 @@ fn a_firm_applies_for_the_reserve_pool_is_returned_resubmits_and_is_admitted() {
         );
         assert_eq!(back.status, 303, "{}", back.body);
 
+        // The portal's home asks the firm to act on it, with the comment.
+        let home = f.get("/");
+        assert!(
+            home.body.contains("请按意见修改后重新提交")
+                && home.body.contains("请补充研发费用明细"),
+            "{}",
+            home.body
+        );
+
         // The firm reads the comment and resubmits; the county forwards; the bureau approves.
         let page = f.get(&href);
         assert!(page.body.contains("已退回修改") && page.body.contains("请补充研发费用明细"));

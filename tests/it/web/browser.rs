@@ -374,11 +374,15 @@ fn the_main_pages_fit_a_400_px_phone_for_every_role() {
         "/issues".to_string(),
         "/account/mail".to_string(),
         "/account/password".to_string(),
+        "/applications".to_string(),
     ];
     for username in ["admin", "bureau", "county-411102", "advisor01"] {
         b.sign_in(username, DEMO_PASSWORD);
         for p in &staff_pages {
             visit(username, p);
+        }
+        if username != "advisor01" {
+            visit(username, "/nominations");
         }
         if username == "admin" {
             visit(username, "/admin/users");
@@ -389,6 +393,8 @@ fn the_main_pages_fit_a_400_px_phone_for_every_role() {
     }
     b.sign_in("firm1", DEMO_PASSWORD);
     for p in [
+        "/".to_string(),
+        "/applications".to_string(),
         format!("/firms/{own}"),
         format!("/firms/{own}/edit"),
         "/account/mail".into(),
@@ -513,17 +519,13 @@ fn the_bureau_invites_a_firm_user_who_sets_a_password_from_the_mail_and_lands_on
     b.fill("#password", password);
     b.fill("#password_again", password);
     b.click_and_load("form[action='/password/set'] button[type=submit]");
-    assert_eq!(
-        b.path(),
-        format!("/firms/{}", firm.id),
-        "{}",
-        b.text("main")
-    );
+    // The portal's home, about their firm.
+    assert_eq!(b.path(), "/", "{}", b.text("main"));
     assert_eq!(b.text("main h1"), firm.name);
     assert!(b.text("header .user").contains("赵联络"));
 
     b.sign_out();
     b.sign_in("zhao.contact", password);
-    assert_eq!(b.path(), format!("/firms/{}", firm.id));
+    assert_eq!(b.path(), "/");
     assert_eq!(b.text("main h1"), firm.name);
 }

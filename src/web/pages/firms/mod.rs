@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod forms;
 pub mod pool;
+pub mod portal;
 pub mod whatif;
 
 use super::{render, render_page};
@@ -94,7 +95,7 @@ struct ListView<'a> {
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: FirmsUser,
+    user: crate::web::auth::ListsUser,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
@@ -403,7 +404,7 @@ fn evaluation_view(next: &NextEvaluation, lang: Lang) -> Value {
     }
 }
 
-fn firm_view(page: &FirmPage, lang: Lang) -> Value {
+pub(crate) fn firm_view(page: &FirmPage, lang: Lang) -> Value {
     let f = &page.firm;
     let years: Vec<Value> = page
         .years

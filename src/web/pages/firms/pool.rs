@@ -4,7 +4,7 @@
 
 use crate::app::firms::{pool, read};
 use crate::app::model::Firm;
-use crate::web::auth::FirmsUser;
+use crate::web::auth::ListsUser;
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::{db, AppState};
@@ -26,7 +26,7 @@ pub struct PoolParams {
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: FirmsUser,
+    user: ListsUser,
     q: web::Query<PoolParams>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
