@@ -529,3 +529,221 @@ fn the_bureau_invites_a_firm_user_who_sets_a_password_from_the_mail_and_lands_on
     assert_eq!(b.path(), "/");
     assert_eq!(b.text("main h1"), firm.name);
 }
+
+/// The figures of `year` of `firm` as the year form shows them (万元), for typing back.
+fn year_row(db: &TestDb, firm_id: i64, year: i32) -> peiyu::store::years::FirmYearRow {
+    peiyu::store::years::list_for_firm(&mut db.conn(), firm_id)
+        .unwrap()
+        .into_iter()
+        .find(|y| y.year == year)
+        .unwrap_or_else(|| panic!("the demo firm has figures for {year}"))
+}
+
+fn wan(fen: Option<i64>) -> String {
+    fen.map(|f| peiyu::core::money::Fen(f).wan_text())
+        .unwrap_or_default()
+}
+
+/// Deliver what the outbox holds to `server`.
+fn deliver(db: &TestDb, server: &crate::notify::smtp::SmtpServer) {
+    let mailer = peiyu::notify::mailer::Mailer::smtp(&server.url()).unwrap();
+    peiyu::notify::worker::run_once(
+        &mut db.conn(),
+        &mailer,
+        "browser-test",
+        Utc::now().naive_utc(),
+    )
+    .unwrap();
+}
+
+/// Take `action` on the application page the browser shows, with `comment`.
+fn take_step(b: &Browser, action: &str, comment: &str) {
+    b.click_in_page(&format!("input[name=action][value={action}]"));
+    if !comment.is_empty() {
+        b.fill("#f-comment", comment);
+    }
+    b.click_and_load("form.entry button[type=submit]");
+    assert!(
+        b.text("main .notice")
+            .contains(&zh("application.page.done").replace("{action}", "")),
+        "{action}: {}",
+        b.text("main")
+    );
+}
+
+/// Issue 14's path end to end: the bureau invites a firm user by mail; the firm enters three
+/// years of figures, reads why it is not yet eligible for the reserve pool, fixes a figure,
+/// applies and submits; the county returns it with a comment; the firm changes a figure and
+/// submits again; the county and the bureau approve; the firm is in the reserve pool, its
+/// timeline says so, and the firm and its advisor received every status mail.
+#[test]
+fn a_firm_invited_by_mail_applies_for_the_reserve_pool_and_is_admitted() {
+    // A larger city than the other browser tests': enough ready tech-SMEs with advisors.
+    let db = TestDb::sqlite();
+    seed_demo(&mut db.conn(), 20_251_125, 200, Utc::now().date_naive()).unwrap();
+    let app = TestApp::spawn(&db);
+    peiyu::store::settings::set(
+        &mut db.conn(),
+        peiyu::notify::worker::BASE_URL_KEY,
+        &serde_json::json!(app.base),
+    )
+    .unwrap();
+    // A tech-SME ready for the reserve pool, with an advisor who has an address.
+    let firm = all_firms(&db)
+        .into_iter()
+        .find(|f| f.stage == "tech_sme" && f.next_eligible == Some(true) && f.advisor_id.is_some())
+        .expect("a tech-SME ready for the reserve pool");
+    let advisor = users::find_many(&mut db.conn(), &[firm.advisor_id.unwrap()]).unwrap()[0].clone();
+    let advisor_email = advisor.email.clone().expect("demo advisors have addresses");
+    let server = crate::notify::smtp::SmtpServer::start();
+
+    // The invitation.
+    let b = Browser::start(&app.base);
+    b.sign_in("bureau", DEMO_PASSWORD);
+    b.goto("/firm-users");
+    b.fill("#firm_uscc", &firm.uscc);
+    b.fill("#username", "qian.contact");
+    b.fill("#display_name", "钱联络");
+    b.fill("#email", "qian@firm.example");
+    b.click_and_load("form.invite button[type=submit]");
+    b.sign_out();
+    deliver(&db, &server);
+    let invitation = server
+        .messages()
+        .into_iter()
+        .find(|m| m.to.contains("qian@firm.example"))
+        .expect("the invitation arrived");
+    let text = invitation.text.unwrap_or_default();
+    let start = text
+        .find(&format!("{}/password/set?token=", app.base))
+        .unwrap();
+    let link = text[start..].split_whitespace().next().unwrap();
+    b.goto(link.strip_prefix(&app.base).unwrap());
+    let password = "钱家的密码 2026 winter";
+    b.fill("#password", password);
+    b.fill("#password_again", password);
+    b.click_and_load("form[action='/password/set'] button[type=submit]");
+    assert_eq!(b.text("main h1"), firm.name);
+
+    // Three years of figures; the last with an R&D expense far too small.
+    let last = chrono::Datelike::year(&Utc::now().date_naive()) - 1;
+    let original = year_row(&db, firm.id, last);
+    for year in [last - 2, last - 1, last] {
+        let row = year_row(&db, firm.id, year);
+        b.goto(&format!("/firms/{}/years?year={year}", firm.id));
+        b.fill("#f-revenue", &wan(row.revenue));
+        b.fill("#f-total_income", &wan(row.total_income.or(row.revenue)));
+        if year == last {
+            b.fill("#f-rd_expense", "1");
+            b.fill("#f-rd_expense_domestic", "1");
+        }
+        b.click_and_load("form.entry button[type=submit]");
+        assert!(
+            b.path().starts_with(&format!("/firms/{}", firm.id)),
+            "{year}: {}",
+            b.text("main")
+        );
+    }
+    b.goto("/");
+    let home = b.text("main");
+    let verdict = |status: &str, mark: &str| {
+        format!(
+            "{}: {mark} {}",
+            zh("firm.eligible"),
+            zh(&format!("criterion_status.{status}"))
+        )
+    };
+    assert!(home.contains(&verdict("fail", "✗")), "{home}");
+    assert!(
+        home.contains("研发费用"),
+        "the failing criterion is explained: {home}"
+    );
+    // The fix: the R&D expense as it really was.
+    b.goto(&format!("/firms/{}/years?year={last}", firm.id));
+    b.fill("#f-rd_expense", &wan(original.rd_expense));
+    b.fill("#f-rd_expense_domestic", &wan(original.rd_expense_domestic));
+    b.click_and_load("form.entry button[type=submit]");
+    b.goto("/");
+    assert!(
+        b.text("main").contains(&verdict("pass", "✓")),
+        "{}",
+        b.text("main")
+    );
+
+    // The application.
+    b.click_and_load(&format!("a[href='/firms/{}/applications/new']", firm.id));
+    b.click_in_page("input[name=target][value=reserve]");
+    b.fill("#f-note", "请审核我公司入库申请");
+    b.click_and_load("form.entry button[type=submit]");
+    let href = b.path();
+    assert!(href.starts_with("/applications/"), "{href}");
+    take_step(&b, "submit", "");
+    assert!(b.text("main").contains(&zh("application.status.submitted")));
+    b.sign_out();
+
+    // The county returns it.
+    let county = format!("county-{}", firm.county_code.to_lowercase());
+    b.sign_in(&county, DEMO_PASSWORD);
+    b.goto("/applications");
+    b.click_and_load(&format!("a[href='{href}']"));
+    take_step(&b, "return", "请核对最近一年的研发费用");
+    b.sign_out();
+
+    // The firm reads the comment on its home page, changes a figure and submits again.
+    b.sign_in("qian.contact", password);
+    assert!(
+        b.text("main").contains("请核对最近一年的研发费用"),
+        "{}",
+        b.text("main")
+    );
+    b.goto(&format!("/firms/{}/years?year={last}", firm.id));
+    b.fill(
+        "#f-rd_expense",
+        &wan(original.rd_expense.map(|r| r + 1_000_000)),
+    );
+    b.click_and_load("form.entry button[type=submit]");
+    b.goto(&href);
+    take_step(&b, "submit", "已更正研发费用");
+    b.sign_out();
+
+    // The county forwards, the bureau approves.
+    b.sign_in(&county, DEMO_PASSWORD);
+    b.goto(&href);
+    take_step(&b, "forward", "同意推荐");
+    b.sign_out();
+    b.sign_in("bureau", DEMO_PASSWORD);
+    b.goto(&href);
+    // What changed since the submission the county forwarded: nothing.
+    assert!(
+        b.text("main").contains(&zh("application.page.no_changes")),
+        "{}",
+        b.text("main")
+    );
+    take_step(&b, "approve", "");
+    b.screenshot("application-approved");
+    b.sign_out();
+
+    let now = firms::find_by_id(&mut db.conn(), firm.id).unwrap();
+    assert_eq!(now.stage, "reserve");
+    b.sign_in("qian.contact", password);
+    b.goto(&format!("/firms/{}", firm.id));
+    assert!(b.text("main").contains(&zh("event.admit_to_reserve")));
+
+    // Every status mail reached the firm's user and its advisor.
+    deliver(&db, &server);
+    let mails = server.messages();
+    for to in ["qian@firm.example", advisor_email.as_str()] {
+        let subjects: Vec<String> = mails
+            .iter()
+            .filter(|m| m.to.contains(to))
+            .map(|m| m.subject.clone())
+            .collect();
+        for status in ["submitted", "returned", "city_review", "approved"] {
+            let words = zh(&format!("application.status.{status}"));
+            assert!(
+                subjects.iter().any(|s| s.contains(&words)),
+                "{to} has no mail saying {words}: {subjects:?}"
+            );
+        }
+    }
+}
