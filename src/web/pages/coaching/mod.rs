@@ -11,8 +11,7 @@ use super::{path_id, render, see_other};
 use crate::app::access::CoachAction;
 use crate::app::coaching::read::{self, FirmCoaching, IssueRow};
 use crate::app::model::Firm;
-use crate::app::model::Named;
-use crate::app::model::{Followup, FollowupKind};
+use crate::app::model::{AdvisorChoice, Followup, FollowupKind};
 use crate::app::model::{IssueCategory, IssueStatus};
 use crate::app::today;
 use crate::app::{self, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
@@ -45,12 +44,8 @@ fn options(ids: &[&str], prefix: &str, current: &str, lang: Lang) -> Vec<Value> 
         .collect()
 }
 
-fn advisor_options(advisors: &[Named], current: &str) -> Vec<Value> {
-    let labels = crate::app::model::person_labels(
-        advisors
-            .iter()
-            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-    );
+fn advisor_options(advisors: &[AdvisorChoice], current: &str, lang: Lang) -> Vec<Value> {
+    let labels = kit::advisor_labels(advisors, lang);
     advisors
         .iter()
         .map(|u| {
@@ -519,7 +514,7 @@ fn render_assign(
     let e = |k: &str| errors.get(k).cloned().unwrap_or_default();
     let mut section = firm_section(c, lang, today());
     section["firm"] = json!({ "id": c.firm.id, "name": c.firm.name, "uscc": c.firm.uscc });
-    section["advisors"] = json!(advisor_options(&c.advisors, &v("advisor_id")));
+    section["advisors"] = json!(advisor_options(&c.advisors, &v("advisor_id"), lang));
     section["reason"] = json!(v("reason"));
     section["err"] = json!({ "advisor_id": e("advisor_id"), "reason": e("reason"), "form": e("") });
     render(
@@ -687,7 +682,7 @@ fn render_new_issue(
         json!({
             "firm": { "id": c.firm.id, "name": c.firm.name, "uscc": c.firm.uscc },
             "categories": options(&IssueCategory::ALL.map(IssueCategory::id), "coach.category", &v("category"), lang),
-            "owners": if staff { advisor_options(&c.advisors, &v("owner_id")) } else { Vec::new() },
+            "owners": if staff { advisor_options(&c.advisors, &v("owner_id"), lang) } else { Vec::new() },
             "choose_owner": staff,
             "f": { "title": v("title"), "detail": v("detail") },
             "err": { "title": e("title"), "detail": e("detail"), "category": e("category"), "owner_id": e("owner_id"), "form": e("") },
@@ -789,7 +784,7 @@ fn render_issue(
             "issue": issue_json(c.firm.id, row),
             "can_update": c.can_update_issue && (!next.is_empty()),
             "statuses": options(&next, "coach.status", &v("status"), lang),
-            "owners": advisor_options(&c.advisors, &owner_now),
+            "owners": advisor_options(&c.advisors, &owner_now, lang),
             "f": { "resolution": v("resolution") },
             "err": { "status": e("status"), "resolution": e("resolution"), "owner_id": e("owner_id"), "form": e("") },
         }),

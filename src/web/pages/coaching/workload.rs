@@ -139,13 +139,15 @@ pub async fn advisors(
             )
         })
         .collect();
-    let names = crate::app::model::person_labels(loads.iter().map(|l| {
-        (
-            l.advisor.id,
-            l.advisor.display_name.as_str(),
-            l.advisor.username.as_str(),
-        )
-    }));
+    let choices = crate::app::access::advisor_choices(
+        &user.principal,
+        &page.counties,
+        loads
+            .iter()
+            .map(|l| crate::app::model::Named::from(&l.advisor))
+            .collect(),
+    );
+    let names = crate::web::forms::advisor_labels(&choices, lang);
     let label = |l: &&_| -> Value {
         let l: &crate::app::coaching::read::AdvisorLoad = l;
         json!({ "value": l.advisor.id.to_string(), "label": format!("{} ({})", names[&l.advisor.id], l.stat.firms) })
@@ -262,11 +264,7 @@ pub async fn agenda(
     let advisor: Option<i64> = q.advisor.trim().parse().ok();
     let day = today();
     let a = db(&state, move |c| read::agenda(c, &p, advisor, day)).await?;
-    let labels = crate::app::model::person_labels(
-        a.advisors
-            .iter()
-            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-    );
+    let labels = crate::web::forms::advisor_labels(&a.advisors, lang);
     let advisors: Vec<Value> = a
         .advisors
         .iter()
@@ -587,18 +585,15 @@ pub async fn bulk_assign(
 /// choose from, the list's filter (to assign every matching firm) and the count.
 pub fn bulk_form(
     params: &ListParams,
-    advisors: &[crate::app::model::Named],
+    advisors: &[crate::app::model::AdvisorChoice],
     total: crate::app::model::Total,
     p: &crate::app::Principal,
+    lang: Lang,
 ) -> Value {
     if !crate::app::access::may_manage_advisors(p) {
         return Value::Null;
     }
-    let labels = crate::app::model::person_labels(
-        advisors
-            .iter()
-            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-    );
+    let labels = crate::web::forms::advisor_labels(advisors, lang);
     let options: Vec<Value> = advisors
         .iter()
         .map(|u| json!({ "value": u.id.to_string(), "name": labels[&u.id] }))

@@ -114,11 +114,7 @@ pub async fn list(
         .iter()
         .map(|s| (s.code.as_str(), name_of(lang, &s.name_zh, &s.name_en)))
         .collect();
-    let labels = crate::app::model::person_labels(
-        data.advisors
-            .iter()
-            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-    );
+    let labels = crate::web::forms::advisor_labels(&data.advisors, lang);
     let advisors: HashMap<i64, &str> = labels.iter().map(|(id, l)| (*id, l.as_str())).collect();
     let rows: Vec<ListRow<'_>> = data
         .firms
@@ -274,6 +270,7 @@ pub async fn list(
             &data.advisors,
             data.total,
             &user.principal,
+            lang,
         ),
     };
     render_page(
