@@ -150,6 +150,13 @@ impl FieldErrors {
         self.add(&e.field, Message::from(e));
     }
 
+    /// Add `other`'s problems for the fields that have none yet.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, message) in other.0 {
+            self.add(&field, message);
+        }
+    }
+
     /// Whether there is nothing to show.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -2,6 +2,7 @@
 //! follow-up and finding it on the agenda, the CSV export (BOM, Chinese, quoting, formula
 //! injection), the edit window's refusal, the issue form, and bulk assignment by filter.
 
+use super::forms::field_error;
 use super::{seed_with_passwords, TestApp};
 use crate::common::{backends, d, FirmBuilder, COUNTY_A, COUNTY_B};
 use chrono::{Duration, Utc};
@@ -302,5 +303,53 @@ fn every_firm_matching_the_filter_is_assigned_from_the_list() {
             "{}",
             db.name()
         );
+    }
+}
+
+#[test]
+fn a_followup_shows_every_problem_beside_its_field_and_keeps_what_was_typed() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let firm = FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+        let web = TestApp::spawn(&db);
+        web.login_ok("county_a");
+        let form = web.get(&format!("/firms/{}/followups/new", firm.id));
+        assert_eq!(form.status, 200, "{}", form.body);
+        let csrf = form.csrf();
+        // Tomorrow, due before it, no summary, an attendee list too long: each at once.
+        let tomorrow = (today() + Duration::days(1)).to_string();
+        let due = today().to_string();
+        let crowd = "王".repeat(501);
+        let r = web.post(
+            &format!("/firms/{}/followups/new", firm.id),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("happened_on", tomorrow.as_str()),
+                ("kind", "call"),
+                ("attendees", crowd.as_str()),
+                ("summary", "  "),
+                ("next_action", "补充研发辅助账"),
+                ("due_on", due.as_str()),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        let happened = field_error(&r, "happened_on").expect("beside the date");
+        assert!(happened.contains(&tomorrow), "{happened}");
+        let due_err = field_error(&r, "due_on").expect("beside the due date");
+        assert!(due_err.contains(&due), "{due_err}");
+        assert!(field_error(&r, "summary").is_some(), "{}", r.body);
+        assert!(field_error(&r, "attendees").is_some(), "{}", r.body);
+        assert!(field_error(&r, "next_action").is_none());
+        // What was typed is all still there.
+        assert!(r.body.contains(&format!("value=\"{tomorrow}\"")));
+        assert!(r.body.contains(&format!("value=\"{due}\"")));
+        assert!(r.body.contains("value=\"补充研发辅助账\""));
+        assert!(r.body.contains(&crowd));
+        assert!(r.body.contains("<option value=\"call\" selected>"));
+        assert!(followups::list_for_firm(&mut db.conn(), firm.id)
+            .unwrap()
+            .is_empty());
+        let f = firms::find_by_id(&mut db.conn(), firm.id).unwrap();
+        assert_eq!(f.version, firm.version, "nothing written");
     }
 }

@@ -9,12 +9,13 @@ pub mod workload;
 
 use super::{path_id, render, see_other};
 use crate::app::access::CoachAction;
+use crate::app::coaching::log_followup::content_errors;
 use crate::app::coaching::read::{self, FirmCoaching, IssueRow};
 use crate::app::model::Firm;
 use crate::app::model::{AdvisorChoice, Followup, FollowupKind};
 use crate::app::model::{IssueCategory, IssueStatus};
 use crate::app::today;
-use crate::app::{self, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
+use crate::app::{self, AppError, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
 use crate::i18n::{self, Lang};
 use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
@@ -212,8 +213,11 @@ impl From<&Followup> for FollowupForm {
 }
 
 impl FollowupForm {
-    /// The follow-up, or every problem.
-    pub fn parse(&self) -> Result<FollowupInput, FieldErrors> {
+    /// The follow-up as of `today` (China), or every problem, each beside its field: the
+    /// form's own (a date that does not parse, a kind not in the list) and the use case's
+    /// ([`content_errors`]: a date in the future, a due date before the contact, a text too
+    /// long).
+    pub fn parse(&self, today: NaiveDate) -> Result<FollowupInput, FieldErrors> {
         let mut e = FieldErrors::checked(self, &["summary", "next_action"]);
         let happened_on = e.required_date("happened_on", &self.happened_on);
         let kind = FollowupKind::parse(self.kind.trim());
@@ -222,6 +226,14 @@ impl FollowupForm {
         }
         let summary = e.required("summary", &self.summary);
         let due_on = e.date("due_on", &self.due_on);
+        let texts = [
+            ("summary", self.summary.as_str()),
+            ("next_action", self.next_action.as_str()),
+            ("attendees", self.attendees.as_str()),
+        ];
+        for problem in content_errors(happened_on, due_on, texts, today) {
+            e.input(&problem);
+        }
         match (happened_on, kind) {
             (Some(happened_on), Some(kind)) => e.or(FollowupInput {
                 happened_on,
@@ -328,10 +340,10 @@ pub async fn log_followup(
     })
     .await?;
     let form = form.0;
-    let refused = match form.parse() {
+    let now = Utc::now().naive_utc();
+    let refused = match form.parse(crate::core::clock::china_date(now)) {
         Ok(input) => {
             let p = user.principal.clone();
-            let now = Utc::now().naive_utc();
             match db(&state, move |c| app::log_followup(c, id, input, &p, now)).await {
                 Ok(_) => return Ok(see_other(&done_href(id, "followup_logged", "followups"))),
                 Err(e) => Refused::place(e)?,
@@ -465,10 +477,10 @@ async fn followup_post(
     let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
     let form = form.0;
-    let refused = match form.parse() {
+    let now = Utc::now().naive_utc();
+    let refused = match form.parse(crate::core::clock::china_date(now)) {
         Ok(input) => {
             let p = user.principal.clone();
-            let now = Utc::now().naive_utc();
             let outcome = db(&state, move |c| match mode {
                 Mode::Correct => app::correct_followup(c, fid, input, &p, now).map(|_| ()),
                 _ => app::edit_followup(c, fid, input, &p, now).map(|_| ()),
@@ -579,11 +591,16 @@ pub struct AssignForm {
 }
 
 impl AssignForm {
-    /// The advisor's id, or the problem.
+    /// The advisor's id, or every problem (the reason's too).
     pub fn parse(&self) -> Result<i64, FieldErrors> {
         let mut e = FieldErrors::checked(self, &["reason"]);
+        if let Err(AppError::BadInput(problem)) =
+            crate::app::coaching::assign_advisor::check_reason(&self.reason)
+        {
+            e.input(&problem);
+        }
         match self.advisor_id.trim().parse() {
-            Ok(a) => Ok(a),
+            Ok(a) => e.or(a),
             Err(_) => {
                 e.key("advisor_id", "forms.error.required");
                 Err(e)
