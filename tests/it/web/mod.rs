@@ -10,6 +10,7 @@ mod caching;
 mod coaching;
 mod forms;
 mod health;
+mod html;
 mod i18n;
 mod input;
 mod login;

@@ -238,6 +238,8 @@ fn bucket_json(b: &Bucket, today: NaiveDate) -> Value {
         .map(|r: &AgendaRow| {
             json!({
                 "id": r.firm.id,
+                // A link of its own: inside the bucket partial, `id` is the bucket's.
+                "href": format!("/firms/{}#followups", r.firm.id),
                 "name": r.firm.name,
                 "stage": r.firm.stage,
                 "advisor": r.advisor,
