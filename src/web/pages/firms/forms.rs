@@ -658,7 +658,8 @@ impl YearForm {
         form
     }
 
-    /// The figures in fen, or every problem.
+    /// The figures in fen, or every problem (the use case's checks included, beside their
+    /// fields).
     pub fn parse(&self) -> Result<FirmYearInput, FieldErrors> {
         let mut e = FieldErrors::checked(self, &[]);
         let year = e.required_int("year", &self.year, true);
@@ -674,10 +675,16 @@ impl YearForm {
             total_income: e.money("total_income", &self.total_income, false),
         };
         let conversions = e.count("conversions", &self.conversions);
-        e.or(FirmYearInput {
+        let input = FirmYearInput {
             figures,
             conversions,
-        })
+        };
+        // The use case's checks too (sums that do not add up, a year to come), all at once.
+        let this_year = app::today().year();
+        for problem in crate::app::firms::years::year_errors(&input, this_year) {
+            e.input(&problem);
+        }
+        e.or(input)
     }
 }
 
@@ -795,7 +802,7 @@ pub struct IpForm {
 }
 
 impl IpForm {
-    /// The item, or every problem.
+    /// The item, or every problem (the use case's checks included, beside their fields).
     pub fn parse(&self) -> Result<NewIpInput, FieldErrors> {
         let mut e = FieldErrors::checked(self, &[]);
         let kind = e.choice("kind", &self.kind, IpKind::parse);
@@ -803,6 +810,11 @@ impl IpForm {
         let number = e.required("number", &self.number);
         let title = kit::text(&self.title).unwrap_or_default();
         let granted_on = e.date("granted_on", &self.granted_on);
+        for problem in
+            crate::app::firms::ip::item_errors(&self.number, &self.title, granted_on, app::today())
+        {
+            e.input(&problem);
+        }
         let used_in_hte = kit::tri(&self.used_in_hte).unwrap_or(false);
         match (kind, acquisition) {
             (Some(kind), Some(acquisition)) => e.or(NewIpInput {
