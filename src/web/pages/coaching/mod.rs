@@ -11,6 +11,7 @@ use super::{path_id, render, see_other};
 use crate::app::access::CoachAction;
 use crate::app::coaching::log_followup::content_errors;
 use crate::app::coaching::read::{self, FirmCoaching, IssueRow};
+use crate::app::coaching::update_issue::resolution_errors;
 use crate::app::model::Firm;
 use crate::app::model::{AdvisorChoice, Followup, FollowupKind};
 use crate::app::model::{IssueCategory, IssueStatus};
@@ -730,7 +731,12 @@ impl IssueForm {
             e.key("category", "forms.error.choice");
         }
         let title = e.required("title", &self.title);
-        let owner_id = kit::text(&self.owner_id).and_then(|v| v.parse().ok());
+        for problem in
+            crate::app::coaching::raise_issue::issue_errors(self.title.trim(), &self.detail)
+        {
+            e.input(&problem);
+        }
+        let owner_id = e.id("owner_id", &self.owner_id);
         match category {
             Some(category) => e.or(IssueInput {
                 category,
@@ -857,8 +863,9 @@ pub struct IssueChangeForm {
 }
 
 impl IssueChangeForm {
-    /// The change, or the problem.
-    pub fn parse(&self) -> Result<IssueUpdate, FieldErrors> {
+    /// The change of an issue now in status `current`, or every problem (the resolution's
+    /// too, [`resolution_errors`]).
+    pub fn parse(&self, current: Option<IssueStatus>) -> Result<IssueUpdate, FieldErrors> {
         let mut e = FieldErrors::checked(self, &["resolution"]);
         let status = match kit::text(&self.status) {
             None => None,
@@ -870,7 +877,13 @@ impl IssueChangeForm {
                 parsed
             }
         };
-        let owner = kit::text(&self.owner_id).and_then(|v| v.parse::<i64>().ok());
+        if let Some(from) = current {
+            let to = status.unwrap_or(from);
+            for problem in resolution_errors(from, to, &self.resolution) {
+                e.input(&problem);
+            }
+        }
+        let owner = e.id("owner_id", &self.owner_id);
         e.or(IssueUpdate {
             status,
             resolution: Some(self.resolution.clone()),
@@ -896,7 +909,8 @@ pub async fn update_issue(
     .await?;
     let form = form.0;
     let version = kit::version(&form.version)?;
-    let refused = match form.parse() {
+    let current = row.issue.current_status().ok();
+    let refused = match form.parse(current) {
         Ok(update) => {
             let p = user.principal.clone();
             let now = Utc::now().naive_utc();
