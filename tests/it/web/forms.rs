@@ -479,3 +479,69 @@ fn figures_and_ip_show_the_use_cases_checks_with_the_forms_own_all_at_once() {
         assert_eq!(after.version, firm.version, "nothing written");
     }
 }
+
+/// The text of the error beside the admin page's field `id` (`invite-email`, `token-name`).
+fn admin_error(r: &Resp, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}-err\">");
+    let start = r.body.find(&marker)? + marker.len();
+    let end = r.body[start..].find("</strong>")? + start;
+    Some(r.body[start..end].to_string())
+}
+
+#[test]
+fn the_invitation_and_token_forms_show_every_problem_and_keep_what_was_typed() {
+    for db in backends() {
+        seed_with_passwords(&db);
+        let app = TestApp::spawn(&db);
+        app.login_ok("admin");
+        let csrf = app.get("/admin/users").csrf();
+        let accounts = peiyu::store::users::list(&mut db.conn()).unwrap().len();
+        let r = app.post(
+            "/admin/users",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("username", ""),
+                ("display_name", "新来的区县专员"),
+                ("email", "not-an-address"),
+                ("role", "county"),
+                ("county", ""),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        for field in ["invite-username", "invite-email", "invite-county"] {
+            assert!(admin_error(&r, field).is_some(), "{field}: {}", r.body);
+        }
+        assert!(r.body.contains("value=\"新来的区县专员\""));
+        assert!(r.body.contains("value=\"not-an-address\""));
+        assert!(r.body.contains("<option value=\"county\" selected>"));
+
+        let r = app.post(
+            "/admin/tokens",
+            &[("_csrf", csrf.as_str()), ("username", ""), ("name", "")],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(admin_error(&r, "token-username").is_some());
+        assert!(admin_error(&r, "token-name").is_some());
+        let r = app.post(
+            "/admin/tokens",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("username", "nobody_here"),
+                ("name", "报表同步"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(admin_error(&r, "token-username")
+            .unwrap()
+            .contains("nobody_here"));
+        assert!(r.body.contains("value=\"报表同步\"") && r.body.contains("value=\"nobody_here\""));
+        assert_eq!(
+            peiyu::store::users::list(&mut db.conn()).unwrap().len(),
+            accounts,
+            "nobody invited"
+        );
+        assert!(peiyu::store::tokens::list(&mut db.conn())
+            .unwrap()
+            .is_empty());
+    }
+}
