@@ -115,7 +115,8 @@ pub struct FirmCoaching {
     /// Issues, pending first.
     pub issues: Vec<IssueRow>,
     /// The active advisors of the viewer's territory (for the assignment form and issue
-    /// owners, [`access::menus`]).
+    /// owners, [`access::menus`]); read by [`firm_coaching`], not by [`firm_coaching_of`]
+    /// (the firm page offers no menu of them).
     pub advisors: Vec<AdvisorChoice>,
     /// May assign an advisor.
     pub can_assign: bool,
@@ -127,8 +128,8 @@ pub struct FirmCoaching {
     pub can_update_issue: bool,
 }
 
-/// The coaching of firm `firm_id` as `p` may see it at the UTC instant `now`; `NotFound`
-/// outside `p`'s territory.
+/// The coaching of firm `firm_id` as `p` may see it at the UTC instant `now`, with the
+/// advisors its forms offer; `NotFound` outside `p`'s territory.
 pub fn firm_coaching(
     conn: &mut DbConn,
     p: &Principal,
@@ -138,7 +139,9 @@ pub fn firm_coaching(
     let s = AccessSettings::load(conn)?;
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for its coaching")?;
     let seen = access::require_read(p, &s, &firm)?;
-    firm_coaching_of(conn, p, firm, seen, now)
+    let mut page = firm_coaching_of(conn, p, firm, seen, now)?;
+    page.advisors = access::menus(conn, p, &s)?.advisors;
+    Ok(page)
 }
 
 /// [`firm_coaching`] of a firm already read, which `p` sees with access `seen` (as
@@ -213,10 +216,7 @@ pub fn firm_coaching_of(
                 }
             })
             .collect(),
-        advisors: {
-            let s = AccessSettings::load(conn)?;
-            access::menus(conn, p, &s)?.advisors
-        },
+        advisors: Vec::new(),
         can_assign: may(CoachAction::Assign),
         can_log,
         can_raise: may(CoachAction::RaiseIssue),
