@@ -197,9 +197,9 @@ pub struct Menus {
     pub advisors: Vec<AdvisorChoice>,
 }
 
-/// Every county, by code; a menu names an advisor's county from it.
-fn county_by_code(all: &[County], code: Option<&str>) -> Option<County> {
-    code.and_then(|c| all.iter().find(|k| k.code == c)).cloned()
+/// The county of `code` among `all`.
+fn county_by_code(all: &[County], code: &str) -> Option<County> {
+    all.iter().find(|k| k.code == code).cloned()
 }
 
 /// The advisors `named` as `p`'s menus show them: the county beside those from another
@@ -214,7 +214,7 @@ pub fn advisor_choices(
         .into_iter()
         .map(|u| {
             let away = match (home, u.county_code.as_deref()) {
-                (Some(h), Some(c)) if h != c => county_by_code(all_counties, Some(c)),
+                (Some(h), Some(c)) if h != c => county_by_code(all_counties, c),
                 _ => None,
             };
             AdvisorChoice {
