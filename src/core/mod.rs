@@ -5,6 +5,7 @@ pub mod error;
 pub mod eval;
 pub mod input;
 pub mod money;
+pub mod password;
 pub mod profile;
 pub mod ratio;
 pub mod rules;

@@ -1,7 +1,8 @@
 //! Email rendering: handlebars templates `templates/email/<template>/<lang>/{subject.txt,
 //! body.txt,body.html}.hbs`, embedded at build time, wrapped in the layout
 //! `templates/email/_layout/<lang>/` that adds the link back and the footer (why this mail
-//! came, where to change it). The text parts are rendered without HTML escaping, the HTML part
+//! came, where to change it; an account's mail, whose parameters say `account_mail`, says
+//! instead that it cannot be turned off and that its link works once). The text parts are rendered without HTML escaping, the HTML part
 //! with it. The message carries the row's stored Message-ID, so every attempt at one mail has
 //! the same one.
 
@@ -169,6 +170,9 @@ impl Composer {
         data.insert("link_url".into(), Value::from(self.url(&row.link)));
         data.insert("prefs_url".into(), Value::from(self.url(PREFS_PATH)));
         data.insert("base_url".into(), Value::from(self.base_url.as_str()));
+        // An account's mail (an invitation, a reset link) says so in its footer instead of
+        // offering the preferences, and carries its link in its own words.
+        data.entry("account_mail").or_insert(Value::Bool(false));
         let render = |reg: &Handlebars<'static>, name: String, data: &Map<String, Value>| {
             reg.render(&name, data)
                 .map_err(|e| format!("email template {name}: {e}"))

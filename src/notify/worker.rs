@@ -299,11 +299,28 @@ fn record(
         .filter(|(_, o)| matches!(o, Outcome::Sent))
         .map(|(i, _)| rows[*i].id)
         .collect();
+    // An account's mail carries a one-time link whose token is kept nowhere else: once the
+    // mail is out, the outbox forgets it too.
+    let secret: Vec<i64> = arrived
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Sent))
+        .map(|(i, _)| &rows[*i])
+        .filter(|r| {
+            r.params_json()
+                .ok()
+                .and_then(|p| p.get("account_mail").and_then(serde_json::Value::as_bool))
+                .unwrap_or(false)
+        })
+        .map(|r| r.id)
+        .collect();
     if !sent.is_empty() {
         let now = clock();
         crate::store::write_tx(conn, |c| {
             for id in &sent {
                 outbox::mark_sent(c, *id, now)?;
+            }
+            for id in &secret {
+                outbox::forget_link(c, *id)?;
             }
             Ok::<_, crate::store::StoreError>(())
         })

@@ -10,6 +10,7 @@
 //! every run prepares it anew (about as costly as the lookup itself, several times a page).
 //! A key matches one row at most, so the limit changed nothing. Lists keep `LIMIT ? OFFSET ?`.
 
+pub mod account_tokens;
 pub mod audit;
 pub mod credentials;
 pub mod dialect;

@@ -311,6 +311,15 @@ pub fn mark_sent(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<bool,
     Ok(n == 1)
 }
 
+/// Forget a sent mail's link (an account's one-time link, whose token is stored nowhere
+/// else once the mail is out).
+pub fn forget_link(conn: &mut DbConn, id: i64) -> Result<(), StoreError> {
+    diesel::update(outbox::table.find(id))
+        .set(outbox::link.eq(""))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// What to do with a row after a failed attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AfterFailure {

@@ -40,6 +40,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         session_epoch -> Integer,
+        must_change_password -> Bool,
     }
 }
 

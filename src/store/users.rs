@@ -35,6 +35,9 @@ pub struct User {
     /// The epoch every session cookie of this user must carry: moved on by signing out,
     /// disabling the account and a new password, which ends every session in every process.
     pub session_epoch: i32,
+    /// Signed in with a temporary password an administrator set: every page but the change
+    /// form sends the user there until they choose their own.
+    pub must_change_password: bool,
 }
 
 /// Move `user_id`'s session epoch on: every session cookie issued so far is refused from now
@@ -108,6 +111,63 @@ pub fn set_password_hash(conn: &mut DbConn, id: i64, hash: &str) -> Result<(), S
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+/// Replace a user's password hash, set or clear the must-change flag, and move the session
+/// epoch on (every session issued so far ends), in one statement; returns the new epoch.
+/// `NotFound` if there is no such user.
+pub fn set_password(
+    conn: &mut DbConn,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+) -> Result<i32, StoreError> {
+    let n = diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::must_change_password.eq(must_change),
+            users::session_epoch.eq(users::session_epoch + 1),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(users::table
+        .find(id)
+        .select(users::session_epoch)
+        .get_result(conn)?)
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower(text)`, the same on SQLite and PostgreSQL (ASCII letters on SQLite).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The users whose email address is `email`, ignoring the case of ASCII letters, by id.
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Vec<User>, StoreError> {
+    Ok(users::table
+        .filter(lower(users::email.assume_not_null()).eq(email.to_ascii_lowercase()))
+        .order(users::id.asc())
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+/// The users of these firms (firm users), by firm and username.
+pub fn list_of_firms(conn: &mut DbConn, firm_ids: &[i64]) -> Result<Vec<User>, StoreError> {
+    Ok(users::table
+        .filter(users::firm_id.eq_any(firm_ids))
+        .order((users::firm_id.asc(), users::username.asc()))
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+/// Every firm user, by firm and username.
+pub fn list_firm_users(conn: &mut DbConn) -> Result<Vec<User>, StoreError> {
+    Ok(users::table
+        .filter(users::firm_id.is_not_null())
+        .order((users::firm_id.asc(), users::username.asc()))
+        .select(User::as_select())
+        .load(conn)?)
 }
 
 /// Users by id (for showing names beside ids), in no particular order.

@@ -4,10 +4,11 @@
 //! that only some roles may open takes its gate instead ([`FirmsUser`], [`AdminUser`], …), so
 //! its signature says who may call it. It checks the signed
 //! session, its absolute age and idle timeout, that the account still exists and is active,
-//! and slides the idle timeout. Which firms that user sees is decided in
+//! and slides the idle timeout. A user who signed in with a temporary password gets nothing
+//! but the change form until they choose their own. Which firms that user sees is decided in
 //! [`crate::app::access`]; which pages a role may open, in [`Area::allows`].
 
-use super::error::WebError;
+use super::error::{WebError, CHANGE_PASSWORD_PATH};
 use super::session::{self, Session, TOUCH_AFTER_SECS};
 use super::{db, AppState};
 use crate::app::access::principal_of;
@@ -55,6 +56,8 @@ pub enum Area {
     Agenda,
     /// The signed-in user's own settings (mail preferences): every person who signs in.
     Account,
+    /// Firm users' accounts: invitations (admin, bureau, county officers for their county).
+    FirmAccounts,
 }
 
 impl Area {
@@ -69,6 +72,7 @@ impl Area {
                 Role::Admin | Role::Bureau | Role::County | Role::Advisor
             ),
             Area::Account => !matches!(role, Role::System),
+            Area::FirmAccounts => matches!(role, Role::Admin | Role::Bureau | Role::County),
         }
     }
 }
@@ -115,6 +119,11 @@ async fn authenticate(req: HttpRequest) -> Result<CurrentUser, WebError> {
     let Some(principal) = principal_of(&user) else {
         return Err(WebError::forbidden());
     };
+    // A temporary password: nothing but the change form (and signing out) until it is
+    // replaced.
+    if user.must_change_password && !matches!(req.path(), CHANGE_PASSWORD_PATH | "/logout") {
+        return Err(WebError::password_change());
+    }
     if now - s.seen > TOUCH_AFTER_SECS {
         session::set(&req, Session { seen: now, ..s });
     }
@@ -212,6 +221,8 @@ pub mod gate {
         Agenda;
         /// [`Area::Account`].
         Account;
+        /// [`Area::FirmAccounts`].
+        FirmAccounts;
     }
 }
 
@@ -228,3 +239,5 @@ pub type AdvisorsUser = Allowed<gate::Advisors>;
 pub type AgendaUser = Allowed<gate::Agenda>;
 /// A user with settings of their own (everyone who signs in).
 pub type AccountUser = Allowed<gate::Account>;
+/// A user who may invite firm users and see their accounts.
+pub type FirmAccountsUser = Allowed<gate::FirmAccounts>;

@@ -19,6 +19,10 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError};
 use std::fmt;
 
+/// The page where a user changes their password, and where one with a temporary password is
+/// sent until they have.
+pub const CHANGE_PASSWORD_PATH: &str = "/account/password";
+
 /// What went wrong, whoever asked.
 #[derive(Debug)]
 pub enum Kind {
@@ -28,6 +32,9 @@ pub enum Kind {
         /// The path and query to come back to.
         next: String,
     },
+    /// The session's user signed in with a temporary password and must choose their own
+    /// first: a page sends them to the change form (303), the API answers 403.
+    PasswordChange,
     /// The CSRF token is missing or wrong: 403.
     Csrf,
     /// The role may not use this page or route at all: 403.
@@ -51,7 +58,7 @@ impl Kind {
     pub fn status(&self) -> StatusCode {
         match self {
             Kind::SignIn { .. } => StatusCode::UNAUTHORIZED,
-            Kind::Csrf | Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::Csrf | Kind::Forbidden | Kind::PasswordChange => StatusCode::FORBIDDEN,
             Kind::BadRequest(_) => StatusCode::BAD_REQUEST,
             Kind::TimedOut => StatusCode::REQUEST_TIMEOUT,
             Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -97,6 +104,7 @@ impl fmt::Display for Kind {
         match self {
             Kind::SignIn { .. } => f.write_str("unauthenticated"),
             Kind::Csrf => f.write_str("csrf"),
+            Kind::PasswordChange => f.write_str("password change required"),
             Kind::Forbidden => f.write_str("forbidden"),
             Kind::BadRequest(m) => write!(f, "bad request: {m}"),
             Kind::TimedOut => f.write_str("request body timed out"),
@@ -126,6 +134,13 @@ impl WebError {
     pub fn sign_in(next: impl Into<String>) -> WebError {
         WebError {
             kind: Kind::SignIn { next: next.into() },
+        }
+    }
+
+    /// The user must choose a new password before anything else.
+    pub fn password_change() -> WebError {
+        WebError {
+            kind: Kind::PasswordChange,
         }
     }
 
@@ -172,6 +187,7 @@ impl WebError {
         match &self.kind {
             Kind::SignIn { .. } => "unauthenticated",
             Kind::Csrf => "csrf",
+            Kind::PasswordChange => "password_change_required",
             Kind::Forbidden => "forbidden",
             Kind::BadRequest(_) => "bad_request",
             Kind::TimedOut => "timed_out",
@@ -201,6 +217,11 @@ impl WebError {
             let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
             return HttpResponse::Found()
                 .insert_header((header::LOCATION, format!("/login?{query}")))
+                .finish();
+        }
+        if let Kind::PasswordChange = &self.kind {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, CHANGE_PASSWORD_PATH))
                 .finish();
         }
         let mut page = error_page(
@@ -259,6 +280,7 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match &self.kind {
             Kind::SignIn { .. } => StatusCode::FOUND,
+            Kind::PasswordChange => StatusCode::SEE_OTHER,
             k => k.status(),
         }
     }

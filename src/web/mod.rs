@@ -140,6 +140,14 @@ route_table! {
     POST "/login" => pages::accounts::login::submit;
     POST "/logout" => pages::accounts::login::logout;
     GET "/lang/{tag}" => pages::accounts::login::switch_lang;
+    // A user's own password: change it (where a temporary password sends its user), ask for a
+    // reset link, and the page an invitation or reset link opens.
+    GET "/account/password" => pages::accounts::password::change_form;
+    POST "/account/password" => pages::accounts::password::change;
+    GET "/password/forgot" => pages::accounts::password::forgot_form;
+    POST "/password/forgot" => pages::accounts::password::forgot;
+    GET "/password/set" => pages::accounts::password::set_form;
+    POST "/password/set" => pages::accounts::password::set;
     GET "/" => pages::dashboard::show;
     GET "/firms" => pages::firms::list;
     // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
@@ -162,6 +170,10 @@ route_table! {
     POST "/admin/users/{id}" => pages::accounts::admin::change;
     POST "/admin/tokens" => pages::accounts::admin::create_token;
     POST "/admin/tokens/{id}/revoke" => pages::accounts::admin::revoke_token;
+    // Firm users' accounts and invitations: admins, the bureau, county officers (their county).
+    GET "/firm-users" => pages::accounts::firm_users::list;
+    POST "/firm-users" => pages::accounts::firm_users::invite;
+    POST "/firm-users/{uid}/reinvite" => pages::accounts::firm_users::reinvite;
     // Coaching (issue 5): a firm's advisor, follow-ups and issues; advisors' workloads, the
     // agenda, the issue ledger, the follow-ups export and bulk assignment.
     GET "/firms/{id}/assign" => pages::coaching::assign_form;

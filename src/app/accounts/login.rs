@@ -126,12 +126,14 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// The hash to verify: the account's, or one that matches nothing for an unknown user, so
-    /// that a wrong username takes as long as a wrong password.
+    /// The hash to verify: the account's, or one that matches nothing for an unknown user (or
+    /// one without a password), so that a wrong username takes as long as a wrong password.
     pub fn hash(&self) -> &str {
         match &self.user {
-            Some(u) => &u.password_hash,
-            None => dummy_hash(),
+            // An account without a password yet (invited) is checked like an unknown one, so
+            // that it answers in the same time.
+            Some(u) if u.password_hash.starts_with("$argon2") => &u.password_hash,
+            _ => dummy_hash(),
         }
     }
 }

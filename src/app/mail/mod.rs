@@ -41,11 +41,15 @@ pub enum MailKind {
     Digest,
     /// A test mail.
     Test,
+    /// An invitation to set a first password (a one-time link).
+    Invitation,
+    /// A password reset link (a one-time link).
+    PasswordReset,
 }
 
 impl MailKind {
     /// Every kind, in the order the preferences page lists them.
-    pub const ALL: [MailKind; 8] = [
+    pub const ALL: [MailKind; 10] = [
         MailKind::Assignment,
         MailKind::FollowupDue,
         MailKind::StageChanged,
@@ -54,6 +58,8 @@ impl MailKind {
         MailKind::WeeklySummary,
         MailKind::Digest,
         MailKind::Test,
+        MailKind::Invitation,
+        MailKind::PasswordReset,
     ];
 
     /// Stable snake_case name (stored in the outbox and the preferences).
@@ -67,6 +73,8 @@ impl MailKind {
             MailKind::WeeklySummary => "weekly_summary",
             MailKind::Digest => "digest",
             MailKind::Test => "test",
+            MailKind::Invitation => "invitation",
+            MailKind::PasswordReset => "password_reset",
         }
     }
 
@@ -80,10 +88,14 @@ impl MailKind {
         MailKind::ALL.into_iter().filter(|k| k.digestible())
     }
 
-    /// Whether the daily digest can collect this kind (not the digest itself, nor a test);
-    /// these are also the kinds users choose a mode for.
+    /// Whether the daily digest can collect this kind (not the digest itself, a test, nor
+    /// an account's one-time link, which nobody can put off or turn off); these are also the
+    /// kinds users choose a mode for.
     pub fn digestible(self) -> bool {
-        !matches!(self, MailKind::Digest | MailKind::Test)
+        !matches!(
+            self,
+            MailKind::Digest | MailKind::Test | MailKind::Invitation | MailKind::PasswordReset
+        )
     }
 }
 

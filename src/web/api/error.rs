@@ -22,7 +22,8 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable snake_case code: `unauthenticated`, `csrf`, `forbidden`, `not_found`,
+    /// Stable snake_case code: `unauthenticated`, `csrf`, `password_change_required`
+    /// (the session's user must first replace a temporary password), `forbidden`, `not_found`,
     /// `stale_version`, `illegal_transition`, `duplicate`, `rule_failed`, `internal`, or the
     /// input error's own code (`invalid_uscc`, `negative_amount`, …).
     pub code: String,
@@ -155,6 +156,7 @@ impl ApiError {
         let e = match &self.kind {
             Kind::SignIn { .. } => return plain(lang, "unauthenticated"),
             Kind::Csrf => return plain(lang, "csrf"),
+            Kind::PasswordChange => return plain(lang, "password_change_required"),
             Kind::Forbidden => return plain(lang, "forbidden"),
             Kind::BadRequest(_) => return plain(lang, "bad_request"),
             Kind::TimedOut => return plain(lang, "timed_out"),

@@ -78,6 +78,7 @@ fn menu(p: &crate::app::Principal) -> Value {
         "agenda": Area::Agenda.allows(p.role) && access::may_follow_up(p),
         "advisors": Area::Advisors.allows(p.role) && access::may_manage_advisors(p),
         "admin": Area::Admin.allows(p.role),
+        "firm_users": Area::FirmAccounts.allows(p.role),
     })
 }
 

@@ -124,6 +124,17 @@ const MATRIX: &[Row] = &[
                                   [Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad]),
     post("/logout", &[],          [Login,    Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect]),
     get("/lang/{tag}",            [Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect, Redirect]),
+    // A user's own password: everyone signed in changes theirs (an empty form: the current
+    // password is wrong). Forgot and the link pages are for anyone: the forgot form answers
+    // the same whoever asks; without a valid token the link page is not found.
+    get("/account/password",      [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    post("/account/password", &[],[Login,    Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad,      Bad]),
+    get("/password/forgot",       [Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    post("/password/forgot", &[("who", "nobody_here")],
+                                  [Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/password/set",          [NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound]),
+    post("/password/set", &[("token", "0000"), ("password", "a long new password"), ("password_again", "a long new password")],
+                                  [NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound]),
     // A firm's user is sent to their firm's page.
     get("/",                      [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Redirect, Redirect]),
     get("/firms",                 [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
@@ -157,6 +168,12 @@ const MATRIX: &[Row] = &[
     post("/admin/tokens", &[("username", "nobody_here"), ("name", "matrix")],
                                   [Login,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/admin/tokens/{id}/revoke", &[], [Login, NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // Firm users' accounts: admins, the bureau, county officers; an empty invitation reaches
+    // validation. `{uid}` is the own firm's user, who has a password already: sending the
+    // invitation again is refused as bad input by everyone who may manage them.
+    get("/firm-users",            [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/firm-users", &[],      [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/firm-users/{uid}/reinvite", &[], [Login, Bad, Bad,    Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // Coaching. Assigning an advisor: the bureau, county officers in their county; advisors
     // and firms never. Empty forms reach validation.
     get("/firms/{id}/assign",     [Login,    Ok,       Ok,       Ok,       NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),
@@ -347,6 +364,7 @@ fn fill(pattern: &str, firm: &Firm, w: &World) -> String {
             "event" => "exit".to_string(),
             "fid" => w.followup.to_string(),
             "iid" => w.issue.to_string(),
+            "uid" => w.firm_user.to_string(),
             other => panic!(
                 "no value for path parameter {{{other}}} of {pattern}: add one in \
                  tests/it/web/access_matrix.rs `fill`"

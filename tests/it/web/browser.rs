@@ -360,6 +360,7 @@ fn the_main_pages_fit_a_400_px_phone_for_every_role() {
         }
     };
     visit("anonymous", "/login");
+    visit("anonymous", "/password/forgot");
     let f = firm.id;
     let staff_pages = [
         "/".to_string(),
@@ -372,6 +373,7 @@ fn the_main_pages_fit_a_400_px_phone_for_every_role() {
         "/agenda".to_string(),
         "/issues".to_string(),
         "/account/mail".to_string(),
+        "/account/password".to_string(),
     ];
     for username in ["admin", "bureau", "county-411102", "advisor01"] {
         b.sign_in(username, DEMO_PASSWORD);
@@ -381,6 +383,7 @@ fn the_main_pages_fit_a_400_px_phone_for_every_role() {
         if username == "admin" {
             visit(username, "/admin/users");
             visit(username, "/admin/mail");
+            visit(username, "/firm-users");
         }
         b.sign_out();
     }
@@ -389,6 +392,7 @@ fn the_main_pages_fit_a_400_px_phone_for_every_role() {
         format!("/firms/{own}"),
         format!("/firms/{own}/edit"),
         "/account/mail".into(),
+        "/account/password".into(),
     ] {
         visit("firm1", &p);
     }
@@ -435,4 +439,91 @@ fn a_firm_user_is_offered_no_record_flag_or_direct_route_on_the_edit_form() {
     b.goto(&format!("/firms/{own}/edit"));
     assert!(!b.find_all("[name=major_incident]").is_empty());
     assert!(b.find_all("[name=dr_valid_hte]").is_empty());
+}
+
+/// The first steps of a firm joining: the bureau invites the firm's contact on the firm
+/// accounts page, the invitation arrives at a real SMTP server, its link sets a password and
+/// signs the new user in on their firm's page; signed out, they sign in again with it and land
+/// there too.
+#[test]
+fn the_bureau_invites_a_firm_user_who_sets_a_password_from_the_mail_and_lands_on_their_firm() {
+    let (db, app) = demo_app();
+    let firm = all_firms(&db)
+        .into_iter()
+        .find(|f| f.stage != "exited")
+        .expect("a firm");
+    peiyu::store::settings::set(
+        &mut db.conn(),
+        peiyu::notify::worker::BASE_URL_KEY,
+        &serde_json::json!(app.base),
+    )
+    .unwrap();
+    let b = Browser::start(&app.base);
+    b.sign_in("bureau", DEMO_PASSWORD);
+    b.click_and_load("header a[href='/firm-users']");
+    assert_eq!(b.text("main h1"), zh("firm_users.title"));
+    b.fill("#firm_uscc", &firm.uscc);
+    b.fill("#username", "zhao.contact");
+    b.fill("#display_name", "赵联络");
+    b.fill("#email", "zhao@firm.example");
+    b.click_and_load("form.invite button[type=submit]");
+    assert_eq!(b.path(), "/firm-users?done=invited", "{}", b.text("main"));
+    assert!(b
+        .text("main .notice")
+        .contains(&zh("firm_users.done.invited")));
+    assert!(b.text("table.firm-users").contains("zhao.contact"));
+    b.screenshot("firm-users");
+    b.sign_out();
+
+    let server = crate::notify::smtp::SmtpServer::start();
+    let mailer = peiyu::notify::mailer::Mailer::smtp(&server.url()).unwrap();
+    peiyu::notify::worker::run_once(
+        &mut db.conn(),
+        &mailer,
+        "browser-test",
+        Utc::now().naive_utc(),
+    )
+    .unwrap();
+    let mails = server.messages();
+    let mail = mails
+        .iter()
+        .find(|m| m.to.contains("zhao@firm.example"))
+        .expect("the invitation arrived");
+    let text = mail.text.clone().unwrap_or_default();
+    let start = text
+        .find(&format!("{}/password/set?token=", app.base))
+        .unwrap_or_else(|| panic!("no link in the invitation:\n{text}"));
+    let url = text[start..].split_whitespace().next().unwrap();
+    let path = url.strip_prefix(&app.base).unwrap();
+
+    b.goto(path);
+    assert_eq!(b.text("main h1"), zh("set_password.title_invite"));
+    assert_eq!(
+        b.attr("#username", "value").as_deref(),
+        Some("zhao.contact")
+    );
+    // A common password is refused beside its field, in Chinese.
+    b.fill("#password", "iloveyou");
+    b.fill("#password_again", "iloveyou");
+    b.click_and_load("form[action='/password/set'] button[type=submit]");
+    assert!(b
+        .text("#password-err")
+        .contains(&zh("app.accounts.password_common")));
+    let password = "赵家的新密码 2026 spring";
+    b.fill("#password", password);
+    b.fill("#password_again", password);
+    b.click_and_load("form[action='/password/set'] button[type=submit]");
+    assert_eq!(
+        b.path(),
+        format!("/firms/{}", firm.id),
+        "{}",
+        b.text("main")
+    );
+    assert_eq!(b.text("main h1"), firm.name);
+    assert!(b.text("header .user").contains("赵联络"));
+
+    b.sign_out();
+    b.sign_in("zhao.contact", password);
+    assert_eq!(b.path(), format!("/firms/{}", firm.id));
+    assert_eq!(b.text("main h1"), firm.name);
 }

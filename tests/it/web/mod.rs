@@ -15,6 +15,7 @@ mod i18n;
 mod input;
 mod login;
 mod pages;
+mod passwords;
 mod pool;
 mod record;
 mod robustness;

@@ -1,9 +1,12 @@
 //! `/admin/users`: accounts and API tokens, for administrators only. Every form carries the
-//! CSRF token; every change goes through a use case that writes an audit row. A temporary
-//! password or a new token is shown once, on the page that answers the form.
+//! CSRF token; every change goes through a use case that writes an audit row. An invitation
+//! with an email address is mailed (a one-time link that sets the password); a temporary
+//! password (an invitation without an address, or the "temporary password" action) or a new
+//! token is shown once, on the page that answers the form.
 
 use crate::app::accounts::login;
-use crate::app::accounts::users::{self, NewUserInput};
+use crate::app::accounts::passwords;
+use crate::app::accounts::users::{self, Invited, NewUserInput};
 use crate::app::{accounts::tokens, firms::read, AppError};
 use crate::core::clock::china_minute;
 use crate::core::error::Text;
@@ -44,7 +47,7 @@ async fn page(
     shown: Option<Shown>,
     error: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    page_with(req, state, user, status, shown, error, Again::None).await
+    page_with(req, state, user, status, shown, error, Again::None, None).await
 }
 
 /// A form of the page shown again after a refusal: what was typed, and the problems beside
@@ -60,6 +63,7 @@ enum Again {
     Change(i64, ChangeForm, String),
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn page_with(
     req: &HttpRequest,
     state: &AppState,
@@ -68,6 +72,7 @@ async fn page_with(
     shown: Option<Shown>,
     error: Option<String>,
     again: Again,
+    notice: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let p = user.principal.clone();
@@ -105,6 +110,8 @@ async fn page_with(
                 "username": u.username,
                 "display_name": u.display_name,
                 "active": u.active,
+                "pending": !users::has_password(u),
+                "must_change": u.must_change_password,
                 "county": county_name(&u.county_code),
                 "roles": ROLES.iter().map(|r| json!({"id": r.id(), "selected": r.id() == role})).collect::<Vec<_>>(),
                 "counties": counties.iter().map(|c| json!({
@@ -161,6 +168,7 @@ async fn page_with(
             "token": match &again { Again::Token(f, _) => json!(f), _ => json!(TokenForm::default()) },
             "token_error": match &again { Again::Token(_, e) => json!(e), _ => json!({}) },
             "error": error,
+            "notice": notice,
         }),
     )
 }
@@ -253,9 +261,9 @@ impl InviteForm {
     }
 }
 
-/// A use case's refusal of a form placed beside `form`'s fields (the use case's `user` is
-/// the form's `username`), in the user's language, with the status; not found, forbidden and
-/// internal errors stay errors.
+/// A use case's refusal of a form placed beside the form's fields (the use case's `user` is
+/// the form's `username`, as is a taken name), in the user's language, with the status; not
+/// found, forbidden and internal errors stay errors.
 fn placed(e: AppError, lang: crate::i18n::Lang) -> Result<(Errors, StatusCode), WebError> {
     let status = match &e {
         AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -270,7 +278,6 @@ fn placed(e: AppError, lang: crate::i18n::Lang) -> Result<(Errors, StatusCode), 
             };
             errors.insert(field, crate::i18n::render(lang, &ie.text));
         }
-        // A taken username.
         AppError::Conflict(c) => {
             errors.insert("username".to_string(), crate::i18n::render(lang, &c.text()));
         }
@@ -279,7 +286,8 @@ fn placed(e: AppError, lang: crate::i18n::Lang) -> Result<(Errors, StatusCode), 
     Ok((errors, status))
 }
 
-/// `POST /admin/users`: invite a user; the temporary password is shown once. A refusal
+/// `POST /admin/users`: invite a user: with an email address the invitation mail with its
+/// one-time link is queued; without one the temporary password is shown once. A refusal
 /// shows the form as typed, every problem beside its field.
 pub async fn invite(
     req: HttpRequest,
@@ -293,7 +301,7 @@ pub async fn invite(
     if !problems.is_empty() {
         let again = Again::Invite(f, problems.in_lang(lang));
         let status = StatusCode::BAD_REQUEST;
-        return page_with(&req, &state, &user, status, None, None, again).await;
+        return page_with(&req, &state, &user, status, None, None, again, None).await;
     }
     let some = |s: &String| Some(s.clone()).filter(|s| !s.trim().is_empty());
     let input = NewUserInput {
@@ -306,8 +314,28 @@ pub async fn invite(
         password: String::new(),
     };
     let p = user.principal.clone();
-    match db(&state, move |c| users::invite_user(c, input, &p)).await {
-        Ok((u, temp)) => {
+    let now = chrono::Utc::now().naive_utc();
+    match db(&state, move |c| users::invite_user(c, input, &p, now)).await {
+        // Mailed: the page says so; without an address the temporary password is shown once.
+        Ok(Invited::Mailed(u)) => {
+            let notice = crate::i18n::render(
+                lang,
+                &Text::new("admin.invite.mailed").plain("username", &u.username),
+            );
+            let status = StatusCode::OK;
+            page_with(
+                &req,
+                &state,
+                &user,
+                status,
+                None,
+                None,
+                Again::None,
+                Some(notice),
+            )
+            .await
+        }
+        Ok(Invited::Temporary(u, temp)) => {
             let shown = Shown {
                 label: u.username,
                 secret: temp,
@@ -317,7 +345,7 @@ pub async fn invite(
         Err(e) => {
             let (errors, status) = placed(e, lang)?;
             let again = Again::Invite(f, errors);
-            page_with(&req, &state, &user, status, None, None, again).await
+            page_with(&req, &state, &user, status, None, None, again, None).await
         }
     }
 }
@@ -325,7 +353,8 @@ pub async fn invite(
 /// A change to one user.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChangeForm {
-    /// `role`, `disable` or `enable`.
+    /// `role`, `disable`, `enable`, `reinvite` (send the invitation again) or `temp_password`
+    /// (a temporary password, shown once).
     pub action: String,
     /// New role (for `role`).
     #[serde(default)]
@@ -335,8 +364,8 @@ pub struct ChangeForm {
     pub county: String,
 }
 
-/// `POST /admin/users/{id}`: change role and county, disable or enable. A refused role
-/// change shows the user's row as chosen, the problem beside it.
+/// `POST /admin/users/{id}`: change role and county, disable or enable, send the invitation
+/// again, or set a temporary password (shown once; the user must change it at sign-in).
 pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -346,9 +375,24 @@ pub async fn change(
 ) -> Result<HttpResponse, WebError> {
     let id = crate::web::pages::path_id(&id)?;
     let f = form.0;
-    let typed = f.clone();
     let p = user.principal.clone();
+    let now = chrono::Utc::now().naive_utc();
+    if f.action == "temp_password" {
+        let result = db(&state, move |c| {
+            passwords::set_temporary_password(c, id, &p, now)
+        })
+        .await;
+        return outcome(&req, &state, &user, result, |(u, temp)| {
+            Some(Shown {
+                label: u.username,
+                secret: temp,
+            })
+        })
+        .await;
+    }
+    let typed = f.clone();
     let result = db(&state, move |c| match f.action.as_str() {
+        "reinvite" => users::reinvite(c, id, &p, now).map(|_| ()),
         "disable" => users::set_active(c, id, false, &p).map(|_| ()),
         "enable" => users::set_active(c, id, true, &p).map(|_| ()),
         "role" => users::change_role(c, id, &f.role, Some(&f.county), &p).map(|_| ()),
@@ -360,11 +404,12 @@ pub async fn change(
     })
     .await;
     match result {
+        // A refused role change: that user's row as chosen, the problem beside it.
         Err(e @ (AppError::BadInput(_) | AppError::Conflict(_))) if typed.action == "role" => {
             let (errors, status) = placed(e, user.lang)?;
             let message = errors.into_values().collect::<Vec<_>>().join(" ");
             let again = Again::Change(id, typed, message);
-            page_with(&req, &state, &user, status, None, None, again).await
+            page_with(&req, &state, &user, status, None, None, again, None).await
         }
         other => outcome(&req, &state, &user, other, |()| None).await,
     }
@@ -396,7 +441,7 @@ pub async fn create_token(
     if !problems.is_empty() {
         let again = Again::Token(f, problems.in_lang(lang));
         let status = StatusCode::BAD_REQUEST;
-        return page_with(&req, &state, &user, status, None, None, again).await;
+        return page_with(&req, &state, &user, status, None, None, again, None).await;
     }
     let (username, name) = (f.username.clone(), f.name.clone());
     let p = user.principal.clone();
@@ -415,7 +460,7 @@ pub async fn create_token(
         Err(e) => {
             let (errors, status) = placed(e, lang)?;
             let again = Again::Token(f, errors);
-            page_with(&req, &state, &user, status, None, None, again).await
+            page_with(&req, &state, &user, status, None, None, again, None).await
         }
     }
 }
