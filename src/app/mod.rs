@@ -16,6 +16,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod applications;
 pub mod coaching;
 pub mod daily;
 pub mod error;

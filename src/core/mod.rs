@@ -1,5 +1,6 @@
 //! The pure core: stages, events, rules, scores, explanations. No I/O, no frameworks.
 
+pub mod application;
 pub mod clock;
 pub mod error;
 pub mod eval;

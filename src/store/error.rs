@@ -61,6 +61,10 @@ fn unique_field(text: &str) -> &'static str {
         "event_seq"
     } else if text.contains("firm_years") {
         "year"
+    } else if text.contains("nominations") {
+        "pending_nomination"
+    } else if text.contains("applications") {
+        "open_application"
     } else if text.contains("counties") {
         "county_code"
     } else if text.contains("sectors") {

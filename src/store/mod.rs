@@ -11,6 +11,7 @@
 //! A key matches one row at most, so the limit changed nothing. Lists keep `LIMIT ? OFFSET ?`.
 
 pub mod account_tokens;
+pub mod applications;
 pub mod audit;
 pub mod credentials;
 pub mod dialect;
@@ -22,6 +23,7 @@ pub mod firms;
 pub mod ip;
 pub mod jobs;
 pub mod login_attempts;
+pub mod nominations;
 pub mod profile;
 pub mod refdata;
 pub mod reports;

@@ -319,3 +319,68 @@ diesel::table! {
 }
 
 diesel::joinable!(firm_fact_marks -> firms (firm_id));
+
+diesel::table! {
+    /// A firm's application to climb (issue 14), with its frozen submission.
+    applications (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        target -> Text,
+        status -> Text,
+        on_behalf -> Bool,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        status_at -> Timestamp,
+        due_on -> Nullable<Date>,
+        submitted_at -> Nullable<Timestamp>,
+        ruleset -> Nullable<Text>,
+        frozen_profile -> Nullable<Text>,
+        frozen_evaluation -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        stage_event_id -> Nullable<BigInt>,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Every step of an application: who, when, what, the comment and the evaluation then.
+    application_steps (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_role -> Text,
+        comment -> Text,
+        evaluation -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(applications -> firms (firm_id));
+diesel::joinable!(application_steps -> applications (application_id));
+diesel::allow_tables_to_appear_in_same_query!(applications, firms, application_steps);
+diesel::allow_tables_to_appear_in_same_query!(applications, counties);
+
+diesel::table! {
+    /// Reserve-pool nominations by county officers, confirmed or declined by the bureau.
+    nominations (id) {
+        id -> BigInt,
+        firm_id -> BigInt,
+        county_code -> Text,
+        note -> Text,
+        status -> Text,
+        nominated_by -> Nullable<BigInt>,
+        nominated_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Text,
+        stage_event_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(nominations -> firms (firm_id));
+diesel::allow_tables_to_appear_in_same_query!(nominations, firms);

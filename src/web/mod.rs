@@ -163,6 +163,14 @@ route_table! {
     POST "/firms/{id}/actions/{event}" => pages::firms::actions::fire;
     GET "/firms/{id}/whatif" => pages::firms::whatif::show;
     GET "/pool" => pages::firms::pool::show;
+    GET "/firms/{id}/applications/new" => pages::applications::new_form;
+    POST "/firms/{id}/applications/new" => pages::applications::create;
+    GET "/applications" => pages::applications::queues;
+    GET "/nominations" => pages::applications::nominations::show;
+    POST "/nominations" => pages::applications::nominations::nominate;
+    POST "/nominations/decide" => pages::applications::nominations::decide;
+    GET "/applications/{aid}" => pages::applications::show;
+    POST "/applications/{aid}" => pages::applications::step;
     GET "/firms/{id}" => pages::firms::show;
     // Accounts and API tokens (admin only).
     GET "/admin/users" => pages::accounts::admin::users;

@@ -4,6 +4,7 @@
 //! - the HTE annual report due by 31 May (marks 30 and 7 days before);
 //! - the weekly summary for bureau staff, on the setting's weekday;
 //! - each advisor's daily digest of follow-ups overdue or due soon (one mail listing them);
+//! - each reviewer's daily mail of the applications waiting for them, overdue ones marked;
 //! - the daily digest of the mail users chose to receive as a digest (last, so that today's
 //!   reminders are in it).
 //!
@@ -16,6 +17,7 @@ use crate::app::coaching::read::AgendaSettings;
 use crate::app::error::{AppError, StoreContext};
 use crate::app::mail::notices::{firm_link, stored};
 use crate::app::mail::{self, MailKind, MailRequest, Queued};
+use crate::core::application::Step;
 use crate::core::schedule::{reminder_mark, ReminderSettings};
 use crate::core::stage::{EventKind, Role, Stage};
 use crate::i18n::{self, Lang};
@@ -442,6 +444,72 @@ pub(super) fn followup_digest(run: &mut Run<'_>) -> Result<(), AppError> {
             run.lease.renew(run.conn)?;
             run.send(std::mem::take(&mut reqs))?;
         }
+    }
+    run.send(reqs)
+}
+
+/// Reviewers' daily mail of the applications waiting for them, oldest first, the overdue
+/// ones marked: county officers their county's applications at the county step, bureau staff
+/// those at the city step. Nobody with nothing waiting gets one.
+pub(super) fn reviews_waiting(run: &mut Run<'_>) -> Result<(), AppError> {
+    let today = run.today();
+    let waiting = crate::app::applications::read::waiting_for_review(run.conn, today, now())?;
+    let item = |r: &crate::app::applications::read::ApplicationRow| {
+        let t = format!("application.target.{}", r.target.id());
+        json!({
+            "firm": r.firm_name,
+            "id": r.application.id,
+            "target_zh": i18n::text(Lang::ZhCn, &t),
+            "target_en": i18n::text(Lang::En, &t),
+            "waited_days": r.waited_days,
+            "due_on": r.application.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            "overdue": r.overdue,
+        })
+    };
+    let county_officers =
+        users::list_by_role(run.conn, Role::County.id()).ctx("list county officers")?;
+    let bureau = users::list_by_role(run.conn, Role::Bureau.id()).ctx("list bureau staff")?;
+    let mut reqs = Vec::new();
+    let mut add = |user: i64, rows: Vec<&crate::app::applications::read::ApplicationRow>| {
+        if rows.is_empty() {
+            return;
+        }
+        let overdue = rows.iter().filter(|r| r.overdue).count();
+        reqs.push(MailRequest {
+            kind: MailKind::ReviewsWaiting,
+            to_user: user,
+            dedup_key: format!("reviews_waiting:{today}:user{user}"),
+            template: "reviews_waiting",
+            params: json!({
+                "date": today.to_string(),
+                "count": rows.len(),
+                "overdue": overdue,
+                "items": rows.iter().take(DIGEST_LISTED).map(|r| item(r)).collect::<Vec<_>>(),
+                "more": rows.len().saturating_sub(DIGEST_LISTED),
+            }),
+            link: "/applications".to_string(),
+        });
+    };
+    for u in &county_officers {
+        let Some(county) = u.county_code.as_deref() else {
+            continue;
+        };
+        add(
+            u.id,
+            waiting
+                .iter()
+                .filter(|r| r.status.step() == Some(Step::County) && r.county_code == county)
+                .collect(),
+        );
+    }
+    for u in &bureau {
+        add(
+            u.id,
+            waiting
+                .iter()
+                .filter(|r| r.status.step() == Some(Step::City))
+                .collect(),
+        );
     }
     run.send(reqs)
 }

@@ -182,6 +182,7 @@ fn run_leased(
     }
     reminders::weekly_summary(&mut run)?;
     reminders::followup_digest(&mut run)?;
+    reminders::reviews_waiting(&mut run)?;
     if opts.stopped() {
         return Ok(TickOutcome::Stopped);
     }

@@ -133,7 +133,7 @@ fn decide(
     Ok((version, transition))
 }
 
-fn fire_in_tx(
+pub(crate) fn fire_in_tx(
     conn: &mut DbConn,
     firm_id: i64,
     expected_version: Option<i64>,

@@ -37,6 +37,10 @@ pub enum MailKind {
     AnnualReportDue,
     /// The weekly summary for bureau staff.
     WeeklySummary,
+    /// An application changed status (to the firm's users and advisor).
+    Application,
+    /// Applications waiting for a reviewer, daily (to county officers and bureau staff).
+    ReviewsWaiting,
     /// The daily digest itself.
     Digest,
     /// A test mail.
@@ -49,13 +53,15 @@ pub enum MailKind {
 
 impl MailKind {
     /// Every kind, in the order the preferences page lists them.
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 12] = [
         MailKind::Assignment,
         MailKind::FollowupDue,
         MailKind::StageChanged,
         MailKind::CredentialExpiring,
         MailKind::AnnualReportDue,
         MailKind::WeeklySummary,
+        MailKind::Application,
+        MailKind::ReviewsWaiting,
         MailKind::Digest,
         MailKind::Test,
         MailKind::Invitation,
@@ -71,6 +77,8 @@ impl MailKind {
             MailKind::CredentialExpiring => "credential_expiring",
             MailKind::AnnualReportDue => "annual_report_due",
             MailKind::WeeklySummary => "weekly_summary",
+            MailKind::Application => "application",
+            MailKind::ReviewsWaiting => "reviews_waiting",
             MailKind::Digest => "digest",
             MailKind::Test => "test",
             MailKind::Invitation => "invitation",

@@ -3,7 +3,7 @@
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
-use super::{json_ok, path_id, JsonBody};
+use super::{json_ok, path_id, Body, JsonBody};
 use crate::app::firms::list::{ListParams, PER_PAGE};
 use crate::app::firms::read::NextEvaluation;
 use crate::app::firms::record::RecordPatch;
@@ -18,7 +18,7 @@ use crate::core::stage::Event;
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -68,10 +68,10 @@ pub struct FirmOut {
     pub next_eligible: Option<bool>,
     /// Readiness 0–100 for the next stage.
     pub readiness: i32,
-    /// Created (UTC).
-    pub created_at: NaiveDateTime,
-    /// Last changed (UTC).
-    pub updated_at: NaiveDateTime,
+    /// Created: RFC 3339 in UTC (`Z`), e.g. `2025-03-01T08:30:00.123456Z`.
+    pub created_at: DateTime<Utc>,
+    /// Last changed: RFC 3339 in UTC (`Z`).
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<&Firm> for FirmOut {
@@ -95,8 +95,8 @@ impl From<&Firm> for FirmOut {
             next_stage: f.next_stage.clone(),
             next_eligible: f.next_eligible,
             readiness: f.readiness,
-            created_at: f.created_at,
-            updated_at: f.updated_at,
+            created_at: f.created_at.and_utc(),
+            updated_at: f.updated_at.and_utc(),
         }
     }
 }
@@ -121,28 +121,96 @@ pub struct FirmPage {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Paging {
     /// Rows per page (1–500; default 50).
-    #[serde(default)]
-    pub per_page: String,
+    pub per_page: Option<String>,
+    /// The page, as sent (the list's parameters read an empty one as the first).
+    pub page: Option<String>,
+}
+
+/// A parameter that is not one of `known`: a 400 naming it and listing them.
+fn not_one_of(field: &str, value: &str, known: &[&str]) -> InputError {
+    InputError::new(
+        field,
+        "unknown_value",
+        Text::new("api.input.not_one_of")
+            .plain("field", field)
+            .plain("value", value)
+            .plain("known", known.join(", ")),
+    )
+}
+
+/// A whole number from `min` to `max`, or a 400 naming `field`.
+fn whole(field: &str, value: &str, min: i64, max: i64) -> Result<i64, InputError> {
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            InputError::new(
+                field,
+                "out_of_range",
+                Text::new("api.input.out_of_range")
+                    .plain("field", field)
+                    .plain("value", value)
+                    .plain("min", min)
+                    .plain("max", max),
+            )
+        })
+}
+
+/// The list's parameters as the API reads them: strictly. The `/firms` page reads what it
+/// can of its filter form (an empty field does not filter); a program that sends a stage,
+/// sort, direction, readiness, advisor or page size that does not read is told so (400).
+/// Returns the page size.
+fn strict_list_query(p: &ListParams, paging: &Paging) -> Result<i64, InputError> {
+    use crate::app::model::SortKey;
+    use crate::core::stage::Stage;
+    p.check()?;
+    if let Some(v) = paging.page.as_deref() {
+        whole("page", v, 1, crate::app::firms::list::MAX_PAGE)?;
+    }
+    if Stage::parse(&p.stage).is_none() && !p.stage.is_empty() {
+        let known: Vec<&str> = Stage::ALL.iter().map(|s| s.id()).collect();
+        return Err(not_one_of("stage", &p.stage, &known));
+    }
+    if SortKey::parse(&p.sort).is_none() && !p.sort.is_empty() {
+        let known: Vec<&str> = SortKey::ALL.iter().map(|k| k.id()).collect();
+        return Err(not_one_of("sort", &p.sort, &known));
+    }
+    if !matches!(p.dir.as_str(), "" | "asc" | "desc") {
+        return Err(not_one_of("dir", &p.dir, &["asc", "desc"]));
+    }
+    for (field, v) in [("rmin", &p.rmin), ("rmax", &p.rmax)] {
+        if !v.is_empty() {
+            whole(field, v, 0, 100)?;
+        }
+    }
+    if !p.advisor.is_empty() {
+        whole("advisor", &p.advisor, 1, i64::MAX)?;
+    }
+    match paging.per_page.as_deref() {
+        None => Ok(PER_PAGE),
+        Some(n) => whole("per_page", n, 1, MAX_PER_PAGE),
+    }
 }
 
 /// `GET /api/v1/firms`: the `/firms` page's filters, search, sort and paging, in the caller's
-/// territory.
+/// territory. Unlike the page, a parameter that does not read is a 400 naming it.
 #[utoipa::path(get, path = "/api/v1/firms", tag = "firms",
     params(
-        ("stage" = Option<String>, Query, description = "Stage id"),
-        ("county" = Option<String>, Query, description = "County code"),
-        ("sector" = Option<String>, Query, description = "Sector code"),
+        ("stage" = Option<String>, Query, description = "Only firms in this stage"),
+        ("county" = Option<String>, Query, description = "Only firms of this county code (an unknown code matches nothing)"),
+        ("sector" = Option<String>, Query, description = "Only firms of this sector code (an unknown code matches nothing)"),
         ("industry" = Option<String>, Query, description = "GB/T 4754-2017 industry code prefix: a section letter (C), a division (C13 or 13), a group or a class; one that does not parse does not filter"),
-        ("advisor" = Option<i64>, Query, description = "Advisor user id"),
-        ("rmin" = Option<i32>, Query, description = "Readiness at least"),
-        ("rmax" = Option<i32>, Query, description = "Readiness at most"),
+        ("advisor" = Option<i64>, Query, minimum = 1, description = "Only firms assigned to this advisor (user id)"),
+        ("rmin" = Option<i32>, Query, minimum = 0, maximum = 100, description = "Readiness at least"),
+        ("rmax" = Option<i32>, Query, minimum = 0, maximum = 100, description = "Readiness at most"),
         ("q" = Option<String>, Query, description = "Name contains or USCC starts with"),
-        ("sort" = Option<String>, Query, description = "readiness, name, stage or uscc"),
-        ("dir" = Option<String>, Query, description = "asc or desc"),
-        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page from 1 to 1,000,000 (another value is a 400)"),
-        ("per_page" = Option<i64>, Query, description = "Rows per page, 1–500 (default 50)"),
+        ("sort" = Option<String>, Query, description = "Sort key (default readiness)"),
+        ("dir" = Option<String>, Query, description = "Direction (default: desc for readiness, asc otherwise)"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page from 1"),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Rows per page (default 50)"),
     ),
-    responses((status = 200, body = FirmPage), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = FirmPage)))]
 pub async fn list(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -150,13 +218,8 @@ pub async fn list(
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    params.check().map_err(crate::app::AppError::from)?;
+    let per_page = strict_list_query(&params, &paging).map_err(crate::app::AppError::from)?;
     let mut query = params.to_query();
-    let per_page = paging
-        .per_page
-        .trim()
-        .parse::<i64>()
-        .map_or(PER_PAGE, |n| n.clamp(1, MAX_PER_PAGE));
     let page = query.offset / PER_PAGE + 1;
     query.limit = per_page;
     query.offset = (page - 1).saturating_mul(per_page);
@@ -193,35 +256,39 @@ pub async fn show(
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FirmIn {
-    /// 统一社会信用代码 (check character validated).
+    /// 统一社会信用代码: its check character must be right (400 `invalid_uscc`).
     pub uscc: String,
     /// Name.
     pub name: String,
-    /// County code.
+    /// County code: one of the configured counties (400 `unknown_county`).
     pub county_code: String,
-    /// Sector code.
+    /// Sector code: one of the configured sectors (400 `unknown_sector`).
     pub sector_code: Option<String>,
-    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out); a bad one is a
-    /// 400 naming `industry_code`. In a patch an empty string clears it.
+    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out, and must be
+    /// the division's section); a bad one is a 400 `invalid_industry_code`. An empty string
+    /// clears it.
     pub industry_code: Option<String>,
-    /// Date of registration.
+    /// Date of registration: not after today (China) nor before 1900-01-01 (400
+    /// `date_in_future`, `date_implausible`).
     pub founded_on: Option<NaiveDate>,
-    /// Assigned advisor.
+    /// Assigned advisor: an active advisor's user id (400 `unknown_advisor`).
     pub advisor_id: Option<i64>,
     /// Contact person.
     pub contact_name: Option<String>,
     /// Contact phone.
     pub contact_phone: Option<String>,
-    /// Contact email.
+    /// Contact email: a local part of at most 64 bytes (400 `invalid_email`); blank clears.
     pub contact_email: Option<String>,
     /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
     /// (everyone on the payroll, part-time and seconded staff working 183 days or more
     /// included).
     pub employees: Option<i32>,
     /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
-    /// more in the year; at most `employees`.
+    /// more in the year; at most `employees` (400 `tech_staff_exceeds_employees`).
     pub tech_staff: Option<i32>,
 }
+
+impl Body for FirmIn {}
 
 /// `POST /api/v1/firms`: register a prospect. 400 names a bad field, 409 a taken USCC.
 #[utoipa::path(post, path = "/api/v1/firms", tag = "firms", request_body = FirmIn,
@@ -266,29 +333,32 @@ pub struct FirmPatch {
     pub version: i64,
     /// Name.
     pub name: Option<String>,
-    /// County code.
+    /// County code: one of the configured counties (400 `unknown_county`).
     pub county_code: Option<String>,
-    /// Sector code.
+    /// Sector code: one of the configured sectors (400 `unknown_sector`).
     pub sector_code: Option<String>,
-    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out); a bad one is a
-    /// 400 naming `industry_code`. In a patch an empty string clears it.
+    /// GB/T 4754-2017 industry code, e.g. `C1351` (the letter may be left out, and must be
+    /// the division's section); a bad one is a 400 `invalid_industry_code`. An empty string
+    /// clears it.
     pub industry_code: Option<String>,
-    /// Date of registration.
+    /// Date of registration: not after today (China) nor before 1900-01-01 (400
+    /// `date_in_future`, `date_implausible`).
     pub founded_on: Option<NaiveDate>,
-    /// Assigned advisor.
+    /// Assigned advisor: an active advisor's user id (400 `unknown_advisor`).
     pub advisor_id: Option<i64>,
     /// Contact person.
     pub contact_name: Option<String>,
     /// Contact phone.
     pub contact_phone: Option<String>,
-    /// Contact email.
+    /// Contact email: a local part of at most 64 bytes (400 `invalid_email`); blank clears.
     pub contact_email: Option<String>,
     /// 职工总数: staff of the latest fiscal year, as the average of its monthly head counts
     /// (everyone on the payroll, part-time and seconded staff working 183 days or more
     /// included).
     pub employees: Option<i32>,
     /// 科技人员: of those, the staff in R&D and related technical work who worked 183 days or
-    /// more in the year; at most `employees`.
+    /// more in the year; at most `employees`, the stored one if not sent (400
+    /// `tech_staff_exceeds_employees`).
     pub tech_staff: Option<i32>,
     /// Record flags and direct routes to set: bureau and county staff (and the
     /// administrator) only; changing one as a firm user or advisor is a 403 and writes
@@ -325,6 +395,8 @@ pub struct RecordIn {
 }
 
 /// A key that is present: `Some(value)`, `null` included.
+impl Body for FirmPatch {}
+
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<bool>>, D::Error> {
     Option::<bool>::deserialize(d).map(Some)
 }
@@ -462,9 +534,9 @@ pub struct YearIn {
     pub revenue: Option<i64>,
     /// R&D expense.
     pub rd_expense: Option<i64>,
-    /// R&D expense in China.
+    /// R&D expense in China: at most `rd_expense` (400 `domestic_exceeds_total`).
     pub rd_expense_domestic: Option<i64>,
-    /// High-tech revenue.
+    /// High-tech revenue: at most `revenue` (400 `high_tech_exceeds_revenue`).
     pub high_tech_revenue: Option<i64>,
     /// Total cost.
     pub total_cost: Option<i64>,
@@ -472,11 +544,14 @@ pub struct YearIn {
     pub total_assets: Option<i64>,
     /// Net assets.
     pub net_assets: Option<i64>,
-    /// Total income (总收入 = 收入总额 − 不征税收入), never below revenue.
+    /// Total income (总收入 = 收入总额 − 不征税收入): never below `revenue` (400
+    /// `total_income_below_revenue`).
     pub total_income: Option<i64>,
     /// Conversions of results.
     pub conversions: Option<u32>,
 }
+
+impl Body for YearIn {}
 
 fn fen(field: &str, v: Option<i64>) -> Result<Option<Fen>, InputError> {
     match v {
@@ -603,7 +678,7 @@ pub struct IpIn {
     /// Title.
     #[serde(default)]
     pub title: String,
-    /// Grant date.
+    /// Grant date: not after today (400 `date_in_future`).
     pub granted_on: Option<NaiveDate>,
     /// own (default) or transferred.
     pub acquisition: Option<String>,
@@ -612,16 +687,20 @@ pub struct IpIn {
     pub used_in_hte: bool,
 }
 
+impl Body for IpIn {}
+
+/// The use case's input: the kind and the acquisition exactly as their ids (the API does not
+/// guess).
 fn ip_input(i: IpIn) -> Result<NewIpInput, InputError> {
-    let kind = IpKind::parse(i.kind.trim()).ok_or_else(|| {
+    let kind = IpKind::parse(&i.kind).ok_or_else(|| {
         InputError::new(
             "kind",
             "unknown_ip_kind",
             Text::new("api.input.unknown_ip_kind").plain("kind", &i.kind),
         )
     })?;
-    let acquisition = match i.acquisition.as_deref().map(str::trim) {
-        None | Some("") => Acquisition::Own,
+    let acquisition = match i.acquisition.as_deref() {
+        None => Acquisition::Own,
         Some(a) => Acquisition::parse(a).ok_or_else(|| {
             InputError::new(
                 "acquisition",
@@ -677,6 +756,43 @@ pub struct EventIn {
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub event: Event,
+}
+
+impl Body for EventIn {
+    const MULTILINE: &'static [&'static str] = &["reason"];
+
+    /// The event's own fields and `expected_version`, nothing else (the core's event would
+    /// ignore the rest); a reason within [`crate::core::input::BLOCK_MAX`] characters, the
+    /// numbers within [`crate::core::input::LINE_MAX`].
+    fn check_sent(&self, sent: &Value) -> Result<(), InputError> {
+        let own = serde_json::to_value(&self.event).unwrap_or(Value::Null);
+        if let Some(map) = sent.as_object() {
+            for key in map.keys() {
+                if key != "expected_version" && own.get(key).is_none() {
+                    return Err(InputError::new(
+                        key.as_str(),
+                        "unknown_field",
+                        Text::new("api.input.unknown_field").plain("field", key),
+                    ));
+                }
+            }
+        }
+        match &self.event {
+            Event::LeaveReserve { reason }
+            | Event::RevokeHighTech { reason }
+            | Event::DemoteLeader { reason }
+            | Event::Exit { reason } => crate::core::input::block("reason", reason),
+            Event::RegisterTechSme { reg_no, .. } => crate::core::input::line("reg_no", reg_no),
+            Event::CertifyHighTech { cert_no, .. } | Event::RenewHighTech { cert_no, .. } => {
+                crate::core::input::line("cert_no", cert_no)
+            }
+            Event::LapseTechSme
+            | Event::AdmitToReserve
+            | Event::ExpireHighTech
+            | Event::RecognizeLeader
+            | Event::Reinstate => Ok(()),
+        }
+    }
 }
 
 /// What an accepted event did.

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod firms;
 pub mod other;
+pub mod schema;
 
 use crate::core::error::{InputError, Text};
 use actix_web::{web, HttpResponse, Route};
@@ -230,11 +231,26 @@ pub fn json_ok<T: Serialize>(value: &T) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(value))
 }
 
+/// A JSON request body type: which of its fields may hold line breaks, and any check of the
+/// body as sent that its type cannot express.
+pub trait Body: DeserializeOwned {
+    /// Top-level fields of multi-line text (a reason): they may hold line breaks and tabs.
+    /// Every other string of the body, keys included, may hold no control character at all.
+    const MULTILINE: &'static [&'static str] = &[];
+
+    /// A check of the body as sent, after it parsed (e.g. fields that the parsed type
+    /// would ignore).
+    fn check_sent(&self, _sent: &serde_json::Value) -> Result<(), InputError> {
+        Ok(())
+    }
+}
+
 /// Parse a JSON body into `T`, strictly: nothing after the value, no control character in
-/// any string (line breaks aside, which the use cases refuse in one-line fields), every field
-/// known and well-typed. A failure is a 400 naming the field.
-pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+/// any string (line breaks and tabs only in `T`'s multi-line fields), every field known and
+/// well-typed. A number with a zero fraction (`3.0`) is the integer it equals, as in JSON
+/// Schema. A failure is a 400 naming the field.
+pub fn parse_body<T: Body>(body: &[u8]) -> Result<T, ApiError> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::from(InputError::new(
             "body",
             "malformed_json",
@@ -243,10 +259,11 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 .plain("column", e.column()),
         ))
     })?;
-    if let Some(problem) = control_character(&value, "") {
+    if let Some(problem) = control_character(&value, "", T::MULTILINE) {
         return Err(problem.into());
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    integral_numbers(&mut value);
+    let parsed: T = serde_path_to_error::deserialize(&value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." || path.is_empty() {
             "body".to_string()
@@ -258,12 +275,38 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             .plain("field", &field)
             .plain("error", &inner);
         ApiError::from(InputError::new(field, "invalid_value", text))
-    })
+    })?;
+    parsed.check_sent(&value)?;
+    Ok(parsed)
 }
 
-/// The first string of `v` (keys included) holding a control character other than a line
-/// break or tab, as an input error naming its path (`contacts[0].name`).
-fn control_character(v: &serde_json::Value, path: &str) -> Option<InputError> {
+/// Numbers with a zero fraction that fit an integer become that integer: JSON Schema's
+/// `integer` takes `3.0`, and so does the API.
+fn integral_numbers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // -2^63 and 2^63 are exact in f64; the range between holds every i64 but the last.
+                if f.fract() == 0.0
+                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
+                {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let i = f as i64;
+                    *v = Value::from(i);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
+/// The first string of `v` (keys included) holding a control character, as an input error
+/// naming its path (`contacts[0].name`); a line break or tab is allowed only in the top-level
+/// fields named in `multiline`.
+fn control_character(v: &serde_json::Value, path: &str, multiline: &[&str]) -> Option<InputError> {
     use serde_json::Value;
     let here = |p: &str| {
         if p.is_empty() {
@@ -273,11 +316,14 @@ fn control_character(v: &serde_json::Value, path: &str) -> Option<InputError> {
         }
     };
     match v {
-        Value::String(s) => crate::core::input::check(&here(path), s, true, usize::MAX).err(),
+        Value::String(s) => {
+            let block = multiline.contains(&path);
+            crate::core::input::check(&here(path), s, block, usize::MAX).err()
+        }
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, x)| control_character(x, &format!("{path}[{i}]"))),
+            .find_map(|(i, x)| control_character(x, &format!("{path}[{i}]"), multiline)),
         Value::Object(map) => map.iter().find_map(|(k, x)| {
             let p = if path.is_empty() {
                 k.clone()
@@ -286,7 +332,7 @@ fn control_character(v: &serde_json::Value, path: &str) -> Option<InputError> {
             };
             crate::core::input::check(&here(&p), k, false, usize::MAX)
                 .err()
-                .or_else(|| control_character(x, &p))
+                .or_else(|| control_character(x, &p, multiline))
         }),
         _ => None,
     }
@@ -298,7 +344,7 @@ fn control_character(v: &serde_json::Value, path: &str) -> Option<InputError> {
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> actix_web::FromRequest for JsonBody<T> {
+impl<T: Body + 'static> actix_web::FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
 

@@ -5,10 +5,12 @@ use super::error::{ApiError, ErrorBody};
 use super::firms::FirmOut;
 use super::{json_ok, JsonText};
 use crate::app::firms::{api, pool};
+use crate::core::error::{InputError, Text};
 use crate::web::{db, session, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 
 /// `?ruleset=…&as_of=…` of the eligibility check.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -26,12 +28,14 @@ pub struct EligibilityParams {
 /// a 400 whose `line` is the exact line `peiyu eval` prints.
 #[utoipa::path(post, path = "/api/v1/eligibility", tag = "eligibility",
     params(
-        ("ruleset" = String, Query, description = "hte-2016, tech-sme-2017, reserve-local, leader-local, gazelle-henan-2023, little-giant-henan-2017"),
-        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD; default today (China)"),
+        ("ruleset" = String, Query, description = "The rule set to evaluate against; another is a 400 (`unknown_ruleset`) listing the known ones"),
+        ("as_of" = Option<NaiveDate>, Query, description = "Evaluate as of this date (YYYY-MM-DD); default today (China)"),
     ),
-    request_body(content = Object, description = "The profile JSON of DESIGN §3"),
+    request_body(content = Object, description = "The profile JSON of DESIGN §3. Keys it does not \
+        name are ignored; a known key of the wrong type, a negative amount, a judged sub-score \
+        outside its band, `tech_staff` above `employees` and the like are a 400 naming the field."),
     responses((status = 200, description = "The evaluation JSON of DESIGN §3", body = Object),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+        (status = 400, body = ErrorBody)))]
 pub async fn eligibility(
     state: web::Data<AppState>,
     _caller: ApiUser,
@@ -40,11 +44,36 @@ pub async fn eligibility(
 ) -> Result<HttpResponse, ApiError> {
     let text = body.0;
     let params = params.into_inner();
+    if let Some(s) = params.as_of.as_deref() {
+        strict_date("as_of", s)?;
+    }
     let ev = db(&state, move |c| {
         api::evaluate_profile(c, &params.ruleset, params.as_of.as_deref(), &text)
     })
     .await?;
     json_ok(&ev.to_json())
+}
+
+/// A date exactly as `YYYY-MM-DD` (RFC 3339's full-date), or a 400 naming `field`.
+fn strict_date(field: &str, s: &str) -> Result<NaiveDate, ApiError> {
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shaped
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::from(InputError::new(
+                field,
+                "invalid_date",
+                Text::new("app.firms.invalid_date").plain("s", s),
+            ))
+        })
 }
 
 /// `?county=…` of the reserve pool.
@@ -67,8 +96,8 @@ pub struct PoolOut {
 /// `GET /api/v1/reserve-pool?county=…`: reserve firms and tech-SMEs in the caller's
 /// territory ranked by readiness.
 #[utoipa::path(get, path = "/api/v1/reserve-pool", tag = "firms",
-    params(("county" = Option<String>, Query, description = "County code")),
-    responses((status = 200, body = PoolOut), (status = 401, body = ErrorBody)))]
+    params(("county" = Option<String>, Query, description = "Only this county code (an unknown one, or one outside the caller's territory, lists nothing)")),
+    responses((status = 200, body = PoolOut)))]
 pub async fn reserve_pool(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -111,7 +140,7 @@ pub struct MeOut {
 /// `GET /api/v1/me`: who the caller is, and (with the session cookie) the CSRF token that
 /// cookie-authenticated writes must send in `X-CSRF-Token`.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
-    responses((status = 200, body = MeOut), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = MeOut)))]
 pub async fn me(req: HttpRequest, user: ApiUser) -> Result<HttpResponse, ApiError> {
     let csrf = match user.via {
         super::auth::Via::Cookie => session::current(&req).map(|s| s.csrf),
@@ -130,9 +159,11 @@ pub async fn me(req: HttpRequest, user: ApiUser) -> Result<HttpResponse, ApiErro
 }
 
 /// `GET /api/v1/openapi.json`: this API's OpenAPI 3 document, generated from the code. Open
-/// to anyone: it describes routes, not data.
+/// to anyone: it describes routes, not data. The last fiscal year a figure may be entered
+/// for is this year (China time), so the document says so on the day it is asked for.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "session", security(()),
     responses((status = 200, description = "The OpenAPI document", body = Object)))]
 pub async fn openapi() -> Result<HttpResponse, ApiError> {
-    json_ok(&super::ApiDoc::openapi())
+    let this_year = chrono::Datelike::year(&crate::app::today());
+    json_ok(&super::schema::document(this_year))
 }

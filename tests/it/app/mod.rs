@@ -1,7 +1,9 @@
+mod applications;
 mod coaching;
 mod concurrency;
 mod demo;
 mod fire_event;
 mod firms;
+mod nominations;
 mod replay;
 mod rescore;

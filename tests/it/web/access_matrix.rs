@@ -154,6 +154,17 @@ const MATRIX: &[Row] = &[
     // advisors and firms fire nothing.
     get("/firms/{id}/actions/{event}", [Login, Ok,     Ok,       Ok,       NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),
     post("/firms/{id}/actions/{event}", &[], [Login, Bad, Bad,   Bad,      NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),
+    // Applications: the firm's users and its advisor start them; every page of one follows
+    // the firm's territory. An empty form reaches validation.
+    get("/firms/{id}/applications/new", [Login, Ok,    Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/firms/{id}/applications/new", &[], [Login, Bad, Bad,  Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
+    // Nominations: county officers nominate, the bureau decides; advisors and firms have none.
+    get("/nominations",           [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/nominations", &[],     [Login,    Forbidden, Forbidden, Bad,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/nominations/decide", &[], [Login, Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/applications",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/applications/{aid}",    [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/applications/{aid}", &[], [Login, Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
     get("/firms/{id}/whatif",     [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     get("/pool",                  [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     // Accounts and tokens: administrators only.
@@ -227,6 +238,8 @@ struct World {
     followup: i64,
     /// An issue of `own`.
     issue: i64,
+    /// A draft application of each firm, by firm id.
+    applications: Vec<(i64, i64)>,
 }
 
 fn user(conn: &mut DbConn, name: &str, role: Role, county: Option<&str>, firm: Option<i64>) -> i64 {
@@ -314,7 +327,29 @@ fn world(db: &TestDb) -> World {
         now,
     )
     .unwrap();
+    let applications = [&own, &same_county, &other_county]
+        .iter()
+        .map(|f| {
+            let id = peiyu::store::applications::insert(
+                &mut c,
+                &peiyu::store::applications::NewApplication {
+                    firm_id: f.id,
+                    target: "tech_sme".to_string(),
+                    status: "draft".to_string(),
+                    on_behalf: false,
+                    note: String::new(),
+                    created_by: None,
+                    created_at: now,
+                    status_at: now,
+                    updated_at: now,
+                },
+            )
+            .unwrap();
+            (f.id, id)
+        })
+        .collect();
     World {
+        applications,
         followup,
         issue,
         own,
@@ -329,6 +364,15 @@ fn world(db: &TestDb) -> World {
 }
 
 impl World {
+    /// The application of `firm`.
+    fn application_of(&self, firm: &Firm) -> i64 {
+        self.applications
+            .iter()
+            .find(|(f, _)| *f == firm.id)
+            .map(|(_, a)| *a)
+            .expect("every firm of the world has an application")
+    }
+
     /// The user (none for anonymous) and the firm `{id}` stands for.
     fn visitor(&self, who: Who) -> (Option<i64>, &Firm) {
         match who {
@@ -364,6 +408,8 @@ fn fill(pattern: &str, firm: &Firm, w: &World) -> String {
             "event" => "exit".to_string(),
             "fid" => w.followup.to_string(),
             "iid" => w.issue.to_string(),
+            // The application of the firm the visitor asks about.
+            "aid" => w.application_of(firm).to_string(),
             "uid" => w.firm_user.to_string(),
             other => panic!(
                 "no value for path parameter {{{other}}} of {pattern}: add one in \
@@ -633,15 +679,31 @@ fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Exp
         .max_by_key(|(n, _)| *n)
         .map(|(_, r)| r)
         .ok_or_else(|| format!("no route serves {method} {path}"))?;
-    let col = if row.path.starts_with("/firms/{id}") {
-        let id: i64 = path
+    // The firm a path names: its `{id}` under `/firms/`, or the firm of its application.
+    let param = |name: &str| {
+        row.path
             .split('/')
-            .nth(2)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("{path}: no firm id"))?;
-        column_for(who, w, id).ok_or_else(|| format!("{path}: a firm the test does not know"))?
+            .zip(path.split('/'))
+            .find(|(p, _)| *p == name)
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+    };
+    let firm = if row.path.starts_with("/firms/{id}") {
+        Some(param("{id}").ok_or_else(|| format!("{path}: no firm id"))?)
+    } else if row.path.contains("{aid}") {
+        let aid = param("{aid}").ok_or_else(|| format!("{path}: no application id"))?;
+        let found = w.applications.iter().find(|(_, a)| *a == aid);
+        Some(
+            found
+                .map(|(f, _)| *f)
+                .ok_or_else(|| format!("{path}: an unknown application"))?,
+        )
     } else {
-        who
+        None
+    };
+    let col = match firm {
+        Some(id) => column_for(who, w, id)
+            .ok_or_else(|| format!("{path}: a firm the test does not know"))?,
+        None => who,
     };
     let i = WHO.iter().position(|c| *c == col).unwrap_or(0);
     Result::Ok(row.expect[i])

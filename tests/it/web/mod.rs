@@ -5,6 +5,7 @@ mod access;
 mod access_matrix;
 mod actions;
 mod api;
+mod applications;
 mod browser;
 mod caching;
 mod coaching;

@@ -618,7 +618,7 @@ pub async fn show(
     let id = super::path_id(&id)?;
     let p = user.principal.clone();
     let now = chrono::Utc::now().naive_utc();
-    let (page, coaching) = db(&state, move |c| {
+    let (page, coaching, applications) = db(&state, move |c| {
         let page = read::firm_page(c, &p, id)?;
         let coaching = crate::app::coaching::read::firm_coaching_of(
             c,
@@ -627,7 +627,8 @@ pub async fn show(
             page.access,
             now,
         )?;
-        Ok((page, coaching))
+        let applications = super::applications::firm_section_data(c, &p, &page.firm, now)?;
+        Ok((page, coaching, applications))
     })
     .await?;
     let mut data = firm_view(&page, lang);
@@ -643,6 +644,7 @@ pub async fn show(
     }
     data["coaching"] =
         super::coaching::firm_section(&coaching, lang, crate::core::clock::china_date(now));
+    data["applications"] = super::applications::firm_section(&applications, lang);
     render(
         &req,
         lang,

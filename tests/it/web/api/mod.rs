@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod cli;
+mod contract;
 mod firms;
 mod matrix;
 mod openapi;

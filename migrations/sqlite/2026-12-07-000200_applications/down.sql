@@ -1,0 +1,2 @@
+DROP TABLE application_steps;
+DROP TABLE applications;
