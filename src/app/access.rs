@@ -4,13 +4,19 @@
 //! counts, [`firm_access`] the answer for one firm, and both agree because the second is the
 //! first applied to a single row. A firm outside the viewer's territory is reported as
 //! [`AppError::NotFound`], not `Forbidden`, so that nobody learns which firms exist elsewhere.
+//!
+//! The filters and pickers of every page offer what the same scope gives ([`menus`]): a county
+//! officer sees their county, its advisors and the advisors of its firms, never another
+//! county's; the bureau sees everything.
 
 use super::error::{AppError, StoreContext};
+use super::model::AdvisorChoice;
 use super::principal::Principal;
 use crate::core::stage::Role;
-use crate::store::firm_query::Scope;
+use crate::store::firm_query::{self, Scope};
 use crate::store::firms::Firm;
-use crate::store::users::User;
+use crate::store::refdata::{self, County};
+use crate::store::users::{self, Named, User};
 use crate::store::{settings, DbConn};
 
 /// The settings key: whether advisors may read (not edit) every firm of their county.
@@ -174,4 +180,101 @@ pub fn may_follow_up(p: &Principal) -> bool {
         p.role,
         Role::Admin | Role::Bureau | Role::County | Role::Advisor
     )
+}
+
+// What the filters and pickers offer (issue 13): the territory's counties and advisors.
+
+/// What the filters and pickers of `p`'s pages offer.
+#[derive(Debug, Clone, Default)]
+pub struct Menus {
+    /// The counties of `p`'s territory: every county for the bureau, a county officer's own,
+    /// otherwise the counties of the firms `p` sees.
+    pub counties: Vec<County>,
+    /// The active advisors relevant to the territory: every one for the bureau; otherwise the
+    /// advisors of the county (a county officer's, or an advisor's own when the bureau lets
+    /// advisors read their county) and the advisors of any firm in it (with their county when
+    /// it is another). An advisor always finds themself.
+    pub advisors: Vec<AdvisorChoice>,
+}
+
+/// The county of `code` among `all`.
+fn county_by_code(all: &[County], code: &str) -> Option<County> {
+    all.iter().find(|k| k.code == code).cloned()
+}
+
+/// The advisors `named` as `p`'s menus show them: the county beside those from another
+/// county than `p`'s own.
+pub fn advisor_choices(
+    p: &Principal,
+    all_counties: &[County],
+    named: Vec<Named>,
+) -> Vec<AdvisorChoice> {
+    let home = p.county_code.as_deref();
+    named
+        .into_iter()
+        .map(|u| {
+            let away = match (home, u.county_code.as_deref()) {
+                (Some(h), Some(c)) if h != c => county_by_code(all_counties, c),
+                _ => None,
+            };
+            AdvisorChoice {
+                id: u.id,
+                display_name: u.display_name,
+                username: u.username,
+                away,
+            }
+        })
+        .collect()
+}
+
+/// What `p`'s filters and pickers offer (see [`Menus`]); the same scope as the lists, so a
+/// menu never offers what the list would then leave out.
+pub fn menus(conn: &mut DbConn, p: &Principal, s: &AccessSettings) -> Result<Menus, AppError> {
+    let scope = scope(p, s);
+    let all = refdata::counties(conn).ctx("load counties")?;
+    let advisor = Role::Advisor.id();
+    let (counties, named) = match &scope {
+        Scope::All => (
+            all.clone(),
+            users::names_by_role(conn, advisor).ctx("load advisors")?,
+        ),
+        Scope::Nothing => (Vec::new(), Vec::new()),
+        Scope::County(c) => {
+            let ids = firm_query::advisor_ids(conn, &scope).ctx("list the county's advisors")?;
+            (
+                all.iter().filter(|k| &k.code == c).cloned().collect(),
+                users::names_of_role_in(conn, advisor, Some(c), &ids).ctx("load advisors")?,
+            )
+        }
+        Scope::Advisor { county, .. } => seen_menus(conn, p, &scope, &all, county.as_deref())?,
+        Scope::Firm(_) => seen_menus(conn, p, &scope, &all, None)?,
+    };
+    Ok(Menus {
+        counties,
+        advisors: advisor_choices(p, &all, named),
+    })
+}
+
+/// The counties and advisors of the firms in `scope` (an advisor's or a firm user's), with
+/// `county`'s advisors and the advisor themself.
+fn seen_menus(
+    conn: &mut DbConn,
+    p: &Principal,
+    scope: &Scope,
+    all: &[County],
+    county: Option<&str>,
+) -> Result<(Vec<County>, Vec<Named>), AppError> {
+    let mut ids = firm_query::advisor_ids(conn, scope).ctx("list the advisors seen")?;
+    if p.role == Role::Advisor {
+        ids.extend(p.user_id);
+    }
+    let codes = firm_query::county_codes(conn, scope).ctx("list the counties seen")?;
+    let counties = all
+        .iter()
+        .filter(|k| codes.contains(&k.code) || county == Some(k.code.as_str()))
+        .cloned()
+        .collect();
+    let named =
+        users::names_of_role_in(conn, Role::Advisor.id(), county, &ids).ctx("load advisors")?;
+    Ok((counties, named))
 }

@@ -40,7 +40,7 @@ pub use error::{AppError, Conflict};
 pub use firms::create::{create_firm, NewFirmInput};
 pub use firms::derived::{recompute_firm, rescore_all, rescore_all_as_of, today};
 pub use firms::ip::{add_ip, NewIpInput};
-pub use firms::stage::{fire_event, fire_event_with, FireOptions, FiredEvent};
+pub use firms::stage::{check_event, fire_event, fire_event_with, FireOptions, FiredEvent};
 pub use firms::update::{update_firm, FirmUpdate};
 pub use firms::years::{save_firm_year, FirmYearInput};
 pub use principal::Principal;

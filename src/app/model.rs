@@ -13,6 +13,21 @@ pub use crate::store::refdata::{County, Sector};
 pub use crate::store::users::{Named, User};
 pub use crate::store::years::FirmYearRow;
 
+/// An advisor as a filter or a picker offers them: who, and their county when it is not the
+/// viewer's own (an advisor may coach firms of another county; a county officer then sees
+/// where they come from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisorChoice {
+    /// Id.
+    pub id: i64,
+    /// Name shown.
+    pub display_name: String,
+    /// Sign-in name (tells people with the same name apart).
+    pub username: String,
+    /// Their county, when the viewer has a county and this is another one.
+    pub away: Option<County>,
+}
+
 /// What a list or a menu shows for each person: the name, and where several people share a
 /// name (several 李勇 among the advisors), the name with the unique sign-in name after it
 /// (`李勇 · advisor07`), so that everyone can be told apart. By id.

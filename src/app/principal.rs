@@ -59,6 +59,13 @@ impl Principal {
         }
     }
 
+    /// Whether this principal may choose a firm's advisor (on the firm's form, or by
+    /// assigning): admins, bureau staff and county officers (within their county, which the
+    /// territory checks decide).
+    pub fn can_assign_advisors(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Bureau | Role::County)
+    }
+
     /// Whether this principal may register a new firm in `county_code`.
     pub fn can_create_firm_in(&self, county_code: &str) -> bool {
         match self.role {

@@ -245,11 +245,21 @@ impl FirmYear {
     /// Check one year's figures as a person would: a plausible year, no negative amount (net
     /// assets excepted), nothing beyond [`MAX_AMOUNT`], domestic R&D within total R&D and
     /// high-tech revenue within revenue. Field names in errors start with `prefix`
-    /// (`financials[2].` for a profile, empty for a form).
+    /// (`financials[2].` for a profile, empty for a form). The first of [`FirmYear::problems`].
     pub fn validate(&self, prefix: &str) -> Result<(), InputError> {
+        match self.problems(prefix).into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem [`FirmYear::validate`] checks for, each naming its field (a form shows
+    /// them all beside their fields), at most one per field.
+    pub fn problems(&self, prefix: &str) -> Vec<InputError> {
         let f = |name: &str| format!("{prefix}{name}");
+        let mut out = Vec::new();
         if !(1900..=2200).contains(&self.year) {
-            return Err(invalid_year(f("year"), self.year));
+            out.push(invalid_year(f("year"), self.year));
         }
         let amounts = [
             ("revenue", self.revenue),
@@ -261,57 +271,69 @@ impl FirmYear {
             ("net_assets", self.net_assets),
             ("total_income", self.total_income),
         ];
+        let mut wrong = Vec::new();
         for (name, v) in amounts {
             let Some(v) = v else { continue };
             let field = f(name);
             if v.0 < 0 && name != "net_assets" {
-                return Err(InputError::new(
+                wrong.push(name);
+                out.push(InputError::new(
                     field.clone(),
                     "negative_amount",
                     Text::new("input.negative_amount")
                         .plain("field", &field)
                         .words("amount", v.zh(), v.en()),
                 ));
-            }
-            if v.0.unsigned_abs() > MAX_AMOUNT.0.unsigned_abs() {
-                return Err(InputError::new(
+            } else if v.0.unsigned_abs() > MAX_AMOUNT.0.unsigned_abs() {
+                wrong.push(name);
+                out.push(InputError::new(
                     field.clone(),
                     "implausible_amount",
                     Text::new("input.implausible_amount").plain("field", &field),
                 ));
             }
         }
-        if let (Some(d), Some(r)) = (self.rd_expense_domestic, self.rd_expense) {
-            if d > r {
-                let field = f("rd_expense_domestic");
-                return Err(InputError::new(
+        // Each relation names its first field, once neither amount is wrong by itself.
+        let relations = [
+            (
+                "rd_expense_domestic",
+                "rd_expense",
+                self.rd_expense_domestic
+                    .zip(self.rd_expense)
+                    .is_some_and(|(d, r)| d > r),
+                "domestic_exceeds_total",
+                "input.domestic_exceeds_total",
+            ),
+            (
+                "total_income",
+                "revenue",
+                self.total_income
+                    .zip(self.revenue)
+                    .is_some_and(|(t, r)| t < r),
+                "total_income_below_revenue",
+                "input.total_income_below_revenue",
+            ),
+            (
+                "high_tech_revenue",
+                "revenue",
+                self.high_tech_revenue
+                    .zip(self.revenue)
+                    .is_some_and(|(h, r)| h > r),
+                "high_tech_exceeds_revenue",
+                "input.high_tech_exceeds_revenue",
+            ),
+        ];
+        for (name, other, broken, code, key) in relations {
+            if broken && !wrong.contains(&name) && !wrong.contains(&other) {
+                let field = f(name);
+                out.push(InputError::new(
                     field.clone(),
-                    "domestic_exceeds_total",
-                    Text::new("input.domestic_exceeds_total").plain("field", field),
+                    code,
+                    Text::new(key).plain("field", field),
                 ));
             }
         }
-        if let (Some(t), Some(r)) = (self.total_income, self.revenue) {
-            if t < r {
-                let field = f("total_income");
-                return Err(InputError::new(
-                    field.clone(),
-                    "total_income_below_revenue",
-                    Text::new("input.total_income_below_revenue").plain("field", field),
-                ));
-            }
-        }
-        if let (Some(h), Some(r)) = (self.high_tech_revenue, self.revenue) {
-            if h > r {
-                let field = f("high_tech_revenue");
-                return Err(InputError::new(
-                    field.clone(),
-                    "high_tech_exceeds_revenue",
-                    Text::new("input.high_tech_exceeds_revenue").plain("field", field),
-                ));
-            }
-        }
-        Ok(())
+        out
     }
 }
 

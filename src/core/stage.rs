@@ -424,6 +424,23 @@ impl fmt::Display for Rejection {
 
 impl std::error::Error for Rejection {}
 
+/// The event data a rejection's reason (by its code) is about, by field name of the event
+/// (the names its JSON and the stage-action forms use): a form shows the reason beside the
+/// first of them, and drops it when one of them did not even parse (that problem is shown
+/// instead). Empty for reasons about the firm, its stage, its rules or the actor, which are
+/// about no one field.
+pub fn reason_fields(code: &str) -> &'static [&'static str] {
+    match code {
+        "reason_required" => &["reason"],
+        "reg_no_required" => &["reg_no"],
+        "registration_year_out_of_range" | "older_than_current_registration" => &["year"],
+        "invalid_cert_no" => &["cert_no"],
+        "cert_year_mismatch" | "not_a_newer_certificate" => &["cert_no", "issued_on"],
+        "issued_in_future" | "certificate_already_expired" => &["issued_on"],
+        _ => &[],
+    }
+}
+
 /// What the guards read besides the state: the firm's profile and the local thresholds.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -835,6 +852,67 @@ mod tests {
             ctx_apply(&s, &ev, &bureau(), d("2025-09-01")).unwrap().to,
             Stage::Prospect
         );
+    }
+
+    #[test]
+    fn every_reason_about_event_data_names_a_field_the_event_has() {
+        // Bad data of every kind: each reason that names fields names the event's own.
+        let mut hte = FirmState::new();
+        hte.stage = Stage::HighTech;
+        hte.credentials.hte = Some(("GR202341000123".into(), d("2023-11-20")));
+        hte.credentials.tech_sme = Some((2024, "R1".into()));
+        let cases = [
+            (
+                FirmState::new(),
+                Event::RegisterTechSme {
+                    year: 2019,
+                    reg_no: " ".into(),
+                },
+            ),
+            (
+                hte.clone(),
+                Event::RegisterTechSme {
+                    year: 2023,
+                    reg_no: "R2".into(),
+                },
+            ),
+            (
+                FirmState::new(),
+                Event::CertifyHighTech {
+                    cert_no: "GR202241000123".into(),
+                    issued_on: d("2030-01-01"),
+                },
+            ),
+            (
+                FirmState::new(),
+                Event::CertifyHighTech {
+                    cert_no: "X".into(),
+                    issued_on: d("2019-01-01"),
+                },
+            ),
+            (
+                hte.clone(),
+                Event::RenewHighTech {
+                    cert_no: "GR202341000123".into(),
+                    issued_on: d("2023-11-20"),
+                },
+            ),
+            (hte, Event::RevokeHighTech { reason: "".into() }),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for (state, event) in cases {
+            let json = serde_json::to_value(&event).unwrap();
+            let r = ctx_apply(&state, &event, &bureau(), d("2024-03-01")).unwrap_err();
+            for reason in &r.reasons {
+                for field in reason_fields(&reason.code) {
+                    assert!(json.get(field).is_some(), "{} names {field}", reason.code);
+                    seen.insert(reason.code.clone());
+                }
+            }
+        }
+        assert_eq!(seen.len(), 9, "every mapped code came up: {seen:?}");
+        assert!(reason_fields("not_allowed_from_stage").is_empty());
+        assert!(reason_fields("rules_not_met").is_empty());
     }
 
     #[test]

@@ -378,6 +378,27 @@ pub fn ids(conn: &mut DbConn, scope: &Scope, f: &FirmQuery) -> Result<Vec<i64>, 
         .load(conn)?)
 }
 
+/// The advisors assigned to a firm in `scope`, by id, each once: whom a territory's menus
+/// offer besides the advisors of its county.
+pub fn advisor_ids(conn: &mut DbConn, scope: &Scope) -> Result<Vec<i64>, StoreError> {
+    let ids: Vec<Option<i64>> = firms::table
+        .filter(scope.predicate())
+        .filter(firms::advisor_id.is_not_null())
+        .select(firms::advisor_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
+/// The counties of the firms in `scope`, each once.
+pub fn county_codes(conn: &mut DbConn, scope: &Scope) -> Result<Vec<String>, StoreError> {
+    Ok(firms::table
+        .filter(scope.predicate())
+        .select(firms::county_code)
+        .distinct()
+        .load(conn)?)
+}
+
 // Coaching (issue 5): advisors' loads and the agenda's contact buckets, over a scope.
 
 /// One advisor's firms in a scope.

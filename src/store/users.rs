@@ -204,6 +204,19 @@ pub struct Named {
     pub display_name: String,
     /// Sign-in name (unique): tells people with the same name apart.
     pub username: String,
+    /// Their county (county officers, advisors), if any.
+    pub county_code: Option<String>,
+}
+
+impl From<&User> for Named {
+    fn from(u: &User) -> Named {
+        Named {
+            id: u.id,
+            display_name: u.display_name.clone(),
+            username: u.username.clone(),
+            county_code: u.county_code.clone(),
+        }
+    }
 }
 
 /// The active users of `role`, by display name.
@@ -218,6 +231,26 @@ fn active_of_role(role: &str) -> users::BoxedQuery<'_, <DbConn as diesel::Connec
 /// The active users of `role` as [`Named`], ordered like [`list_by_role`].
 pub fn names_by_role(conn: &mut DbConn, role: &str) -> Result<Vec<Named>, StoreError> {
     Ok(active_of_role(role).select(Named::as_select()).load(conn)?)
+}
+
+/// The active users of `role` who are of county `county` or whose id is in `ids`, as
+/// [`Named`], ordered like [`list_by_role`].
+pub fn names_of_role_in(
+    conn: &mut DbConn,
+    role: &str,
+    county: Option<&str>,
+    ids: &[i64],
+) -> Result<Vec<Named>, StoreError> {
+    let q = active_of_role(role);
+    let q = match county {
+        Some(c) => q.filter(
+            users::county_code
+                .eq(c.to_string())
+                .or(users::id.eq_any(ids.to_vec())),
+        ),
+        None => q.filter(users::id.eq_any(ids.to_vec())),
+    };
+    Ok(q.select(Named::as_select()).load(conn)?)
 }
 
 /// Active users of one role, by display name.

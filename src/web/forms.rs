@@ -12,7 +12,7 @@
 //! template): each field has a [`Kind`], its text from [`values`] and its message.
 
 use super::error::WebError;
-use crate::app::model::{County, IpKind, Sector, User};
+use crate::app::model::{AdvisorChoice, County, IpKind, Sector};
 use crate::app::{AppError, Conflict};
 use crate::core::error::{InputError, Text};
 use crate::core::input;
@@ -22,7 +22,7 @@ use actix_web::http::StatusCode;
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A form's text by field name, as typed (or as stored, for a form opened on a record).
 pub type Values = BTreeMap<String, String>;
@@ -148,6 +148,13 @@ impl FieldErrors {
     /// Record an input error beside the field it names.
     pub fn input(&mut self, e: &InputError) {
         self.add(&e.field, Message::from(e));
+    }
+
+    /// Add `other`'s problems for the fields that have none yet.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, message) in other.0 {
+            self.add(&field, message);
+        }
     }
 
     /// Whether there is nothing to show.
@@ -412,7 +419,29 @@ pub struct Lists {
     /// Sectors.
     pub sectors: Vec<Sector>,
     /// Advisors.
-    pub advisors: Vec<User>,
+    pub advisors: Vec<AdvisorChoice>,
+}
+
+/// What menus show for each advisor, by id: the name (with the sign-in name where names are
+/// shared, [`crate::app::model::person_labels`]) and, for an advisor of another county than
+/// the viewer's, that county (`coach.advisor.elsewhere`).
+pub fn advisor_labels(advisors: &[AdvisorChoice], lang: Lang) -> HashMap<i64, String> {
+    let mut labels = crate::app::model::person_labels(
+        advisors
+            .iter()
+            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
+    );
+    for a in advisors {
+        if let (Some(c), Some(label)) = (&a.away, labels.get_mut(&a.id)) {
+            *label = i18n::render(
+                lang,
+                &Text::new("coach.advisor.elsewhere")
+                    .plain("name", label.as_str())
+                    .plain("county", lang.pick(&c.name_zh, &c.name_en)),
+            );
+        }
+    }
+    labels
 }
 
 fn opt(value: &str, label: String, current: &str) -> Value {
@@ -453,12 +482,7 @@ fn options(kind: Kind, lang: Lang, lists: &Lists, current: &str) -> Vec<Value> {
             }))
             .collect(),
         Kind::Advisor => {
-            let labels = crate::app::model::person_labels(
-                lists
-                    .advisors
-                    .iter()
-                    .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-            );
+            let labels = advisor_labels(&lists.advisors, lang);
             std::iter::once(none())
                 .chain(
                     lists

@@ -5,7 +5,7 @@ use crate::app::access::{self, AccessSettings, CoachAction};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
 use crate::core::clock::china_date;
-use crate::core::error::Text;
+use crate::core::error::{InputError, Text};
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
 use crate::store::followups::{self, FollowupContent, FollowupKind, NewFollowup};
@@ -34,57 +34,83 @@ pub const MAX_TEXT: usize = 4000;
 /// Longest attendee list kept.
 pub const MAX_ATTENDEES: usize = 500;
 
-/// Check a follow-up's content as of `today` (China): a summary, no date in the future, a due
-/// date not before the contact, texts within their lengths. Returns the trimmed content.
-pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<FollowupContent, AppError> {
-    let summary = input.summary.trim().to_string();
-    if summary.is_empty() {
-        return Err(AppError::bad_input(
-            "summary",
+/// Every problem of a follow-up's content as of `today` (China), each naming its field: no
+/// summary, a date in the future, a due date before the contact, a text with control
+/// characters or longer than it may be. `None` dates did not parse (the form says so) and are
+/// not checked. A form shows them all beside their fields; [`check_content`] refuses the first.
+pub fn content_errors(
+    happened_on: Option<NaiveDate>,
+    due_on: Option<NaiveDate>,
+    texts: [(&str, &str); 3],
+    today: NaiveDate,
+) -> Vec<InputError> {
+    let mut out = Vec::new();
+    let [summary, next_action, attendees] = texts;
+    if summary.1.trim().is_empty() {
+        out.push(InputError::new(
+            summary.0,
             "summary_required",
             Text::new("app.coaching.summary_required"),
         ));
     }
-    if input.happened_on > today {
-        return Err(AppError::bad_input(
+    if let Some(d) = happened_on.filter(|d| *d > today) {
+        out.push(InputError::new(
             "happened_on",
             "followup_in_future",
             Text::new("app.coaching.followup_in_future")
-                .plain("date", input.happened_on)
+                .plain("date", d)
                 .plain("today", today),
         ));
     }
-    if let Some(due) = input.due_on {
-        if due < input.happened_on {
-            return Err(AppError::bad_input(
+    if let (Some(due), Some(d)) = (due_on, happened_on) {
+        if due < d {
+            out.push(InputError::new(
                 "due_on",
                 "due_before_followup",
                 Text::new("app.coaching.due_before_followup")
                     .plain("due", due)
-                    .plain("date", input.happened_on),
+                    .plain("date", d),
             ));
         }
     }
-    for (field, text, max) in [
-        ("summary", &input.summary, MAX_TEXT),
-        ("next_action", &input.next_action, MAX_TEXT),
-        ("attendees", &input.attendees, MAX_ATTENDEES),
+    for ((field, text), max) in [
+        (summary, MAX_TEXT),
+        (next_action, MAX_TEXT),
+        (attendees, MAX_ATTENDEES),
     ] {
         // The characters here; the length below, with this form's own words.
-        crate::core::input::check(field, text, field != "attendees", usize::MAX)?;
-        if text.trim().chars().count() > max {
-            return Err(AppError::bad_input(
+        if let Err(e) = crate::core::input::check(field, text, field != "attendees", usize::MAX) {
+            out.push(e);
+        } else if text.trim().chars().count() > max {
+            out.push(InputError::new(
                 field,
                 "text_too_long",
                 Text::new("app.coaching.text_too_long").plain("max", max),
             ));
         }
     }
+    out
+}
+
+/// Check a follow-up's content as of `today` (China) ([`content_errors`]; the first problem
+/// is the refusal). Returns the trimmed content.
+pub fn check_content(input: &FollowupInput, today: NaiveDate) -> Result<FollowupContent, AppError> {
+    let texts = [
+        ("summary", input.summary.as_str()),
+        ("next_action", input.next_action.as_str()),
+        ("attendees", input.attendees.as_str()),
+    ];
+    if let Some(e) = content_errors(Some(input.happened_on), input.due_on, texts, today)
+        .into_iter()
+        .next()
+    {
+        return Err(e.into());
+    }
     Ok(FollowupContent {
         happened_on: input.happened_on,
         kind: input.kind.id().to_string(),
         attendees: input.attendees.trim().to_string(),
-        summary,
+        summary: input.summary.trim().to_string(),
         next_action: input.next_action.trim().to_string(),
         due_on: input.due_on,
     })

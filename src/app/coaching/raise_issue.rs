@@ -4,7 +4,7 @@ use crate::app::access::{self, AccessSettings, CoachAction};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
 use crate::core::clock::china_date;
-use crate::core::error::Text;
+use crate::core::error::{InputError, Text};
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
@@ -65,6 +65,26 @@ pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Every problem of a new issue's texts, each naming its field: no title, a title or details
+/// too long or with characters that do not belong. A form shows them all beside their fields;
+/// [`raise_issue`] refuses the first.
+pub fn issue_errors(title: &str, detail: &str) -> Vec<InputError> {
+    let mut out = Vec::new();
+    if title.trim().is_empty() {
+        out.push(InputError::new(
+            "title",
+            "title_required",
+            Text::new("app.coaching.title_required"),
+        ));
+    }
+    for (field, text, max) in [("title", title, MAX_TITLE), ("detail", detail, MAX_DETAIL)] {
+        if let Err(AppError::BadInput(e)) = check_len(field, text, max) {
+            out.push(e);
+        }
+    }
+    out
+}
+
 /// Raise an issue for firm `firm_id` at the UTC instant `now`, in one transaction: the
 /// bureau, the firm's county officer and advisor, and the firm's own users may (outside the
 /// territory: `NotFound`). The owner defaults to the firm's advisor. Returns the issue's id.
@@ -76,15 +96,9 @@ pub fn raise_issue(
     now: NaiveDateTime,
 ) -> Result<i64, AppError> {
     let title = input.title.trim().to_string();
-    if title.is_empty() {
-        return Err(AppError::bad_input(
-            "title",
-            "title_required",
-            Text::new("app.coaching.title_required"),
-        ));
+    if let Some(e) = issue_errors(&title, &input.detail).into_iter().next() {
+        return Err(e.into());
     }
-    check_len("title", &title, MAX_TITLE)?;
-    check_len("detail", &input.detail, MAX_DETAIL)?;
     store::write_tx(conn, |c| {
         let s = AccessSettings::load(c)?;
         let firm = firms::find_by_id(c, firm_id).ctx("load firm for raise_issue")?;

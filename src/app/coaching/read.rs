@@ -5,6 +5,7 @@
 use crate::app::access::{self, AccessSettings, CoachAction, FirmAccess};
 use crate::app::coaching::edit_followup::editable_by;
 use crate::app::error::{AppError, StoreContext};
+use crate::app::model::AdvisorChoice;
 use crate::app::principal::Principal;
 use crate::core::stage::Role;
 use crate::store::assignments::{self, Assignment};
@@ -13,7 +14,7 @@ use crate::store::firms::{self, Firm};
 use crate::store::followups::{self, Followup, FollowupFilter, FollowupWithFirm};
 use crate::store::issues::{self, Issue, IssueFilter, IssueStatus, IssueWithFirm};
 use crate::store::refdata::{self, County};
-use crate::store::users::{self, Named, User};
+use crate::store::users::{self, User};
 use crate::store::{settings, DbConn};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use std::collections::{BTreeSet, HashMap};
@@ -113,8 +114,10 @@ pub struct FirmCoaching {
     pub followups: Vec<FollowupRow>,
     /// Issues, pending first.
     pub issues: Vec<IssueRow>,
-    /// Active advisors (for the assignment form).
-    pub advisors: Vec<Named>,
+    /// The active advisors of the viewer's territory (for the assignment form and issue
+    /// owners, [`access::menus`]); read by [`firm_coaching`], not by [`firm_coaching_of`]
+    /// (the firm page offers no menu of them).
+    pub advisors: Vec<AdvisorChoice>,
     /// May assign an advisor.
     pub can_assign: bool,
     /// May log, edit and correct follow-ups.
@@ -125,8 +128,8 @@ pub struct FirmCoaching {
     pub can_update_issue: bool,
 }
 
-/// The coaching of firm `firm_id` as `p` may see it at the UTC instant `now`; `NotFound`
-/// outside `p`'s territory.
+/// The coaching of firm `firm_id` as `p` may see it at the UTC instant `now`, with the
+/// advisors its forms offer; `NotFound` outside `p`'s territory.
 pub fn firm_coaching(
     conn: &mut DbConn,
     p: &Principal,
@@ -136,7 +139,9 @@ pub fn firm_coaching(
     let s = AccessSettings::load(conn)?;
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for its coaching")?;
     let seen = access::require_read(p, &s, &firm)?;
-    firm_coaching_of(conn, p, firm, seen, now)
+    let mut page = firm_coaching_of(conn, p, firm, seen, now)?;
+    page.advisors = access::menus(conn, p, &s)?.advisors;
+    Ok(page)
 }
 
 /// [`firm_coaching`] of a firm already read, which `p` sees with access `seen` (as
@@ -211,7 +216,7 @@ pub fn firm_coaching_of(
                 }
             })
             .collect(),
-        advisors: users::names_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
+        advisors: Vec::new(),
         can_assign: may(CoachAction::Assign),
         can_log,
         can_raise: may(CoachAction::RaiseIssue),
@@ -375,8 +380,9 @@ pub struct Agenda {
     pub settings: AgendaSettings,
     /// The date it is for.
     pub today: NaiveDate,
-    /// Advisors the viewer may pick (empty for an advisor, who sees their own firms).
-    pub advisors: Vec<Named>,
+    /// Advisors the viewer may pick (empty for an advisor, who sees their own firms): those of
+    /// the viewer's territory ([`access::menus`]).
+    pub advisors: Vec<AdvisorChoice>,
 }
 
 /// The agenda of `p` on `today`: an advisor's own firms; for the bureau and county officers
@@ -428,7 +434,7 @@ pub fn agenda(
         advisors: if p.role == Role::Advisor {
             Vec::new()
         } else {
-            users::names_by_role(conn, Role::Advisor.id()).ctx("load advisors")?
+            access::menus(conn, p, &s)?.advisors
         },
     };
     let all_rows = [&out.overdue, &out.due_soon, &out.none_planned, &out.stale];
@@ -490,7 +496,7 @@ pub struct Ledger {
     pub total: i64,
     /// Pending issues of the territory by county and age (whatever the filter).
     pub bands: Vec<AgeBands>,
-    /// Counties, for names and the filter.
+    /// The counties of the viewer's territory, for names and the filter.
     pub counties: Vec<County>,
 }
 
@@ -568,7 +574,7 @@ pub fn ledger(
             .collect(),
         total,
         bands: bands.into_values().collect(),
-        counties: refdata::counties(conn).ctx("load counties")?,
+        counties: access::menus(conn, p, &s)?.counties,
     })
 }
 

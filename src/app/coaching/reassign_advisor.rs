@@ -6,7 +6,7 @@ use crate::app::access::{self, AccessSettings};
 use crate::app::coaching::assign_advisor::{assign_advisor, check_advisor, AssignTarget};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
-use crate::core::error::Text;
+use crate::core::error::{InputError, Text};
 use crate::store::assignments;
 use crate::store::firm_query::{self, FirmQuery};
 use crate::store::{self, DbConn};
@@ -24,6 +24,32 @@ pub enum ReassignTo {
 
 /// How many firms went to each advisor (advisor id, firms), in the order of `ReassignTo`.
 pub type ReassignOutcome = Vec<(i64, usize)>;
+
+/// The problems of moving `from`'s firms as `to` says, naming the field `to`: no advisor to
+/// move them to, or the leaving advisor among them. A form shows them beside the field;
+/// [`reassign_advisor`] refuses the first.
+pub fn target_errors(from: i64, to: &ReassignTo) -> Vec<InputError> {
+    let targets: &[i64] = match to {
+        ReassignTo::One(a) => std::slice::from_ref(a),
+        ReassignTo::Spread(list) => list,
+    };
+    let mut out = Vec::new();
+    if targets.is_empty() {
+        out.push(InputError::new(
+            "to",
+            "no_target_advisor",
+            Text::new("app.coaching.no_target_advisor"),
+        ));
+    }
+    if targets.contains(&from) {
+        out.push(InputError::new(
+            "to",
+            "same_advisor",
+            Text::new("app.coaching.same_advisor"),
+        ));
+    }
+    out
+}
 
 /// Move every firm of `from` in the principal's territory as `to` says, in one transaction
 /// (each move as [`assign_advisor`] does it: history, firm row, audit, mail).
@@ -50,19 +76,8 @@ pub fn reassign_advisor(
             seen
         }
     };
-    if targets.is_empty() {
-        return Err(AppError::bad_input(
-            "to",
-            "no_target_advisor",
-            Text::new("app.coaching.no_target_advisor"),
-        ));
-    }
-    if targets.contains(&from) {
-        return Err(AppError::bad_input(
-            "to",
-            "same_advisor",
-            Text::new("app.coaching.same_advisor"),
-        ));
+    if let Some(e) = target_errors(from, &to).into_iter().next() {
+        return Err(e.into());
     }
     store::write_tx(conn, |c| {
         let s = AccessSettings::load(c)?;

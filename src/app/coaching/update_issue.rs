@@ -7,8 +7,7 @@ use crate::app::coaching::raise_issue::{check_len, check_owner, MAX_DETAIL};
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::principal::Principal;
 use crate::core::clock::china_date;
-use crate::core::error::Text;
-
+use crate::core::error::{InputError, Text};
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms;
 use crate::store::issues::{self, Issue, IssueChanges, IssueStatus};
@@ -24,6 +23,29 @@ pub struct IssueUpdate {
     pub resolution: Option<String>,
     /// The new owner; `Some(None)` clears it.
     pub owner_id: Option<Option<i64>>,
+}
+
+/// Whether moving an issue from `from` to `to` resolves or closes it.
+fn is_closing(from: IssueStatus, to: IssueStatus) -> bool {
+    to != from && matches!(to, IssueStatus::Resolved | IssueStatus::Closed)
+}
+
+/// The problems of a resolution when an issue moves from `from` to `to`, each naming the
+/// field `resolution`: too long, or missing when the move resolves or closes the issue. A
+/// form shows them beside the field with its own; [`update_issue`] refuses the first.
+pub fn resolution_errors(from: IssueStatus, to: IssueStatus, resolution: &str) -> Vec<InputError> {
+    let mut out = Vec::new();
+    if let Err(AppError::BadInput(e)) = check_len("resolution", resolution, MAX_DETAIL) {
+        out.push(e);
+    }
+    if is_closing(from, to) && resolution.trim().is_empty() {
+        out.push(InputError::new(
+            "resolution",
+            "resolution_required",
+            Text::new("app.coaching.resolution_required"),
+        ));
+    }
+    out
 }
 
 /// Apply `update` to issue `issue_id` if it is still at `expected_version`, at the UTC
@@ -60,16 +82,12 @@ pub fn update_issue(
             Some(_) => None,
             None => issue.resolution.clone(),
         };
-        if let Some(r) = &resolution {
-            check_len("resolution", r, MAX_DETAIL)?;
-        }
-        let closing = to != from && matches!(to, IssueStatus::Resolved | IssueStatus::Closed);
-        if closing && resolution.is_none() {
-            return Err(AppError::bad_input(
-                "resolution",
-                "resolution_required",
-                Text::new("app.coaching.resolution_required"),
-            ));
+        let closing = is_closing(from, to);
+        if let Some(e) = resolution_errors(from, to, resolution.as_deref().unwrap_or_default())
+            .into_iter()
+            .next()
+        {
+            return Err(e.into());
         }
         let owner_id = match update.owner_id {
             Some(Some(o)) if Some(o) != issue.owner_id => {

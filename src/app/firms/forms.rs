@@ -7,13 +7,14 @@ use crate::app::access::{self, AccessSettings, FirmAccess};
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::firms::record::RecordPatch;
 use crate::app::firms::update::{update_firm, FactsUpdate, FirmUpdate};
+use crate::app::model::AdvisorChoice;
 use crate::app::principal::Principal;
 use crate::app::{add_ip, save_firm_year, FirmYearInput, NewIpInput};
 use crate::core::profile::RdManagement;
 use crate::core::stage::{EventKind, Role};
 use crate::store::firms::{self, Firm, IpFacts};
 use crate::store::refdata::{self, County, Sector};
-use crate::store::users::{self, User};
+use crate::store::users::{self, Named};
 use crate::store::years::{self, FirmYearRow};
 use crate::store::{self, DbConn};
 use chrono::NaiveDate;
@@ -29,8 +30,9 @@ pub struct EditFirmInput {
     pub sector_code: Option<String>,
     /// Date of registration.
     pub founded_on: Option<NaiveDate>,
-    /// Assigned advisor; must be an advisor.
-    pub advisor_id: Option<i64>,
+    /// Assigned advisor (must be an active advisor); `None` leaves it as it is (a form that
+    /// does not offer it), `Some(None)` clears it.
+    pub advisor_id: Option<Option<i64>>,
     /// Contact person.
     pub contact_name: Option<String>,
     /// Contact phone.
@@ -61,18 +63,27 @@ pub struct EditFirmInput {
 pub struct EditContext {
     /// The firm as loaded (its version goes into the form).
     pub firm: Firm,
-    /// Every county.
-    pub counties: Vec<County>,
-    /// Every sector.
-    pub sectors: Vec<Sector>,
-    /// Active advisors.
-    pub advisors: Vec<User>,
+    /// What its menus offer.
+    pub lists: ReferenceLists,
     /// The firm's years, oldest first.
     pub years: Vec<FirmYearRow>,
 }
 
-/// Counties, sectors and advisors, as every firm form offers them.
-pub type ReferenceLists = (Vec<County>, Vec<Sector>, Vec<User>);
+/// What a firm form's menus offer one principal: only choices the save then accepts from them.
+#[derive(Debug, Clone, Default)]
+pub struct ReferenceLists {
+    /// The counties a firm may be registered in or moved to by the principal (and, editing,
+    /// the firm's own).
+    pub counties: Vec<County>,
+    /// Every sector.
+    pub sectors: Vec<Sector>,
+    /// The advisors of the principal's territory (and, editing, the firm's own), when the
+    /// principal may choose the advisor at all ([`ReferenceLists::choose_advisor`]).
+    pub advisors: Vec<AdvisorChoice>,
+    /// Whether the form offers the advisor: admins, bureau staff and county officers
+    /// ([`Principal::can_assign_advisors`]); for the others the advisor stays as it is.
+    pub choose_advisor: bool,
+}
 
 /// `Ok` when `p` may edit `firm`; `NotFound` outside the territory, `Forbidden` when read-only.
 pub fn require_edit(conn: &mut DbConn, p: &Principal, firm: &Firm) -> Result<(), AppError> {
@@ -84,13 +95,42 @@ pub fn require_edit(conn: &mut DbConn, p: &Principal, firm: &Firm) -> Result<(),
     }
 }
 
-/// The reference lists every firm form offers.
-pub fn reference_lists(conn: &mut DbConn) -> Result<ReferenceLists, AppError> {
-    Ok((
-        refdata::counties(conn).ctx("load counties")?,
-        refdata::sectors(conn).ctx("load sectors")?,
-        users::list_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
-    ))
+/// What a firm form offers `p`: for a new firm (`firm` `None`) or about `firm`.
+pub fn reference_lists(
+    conn: &mut DbConn,
+    p: &Principal,
+    firm: Option<&Firm>,
+) -> Result<ReferenceLists, AppError> {
+    let all = refdata::counties(conn).ctx("load counties")?;
+    let counties = all
+        .iter()
+        .filter(|c| p.can_create_firm_in(&c.code) || firm.is_some_and(|f| f.county_code == c.code))
+        .cloned()
+        .collect();
+    let choose_advisor = p.can_assign_advisors();
+    let mut advisors = Vec::new();
+    if choose_advisor {
+        let s = AccessSettings::load(conn)?;
+        advisors = access::menus(conn, p, &s)?.advisors;
+        // The firm's own advisor stays selectable (even one who left), so that saving the
+        // form as shown never changes it.
+        if let Some(current) = firm.and_then(|f| f.advisor_id) {
+            if !advisors.iter().any(|a| a.id == current) {
+                let named: Vec<Named> = users::find_many(conn, &[current])
+                    .ctx("load the firm's advisor")?
+                    .iter()
+                    .map(Named::from)
+                    .collect();
+                advisors.extend(access::advisor_choices(p, &all, named));
+            }
+        }
+    }
+    Ok(ReferenceLists {
+        counties,
+        sectors: refdata::sectors(conn).ctx("load sectors")?,
+        advisors,
+        choose_advisor,
+    })
 }
 
 /// What the new-firm form needs; `Forbidden` for roles that do not register firms.
@@ -98,7 +138,7 @@ pub fn create_context(conn: &mut DbConn, p: &Principal) -> Result<ReferenceLists
     if !matches!(p.role, Role::Admin | Role::Bureau | Role::County) {
         return Err(AppError::Forbidden);
     }
-    reference_lists(conn)
+    reference_lists(conn, p, None)
 }
 
 /// What a form about firm `firm_id` needs, after checking that `p` may edit it.
@@ -109,15 +149,9 @@ pub fn edit_context(
 ) -> Result<EditContext, AppError> {
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for a form")?;
     require_edit(conn, p, &firm)?;
-    let (counties, sectors, advisors) = reference_lists(conn)?;
+    let lists = reference_lists(conn, p, Some(&firm))?;
     let years = years::list_for_firm(conn, firm_id).ctx("load years for a form")?;
-    Ok(EditContext {
-        firm,
-        counties,
-        sectors,
-        advisors,
-        years,
-    })
+    Ok(EditContext { firm, lists, years })
 }
 
 /// The stage events `p` may offer on `firm`: allowed for the role, possible from the firm's
@@ -158,7 +192,7 @@ pub fn replace_profile(
             county_code: Some(input.county_code.trim().to_string()),
             sector_code: text(input.sector_code),
             founded_on: Some(input.founded_on),
-            advisor_id: Some(input.advisor_id),
+            advisor_id: input.advisor_id,
             contact_name: text(input.contact_name),
             contact_phone: text(input.contact_phone),
             contact_email: text(input.contact_email),

@@ -3,7 +3,7 @@
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::firms::derived::{recompute_in_tx, today};
 use crate::app::principal::Principal;
-use crate::core::error::Text;
+use crate::core::error::{InputError, Text};
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms::{self, FirmChanges};
 use crate::store::ip::{self, Acquisition, IpKind, NewIpItem};
@@ -27,6 +27,41 @@ pub struct NewIpInput {
     pub used_in_hte: bool,
 }
 
+/// Every problem of an IP item as typed, as of `today` (China), each naming its field: a
+/// number and a title on one line each, a number at all, a grant date not in the future. A
+/// form shows them all beside their fields; [`add_ip`] refuses the first.
+pub fn item_errors(
+    number: &str,
+    title: &str,
+    granted_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Vec<InputError> {
+    let mut out = Vec::new();
+    let number = number.trim();
+    if let Err(e) = crate::core::input::line("number", number) {
+        out.push(e);
+    } else if number.is_empty() {
+        out.push(InputError::new(
+            "number",
+            "number_required",
+            Text::new("app.firms.ip_number_required"),
+        ));
+    }
+    if let Err(e) = crate::core::input::line("title", title) {
+        out.push(e);
+    }
+    if let Some(d) = granted_on.filter(|d| *d > today) {
+        out.push(InputError::new(
+            "granted_on",
+            "date_in_future",
+            Text::new("input.date.future")
+                .plain("date", d)
+                .plain("today", today),
+        ));
+    }
+    out
+}
+
 /// Record an IP item; returns its id. Bumps the firm's version, recomputes the derived
 /// columns and writes an audit row in one transaction. The same kind and number twice is
 /// `Conflict(Duplicate)`.
@@ -37,26 +72,11 @@ pub fn add_ip(
     principal: &Principal,
 ) -> Result<i64, AppError> {
     let number = input.number.trim().to_string();
-    crate::core::input::line("number", &number)?;
-    crate::core::input::line("title", &input.title)?;
-    if let Some(d) = input.granted_on {
-        let today = crate::app::firms::derived::today();
-        if d > today {
-            return Err(AppError::bad_input(
-                "granted_on",
-                "date_in_future",
-                Text::new("input.date.future")
-                    .plain("date", d)
-                    .plain("today", today),
-            ));
-        }
-    }
-    if number.is_empty() {
-        return Err(AppError::bad_input(
-            "number",
-            "number_required",
-            Text::new("app.firms.ip_number_required"),
-        ));
+    if let Some(e) = item_errors(&number, &input.title, input.granted_on, today())
+        .into_iter()
+        .next()
+    {
+        return Err(e.into());
     }
     store::write_tx(conn, |c| {
         let firm = firms::find_by_id(c, firm_id).ctx("load firm for add_ip")?;

@@ -4,6 +4,7 @@
 use crate::app::access::{self, AccessSettings, FirmAccess};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::firms::derived::today;
+use crate::app::model::AdvisorChoice;
 use crate::app::principal::Principal;
 use crate::core::error::InputError;
 use crate::core::profile::{HteCertificate, Profile};
@@ -17,7 +18,7 @@ use crate::store::firm_query::{self, FirmQuery, ListedFirm, Total};
 use crate::store::firms::{self, Firm};
 use crate::store::ip::{self, IpKind};
 use crate::store::refdata::{self, County, Sector};
-use crate::store::users::{self, Named, User};
+use crate::store::users::{self, User};
 use crate::store::years::{self, FirmYearRow};
 use crate::store::{profile, settings, DbConn};
 use chrono::NaiveDate;
@@ -75,12 +76,13 @@ pub struct FirmList {
     pub firms: Vec<ListedFirm>,
     /// How many match in all (up to `firm_query::COUNT_CAP`).
     pub total: Total,
-    /// Every county (for names and the filter).
+    /// The counties of the viewer's territory (for names and the filter).
     pub counties: Vec<County>,
     /// Every sector.
     pub sectors: Vec<Sector>,
-    /// Active advisors (for names and the filter).
-    pub advisors: Vec<Named>,
+    /// The active advisors of the viewer's territory (for names and the filter,
+    /// [`access::menus`]).
+    pub advisors: Vec<AdvisorChoice>,
 }
 
 /// The firms in `p`'s scope matching `q`.
@@ -88,12 +90,13 @@ pub fn firm_list(conn: &mut DbConn, p: &Principal, q: &FirmQuery) -> Result<Firm
     let s = AccessSettings::load(conn)?;
     let scope = access::scope(p, &s);
     let (firms, total) = firm_query::listed_page(conn, &scope, q).ctx("list firms")?;
+    let menus = access::menus(conn, p, &s)?;
     Ok(FirmList {
         firms,
         total,
-        counties: refdata::counties(conn).ctx("load counties")?,
+        counties: menus.counties,
         sectors: refdata::sectors(conn).ctx("load sectors")?,
-        advisors: users::names_by_role(conn, Role::Advisor.id()).ctx("load advisors")?,
+        advisors: menus.advisors,
     })
 }
 
@@ -286,7 +289,13 @@ pub fn firm_page_by_uscc(
     firm_page(conn, p, firm.id)
 }
 
-/// Every county and zone, in code order (forms and filters name them).
+/// Every county and zone, in code order (the administrators' forms name them).
 pub fn counties(conn: &mut DbConn) -> Result<Vec<County>, AppError> {
     refdata::counties(conn).ctx("load counties")
+}
+
+/// The counties of `p`'s territory, as its filters offer them ([`access::menus`]).
+pub fn territory_counties(conn: &mut DbConn, p: &Principal) -> Result<Vec<County>, AppError> {
+    let s = AccessSettings::load(conn)?;
+    Ok(access::menus(conn, p, &s)?.counties)
 }

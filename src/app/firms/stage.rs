@@ -86,15 +86,30 @@ pub fn fire_event_with(
     })
 }
 
-pub(crate) fn fire_in_tx(
+/// Check `event` at firm `firm_id` on `as_of` as `principal` exactly as [`fire_event`] would,
+/// and write nothing: a form shows every reason before anything is fired (a dry run).
+/// The same errors as [`fire_event`]; `Ok` when firing now would be accepted.
+pub fn check_event(
     conn: &mut DbConn,
     firm_id: i64,
     expected_version: Option<i64>,
     event: &Event,
     principal: &Principal,
     as_of: NaiveDate,
-    opts: FireOptions,
-) -> Result<FiredEvent, AppError> {
+) -> Result<(), AppError> {
+    decide(conn, firm_id, expected_version, event, principal, as_of).map(|_| ())
+}
+
+/// What firing `event` would do, read and decided without writing: the firm, the version it
+/// is at and the stage machine's transition (or the error [`fire_event`] answers).
+fn decide(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: Option<i64>,
+    event: &Event,
+    principal: &Principal,
+    as_of: NaiveDate,
+) -> Result<(i64, stage::Transition), AppError> {
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for fire_event")?;
     if !principal.can_act_on_firm(&firm) {
         return Err(AppError::Forbidden);
@@ -115,6 +130,19 @@ pub(crate) fn fire_in_tx(
     let actor = principal.to_actor();
     let transition = stage::apply(&state, event, &actor, as_of, &ctx)
         .map_err(|r| AppError::Conflict(Conflict::IllegalTransition(Box::new(r))))?;
+    Ok((version, transition))
+}
+
+pub(crate) fn fire_in_tx(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: Option<i64>,
+    event: &Event,
+    principal: &Principal,
+    as_of: NaiveDate,
+    opts: FireOptions,
+) -> Result<FiredEvent, AppError> {
+    let (version, transition) = decide(conn, firm_id, expected_version, event, principal, as_of)?;
 
     let now = Utc::now().naive_utc();
     let changes = FirmChanges {

@@ -9,7 +9,6 @@ use crate::app::principal::Principal;
 use crate::core::error::{InputError, Text};
 use crate::core::input;
 use crate::core::profile::{IndustryCode, RdManagement};
-use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms::{self, Firm, FirmChanges, IpFacts};
 use crate::store::{self, refdata, DbConn};
@@ -239,7 +238,7 @@ pub fn update_firm(
             }
         }
         if let Some(advisor) = update.advisor_id.filter(|a| *a != firm.advisor_id) {
-            if !matches!(principal.role, Role::Admin | Role::Bureau | Role::County) {
+            if !principal.can_assign_advisors() {
                 return Err(AppError::Forbidden);
             }
             // The same check as creation and assignment: an advisor, and an active one.

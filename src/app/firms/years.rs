@@ -20,12 +20,15 @@ pub struct FirmYearInput {
     pub conversions: Option<u32>,
 }
 
-fn validate(y: &FirmYearInput) -> Result<(), InputError> {
-    y.figures.validate("")?;
-    // Figures are of a fiscal year that has begun: not of a year still to come (China time).
-    let this_year = chrono::Datelike::year(&crate::app::firms::derived::today());
-    if y.figures.year > this_year {
-        return Err(InputError::new(
+/// Every problem of one year's figures as of `this_year` (China), each naming its field: the
+/// figures' own ([`crate::core::profile::FirmYear::problems`]), a year still to come, a count
+/// of conversions too large. A form shows them all beside their fields; saving refuses the
+/// first.
+pub fn year_errors(y: &FirmYearInput, this_year: i32) -> Vec<InputError> {
+    let mut out = y.figures.problems("");
+    // Figures are of a fiscal year that has begun: not of a year still to come.
+    if y.figures.year > this_year && !out.iter().any(|e| e.field == "year") {
+        out.push(InputError::new(
             "year",
             "year_in_future",
             Text::new("input.date.year_future")
@@ -35,14 +38,22 @@ fn validate(y: &FirmYearInput) -> Result<(), InputError> {
     }
     if let Some(n) = y.conversions {
         if i32::try_from(n).is_err() {
-            return Err(InputError::new(
+            out.push(InputError::new(
                 "conversions",
                 "too_large",
                 Text::new("app.firms.conversions_too_large").plain("n", n),
             ));
         }
     }
-    Ok(())
+    out
+}
+
+fn validate(y: &FirmYearInput) -> Result<(), InputError> {
+    let this_year = chrono::Datelike::year(&crate::app::firms::derived::today());
+    match year_errors(y, this_year).into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Insert or replace one year of a firm's figures. The firm's version is bumped (its data

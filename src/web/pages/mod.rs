@@ -70,6 +70,19 @@ pub fn render_page<T: Serialize>(
     render(req, lang, user, nav, template, status, data)
 }
 
+/// Which areas the menu links for `p`: only those whose pages then open for them (the same
+/// gates and access rules as the handlers), so that no menu item ends in a 403.
+fn menu(p: &crate::app::Principal) -> Value {
+    use super::auth::Area;
+    use crate::app::access;
+    json!({
+        "agenda": Area::Agenda.allows(p.role) && access::may_follow_up(p),
+        "advisors": Area::Advisors.allows(p.role) && access::may_manage_advisors(p),
+        "admin": Area::Admin.allows(p.role),
+        "firm_users": Area::FirmAccounts.allows(p.role),
+    })
+}
+
 /// Render `template` in the layout with `data` merged over the common fields: `lang`,
 /// `other_lang`, `csrf`, `switch_href`, `user` and `nav` (the active menu item).
 pub fn render(
@@ -91,6 +104,7 @@ pub fn render(
             "name": u.user.display_name,
             "username": u.user.username,
             "role": u.principal.role.id(),
+            "may": menu(&u.principal),
         })),
     });
     if let (Some(r), Value::Object(d)) = (root.as_object_mut(), data) {

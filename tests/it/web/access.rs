@@ -243,3 +243,103 @@ fn a_page_a_role_may_not_open_is_403() {
         assert_eq!(Area::Admin.allows(role), role == Role::Admin);
     }
 }
+
+/// The values every menu called `name` on the page offers (empty values left out).
+fn menu_values(body: &str, name: &str) -> Vec<String> {
+    let mut out: Vec<String> = super::html::forms(body)
+        .into_iter()
+        .flat_map(|f| f.fields)
+        .filter_map(|f| match f {
+            super::html::Field::Select {
+                name: n, options, ..
+            } if n == name => Some(options),
+            _ => None,
+        })
+        .flatten()
+        .map(|(v, _)| v)
+        .filter(|v| !v.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn a_county_officers_menus_offer_their_county_its_advisors_and_its_firms_advisors() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let (a, home, away, other) = {
+            let mut c = db.conn();
+            let a = named(&mut c, &s.bureau, "新华区甲科技有限公司", COUNTY_A);
+            let b = named(&mut c, &s.bureau, "卫东区乙科技有限公司", COUNTY_B);
+            let home = add_user(&mut c, "本区辅导员", Role::Advisor, Some(COUNTY_A), None);
+            let away = add_user(&mut c, "外区辅导员", Role::Advisor, Some(COUNTY_B), None);
+            let other = add_user(&mut c, "他区辅导员", Role::Advisor, Some(COUNTY_B), None);
+            assign(&mut c, &a, away);
+            assign(&mut c, &b, other);
+            (a, home, away, other)
+        };
+        let mut county_advisors = vec![home.to_string(), away.to_string()];
+        county_advisors.sort();
+        let app = TestApp::spawn(&db);
+        app.login_ok("county_a");
+        let pages = [
+            "/firms".to_string(),
+            "/pool".to_string(),
+            "/issues".to_string(),
+            "/agenda".to_string(),
+            "/firms/new".to_string(),
+            format!("/firms/{}/edit", a.id),
+            format!("/firms/{}/assign", a.id),
+            format!("/firms/{}/issues/new", a.id),
+        ];
+        for page in &pages {
+            let r = app.get(page);
+            assert_eq!(r.status, 200, "{page}: {}", r.body);
+            for name in ["county", "county_code"] {
+                let offered = menu_values(&r.body, name);
+                assert!(
+                    offered.iter().all(|c| c == COUNTY_A),
+                    "{}: {page} offers counties {offered:?}",
+                    db.name()
+                );
+            }
+            for name in ["advisor", "advisor_id", "owner_id"] {
+                let offered = menu_values(&r.body, name);
+                assert!(
+                    offered.is_empty() || offered == county_advisors,
+                    "{}: {page} offers {name} {offered:?}, not {county_advisors:?}",
+                    db.name()
+                );
+            }
+            assert!(!r.body.contains("他区辅导员"), "{page}");
+        }
+        // The advisor from elsewhere is named with their county.
+        let list = app.get("/firms");
+        assert_eq!(
+            menu_values(&list.body, "county"),
+            vec![COUNTY_A.to_string()]
+        );
+        assert!(list.body.contains("外区辅导员（卫东区）"), "{}", list.body);
+        assert!(!list.body.contains("本区辅导员（"));
+        // Another county's advisor typed into the address shows nothing of that county.
+        let typed = app.get(&format!("/firms?advisor={other}"));
+        assert!(!typed.body.contains("卫东区乙"));
+        assert_eq!(app.get(&format!("/agenda?advisor={other}")).status, 200);
+        assert!(!app
+            .get(&format!("/pool?county={COUNTY_B}"))
+            .body
+            .contains("卫东区乙"));
+
+        // The bureau is offered everything, without counties beside the names.
+        let bureau = app.other_client();
+        bureau.login_ok("bureau");
+        let all = bureau.get("/firms");
+        assert_eq!(
+            menu_values(&all.body, "county"),
+            vec![COUNTY_A.to_string(), COUNTY_B.to_string()]
+        );
+        assert!(menu_values(&all.body, "advisor").contains(&other.to_string()));
+        assert!(!all.body.contains("外区辅导员（"));
+    }
+}

@@ -620,3 +620,235 @@ fn every_route_answers_every_visitor_as_the_matrix_says() {
         );
     }
 }
+
+/// The column of [`MATRIX`] that answers for `who`'s user about firm `firm_id` (a county
+/// officer about any firm of their county is `CountyOwn`, and so on); `None` for a firm the
+/// world does not have.
+fn column_for(who: Who, w: &World, firm_id: i64) -> Option<Who> {
+    let firm = [&w.own, &w.same_county, &w.other_county]
+        .into_iter()
+        .find(|f| f.id == firm_id)?;
+    let own = firm.id == w.own.id;
+    let home = firm.county_code == COUNTY_A;
+    Some(match who {
+        Who::Anonymous | Who::Admin | Who::Bureau => who,
+        Who::CountyOwn | Who::CountyOther if home => Who::CountyOwn,
+        Who::CountyOwn | Who::CountyOther => Who::CountyOther,
+        Who::AdvisorOwn | Who::AdvisorSameCounty | Who::AdvisorOtherCounty if own => {
+            Who::AdvisorOwn
+        }
+        Who::AdvisorOwn | Who::AdvisorSameCounty | Who::AdvisorOtherCounty if home => {
+            Who::AdvisorSameCounty
+        }
+        Who::AdvisorOwn | Who::AdvisorSameCounty | Who::AdvisorOtherCounty => {
+            Who::AdvisorOtherCounty
+        }
+        Who::FirmOwn | Who::FirmOther if own => Who::FirmOwn,
+        Who::FirmOwn | Who::FirmOther => Who::FirmOther,
+    })
+}
+
+/// Whether a route `pattern` serves `path`, and how literally (the number of literal
+/// segments, so that `/firms/new` wins over `/firms/{id}`).
+fn route_match(pattern: &str, path: &str) -> Option<usize> {
+    let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    if p.len() != q.len() {
+        return None;
+    }
+    let mut literal = 0;
+    for (a, b) in p.iter().zip(&q) {
+        if a.starts_with('{') && a.ends_with('}') && !b.is_empty() {
+            continue;
+        }
+        if a != b {
+            return None;
+        }
+        literal += 1;
+    }
+    Some(literal)
+}
+
+/// What `who` gets from a control that sends `method` to `target` (a link's `href` or a
+/// form's `action`), by [`MATRIX`]: the row of the route it reaches, the column of the firm it
+/// names. `Err` names what is wrong with a control that leads nowhere.
+fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Expect, String> {
+    let path = target.split(['?', '#']).next().unwrap_or_default();
+    let row = MATRIX
+        .iter()
+        .filter(|r| r.method == method)
+        .filter_map(|r| route_match(r.path, path).map(|n| (n, r)))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, r)| r)
+        .ok_or_else(|| format!("no route serves {method} {path}"))?;
+    // The firm a path names: its `{id}` under `/firms/`, or the firm of its application.
+    let param = |name: &str| {
+        row.path
+            .split('/')
+            .zip(path.split('/'))
+            .find(|(p, _)| *p == name)
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+    };
+    let firm = if row.path.starts_with("/firms/{id}") {
+        Some(param("{id}").ok_or_else(|| format!("{path}: no firm id"))?)
+    } else if row.path.contains("{aid}") {
+        let aid = param("{aid}").ok_or_else(|| format!("{path}: no application id"))?;
+        let found = w.applications.iter().find(|(_, a)| *a == aid);
+        Some(
+            found
+                .map(|(f, _)| *f)
+                .ok_or_else(|| format!("{path}: an unknown application"))?,
+        )
+    } else {
+        None
+    };
+    let col = match firm {
+        Some(id) => column_for(who, w, id)
+            .ok_or_else(|| format!("{path}: a firm the test does not know"))?,
+        None => who,
+    };
+    let i = WHO.iter().position(|c| *c == col).unwrap_or(0);
+    Result::Ok(row.expect[i])
+}
+
+/// Pages that only serve files or move the visitor on: not walked.
+const NOT_PAGES: [&str; 6] = [
+    "/healthz",
+    "/readyz",
+    "/static/{name}",
+    "/login",
+    "/lang/{tag}",
+    "/followups.csv",
+];
+
+/// Every page a visitor may open, walked as that visitor: every link and every form on it
+/// leads to a route that visitor may use (by [`MATRIX`], so no control ends in a 403 or a
+/// 404). And every menu of a form about a record (one that carries the record's `version`)
+/// may be set to each of its choices without a 403: such a form is sent with each choice
+/// and a version the record never had, so it is refused as stale (or for bad input), never
+/// forbidden, and nothing is written.
+#[test]
+fn every_control_on_every_page_leads_where_its_visitor_may_go() {
+    for db in backends() {
+        let w = world(&db);
+        let key = session::resolve_key(&mut db.conn(), None).unwrap();
+        let keys = SessionKeys::new(key, false);
+        let app = super::TestApp::spawn(&db);
+        let mut wrong = Vec::new();
+        let mut walked = 0;
+        for (col, who) in WHO.iter().enumerate() {
+            let (Some(uid), firm) = w.visitor(*who) else {
+                continue;
+            };
+            let epoch = peiyu::store::users::find_by_id(&mut db.conn(), uid)
+                .unwrap()
+                .session_epoch;
+            let s = Session::signed_in(uid, epoch, session::now_secs());
+            let c = keys.cookie(&s);
+            let cookie = format!("{}={}", c.name(), c.value());
+            for row in MATRIX.iter().filter(|r| {
+                r.method == "GET" && r.expect[col] == Ok && !NOT_PAGES.contains(&r.path)
+            }) {
+                let page_path = fill(row.path, firm, &w);
+                let (status, body) = fetch(&app.base, &page_path, &cookie);
+                assert_eq!(status, 200, "{page_path} as {who:?}");
+                walked += 1;
+                let mut controls: Vec<(String, String, &str)> = super::html::links(&body)
+                    .into_iter()
+                    .map(|href| ("GET".to_string(), href, "link"))
+                    .collect();
+                for form in super::html::forms(&body) {
+                    let method = form.method.to_ascii_uppercase();
+                    if method == "POST" && form.input("version").is_some() {
+                        wrong.extend(menus_forbidden(&app.base, &cookie, &form, *who));
+                    }
+                    controls.push((method, form.action, "form"));
+                }
+                for (method, target, what) in controls {
+                    if !target.starts_with('/') {
+                        continue;
+                    }
+                    let answer = control_answer(*who, &w, &method, &target);
+                    if !matches!(answer, Result::Ok(Ok | Redirect | Bad)) {
+                        wrong.push(format!(
+                            "{page_path} as {who:?}: {what} {method} {target} → {answer:?}"
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(walked > 100, "{walked} pages walked");
+        assert!(
+            wrong.is_empty(),
+            "{}: controls that end in a refusal for their visitor:\n{}",
+            db.name(),
+            wrong.join("\n")
+        );
+    }
+}
+
+/// The status and body of `GET path` as the visitor with `cookie`.
+fn fetch(base: &str, path: &str, cookie: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut res = agent
+        .get(format!("{base}{path}"))
+        .header("cookie", cookie)
+        .call()
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.body_mut().read_to_string().unwrap())
+}
+
+/// Send `form` (about a versioned record) once per choice of each of its single menus, at a
+/// version the record never had; a 403 for any choice is a menu offering what its visitor may
+/// not do.
+fn menus_forbidden(base: &str, cookie: &str, form: &super::html::Form, who: Who) -> Vec<String> {
+    use super::html::Field;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let shown = form.as_shown();
+    let mut out = Vec::new();
+    for field in &form.fields {
+        let Field::Select {
+            name,
+            options,
+            multiple: false,
+        } = field
+        else {
+            continue;
+        };
+        for (value, selected) in options {
+            if *selected {
+                continue;
+            }
+            let sent: Vec<(&str, &str)> = shown
+                .iter()
+                .map(|(k, v)| match k.as_str() {
+                    "version" => (k.as_str(), "987654321"),
+                    k2 if k2 == name => (k.as_str(), value.as_str()),
+                    _ => (k.as_str(), v.as_str()),
+                })
+                .collect();
+            let status = agent
+                .post(format!("{base}{}", form.action))
+                .header("cookie", cookie)
+                .send_form(sent)
+                .unwrap()
+                .status()
+                .as_u16();
+            if status == 403 {
+                out.push(format!(
+                    "{} as {who:?}: choosing {name}={value:?} is forbidden",
+                    form.action
+                ));
+            }
+        }
+    }
+    out
+}

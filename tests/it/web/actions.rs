@@ -167,3 +167,91 @@ fn what_if_changes_the_verdict_without_writing_anything() {
         assert_eq!(after.employees, Some(120));
     }
 }
+
+#[test]
+fn a_stage_action_shows_every_problem_beside_its_field_on_the_first_submit() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let firm = FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+        let app = TestApp::spawn(&db);
+        app.login_ok("bureau");
+        let href = format!("/firms/{}/actions/certify_high_tech", firm.id);
+        let form = app.get(&href);
+        let csrf = form.csrf();
+        let version = hidden(&form, "version");
+        // A malformed number, a date in the future and no confirmation, all at once.
+        let future = (peiyu::app::today() + Days::new(30)).to_string();
+        let r = app.post(
+            &href,
+            &[
+                ("_csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("cert_no", "xx123"),
+                ("issued_on", future.as_str()),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        let cert = field_error(&r, "cert_no").expect("beside the number");
+        assert!(
+            cert.contains("XX123") && cert.contains("格式不正确"),
+            "{cert}"
+        );
+        let issued = field_error(&r, "issued_on").expect("beside the date");
+        assert!(
+            issued.contains(&future) && issued.contains("晚于今天"),
+            "{issued}"
+        );
+        assert!(field_error(&r, "confirm").unwrap().contains("我确认"));
+        assert!(r.body.contains("value=\"xx123\""), "the number as typed");
+        assert!(r.body.contains(&format!("value=\"{future}\"")));
+
+        // The firm's stage and the missing reason: the stage at the top, the reason beside
+        // its field, the confirmation beside the box; what was typed stays.
+        let leave = format!("/firms/{}/actions/leave_reserve", firm.id);
+        let r = app.post(
+            &leave,
+            &[
+                ("_csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("reason", " "),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        let top = &r.body[r.body.find("class=\"form-error\"").expect("a summary")..];
+        let top = &top[..top.find("</div>").unwrap()];
+        assert!(top.contains("不能“移出后备库”"), "{top}");
+        assert!(
+            !top.contains("请填写原因"),
+            "the reason stands beside its field: {top}"
+        );
+        assert_eq!(field_error(&r, "reason").as_deref(), Some("请填写原因"));
+        assert!(field_error(&r, "confirm").is_some());
+
+        // A year that is no number, no registration number: both beside their fields.
+        let register = format!("/firms/{}/actions/register_tech_sme", firm.id);
+        let r = app.post(
+            &register,
+            &[
+                ("_csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("year", "二〇二五"),
+                ("reg_no", ""),
+                ("confirm", "yes"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(field_error(&r, "year").is_some(), "{}", r.body);
+        assert_eq!(
+            field_error(&r, "reg_no").as_deref(),
+            Some("请填写入库登记编号")
+        );
+        assert!(r.body.contains("value=\"二〇二五\""));
+        assert!(r
+            .body
+            .contains("id=\"f-confirm\" name=\"confirm\" value=\"yes\" checked"));
+
+        let f = firms::find_by_id(&mut db.conn(), firm.id).unwrap();
+        assert_eq!((f.stage.as_str(), f.version), ("prospect", firm.version));
+        assert_eq!(events::count_for_firm(&mut db.conn(), firm.id).unwrap(), 0);
+    }
+}

@@ -2,6 +2,7 @@
 //! follow-up and finding it on the agenda, the CSV export (BOM, Chinese, quoting, formula
 //! injection), the edit window's refusal, the issue form, and bulk assignment by filter.
 
+use super::forms::field_error;
 use super::{seed_with_passwords, TestApp};
 use crate::common::{backends, d, FirmBuilder, COUNTY_A, COUNTY_B};
 use chrono::{Duration, Utc};
@@ -302,5 +303,134 @@ fn every_firm_matching_the_filter_is_assigned_from_the_list() {
             "{}",
             db.name()
         );
+    }
+}
+
+#[test]
+fn a_followup_shows_every_problem_beside_its_field_and_keeps_what_was_typed() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let firm = FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+        let web = TestApp::spawn(&db);
+        web.login_ok("county_a");
+        let form = web.get(&format!("/firms/{}/followups/new", firm.id));
+        assert_eq!(form.status, 200, "{}", form.body);
+        let csrf = form.csrf();
+        // Tomorrow, due before it, no summary, an attendee list too long: each at once.
+        let tomorrow = (today() + Duration::days(1)).to_string();
+        let due = today().to_string();
+        let crowd = "王".repeat(501);
+        let r = web.post(
+            &format!("/firms/{}/followups/new", firm.id),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("happened_on", tomorrow.as_str()),
+                ("kind", "call"),
+                ("attendees", crowd.as_str()),
+                ("summary", "  "),
+                ("next_action", "补充研发辅助账"),
+                ("due_on", due.as_str()),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        let happened = field_error(&r, "happened_on").expect("beside the date");
+        assert!(happened.contains(&tomorrow), "{happened}");
+        let due_err = field_error(&r, "due_on").expect("beside the due date");
+        assert!(due_err.contains(&due), "{due_err}");
+        assert!(field_error(&r, "summary").is_some(), "{}", r.body);
+        assert!(field_error(&r, "attendees").is_some(), "{}", r.body);
+        assert!(field_error(&r, "next_action").is_none());
+        // What was typed is all still there.
+        assert!(r.body.contains(&format!("value=\"{tomorrow}\"")));
+        assert!(r.body.contains(&format!("value=\"{due}\"")));
+        assert!(r.body.contains("value=\"补充研发辅助账\""));
+        assert!(r.body.contains(&crowd));
+        assert!(r.body.contains("<option value=\"call\" selected>"));
+        assert!(followups::list_for_firm(&mut db.conn(), firm.id)
+            .unwrap()
+            .is_empty());
+        let f = firms::find_by_id(&mut db.conn(), firm.id).unwrap();
+        assert_eq!(f.version, firm.version, "nothing written");
+    }
+}
+
+#[test]
+fn refused_assignments_and_issues_come_back_as_typed_with_every_problem_beside_its_field() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let firm = FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+        let web = TestApp::spawn(&db);
+        web.login_ok("county_a");
+        let list = web.get("/firms");
+        let csrf = list.csrf();
+        let id = firm.id.to_string();
+        let long = "理".repeat(501);
+
+        // Bulk from the list: no advisor, a reason too long; the tick and the filter stay.
+        let r = web.post(
+            "/firms/assign",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("county", COUNTY_A),
+                ("advisor_id", ""),
+                ("reason", long.as_str()),
+                ("scope", "selected"),
+                ("ids", id.as_str()),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(field_error(&r, "advisor_id").is_some(), "{}", r.body);
+        assert!(field_error(&r, "reason").is_some());
+        assert!(r.body.contains(&format!("value=\"{id}\" checked")));
+        assert!(r.body.contains(&long));
+        // Nothing ticked: said beside the ticks.
+        let r = web.post(
+            "/firms/assign",
+            &[("_csrf", csrf.as_str()), ("scope", "selected")],
+        );
+        assert_eq!(r.status, 400);
+        assert!(field_error(&r, "ids").is_some() && field_error(&r, "advisor_id").is_some());
+
+        // Reassigning: neither advisor chosen, the reason kept.
+        let r = web.post(
+            "/advisors/reassign",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("from", ""),
+                ("to", ""),
+                ("reason", "调岗"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(field_error(&r, "from").is_some() && field_error(&r, "to").is_some());
+        assert!(r.body.contains("value=\"调岗\""));
+
+        // An issue without a title, with details too long and an owner not in the list.
+        let long_detail = "细".repeat(4001);
+        let r = web.post(
+            &format!("/firms/{}/issues/new", firm.id),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("category", "finance"),
+                ("title", ""),
+                ("detail", long_detail.as_str()),
+                ("owner_id", "somebody"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        for field in ["title", "detail", "owner_id"] {
+            assert!(field_error(&r, field).is_some(), "{field}: {}", r.body);
+        }
+        assert!(r.body.contains(&long_detail));
+        assert!(r.body.contains("<option value=\"finance\" selected>"));
+        assert_eq!(
+            firms::find_by_id(&mut db.conn(), firm.id)
+                .unwrap()
+                .advisor_id,
+            None
+        );
+        assert!(issues::list_for_firm(&mut db.conn(), firm.id)
+            .unwrap()
+            .is_empty());
     }
 }

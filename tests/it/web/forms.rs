@@ -421,3 +421,127 @@ fn ip_items_are_added_through_the_form() {
         assert!(page.body.contains("发明专利: 1"), "{}", page.body);
     }
 }
+
+#[test]
+fn figures_and_ip_show_the_use_cases_checks_with_the_forms_own_all_at_once() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let firm = FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+        let app = TestApp::spawn(&db);
+        app.login_ok("bureau");
+        let form = app.get(&format!("/firms/{}/years", firm.id));
+        let csrf = form.csrf();
+        let version = hidden(&form, "version");
+        let next_year = (chrono::Datelike::year(&peiyu::app::today()) + 1).to_string();
+        let r = app.post(
+            &format!("/firms/{}/years", firm.id),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("year", next_year.as_str()),
+                ("revenue", "1000"),
+                ("rd_expense", "100"),
+                ("rd_expense_domestic", "200"),
+                ("high_tech_revenue", "2000"),
+                ("total_cost", "abc"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        for field in [
+            "year",
+            "rd_expense_domestic",
+            "high_tech_revenue",
+            "total_cost",
+        ] {
+            assert!(field_error(&r, field).is_some(), "{field}: {}", r.body);
+        }
+        assert!(field_error(&r, "revenue").is_none());
+        assert!(r.body.contains("value=\"abc\"") && r.body.contains("value=\"200\""));
+
+        let tomorrow = (peiyu::app::today() + chrono::Days::new(1)).to_string();
+        let r = app.post(
+            &format!("/firms/{}/ip/new", firm.id),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("kind", "invention_patent"),
+                ("number", " "),
+                ("title", "一种测试方法"),
+                ("acquisition", "own"),
+                ("granted_on", tomorrow.as_str()),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(field_error(&r, "number").is_some(), "{}", r.body);
+        assert!(field_error(&r, "granted_on").unwrap().contains(&tomorrow));
+        assert!(r.body.contains("value=\"一种测试方法\""));
+        let after = firms::find_by_id(&mut db.conn(), firm.id).unwrap();
+        assert_eq!(after.version, firm.version, "nothing written");
+    }
+}
+
+/// The text of the error beside the admin page's field `id` (`invite-email`, `token-name`).
+fn admin_error(r: &Resp, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}-err\">");
+    let start = r.body.find(&marker)? + marker.len();
+    let end = r.body[start..].find("</strong>")? + start;
+    Some(r.body[start..end].to_string())
+}
+
+#[test]
+fn the_invitation_and_token_forms_show_every_problem_and_keep_what_was_typed() {
+    for db in backends() {
+        seed_with_passwords(&db);
+        let app = TestApp::spawn(&db);
+        app.login_ok("admin");
+        let csrf = app.get("/admin/users").csrf();
+        let accounts = peiyu::store::users::list(&mut db.conn()).unwrap().len();
+        let r = app.post(
+            "/admin/users",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("username", ""),
+                ("display_name", "新来的区县专员"),
+                ("email", "not-an-address"),
+                ("role", "county"),
+                ("county", ""),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        for field in ["invite-username", "invite-email", "invite-county"] {
+            assert!(admin_error(&r, field).is_some(), "{field}: {}", r.body);
+        }
+        assert!(r.body.contains("value=\"新来的区县专员\""));
+        assert!(r.body.contains("value=\"not-an-address\""));
+        assert!(r.body.contains("<option value=\"county\" selected>"));
+
+        let r = app.post(
+            "/admin/tokens",
+            &[("_csrf", csrf.as_str()), ("username", ""), ("name", "")],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(admin_error(&r, "token-username").is_some());
+        assert!(admin_error(&r, "token-name").is_some());
+        let r = app.post(
+            "/admin/tokens",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("username", "nobody_here"),
+                ("name", "报表同步"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(admin_error(&r, "token-username")
+            .unwrap()
+            .contains("nobody_here"));
+        assert!(r.body.contains("value=\"报表同步\"") && r.body.contains("value=\"nobody_here\""));
+        assert_eq!(
+            peiyu::store::users::list(&mut db.conn()).unwrap().len(),
+            accounts,
+            "nobody invited"
+        );
+        assert!(peiyu::store::tokens::list(&mut db.conn())
+            .unwrap()
+            .is_empty());
+    }
+}

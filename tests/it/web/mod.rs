@@ -11,6 +11,7 @@ mod caching;
 mod coaching;
 mod forms;
 mod health;
+mod html;
 mod i18n;
 mod input;
 mod login;

@@ -9,9 +9,11 @@ use crate::app::accounts::passwords;
 use crate::app::accounts::users::{self, Invited, NewUserInput};
 use crate::app::{accounts::tokens, firms::read, AppError};
 use crate::core::clock::china_minute;
+use crate::core::error::Text;
 use crate::core::stage::Role;
 use crate::web::auth::{AdminUser, CurrentUser};
 use crate::web::error::WebError;
+use crate::web::forms::{self as kit, Errors, FieldErrors, Message};
 use crate::web::pages::render;
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
@@ -45,15 +47,20 @@ async fn page(
     shown: Option<Shown>,
     error: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    page_with(req, state, user, status, shown, error, None, None).await
+    page_with(req, state, user, status, shown, error, Again::None, None).await
 }
 
-/// An invitation shown again after a refusal: what was typed, and the problem beside its
-/// field.
-struct InviteAgain {
-    values: InviteForm,
-    field: String,
-    message: String,
+/// A form of the page shown again after a refusal: what was typed, and the problems beside
+/// their fields (in the user's language).
+enum Again {
+    /// A fresh page.
+    None,
+    /// The invitation.
+    Invite(InviteForm, Errors),
+    /// The token form.
+    Token(TokenForm, Errors),
+    /// One user's role and county: the user, what was chosen, the problem.
+    Change(i64, ChangeForm, String),
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -64,7 +71,7 @@ async fn page_with(
     status: StatusCode,
     shown: Option<Shown>,
     error: Option<String>,
-    invite: Option<InviteAgain>,
+    again: Again,
     notice: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
@@ -91,6 +98,13 @@ async fn page_with(
     let rows: Vec<Value> = users
         .iter()
         .map(|u| {
+            // A refused change shows the row as chosen, with the problem beside it.
+            let (role, county, error) = match &again {
+                Again::Change(id, f, message) if *id == u.id => {
+                    (f.role.trim(), Some(f.county.trim()), message.as_str())
+                }
+                _ => (u.role.as_str(), u.county_code.as_deref(), ""),
+            };
             json!({
                 "id": u.id,
                 "username": u.username,
@@ -99,11 +113,12 @@ async fn page_with(
                 "pending": !users::has_password(u),
                 "must_change": u.must_change_password,
                 "county": county_name(&u.county_code),
-                "roles": ROLES.iter().map(|r| json!({"id": r.id(), "selected": r.id() == u.role})).collect::<Vec<_>>(),
+                "roles": ROLES.iter().map(|r| json!({"id": r.id(), "selected": r.id() == role})).collect::<Vec<_>>(),
                 "counties": counties.iter().map(|c| json!({
                     "value": c.code, "name": lang.pick(&c.name_zh, &c.name_en),
-                    "selected": u.county_code.as_deref() == Some(c.code.as_str()),
+                    "selected": county == Some(c.code.as_str()),
                 })).collect::<Vec<_>>(),
+                "error": error,
             })
         })
         .collect();
@@ -146,9 +161,12 @@ async fn page_with(
             "roles": ROLES.iter().map(|r| json!({"id": r.id()})).collect::<Vec<_>>(),
             "counties": counties.iter().map(|c| json!({"value": c.code, "name": lang.pick(&c.name_zh, &c.name_en)})).collect::<Vec<_>>(),
             "shown": shown.map(|s| json!({"label": s.label, "secret": s.secret})),
-            // The invitation as typed (empty on a fresh page), its problem by field.
-            "invite": invite.as_ref().map_or_else(|| json!(InviteForm::default()), |i| json!(i.values)),
-            "invite_error": invite.as_ref().map_or_else(|| json!({}), |i| json!({ i.field.as_str(): i.message })),
+            // The invitation and the token form as typed (empty on a fresh page), their
+            // problems by field.
+            "invite": match &again { Again::Invite(f, _) => json!(f), _ => json!(InviteForm::default()) },
+            "invite_error": match &again { Again::Invite(_, e) => json!(e), _ => json!({}) },
+            "token": match &again { Again::Token(f, _) => json!(f), _ => json!(TokenForm::default()) },
+            "token_error": match &again { Again::Token(_, e) => json!(e), _ => json!({}) },
             "error": error,
             "notice": notice,
         }),
@@ -195,27 +213,82 @@ pub async fn users(
 
 /// The invitation form.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct InviteForm {
     /// Username.
     pub username: String,
     /// Role id.
     pub role: String,
     /// County code.
-    #[serde(default)]
     pub county: String,
     /// A firm user's firm.
-    #[serde(default)]
     pub firm_uscc: String,
     /// Name shown.
-    #[serde(default)]
     pub display_name: String,
     /// Email.
-    #[serde(default)]
     pub email: String,
 }
 
+impl InviteForm {
+    /// The problems the form can see by itself, each beside its field: texts that do not
+    /// belong, no username, an address that is not one, a role not in the list, a county
+    /// officer without a county, a firm user without a firm. Inviting checks everything
+    /// again (and what needs the database: a taken username, an unknown county or firm).
+    pub fn problems(&self) -> FieldErrors {
+        let mut e = FieldErrors::checked(self, &[]);
+        e.required("username", &self.username);
+        if let Some(mail) = kit::text(&self.email) {
+            if let Err(problem) = crate::core::input::email("email", &mail) {
+                e.input(&problem);
+            }
+        }
+        let role = e.choice("role", &self.role, |r| {
+            Role::parse(r).filter(|r| ROLES.contains(r))
+        });
+        if role == Some(Role::County) && kit::text(&self.county).is_none() {
+            e.add(
+                "county",
+                Message::Text(Text::new("app.accounts.county_required")),
+            );
+        }
+        if role == Some(Role::Firm) && kit::text(&self.firm_uscc).is_none() {
+            e.add(
+                "firm_uscc",
+                Message::Text(Text::new("app.accounts.firm_required")),
+            );
+        }
+        e
+    }
+}
+
+/// A use case's refusal of a form placed beside the form's fields (the use case's `user` is
+/// the form's `username`, as is a taken name), in the user's language, with the status; not
+/// found, forbidden and internal errors stay errors.
+fn placed(e: AppError, lang: crate::i18n::Lang) -> Result<(Errors, StatusCode), WebError> {
+    let status = match &e {
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let mut errors = Errors::new();
+    match e {
+        AppError::BadInput(ie) => {
+            let field = match ie.field.as_str() {
+                "user" | "" => "username".to_string(),
+                f => f.to_string(),
+            };
+            errors.insert(field, crate::i18n::render(lang, &ie.text));
+        }
+        AppError::Conflict(c) => {
+            errors.insert("username".to_string(), crate::i18n::render(lang, &c.text()));
+        }
+        other => return Err(other.into()),
+    }
+    Ok((errors, status))
+}
+
 /// `POST /admin/users`: invite a user: with an email address the invitation mail with its
-/// one-time link is queued; without one the temporary password is shown once.
+/// one-time link is queued; without one the temporary password is shown once. A refusal
+/// shows the form as typed, every problem beside its field.
 pub async fn invite(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -223,63 +296,62 @@ pub async fn invite(
     form: CsrfForm<InviteForm>,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
-    let typed = f.clone();
-    let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+    let lang = user.lang;
+    let problems = f.problems();
+    if !problems.is_empty() {
+        let again = Again::Invite(f, problems.in_lang(lang));
+        let status = StatusCode::BAD_REQUEST;
+        return page_with(&req, &state, &user, status, None, None, again, None).await;
+    }
+    let some = |s: &String| Some(s.clone()).filter(|s| !s.trim().is_empty());
     let input = NewUserInput {
-        username: f.username,
-        role: f.role,
-        county_code: some(f.county),
-        firm_uscc: some(f.firm_uscc),
-        display_name: some(f.display_name),
-        email: some(f.email),
+        username: f.username.clone(),
+        role: f.role.clone(),
+        county_code: some(&f.county),
+        firm_uscc: some(&f.firm_uscc),
+        display_name: some(&f.display_name),
+        email: some(&f.email),
         password: String::new(),
     };
     let p = user.principal.clone();
-    let lang = user.lang;
     let now = chrono::Utc::now().naive_utc();
-    let result = db(&state, move |c| users::invite_user(c, input, &p, now)).await;
-    // A refusal shows the form again as typed, the problem beside its field.
-    let again = |field: &str, message: String| InviteAgain {
-        values: typed.clone(),
-        field: field.to_string(),
-        message,
-    };
-    match result {
-        Err(AppError::BadInput(e)) => {
-            let invite = again(&e.field, crate::i18n::render(lang, &e.text));
-            let status = StatusCode::BAD_REQUEST;
-            page_with(&req, &state, &user, status, None, None, Some(invite), None).await
-        }
-        Err(AppError::Conflict(c)) => {
-            let invite = again("username", crate::i18n::render(lang, &c.text()));
-            let status = StatusCode::CONFLICT;
-            page_with(&req, &state, &user, status, None, None, Some(invite), None).await
-        }
+    match db(&state, move |c| users::invite_user(c, input, &p, now)).await {
         // Mailed: the page says so; without an address the temporary password is shown once.
         Ok(Invited::Mailed(u)) => {
             let notice = crate::i18n::render(
                 lang,
-                &crate::core::error::Text::new("admin.invite.mailed")
-                    .plain("username", &u.username),
+                &Text::new("admin.invite.mailed").plain("username", &u.username),
             );
             let status = StatusCode::OK;
-            page_with(&req, &state, &user, status, None, None, None, Some(notice)).await
-        }
-        other => {
-            outcome(&req, &state, &user, other, |invited| match invited {
-                Invited::Temporary(u, temp) => Some(Shown {
-                    label: u.username,
-                    secret: temp,
-                }),
-                Invited::Mailed(_) => None,
-            })
+            page_with(
+                &req,
+                &state,
+                &user,
+                status,
+                None,
+                None,
+                Again::None,
+                Some(notice),
+            )
             .await
+        }
+        Ok(Invited::Temporary(u, temp)) => {
+            let shown = Shown {
+                label: u.username,
+                secret: temp,
+            };
+            page(&req, &state, &user, StatusCode::OK, Some(shown), None).await
+        }
+        Err(e) => {
+            let (errors, status) = placed(e, lang)?;
+            let again = Again::Invite(f, errors);
+            page_with(&req, &state, &user, status, None, None, again, None).await
         }
     }
 }
 
 /// A change to one user.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ChangeForm {
     /// `role`, `disable`, `enable`, `reinvite` (send the invitation again) or `temp_password`
     /// (a temporary password, shown once).
@@ -318,6 +390,7 @@ pub async fn change(
         })
         .await;
     }
+    let typed = f.clone();
     let result = db(&state, move |c| match f.action.as_str() {
         "reinvite" => users::reinvite(c, id, &p, now).map(|_| ()),
         "disable" => users::set_active(c, id, false, &p).map(|_| ()),
@@ -330,11 +403,21 @@ pub async fn change(
         )),
     })
     .await;
-    outcome(&req, &state, &user, result, |()| None).await
+    match result {
+        // A refused role change: that user's row as chosen, the problem beside it.
+        Err(e @ (AppError::BadInput(_) | AppError::Conflict(_))) if typed.action == "role" => {
+            let (errors, status) = placed(e, user.lang)?;
+            let message = errors.into_values().collect::<Vec<_>>().join(" ");
+            let again = Again::Change(id, typed, message);
+            page_with(&req, &state, &user, status, None, None, again, None).await
+        }
+        other => outcome(&req, &state, &user, other, |()| None).await,
+    }
 }
 
 /// The token form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct TokenForm {
     /// The user the token acts as.
     pub username: String,
@@ -342,7 +425,8 @@ pub struct TokenForm {
     pub name: String,
 }
 
-/// `POST /admin/tokens`: create an API token; it is shown once.
+/// `POST /admin/tokens`: create an API token; it is shown once. A refusal shows the form as
+/// typed, every problem beside its field.
 pub async fn create_token(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -350,18 +434,35 @@ pub async fn create_token(
     form: CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
+    let lang = user.lang;
+    let mut problems = FieldErrors::checked(&f, &[]);
+    problems.required("username", &f.username);
+    problems.required("name", &f.name);
+    if !problems.is_empty() {
+        let again = Again::Token(f, problems.in_lang(lang));
+        let status = StatusCode::BAD_REQUEST;
+        return page_with(&req, &state, &user, status, None, None, again, None).await;
+    }
+    let (username, name) = (f.username.clone(), f.name.clone());
     let p = user.principal.clone();
-    let result = db(&state, move |c| {
-        tokens::create_token(c, &f.username, &f.name, &p)
-    })
-    .await;
-    outcome(&req, &state, &user, result, |t| {
-        Some(Shown {
-            label: t.row.name,
-            secret: t.token,
-        })
+    match db(&state, move |c| {
+        tokens::create_token(c, &username, &name, &p)
     })
     .await
+    {
+        Ok(t) => {
+            let shown = Shown {
+                label: t.row.name,
+                secret: t.token,
+            };
+            page(&req, &state, &user, StatusCode::OK, Some(shown), None).await
+        }
+        Err(e) => {
+            let (errors, status) = placed(e, lang)?;
+            let again = Again::Token(f, errors);
+            page_with(&req, &state, &user, status, None, None, again, None).await
+        }
+    }
 }
 
 /// The revoke form carries only its CSRF token.

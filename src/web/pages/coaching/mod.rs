@@ -9,13 +9,14 @@ pub mod workload;
 
 use super::{path_id, render, see_other};
 use crate::app::access::CoachAction;
+use crate::app::coaching::log_followup::content_errors;
 use crate::app::coaching::read::{self, FirmCoaching, IssueRow};
+use crate::app::coaching::update_issue::resolution_errors;
 use crate::app::model::Firm;
-use crate::app::model::Named;
-use crate::app::model::{Followup, FollowupKind};
+use crate::app::model::{AdvisorChoice, Followup, FollowupKind};
 use crate::app::model::{IssueCategory, IssueStatus};
 use crate::app::today;
-use crate::app::{self, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
+use crate::app::{self, AppError, AssignTarget, FollowupInput, IssueInput, IssueUpdate};
 use crate::i18n::{self, Lang};
 use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
@@ -45,12 +46,8 @@ fn options(ids: &[&str], prefix: &str, current: &str, lang: Lang) -> Vec<Value> 
         .collect()
 }
 
-fn advisor_options(advisors: &[Named], current: &str) -> Vec<Value> {
-    let labels = crate::app::model::person_labels(
-        advisors
-            .iter()
-            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-    );
+fn advisor_options(advisors: &[AdvisorChoice], current: &str, lang: Lang) -> Vec<Value> {
+    let labels = kit::advisor_labels(advisors, lang);
     advisors
         .iter()
         .map(|u| {
@@ -217,8 +214,11 @@ impl From<&Followup> for FollowupForm {
 }
 
 impl FollowupForm {
-    /// The follow-up, or every problem.
-    pub fn parse(&self) -> Result<FollowupInput, FieldErrors> {
+    /// The follow-up as of `today` (China), or every problem, each beside its field: the
+    /// form's own (a date that does not parse, a kind not in the list) and the use case's
+    /// ([`content_errors`]: a date in the future, a due date before the contact, a text too
+    /// long).
+    pub fn parse(&self, today: NaiveDate) -> Result<FollowupInput, FieldErrors> {
         let mut e = FieldErrors::checked(self, &["summary", "next_action"]);
         let happened_on = e.required_date("happened_on", &self.happened_on);
         let kind = FollowupKind::parse(self.kind.trim());
@@ -227,6 +227,14 @@ impl FollowupForm {
         }
         let summary = e.required("summary", &self.summary);
         let due_on = e.date("due_on", &self.due_on);
+        let texts = [
+            ("summary", self.summary.as_str()),
+            ("next_action", self.next_action.as_str()),
+            ("attendees", self.attendees.as_str()),
+        ];
+        for problem in content_errors(happened_on, due_on, texts, today) {
+            e.input(&problem);
+        }
         match (happened_on, kind) {
             (Some(happened_on), Some(kind)) => e.or(FollowupInput {
                 happened_on,
@@ -333,10 +341,10 @@ pub async fn log_followup(
     })
     .await?;
     let form = form.0;
-    let refused = match form.parse() {
+    let now = Utc::now().naive_utc();
+    let refused = match form.parse(crate::core::clock::china_date(now)) {
         Ok(input) => {
             let p = user.principal.clone();
-            let now = Utc::now().naive_utc();
             match db(&state, move |c| app::log_followup(c, id, input, &p, now)).await {
                 Ok(_) => return Ok(see_other(&done_href(id, "followup_logged", "followups"))),
                 Err(e) => Refused::place(e)?,
@@ -470,10 +478,10 @@ async fn followup_post(
     let (id, fid) = ids(&path)?;
     let (firm, f) = load_followup(&state, &user, id, fid).await?;
     let form = form.0;
-    let refused = match form.parse() {
+    let now = Utc::now().naive_utc();
+    let refused = match form.parse(crate::core::clock::china_date(now)) {
         Ok(input) => {
             let p = user.principal.clone();
-            let now = Utc::now().naive_utc();
             let outcome = db(&state, move |c| match mode {
                 Mode::Correct => app::correct_followup(c, fid, input, &p, now).map(|_| ()),
                 _ => app::edit_followup(c, fid, input, &p, now).map(|_| ()),
@@ -519,7 +527,7 @@ fn render_assign(
     let e = |k: &str| errors.get(k).cloned().unwrap_or_default();
     let mut section = firm_section(c, lang, today());
     section["firm"] = json!({ "id": c.firm.id, "name": c.firm.name, "uscc": c.firm.uscc });
-    section["advisors"] = json!(advisor_options(&c.advisors, &v("advisor_id")));
+    section["advisors"] = json!(advisor_options(&c.advisors, &v("advisor_id"), lang));
     section["reason"] = json!(v("reason"));
     section["err"] = json!({ "advisor_id": e("advisor_id"), "reason": e("reason"), "form": e("") });
     render(
@@ -584,11 +592,16 @@ pub struct AssignForm {
 }
 
 impl AssignForm {
-    /// The advisor's id, or the problem.
+    /// The advisor's id, or every problem (the reason's too).
     pub fn parse(&self) -> Result<i64, FieldErrors> {
         let mut e = FieldErrors::checked(self, &["reason"]);
+        if let Err(AppError::BadInput(problem)) =
+            crate::app::coaching::assign_advisor::check_reason(&self.reason)
+        {
+            e.input(&problem);
+        }
         match self.advisor_id.trim().parse() {
-            Ok(a) => Ok(a),
+            Ok(a) => e.or(a),
             Err(_) => {
                 e.key("advisor_id", "forms.error.required");
                 Err(e)
@@ -687,7 +700,7 @@ fn render_new_issue(
         json!({
             "firm": { "id": c.firm.id, "name": c.firm.name, "uscc": c.firm.uscc },
             "categories": options(&IssueCategory::ALL.map(IssueCategory::id), "coach.category", &v("category"), lang),
-            "owners": if staff { advisor_options(&c.advisors, &v("owner_id")) } else { Vec::new() },
+            "owners": if staff { advisor_options(&c.advisors, &v("owner_id"), lang) } else { Vec::new() },
             "choose_owner": staff,
             "f": { "title": v("title"), "detail": v("detail") },
             "err": { "title": e("title"), "detail": e("detail"), "category": e("category"), "owner_id": e("owner_id"), "form": e("") },
@@ -718,7 +731,12 @@ impl IssueForm {
             e.key("category", "forms.error.choice");
         }
         let title = e.required("title", &self.title);
-        let owner_id = kit::text(&self.owner_id).and_then(|v| v.parse().ok());
+        for problem in
+            crate::app::coaching::raise_issue::issue_errors(self.title.trim(), &self.detail)
+        {
+            e.input(&problem);
+        }
+        let owner_id = e.id("owner_id", &self.owner_id);
         match category {
             Some(category) => e.or(IssueInput {
                 category,
@@ -789,7 +807,7 @@ fn render_issue(
             "issue": issue_json(c.firm.id, row),
             "can_update": c.can_update_issue && (!next.is_empty()),
             "statuses": options(&next, "coach.status", &v("status"), lang),
-            "owners": advisor_options(&c.advisors, &owner_now),
+            "owners": advisor_options(&c.advisors, &owner_now, lang),
             "f": { "resolution": v("resolution") },
             "err": { "status": e("status"), "resolution": e("resolution"), "owner_id": e("owner_id"), "form": e("") },
         }),
@@ -845,8 +863,9 @@ pub struct IssueChangeForm {
 }
 
 impl IssueChangeForm {
-    /// The change, or the problem.
-    pub fn parse(&self) -> Result<IssueUpdate, FieldErrors> {
+    /// The change of an issue now in status `current`, or every problem (the resolution's
+    /// too, [`resolution_errors`]).
+    pub fn parse(&self, current: Option<IssueStatus>) -> Result<IssueUpdate, FieldErrors> {
         let mut e = FieldErrors::checked(self, &["resolution"]);
         let status = match kit::text(&self.status) {
             None => None,
@@ -858,7 +877,13 @@ impl IssueChangeForm {
                 parsed
             }
         };
-        let owner = kit::text(&self.owner_id).and_then(|v| v.parse::<i64>().ok());
+        if let Some(from) = current {
+            let to = status.unwrap_or(from);
+            for problem in resolution_errors(from, to, &self.resolution) {
+                e.input(&problem);
+            }
+        }
+        let owner = e.id("owner_id", &self.owner_id);
         e.or(IssueUpdate {
             status,
             resolution: Some(self.resolution.clone()),
@@ -884,7 +909,8 @@ pub async fn update_issue(
     .await?;
     let form = form.0;
     let version = kit::version(&form.version)?;
-    let refused = match form.parse() {
+    let current = row.issue.current_status().ok();
+    let refused = match form.parse(current) {
         Ok(update) => {
             let p = user.principal.clone();
             let now = Utc::now().naive_utc();

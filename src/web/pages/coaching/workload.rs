@@ -3,6 +3,7 @@
 //! made for long), `/issues` (the issue ledger by county and age), `/followups.csv` (the
 //! follow-ups export) and `POST /firms/assign` (bulk assignment from the firms list).
 
+use crate::app::coaching::assign_advisor::check_reason;
 use crate::app::coaching::read::{self, AgendaRow, Bucket};
 use crate::app::firms::list::ListParams;
 use crate::app::model::{IssueCategory, IssueFilter, IssueStatus};
@@ -13,6 +14,8 @@ use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
 use crate::web::auth::{AdvisorsUser, AgendaUser, FirmsUser};
 use crate::web::error::WebError;
+use crate::web::forms::{FieldErrors, Refused};
+use crate::web::pages::firms::BulkAgain;
 use crate::web::pages::render;
 use crate::web::pages::see_other;
 use crate::web::session::CsrfForm;
@@ -61,10 +64,32 @@ pub async fn advisors(
     user: AdvisorsUser,
     q: web::Query<AdvisorParams>,
 ) -> Result<HttpResponse, WebError> {
+    advisors_page(&req, &state, &user, &q, None).await
+}
+
+/// A refused reassignment, shown again: what was chosen and typed, and the problems by field
+/// in the user's language (`""` for the top).
+#[derive(Debug, Default)]
+struct ReassignAgain {
+    from: String,
+    to: String,
+    spread: Vec<String>,
+    reason: String,
+    errors: crate::web::forms::Errors,
+    status: StatusCode,
+}
+
+async fn advisors_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &crate::web::auth::CurrentUser,
+    q: &AdvisorParams,
+    again: Option<ReassignAgain>,
+) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let p = user.principal.clone();
     let day = today();
-    let page = db(&state, move |c| read::advisors_page(c, &p, day)).await?;
+    let page = db(state, move |c| read::advisors_page(c, &p, day)).await?;
     let counties = county_names(&page.counties, lang);
     let sort = if ADVISOR_SORTS.contains(&q.sort.trim()) {
         q.sort.trim().to_string()
@@ -139,44 +164,59 @@ pub async fn advisors(
             )
         })
         .collect();
-    let names = crate::app::model::person_labels(loads.iter().map(|l| {
-        (
-            l.advisor.id,
-            l.advisor.display_name.as_str(),
-            l.advisor.username.as_str(),
-        )
-    }));
-    let label = |l: &&_| -> Value {
-        let l: &crate::app::coaching::read::AdvisorLoad = l;
-        json!({ "value": l.advisor.id.to_string(), "label": format!("{} ({})", names[&l.advisor.id], l.stat.firms) })
+    let choices = crate::app::access::advisor_choices(
+        &user.principal,
+        &page.counties,
+        loads
+            .iter()
+            .map(|l| crate::app::model::Named::from(&l.advisor))
+            .collect(),
+    );
+    let names = crate::web::forms::advisor_labels(&choices, lang);
+    let again = again.unwrap_or_default();
+    let label = |l: &crate::app::coaching::read::AdvisorLoad, chosen: &dyn Fn(&str) -> bool| {
+        let value = l.advisor.id.to_string();
+        json!({
+            "selected": chosen(&value),
+            "value": value,
+            "label": format!("{} ({})", names[&l.advisor.id], l.stat.firms),
+        })
     };
-    let advisors: Vec<Value> = loads
-        .iter()
-        .filter(|l| l.advisor.active)
-        .map(|l| label(&l))
-        .collect();
-    let all_advisors: Vec<Value> = loads.iter().map(|l| label(&l)).collect();
+    let menu = |chosen: &dyn Fn(&str) -> bool, active_only: bool| -> Vec<Value> {
+        loads
+            .iter()
+            .filter(|l| l.advisor.active || !active_only)
+            .map(|l| label(l, chosen))
+            .collect()
+    };
+    let e = |k: &str| again.errors.get(k).cloned().unwrap_or_default();
     render(
-        &req,
+        req,
         lang,
-        Some(&user),
+        Some(user),
         "advisors",
         "pages/coaching/advisors",
-        StatusCode::OK,
+        again.status,
         json!({
             "rows": rows,
             "stages": Stage::ALL.iter().filter(|s| **s != Stage::Exited).map(|s| s.id()).collect::<Vec<_>>(),
             "sort_links": sort_links,
-            "advisors": advisors,
-            "all_advisors": all_advisors,
+            "from_advisors": menu(&|v| v == again.from.trim(), false),
+            "to_advisors": menu(&|v| v == again.to.trim(), true),
+            "spread_advisors": menu(&|v| again.spread.iter().any(|s| s.trim() == v), true),
+            "reason": again.reason,
+            "err": { "from": e("from"), "to": e("to"), "reason": e("reason"), "form": e("") },
             "stale_days": page.settings.stale_days,
             "moved": q.moved.trim().parse::<i64>().ok(),
         }),
     )
 }
 
-/// `POST /advisors/reassign`: `from`, and either one `to` or several `spread` advisors.
+/// `POST /advisors/reassign`: `from`, and either one `to` or several `spread` advisors. A
+/// refusal shows the page again with what was chosen and typed, every problem beside its
+/// field.
 pub async fn reassign(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: AdvisorsUser,
     form: CsrfForm<Vec<(String, String)>>,
@@ -186,37 +226,75 @@ pub async fn reassign(
         pairs
             .iter()
             .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
+            .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let bad = |field: &str, key: &'static str| {
-        WebError::from(AppError::BadInput(InputError::new(
-            field,
-            "required",
-            Text::new(key),
-        )))
-    };
-    let from: i64 = get("from")
-        .parse()
-        .map_err(|_| bad("from", "web.coaching.choose_from"))?;
-    let spread: Vec<i64> = pairs
+    let spread_typed: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "spread")
-        .filter_map(|(_, v)| v.trim().parse().ok())
+        .map(|(_, v)| v.clone())
         .collect();
-    let to = match get("to").parse::<i64>() {
-        Ok(t) => ReassignTo::One(t),
-        Err(_) if !spread.is_empty() => ReassignTo::Spread(spread),
-        Err(_) => return Err(bad("to", "web.coaching.choose_to")),
-    };
+    let spread: Vec<i64> = spread_typed
+        .iter()
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
     let reason = get("reason");
-    let p = user.principal.clone();
-    let moved = db(&state, move |c| {
-        app::reassign_advisor(c, from, to, &reason, &p, app::today())
-    })
-    .await?;
-    let n: usize = moved.iter().map(|(_, n)| n).sum();
-    Ok(see_other(&format!("/advisors?moved={n}")))
+    let mut e = FieldErrors::checked(
+        &std::collections::BTreeMap::from([("reason", reason.as_str())]),
+        &[],
+    );
+    if let Err(AppError::BadInput(problem)) = check_reason(&reason) {
+        e.input(&problem);
+    }
+    let from: Option<i64> = get("from").trim().parse().ok();
+    if from.is_none() {
+        e.key("from", "web.coaching.choose_from");
+    }
+    let to = match get("to").trim().parse::<i64>() {
+        Ok(t) => Some(ReassignTo::One(t)),
+        Err(_) if !spread.is_empty() => Some(ReassignTo::Spread(spread)),
+        Err(_) => {
+            e.key("to", "web.coaching.choose_to");
+            None
+        }
+    };
+    if let (Some(from), Some(to)) = (from, &to) {
+        for problem in app::coaching::reassign_advisor::target_errors(from, to) {
+            e.input(&problem);
+        }
+    }
+    let refused = match (from, to, e.is_empty()) {
+        (Some(from), Some(to), true) => {
+            let p = user.principal.clone();
+            let reason = reason.clone();
+            let moved = db(&state, move |c| {
+                app::reassign_advisor(c, from, to, &reason, &p, app::today())
+            })
+            .await;
+            match moved {
+                Ok(moved) => {
+                    let n: usize = moved.iter().map(|(_, n)| n).sum();
+                    return Ok(see_other(&format!("/advisors?moved={n}")));
+                }
+                Err(err) => Refused::place(err)?,
+            }
+        }
+        _ => Refused::from(e),
+    };
+    let mut errors = refused.errors.in_lang(user.lang);
+    let top = refused.top_in(user.lang);
+    if !top.is_empty() {
+        errors.insert(String::new(), top);
+    }
+    let again = ReassignAgain {
+        from: get("from"),
+        to: get("to"),
+        spread: spread_typed,
+        reason,
+        errors,
+        status: refused.status,
+    };
+    advisors_page(&req, &state, &user, &AdvisorParams::default(), Some(again)).await
 }
 
 // ---- /agenda ----
@@ -236,6 +314,8 @@ fn bucket_json(b: &Bucket, today: NaiveDate) -> Value {
         .map(|r: &AgendaRow| {
             json!({
                 "id": r.firm.id,
+                // A link of its own: inside the bucket partial, `id` is the bucket's.
+                "href": format!("/firms/{}#followups", r.firm.id),
                 "name": r.firm.name,
                 "stage": r.firm.stage,
                 "advisor": r.advisor,
@@ -262,11 +342,7 @@ pub async fn agenda(
     let advisor: Option<i64> = q.advisor.trim().parse().ok();
     let day = today();
     let a = db(&state, move |c| read::agenda(c, &p, advisor, day)).await?;
-    let labels = crate::app::model::person_labels(
-        a.advisors
-            .iter()
-            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-    );
+    let labels = crate::web::forms::advisor_labels(&a.advisors, lang);
     let advisors: Vec<Value> = a
         .advisors
         .iter()
@@ -526,8 +602,10 @@ pub async fn followups_csv(
 
 /// `POST /firms/assign` from the firms list: `advisor_id`, `reason`, and either the checked
 /// `ids` (`scope=selected`) or every firm matching the list's filter fields (`scope=filter`).
-/// Back to the list with how many were assigned.
+/// Back to the list with how many were assigned; a refusal shows the list again with what was
+/// chosen and ticked, every problem beside its field.
 pub async fn bulk_assign(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: AdvisorsUser,
     form: CsrfForm<Vec<(String, String)>>,
@@ -551,58 +629,101 @@ pub async fn bulk_assign(
         ..ListParams::default()
     };
     let back = params.href();
-    let advisor: i64 = get("advisor_id").trim().parse().map_err(|_| {
-        WebError::from(AppError::BadInput(InputError::new(
-            "advisor_id",
-            "required",
-            Text::new("web.coaching.choose_advisor"),
-        )))
-    })?;
-    let target = if get("scope") == "filter" {
-        AssignTarget::Filter(params.to_query())
-    } else {
-        AssignTarget::Firms(
-            pairs
-                .iter()
-                .filter(|(k, _)| k == "ids")
-                .filter_map(|(_, v)| v.trim().parse().ok())
-                .collect(),
-        )
-    };
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect();
+    let by_filter = get("scope") == "filter";
     let reason = get("reason");
-    let p = user.principal.clone();
-    let outcome = db(&state, move |c| {
-        app::assign_advisor(c, target, advisor, &reason, &p, app::today())
-    })
-    .await?;
-    let sep = if back.contains('?') { '&' } else { '?' };
-    Ok(see_other(&format!(
-        "{back}{sep}assigned={}&unchanged={}",
-        outcome.assigned.len(),
-        outcome.unchanged
-    )))
+    let mut e = FieldErrors::checked(
+        &std::collections::BTreeMap::from([("reason", reason.as_str())]),
+        &[],
+    );
+    if let Err(AppError::BadInput(problem)) = check_reason(&reason) {
+        e.input(&problem);
+    }
+    let advisor: Option<i64> = get("advisor_id").trim().parse().ok();
+    if advisor.is_none() {
+        e.key("advisor_id", "web.coaching.choose_advisor");
+    }
+    if !by_filter && ids.is_empty() {
+        e.input(&InputError::new(
+            "ids",
+            "no_firms_selected",
+            Text::new("app.coaching.no_firms_selected"),
+        ));
+    }
+    let refused = match (advisor, e.is_empty()) {
+        (Some(advisor), true) => {
+            let target = if by_filter {
+                AssignTarget::Filter(params.to_query())
+            } else {
+                AssignTarget::Firms(ids.clone())
+            };
+            let p = user.principal.clone();
+            let reason = reason.clone();
+            let outcome = db(&state, move |c| {
+                app::assign_advisor(c, target, advisor, &reason, &p, app::today())
+            })
+            .await;
+            match outcome {
+                Ok(outcome) => {
+                    let sep = if back.contains('?') { '&' } else { '?' };
+                    return Ok(see_other(&format!(
+                        "{back}{sep}assigned={}&unchanged={}",
+                        outcome.assigned.len(),
+                        outcome.unchanged
+                    )));
+                }
+                Err(err) => Refused::place(err)?,
+            }
+        }
+        _ => Refused::from(e),
+    };
+    let mut errors = refused.errors.in_lang(user.lang);
+    let top = refused.top_in(user.lang);
+    if !top.is_empty() {
+        errors.insert(String::new(), top);
+    }
+    let again = BulkAgain {
+        ids,
+        advisor_id: get("advisor_id"),
+        reason,
+        errors,
+        status: refused.status,
+    };
+    crate::web::pages::firms::list_page(&req, &state, &user, params, Some(again)).await
 }
 
 /// The bulk-assignment form of the firms list: for those who may assign, the advisors to
 /// choose from, the list's filter (to assign every matching firm) and the count.
 pub fn bulk_form(
     params: &ListParams,
-    advisors: &[crate::app::model::Named],
+    advisors: &[crate::app::model::AdvisorChoice],
     total: crate::app::model::Total,
     p: &crate::app::Principal,
+    lang: Lang,
+    again: Option<&BulkAgain>,
 ) -> Value {
     if !crate::app::access::may_manage_advisors(p) {
         return Value::Null;
     }
-    let labels = crate::app::model::person_labels(
-        advisors
-            .iter()
-            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-    );
+    let labels = crate::web::forms::advisor_labels(advisors, lang);
+    let chosen = again.map_or("", |a| a.advisor_id.trim());
     let options: Vec<Value> = advisors
         .iter()
-        .map(|u| json!({ "value": u.id.to_string(), "name": labels[&u.id] }))
+        .map(|u| {
+            let value = u.id.to_string();
+            json!({ "selected": value == chosen, "value": value, "name": labels[&u.id] })
+        })
         .collect();
+    let err = |k: &str| {
+        again
+            .and_then(|a| a.errors.get(k))
+            .cloned()
+            .unwrap_or_default()
+    };
     json!({
         "advisors": options,
         // Past the counting cap: "1000+" (assigning by filter takes them all).
@@ -613,5 +734,10 @@ pub fn bulk_form(
         },
         "assigned": params.assigned.trim().parse::<i64>().ok(),
         "unchanged": params.unchanged.trim().parse::<i64>().unwrap_or(0),
+        "reason": again.map_or("", |a| a.reason.as_str()),
+        "err": {
+            "advisor_id": err("advisor_id"), "reason": err("reason"), "ids": err("ids"),
+            "form": err(""),
+        },
     })
 }

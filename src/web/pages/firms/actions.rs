@@ -7,7 +7,9 @@
 
 use crate::app::model::Firm;
 use crate::app::{self, firms::forms, AppError, Conflict};
-use crate::core::stage::{Event, EventKind};
+use crate::core::error::{Reason, Text};
+use crate::core::stage::{self, Event, EventKind};
+use crate::i18n;
 use crate::web::auth::{CurrentUser, FirmsUser};
 use crate::web::error::WebError;
 use crate::web::forms::{self as kit, groups, values, FieldErrors, Kind, Lists, Message, Refused};
@@ -17,9 +19,10 @@ use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// The fields an event's form asks for.
 fn fields_of(kind: EventKind) -> &'static [(&'static str, Kind)] {
@@ -62,48 +65,78 @@ pub struct ActionForm {
 }
 
 impl ActionForm {
-    /// The event of `kind` the form describes, if confirmed, or every problem. Blank texts go
-    /// through as typed: the stage machine names what is missing.
-    pub fn parse(&self, kind: EventKind) -> Result<Event, FieldErrors> {
+    /// The event of `kind` the form describes and the form's own problems (a value that does
+    /// not parse, the confirmation). An unparsable year or date is replaced by `today`'s, so
+    /// that the stage machine can still be asked about everything else ([`refusals`] drops
+    /// its reasons about the replaced value). Blank texts go through as typed: the stage
+    /// machine names what is missing.
+    pub fn read(&self, kind: EventKind, today: NaiveDate) -> (Event, FieldErrors) {
         let mut e = FieldErrors::checked(self, &["reason"]);
         let reason = || kit::text(&self.reason).unwrap_or_default();
         let event = match kind {
-            EventKind::RegisterTechSme => {
-                e.required_int("year", &self.year, true)
-                    .map(|year| Event::RegisterTechSme {
-                        year,
-                        reg_no: kit::text(&self.reg_no).unwrap_or_default(),
-                    })
-            }
+            EventKind::RegisterTechSme => Event::RegisterTechSme {
+                year: e
+                    .required_int("year", &self.year, true)
+                    .unwrap_or(today.year()),
+                reg_no: kit::text(&self.reg_no).unwrap_or_default(),
+            },
             EventKind::CertifyHighTech | EventKind::RenewHighTech => {
-                let issued_on = e.required_date("issued_on", &self.issued_on);
+                let issued_on = e
+                    .required_date("issued_on", &self.issued_on)
+                    .unwrap_or(today);
                 let cert_no = kit::text(&self.cert_no).unwrap_or_default().to_uppercase();
-                issued_on.map(|issued_on| {
-                    if kind == EventKind::CertifyHighTech {
-                        Event::CertifyHighTech { cert_no, issued_on }
-                    } else {
-                        Event::RenewHighTech { cert_no, issued_on }
-                    }
-                })
+                if kind == EventKind::CertifyHighTech {
+                    Event::CertifyHighTech { cert_no, issued_on }
+                } else {
+                    Event::RenewHighTech { cert_no, issued_on }
+                }
             }
-            EventKind::LeaveReserve => Some(Event::LeaveReserve { reason: reason() }),
-            EventKind::RevokeHighTech => Some(Event::RevokeHighTech { reason: reason() }),
-            EventKind::DemoteLeader => Some(Event::DemoteLeader { reason: reason() }),
-            EventKind::Exit => Some(Event::Exit { reason: reason() }),
-            EventKind::LapseTechSme => Some(Event::LapseTechSme),
-            EventKind::AdmitToReserve => Some(Event::AdmitToReserve),
-            EventKind::ExpireHighTech => Some(Event::ExpireHighTech),
-            EventKind::RecognizeLeader => Some(Event::RecognizeLeader),
-            EventKind::Reinstate => Some(Event::Reinstate),
+            EventKind::LeaveReserve => Event::LeaveReserve { reason: reason() },
+            EventKind::RevokeHighTech => Event::RevokeHighTech { reason: reason() },
+            EventKind::DemoteLeader => Event::DemoteLeader { reason: reason() },
+            EventKind::Exit => Event::Exit { reason: reason() },
+            EventKind::LapseTechSme => Event::LapseTechSme,
+            EventKind::AdmitToReserve => Event::AdmitToReserve,
+            EventKind::ExpireHighTech => Event::ExpireHighTech,
+            EventKind::RecognizeLeader => Event::RecognizeLeader,
+            EventKind::Reinstate => Event::Reinstate,
         };
         if self.confirm != "yes" {
             e.key("confirm", "actions.confirm_required");
         }
-        match event {
-            Some(event) => e.or(event),
-            None => Err(e),
+        (event, e)
+    }
+}
+
+/// The stage machine's reasons against an event of `kind`, placed: beside the field of the
+/// form each is about ([`stage::reason_fields`]; several about one field in one message), and
+/// the others (the firm's stage, its rules, the role) as the list at the top. A reason about a
+/// field that already has a problem is left out: the form's own problem comes first, and the
+/// stage machine saw a stand-in for it.
+fn refusals(kind: EventKind, reasons: &[Reason], errors: &mut FieldErrors) -> Vec<Text> {
+    let asked: Vec<&str> = fields_of(kind).iter().map(|(n, _)| *n).collect();
+    let mut beside: BTreeMap<&'static str, Vec<Text>> = BTreeMap::new();
+    let mut top = Vec::new();
+    for r in reasons {
+        match stage::reason_fields(&r.code) {
+            [first, ..] if asked.contains(first) => {
+                let fields = stage::reason_fields(&r.code);
+                if !fields.iter().any(|f| errors.has(f)) {
+                    beside.entry(first).or_default().push(r.text.clone());
+                }
+            }
+            _ => top.push(r.text.clone()),
         }
     }
+    for (field, mut texts) in beside {
+        let text = if texts.len() == 1 {
+            texts.remove(0)
+        } else {
+            Text::new("forms.error.several").list("problems", texts)
+        };
+        errors.add(field, Message::Text(text));
+    }
+    top
 }
 
 struct ActionPage<'a> {
@@ -197,7 +230,11 @@ pub async fn form(
     )
 }
 
-/// `POST /firms/{id}/actions/{event}`: fire the event if confirmed, as of today.
+/// `POST /firms/{id}/actions/{event}`: fire the event if confirmed, as of today. Every
+/// problem shows at once: the form's own (the confirmation, a value that does not parse)
+/// beside their fields, and the stage machine's reasons from a dry run of the same checks
+/// (`app::check_event`), beside the field each is about or listed at the top. Only a form
+/// without any problem fires, and the use case checks everything again.
 pub async fn fire(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -211,32 +248,41 @@ pub async fn fire(
     let firm = load(&state, &user, id).await?;
     let form = form.0;
     let version = kit::version(&form.version)?;
-    let mut reasons = Vec::new();
-    let refused = match form.parse(kind) {
-        Ok(event) => {
-            let p = user.principal.clone();
-            let fired = db(&state, move |c| {
-                app::fire_event(c, id, Some(version), event, &p, app::today())
-            })
-            .await;
-            match fired {
-                Ok(_) => return Ok(see_other(&done_href(id, "event_done", "timeline"))),
-                Err(AppError::Conflict(Conflict::IllegalTransition(r))) => {
-                    reasons = r
-                        .reasons
-                        .iter()
-                        .map(|x| crate::i18n::render(user.lang, &x.text))
-                        .collect();
-                    Refused::top(
-                        Message::Key("actions.refused".to_string()),
-                        StatusCode::CONFLICT,
-                    )
-                }
-                Err(e) => Refused::place(e)?,
-            }
-        }
-        Err(errors) => errors.into(),
+    let today = app::today();
+    let (event, errors) = form.read(kind, today);
+    let own_problems = !errors.is_empty();
+    let mut outcome = Outcome {
+        errors,
+        ..Outcome::default()
     };
+    let p = user.principal.clone();
+    let checked = {
+        let event = event.clone();
+        db(&state, move |c| {
+            app::check_event(c, id, Some(version), &event, &p, today)
+        })
+        .await
+    };
+    outcome.take(kind, checked)?;
+    if outcome.is_clear() {
+        let p = user.principal.clone();
+        let fired = db(&state, move |c| {
+            app::fire_event(c, id, Some(version), event, &p, today)
+        })
+        .await;
+        match fired {
+            Ok(_) => return Ok(see_other(&done_href(id, "event_done", "timeline"))),
+            // Changed between the check and the firing: the same answers as the check's.
+            Err(e) => outcome.take(kind, Err(e))?,
+        }
+    }
+    let lang = user.lang;
+    let reasons = outcome
+        .reasons
+        .iter()
+        .map(|t| i18n::render(lang, t))
+        .collect();
+    let refused = outcome.refused(own_problems);
     render_action(
         &req,
         &user,
@@ -249,4 +295,66 @@ pub async fn fire(
             reasons,
         },
     )
+}
+
+/// What a submitted action form has against it so far.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// Problems beside fields: the form's own, then the stage machine's.
+    errors: FieldErrors,
+    /// The stage machine's reasons about no one field, for the list at the top.
+    reasons: Vec<Text>,
+    /// The stage machine refused.
+    machine: bool,
+    /// Another refusal (a stale version) for the top, with its status.
+    other: Option<(Message, StatusCode)>,
+}
+
+impl Outcome {
+    /// Add what the check (or the firing) of an event of `kind` answered; not found,
+    /// forbidden and internal errors are the error page's.
+    fn take(&mut self, kind: EventKind, answer: Result<(), AppError>) -> Result<(), WebError> {
+        match answer {
+            Ok(()) => {}
+            Err(AppError::Conflict(Conflict::IllegalTransition(r))) => {
+                self.machine = true;
+                self.reasons = refusals(kind, &r.reasons, &mut self.errors);
+            }
+            Err(e) => {
+                let placed = Refused::place(e)?;
+                let status = placed.status;
+                if let Some(top) = placed.top.clone() {
+                    self.other = Some((top, status));
+                }
+                self.errors.merge(placed.errors);
+            }
+        }
+        Ok(())
+    }
+
+    /// Nothing against the event: it may be fired.
+    fn is_clear(&self) -> bool {
+        self.errors.is_empty() && !self.machine && self.other.is_none()
+    }
+
+    /// The form's refusal: the form's own problems (`own`) are bad input (400); a refusal of
+    /// a well-formed form by the stage machine, or a stale version, is a conflict (409).
+    fn refused(self, own: bool) -> Refused {
+        let status = match &self.other {
+            _ if own => StatusCode::BAD_REQUEST,
+            Some((_, status)) => *status,
+            None if self.machine => StatusCode::CONFLICT,
+            None => StatusCode::BAD_REQUEST,
+        };
+        let top = match self.other {
+            Some((m, _)) => Some(m),
+            None if !self.reasons.is_empty() => Some(Message::Key("actions.refused".to_string())),
+            None if self.machine => Some(Message::Key("actions.refused_beside".to_string())),
+            None => None,
+        };
+        let mut r = Refused::from(self.errors);
+        r.status = status;
+        r.top = top;
+        r
+    }
 }

@@ -115,6 +115,8 @@ impl Again {
 
 // ---- The profile ----
 
+/// The profile's first group; the advisor only where the form offers it
+/// ([`forms::ReferenceLists::choose_advisor`]).
 const FIRM_BASIC: &[(&str, Kind)] = &[
     ("name", Kind::Text),
     ("county_code", Kind::County),
@@ -163,13 +165,24 @@ const RECORD_FIELDS: [(&str, &str); 7] = [
     ("led_standard_5y", "dr_led_standard_5y"),
 ];
 
-fn firm_groups(creating: bool, again: &Again, user: &CurrentUser, lists: &Lists) -> Value {
+fn firm_groups(
+    creating: bool,
+    again: &Again,
+    user: &CurrentUser,
+    lists: &Lists,
+    choose_advisor: bool,
+) -> Value {
     let uscc: &[(&str, Kind)] = if creating {
         &[("uscc", Kind::Text)]
     } else {
         &[("uscc", Kind::Readonly)]
     };
-    let basic: Vec<(&str, Kind)> = uscc.iter().chain(FIRM_BASIC).copied().collect();
+    let basic: Vec<(&str, Kind)> = uscc
+        .iter()
+        .chain(FIRM_BASIC)
+        .filter(|(name, _)| choose_advisor || *name != "advisor_id")
+        .copied()
+        .collect();
     let mut spec: Vec<(&str, &[(&str, Kind)])> = vec![
         ("basic", &basic),
         ("contact", FIRM_CONTACT),
@@ -199,8 +212,8 @@ pub struct FirmForm {
     pub industry_code: String,
     /// Date of registration.
     pub founded_on: String,
-    /// Assigned advisor's id.
-    pub advisor_id: String,
+    /// Assigned advisor's id; absent (a form that does not offer it) leaves it as it is.
+    pub advisor_id: Option<String>,
     /// Contact person.
     pub contact_name: String,
     /// Contact phone.
@@ -258,7 +271,7 @@ impl From<&Firm> for FirmForm {
             sector_code: o(&f.sector_code),
             industry_code: o(&f.industry_code),
             founded_on: f.founded_on.map(|d| d.to_string()).unwrap_or_default(),
-            advisor_id: f.advisor_id.map(|a| a.to_string()).unwrap_or_default(),
+            advisor_id: Some(f.advisor_id.map(|a| a.to_string()).unwrap_or_default()),
             contact_name: o(&f.contact_name),
             contact_phone: o(&f.contact_phone),
             contact_email: o(&f.contact_email),
@@ -307,7 +320,7 @@ impl FirmForm {
             county_code: p.county_code,
             sector_code: p.sector_code,
             founded_on: p.founded_on,
-            advisor_id: p.advisor_id,
+            advisor_id: p.advisor_id.flatten(),
             contact_name: p.contact_name,
             contact_phone: p.contact_phone,
             contact_email: p.contact_email,
@@ -333,7 +346,10 @@ impl FirmForm {
     fn read_profile(&self, e: &mut FieldErrors) -> EditFirmInput {
         let name = e.required("name", &self.name);
         let county_code = e.required("county_code", &self.county_code);
-        let advisor_id = e.id("advisor_id", &self.advisor_id);
+        let advisor_id = self
+            .advisor_id
+            .as_deref()
+            .map(|raw| e.id("advisor_id", raw));
         let employees = e.int("employees", &self.employees, true);
         let tech_staff = e.int("tech_staff", &self.tech_staff, true);
         for problem in forms::count_errors(employees, tech_staff) {
@@ -412,15 +428,7 @@ impl FirmForm {
     }
 }
 
-fn lists_of(ctx: forms::ReferenceLists) -> Lists {
-    Lists {
-        counties: ctx.0,
-        sectors: ctx.1,
-        advisors: ctx.2,
-    }
-}
-
-fn lists_from(ctx: &EditContext) -> Lists {
+fn lists_of(ctx: &forms::ReferenceLists) -> Lists {
     Lists {
         counties: ctx.counties.clone(),
         sectors: ctx.sectors.clone(),
@@ -432,7 +440,7 @@ fn new_firm_page(
     req: &HttpRequest,
     user: &CurrentUser,
     again: &Again,
-    lists: &Lists,
+    lists: &forms::ReferenceLists,
 ) -> Result<HttpResponse, WebError> {
     render_form(
         req,
@@ -444,7 +452,7 @@ fn new_firm_page(
             cancel: "/firms".to_string(),
             version: None,
             firm: None,
-            groups: firm_groups(true, again, user, lists),
+            groups: firm_groups(true, again, user, &lists_of(lists), lists.choose_advisor),
             form_error: again.top.clone(),
         },
     )
@@ -457,7 +465,7 @@ pub async fn new_firm(
     user: FirmsUser,
 ) -> Result<HttpResponse, WebError> {
     let p = user.principal.clone();
-    let lists = lists_of(db(&state, move |c| forms::create_context(c, &p)).await?);
+    let lists = db(&state, move |c| forms::create_context(c, &p)).await?;
     let form = FirmForm {
         county_code: user
             .principal
@@ -490,7 +498,7 @@ pub async fn create_firm(
         }
         Err(errors) => errors.into(),
     };
-    let lists = lists_of(db(&state, move |c| forms::create_context(c, &p)).await?);
+    let lists = db(&state, move |c| forms::create_context(c, &p)).await?;
     new_firm_page(&req, &user, &Again::refused(&form, &refused, &user), &lists)
 }
 
@@ -517,7 +525,13 @@ fn edit_page(
             cancel: format!("/firms/{id}"),
             version: Some(version),
             firm: Some(&ctx.firm),
-            groups: firm_groups(false, again, user, &lists_from(ctx)),
+            groups: firm_groups(
+                false,
+                again,
+                user,
+                &lists_of(&ctx.lists),
+                ctx.lists.choose_advisor,
+            ),
             form_error: again.top.clone(),
         },
     )
@@ -644,7 +658,8 @@ impl YearForm {
         form
     }
 
-    /// The figures in fen, or every problem.
+    /// The figures in fen, or every problem (the use case's checks included, beside their
+    /// fields).
     pub fn parse(&self) -> Result<FirmYearInput, FieldErrors> {
         let mut e = FieldErrors::checked(self, &[]);
         let year = e.required_int("year", &self.year, true);
@@ -660,10 +675,16 @@ impl YearForm {
             total_income: e.money("total_income", &self.total_income, false),
         };
         let conversions = e.count("conversions", &self.conversions);
-        e.or(FirmYearInput {
+        let input = FirmYearInput {
             figures,
             conversions,
-        })
+        };
+        // The use case's checks too (sums that do not add up, a year to come), all at once.
+        let this_year = app::today().year();
+        for problem in crate::app::firms::years::year_errors(&input, this_year) {
+            e.input(&problem);
+        }
+        e.or(input)
     }
 }
 
@@ -781,7 +802,7 @@ pub struct IpForm {
 }
 
 impl IpForm {
-    /// The item, or every problem.
+    /// The item, or every problem (the use case's checks included, beside their fields).
     pub fn parse(&self) -> Result<NewIpInput, FieldErrors> {
         let mut e = FieldErrors::checked(self, &[]);
         let kind = e.choice("kind", &self.kind, IpKind::parse);
@@ -789,6 +810,11 @@ impl IpForm {
         let number = e.required("number", &self.number);
         let title = kit::text(&self.title).unwrap_or_default();
         let granted_on = e.date("granted_on", &self.granted_on);
+        for problem in
+            crate::app::firms::ip::item_errors(&self.number, &self.title, granted_on, app::today())
+        {
+            e.input(&problem);
+        }
         let used_in_hte = kit::tri(&self.used_in_hte).unwrap_or(false);
         match (kind, acquisition) {
             (Some(kind), Some(acquisition)) => e.or(NewIpInput {

@@ -41,6 +41,8 @@ struct ListRow<'a> {
     readiness: i32,
     eligible: &'static str,
     next_stage: Option<&'a str>,
+    /// Ticked for the bulk assignment (when a refused one is shown again).
+    checked: bool,
 }
 
 /// An `<option>` of a filter (`{{options list}}`).
@@ -98,12 +100,39 @@ pub async fn list(
     user: crate::web::auth::ListsUser,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, WebError> {
+    list_page(&req, &state, &user, params.into_inner(), None).await
+}
+
+/// A refused bulk assignment, shown again on the list it came from: what was chosen and
+/// ticked, and the problems beside their fields (`ids` for the ticks).
+#[derive(Debug, Default)]
+pub struct BulkAgain {
+    /// The firms ticked.
+    pub ids: Vec<i64>,
+    /// The advisor chosen, as sent.
+    pub advisor_id: String,
+    /// The reason, as typed.
+    pub reason: String,
+    /// Problems by field, in the user's language; `""` for the top.
+    pub errors: crate::web::forms::Errors,
+    /// The page's status.
+    pub status: StatusCode,
+}
+
+/// The firm list for `params`, with a refused bulk assignment shown again (`again`).
+pub async fn list_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &crate::web::auth::CurrentUser,
+    params: ListParams,
+    again: Option<BulkAgain>,
+) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
-    let params = params.into_inner();
     params.check().map_err(crate::app::AppError::from)?;
     let query = params.to_query();
     let p = user.principal.clone();
-    let data = db(&state, move |c| read::firm_list(c, &p, &query)).await?;
+    let data = db(state, move |c| read::firm_list(c, &p, &query)).await?;
+    let ticked: &[i64] = again.as_ref().map_or(&[], |a| a.ids.as_slice());
 
     let counties: HashMap<&str, &str> = data
         .counties
@@ -115,11 +144,7 @@ pub async fn list(
         .iter()
         .map(|s| (s.code.as_str(), name_of(lang, &s.name_zh, &s.name_en)))
         .collect();
-    let labels = crate::app::model::person_labels(
-        data.advisors
-            .iter()
-            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-    );
+    let labels = crate::web::forms::advisor_labels(&data.advisors, lang);
     let advisors: HashMap<i64, &str> = labels.iter().map(|(id, l)| (*id, l.as_str())).collect();
     let rows: Vec<ListRow<'_>> = data
         .firms
@@ -145,6 +170,7 @@ pub async fn list(
             readiness: f.readiness,
             eligible: eligible_key(f.next_eligible),
             next_stage: f.next_stage.as_deref(),
+            checked: ticked.contains(&f.id),
         })
         .collect();
 
@@ -275,15 +301,17 @@ pub async fn list(
             &data.advisors,
             data.total,
             &user.principal,
+            lang,
+            again.as_ref(),
         ),
     };
     render_page(
-        &req,
+        req,
         lang,
-        Some(&user),
+        Some(user),
         "firms",
         "pages/firms/list",
-        StatusCode::OK,
+        again.as_ref().map_or(StatusCode::OK, |a| a.status),
         &view,
     )
 }

@@ -36,7 +36,7 @@ pub async fn show(
     let (pool, county_list) = db(&state, move |c| {
         Ok((
             pool::reserve_pool(c, &p, filter.as_deref())?,
-            read::counties(c)?,
+            read::territory_counties(c, &p)?,
         ))
     })
     .await?;
