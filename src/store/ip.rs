@@ -206,3 +206,47 @@ pub fn counts(conn: &mut DbConn, firm_id: Option<i64>) -> Result<Vec<IpCount>, S
     }
     Ok(q.load(conn)?)
 }
+
+/// The item `id` of firm `firm_id` (`NotFound` for another firm's item).
+pub fn find_for_firm(conn: &mut DbConn, firm_id: i64, id: i64) -> Result<IpItem, StoreError> {
+    Ok(firm_ip::table
+        .find(id)
+        .filter(firm_ip::firm_id.eq(firm_id))
+        .select(IpItem::as_select())
+        .get_result(conn)?)
+}
+
+/// Replace item `id`'s fields with `item`'s (its firm stays); the same kind and number as
+/// another item of the firm is `Duplicate("ip_number")`.
+pub fn update(conn: &mut DbConn, id: i64, item: &NewIpItem) -> Result<(), StoreError> {
+    let n = diesel::update(
+        firm_ip::table
+            .find(id)
+            .filter(firm_ip::firm_id.eq(item.firm_id)),
+    )
+    .set((
+        firm_ip::kind.eq(&item.kind),
+        firm_ip::number.eq(&item.number),
+        firm_ip::title.eq(&item.title),
+        firm_ip::granted_on.eq(item.granted_on),
+        firm_ip::acquisition.eq(&item.acquisition),
+        firm_ip::used_in_hte.eq(item.used_in_hte),
+    ))
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// Remove item `id` of firm `firm_id`.
+pub fn delete(conn: &mut DbConn, firm_id: i64, id: i64) -> Result<(), StoreError> {
+    let n = diesel::delete(firm_ip::table.find(id).filter(firm_ip::firm_id.eq(firm_id)))
+        .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}

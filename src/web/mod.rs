@@ -159,6 +159,7 @@ route_table! {
     POST "/firms/{id}/years" => pages::firms::forms::save_year;
     GET "/firms/{id}/ip/new" => pages::firms::forms::ip_form;
     POST "/firms/{id}/ip/new" => pages::firms::forms::add_ip;
+    POST "/firms/{id}/ip/remove" => pages::firms::forms::remove_ip;
     GET "/firms/{id}/actions/{event}" => pages::firms::actions::form;
     POST "/firms/{id}/actions/{event}" => pages::firms::actions::fire;
     GET "/firms/{id}/whatif" => pages::firms::whatif::show;

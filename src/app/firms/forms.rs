@@ -67,6 +67,8 @@ pub struct EditContext {
     pub lists: ReferenceLists,
     /// The firm's years, oldest first.
     pub years: Vec<FirmYearRow>,
+    /// The firm's IP items, in the order they were recorded.
+    pub ip_items: Vec<crate::store::ip::IpItem>,
 }
 
 /// What a firm form's menus offer one principal: only choices the save then accepts from them.
@@ -151,7 +153,13 @@ pub fn edit_context(
     require_edit(conn, p, &firm)?;
     let lists = reference_lists(conn, p, Some(&firm))?;
     let years = years::list_for_firm(conn, firm_id).ctx("load years for a form")?;
-    Ok(EditContext { firm, lists, years })
+    let ip_items = crate::store::ip::list_for_firm(conn, firm_id).ctx("load IP for a form")?;
+    Ok(EditContext {
+        firm,
+        lists,
+        years,
+        ip_items,
+    })
 }
 
 /// The stage events `p` may offer on `firm`: allowed for the role, possible from the firm's
@@ -253,6 +261,32 @@ pub fn add_ip_at(
 ) -> Result<i64, AppError> {
     at_version(conn, firm_id, expected_version, p, |c| {
         add_ip(c, firm_id, input, p)
+    })
+}
+
+/// [`update_ip`](crate::app::firms::ip::update_ip) from a form opened at `expected_version`.
+pub fn update_ip_at(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: i64,
+    (item_id, input): (i64, NewIpInput),
+    p: &Principal,
+) -> Result<(), AppError> {
+    at_version(conn, firm_id, expected_version, p, |c| {
+        crate::app::firms::ip::update_ip(c, firm_id, item_id, input, p)
+    })
+}
+
+/// [`remove_ip`](crate::app::firms::ip::remove_ip) from a page shown at `expected_version`.
+pub fn remove_ip_at(
+    conn: &mut DbConn,
+    firm_id: i64,
+    expected_version: i64,
+    item_id: i64,
+    p: &Principal,
+) -> Result<(), AppError> {
+    at_version(conn, firm_id, expected_version, p, |c| {
+        crate::app::firms::ip::remove_ip(c, firm_id, item_id, p)
     })
 }
 

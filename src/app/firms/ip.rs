@@ -122,3 +122,117 @@ pub fn add_ip(
         Ok(id)
     })
 }
+
+fn item_json(i: &ip::IpItem) -> serde_json::Value {
+    serde_json::json!({
+        "ip_id": i.id,
+        "kind": i.kind,
+        "number": i.number,
+        "title": i.title,
+        "granted_on": i.granted_on.map(|d| d.to_string()),
+        "acquisition": i.acquisition,
+        "used_in_hte": i.used_in_hte,
+    })
+}
+
+/// Change IP item `item_id` of firm `firm_id` to `input`. One transaction: check the editor,
+/// bump the firm's version, save, write the audit row with the item before and after, and
+/// recompute the derived columns. Another firm's item is `NotFound`; the kind and number of
+/// another item of the firm `Conflict(Duplicate)`.
+pub fn update_ip(
+    conn: &mut DbConn,
+    firm_id: i64,
+    item_id: i64,
+    input: NewIpInput,
+    principal: &Principal,
+) -> Result<(), AppError> {
+    let number = input.number.trim().to_string();
+    if let Some(e) = item_errors(&number, &input.title, input.granted_on, today())
+        .into_iter()
+        .next()
+    {
+        return Err(e.into());
+    }
+    store::write_tx(conn, |c| {
+        let firm = firms::find_by_id(c, firm_id).ctx("load firm for update_ip")?;
+        if !principal.can_edit_firm(&firm) {
+            return Err(AppError::Forbidden);
+        }
+        let before = ip::find_for_firm(c, firm_id, item_id).ctx("load the IP item")?;
+        let now = Utc::now().naive_utc();
+        firms::update_with_version(c, firm_id, firm.version, &FirmChanges::default(), now)
+            .ctx("bump firm version for update_ip")?;
+        let new = NewIpItem {
+            firm_id,
+            kind: input.kind.id().to_string(),
+            number: number.clone(),
+            title: input.title.trim().to_string(),
+            granted_on: input.granted_on,
+            acquisition: input.acquisition.id().to_string(),
+            used_in_hte: input.used_in_hte,
+        };
+        match ip::update(c, item_id, &new) {
+            Err(StoreError::Duplicate(_)) => {
+                return Err(AppError::Conflict(Conflict::Duplicate {
+                    field: "ip_number",
+                    value: number.clone(),
+                }))
+            }
+            other => other.ctx("update IP item")?,
+        }
+        let after = ip::find_for_firm(c, firm_id, item_id).ctx("reload the IP item")?;
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: principal.user_id,
+                actor_role: principal.role.id(),
+                action: "update_ip",
+                entity: "firm",
+                entity_id: Some(firm_id),
+                detail:
+                    serde_json::json!({"before": item_json(&before), "after": item_json(&after)})
+                        .to_string(),
+                at: now,
+            },
+        )
+        .ctx("write audit row for update_ip")?;
+        recompute_in_tx(c, firm_id, today())?;
+        Ok(())
+    })
+}
+
+/// Remove IP item `item_id` of firm `firm_id`; the audit row keeps what it was. Otherwise as
+/// [`update_ip`].
+pub fn remove_ip(
+    conn: &mut DbConn,
+    firm_id: i64,
+    item_id: i64,
+    principal: &Principal,
+) -> Result<(), AppError> {
+    store::write_tx(conn, |c| {
+        let firm = firms::find_by_id(c, firm_id).ctx("load firm for remove_ip")?;
+        if !principal.can_edit_firm(&firm) {
+            return Err(AppError::Forbidden);
+        }
+        let before = ip::find_for_firm(c, firm_id, item_id).ctx("load the IP item")?;
+        let now = Utc::now().naive_utc();
+        firms::update_with_version(c, firm_id, firm.version, &FirmChanges::default(), now)
+            .ctx("bump firm version for remove_ip")?;
+        ip::delete(c, firm_id, item_id).ctx("remove IP item")?;
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: principal.user_id,
+                actor_role: principal.role.id(),
+                action: "remove_ip",
+                entity: "firm",
+                entity_id: Some(firm_id),
+                detail: serde_json::json!({"before": item_json(&before)}).to_string(),
+                at: now,
+            },
+        )
+        .ctx("write audit row for remove_ip")?;
+        recompute_in_tx(c, firm_id, today())?;
+        Ok(())
+    })
+}

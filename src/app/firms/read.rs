@@ -176,6 +176,8 @@ pub struct FirmPage {
     pub years: Vec<FirmYearRow>,
     /// IP items per kind (kinds with none left out).
     pub ip_counts: BTreeMap<&'static str, i64>,
+    /// The IP items, in the order they were recorded.
+    pub ip_items: Vec<ip::IpItem>,
     /// Credentials, oldest first.
     pub credentials: Vec<Credential>,
     /// The stage history, in order.
@@ -217,6 +219,7 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
             *ip_counts.entry(k.id()).or_default() += c.count;
         }
     }
+    let ip_items = ip::list_for_firm(conn, firm.id).ctx("load IP items")?;
     let credentials = credentials::list_for_firm(conn, firm.id).ctx("load credentials")?;
     let events = events::list_for_firm(conn, firm.id).ctx("load stage events")?;
     let fact_marks = fact_marks::list_for_firm(conn, firm.id).ctx("load fact marks")?;
@@ -253,6 +256,7 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
         advisor,
         years,
         ip_counts,
+        ip_items,
         credentials,
         events,
         fact_marks,

@@ -151,6 +151,7 @@ const MATRIX: &[Row] = &[
     post("/firms/{id}/years", &[],[Login,    Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
     get("/firms/{id}/ip/new",     [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     post("/firms/{id}/ip/new", &[],[Login,   Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
+    post("/firms/{id}/ip/remove", &[], [Login, Bad,     Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
     // Stage actions (`exit` here): the bureau everywhere, county officers in their county;
     // advisors and firms fire nothing.
     get("/firms/{id}/actions/{event}", [Login, Ok,     Ok,       Ok,       NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound]),

@@ -545,3 +545,125 @@ fn the_invitation_and_token_forms_show_every_problem_and_keep_what_was_typed() {
             .is_empty());
     }
 }
+
+#[test]
+fn a_firm_user_changes_and_removes_an_ip_item_and_the_audit_keeps_what_was_there() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let firm = FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+        let other = FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+        {
+            use diesel::prelude::*;
+            use peiyu::store::schema::users as users_t;
+            diesel::update(users_t::table.find(s.firm_user.user_id.unwrap()))
+                .set(users_t::firm_id.eq(firm.id))
+                .execute(&mut db.conn())
+                .unwrap();
+        }
+        let add = |firm_id: i64, number: &str| {
+            peiyu::app::add_ip(
+                &mut db.conn(),
+                firm_id,
+                peiyu::app::NewIpInput {
+                    kind: peiyu::app::model::IpKind::InventionPatent,
+                    number: number.to_string(),
+                    title: "一种装置".to_string(),
+                    granted_on: None,
+                    acquisition: peiyu::app::model::Acquisition::Own,
+                    used_in_hte: false,
+                },
+                &s.bureau,
+            )
+            .unwrap()
+        };
+        let item = add(firm.id, "ZL202310000001.1");
+        let foreign = add(other.id, "ZL202310000002.1");
+        let app = TestApp::spawn(&db);
+        app.login_ok("firm_user");
+
+        // The firm page lists the item with its controls; the form shows its values.
+        let page = app.get(&format!("/firms/{}", firm.id));
+        let edit = format!("/firms/{}/ip/new?item={item}", firm.id);
+        assert!(page.body.contains(&edit.replace('&', "&amp;")) || page.body.contains(&edit));
+        let form = app.get(&edit);
+        assert_eq!(form.status, 200, "{}", form.body);
+        assert!(form.body.contains("ZL202310000001.1"));
+        // Another firm's item by its id is not there.
+        assert_eq!(
+            app.get(&format!("/firms/{}/ip/new?item={foreign}", firm.id))
+                .status,
+            404
+        );
+        let csrf = form.csrf();
+        let version = hidden(&form, "version");
+        let changed = app.post(
+            &edit,
+            &[
+                ("_csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("kind", "invention_patent"),
+                ("number", "ZL202310000001.X"),
+                ("title", "一种改进的装置"),
+                ("acquisition", "own"),
+                ("used_in_hte", "no"),
+            ],
+        );
+        assert_eq!(changed.status, 303, "{}", changed.body);
+        let items = peiyu::store::ip::list_for_firm(&mut db.conn(), firm.id).unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].number, "ZL202310000001.X");
+
+        let page = app.get(&format!("/firms/{}", firm.id));
+        let version = peiyu::store::firms::find_by_id(&mut db.conn(), firm.id)
+            .unwrap()
+            .version
+            .to_string();
+        assert!(page
+            .body
+            .contains(&format!("name=\"version\" value=\"{version}\"")));
+        let item_s = item.to_string();
+        let removed = app.post(
+            &format!("/firms/{}/ip/remove", firm.id),
+            &[
+                ("_csrf", page.csrf().as_str()),
+                ("version", version.as_str()),
+                ("item", item_s.as_str()),
+            ],
+        );
+        assert_eq!(removed.status, 303, "{}", removed.body);
+        assert!(peiyu::store::ip::list_for_firm(&mut db.conn(), firm.id)
+            .unwrap()
+            .is_empty());
+        // The audit keeps what was there, before and after each change.
+        let audits = peiyu::store::audit::list_for_entity(&mut db.conn(), "firm", firm.id).unwrap();
+        let update = audits.iter().find(|a| a.action == "update_ip").unwrap();
+        assert!(
+            update.detail.contains("ZL202310000001.1")
+                && update.detail.contains("ZL202310000001.X")
+        );
+        let remove = audits.iter().find(|a| a.action == "remove_ip").unwrap();
+        assert!(remove.detail.contains("一种改进的装置"));
+        // Removing the other firm's item through this firm's address finds nothing.
+        let foreign_s = foreign.to_string();
+        let page = app.get(&format!("/firms/{}", firm.id));
+        let version = peiyu::store::firms::find_by_id(&mut db.conn(), firm.id)
+            .unwrap()
+            .version
+            .to_string();
+        let r = app.post(
+            &format!("/firms/{}/ip/remove", firm.id),
+            &[
+                ("_csrf", page.csrf().as_str()),
+                ("version", version.as_str()),
+                ("item", foreign_s.as_str()),
+            ],
+        );
+        assert_eq!(r.status, 404);
+        assert_eq!(
+            peiyu::store::ip::list_for_firm(&mut db.conn(), other.id)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}

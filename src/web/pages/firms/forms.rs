@@ -696,7 +696,20 @@ fn firm_form_page(
     ctx: &EditContext,
     version: i64,
     again: &Again,
+    shape: FirmFormShape,
+) -> Result<HttpResponse, WebError> {
+    firm_form_page_to(req, user, ctx, version, again, shape, None)
+}
+
+/// [`firm_form_page`] posting to `action` instead of the shape's path when given.
+fn firm_form_page_to(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    ctx: &EditContext,
+    version: i64,
+    again: &Again,
     (kind, path, group, fields): FirmFormShape,
+    action: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let id = ctx.firm.id;
     render_form(
@@ -705,7 +718,7 @@ fn firm_form_page(
         again.status,
         FormPage {
             kind,
-            action: format!("/firms/{id}/{path}"),
+            action: action.unwrap_or_else(|| format!("/firms/{id}/{path}")),
             cancel: format!("/firms/{id}"),
             version: Some(version),
             firm: Some(&ctx.firm),
@@ -839,22 +852,62 @@ pub async fn ip_form(
     state: web::Data<AppState>,
     user: FirmsUser,
     id: web::Path<String>,
+    q: web::Query<ItemParam>,
 ) -> Result<HttpResponse, WebError> {
     let id = path_id(&id)?;
     let ctx = load_edit(&state, &user.principal, id).await?;
-    let form = IpForm {
-        acquisition: "own".to_string(),
-        used_in_hte: "no".to_string(),
-        ..IpForm::default()
+    let form = match q.item()? {
+        // Changing a recorded item: its values, and the form posts back with its id.
+        Some(item) => {
+            let i = ctx
+                .ip_items
+                .iter()
+                .find(|i| i.id == item)
+                .ok_or_else(WebError::not_found)?;
+            IpForm {
+                kind: i.kind.clone(),
+                number: i.number.clone(),
+                title: i.title.clone(),
+                granted_on: i.granted_on.map(|d| d.to_string()).unwrap_or_default(),
+                acquisition: i.acquisition.clone(),
+                used_in_hte: if i.used_in_hte { "yes" } else { "no" }.to_string(),
+                ..IpForm::default()
+            }
+        }
+        None => IpForm {
+            acquisition: "own".to_string(),
+            used_in_hte: "no".to_string(),
+            ..IpForm::default()
+        },
     };
-    firm_form_page(
+    firm_form_page_to(
         &req,
         &user,
         &ctx,
         ctx.firm.version,
         &Again::fresh(&form),
         IP_FORM,
+        q.item()?
+            .map(|item| format!("/firms/{id}/ip/new?item={item}")),
     )
+}
+
+/// `?item=ID`: the IP item a form changes (none: a new item).
+#[derive(Debug, Default, Deserialize)]
+pub struct ItemParam {
+    /// The item's id, as typed.
+    #[serde(default)]
+    pub item: String,
+}
+
+impl ItemParam {
+    /// The id; a value that is not one is a 404 (no such item).
+    fn item(&self) -> Result<Option<i64>, WebError> {
+        match self.item.trim() {
+            "" => Ok(None),
+            t => t.parse().map(Some).map_err(|_| WebError::not_found()),
+        }
+    }
 }
 
 /// `POST /firms/{id}/ip/new`: record the item if the firm is still at the form's version.
@@ -863,16 +916,85 @@ pub async fn add_ip(
     state: web::Data<AppState>,
     user: FirmsUser,
     id: web::Path<String>,
+    q: web::Query<ItemParam>,
     form: CsrfForm<IpForm>,
 ) -> Result<HttpResponse, WebError> {
-    let save = SubForm {
-        shape: IP_FORM,
-        anchor: "ip",
-        done: "ip_added",
-        duplicate: ("ip_number", "number"),
-    };
-    save.submit(&req, &state, &user, &id, form.0, forms::add_ip_at)
-        .await
+    match q.item()? {
+        None => {
+            let save = SubForm {
+                shape: IP_FORM,
+                anchor: "ip",
+                done: "ip_added",
+                duplicate: ("ip_number", "number"),
+            };
+            save.submit(&req, &state, &user, &id, form.0, forms::add_ip_at)
+                .await
+        }
+        Some(item) => {
+            let save = SubForm {
+                shape: IP_FORM,
+                anchor: "ip",
+                done: "ip_updated",
+                duplicate: ("ip_number", "number"),
+            };
+            let form = ItemForm { item, form: form.0 };
+            save.submit(&req, &state, &user, &id, form, forms::update_ip_at)
+                .await
+        }
+    }
+}
+
+/// An IP item's form changing recorded item `item`.
+#[derive(Serialize)]
+struct ItemForm {
+    #[serde(skip)]
+    item: i64,
+    #[serde(flatten)]
+    form: IpForm,
+}
+
+impl FirmSubForm for ItemForm {
+    type Input = (i64, NewIpInput);
+    fn version_text(&self) -> &str {
+        &self.form.version
+    }
+    fn parse_input(&self) -> Result<(i64, NewIpInput), FieldErrors> {
+        Ok((self.item, self.form.parse()?))
+    }
+    fn action(&self, firm_id: i64) -> Option<String> {
+        Some(format!("/firms/{firm_id}/ip/new?item={}", self.item))
+    }
+}
+
+/// What removing an IP item posts: the firm's version the page showed and the item.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RemoveIpForm {
+    /// The firm's version.
+    pub version: String,
+    /// The item's id.
+    pub item: String,
+}
+
+/// `POST /firms/{id}/ip/remove`: remove one IP item (the audit log keeps what it was) if the
+/// firm is still at the page's version; back to the firm page.
+pub async fn remove_ip(
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    id: web::Path<String>,
+    form: CsrfForm<RemoveIpForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path_id(&id)?;
+    // Territory first: outside it the firm does not exist, whatever was posted.
+    load_edit(&state, &user.principal, id).await?;
+    let version = kit::version(&form.0.version)?;
+    let item = path_id(&form.0.item)?;
+    let p = user.principal.clone();
+    db(&state, move |c| {
+        forms::remove_ip_at(c, id, version, item, &p)
+    })
+    .await?;
+    Ok(see_other(&done_href(id, "ip_removed", "ip")))
 }
 
 /// A form on one firm that a use case saves at the version it was opened at (a year of
@@ -884,6 +1006,10 @@ trait FirmSubForm: Serialize {
     fn version_text(&self) -> &str;
     /// The use case's input, or every problem beside its field.
     fn parse_input(&self) -> Result<Self::Input, FieldErrors>;
+    /// Where the form posts when not to its shape's path (an item being changed).
+    fn action(&self, _firm_id: i64) -> Option<String> {
+        None
+    }
 }
 
 impl FirmSubForm for YearForm {
@@ -948,13 +1074,14 @@ impl SubForm {
             }
             Err(errors) => errors.into(),
         };
-        firm_form_page(
+        firm_form_page_to(
             req,
             user,
             &ctx,
             version,
             &Again::refused(&form, &refused, user),
             self.shape,
+            form.action(id),
         )
     }
 }

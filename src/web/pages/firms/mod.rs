@@ -529,6 +529,21 @@ pub(crate) fn firm_view(page: &FirmPage, lang: Lang) -> Value {
     // Moved in, not through `json!`, which would copy each of them once more.
     view["years"] = Value::Array(years);
     view["ip"] = Value::Array(ip);
+    view["ip_items"] = Value::Array(
+        page.ip_items
+            .iter()
+            .map(|i| {
+                json!({
+                    "id": i.id,
+                    "kind": i.kind,
+                    "number": i.number,
+                    "title": i.title,
+                    "granted_on": i.granted_on.map(|d| d.to_string()).unwrap_or_default(),
+                    "acquisition": i.acquisition,
+                })
+            })
+            .collect(),
+    );
     view["credentials"] = Value::Array(credentials);
     view["timeline"] = Value::Array(timeline);
     view["evaluation"] = evaluation_view(&page.next, lang);
@@ -591,6 +606,8 @@ pub const DONE: &[&str] = &[
     "firm_saved",
     "year_saved",
     "ip_added",
+    "ip_updated",
+    "ip_removed",
     "event_done",
     "followup_logged",
     "followup_changed",
