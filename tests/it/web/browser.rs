@@ -100,10 +100,11 @@ fn each_role_signs_in_to_its_own_dashboard() {
     assert_eq!(totals[2], ("county", county));
     assert!(county < all.len() as i64);
 
-    // A firm's user goes straight to their own firm's page.
+    // A firm's user gets the portal's home, about their own firm.
     b.sign_in("firm1", DEMO_PASSWORD);
-    assert_eq!(b.path(), format!("/firms/{}", firm1_firm.id));
+    assert_eq!(b.path(), "/");
     assert_eq!(b.text("main h1"), firm1_firm.name);
+    assert!(b.text("main").contains(&zh("portal.asks")));
     assert!(b.text("header .user").contains(&zh("role.firm")));
 }
 
