@@ -328,6 +328,60 @@ pub fn targets_to_open(
         .collect())
 }
 
+/// What the API's list of applications narrows to (`None`: any).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this target.
+    pub target: Option<Target>,
+    /// Only this firm's (a firm outside the viewer's scope lists nothing).
+    pub firm_id: Option<i64>,
+}
+
+/// Every application `principal` sees, of any status, oldest in its status first, narrowed by
+/// `filter`: the same scope as [`review_queues`] (a county officer their county's, bureau
+/// staff and administrators every county's, a firm user their firm's, an advisor those of
+/// their assigned firms).
+pub fn list_applications(
+    conn: &mut DbConn,
+    principal: &Principal,
+    filter: ListFilter,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<Vec<ApplicationRow>, AppError> {
+    let county: Vec<String> = principal.county_code.clone().into_iter().collect();
+    let mut scope = QueueFilter::default();
+    match principal.role {
+        Role::Admin | Role::Bureau => {}
+        Role::County => scope.counties = Some(&county),
+        Role::Firm => match principal.firm_id {
+            Some(f) => scope.firm_id = Some(f),
+            None => return Ok(Vec::new()),
+        },
+        Role::Advisor => match principal.user_id {
+            Some(a) => scope.advisor_id = Some(a),
+            None => return Ok(Vec::new()),
+        },
+        Role::System => return Err(AppError::Forbidden),
+    }
+    if let Some(f) = filter.firm_id {
+        if scope.firm_id.is_some_and(|own| own != f) {
+            return Ok(Vec::new());
+        }
+        scope.firm_id = Some(f);
+    }
+    let statuses: Vec<&str> = match filter.status {
+        Some(s) => vec![s.id()],
+        None => ALL_STATUSES.to_vec(),
+    };
+    let rows = load_rows(conn, &statuses, scope, today, now)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| filter.target.is_none_or(|t| t == r.target))
+        .collect())
+}
+
 /// One queue of the review page.
 #[derive(Debug, Clone)]
 pub struct Queue {
