@@ -293,7 +293,17 @@ fn the_document_states_the_rules_of_everything_the_api_reads() {
 
     // Every text the API reads has a pattern (control characters), an enumeration or a format.
     let mut read = Vec::new();
-    for name in ["FirmIn", "FirmPatch", "YearIn", "IpIn", "EventIn"] {
+    for name in [
+        "FirmIn",
+        "FirmPatch",
+        "YearIn",
+        "IpIn",
+        "EventIn",
+        "ApplicationIn",
+        "StepIn",
+        "NominateItem",
+        "DecisionIn",
+    ] {
         strings(&schemas[name], name.to_string(), &mut read);
     }
     for (path, ops) in doc["paths"].as_object().unwrap() {
