@@ -1,13 +1,14 @@
 //! Read models: one application with its history and its evaluation then and now, a firm's
 //! applications, and the review queues.
 
-use super::act::evaluate_now;
+use super::act::evaluate_profile;
 use super::{parsed, party_for};
 use crate::app::access::{self, AccessSettings};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::model::person_labels;
 use crate::app::principal::Principal;
 use crate::core::application::{self, ActionKind, Party, State, Status, Step, Target};
+use crate::core::error::InputError;
 use crate::core::money::Fen;
 use crate::core::profile::{FirmYear, Profile};
 use crate::core::stage::{Role, Stage};
@@ -69,8 +70,10 @@ pub struct ApplicationPage {
     pub steps: Vec<StepView>,
     /// The evaluation frozen at the last submission (DESIGN §3 JSON).
     pub frozen: Option<Value>,
-    /// The evaluation now.
+    /// The evaluation now (`Null` when the stored figures cannot be evaluated).
     pub current: Value,
+    /// Why the stored figures cannot be evaluated now, if so.
+    pub data_error: Option<InputError>,
     /// Criterion by criterion, then and now.
     pub pairs: Vec<CriterionPair>,
     /// The figures changed since submission.
@@ -104,8 +107,11 @@ pub fn application_page(
         .frozen_evaluation
         .as_deref()
         .and_then(|s| serde_json::from_str::<Value>(s).ok());
-    let (now_profile, ev) = evaluate_now(conn, firm.id, target, today)?;
-    let current = ev.to_json();
+    let (now_profile, ev) = evaluate_profile(conn, firm.id, target, today)?;
+    let (current, data_error) = match ev {
+        Ok(ev) => (ev.to_json(), None),
+        Err(e) => (Value::Null, Some(e)),
+    };
     let changes = match application
         .frozen_profile
         .as_deref()
@@ -128,6 +134,7 @@ pub fn application_page(
         steps,
         frozen,
         current,
+        data_error,
         pairs,
         changes,
         waited_days,

@@ -334,9 +334,15 @@ pub struct ApplicationDetail {
     /// The evaluation frozen at the last submission (DESIGN §3 JSON); null before.
     #[schema(value_type = Option<Object>)]
     pub frozen_evaluation: Option<Value>,
-    /// The evaluation under the target's rule set now (DESIGN §3 JSON).
-    #[schema(value_type = Object)]
-    pub current_evaluation: Value,
+    /// The evaluation under the target's rule set now (DESIGN §3 JSON); null when the
+    /// stored figures cannot be evaluated (`data_error` says why).
+    #[schema(value_type = Option<Object>)]
+    pub current_evaluation: Option<Value>,
+    /// Why the stored figures cannot be evaluated now (`{"field", "code", "message"}`), if
+    /// so: a step that evaluates (submit, every decision) is then refused with a 409
+    /// `data_not_evaluable`.
+    #[schema(value_type = Option<Object>)]
+    pub data_error: Option<Value>,
     /// Criterion by criterion, at submission and now.
     pub criteria: Vec<CriterionOut>,
     /// The figures changed since the last submission.
@@ -360,8 +366,9 @@ fn cell(c: &(String, String, String)) -> CriterionCell {
     }
 }
 
-impl From<&ApplicationPage> for ApplicationDetail {
-    fn from(p: &ApplicationPage) -> ApplicationDetail {
+impl ApplicationDetail {
+    /// The page as the API shows it, a data error's words in `lang`.
+    fn of(p: &ApplicationPage, lang: Lang) -> ApplicationDetail {
         ApplicationDetail {
             application: application_out(
                 &p.application,
@@ -381,7 +388,11 @@ impl From<&ApplicationPage> for ApplicationDetail {
                 .map(|s| step_out(&s.step, &s.actor))
                 .collect(),
             frozen_evaluation: p.frozen.clone(),
-            current_evaluation: p.current.clone(),
+            current_evaluation: (!p.current.is_null()).then(|| p.current.clone()),
+            data_error: p.data_error.as_ref().map(|e| {
+                serde_json::json!({"field": e.field, "code": e.code,
+                    "message": i18n::render(lang, &e.text)})
+            }),
             criteria: p
                 .pairs
                 .iter()
@@ -429,7 +440,7 @@ pub async fn show_application(
         read::application_page(c, &p, id, today(), now)
     })
     .await?;
-    json_ok(&ApplicationDetail::from(&page))
+    json_ok(&ApplicationDetail::of(&page, user.lang))
 }
 
 /// An application to open.
@@ -487,7 +498,7 @@ pub async fn open_application(
             actix_web::http::header::LOCATION,
             format!("/api/v1/applications/{}", page.application.id),
         ))
-        .json(ApplicationDetail::from(&page)))
+        .json(ApplicationDetail::of(&page, user.lang)))
 }
 
 /// A step on an application: `{"action", "version", "comment"}`, and `outcome` for
@@ -595,8 +606,9 @@ impl Body for StepIn {
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The step is refused (`application_refused`, every \
             reason in `error.reasons`), the stage event it fires is refused \
-            (`illegal_transition`, with its reasons), or `version` is stale \
-            (`stale_version`).", body = ErrorBody),
+            (`illegal_transition`, with its reasons), `version` is stale \
+            (`stale_version`), or the firm's stored figures cannot be evaluated \
+            (`data_not_evaluable`).", body = ErrorBody),
         (status = 422, description = "Submitting while the target's rules are definitely \
             not met (`rule_failed`): `error.evaluation` is the evaluation.", body = ErrorBody)))]
 pub async fn step_application(
@@ -615,5 +627,5 @@ pub async fn step_application(
         read::application_page(c, &p, id, t, Utc::now().naive_utc())
     })
     .await?;
-    json_ok(&ApplicationDetail::from(&page))
+    json_ok(&ApplicationDetail::of(&page, user.lang))
 }

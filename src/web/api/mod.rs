@@ -329,9 +329,11 @@ fn integral_numbers(v: &mut serde_json::Value) {
     match v {
         Value::Number(n) if n.is_f64() => {
             if let Some(f) = n.as_f64() {
-                // -2^63 and 2^63 are exact in f64; the range between holds every i64 but the last.
-                if f.fract() == 0.0
-                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
+                // -2^63 and 2^63 are exact in f64, and each is also where a whole number just
+                // beyond i64 rounds to (-2^63 - 1 reads as -2^63): both ends are left out, so
+                // such a number stays too large for an integer field. A JSON integer within
+                // i64 never arrives here (serde_json reads it as one).
+                if f.fract() == 0.0 && f > -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18
                 {
                     #[allow(clippy::cast_possible_truncation)]
                     let i = f as i64;

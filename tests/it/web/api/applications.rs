@@ -431,7 +431,7 @@ fn an_advisors_decision_is_refused_with_its_reasons_and_a_stale_version_is_a_con
 }
 
 #[test]
-fn submitting_when_the_rules_are_not_met_is_a_422_with_the_evaluation() {
+fn submitting_when_the_rules_are_not_met_is_a_422_and_figures_that_cannot_be_evaluated_a_409() {
     for db in backends() {
         demo(&db, 150);
         let firm = demo_firm(&mut db.conn(), "tech_sme", false);
@@ -459,6 +459,41 @@ fn submitting_when_the_rules_are_not_met_is_a_422_with_the_evaluation() {
             (Some("reserve-local"), Some(false))
         );
         assert_eq!(steps_of(&db, id), 1, "still a draft, nothing written");
+
+        // No employees: the HTE staff ratio cannot be computed. The application still reads,
+        // saying why there is no evaluation now, and submitting is refused with that reason.
+        let r = app.api_send(
+            "POST",
+            &format!("/api/v1/firms/{}/applications", firm.id),
+            &f,
+            &json!({"target": "high_tech"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let hte = r.json()["application"]["id"].as_i64().unwrap();
+        let shown = app
+            .api_get(&format!("/api/v1/firms/{}", firm.id), &f)
+            .json();
+        let r = app.api_send(
+            "PATCH",
+            &format!("/api/v1/firms/{}", firm.id),
+            &f,
+            &json!({"version": shown["version"], "employees": 0, "tech_staff": 0}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let j = app
+            .api_get(&format!("/api/v1/applications/{hte}"), &f)
+            .json();
+        assert!(j["current_evaluation"].is_null(), "{j}");
+        assert_eq!(j["data_error"]["code"], "zero_denominator", "{j}");
+        let r = step(&app, &f, hte, json!({"action": "submit"}));
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (409, "data_not_evaluable"),
+            "{}: {}",
+            db.name(),
+            r.body
+        );
+        assert_eq!(steps_of(&db, hte), 1);
     }
 }
 
