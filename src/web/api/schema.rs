@@ -1,8 +1,9 @@
 //! The parts of the OpenAPI document the derive cannot write: the rules the code enforces on
 //! what it reads (patterns, lengths, ranges, the known ids of stages, rule sets, IP kinds …),
-//! the stage-event body, and the statuses every route can answer with. The ids come from the
-//! code's own lists and the bounds from its own constants, so the document cannot drift from
-//! them; `tests/it/web/api/openapi.rs` checks that no text the API reads goes undescribed.
+//! the stage-event and application-step bodies, and the statuses every route can answer
+//! with. The ids come from the code's own lists and the bounds from its own constants, so the
+//! document cannot drift from them; `tests/it/web/api/openapi.rs` checks that no text the
+//! API reads goes undescribed.
 //!
 //! The patterns are written for ECMA-262 and Python alike (the two that read this document
 //! in practice). A pattern admits everything the code accepts; where the code refuses more
