@@ -1,6 +1,6 @@
 //! The one error type web, CLI and jobs see from a use case.
 
-use crate::core::error::{InputError, Text};
+use crate::core::error::{InputError, Reason, Text};
 use crate::core::eval::Evaluation;
 use crate::core::stage::Rejection;
 use crate::store::StoreError;
@@ -113,6 +113,16 @@ pub enum Conflict {
         /// Why.
         text: Text,
     },
+    /// The record's state does not allow this change, for every one of `reasons` (an
+    /// application step its machine refuses); the API lists each with its own code.
+    Reasons {
+        /// Stable snake_case code of the refusal as a whole.
+        code: &'static str,
+        /// Why, all reasons in one sentence.
+        text: Text,
+        /// Each reason.
+        reasons: Vec<Reason>,
+    },
 }
 
 impl Conflict {
@@ -122,7 +132,7 @@ impl Conflict {
             Conflict::StaleVersion => "stale_version",
             Conflict::IllegalTransition(_) => "illegal_transition",
             Conflict::Duplicate { .. } => "duplicate",
-            Conflict::Refused { code, .. } => code,
+            Conflict::Refused { code, .. } | Conflict::Reasons { code, .. } => code,
         }
     }
 
@@ -152,7 +162,7 @@ impl Conflict {
                         .plain("value", value)
                 }
             }
-            Conflict::Refused { text, .. } => text.clone(),
+            Conflict::Refused { text, .. } | Conflict::Reasons { text, .. } => text.clone(),
         }
     }
 }

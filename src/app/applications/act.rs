@@ -2,11 +2,12 @@
 //! record the result of a national target, comment.
 
 use super::{parsed, party_for, refused, review_days, stale};
-use crate::app::error::{AppError, StoreContext};
+use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::firms::stage::{fire_in_tx, FireOptions};
 use crate::app::mail::{self, notices, MailKind, MailRequest};
 use crate::app::principal::Principal;
 use crate::core::application::{self, Action, ActionKind, Party, State, Status, Target};
+use crate::core::error::{InputError, Text};
 use crate::core::input;
 use crate::core::profile::Profile;
 use crate::core::rules;
@@ -193,16 +194,36 @@ fn act_in_tx(
     })
 }
 
-/// The firm's profile (JSON) and its evaluation under `target`'s rule set on `today`.
+/// The firm's profile (JSON) and its evaluation under `target`'s rule set on `today`. Stored
+/// figures the rules cannot evaluate (no employees for a staff ratio) are no fault of the
+/// actor's input: a 409 that says what is wrong with them.
 pub(super) fn evaluate_now(
     conn: &mut DbConn,
     firm_id: i64,
     target: Target,
     today: NaiveDate,
 ) -> Result<(Profile, crate::core::eval::Evaluation), AppError> {
+    let (prof, ev) = evaluate_profile(conn, firm_id, target, today)?;
+    let ev = ev.map_err(|e| {
+        AppError::Conflict(Conflict::Refused {
+            code: "data_not_evaluable",
+            text: Text::new("application.error.data_not_evaluable").text("reason", e.text),
+        })
+    })?;
+    Ok((prof, ev))
+}
+
+/// The firm's profile and its evaluation under `target`'s rule set on `today`, or why the
+/// stored figures cannot be evaluated.
+pub(super) fn evaluate_profile(
+    conn: &mut DbConn,
+    firm_id: i64,
+    target: Target,
+    today: NaiveDate,
+) -> Result<(Profile, Result<crate::core::eval::Evaluation, InputError>), AppError> {
     let prof = profile::load_profile(conn, firm_id).ctx("load profile to evaluate")?;
     let thresholds = settings::thresholds(conn).ctx("load thresholds")?;
-    let ev = rules::evaluate(&prof, target.ruleset(), today, &thresholds)?;
+    let ev = rules::evaluate(&prof, target.ruleset(), today, &thresholds);
     Ok((prof, ev))
 }
 

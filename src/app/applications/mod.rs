@@ -69,12 +69,14 @@ pub fn parsed(app: &Application) -> Result<(Target, Status), AppError> {
     }
 }
 
-/// The 409 for every reason the machine gave.
+/// The 409 for every reason the machine gave (`application_refused`, each reason with its
+/// own code).
 pub fn refused(reasons: Vec<Reason>) -> AppError {
-    AppError::Conflict(Conflict::Refused {
-        code: "application.error.refused",
+    AppError::Conflict(Conflict::Reasons {
+        code: "application_refused",
         text: Text::new("application.error.refused")
-            .list("reasons", reasons.into_iter().map(|r| r.text).collect()),
+            .list("reasons", reasons.iter().map(|r| r.text.clone()).collect()),
+        reasons,
     })
 }
 

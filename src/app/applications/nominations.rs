@@ -29,6 +29,14 @@ pub struct Refusal {
     pub text: Text,
 }
 
+impl Refusal {
+    /// Stable snake_case code: `not_in_county`, `not_tech_sme` or `already_pending` (the last
+    /// part of its catalog key).
+    pub fn code(&self) -> &'static str {
+        self.text.key.rsplit('.').next().unwrap_or(self.text.key)
+    }
+}
+
 /// Nominate `items` (firm id, note) as county officer `p`, all or none: every firm must be a
 /// tech-SME of the officer's county with no nomination waiting. Returns the new ids, or every
 /// firm's refusal (nothing written). Only county officers nominate (`Forbidden`).

@@ -1,13 +1,14 @@
 //! Read models: one application with its history and its evaluation then and now, a firm's
 //! applications, and the review queues.
 
-use super::act::evaluate_now;
+use super::act::evaluate_profile;
 use super::{parsed, party_for};
 use crate::app::access::{self, AccessSettings};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::model::person_labels;
 use crate::app::principal::Principal;
 use crate::core::application::{self, ActionKind, Party, State, Status, Step, Target};
+use crate::core::error::InputError;
 use crate::core::money::Fen;
 use crate::core::profile::{FirmYear, Profile};
 use crate::core::stage::{Role, Stage};
@@ -69,8 +70,10 @@ pub struct ApplicationPage {
     pub steps: Vec<StepView>,
     /// The evaluation frozen at the last submission (DESIGN §3 JSON).
     pub frozen: Option<Value>,
-    /// The evaluation now.
+    /// The evaluation now (`Null` when the stored figures cannot be evaluated).
     pub current: Value,
+    /// Why the stored figures cannot be evaluated now, if so.
+    pub data_error: Option<InputError>,
     /// Criterion by criterion, then and now.
     pub pairs: Vec<CriterionPair>,
     /// The figures changed since submission.
@@ -104,8 +107,11 @@ pub fn application_page(
         .frozen_evaluation
         .as_deref()
         .and_then(|s| serde_json::from_str::<Value>(s).ok());
-    let (now_profile, ev) = evaluate_now(conn, firm.id, target, today)?;
-    let current = ev.to_json();
+    let (now_profile, ev) = evaluate_profile(conn, firm.id, target, today)?;
+    let (current, data_error) = match ev {
+        Ok(ev) => (ev.to_json(), None),
+        Err(e) => (Value::Null, Some(e)),
+    };
     let changes = match application
         .frozen_profile
         .as_deref()
@@ -128,6 +134,7 @@ pub fn application_page(
         steps,
         frozen,
         current,
+        data_error,
         pairs,
         changes,
         waited_days,
@@ -325,6 +332,60 @@ pub fn targets_to_open(
     Ok(Target::ALL
         .into_iter()
         .filter(|t| application::may_open(*t, stage, &open).is_ok())
+        .collect())
+}
+
+/// What the API's list of applications narrows to (`None`: any).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this target.
+    pub target: Option<Target>,
+    /// Only this firm's (a firm outside the viewer's scope lists nothing).
+    pub firm_id: Option<i64>,
+}
+
+/// Every application `principal` sees, of any status, oldest in its status first, narrowed by
+/// `filter`: the same scope as [`review_queues`] (a county officer their county's, bureau
+/// staff and administrators every county's, a firm user their firm's, an advisor those of
+/// their assigned firms).
+pub fn list_applications(
+    conn: &mut DbConn,
+    principal: &Principal,
+    filter: ListFilter,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<Vec<ApplicationRow>, AppError> {
+    let county: Vec<String> = principal.county_code.clone().into_iter().collect();
+    let mut scope = QueueFilter::default();
+    match principal.role {
+        Role::Admin | Role::Bureau => {}
+        Role::County => scope.counties = Some(&county),
+        Role::Firm => match principal.firm_id {
+            Some(f) => scope.firm_id = Some(f),
+            None => return Ok(Vec::new()),
+        },
+        Role::Advisor => match principal.user_id {
+            Some(a) => scope.advisor_id = Some(a),
+            None => return Ok(Vec::new()),
+        },
+        Role::System => return Err(AppError::Forbidden),
+    }
+    if let Some(f) = filter.firm_id {
+        if scope.firm_id.is_some_and(|own| own != f) {
+            return Ok(Vec::new());
+        }
+        scope.firm_id = Some(f);
+    }
+    let statuses: Vec<&str> = match filter.status {
+        Some(s) => vec![s.id()],
+        None => ALL_STATUSES.to_vec(),
+    };
+    let rows = load_rows(conn, &statuses, scope, today, now)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| filter.target.is_none_or(|t| t == r.target))
         .collect())
 }
 

@@ -24,7 +24,9 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable snake_case code: `unauthenticated`, `csrf`, `password_change_required`
     /// (the session's user must first replace a temporary password), `forbidden`, `not_found`,
-    /// `stale_version`, `illegal_transition`, `duplicate`, `rule_failed`, `internal`, or the
+    /// `stale_version`, `illegal_transition`, `application_refused` (an application step or
+    /// opening its machine refuses), `nomination_refused` (a batch of nominations of which
+    /// some cannot be), `already_decided`, `duplicate`, `rule_failed`, `internal`, or the
     /// input error's own code (`invalid_uscc`, `negative_amount`, …).
     pub code: String,
     /// One sentence in the caller's language (Accept-Language or the `lang` cookie; zh-CN
@@ -36,7 +38,9 @@ pub struct ErrorDetail {
     /// For bad input: the one line `peiyu eval` prints for the same error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<String>,
-    /// For an illegal transition: every reason, in both languages.
+    /// For an illegal transition, a refused application step and a refused batch of
+    /// nominations: every reason, in both languages (`{"code", "zh", "en"}`, and for a
+    /// nomination the `firm_id` it concerns).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub reasons: Option<Vec<ReasonOut>>,
@@ -46,7 +50,8 @@ pub struct ErrorDetail {
     pub evaluation: Option<serde_json::Value>,
 }
 
-/// One reason of a refused stage event, in both languages (`{"code", "zh", "en"}`).
+/// One reason of a refusal, in both languages (`{"code", "zh", "en"}`; a nomination's also
+/// names its `firm_id`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ReasonOut {
     /// Stable snake_case code.
@@ -55,6 +60,9 @@ pub struct ReasonOut {
     pub zh: String,
     /// The reason in English.
     pub en: String,
+    /// The firm the reason concerns, in a batch of several firms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firm_id: Option<i64>,
 }
 
 impl From<&Reason> for ReasonOut {
@@ -63,6 +71,7 @@ impl From<&Reason> for ReasonOut {
             code: r.code.clone(),
             zh: crate::i18n::render(Lang::ZhCn, &r.text),
             en: crate::i18n::render(Lang::En, &r.text),
+            firm_id: None,
         }
     }
 }
@@ -186,6 +195,9 @@ impl ApiError {
                 d.message = crate::i18n::render(lang, &c.text());
                 if let Conflict::IllegalTransition(r) = c {
                     d.reasons = Some(r.reasons.iter().map(ReasonOut::from).collect());
+                }
+                if let Conflict::Reasons { reasons, .. } = c {
+                    d.reasons = Some(reasons.iter().map(ReasonOut::from).collect());
                 }
                 if let Conflict::Duplicate { field, .. } = c {
                     d.field = Some((*field).to_string());

@@ -127,7 +127,7 @@ pub struct Paging {
 }
 
 /// A parameter that is not one of `known`: a 400 naming it and listing them.
-fn not_one_of(field: &str, value: &str, known: &[&str]) -> InputError {
+pub(crate) fn not_one_of(field: &str, value: &str, known: &[&str]) -> InputError {
     InputError::new(
         field,
         "unknown_value",
@@ -139,7 +139,7 @@ fn not_one_of(field: &str, value: &str, known: &[&str]) -> InputError {
 }
 
 /// A whole number from `min` to `max`, or a 400 naming `field`.
-fn whole(field: &str, value: &str, min: i64, max: i64) -> Result<i64, InputError> {
+pub(crate) fn whole(field: &str, value: &str, min: i64, max: i64) -> Result<i64, InputError> {
     value
         .parse::<i64>()
         .ok()

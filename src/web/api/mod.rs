@@ -8,9 +8,11 @@
 //! (`tests/it/web/api/matrix.rs`) fails until every entry has a row saying which caller gets
 //! which status.
 
+pub mod applications;
 pub mod auth;
 pub mod error;
 pub mod firms;
+pub mod nominations;
 pub mod other;
 pub mod schema;
 
@@ -151,6 +153,41 @@ pub static ROUTES: &[ApiRoute] = &[
         path: "/reserve-pool",
         handler: |r| r.to(other::reserve_pool),
     },
+    ApiRoute {
+        verb: Verb::Get,
+        path: "/applications",
+        handler: |r| r.to(applications::list_applications),
+    },
+    ApiRoute {
+        verb: Verb::Get,
+        path: "/applications/{id}",
+        handler: |r| r.to(applications::show_application),
+    },
+    ApiRoute {
+        verb: Verb::Post,
+        path: "/firms/{id}/applications",
+        handler: |r| r.to(applications::open_application),
+    },
+    ApiRoute {
+        verb: Verb::Post,
+        path: "/applications/{id}/steps",
+        handler: |r| r.to(applications::step_application),
+    },
+    ApiRoute {
+        verb: Verb::Get,
+        path: "/nominations",
+        handler: |r| r.to(nominations::list_nominations),
+    },
+    ApiRoute {
+        verb: Verb::Post,
+        path: "/nominations",
+        handler: |r| r.to(nominations::nominate),
+    },
+    ApiRoute {
+        verb: Verb::Post,
+        path: "/nominations/decisions",
+        handler: |r| r.to(nominations::decide_nominations),
+    },
 ];
 
 struct Security;
@@ -181,14 +218,18 @@ impl Modify for Security {
 /// The OpenAPI document of the API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Peiyu API", description = "Firms, figures, IP, stage events and \
-        eligibility for the city science bureau's cultivation programme."),
+    info(title = "Peiyu API", description = "Firms, figures, IP, stage events, eligibility, \
+        applications and reserve-pool nominations for the city science bureau's cultivation \
+        programme."),
     paths(
         other::openapi, other::me,
         firms::list, firms::create, firms::show, firms::patch,
         firms::years, firms::put_year, firms::ip_list, firms::ip_add,
         firms::fire, firms::evaluation,
         other::eligibility, other::reserve_pool,
+        applications::list_applications, applications::show_application,
+        applications::open_application, applications::step_application,
+        nominations::list_nominations, nominations::nominate, nominations::decide_nominations,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&Security),
@@ -234,8 +275,9 @@ pub fn json_ok<T: Serialize>(value: &T) -> Result<HttpResponse, ApiError> {
 /// A JSON request body type: which of its fields may hold line breaks, and any check of the
 /// body as sent that its type cannot express.
 pub trait Body: DeserializeOwned {
-    /// Top-level fields of multi-line text (a reason): they may hold line breaks and tabs.
-    /// Every other string of the body, keys included, may hold no control character at all.
+    /// Fields of multi-line text (a reason): they may hold line breaks and tabs. A field is
+    /// named by its path with the array indices left out: `reason`, `items[].note`. Every
+    /// other string of the body, keys included, may hold no control character at all.
     const MULTILINE: &'static [&'static str] = &[];
 
     /// A check of the body as sent, after it parsed (e.g. fields that the parsed type
@@ -287,9 +329,11 @@ fn integral_numbers(v: &mut serde_json::Value) {
     match v {
         Value::Number(n) if n.is_f64() => {
             if let Some(f) = n.as_f64() {
-                // -2^63 and 2^63 are exact in f64; the range between holds every i64 but the last.
-                if f.fract() == 0.0
-                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
+                // -2^63 and 2^63 are exact in f64, and each is also where a whole number just
+                // beyond i64 rounds to (-2^63 - 1 reads as -2^63): both ends are left out, so
+                // such a number stays too large for an integer field. A JSON integer within
+                // i64 never arrives here (serde_json reads it as one).
+                if f.fract() == 0.0 && f > -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18
                 {
                     #[allow(clippy::cast_possible_truncation)]
                     let i = f as i64;
@@ -317,7 +361,7 @@ fn control_character(v: &serde_json::Value, path: &str, multiline: &[&str]) -> O
     };
     match v {
         Value::String(s) => {
-            let block = multiline.contains(&path);
+            let block = multiline.contains(&without_indices(path).as_str());
             crate::core::input::check(&here(path), s, block, usize::MAX).err()
         }
         Value::Array(items) => items
@@ -336,6 +380,27 @@ fn control_character(v: &serde_json::Value, path: &str, multiline: &[&str]) -> O
         }),
         _ => None,
     }
+}
+
+/// A field's path with its array indices left out: `items[2].note` → `items[].note`.
+fn without_indices(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A JSON request body read as `T` ([`parse_body`]): a body that is not
@@ -423,7 +488,8 @@ fn json_bytes(
     }
 }
 
-/// A firm id from the path; anything but a number is a 404, as on the pages.
+/// An id from the path (a firm's, an application's); anything but a number is a 404, as on
+/// the pages.
 pub fn path_id(raw: &str) -> Result<i64, ApiError> {
     raw.trim().parse().map_err(|_| ApiError::not_found())
 }

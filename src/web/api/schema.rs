@@ -1,8 +1,9 @@
 //! The parts of the OpenAPI document the derive cannot write: the rules the code enforces on
 //! what it reads (patterns, lengths, ranges, the known ids of stages, rule sets, IP kinds …),
-//! the stage-event body, and the statuses every route can answer with. The ids come from the
-//! code's own lists and the bounds from its own constants, so the document cannot drift from
-//! them; `tests/it/web/api/openapi.rs` checks that no text the API reads goes undescribed.
+//! the stage-event and application-step bodies, and the statuses every route can answer
+//! with. The ids come from the code's own lists and the bounds from its own constants, so the
+//! document cannot drift from them; `tests/it/web/api/openapi.rs` checks that no text the
+//! API reads goes undescribed.
 //!
 //! The patterns are written for ECMA-262 and Python alike (the two that read this document
 //! in practice). A pattern admits everything the code accepts; where the code refuses more
@@ -10,8 +11,10 @@
 //! against another, a date against today), the field's description says so and the answer is
 //! a 400 naming the field.
 
+use super::nominations::MAX_ITEMS;
 use super::ApiDoc;
 use crate::app::model::{IpKind, SortKey};
+use crate::core::application::{ActionKind, Status, Target};
 use crate::core::input::{BLOCK_MAX, LINE_MAX};
 use crate::core::rules::RuleSet;
 use crate::core::stage::{EventKind, Stage};
@@ -85,6 +88,12 @@ enum Rule {
     NotBlank,
     /// One line of any length (a code looked up among known ones).
     Code,
+    /// Multi-line text (line breaks and tabs) of at most `BLOCK_MAX` characters.
+    Block,
+    /// An array of this many items at least and at most.
+    Items(usize, usize),
+    /// An array of these ids.
+    ItemsOneOf(Vec<&'static str>),
     /// A pattern and, if any, a maximum length.
     Pattern(fn() -> String, Option<usize>),
     /// One of these ids.
@@ -99,6 +108,18 @@ impl Rule {
             Rule::Line => (one_line(), Some(LINE_MAX)),
             Rule::NotBlank => (not_blank(), Some(LINE_MAX)),
             Rule::Code => (one_line(), None),
+            Rule::Block => (multi_line(), Some(BLOCK_MAX)),
+            Rule::Items(min, max) => {
+                schema.insert("minItems".into(), json!(min));
+                schema.insert("maxItems".into(), json!(max));
+                return;
+            }
+            Rule::ItemsOneOf(ids) => {
+                if let Some(items) = schema.get_mut("items").and_then(Value::as_object_mut) {
+                    items.insert("enum".into(), json!(ids));
+                }
+                return;
+            }
             Rule::Pattern(p, max) => (p(), *max),
             Rule::OneOf(ids) => {
                 let mut ids: Vec<Value> = ids.iter().map(|&id| json!(id)).collect();
@@ -135,6 +156,27 @@ fn stages() -> Vec<&'static str> {
 
 fn ip_kinds() -> Vec<&'static str> {
     IpKind::ALL.iter().map(|k| k.id()).collect()
+}
+
+fn targets() -> Vec<&'static str> {
+    Target::ALL.iter().map(|t| t.id()).collect()
+}
+
+fn statuses() -> Vec<&'static str> {
+    Status::ALL.iter().map(|s| s.id()).collect()
+}
+
+fn actions() -> Vec<&'static str> {
+    ActionKind::ALL.iter().map(|k| k.id()).collect()
+}
+
+/// The actions of an application's history: its opening, then every action.
+fn step_actions() -> Vec<&'static str> {
+    std::iter::once("open").chain(actions()).collect()
+}
+
+fn roles() -> Vec<&'static str> {
+    vec!["admin", "bureau", "county", "advisor", "firm"]
 }
 
 fn acquisitions() -> Vec<&'static str> {
@@ -186,13 +228,55 @@ fn field_rules() -> Vec<(&'static str, &'static str, Rule)> {
         ("EvaluationOut", "next_stage", OneOf(stages())),
         ("IpOut", "kind", OneOf(ip_kinds())),
         ("IpOut", "acquisition", OneOf(acquisitions())),
-        (
-            "MeOut",
-            "role",
-            OneOf(vec!["admin", "bureau", "county", "advisor", "firm"]),
-        ),
+        ("MeOut", "role", OneOf(roles())),
         ("MeOut", "via", OneOf(vec!["bearer", "cookie"])),
         ("FirmOut", "readiness", Range(0, 100)),
+        ("ApplicationIn", "target", OneOf(targets())),
+        ("ApplicationIn", "note", Block),
+        ("ApplicationOut", "target", OneOf(targets())),
+        ("ApplicationOut", "status", OneOf(statuses())),
+        ("ApplicationOut", "step", OneOf(vec!["county", "city"])),
+        ("ApplicationOut", "waited_days", Range(0, i64::MAX)),
+        ("ApplicationDetail", "firm_stage", OneOf(stages())),
+        (
+            "ApplicationDetail",
+            "party",
+            OneOf(vec!["firm", "advisor", "county", "city"]),
+        ),
+        ("ApplicationDetail", "actions", ItemsOneOf(actions())),
+        ("StepOut", "action", OneOf(step_actions())),
+        ("StepOut", "from", OneOf(statuses())),
+        ("StepOut", "to", OneOf(statuses())),
+        (
+            "StepOut",
+            "actor_role",
+            OneOf(roles().into_iter().chain(["system"]).collect()),
+        ),
+        (
+            "CriterionCell",
+            "status",
+            OneOf(vec!["pass", "fail", "unknown"]),
+        ),
+        (
+            "NominationOut",
+            "status",
+            OneOf(vec!["pending", "confirmed", "declined"]),
+        ),
+        ("NominateIn", "items", Items(1, MAX_ITEMS)),
+        ("NominateItem", "note", Block),
+        ("DecideIn", "decisions", Items(1, MAX_ITEMS)),
+        ("DecisionIn", "decision", OneOf(vec!["confirm", "decline"])),
+        ("DecisionIn", "note", Block),
+        (
+            "DecisionResult",
+            "decision",
+            OneOf(vec!["confirm", "decline"]),
+        ),
+        (
+            "DecisionResult",
+            "status",
+            OneOf(vec!["confirmed", "declined"]),
+        ),
     ];
     for amount in [
         "revenue",
@@ -232,6 +316,9 @@ fn parameter_rules(this_year: i32) -> Vec<(&'static str, &'static str, &'static 
             OneOf(RuleSet::ALL.iter().map(|r| r.id()).collect()),
         ),
         ("/api/v1/reserve-pool", "get", "county", Code),
+        ("/api/v1/applications", "get", "status", OneOf(statuses())),
+        ("/api/v1/applications", "get", "target", OneOf(targets())),
+        ("/api/v1/applications", "get", "firm_id", Range(1, i64::MAX)),
         (
             "/api/v1/firms/{id}/years/{year}",
             "put",
@@ -326,9 +413,97 @@ fn event_schema() -> Value {
     })
 }
 
+/// The recorded result of a national target (the core's `Outcome`), by kind.
+fn outcome_schema() -> Value {
+    json!({
+        "description": "The result: a tech-SME registration (`registered`) for a tech_sme \
+            application, an HTE certificate (`certificate`) for a high_tech one; the other \
+            kind is refused with the reason `application_outcome_mismatch` (409). The stage \
+            machine checks the data as for the stage event it fires (`register_tech_sme`, \
+            `certify_high_tech` or `renew_high_tech`): a refusal is a 409 \
+            (`illegal_transition`) with its reasons.",
+        "oneOf": [
+            {"type": "object", "title": "registered", "additionalProperties": false,
+                "required": ["outcome", "year", "reg_no"],
+                "properties": {
+                    "outcome": {"type": "string", "enum": ["registered"]},
+                    "year": {"type": "integer", "format": "int32",
+                        "description": "Registration year: this year or last (China time); \
+                            another is refused with a reason (409)."},
+                    "reg_no": {"type": "string", "pattern": one_line(), "maxLength": LINE_MAX,
+                        "description": "Tech-SME registration number; a blank one is refused \
+                            with the reason `reg_no_required` (409)."},
+                }},
+            {"type": "object", "title": "certificate", "additionalProperties": false,
+                "required": ["outcome", "cert_no", "issued_on"],
+                "properties": {
+                    "outcome": {"type": "string", "enum": ["certificate"]},
+                    "cert_no": {"type": "string", "pattern": CERT_NO,
+                        "description": "Certificate number: GR, the issue year, the province \
+                            and six digits (GR202441000123); another form, or a year other \
+                            than the issue date's, is refused with the reason \
+                            `invalid_cert_no` (409)."},
+                    "issued_on": {"type": "string", "format": "date",
+                        "description": "Issue date."},
+                }},
+        ],
+    })
+}
+
+/// The body of `POST /api/v1/applications/{id}/steps`: one object per action, its comment
+/// (required where the action needs one), `outcome` for `certify` only, and `version`.
+fn step_schema() -> Value {
+    let variants: Vec<Value> = ActionKind::ALL
+        .iter()
+        .map(|&kind| {
+            let mut properties = Map::new();
+            properties.insert(
+                "action".into(),
+                json!({"type": "string", "enum": [kind.id()]}),
+            );
+            properties.insert(
+                "version".into(),
+                json!({"type": "integer", "format": "int64",
+                    "description": "The application version the step was chosen on: a stale \
+                        one is a 409 (`stale_version`)."}),
+            );
+            let comment = if kind.needs_comment() {
+                "Why (line breaks allowed), which the firm reads: a blank one is refused with \
+                 the reason `application_comment_required` (409)."
+            } else {
+                "A remark kept with the step (line breaks allowed)."
+            };
+            properties.insert(
+                "comment".into(),
+                json!({"type": "string", "pattern": multi_line(), "maxLength": BLOCK_MAX,
+                    "description": comment}),
+            );
+            let mut required = vec![json!("action"), json!("version")];
+            if kind.needs_comment() {
+                required.push(json!("comment"));
+            }
+            if kind == ActionKind::Certify {
+                properties.insert("outcome".into(), outcome_schema());
+                required.push(json!("outcome"));
+            }
+            json!({"type": "object", "title": kind.id(), "properties": properties,
+                "required": required, "additionalProperties": false})
+        })
+        .collect();
+    json!({
+        "description": "A step on an application and the version it was chosen on. Whether \
+            the application's status, the caller's part and the firm's stage allow it is the \
+            status machine's to decide: a refusal is a 409 (`application_refused`) with every \
+            reason in `error.reasons`; submitting when the target's rules are definitely not \
+            met is a 422 with the evaluation. `actions` of `GET /api/v1/applications/{id}` \
+            lists the steps the caller may take now.",
+        "oneOf": variants,
+    })
+}
+
 /// Every status a route can answer besides its own: (status, when, applies to the
-/// operation).
-fn common_statuses(op: &Map<String, Value>) -> Vec<(&'static str, &'static str)> {
+/// operation at `path`).
+fn common_statuses(path: &str, op: &Map<String, Value>) -> Vec<(&'static str, &'static str)> {
     let open = op
         .get("security")
         .and_then(Value::as_array)
@@ -376,10 +551,18 @@ fn common_statuses(op: &Map<String, Value>) -> Vec<(&'static str, &'static str)>
         ));
     }
     if params("path") {
-        out.push((
-            "404",
-            "No such firm, or one outside the caller's territory (`not_found`).",
-        ));
+        out.push(if path.starts_with("/api/v1/applications/") {
+            (
+                "404",
+                "No such application, or one of a firm outside the caller's territory \
+                 (`not_found`).",
+            )
+        } else {
+            (
+                "404",
+                "No such firm, or one outside the caller's territory (`not_found`).",
+            )
+        });
     }
     out.push((
         "500",
@@ -393,7 +576,7 @@ fn common_statuses(op: &Map<String, Value>) -> Vec<(&'static str, &'static str)>
 }
 
 /// Where a firm's id leads: the operations on one firm, by operation id.
-const FIRM_OPERATIONS: [&str; 8] = [
+const FIRM_OPERATIONS: [&str; 9] = [
     "show",
     "patch",
     "years",
@@ -402,17 +585,49 @@ const FIRM_OPERATIONS: [&str; 8] = [
     "ip_add",
     "fire",
     "evaluation",
+    "open_application",
 ];
 
+/// Where an application's id leads.
+const APPLICATION_OPERATIONS: [&str; 2] = ["show_application", "step_application"];
+
 /// Links from the answers that carry a firm id (a created firm, a firm user's own firm) to
-/// the operations on that firm.
+/// the operations on that firm, and from those that carry an application's to its
+/// operations.
 fn link_firm_ids(paths: &mut Map<String, Value>) {
-    let from = [
-        ("/api/v1/firms", "post", "201", "$response.body#/id"),
-        ("/api/v1/me", "get", "200", "$response.body#/firm_id"),
+    let app_id = "$response.body#/application/id";
+    let from: [(&str, &str, &str, &str, &[&str]); 4] = [
+        (
+            "/api/v1/firms",
+            "post",
+            "201",
+            "$response.body#/id",
+            &FIRM_OPERATIONS,
+        ),
+        (
+            "/api/v1/me",
+            "get",
+            "200",
+            "$response.body#/firm_id",
+            &FIRM_OPERATIONS,
+        ),
+        (
+            "/api/v1/firms/{id}/applications",
+            "post",
+            "201",
+            app_id,
+            &APPLICATION_OPERATIONS,
+        ),
+        (
+            "/api/v1/applications/{id}/steps",
+            "post",
+            "200",
+            app_id,
+            &APPLICATION_OPERATIONS,
+        ),
     ];
-    for (path, method, status, id) in from {
-        let links: Map<String, Value> = FIRM_OPERATIONS
+    for (path, method, status, id, operations) in from {
+        let links: Map<String, Value> = operations
             .iter()
             .map(|&op| {
                 (
@@ -441,6 +656,7 @@ pub fn document(this_year: i32) -> Value {
         }
     }
     schemas["EventIn"] = event_schema();
+    schemas["StepIn"] = step_schema();
     let Some(paths) = doc["paths"].as_object_mut() else {
         return doc;
     };
@@ -459,9 +675,12 @@ pub fn document(this_year: i32) -> Value {
     }
     link_firm_ids(paths);
     let error = json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}});
-    for ops in paths.values_mut().filter_map(Value::as_object_mut) {
+    for (path, ops) in paths.iter_mut() {
+        let Some(ops) = ops.as_object_mut() else {
+            continue;
+        };
         for op in ops.values_mut().filter_map(Value::as_object_mut) {
-            let add = common_statuses(op);
+            let add = common_statuses(path, op);
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };

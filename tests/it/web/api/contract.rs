@@ -293,7 +293,17 @@ fn the_document_states_the_rules_of_everything_the_api_reads() {
 
     // Every text the API reads has a pattern (control characters), an enumeration or a format.
     let mut read = Vec::new();
-    for name in ["FirmIn", "FirmPatch", "YearIn", "IpIn", "EventIn"] {
+    for name in [
+        "FirmIn",
+        "FirmPatch",
+        "YearIn",
+        "IpIn",
+        "EventIn",
+        "ApplicationIn",
+        "StepIn",
+        "NominateItem",
+        "DecisionIn",
+    ] {
         strings(&schemas[name], name.to_string(), &mut read);
     }
     for (path, ops) in doc["paths"].as_object().unwrap() {
@@ -415,4 +425,88 @@ fn every_event_the_document_describes_is_one_the_api_reads() {
             r.body
         );
     }
+}
+
+/// A value for a string or integer field of the document, as its schema describes it.
+fn example(name: &str, field: &Value) -> Value {
+    match (name, field["type"].as_str()) {
+        (_, _) if field["enum"].is_array() => field["enum"][0].clone(),
+        ("cert_no", _) => json!("GR202441000123"),
+        (_, Some("integer")) => json!(2024),
+        (_, _) if field["format"] == "date" => json!("2024-12-01"),
+        ("comment", _) => json!("文字\n第二行"),
+        _ => json!("文字"),
+    }
+}
+
+#[test]
+fn every_application_step_the_document_describes_is_one_the_api_reads() {
+    let db = TestDb::sqlite();
+    let s = seed_with_passwords(&db);
+    let firm = FirmBuilder::new().create(&mut db.conn(), &s.bureau);
+    let now = chrono::Utc::now().naive_utc();
+    let id = peiyu::store::applications::insert(
+        &mut db.conn(),
+        &peiyu::store::applications::NewApplication {
+            firm_id: firm.id,
+            target: "high_tech".to_string(),
+            status: "draft".to_string(),
+            on_behalf: false,
+            note: String::new(),
+            created_by: None,
+            created_at: now,
+            status_at: now,
+            updated_at: now,
+        },
+    )
+    .unwrap();
+    let app = TestApp::spawn(&db);
+    let t = token_for(&db, "bureau");
+    let doc = app.get("/api/v1/openapi.json").json();
+    let path = format!("/api/v1/applications/{id}/steps");
+    let mut sent = 0;
+    for variant in doc["components"]["schemas"]["StepIn"]["oneOf"]
+        .as_array()
+        .unwrap()
+    {
+        let mut body = json!({});
+        let mut outcomes = vec![Value::Null];
+        for (name, field) in variant["properties"].as_object().unwrap() {
+            body[name] = match name.as_str() {
+                "version" => json!(99),
+                "outcome" => {
+                    outcomes = field["oneOf"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|o| {
+                            let mut v = json!({});
+                            for (n, f) in o["properties"].as_object().unwrap() {
+                                v[n] = example(n, f);
+                            }
+                            v
+                        })
+                        .collect();
+                    continue;
+                }
+                _ => example(name, field),
+            };
+        }
+        for outcome in outcomes {
+            let mut body = body.clone();
+            if !outcome.is_null() {
+                body["outcome"] = outcome;
+            }
+            // A stale version: the body read, and nothing changed.
+            let r = app.api_send("POST", &path, &t, &body);
+            assert_eq!(
+                (r.status, r.code().as_str()),
+                (409, "stale_version"),
+                "{body}: {}",
+                r.body
+            );
+            sent += 1;
+        }
+    }
+    assert_eq!(sent, peiyu::core::application::ActionKind::ALL.len() + 1);
 }

@@ -16,6 +16,11 @@
 //! `{"error": {"code", "message"}}` with the cell's code, and a refused call (or any GET)
 //! must write nothing: no audit row, no new version of the firm.
 //!
+//! Under `/applications/{id}`, `{id}` is the firm's latest application still in progress
+//! (each firm has a draft from the start). The rows that open and step applications leave the
+//! firms as they found them: the applicants withdraw what they opened. Nominations need
+//! tech-SMEs of the counties and waiting nominations, which [`world`] makes.
+//!
 //! To add a route: add it to `api::ROUTES`, then a row here with the expected status per
 //! column and, for a write, a body. A new path parameter needs a value in [`fill`].
 
@@ -25,10 +30,15 @@ use chrono::Utc;
 use diesel::prelude::*;
 use peiyu::app::access::ADVISOR_COUNTY_READ_KEY;
 use peiyu::app::accounts::{self, tokens};
+use peiyu::app::applications::nominations;
 use peiyu::app::Principal;
 use peiyu::core::stage::Role;
+use peiyu::store::applications::{self as applications_store, Application, NewApplication};
 use peiyu::store::firms::{self, Firm, FirmChanges};
-use peiyu::store::schema::{audit_log, firms as firms_t, users as users_t};
+use peiyu::store::schema::{
+    applications as applications_t, audit_log, firms as firms_t, nominations as nominations_t,
+    users as users_t,
+};
 use peiyu::store::users::{self, NewUser};
 use peiyu::store::{settings, DbConn};
 use peiyu::web::api::{self, Verb};
@@ -52,8 +62,11 @@ enum Expect {
     Csrf,
     /// 404 `not_found`: the firm is outside the caller's territory (as if it did not exist).
     NotFound,
+    /// 409 with this code: the caller may do this, but not to this data (a county officer
+    /// nominating another county's firm is told which firm and why).
+    Refused(&'static str),
 }
-use Expect::{Created, Csrf, Forbid, NotFound, Ok, Unauth};
+use Expect::{Created, Csrf, Forbid, NotFound, Ok, Refused, Unauth};
 
 impl Expect {
     fn status(self) -> u16 {
@@ -63,6 +76,7 @@ impl Expect {
             Unauth => 401,
             Forbid | Csrf => 403,
             NotFound => 404,
+            Refused(_) => 409,
         }
     }
 
@@ -74,6 +88,7 @@ impl Expect {
             Forbid => Some("forbidden"),
             Csrf => Some("csrf"),
             NotFound => Some("not_found"),
+            Refused(code) => Some(code),
         }
     }
 }
@@ -127,11 +142,23 @@ const WHO: [Who; 14] = [
     Who::NoCsrf,
 ];
 
-/// What a cell's body may depend on.
+/// What a cell's body may depend on, as stored just before the call.
 struct Cell<'a> {
-    /// The firm `{id}` stands for, as stored just before the call.
+    /// The firm `{id}` stands for.
     firm: &'a Firm,
+    /// The application `{id}` stands for under `/applications`: the firm's latest one still
+    /// in progress.
+    application: &'a Application,
+    /// The targets of the firm's applications in progress.
+    open: &'a [String],
+    /// A tech-SME of the firm's county without a waiting nomination (0: none left).
+    candidate: i64,
+    /// A nomination waiting for the bureau (0: none).
+    pending: i64,
 }
+
+/// The note of the applications the open row makes, which the step row withdraws.
+const OPENED: &str = "矩阵申请";
 
 /// One route's row.
 struct Row {
@@ -199,6 +226,33 @@ fn event(c: &Cell) -> Value {
     }
 }
 
+/// A target the firm (a prospect) may apply for and has nothing in progress for.
+fn open_application(c: &Cell) -> Value {
+    let target = ["tech_sme", "high_tech"]
+        .into_iter()
+        .find(|t| !c.open.iter().any(|o| o == t))
+        .unwrap_or("tech_sme");
+    json!({"target": target, "note": OPENED})
+}
+
+/// The applicant withdraws what the open row made; anyone else comments.
+fn application_step(c: &Cell) -> Value {
+    let a = c.application;
+    if a.note == OPENED && a.status == "draft" {
+        json!({"action": "withdraw", "version": a.version})
+    } else {
+        json!({"action": "comment", "version": a.version, "comment": "矩阵备注"})
+    }
+}
+
+fn nominate(c: &Cell) -> Value {
+    json!({"items": [{"firm_id": c.candidate, "note": "矩阵提名"}]})
+}
+
+fn decide(c: &Cell) -> Value {
+    json!({"decisions": [{"id": c.pending, "decision": "decline", "note": "矩阵"}]})
+}
+
 fn profile(_: &Cell) -> Value {
     json!({"founded_on": "2018-05-10", "employees": 120, "tech_staff": 18,
         "financials": [{"year": 2024, "revenue": 48_000_000, "rd_expense": 2_600_000}]})
@@ -241,6 +295,25 @@ const MATRIX: &[Row] = &[
     Row { query: "?ruleset=tech-sme-2017&as_of=2025-06-01",
         ..send(Verb::Post, "/eligibility", profile,
                                   [Unauth,   Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Unauth,   Unauth,   Csrf]) },
+    // Applications: everyone signed in lists those in their territory; one application is
+    // found where its firm is.
+    get("/applications",          [Unauth,   Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Unauth,   Unauth,   Ok]),
+    get("/applications/{id}",     [Unauth,   Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, Ok,       NotFound, Ok,       NotFound, Unauth,   Unauth,   Ok]),
+    // Only the firm's users and its advisor open one; reviewers who see the firm may not.
+    send(Verb::Post, "/firms/{id}/applications", open_application,
+                                  [Unauth,   Forbid,   Forbid,   Forbid,   NotFound, Created,  NotFound, Forbid,   NotFound, Created,  NotFound, Unauth,   Unauth,   Csrf]),
+    // A step (a comment, or the applicant's withdrawal): whoever plays a part in it; an
+    // advisor who only reads the county may not.
+    send(Verb::Post, "/applications/{id}/steps", application_step,
+                                  [Unauth,   Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, Forbid,   NotFound, Ok,       NotFound, Unauth,   Unauth,   Csrf]),
+    // Nominations: county officers nominate (another county's firm is refused by name), the
+    // bureau decides; advisors and firms have no part.
+    get("/nominations",           [Unauth,   Ok,       Ok,       Ok,       Ok,       Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Unauth,   Unauth,   Ok]),
+    send(Verb::Post, "/nominations", nominate,
+                                  [Unauth,   Forbid,   Forbid,   Created,  Refused("nomination_refused"),
+                                                                                     Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Unauth,   Unauth,   Csrf]),
+    send(Verb::Post, "/nominations/decisions", decide,
+                                  [Unauth,   Ok,       Ok,       Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Unauth,   Unauth,   Csrf]),
 ];
 
 /// How one call authenticates.
@@ -320,6 +393,42 @@ fn world(db: &TestDb) -> World {
     let other_county = FirmBuilder::new()
         .county(COUNTY_B)
         .create(&mut c, &s.bureau);
+    // A draft in progress for each firm (a target none of the rows opens).
+    for f in [&own, &same_county, &other_county] {
+        let now = Utc::now().naive_utc();
+        applications_store::insert(
+            &mut c,
+            &NewApplication {
+                firm_id: f.id,
+                target: "reserve".to_string(),
+                status: "draft".to_string(),
+                on_behalf: false,
+                note: "草稿".to_string(),
+                created_by: None,
+                created_at: now,
+                status_at: now,
+                updated_at: now,
+            },
+        )
+        .unwrap();
+    }
+    // Tech-SMEs to nominate: six in county A (four of them waiting for the bureau), one in B.
+    let mut tech_smes = Vec::new();
+    for county in [COUNTY_A; 6].into_iter().chain([COUNTY_B]) {
+        let f = FirmBuilder::new().county(county).create(&mut c, &s.bureau);
+        diesel::update(firms_t::table.find(f.id))
+            .set(firms_t::stage.eq("tech_sme"))
+            .execute(&mut c)
+            .unwrap();
+        tech_smes.push(f.id);
+    }
+    let items: Vec<(i64, String)> = tech_smes[..4]
+        .iter()
+        .map(|id| (*id, "待定".to_string()))
+        .collect();
+    nominations::nominate(&mut c, &s.county_a, &items)
+        .unwrap()
+        .unwrap();
     let firm_user = s.firm_user.user_id.unwrap();
     diesel::update(users_t::table.find(firm_user))
         .set(users_t::firm_id.eq(own.id))
@@ -390,15 +499,21 @@ impl World {
     }
 }
 
-/// The concrete path for a route pattern.
-fn fill(pattern: &str, firm: &Firm) -> String {
+/// The concrete path for a route pattern: `{id}` is the application's under
+/// `/applications`, the firm's elsewhere.
+fn fill(pattern: &str, firm: &Firm, application: &Application) -> String {
+    let id = if pattern.starts_with("/applications/") {
+        application.id
+    } else {
+        firm.id
+    };
     let mut out = String::new();
     let mut rest = pattern;
     while let Some(open) = rest.find('{') {
         let close = rest[open..].find('}').unwrap() + open;
         out.push_str(&rest[..open]);
         let value = match &rest[open + 1..close] {
-            "id" => firm.id.to_string(),
+            "id" => id.to_string(),
             "year" => "2024".to_string(),
             other => panic!(
                 "no value for path parameter {{{other}}} of {pattern}: add one in \
@@ -410,6 +525,46 @@ fn fill(pattern: &str, firm: &Firm) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The firm's latest application in progress, and the targets of all it has in progress.
+fn in_progress(db: &TestDb, firm: &Firm) -> (Application, Vec<String>) {
+    let mut c = db.conn();
+    let open: Vec<(i64, String)> = applications_t::table
+        .filter(applications_t::firm_id.eq(firm.id))
+        .filter(applications_t::status.eq_any(applications_store::OPEN))
+        .order(applications_t::id.desc())
+        .select((applications_t::id, applications_t::target))
+        .load(&mut c)
+        .unwrap();
+    let latest = applications_store::find_by_id(&mut c, open[0].0).unwrap();
+    (latest, open.into_iter().map(|(_, t)| t).collect())
+}
+
+/// A tech-SME of the firm's county without a waiting nomination, and a waiting nomination.
+fn nominees(db: &TestDb, firm: &Firm) -> (i64, i64) {
+    let mut c = db.conn();
+    let waiting: Vec<i64> = nominations_t::table
+        .filter(nominations_t::status.eq("pending"))
+        .order(nominations_t::id.asc())
+        .select(nominations_t::firm_id)
+        .load(&mut c)
+        .unwrap();
+    let candidate = firms_t::table
+        .filter(firms_t::stage.eq("tech_sme"))
+        .filter(firms_t::county_code.eq(&firm.county_code))
+        .filter(firms_t::id.ne_all(&waiting))
+        .order(firms_t::id.asc())
+        .select(firms_t::id)
+        .first(&mut c)
+        .unwrap_or(0);
+    let pending = nominations_t::table
+        .filter(nominations_t::status.eq("pending"))
+        .order(nominations_t::id.asc())
+        .select(nominations_t::id)
+        .first(&mut c)
+        .unwrap_or(0);
+    (candidate, pending)
 }
 
 /// One answer.
@@ -563,6 +718,8 @@ fn every_api_route_answers_every_caller_as_the_matrix_says() {
             for row in MATRIX {
                 for cred in creds {
                     let firm = firms::find_by_id(&mut db.conn(), target.id).unwrap();
+                    let (application, open) = in_progress(&db, &firm);
+                    let (candidate, pending) = nominees(&db, &firm);
                     let now = session::now_secs();
                     let s = match (cred, uid) {
                         (Cred::AnonymousCookie, _) | (_, None) => Session::anonymous(now),
@@ -588,8 +745,20 @@ fn every_api_route_answers_every_caller_as_the_matrix_says() {
                     {
                         headers.push(("x-csrf-token", s.csrf.clone()));
                     }
-                    let body = row.body.map(|f| f(&Cell { firm: &firm }));
-                    let path = format!("{}{}{}", api::PREFIX, fill(row.path, &firm), row.query);
+                    let cell = Cell {
+                        firm: &firm,
+                        application: &application,
+                        open: &open,
+                        candidate,
+                        pending,
+                    };
+                    let body = row.body.map(|f| f(&cell));
+                    let path = format!(
+                        "{}{}{}",
+                        api::PREFIX,
+                        fill(row.path, &firm, &application),
+                        row.query
+                    );
                     let before = footprint(&db);
                     let a = call(
                         &format!("{}{path}", app.base),
@@ -638,8 +807,14 @@ fn methods_a_route_does_not_have_get_a_json_error() {
         let headers = [("authorization", format!("Bearer {token}"))];
         let paths: BTreeSet<&str> = api::ROUTES.iter().map(|r| r.path).collect();
         let mut wrong = Vec::new();
+        let (application, _) = in_progress(&db, &w.own);
         for path in paths {
-            let url = format!("{}{}{}", app.base, api::PREFIX, fill(path, &w.own));
+            let url = format!(
+                "{}{}{}",
+                app.base,
+                api::PREFIX,
+                fill(path, &w.own, &application)
+            );
             for verb in [Verb::Get, Verb::Post, Verb::Put, Verb::Patch] {
                 if api::ROUTES.iter().any(|r| r.path == path && r.verb == verb) {
                     continue;

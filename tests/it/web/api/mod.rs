@@ -1,6 +1,7 @@
 //! JSON API tests on both backends: a bearer token or the session cookie, JSON in and out.
 
 mod admin;
+mod applications;
 mod auth;
 mod cli;
 mod contract;
