@@ -86,9 +86,19 @@ fn act_in_tx(
     let now = Utc::now().naive_utc();
 
     let mut changes = ApplicationChanges::default();
-    // The evaluation now: frozen on submission, kept on every decision.
-    let evaluation = if matches!(kind, ActionKind::Submit) || kind.is_decision() {
+    // The evaluation now: frozen on submission, kept on every decision. A submission and the
+    // decisions that move it on need it; sending an application back or refusing it does not
+    // (figures the rules cannot evaluate are a reason to return it, not to be stuck).
+    let evaluation = if matches!(
+        kind,
+        ActionKind::Submit | ActionKind::Forward | ActionKind::Approve | ActionKind::Certify
+    ) {
         Some(evaluate_now(conn, firm.id, target, today)?)
+    } else if kind.is_decision() {
+        evaluate_profile(conn, firm.id, target, today)?
+            .1
+            .ok()
+            .map(|ev| (Profile::default(), ev))
     } else {
         None
     };

@@ -450,3 +450,42 @@ fn reviewers_get_one_daily_mail_of_what_waits_for_them_with_the_overdue_marked()
         assert_eq!(mails(&mut c, &k.county).len(), 1);
     }
 }
+
+#[test]
+fn figures_the_rules_cannot_evaluate_block_moving_on_but_not_sending_back() {
+    for db in backends() {
+        let mut c = demo(&db);
+        let k = cast(&mut c, "tech_sme", Some(true), "zero");
+        let t = today();
+        let id = open_application(&mut c, &k.firm_user, k.firm.id, Target::Reserve, "").unwrap();
+        act(&mut c, &k.firm_user, id, None, &Action::Submit, "", t).unwrap();
+        // No employees: the staff ratio cannot be computed.
+        diesel::update(firms_t::table.find(k.firm.id))
+            .set((
+                firms_t::employees.eq(Some(0)),
+                firms_t::tech_staff.eq(Some(0)),
+            ))
+            .execute(&mut c)
+            .unwrap();
+        let err = act(&mut c, &k.county, id, None, &Action::Forward, "", t).unwrap_err();
+        assert_eq!(
+            match &err {
+                AppError::Conflict(c) => c.code(),
+                _ => "other",
+            },
+            "data_not_evaluable",
+            "{}: {err:?}",
+            db.name()
+        );
+        let back = act(
+            &mut c,
+            &k.county,
+            id,
+            None,
+            &Action::Return,
+            "请更正职工人数",
+            t,
+        );
+        assert!(back.is_ok(), "{}: {back:?}", db.name());
+    }
+}
