@@ -7,7 +7,7 @@ use crate::app::accounts::password;
 use crate::app::error::{AppError, StoreContext};
 use crate::app::mail::{self, MailKind, MailRequest};
 use crate::app::principal::Principal;
-use crate::core::error::Text;
+use crate::core::error::{InputError, Text};
 use crate::core::stage::Role;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::user_changes::{self, UserChanges};
@@ -87,6 +87,96 @@ fn check_county(conn: &mut DbConn, role: Role, county: Option<&str>) -> Result<(
         )),
         None => Ok(()),
     }
+}
+
+/// Every problem with a new user's fields, each naming its field, so that a form can show
+/// them all at once: the ones a person typed (username, display name, address) and the ones
+/// only the database can tell (an unknown county, a firm unknown or outside a county
+/// officer's county, a taken username). The use case checks them again when it saves.
+pub fn invite_problems(
+    conn: &mut DbConn,
+    input: &NewUserInput,
+    actor: &Principal,
+) -> Result<Vec<InputError>, AppError> {
+    let mut out = Vec::new();
+    let mut keep = |r: Result<(), AppError>| -> Result<(), AppError> {
+        match r {
+            Ok(()) => Ok(()),
+            Err(AppError::BadInput(e)) => {
+                out.push(e);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    };
+    let username = input.username.trim();
+    let bad_username = username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if bad_username {
+        keep(Err(AppError::bad_input(
+            "username",
+            "invalid_username",
+            Text::new("app.accounts.invalid_username"),
+        )))?;
+    } else if users::find_by_username(conn, username)
+        .ctx("look up username")?
+        .is_some()
+    {
+        keep(Err(AppError::bad_input(
+            "username",
+            "duplicate",
+            crate::app::Conflict::Duplicate {
+                field: "username",
+                value: username.to_string(),
+            }
+            .text(),
+        )))?;
+    }
+    if let Some(name) = input.display_name.as_deref() {
+        keep(crate::core::input::check("display_name", name, false, 100).map_err(Into::into))?;
+    }
+    if let Some(mail) = some_text(input.email.as_deref()) {
+        keep(crate::core::input::email("email", &mail).map_err(Into::into))?;
+    }
+    let role = match parse_role(&input.role) {
+        Ok(r) => r,
+        Err(e) => {
+            keep(Err(e))?;
+            return Ok(out);
+        }
+    };
+    keep(check_county(
+        conn,
+        role,
+        some_text(input.county_code.as_deref()).as_deref(),
+    ))?;
+    if role == Role::Firm {
+        match some_text(input.firm_uscc.as_deref()) {
+            None => keep(Err(AppError::bad_input(
+                "firm_uscc",
+                "firm_required",
+                Text::new("app.accounts.firm_required"),
+            )))?,
+            Some(u) => {
+                let firm = firms::find_by_uscc(conn, &u).ctx("look up the user's firm")?;
+                let visible = firm.is_some_and(|f| {
+                    actor.role != Role::County
+                        || actor.county_code.as_deref() == Some(&f.county_code)
+                });
+                if !visible {
+                    keep(Err(AppError::bad_input(
+                        "firm_uscc",
+                        "unknown_firm",
+                        Text::new("app.accounts.unknown_firm").plain("uscc", &u),
+                    )))?;
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Write the audit row of a change to user `user_id` by `actor`.

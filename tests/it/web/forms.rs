@@ -667,3 +667,52 @@ fn a_firm_user_changes_and_removes_an_ip_item_and_the_audit_keeps_what_was_there
         );
     }
 }
+
+#[test]
+fn both_invitation_forms_show_what_only_the_database_knows_all_at_once() {
+    for db in backends() {
+        seed_with_passwords(&db);
+        let app = TestApp::spawn(&db);
+        app.login_ok("admin");
+        let csrf = app.get("/admin/users").csrf();
+        let accounts = peiyu::store::users::list(&mut db.conn()).unwrap().len();
+        // A taken username and an unknown county, in one answer.
+        let r = app.post(
+            "/admin/users",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("username", "bureau"),
+                ("display_name", "新专员"),
+                ("email", "new@example.com"),
+                ("role", "county"),
+                ("county", "999999"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(admin_error(&r, "invite-username")
+            .unwrap()
+            .contains("bureau"));
+        assert!(admin_error(&r, "invite-county").unwrap().contains("999999"));
+        // The firm-user form: a taken username and an unknown firm, in one answer.
+        let form = app.get("/firm-users");
+        let r = app.post(
+            "/firm-users",
+            &[
+                ("_csrf", form.csrf().as_str()),
+                ("firm_uscc", "91411100MA00000000"),
+                ("username", "admin"),
+                ("display_name", "企业联系人"),
+                ("email", "contact@firm.example"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(admin_error(&r, "invite-username").is_some(), "{}", r.body);
+        assert!(admin_error(&r, "invite-firm_uscc").is_some(), "{}", r.body);
+        assert!(r.body.contains("value=\"企业联系人\""));
+        assert_eq!(
+            peiyu::store::users::list(&mut db.conn()).unwrap().len(),
+            accounts,
+            "nothing written"
+        );
+    }
+}

@@ -315,7 +315,36 @@ pub async fn invite(
     };
     let p = user.principal.clone();
     let now = chrono::Utc::now().naive_utc();
-    match db(&state, move |c| users::invite_user(c, input, &p, now)).await {
+    // Every problem only the database can tell (county, firm, a taken username) at once,
+    // each beside its field; then the use case, which checks again.
+    let result = db(&state, move |c| {
+        let problems = users::invite_problems(c, &input, &p)?;
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        users::invite_user(c, input, &p, now).map(Ok)
+    })
+    .await;
+    let result = match result {
+        Ok(Err(problems)) => {
+            let mut errors = Errors::new();
+            for e in problems {
+                let field = match e.field.as_str() {
+                    "user" | "" => "username".to_string(),
+                    f => f.to_string(),
+                };
+                errors
+                    .entry(field)
+                    .or_insert_with(|| crate::i18n::render(lang, &e.text));
+            }
+            let again = Again::Invite(f, errors);
+            let status = StatusCode::BAD_REQUEST;
+            return page_with(&req, &state, &user, status, None, None, again, None).await;
+        }
+        Ok(Ok(invited)) => Ok(invited),
+        Err(e) => Err(e),
+    };
+    match result {
         // Mailed: the page says so; without an address the temporary password is shown once.
         Ok(Invited::Mailed(u)) => {
             let notice = crate::i18n::render(

@@ -43,7 +43,7 @@ pub struct InviteForm {
 #[derive(Default)]
 struct Again {
     typed: Option<InviteForm>,
-    field_error: Option<(String, String)>,
+    field_errors: crate::web::forms::Errors,
     error: Option<String>,
 }
 
@@ -89,7 +89,7 @@ async fn page(
             "notice": notice,
             "error": again.error,
             "invite": again.typed.unwrap_or_default(),
-            "invite_error": again.field_error.map_or_else(|| json!({}), |(f, m)| json!({ f: m })),
+            "invite_error": again.field_errors,
         }),
     )
 }
@@ -142,20 +142,50 @@ pub async fn invite(
     let p = user.principal.clone();
     let lang = user.lang;
     let now = chrono::Utc::now().naive_utc();
-    let result = db(&state, move |c| users::invite_user(c, input, &p, now)).await;
-    let again = |field: &str, message: String| Again {
+    // Every problem first, each beside its field; then the use case, which checks again.
+    let result = db(&state, move |c| {
+        let problems = users::invite_problems(c, &input, &p)?;
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        users::invite_user(c, input, &p, now).map(Ok)
+    })
+    .await;
+    let again = |errors: crate::web::forms::Errors| Again {
         typed: Some(typed.clone()),
-        field_error: Some((field.to_string(), message)),
+        field_errors: errors,
         error: None,
     };
+    let one = |field: &str, message: String| {
+        let mut e = crate::web::forms::Errors::new();
+        e.insert(field.to_string(), message);
+        e
+    };
     match result {
-        Ok(_) => Ok(see_other("/firm-users?done=invited")),
+        Ok(Ok(_)) => Ok(see_other("/firm-users?done=invited")),
+        Ok(Err(problems)) => {
+            let mut errors = crate::web::forms::Errors::new();
+            for e in problems {
+                errors
+                    .entry(e.field.clone())
+                    .or_insert_with(|| i18n::render(lang, &e.text));
+            }
+            page(
+                &req,
+                &state,
+                &user,
+                StatusCode::BAD_REQUEST,
+                None,
+                again(errors),
+            )
+            .await
+        }
         Err(AppError::BadInput(e)) => {
-            let a = again(&e.field, i18n::render(lang, &e.text));
+            let a = again(one(&e.field, i18n::render(lang, &e.text)));
             page(&req, &state, &user, StatusCode::BAD_REQUEST, None, a).await
         }
         Err(AppError::Conflict(c)) => {
-            let a = again("username", i18n::render(lang, &c.text()));
+            let a = again(one("username", i18n::render(lang, &c.text())));
             page(&req, &state, &user, StatusCode::CONFLICT, None, a).await
         }
         Err(e) => Err(e.into()),
