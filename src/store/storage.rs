@@ -223,6 +223,18 @@ impl Storage {
         format!("{}/{hex}", &hex[..2])
     }
 
+    /// Whether `key` has the shape [`Storage::new_key`] gives (so the sweep never touches a
+    /// file it did not make, should the storage share its place with anything else).
+    pub fn is_key(key: &str) -> bool {
+        let hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        match key.split_once('/') {
+            Some((dir, name)) => {
+                dir.len() == 2 && name.len() == 32 && hex(name) && name.starts_with(dir)
+            }
+            None => false,
+        }
+    }
+
     /// Store `bytes` under `key`, all or nothing.
     pub fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
         let store = Arc::clone(&self.store);
@@ -366,7 +378,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Storage::local(&dir.path().join("documents")).unwrap();
         let key = Storage::new_key();
-        assert_eq!(key.len(), 35);
+        assert!(Storage::is_key(&key), "{key}");
+        for other in [
+            "ab/cd",
+            "report.pdf",
+            "zz/zz000000000000000000000000000000",
+            &key[3..],
+        ] {
+            assert!(!Storage::is_key(other), "{other}");
+        }
         s.put(&key, b"%PDF-1.4 hello".to_vec()).unwrap();
         assert_eq!(s.get(&key).unwrap(), b"%PDF-1.4 hello");
         let listed = s.list().unwrap();

@@ -2,7 +2,8 @@
 //! whose transaction failed and whose object could not be deleted then, a removed document
 //! whose object outlived its row, a process that died between the two) is deleted once it is
 //! older than [`ORPHAN_AGE`], so an upload in flight — object stored, row not yet committed —
-//! is never touched.
+//! is never touched. Only keys of the storage's own shape are considered: a file someone put
+//! beside them is left alone.
 
 use crate::app::error::{AppError, StoreContext};
 use crate::store::documents;
@@ -14,8 +15,8 @@ use std::collections::HashSet;
 /// How old an object without a row must be before the sweep deletes it.
 pub const ORPHAN_AGE: Duration = Duration::days(1);
 
-/// Delete every object of `storage` older than [`ORPHAN_AGE`] at `now` that no document row
-/// names. Returns how many were deleted.
+/// Delete every object of `storage` older than [`ORPHAN_AGE`] at `now` whose key has the
+/// storage's shape and that no document row names. Returns how many were deleted.
 pub fn sweep_orphans(
     conn: &mut DbConn,
     storage: &Storage,
@@ -25,7 +26,7 @@ pub fn sweep_orphans(
         .list()
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("list the storage")))?
         .into_iter()
-        .filter(|l| l.modified < now - ORPHAN_AGE)
+        .filter(|l| l.modified < now - ORPHAN_AGE && Storage::is_key(&l.key))
         .map(|l| l.key)
         .collect();
     if stale.is_empty() {

@@ -255,7 +255,10 @@ fn the_daily_sweep_removes_files_without_a_row_once_they_are_a_day_old() {
         );
         storage.put(&old, samples::pdf(0)).unwrap();
         storage.put(&fresh, samples::pdf(0)).unwrap();
+        // A file someone else put there, however old, is not the sweep's.
+        storage.put("notes/readme.txt", b"kept".to_vec()).unwrap();
         let two_days = Duration::from_secs(2 * 24 * 3600);
+        age(&db, "notes/readme.txt", two_days);
         age(&db, &old, two_days);
         age(&db, &kept_key, two_days);
         age(&db, &fresh, Duration::from_secs(3600));
@@ -270,7 +273,11 @@ fn the_daily_sweep_removes_files_without_a_row_once_they_are_a_day_old() {
         assert_eq!(summary.swept, 1, "{}", db.name());
         let mut left = db.stored_keys();
         left.sort();
-        let mut expected = vec![kept_key.clone(), fresh.clone()];
+        let mut expected = vec![
+            kept_key.clone(),
+            fresh.clone(),
+            "notes/readme.txt".to_string(),
+        ];
         expected.sort();
         assert_eq!(left, expected, "{}", db.name());
         // The document is whole.
