@@ -84,9 +84,11 @@ fn serve(
     keys: SessionKeys,
     floor: Arc<OnceLock<Vec<u8>>>,
 ) -> (String, Runner) {
+    let documents = std::env::temp_dir().join(format!("peiyu-bench-web-{}", std::process::id()));
     let state = AppState {
         pool,
         keys,
+        storage: peiyu::store::storage::Storage::local(&documents).expect("document storage"),
         config: WebConfig {
             workers: settings.workers,
             trust_proxy: settings.trust_proxy,

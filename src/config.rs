@@ -4,8 +4,8 @@
 //! exactly these, and so does the README's Configuration section (a test keeps the two
 //! equal). No other module reads a `PEIYU_*` variable (a test checks that too).
 //!
-//! - [`Settings`]: what every command may use (the database, the log filter, mail), global
-//!   flags of `peiyu`.
+//! - [`Settings`]: what every command may use (the database, the log filter, mail, where
+//!   documents are kept), global flags of `peiyu`.
 //! - [`ServeSettings`]: what only `peiyu serve` uses (address, session key, workers, pool,
 //!   background work).
 //!
@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 pub const DEFAULT_MAIL_FROM: &str = "Peiyu <noreply@peiyu.localhost>";
 /// Where `.eml` files go when no SMTP server is set.
 pub const DEFAULT_MAIL_DIR: &str = "./mail";
+/// Where the application keeps its files (uploaded documents) by default.
+pub const DEFAULT_DATA_DIR: &str = "./data";
 
 /// The sender of this process's mail, set once at startup from [`MailSettings::mail_from`].
 static MAIL_FROM: OnceLock<String> = OnceLock::new();
@@ -63,6 +65,17 @@ pub struct Settings {
     /// Where mail goes and who sends it.
     #[command(flatten)]
     pub mail: MailSettings,
+
+    /// Directory for the files the application keeps: uploaded documents under `documents/`
+    /// (unless PEIYU_STORAGE_URL names a bucket).
+    #[arg(long, global = true, env = "PEIYU_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+
+    /// Where uploaded documents are kept: unset for PEIYU_DATA_DIR/documents,
+    /// s3://bucket[/prefix] for an S3-compatible bucket shared by several servers (credentials,
+    /// region and endpoint from the usual AWS_* variables), or file:///path for another directory.
+    #[arg(long, global = true, env = "PEIYU_STORAGE_URL", value_parser = storage_url)]
+    pub storage_url: Option<String>,
 }
 
 /// Mail: the transport (`serve`'s worker, `peiyu notify`) and the sender (also the domain of
@@ -168,6 +181,11 @@ fn database_url(s: &str) -> Result<String, String> {
         .map_err(|e| format!("PEIYU_DATABASE_URL: {e}"))
 }
 
+fn storage_url(s: &str) -> Result<String, String> {
+    crate::store::storage::Location::parse(Some(s), std::path::Path::new("."))
+        .map(|_| s.trim().to_string())
+}
+
 fn log_filter(s: &str) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(s)
         .map(|_| s.to_string())
@@ -257,6 +275,9 @@ mod tests {
             .unwrap_err()
             .contains("PEIYU_SECRET_KEY"));
         assert!(log_filter("peiyu=loud").unwrap_err().contains("PEIYU_LOG"));
+        assert!(storage_url("ftp://files")
+            .unwrap_err()
+            .contains("PEIYU_STORAGE_URL"));
     }
 
     #[test]

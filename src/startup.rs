@@ -112,8 +112,8 @@ pub struct Application {
 }
 
 impl Application {
-    /// Open the pool (applying migrations), resolve the session key, make the mail transport
-    /// and bind the address; nothing is served or run yet.
+    /// Open the pool (applying migrations), resolve the session key, open the document
+    /// storage, make the mail transport and bind the address; nothing is served or run yet.
     pub fn build(settings: &Settings, serve: &ServeSettings) -> anyhow::Result<Application> {
         let options = PoolOptions::for_server(serve.db_pool);
         let pool = connect_with(&settings.database_url, &options).context("open the database")?;
@@ -129,12 +129,15 @@ impl Application {
         } else {
             None
         };
+        let storage = crate::app::applications::documents::open_storage(settings)
+            .context("open the document storage (PEIYU_DATA_DIR, PEIYU_STORAGE_URL)")?;
         let listener = TcpListener::bind(&serve.bind)
             .with_context(|| format!("listen on {} (PEIYU_BIND)", serve.bind))?;
         let addr = listener.local_addr().context("read the bound address")?;
         let state = AppState {
             pool,
             keys: session::SessionKeys::new(key, serve.secure_cookies),
+            storage,
             config: WebConfig {
                 workers: serve.workers,
                 trust_proxy: serve.trust_proxy,
@@ -168,8 +171,14 @@ impl Application {
             None
         } else {
             Some(
-                jobs::DailyLoop::spawn(self.state.pool.clone(), jobs::LoopOptions::default())
-                    .context("start the daily job")?,
+                jobs::DailyLoop::spawn(
+                    self.state.pool.clone(),
+                    jobs::LoopOptions {
+                        storage: Some(self.state.storage.clone()),
+                        ..jobs::LoopOptions::default()
+                    },
+                )
+                .context("start the daily job")?,
             )
         };
         let mail_worker = match self.mail {
@@ -180,7 +189,7 @@ impl Application {
             None => None,
         };
         let addr = self.addr;
-        tracing::info!(%addr, db = %redact_url(&self.database_url), "serving");
+        tracing::info!(%addr, db = %redact_url(&self.database_url), documents = %self.state.storage.describe(), "serving");
         eprintln!("peiyu: serving http://{addr}/ (Ctrl-C to stop)");
         let (listener, state) = (self.listener, self.state);
         let served = actix_web::rt::System::new()

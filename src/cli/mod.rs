@@ -123,7 +123,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(settings, args),
         Command::User(args) => user::run(db, args),
         Command::Token(args) => token::run(db, args),
-        Command::Tick(args) => tick::run(db, args),
+        Command::Tick(args) => tick::run(settings, args),
         Command::Notify(args) => notify::run(settings, args),
     }
 }

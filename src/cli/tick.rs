@@ -1,7 +1,9 @@
 //! `peiyu tick`: the daily job, once (it also runs daily inside `peiyu serve`).
 
 use super::CliError;
+use crate::app::applications::documents::open_storage;
 use crate::app::daily::{run_tick, TickOptions, TickOutcome, TickSummary};
+use crate::config::Settings;
 use crate::core::error::Text;
 use crate::i18n::{render, Lang};
 use anyhow::Context;
@@ -18,12 +20,15 @@ pub struct TickArgs {
     pub rerun: bool,
 }
 
-/// Run `peiyu tick`.
-pub fn run(database_url: &str, args: TickArgs) -> Result<(), CliError> {
+/// Run `peiyu tick` (it sweeps the document storage the settings name, too).
+pub fn run(settings: &Settings, args: TickArgs) -> Result<(), CliError> {
     let today = super::parse_date_arg("--today", args.today.as_deref())?;
-    let mut conn = crate::store::connect_one(database_url).context("open the database")?;
+    let mut conn =
+        crate::store::connect_one(&settings.database_url).context("open the database")?;
+    let storage = open_storage(settings).map_err(super::app_error)?;
     let opts = TickOptions {
         rerun: args.rerun,
+        storage: Some(storage),
         ..TickOptions::new(today)
     };
     match run_tick(&mut conn, &opts).map_err(super::app_error)? {
@@ -67,6 +72,9 @@ fn print_summary(s: &TickSummary) {
     }
     if !s.mails.is_empty() {
         println!("  mails:  {}", list(&s.mails));
+    }
+    if s.swept > 0 {
+        println!("  swept:  {}", s.swept);
     }
     if s.refused > 0 {
         let t = Text::new("cli.tick.refused").plain("n", s.refused);

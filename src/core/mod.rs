@@ -2,6 +2,7 @@
 
 pub mod application;
 pub mod clock;
+pub mod document;
 pub mod error;
 pub mod eval;
 pub mod input;

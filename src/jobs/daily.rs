@@ -3,6 +3,7 @@
 //! tick if the day is still not completed, so when several `serve` processes share a database
 //! and the one holding the lease dies, another takes over once the lease expires.
 
+use crate::app::applications::documents::Storage;
 use crate::app::daily::tick::{holder_id, run_tick, TickOptions, TickOutcome};
 use crate::app::{self, Pool};
 use crate::core::clock::next_china_midnight;
@@ -18,12 +19,15 @@ use std::time::Duration;
 pub struct LoopOptions {
     /// How often to look whether today's run is missing (default 10 minutes).
     pub check_every: Duration,
+    /// The document storage each run sweeps (`None`: no sweep).
+    pub storage: Option<Storage>,
 }
 
 impl Default for LoopOptions {
     fn default() -> Self {
         LoopOptions {
             check_every: Duration::from_secs(600),
+            storage: None,
         }
     }
 }
@@ -70,6 +74,7 @@ fn body(pool: &Pool, opts: &LoopOptions, rx: &mpsc::Receiver<()>, stop: &Arc<Ato
         let tick = TickOptions {
             holder: holder.clone(),
             stop: Some(Arc::clone(stop)),
+            storage: opts.storage.clone(),
             ..TickOptions::new(today)
         };
         match pool.get() {

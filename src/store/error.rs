@@ -26,6 +26,9 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("migration failed: {0}")]
     Migration(String),
+    /// The document storage (a directory or a bucket) failed.
+    #[error("document storage: {0}")]
+    Storage(String),
     /// A stored value cannot be read back (an unknown stage id, malformed JSON…).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),

@@ -360,7 +360,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// An evidence document of an application (issue 14); its bytes are in the storage.
+    documents (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        firm_id -> BigInt,
+        kind -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(applications -> firms (firm_id));
+diesel::joinable!(documents -> applications (application_id));
+diesel::allow_tables_to_appear_in_same_query!(documents, applications);
 diesel::joinable!(application_steps -> applications (application_id));
 diesel::allow_tables_to_appear_in_same_query!(applications, firms, application_steps);
 diesel::allow_tables_to_appear_in_same_query!(applications, counties);

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod session;
 pub mod templates;
 
+use crate::app::applications::documents::Storage;
 use crate::app::AppError;
 use crate::app::{DbConn, Pool};
 use actix_web::web;
@@ -51,13 +52,16 @@ impl Default for WebConfig {
 }
 
 /// What every handler shares. Nothing here is state another process would need: the pool
-/// reaches the database, the keys are the ones stored there or configured.
+/// reaches the database, the keys are the ones stored there or configured, the storage is a
+/// directory or a bucket (a bucket when several processes serve).
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The database.
     pub pool: Pool,
     /// The session cookie keys.
     pub keys: SessionKeys,
+    /// Where uploaded documents are kept (a directory or a bucket every process shares).
+    pub storage: Storage,
     /// Server options.
     pub config: WebConfig,
 }
@@ -172,6 +176,10 @@ route_table! {
     POST "/nominations/decide" => pages::applications::nominations::decide;
     GET "/applications/{aid}" => pages::applications::show;
     POST "/applications/{aid}" => pages::applications::step;
+    // Its evidence documents: upload (multipart), download, removal.
+    POST "/applications/{aid}/documents" => pages::applications::documents::upload;
+    GET "/applications/{aid}/documents/{did}" => pages::applications::documents::download;
+    POST "/applications/{aid}/documents/{did}/delete" => pages::applications::documents::remove;
     GET "/firms/{id}" => pages::firms::show;
     // Accounts and API tokens (admin only).
     GET "/admin/users" => pages::accounts::admin::users;

@@ -320,6 +320,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Whether `sent` is this request's session CSRF secret (no session: never).
+pub fn csrf_matches(req: &HttpRequest, sent: &str) -> bool {
+    current(req).is_some_and(|s| constant_time_eq(s.csrf.as_bytes(), sent.as_bytes()))
+}
+
 /// A urlencoded form whose `_csrf` field matched the session's secret; the rest of the fields
 /// deserialise into `T` (which ignores `_csrf`). Any mismatch, a missing field or a missing
 /// session is a 403 and the handler never runs.
@@ -349,9 +354,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .find(|(k, _)| k == "_csrf")
                 .map(|(_, v)| v.as_str())
                 .unwrap_or("");
-            let ok =
-                current(&req).is_some_and(|s| constant_time_eq(s.csrf.as_bytes(), sent.as_bytes()));
-            if !ok {
+            if !csrf_matches(&req, sent) {
                 return Err(WebError::csrf());
             }
             let encoded = serde_urlencoded::to_string(&pairs)

@@ -31,7 +31,7 @@ const ALLOWED: &[(&str, &str, &[&str])] = &[
     ("web", "i18n", &[]),
     ("web", "config", &[]),
     // Settings: read once, validated with the parsers of the layers that own them.
-    ("config", "store", &["Backend"]),
+    ("config", "store", &["Backend", "storage"]),
     ("config", "web", &["session"]),
     // The application built once (routes, middleware, state, the daily loop, the mail
     // worker) for `serve`, the tests and the benches.

@@ -71,6 +71,7 @@ fn a_bad_setting_stops_the_command_naming_its_variable() {
         ("PEIYU_SECRET_KEY", "too-short"),
         ("PEIYU_LOG", "peiyu=loud"),
         ("PEIYU_DATABASE_URL", "mysql://localhost/peiyu"),
+        ("PEIYU_STORAGE_URL", "ftp://files.example/peiyu"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_peiyu"))

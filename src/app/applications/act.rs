@@ -39,11 +39,13 @@ pub struct Acted {
 ///
 /// One transaction: load the application and its firm; check territory (`NotFound` outside
 /// it) and the actor's party (`Forbidden` for a reader); check the version; ask
-/// `core::application::decide`; on submission freeze the profile and its evaluation (refused
-/// with the evaluation when the rules are definitely not met); at each review step run the
-/// evaluation again and keep it on the step; fire the stage event the decision carries through
-/// the stage machine; then save the status with its due date, the step row, the audit row and
-/// the status mails to the firm's users and advisor. Nothing is written on any error.
+/// `core::application::decide`; refuse a submission while a document of the checklist is
+/// missing (`documents::missing_reason`); on submission freeze the profile and its evaluation
+/// (refused with the evaluation when the rules are definitely not met); at each review step
+/// run the evaluation again and keep it on the step; fire the stage event the decision
+/// carries through the stage machine; then save the status with its due date, the step row,
+/// the audit row and the status mails to the firm's users and advisor. Nothing is written on
+/// any error.
 pub fn act(
     conn: &mut DbConn,
     principal: &Principal,
@@ -83,6 +85,12 @@ fn act_in_tx(
     let decision = application::decide(State { target, status }, stage, action, party, comment)
         .map_err(refused)?;
     let kind = action.kind();
+    // No submission while a document the checklist asks for is missing.
+    if kind == ActionKind::Submit {
+        if let Some(reason) = super::documents::missing_reason(conn, id, target)? {
+            return Err(refused(vec![reason]));
+        }
+    }
     let now = Utc::now().naive_utc();
 
     let mut changes = ApplicationChanges::default();

@@ -9,6 +9,7 @@
 //!   applications, and the review queues.
 
 pub mod act;
+pub mod documents;
 pub mod nominations;
 pub mod open;
 pub mod portal;

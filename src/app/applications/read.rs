@@ -2,6 +2,7 @@
 //! applications, and the review queues.
 
 use super::act::evaluate_profile;
+use super::documents::{documents_of, Documents};
 use super::{parsed, party_for};
 use crate::app::access::{self, AccessSettings};
 use crate::app::error::{AppError, StoreContext};
@@ -82,6 +83,8 @@ pub struct ApplicationPage {
     pub waited_days: i64,
     /// Whether the current review step is past its due date.
     pub overdue: bool,
+    /// The evidence documents, kind by kind of the checklist.
+    pub documents: Documents,
 }
 
 /// The page of application `id` for `principal` on `today`; `NotFound` outside their
@@ -123,6 +126,7 @@ pub fn application_page(
     let pairs = compare(frozen.as_ref(), &current);
     let waited_days = (now - application.status_at).num_days().max(0);
     let overdue = status.is_review() && application.due_on.is_some_and(|d| d < today);
+    let documents = documents_of(conn, &application, target, status, party)?;
     Ok(ApplicationPage {
         application,
         target,
@@ -139,6 +143,7 @@ pub fn application_page(
         changes,
         waited_days,
         overdue,
+        documents,
     })
 }
 

@@ -4,6 +4,7 @@
 //! `jobs` schedules it inside `peiyu serve`; `peiyu tick` runs it once.
 
 pub mod reminders;
+pub mod sweep;
 pub mod tick;
 
 pub use tick::{run_tick, TickOptions, TickOutcome, TickSummary};

@@ -5,16 +5,18 @@
 //!    so a missed day is caught up on the next run;
 //! 3. queues the reminders (`super::reminders`): credentials running out, the HTE annual
 //!    report, the weekly summary, the advisors' follow-up digest, the daily digest;
-//! 4. records the day as completed, with a summary.
+//! 4. sweeps the document storage of objects without a row (`super::sweep`), when given one;
+//! 5. records the day as completed, with a summary.
 //!
 //! A second run on the same day does nothing; were it forced (`rerun`), it would still change
 //! nothing, since an event fired moves its firm out of the state that made it due.
 
-use super::reminders;
+use super::{reminders, sweep};
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::firms::derived::recompute_in_tx;
 use crate::app::{self, Principal};
 use crate::core::schedule;
+use crate::store::storage::Storage;
 use crate::store::{self, events, firms, jobs, profile, DbConn};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -40,6 +42,8 @@ pub struct TickOptions {
     pub rerun: bool,
     /// Set to stop between batches (the day is then not recorded as completed).
     pub stop: Option<Arc<AtomicBool>>,
+    /// The document storage to sweep (`None`: no sweep).
+    pub storage: Option<Storage>,
 }
 
 impl TickOptions {
@@ -59,6 +63,7 @@ impl TickOptions {
             batch: 500,
             rerun: false,
             stop: None,
+            storage: None,
         }
     }
 }
@@ -92,6 +97,9 @@ pub struct TickSummary {
     pub refused: usize,
     /// Mails queued, by template.
     pub mails: BTreeMap<String, usize>,
+    /// Stored objects without a document row deleted by the sweep.
+    #[serde(default)]
+    pub swept: usize,
 }
 
 impl TickSummary {
@@ -188,6 +196,14 @@ fn run_leased(
     }
     // Last: today's digest-mode reminders go into today's digest.
     reminders::daily_digest(&mut run)?;
+    if let Some(storage) = &opts.storage {
+        // A storage that cannot be reached now does not hold up the day: the objects wait
+        // for tomorrow's sweep.
+        match sweep::sweep_orphans(conn, storage, Utc::now()) {
+            Ok(n) => summary.swept = n,
+            Err(e) => tracing::warn!(error = %e, "tick: the document sweep failed"),
+        }
+    }
 
     lease.renew(conn)?;
     let json = serde_json::to_string(&summary)

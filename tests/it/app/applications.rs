@@ -2,7 +2,7 @@
 //! return and a resubmission, the HTE path through recommendation and certification, territory,
 //! who decides, and two reviewers deciding at once.
 
-use crate::common::{backends, TestDb};
+use crate::common::{attach_required, backends, TestDb};
 use chrono::Utc;
 use diesel::prelude::*;
 use peiyu::app::applications::act::act;
@@ -149,6 +149,7 @@ fn the_reserve_path_with_a_return_ends_with_the_firm_in_the_reserve_pool() {
             "{}",
             refused_codes(&err)
         );
+        attach_required(&mut c, &db, &k.firm_user, id);
         let done = act(&mut c, &k.firm_user, id, None, &Action::Submit, "", t).unwrap();
         assert_eq!(done.to.id(), "submitted");
         let app = applications::find_by_id(&mut c, id).unwrap();
@@ -319,6 +320,7 @@ fn the_hte_path_is_recommended_then_certified_and_the_firm_becomes_high_tech() {
             applications::find_by_id(&mut c, id).unwrap().on_behalf,
             "marked as the advisor's"
         );
+        attach_required(&mut c, &db, &k.advisor, id);
         act(&mut c, &k.advisor, id, None, &Action::Submit, "", t).unwrap();
         act(&mut c, &k.county, id, None, &Action::Forward, "", t).unwrap();
         let rec = act(&mut c, &k.bureau, id, None, &Action::Approve, "", t).unwrap();
@@ -372,6 +374,7 @@ fn two_reviewers_deciding_at_once_one_wins_and_one_stage_event_is_written() {
         let k = cast(&mut c, "tech_sme", Some(true), "race");
         let t = today();
         let id = open_application(&mut c, &k.firm_user, k.firm.id, Target::Reserve, "").unwrap();
+        attach_required(&mut c, &db, &k.firm_user, id);
         act(&mut c, &k.firm_user, id, None, &Action::Submit, "", t).unwrap();
         act(&mut c, &k.county, id, None, &Action::Forward, "", t).unwrap();
         let version = applications::find_by_id(&mut c, id).unwrap().version;
@@ -414,6 +417,7 @@ fn reviewers_get_one_daily_mail_of_what_waits_for_them_with_the_overdue_marked()
         let k = cast(&mut c, "tech_sme", Some(true), "digest");
         let t = today();
         let id = open_application(&mut c, &k.firm_user, k.firm.id, Target::Reserve, "").unwrap();
+        attach_required(&mut c, &db, &k.firm_user, id);
         act(&mut c, &k.firm_user, id, None, &Action::Submit, "", t).unwrap();
         // Its county step was due yesterday.
         diesel::update(peiyu::store::schema::applications::table.find(id))
@@ -458,6 +462,7 @@ fn figures_the_rules_cannot_evaluate_block_moving_on_but_not_sending_back() {
         let k = cast(&mut c, "tech_sme", Some(true), "zero");
         let t = today();
         let id = open_application(&mut c, &k.firm_user, k.firm.id, Target::Reserve, "").unwrap();
+        attach_required(&mut c, &db, &k.firm_user, id);
         act(&mut c, &k.firm_user, id, None, &Action::Submit, "", t).unwrap();
         // No employees: the staff ratio cannot be computed.
         diesel::update(firms_t::table.find(k.firm.id))

@@ -2,6 +2,7 @@ mod applications;
 mod coaching;
 mod concurrency;
 mod demo;
+mod documents;
 mod fire_event;
 mod firms;
 mod nominations;

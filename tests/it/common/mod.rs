@@ -112,6 +112,8 @@ pub struct TestDb {
     pub url: String,
     /// A small pool on it.
     pub pool: Pool,
+    /// The directory of its uploaded documents ([`TestDb::storage`]).
+    pub files: tempfile::TempDir,
     cleanup: Cleanup,
 }
 
@@ -135,6 +137,7 @@ impl TestDb {
             backend: Backend::Sqlite,
             url,
             pool,
+            files: tempfile::tempdir().expect("temporary directory"),
             cleanup: Cleanup::Sqlite(dir),
         }
     }
@@ -156,6 +159,7 @@ impl TestDb {
             backend: Backend::Postgres,
             url,
             pool,
+            files: tempfile::tempdir().expect("temporary directory"),
             cleanup,
         }
     }
@@ -168,6 +172,23 @@ impl TestDb {
     /// Another pool on the same database, of `max_size` connections.
     pub fn pool_of(&self, max_size: u32) -> Pool {
         store::connect_with(&self.url, &pool_options(max_size)).expect("second pool")
+    }
+
+    /// The document storage of this database: a local directory, as `peiyu serve` keeps
+    /// under `PEIYU_DATA_DIR/documents`.
+    pub fn storage(&self) -> peiyu::store::storage::Storage {
+        peiyu::store::storage::Storage::local(&self.files.path().join("documents"))
+            .expect("document storage")
+    }
+
+    /// The keys the document storage holds.
+    pub fn stored_keys(&self) -> Vec<String> {
+        self.storage()
+            .list()
+            .expect("list the storage")
+            .into_iter()
+            .map(|l| l.key)
+            .collect()
     }
 
     /// `sqlite` or `postgres`, for messages.
@@ -350,5 +371,26 @@ impl FirmBuilder {
             .expect("save year");
         }
         peiyu::store::firms::find_by_id(conn, firm.id).expect("reload firm")
+    }
+}
+
+/// Upload a small PDF for every kind application `id`'s checklist asks for, as `who` (the
+/// firm's user or its advisor), so that it may be submitted.
+pub fn attach_required(conn: &mut DbConn, db: &TestDb, who: &Principal, id: i64) {
+    use peiyu::app::applications::documents::{checklist, upload_document};
+    let app = peiyu::store::applications::find_by_id(conn, id).expect("the application");
+    let target = peiyu::core::application::Target::parse(&app.target).expect("its target");
+    let storage = db.storage();
+    for kind in checklist(conn, target).expect("the checklist") {
+        upload_document(
+            conn,
+            &storage,
+            who,
+            id,
+            kind.id(),
+            &format!("{}.pdf", kind.id()),
+            peiyu::core::document::samples::pdf(64),
+        )
+        .unwrap_or_else(|e| panic!("upload {}: {e:?}", kind.id()));
     }
 }

@@ -167,6 +167,12 @@ const MATRIX: &[Row] = &[
     get("/applications",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     get("/applications/{aid}",    [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     post("/applications/{aid}", &[], [Login, Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
+    // Its documents: the firm's users and its advisor upload and remove them (a urlencoded
+    // body is not the multipart form, an empty removal form has no version: both 400, after
+    // the access check); whoever sees the application downloads them.
+    post("/applications/{aid}/documents", &[], [Login, Forbidden, Forbidden, Forbidden, NotFound, Bad, NotFound, NotFound, Bad,  NotFound]),
+    get("/applications/{aid}/documents/{did}", [Login, Ok,  Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
+    post("/applications/{aid}/documents/{did}/delete", &[], [Login, Forbidden, Forbidden, Forbidden, NotFound, Bad, NotFound, NotFound, Bad, NotFound]),
     get("/firms/{id}/whatif",     [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     get("/pool",                  [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     // Accounts and tokens: administrators only.
@@ -242,6 +248,8 @@ struct World {
     issue: i64,
     /// A draft application of each firm, by firm id.
     applications: Vec<(i64, i64)>,
+    /// A document of each firm's application, by firm id.
+    documents: Vec<(i64, i64)>,
 }
 
 fn user(conn: &mut DbConn, name: &str, role: Role, county: Option<&str>, firm: Option<i64>) -> i64 {
@@ -349,9 +357,37 @@ fn world(db: &TestDb) -> World {
             .unwrap();
             (f.id, id)
         })
+        .collect::<Vec<_>>();
+    let storage = db.storage();
+    let documents = applications
+        .iter()
+        .map(|(firm_id, app_id)| {
+            let key = peiyu::store::storage::Storage::new_key();
+            let pdf = peiyu::core::document::samples::pdf(0);
+            let size = pdf.len() as i64;
+            storage.put(&key, pdf).unwrap();
+            let id = peiyu::store::documents::insert(
+                &mut c,
+                &peiyu::store::documents::NewDocument {
+                    application_id: *app_id,
+                    firm_id: *firm_id,
+                    kind: "business_licence".to_string(),
+                    file_name: "营业执照.pdf".to_string(),
+                    content_type: "application/pdf".to_string(),
+                    size,
+                    sha256: String::new(),
+                    storage_key: key,
+                    uploaded_by: None,
+                    uploaded_at: now,
+                },
+            )
+            .unwrap();
+            (*firm_id, id)
+        })
         .collect();
     World {
         applications,
+        documents,
         followup,
         issue,
         own,
@@ -413,6 +449,13 @@ fn fill(pattern: &str, firm: &Firm, w: &World) -> String {
             // The application of the firm the visitor asks about.
             "aid" => w.application_of(firm).to_string(),
             "uid" => w.firm_user.to_string(),
+            // The document of that application.
+            "did" => w
+                .documents
+                .iter()
+                .find(|(f, _)| *f == firm.id)
+                .map(|(_, d)| d.to_string())
+                .expect("every firm of the world has a document"),
             other => panic!(
                 "no value for path parameter {{{other}}} of {pattern}: add one in \
                  tests/it/web/access_matrix.rs `fill`"
@@ -800,7 +843,9 @@ fn fetch(base: &str, path: &str, cookie: &str) -> (u16, String) {
         .call()
         .unwrap();
     let status = res.status().as_u16();
-    (status, res.body_mut().read_to_string().unwrap())
+    // A download (a document) is bytes, not a page: nothing on it to follow.
+    let bytes = res.body_mut().read_to_vec().unwrap();
+    (status, String::from_utf8(bytes).unwrap_or_default())
 }
 
 /// Send `form` (about a versioned record) once per choice of each of its single menus, at a

@@ -107,6 +107,28 @@ fn a_firm_applies_for_the_reserve_pool_is_returned_resubmits_and_is_admitted() {
         let href = made.location.clone().unwrap();
         assert!(href.starts_with("/applications/"));
 
+        // The documents the reserve pool asks for, uploaded from the page.
+        for kind in [
+            "business_licence",
+            "ip_certificates",
+            "rd_expense_audit",
+            "annual_financial_report",
+        ] {
+            let csrf = f.get(&href).csrf();
+            let r = f.post_multipart(
+                &format!("{href}/documents"),
+                &[
+                    ("_csrf", None, csrf.as_bytes()),
+                    ("kind", None, kind.as_bytes()),
+                    (
+                        "file",
+                        Some("材料.pdf"),
+                        &peiyu::core::document::samples::pdf(0),
+                    ),
+                ],
+            );
+            assert_eq!(r.status, 303, "{kind}: {}", r.body);
+        }
         let sent = step(&f, &href, "submit", &[]);
         assert_eq!(sent.status, 303, "{}", sent.body);
         let shown = f.get(sent.location.as_deref().unwrap());

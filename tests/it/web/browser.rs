@@ -678,6 +678,25 @@ fn a_firm_invited_by_mail_applies_for_the_reserve_pool_and_is_admitted() {
     b.click_and_load("form.entry button[type=submit]");
     let href = b.path();
     assert!(href.starts_with("/applications/"), "{href}");
+    // The required PDFs, one per item of the checklist the page shows.
+    let files = tempfile::tempdir().unwrap();
+    let kinds: Vec<String> = b
+        .find_all("li.doc-kind.missing")
+        .iter()
+        .map(|e| b.attr_of(e, "id").trim_start_matches("doc-").to_string())
+        .collect();
+    assert!(!kinds.is_empty(), "the checklist asks for documents");
+    for kind in &kinds {
+        let path = files.path().join(format!("{kind}.pdf"));
+        std::fs::write(&path, peiyu::core::document::samples::pdf(2048)).unwrap();
+        b.choose_file(&format!("#f-file-{kind}"), &path);
+        b.click_and_load(&format!("#doc-{kind} form.upload button[type=submit]"));
+    }
+    assert!(
+        b.find_all("li.doc-kind.missing").is_empty(),
+        "{}",
+        b.text("main")
+    );
     take_step(&b, "submit", "");
     assert!(b.text("main").contains(&zh("application.status.submitted")));
     b.sign_out();

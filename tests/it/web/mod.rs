@@ -9,6 +9,7 @@ mod applications;
 mod browser;
 mod caching;
 mod coaching;
+mod documents;
 mod forms;
 mod health;
 mod html;
@@ -161,6 +162,7 @@ impl TestApp {
         let state = AppState {
             pool,
             keys: SessionKeys::new(key, false),
+            storage: db.storage(),
             config: WebConfig {
                 workers: Some(1),
                 trust_proxy,
@@ -224,6 +226,67 @@ impl TestApp {
                 .send_form(form.iter().copied())
                 .unwrap(),
         )
+    }
+
+    /// `POST path` as a `multipart/form-data` body of `parts` in order: `(name, None, value)`
+    /// is a text field, `(name, Some(file_name), bytes)` a file.
+    pub fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Resp {
+        const BOUNDARY: &str = "----peiyu-test-7d9f1c2a";
+        let mut body = Vec::new();
+        for (name, file_name, value) in parts {
+            body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+            match file_name {
+                Some(f) => body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
+                         Content-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                ),
+                None => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+                ),
+            }
+            body.extend_from_slice(value);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        read(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .send(&body[..])
+                .unwrap(),
+        )
+    }
+
+    /// `GET path`, with the body as bytes: status, headers (lower-case names), body.
+    pub fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut r = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .unwrap();
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    v.to_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap();
+        (r.status().as_u16(), headers, body)
     }
 
     /// Sign in through the login form; returns the POST's response.

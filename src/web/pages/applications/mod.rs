@@ -1,7 +1,9 @@
 //! Applications (issue 14): the review queues (`/applications`), one application with its
 //! history and its evaluation then and now (`/applications/{id}`, where every step is one form
 //! posted to the same address), and starting one from the firm page
-//! (`/firms/{id}/applications/new`).
+//! (`/firms/{id}/applications/new`). Its evidence documents: [`documents`].
+
+pub mod documents;
 
 pub mod nominations;
 
@@ -400,7 +402,8 @@ pub async fn step(
     )
 }
 
-/// After a step: which words say what happened (a known action id; anything else is ignored).
+/// After a step: which words say what happened (a known action id, `uploaded` or `removed`;
+/// anything else is ignored).
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {
     /// The action just taken.
@@ -436,13 +439,16 @@ fn render_show(
         .uri()
         .query()
         .and_then(|q| serde_urlencoded::from_str::<Done>(q).ok())
-        .and_then(|d| ActionKind::parse(d.done.trim()))
-        .map(|k| {
-            i18n::render(
-                lang,
-                &Text::new("application.page.done")
-                    .plain("action", action_words(lang, page.target, k)),
-            )
+        .and_then(|d| match d.done.trim() {
+            "uploaded" => Some(i18n::text(lang, "document.done.uploaded")),
+            "removed" => Some(i18n::text(lang, "document.done.removed")),
+            other => ActionKind::parse(other).map(|k| {
+                i18n::render(
+                    lang,
+                    &Text::new("application.page.done")
+                        .plain("action", action_words(lang, page.target, k)),
+                )
+            }),
         });
     let steps: Vec<Value> = page
         .steps
@@ -542,6 +548,7 @@ fn render_show(
             "changes": changes,
             "eligible_now": page.current.get("eligible").cloned().unwrap_or(Value::Null),
             "actions": actions,
+            "documents": documents::section(page, lang, errors),
             "certify": certify,
             "certify_hte": certify && page.target == Target::HighTech,
             "failing": failing,

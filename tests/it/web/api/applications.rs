@@ -17,6 +17,21 @@ use peiyu::store::users::{self, NewUser};
 use peiyu::store::{firms, DbConn};
 use serde_json::{json, Value};
 
+/// Upload every required document to application `id` as a user of its firm.
+fn attach(db: &TestDb, id: i64) {
+    let mut c = db.conn();
+    let app = peiyu::store::applications::find_by_id(&mut c, id).unwrap();
+    // A user of the firm, else its advisor.
+    let advisor = firms::find_by_id(&mut c, app.firm_id).unwrap().advisor_id;
+    let user = users::list(&mut c)
+        .unwrap()
+        .into_iter()
+        .find(|u| (u.role == "firm" && u.firm_id == Some(app.firm_id)) || Some(u.id) == advisor)
+        .expect("a user of the firm or its advisor");
+    let who = peiyu::app::access::principal_of(&user).unwrap();
+    crate::common::attach_required(&mut c, db, &who, id);
+}
+
 fn demo(db: &TestDb, firms: usize) {
     seed_demo(&mut db.conn(), 20_261_207, firms, peiyu::app::today()).unwrap();
 }
@@ -157,6 +172,7 @@ fn the_reserve_path_through_the_api_ends_with_the_firm_in_the_reserve_pool() {
         );
 
         // Submit: the evaluation is frozen; the county sees it in its list at its step.
+        attach(&db, id);
         let sent = step(&app, &f, id, json!({"action": "submit"}));
         assert_eq!(sent.status, 200, "{}: {}", db.name(), sent.body);
         let j = sent.json();
@@ -339,6 +355,7 @@ fn an_advisors_decision_is_refused_with_its_reasons_and_a_stale_version_is_a_con
             (j["application"]["on_behalf"].as_bool(), j["party"].as_str()),
             (Some(true), Some("advisor"))
         );
+        attach(&db, id);
         assert_eq!(
             step(&app, &advisor, id, json!({"action": "submit"})).status,
             200
@@ -445,6 +462,7 @@ fn submitting_when_the_rules_are_not_met_is_a_422_and_figures_that_cannot_be_eva
         );
         assert_eq!(r.status, 201, "{}", r.body);
         let id = r.json()["application"]["id"].as_i64().unwrap();
+        attach(&db, id);
         let r = step(&app, &f, id, json!({"action": "submit"}));
         assert_eq!(
             (r.status, r.code().as_str()),
@@ -485,6 +503,7 @@ fn submitting_when_the_rules_are_not_met_is_a_422_and_figures_that_cannot_be_eva
             .json();
         assert!(j["current_evaluation"].is_null(), "{j}");
         assert_eq!(j["data_error"]["code"], "zero_denominator", "{j}");
+        attach(&db, hte);
         let r = step(&app, &f, hte, json!({"action": "submit"}));
         assert_eq!(
             (r.status, r.code().as_str()),

@@ -176,6 +176,11 @@ impl Browser {
         self.rt.block_on(e.text()).unwrap()
     }
 
+    /// An attribute of element `e` (empty when it has none).
+    pub fn attr_of(&self, e: &Element, name: &str) -> String {
+        self.rt.block_on(e.attr(name)).unwrap().unwrap_or_default()
+    }
+
     /// An attribute of the first `css` element.
     pub fn attr(&self, css: &str, name: &str) -> Option<String> {
         let e = self.find(css);
@@ -187,6 +192,14 @@ impl Browser {
         let e = self.find(css);
         self.rt.block_on(e.clear()).unwrap();
         self.rt.block_on(e.send_keys(text)).unwrap();
+    }
+
+    /// Choose the file at `path` in the first `css` file input.
+    pub fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let e = self.find(css);
+        self.rt
+            .block_on(e.send_keys(&path.display().to_string()))
+            .unwrap();
     }
 
     /// Pick a date in the first `css` date input. Typing into Chromium's date control follows

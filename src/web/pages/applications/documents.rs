@@ -1,0 +1,411 @@
+//! Evidence documents on the application page (issue 14): the checklist with each kind's
+//! files and an upload form per kind, the upload (`POST /applications/{aid}/documents`, a
+//! multipart form), the removal (`POST /applications/{aid}/documents/{did}/delete`) and the
+//! download (`GET /applications/{aid}/documents/{did}`, an attachment).
+//!
+//! An upload's body is read only after the use case has said the visitor may upload to the
+//! application; its `_csrf` field must come before the file (the form puts it first), and the
+//! file streams into an anonymous temporary file under the size limit — past it the answer is
+//! a 413 and nothing was kept. The use case then decides the type from the bytes and stores
+//! them (see `app::applications::documents`).
+
+use super::{load, render_show};
+use crate::app::applications::documents::{self as docs, Documents, UploadPlan};
+use crate::app::applications::read::ApplicationPage;
+use crate::app::error::AppError;
+use crate::core::clock::china_minute;
+use crate::core::document::{self, ascii_name, human_size, Kind};
+use crate::core::error::Text;
+use crate::i18n::{self, Lang};
+use crate::web::auth::FirmsUser;
+use crate::web::error::WebError;
+use crate::web::forms::{version, Errors, Values};
+use crate::web::pages::{path_id, see_other};
+use crate::web::session::{self, CsrfForm};
+use crate::web::{db, AppState};
+use actix_multipart::{Field, Multipart};
+use actix_web::http::header::{
+    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::io::{Read, Seek, Write};
+
+/// What the file input accepts (the server decides by content all the same).
+const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.ofd,.xlsx,.docx";
+
+/// Bytes gathered before each write to the temporary file.
+const WRITE_CHUNK: usize = 1024 * 1024;
+
+/// The longest text field of the upload form.
+const TEXT_MAX: usize = 256;
+
+/// The error key of a kind's upload form on the page.
+fn error_key(kind: &str) -> String {
+    format!("upload.{kind}")
+}
+
+fn file_json(lang: Lang, aid: i64, d: &docs::Document, can_change: bool) -> Value {
+    json!({
+        "name": d.file_name,
+        "size": human_size(u64::try_from(d.size).unwrap_or(0)),
+        "at": china_minute(d.uploaded_at),
+        "href": format!("/applications/{aid}/documents/{}", d.id),
+        "remove_href": format!("/applications/{aid}/documents/{}/delete", d.id),
+        "can_remove": can_change,
+        "type": document::ContentType::from_mime(&d.content_type).map_or("", |t| t.label()),
+        "remove": i18n::text(lang, "document.page.remove"),
+    })
+}
+
+/// The documents section of the application page: the checklist kind by kind, its files,
+/// and an upload form per kind when the viewer may change them; `errors` holds a refused
+/// upload's message under its kind (`upload.<kind>`).
+pub fn section(page: &ApplicationPage, lang: Lang, errors: &Errors) -> Value {
+    let aid = page.application.id;
+    let d: &Documents = &page.documents;
+    let items: Vec<Value> = d
+        .items
+        .iter()
+        .map(|item| {
+            json!({
+                "kind": item.kind.id(),
+                "label": i18n::text(lang, item.kind.key()),
+                "missing": item.documents.is_empty(),
+                "error": errors.get(&error_key(item.kind.id())).cloned().unwrap_or_default(),
+                "files": item.documents.iter()
+                    .map(|f| file_json(lang, aid, f, d.can_change))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "items": items,
+        "others": d.others.iter().map(|f| file_json(lang, aid, f, d.can_change)).collect::<Vec<_>>(),
+        "can_change": d.can_change,
+        "hint": i18n::render(lang, &if d.can_change {
+            Text::new("document.page.hint").plain("limit", human_size(d.max_bytes))
+        } else {
+            Text::new("document.page.locked")
+        }),
+        "limit": human_size(d.max_bytes),
+        "accept": ACCEPT,
+        "action": format!("/applications/{aid}/documents"),
+    })
+}
+
+/// A file as it arrived: its name as the browser sent it, and the temporary file holding it.
+struct Received {
+    name: String,
+    file: std::fs::File,
+}
+
+/// The upload form as read.
+struct UploadForm {
+    kind: String,
+    file: Option<Received>,
+    /// The name of a file that was larger than the limit (nothing of it was kept).
+    too_large: Option<String>,
+}
+
+fn malformed(e: impl std::fmt::Display) -> WebError {
+    WebError::bad_request(format!("upload: {e}"))
+}
+
+fn io_failed(e: impl std::fmt::Display) -> WebError {
+    WebError::from(AppError::Internal(anyhow::anyhow!(
+        "write an upload to a temporary file: {e}"
+    )))
+}
+
+async fn text_field(field: &mut Field) -> Result<String, WebError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(malformed)?;
+        if bytes.len() + chunk.len() > TEXT_MAX {
+            return Err(WebError::bad_request("upload: a text field is too long"));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(malformed)
+}
+
+/// Read and drop what is left of a field, counting it against `budget`; `false` once the
+/// budget is spent (the connection is then closed rather than read further).
+async fn drain(field: &mut Field, budget: &mut u64) -> Result<bool, WebError> {
+    while let Some(chunk) = field.next().await {
+        let n = u64::try_from(chunk.map_err(malformed)?.len()).unwrap_or(u64::MAX);
+        *budget = budget.saturating_sub(n);
+        if *budget == 0 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Stream a file field into an anonymous temporary file (gone when dropped, even if the
+/// process dies); `None` when it is larger than `limit`.
+async fn receive(field: &mut Field, limit: u64) -> Result<Option<std::fs::File>, WebError> {
+    let mut file = web::block(tempfile::tempfile)
+        .await
+        .map_err(io_failed)?
+        .map_err(io_failed)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_CHUNK);
+    let mut size: u64 = 0;
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(malformed)?;
+        size += u64::try_from(chunk.len()).unwrap_or(u64::MAX);
+        if size > limit {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk);
+        if buf.len() >= WRITE_CHUNK {
+            let (f, mut b) = web::block(move || file.write_all(&buf).map(|()| (file, buf)))
+                .await
+                .map_err(io_failed)?
+                .map_err(io_failed)?;
+            b.clear();
+            (file, buf) = (f, b);
+        }
+    }
+    let file = web::block(move || -> std::io::Result<std::fs::File> {
+        file.write_all(&buf)?;
+        file.rewind()?;
+        Ok(file)
+    })
+    .await
+    .map_err(io_failed)?
+    .map_err(io_failed)?;
+    Ok(Some(file))
+}
+
+/// Read the upload form: `_csrf` first (403 if a file comes before it or it does not match
+/// the session), `kind`, and `file` under `limit`. Past the limit the rest of the body is read
+/// and dropped (up to four times the limit), so the browser gets the 413 page.
+async fn read_form(
+    req: &HttpRequest,
+    mut payload: Multipart,
+    limit: u64,
+) -> Result<UploadForm, WebError> {
+    let mut csrf_ok = false;
+    let mut form = UploadForm {
+        kind: String::new(),
+        file: None,
+        too_large: None,
+    };
+    let mut budget = limit.saturating_mul(4).max(1);
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(malformed)?;
+        if form.too_large.is_some() {
+            if !drain(&mut field, &mut budget).await? {
+                break;
+            }
+            continue;
+        }
+        match field.name().unwrap_or("") {
+            "_csrf" => {
+                let sent = text_field(&mut field).await?;
+                csrf_ok = session::csrf_matches(req, &sent);
+                if !csrf_ok {
+                    return Err(WebError::csrf());
+                }
+            }
+            "kind" => form.kind = text_field(&mut field).await?,
+            "file" if form.file.is_none() => {
+                if !csrf_ok {
+                    return Err(WebError::csrf());
+                }
+                let name = field
+                    .content_disposition()
+                    .and_then(|cd| cd.get_filename())
+                    .unwrap_or("")
+                    .to_string();
+                match receive(&mut field, limit).await? {
+                    Some(file) => form.file = Some(Received { name, file }),
+                    None => {
+                        form.too_large = Some(name);
+                        if !drain(&mut field, &mut budget).await? {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => {
+                if !drain(&mut field, &mut budget).await? {
+                    break;
+                }
+            }
+        }
+    }
+    if !csrf_ok {
+        return Err(WebError::csrf());
+    }
+    Ok(form)
+}
+
+/// `POST /applications/{aid}/documents`: upload one file of one kind; back to the page at its
+/// checklist, or the page again with the refusal beside that kind's form (413 too large,
+/// 400 any other refusal, 409 when the application can no longer change). Nothing is kept
+/// of a refused file.
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    aid: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, WebError> {
+    let aid = path_id(&aid)?;
+    let lang = user.lang;
+    let p = user.principal.clone();
+    let plan: UploadPlan = db(&state, move |c| docs::prepare_upload(c, &p, aid)).await?;
+    let form = read_form(&req, payload, plan.max_bytes).await?;
+    let kind = form.kind.trim().to_string();
+    let (status, message) = if let Some(name) = &form.too_large {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            i18n::render(lang, &document::too_large(name, plan.max_bytes).text),
+        )
+    } else {
+        match form.file {
+            Some(Received { name, mut file }) if !(name.is_empty() && is_empty(&file)) => {
+                let p = user.principal.clone();
+                let storage = state.storage.clone();
+                let k = kind.clone();
+                let done = db(&state, move |c| {
+                    let mut bytes = Vec::new();
+                    file.read_to_end(&mut bytes).map_err(|e| {
+                        AppError::Internal(anyhow::anyhow!("read an upload back: {e}"))
+                    })?;
+                    docs::upload_document(c, &storage, &p, aid, &k, &name, bytes)
+                })
+                .await;
+                match done {
+                    Ok(_) => {
+                        return Ok(see_other(&format!(
+                            "/applications/{aid}?done=uploaded#documents"
+                        )))
+                    }
+                    Err(AppError::BadInput(e)) => {
+                        (StatusCode::BAD_REQUEST, i18n::render(lang, &e.text))
+                    }
+                    Err(AppError::Conflict(c)) => {
+                        (StatusCode::CONFLICT, i18n::render(lang, &c.text()))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            _ => (
+                StatusCode::BAD_REQUEST,
+                i18n::text(lang, "document.error.no_file"),
+            ),
+        }
+    };
+    let mut errors = Errors::new();
+    let beside = Kind::parse(&kind).filter(|k| plan.kinds.contains(k));
+    match beside {
+        Some(k) if status != StatusCode::CONFLICT => errors.insert(error_key(k.id()), message),
+        _ => errors.insert(String::new(), message),
+    };
+    let page = load(&state, &user, aid).await?;
+    render_show(&req, &user, status, &page, &Values::new(), &errors, None)
+}
+
+/// Whether a temporary file holds nothing (a form posted without choosing a file).
+fn is_empty(file: &std::fs::File) -> bool {
+    file.metadata().map(|m| m.len() == 0).unwrap_or(false)
+}
+
+/// The removal form: the application's version the page showed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RemoveForm {
+    /// The application's version.
+    pub version: String,
+}
+
+/// `POST /applications/{aid}/documents/{did}/delete`: remove a document while the
+/// application is a draft or returned; back to the page at its checklist.
+pub async fn remove(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    path: web::Path<(String, String)>,
+    form: CsrfForm<RemoveForm>,
+) -> Result<HttpResponse, WebError> {
+    let aid = path_id(&path.0)?;
+    let did = path_id(&path.1)?;
+    let p = user.principal.clone();
+    let Ok(expected) = version(&form.0.version) else {
+        // Who may not remove hears so before a malformed form is reported.
+        db(&state, move |c| docs::prepare_upload(c, &p, aid)).await?;
+        return Err(WebError::bad_request("version"));
+    };
+    let storage = state.storage.clone();
+    match db(&state, move |c| {
+        docs::remove_document(c, &storage, &p, aid, did, expected)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!(
+            "/applications/{aid}?done=removed#documents"
+        ))),
+        Err(AppError::Conflict(c)) => {
+            let mut errors = Errors::new();
+            errors.insert(String::new(), i18n::render(user.lang, &c.text()));
+            let page = load(&state, &user, aid).await?;
+            render_show(
+                &req,
+                &user,
+                StatusCode::CONFLICT,
+                &page,
+                &Values::new(),
+                &errors,
+                None,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /applications/{aid}/documents/{did}`: the file, as an attachment under its name
+/// (`filename` a plain-ASCII stand-in, `filename*` the exact name), of the type decided at
+/// upload, never sniffed (`nosniff`) nor kept (`no-store`). For anyone who may see the
+/// application; any other document id is a 404.
+pub async fn download(
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let aid = path_id(&path.0)?;
+    let did = path_id(&path.1)?;
+    let p = user.principal.clone();
+    let doc = db(&state, move |c| docs::for_download(c, &p, aid, did)).await?;
+    let content_type = docs::content_type_of(&doc)?;
+    let found = state.storage.read(&doc.storage_key).await.map_err(|e| {
+        AppError::Internal(anyhow::Error::new(e).context(format!(
+            "read the object of document {} ({})",
+            doc.id, doc.storage_key
+        )))
+    })?;
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii_name(&doc.file_name, &doc.kind, doc.id, content_type)),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".to_string()),
+                language_tag: None,
+                value: doc.file_name.as_bytes().to_vec(),
+            }),
+        ],
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type.mime()))
+        .insert_header(disposition)
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .no_chunking(found.size)
+        .streaming(found.body))
+}
