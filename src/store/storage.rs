@@ -118,8 +118,8 @@ fn runtime() -> Result<&'static Runtime, StoreError> {
     .map_err(|e| StoreError::Storage(format!("cannot start the storage runtime: {e}")))
 }
 
-/// Run `fut` on the storage runtime and wait for it on this thread.
-fn run<T, F>(fut: F) -> Result<T, StoreError>
+/// Start `fut` on the storage runtime; its answer arrives on the receiver.
+fn start<T, F>(fut: F) -> Result<std::sync::mpsc::Receiver<T>, StoreError>
 where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
@@ -129,8 +129,22 @@ where
         // The caller may have given up (it panicked); nothing to tell then.
         let _ = tx.send(fut.await);
     });
+    Ok(rx)
+}
+
+/// Wait for what [`start`] started.
+fn wait<T>(rx: std::sync::mpsc::Receiver<T>) -> Result<T, StoreError> {
     rx.recv()
         .map_err(|_| StoreError::Storage("a storage task ended without an answer".into()))
+}
+
+/// Run `fut` on the storage runtime and wait for it on this thread.
+fn run<T, F>(fut: F) -> Result<T, StoreError>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    wait(start(fut)?)
 }
 
 fn failed(what: &str, e: &object_store::Error) -> StoreError {
@@ -236,12 +250,26 @@ impl Storage {
     }
 
     /// Store `bytes` under `key`, all or nothing.
-    pub fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+    pub fn put(&self, key: &str, bytes: impl Into<Bytes>) -> Result<(), StoreError> {
+        self.put_while(key, bytes.into(), || ()).0
+    }
+
+    /// [`Storage::put`], while this thread runs `meanwhile` (an upload's hash is computed as
+    /// its bytes are written); returns both results.
+    pub fn put_while<M>(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        meanwhile: impl FnOnce() -> M,
+    ) -> (Result<(), StoreError>, M) {
         let store = Arc::clone(&self.store);
         let path = ObjectPath::from(key);
-        run(async move { store.put(&path, PutPayload::from(bytes)).await })?
-            .map(|_| ())
-            .map_err(|e| failed("store a document", &e))
+        let started = start(async move { store.put(&path, PutPayload::from(bytes)).await });
+        let m = meanwhile();
+        let stored = started
+            .and_then(wait)
+            .and_then(|r| r.map(|_| ()).map_err(|e| failed("store a document", &e)));
+        (stored, m)
     }
 
     /// Remove `key`; a key that is already gone is not an error.

@@ -4,11 +4,11 @@
 //! for anyone who may see the application.
 //!
 //! An upload is decided before anything is written: the type from the content
-//! (`core::document::accept`: type, name, size, zip bomb), then its SHA-256; the bytes go to
-//! the storage under a new random key, then the row and its audit row are written in one
-//! transaction. Should that transaction fail, the object is deleted again; should that fail
-//! too, the daily job's sweep ([`crate::app::daily::sweep`]) removes it later, as it removes
-//! anything else the storage holds without a row.
+//! (`core::document::accept`: type, name, size, zip bomb); then the bytes go to the storage
+//! under a new random key (hashed with SHA-256 meanwhile), then the row and its audit row are
+//! written in one transaction. Should that transaction fail, the object is deleted again;
+//! should that fail too, the daily job's sweep ([`crate::app::daily::sweep`]) removes it
+//! later, as it removes anything else the storage holds without a row.
 
 use super::{parsed, party_for, stale};
 use crate::app::error::{AppError, Conflict, StoreContext};
@@ -147,13 +147,13 @@ pub fn upload_document(
     let plan = prepare_upload(conn, principal, id)?;
     let kind = asked_kind(kind, &plan.kinds)?;
     let accepted = document::accept(file_name, &bytes, plan.max_bytes)?;
-    let sha256 = hex(&Sha256::digest(&bytes));
     let size = i64::try_from(bytes.len())
         .map_err(|_| AppError::Internal(anyhow::anyhow!("an upload larger than i64")))?;
     let key = Storage::new_key();
-    storage
-        .put(&key, bytes)
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("store the upload")))?;
+    // Accepted: hash it while the storage writes it (the hash goes into the row only).
+    let bytes = bytes::Bytes::from(bytes);
+    let (stored, sha256) = storage.put_while(&key, bytes.clone(), || hex(&Sha256::digest(&bytes)));
+    stored.map_err(|e| AppError::Internal(anyhow::Error::new(e).context("store the upload")))?;
     let now = Utc::now().naive_utc();
     let written = store::write_tx(conn, |c| {
         let (app, _) = for_change(c, principal, id)?;
@@ -205,7 +205,7 @@ pub fn upload_document(
     });
     if written.is_err() {
         if let Err(e) = storage.delete(&key) {
-            tracing::warn!(error = %e, key, "could not delete an upload whose row was not written; the daily sweep will");
+            tracing::warn!(error = %e, key, "upload without a row left in storage for the sweep");
         }
     }
     written
@@ -261,7 +261,7 @@ pub fn remove_document(
         Ok(doc.storage_key)
     })?;
     if let Err(e) = storage.delete(&key) {
-        tracing::warn!(error = %e, key, "could not delete a removed document's object; the daily sweep will");
+        tracing::warn!(error = %e, key, "removed document left in storage for the sweep");
     }
     Ok(())
 }

@@ -84,7 +84,11 @@ pub fn section(page: &ApplicationPage, lang: Lang, errors: &Errors) -> Value {
         .collect();
     json!({
         "items": items,
-        "others": d.others.iter().map(|f| file_json(lang, aid, f, d.can_change)).collect::<Vec<_>>(),
+        "others": d
+            .others
+            .iter()
+            .map(|f| file_json(lang, aid, f, d.can_change))
+            .collect::<Vec<_>>(),
         "can_change": d.can_change,
         "hint": i18n::render(lang, &if d.can_change {
             Text::new("document.page.hint").plain("limit", human_size(d.max_bytes))
@@ -146,13 +150,23 @@ async fn drain(field: &mut Field, budget: &mut u64) -> Result<bool, WebError> {
     Ok(true)
 }
 
+/// Write `buf` to `file` on the blocking pool, handing both back.
+fn write_later(
+    mut file: std::fs::File,
+    buf: Vec<u8>,
+) -> actix_web::rt::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>> {
+    actix_web::rt::task::spawn_blocking(move || file.write_all(&buf).map(|()| (file, buf)))
+}
+
 /// Stream a file field into an anonymous temporary file (gone when dropped, even if the
-/// process dies); `None` when it is larger than `limit`.
+/// process dies); `None` when it is larger than `limit`. Two buffers: one fills from the
+/// network while the other is being written.
 async fn receive(field: &mut Field, limit: u64) -> Result<Option<std::fs::File>, WebError> {
-    let mut file = web::block(tempfile::tempfile)
+    let file = web::block(tempfile::tempfile)
         .await
         .map_err(io_failed)?
         .map_err(io_failed)?;
+    let mut writing = write_later(file, Vec::with_capacity(WRITE_CHUNK));
     let mut buf: Vec<u8> = Vec::with_capacity(WRITE_CHUNK);
     let mut size: u64 = 0;
     while let Some(chunk) = field.next().await {
@@ -163,14 +177,12 @@ async fn receive(field: &mut Field, limit: u64) -> Result<Option<std::fs::File>,
         }
         buf.extend_from_slice(&chunk);
         if buf.len() >= WRITE_CHUNK {
-            let (f, mut b) = web::block(move || file.write_all(&buf).map(|()| (file, buf)))
-                .await
-                .map_err(io_failed)?
-                .map_err(io_failed)?;
-            b.clear();
-            (file, buf) = (f, b);
+            let (file, mut spare) = writing.await.map_err(io_failed)?.map_err(io_failed)?;
+            spare.clear();
+            writing = write_later(file, std::mem::replace(&mut buf, spare));
         }
     }
+    let (mut file, _) = writing.await.map_err(io_failed)?.map_err(io_failed)?;
     let file = web::block(move || -> std::io::Result<std::fs::File> {
         file.write_all(&buf)?;
         file.rewind()?;
@@ -275,10 +287,13 @@ pub async fn upload(
                 let storage = state.storage.clone();
                 let k = kind.clone();
                 let done = db(&state, move |c| {
-                    let mut bytes = Vec::new();
+                    // One allocation of the file's size: no regrowth, no copies.
+                    let len = file.metadata().map_or(0, |m| m.len());
+                    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
                     file.read_to_end(&mut bytes).map_err(|e| {
                         AppError::Internal(anyhow::anyhow!("read an upload back: {e}"))
                     })?;
+                    drop(file);
                     docs::upload_document(c, &storage, &p, aid, &k, &name, bytes)
                 })
                 .await;
