@@ -557,6 +557,28 @@ fn deliver(db: &TestDb, server: &crate::notify::smtp::SmtpServer) {
     .unwrap();
 }
 
+/// On an application page: upload a PDF for every item of the checklist still missing.
+fn upload_required_pdfs(b: &Browser) {
+    let files = tempfile::tempdir().unwrap();
+    let kinds: Vec<String> = b
+        .find_all("li.doc-kind.missing")
+        .iter()
+        .map(|e| b.attr_of(e, "id").trim_start_matches("doc-").to_string())
+        .collect();
+    assert!(!kinds.is_empty(), "the checklist asks for documents");
+    for kind in &kinds {
+        let path = files.path().join(format!("{kind}.pdf"));
+        std::fs::write(&path, peiyu::core::document::samples::pdf(2048)).unwrap();
+        b.choose_file(&format!("#f-file-{kind}"), &path);
+        b.click_and_load(&format!("#doc-{kind} form.upload button[type=submit]"));
+    }
+    assert!(
+        b.find_all("li.doc-kind.missing").is_empty(),
+        "{}",
+        b.text("main")
+    );
+}
+
 /// Take `action` on the application page the browser shows, with `comment`.
 fn take_step(b: &Browser, action: &str, comment: &str) {
     b.click_in_page(&format!("input[name=action][value={action}]"));
@@ -678,25 +700,7 @@ fn a_firm_invited_by_mail_applies_for_the_reserve_pool_and_is_admitted() {
     b.click_and_load("form.entry button[type=submit]");
     let href = b.path();
     assert!(href.starts_with("/applications/"), "{href}");
-    // The required PDFs, one per item of the checklist the page shows.
-    let files = tempfile::tempdir().unwrap();
-    let kinds: Vec<String> = b
-        .find_all("li.doc-kind.missing")
-        .iter()
-        .map(|e| b.attr_of(e, "id").trim_start_matches("doc-").to_string())
-        .collect();
-    assert!(!kinds.is_empty(), "the checklist asks for documents");
-    for kind in &kinds {
-        let path = files.path().join(format!("{kind}.pdf"));
-        std::fs::write(&path, peiyu::core::document::samples::pdf(2048)).unwrap();
-        b.choose_file(&format!("#f-file-{kind}"), &path);
-        b.click_and_load(&format!("#doc-{kind} form.upload button[type=submit]"));
-    }
-    assert!(
-        b.find_all("li.doc-kind.missing").is_empty(),
-        "{}",
-        b.text("main")
-    );
+    upload_required_pdfs(&b);
     take_step(&b, "submit", "");
     assert!(b.text("main").contains(&zh("application.status.submitted")));
     b.sign_out();
@@ -766,4 +770,95 @@ fn a_firm_invited_by_mail_applies_for_the_reserve_pool_and_is_admitted() {
             );
         }
     }
+}
+
+/// The HTE path in a browser: the firm applies for HTE certification support with its
+/// documents; the county forwards; the bureau recommends; when the certificate arrives the
+/// bureau records it, and the firm is a high-tech enterprise.
+#[test]
+fn a_reserve_firm_is_recommended_for_hte_and_the_recorded_certificate_makes_it_high_tech() {
+    let db = TestDb::sqlite();
+    seed_demo(&mut db.conn(), 20_251_125, 200, Utc::now().date_naive()).unwrap();
+    let app = TestApp::spawn(&db);
+    // A reserve firm whose HTE evaluation does not definitely fail, with a user of its own.
+    let firm = all_firms(&db)
+        .into_iter()
+        .find(|f| f.stage == "reserve" && f.next_eligible != Some(false))
+        .expect("a reserve firm not failing the HTE rules");
+    let hash = users::find_by_username(&mut db.conn(), "bureau")
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    users::insert(
+        &mut db.conn(),
+        &users::NewUser {
+            username: "sun.contact".to_string(),
+            display_name: "孙联络".to_string(),
+            email: None,
+            role: "firm".to_string(),
+            county_code: None,
+            firm_id: Some(firm.id),
+            password_hash: hash,
+            lang: "zh-CN".to_string(),
+            active: true,
+            created_at: Utc::now().naive_utc(),
+        },
+    )
+    .unwrap();
+    let b = Browser::start(&app.base);
+    b.sign_in("sun.contact", DEMO_PASSWORD);
+    b.click_and_load(&format!("a[href='/firms/{}/applications/new']", firm.id));
+    b.click_in_page("input[name=target][value=high_tech]");
+    b.click_and_load("form.entry button[type=submit]");
+    let href = b.path();
+    upload_required_pdfs(&b);
+    take_step(&b, "submit", "");
+    b.sign_out();
+
+    b.sign_in(
+        &format!("county-{}", firm.county_code.to_lowercase()),
+        DEMO_PASSWORD,
+    );
+    b.goto(&href);
+    take_step(&b, "forward", "同意推荐");
+    b.sign_out();
+
+    b.sign_in("bureau", DEMO_PASSWORD);
+    b.goto(&href);
+    take_step(&b, "approve", "");
+    // A recommendation, not yet the certificate.
+    assert!(
+        b.text("main")
+            .contains(&zh("application.status_national.approved")),
+        "{}",
+        b.text("main")
+    );
+    assert_eq!(
+        firms::find_by_id(&mut db.conn(), firm.id).unwrap().stage,
+        "reserve"
+    );
+    let issued = Utc::now().date_naive() - chrono::Days::new(3);
+    let cert_no = format!("GR{}41000888", chrono::Datelike::year(&issued));
+    b.click_in_page("input[name=action][value=certify]");
+    b.fill("#f-cert_no", &cert_no);
+    b.pick_date("#f-issued_on", issued);
+    b.click_and_load("form.entry button[type=submit]");
+    assert!(
+        b.text("main").contains(&zh("application.status.certified")),
+        "{}",
+        b.text("main")
+    );
+    b.sign_out();
+
+    assert_eq!(
+        firms::find_by_id(&mut db.conn(), firm.id).unwrap().stage,
+        "high_tech"
+    );
+    b.sign_in("sun.contact", DEMO_PASSWORD);
+    b.goto(&format!("/firms/{}", firm.id));
+    assert!(
+        b.text("main").contains(&cert_no),
+        "the certificate on the firm page"
+    );
+    assert!(b.text("main").contains(&zh("event.certify_high_tech")));
 }
