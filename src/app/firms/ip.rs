@@ -62,6 +62,79 @@ pub fn item_errors(
     out
 }
 
+/// `input` checked (the first problem, as [`item_errors`] finds them) and made the row of
+/// firm `firm_id`.
+fn checked_item(firm_id: i64, input: &NewIpInput) -> Result<NewIpItem, AppError> {
+    let number = input.number.trim().to_string();
+    if let Some(e) = item_errors(&number, &input.title, input.granted_on, today())
+        .into_iter()
+        .next()
+    {
+        return Err(e.into());
+    }
+    Ok(NewIpItem {
+        firm_id,
+        kind: input.kind.id().to_string(),
+        number,
+        title: input.title.trim().to_string(),
+        granted_on: input.granted_on,
+        acquisition: input.acquisition.id().to_string(),
+        used_in_hte: input.used_in_hte,
+    })
+}
+
+/// A store result whose unique violation is the firm's item of the same kind and `number`.
+fn or_duplicate<T>(
+    r: Result<T, StoreError>,
+    number: &str,
+    what: &'static str,
+) -> Result<T, AppError> {
+    match r {
+        Err(StoreError::Duplicate(_)) => Err(AppError::Conflict(Conflict::Duplicate {
+            field: "ip_number",
+            value: number.to_string(),
+        })),
+        other => other.ctx(what),
+    }
+}
+
+/// One change to firm `firm_id`'s IP in one transaction: check that `principal` edits the
+/// firm, bump its version, make the change (`change` returns its result and the audit row's
+/// detail), write the audit row `action` and recompute the derived columns.
+fn change_ip<T>(
+    conn: &mut DbConn,
+    firm_id: i64,
+    principal: &Principal,
+    action: &'static str,
+    change: impl FnOnce(&mut DbConn) -> Result<(T, serde_json::Value), AppError>,
+) -> Result<T, AppError> {
+    store::write_tx(conn, |c| {
+        let firm = firms::find_by_id(c, firm_id).ctx("load firm for an IP change")?;
+        if !principal.can_edit_firm(&firm) {
+            return Err(AppError::Forbidden);
+        }
+        let now = Utc::now().naive_utc();
+        firms::update_with_version(c, firm_id, firm.version, &FirmChanges::default(), now)
+            .ctx("bump firm version for an IP change")?;
+        let (out, detail) = change(c)?;
+        audit::record(
+            c,
+            &NewAuditEntry {
+                actor_id: principal.user_id,
+                actor_role: principal.role.id(),
+                action,
+                entity: "firm",
+                entity_id: Some(firm_id),
+                detail: detail.to_string(),
+                at: now,
+            },
+        )
+        .ctx("write audit row for an IP change")?;
+        recompute_in_tx(c, firm_id, today())?;
+        Ok(out)
+    })
+}
+
 /// Record an IP item; returns its id. Bumps the firm's version, recomputes the derived
 /// columns and writes an audit row in one transaction. The same kind and number twice is
 /// `Conflict(Duplicate)`.
@@ -71,55 +144,11 @@ pub fn add_ip(
     input: NewIpInput,
     principal: &Principal,
 ) -> Result<i64, AppError> {
-    let number = input.number.trim().to_string();
-    if let Some(e) = item_errors(&number, &input.title, input.granted_on, today())
-        .into_iter()
-        .next()
-    {
-        return Err(e.into());
-    }
-    store::write_tx(conn, |c| {
-        let firm = firms::find_by_id(c, firm_id).ctx("load firm for add_ip")?;
-        if !principal.can_edit_firm(&firm) {
-            return Err(AppError::Forbidden);
-        }
-        let now = Utc::now().naive_utc();
-        firms::update_with_version(c, firm_id, firm.version, &FirmChanges::default(), now)
-            .ctx("bump firm version for add_ip")?;
-        let new = NewIpItem {
-            firm_id,
-            kind: input.kind.id().to_string(),
-            number: number.clone(),
-            title: input.title.trim().to_string(),
-            granted_on: input.granted_on,
-            acquisition: input.acquisition.id().to_string(),
-            used_in_hte: input.used_in_hte,
-        };
-        let id = match ip::insert(c, &new) {
-            Err(StoreError::Duplicate(_)) => {
-                return Err(AppError::Conflict(Conflict::Duplicate {
-                    field: "ip_number",
-                    value: number.clone(),
-                }))
-            }
-            other => other.ctx("insert IP item")?,
-        };
-        audit::record(
-            c,
-            &NewAuditEntry {
-                actor_id: principal.user_id,
-                actor_role: principal.role.id(),
-                action: "add_ip",
-                entity: "firm",
-                entity_id: Some(firm_id),
-                detail: serde_json::json!({"ip_id": id, "kind": new.kind, "number": new.number})
-                    .to_string(),
-                at: now,
-            },
-        )
-        .ctx("write audit row for add_ip")?;
-        recompute_in_tx(c, firm_id, today())?;
-        Ok(id)
+    let new = checked_item(firm_id, &input)?;
+    change_ip(conn, firm_id, principal, "add_ip", |c| {
+        let id = or_duplicate(ip::insert(c, &new), &new.number, "insert IP item")?;
+        let detail = serde_json::json!({"ip_id": id, "kind": new.kind, "number": new.number});
+        Ok((id, detail))
     })
 }
 
@@ -146,58 +175,13 @@ pub fn update_ip(
     input: NewIpInput,
     principal: &Principal,
 ) -> Result<(), AppError> {
-    let number = input.number.trim().to_string();
-    if let Some(e) = item_errors(&number, &input.title, input.granted_on, today())
-        .into_iter()
-        .next()
-    {
-        return Err(e.into());
-    }
-    store::write_tx(conn, |c| {
-        let firm = firms::find_by_id(c, firm_id).ctx("load firm for update_ip")?;
-        if !principal.can_edit_firm(&firm) {
-            return Err(AppError::Forbidden);
-        }
+    let new = checked_item(firm_id, &input)?;
+    change_ip(conn, firm_id, principal, "update_ip", |c| {
         let before = ip::find_for_firm(c, firm_id, item_id).ctx("load the IP item")?;
-        let now = Utc::now().naive_utc();
-        firms::update_with_version(c, firm_id, firm.version, &FirmChanges::default(), now)
-            .ctx("bump firm version for update_ip")?;
-        let new = NewIpItem {
-            firm_id,
-            kind: input.kind.id().to_string(),
-            number: number.clone(),
-            title: input.title.trim().to_string(),
-            granted_on: input.granted_on,
-            acquisition: input.acquisition.id().to_string(),
-            used_in_hte: input.used_in_hte,
-        };
-        match ip::update(c, item_id, &new) {
-            Err(StoreError::Duplicate(_)) => {
-                return Err(AppError::Conflict(Conflict::Duplicate {
-                    field: "ip_number",
-                    value: number.clone(),
-                }))
-            }
-            other => other.ctx("update IP item")?,
-        }
+        or_duplicate(ip::update(c, item_id, &new), &new.number, "update IP item")?;
         let after = ip::find_for_firm(c, firm_id, item_id).ctx("reload the IP item")?;
-        audit::record(
-            c,
-            &NewAuditEntry {
-                actor_id: principal.user_id,
-                actor_role: principal.role.id(),
-                action: "update_ip",
-                entity: "firm",
-                entity_id: Some(firm_id),
-                detail:
-                    serde_json::json!({"before": item_json(&before), "after": item_json(&after)})
-                        .to_string(),
-                at: now,
-            },
-        )
-        .ctx("write audit row for update_ip")?;
-        recompute_in_tx(c, firm_id, today())?;
-        Ok(())
+        let detail = serde_json::json!({"before": item_json(&before), "after": item_json(&after)});
+        Ok(((), detail))
     })
 }
 
@@ -209,30 +193,9 @@ pub fn remove_ip(
     item_id: i64,
     principal: &Principal,
 ) -> Result<(), AppError> {
-    store::write_tx(conn, |c| {
-        let firm = firms::find_by_id(c, firm_id).ctx("load firm for remove_ip")?;
-        if !principal.can_edit_firm(&firm) {
-            return Err(AppError::Forbidden);
-        }
+    change_ip(conn, firm_id, principal, "remove_ip", |c| {
         let before = ip::find_for_firm(c, firm_id, item_id).ctx("load the IP item")?;
-        let now = Utc::now().naive_utc();
-        firms::update_with_version(c, firm_id, firm.version, &FirmChanges::default(), now)
-            .ctx("bump firm version for remove_ip")?;
         ip::delete(c, firm_id, item_id).ctx("remove IP item")?;
-        audit::record(
-            c,
-            &NewAuditEntry {
-                actor_id: principal.user_id,
-                actor_role: principal.role.id(),
-                action: "remove_ip",
-                entity: "firm",
-                entity_id: Some(firm_id),
-                detail: serde_json::json!({"before": item_json(&before)}).to_string(),
-                at: now,
-            },
-        )
-        .ctx("write audit row for remove_ip")?;
-        recompute_in_tx(c, firm_id, today())?;
-        Ok(())
+        Ok(((), serde_json::json!({"before": item_json(&before)})))
     })
 }
