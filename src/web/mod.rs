@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod files;
 pub mod forms;
 pub mod hashing;
 pub mod middleware;

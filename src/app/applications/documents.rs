@@ -355,19 +355,29 @@ pub fn documents_of(
     })
 }
 
-/// The refusal of a submission while a kind on the checklist has no document, naming them.
-pub fn missing_reason(
+/// The kinds on `target`'s checklist that application `application_id` has no document of,
+/// in the checklist's order.
+pub fn missing_kinds(
     conn: &mut DbConn,
     application_id: i64,
     target: Target,
-) -> Result<Option<Reason>, AppError> {
+) -> Result<Vec<Kind>, AppError> {
     let required = checklist(conn, target)?;
     let present: Vec<Kind> = documents::kinds_of(conn, application_id)
         .ctx("load the document kinds")?
         .iter()
         .filter_map(|k| Kind::parse(k))
         .collect();
-    let missing = document::missing(&required, &present);
+    Ok(document::missing(&required, &present))
+}
+
+/// The refusal of a submission while a kind on the checklist has no document, naming them.
+pub fn missing_reason(
+    conn: &mut DbConn,
+    application_id: i64,
+    target: Target,
+) -> Result<Option<Reason>, AppError> {
+    let missing = missing_kinds(conn, application_id, target)?;
     Ok((!missing.is_empty()).then(|| {
         Reason::new(
             "application_documents_missing",
@@ -377,4 +387,19 @@ pub fn missing_reason(
             ),
         )
     }))
+}
+
+/// The documents of application `id` as `principal` sees them, with the application (for its
+/// version); `NotFound` outside their territory.
+pub fn application_documents(
+    conn: &mut DbConn,
+    principal: &Principal,
+    id: i64,
+) -> Result<(Application, Documents), AppError> {
+    let app = applications::find_by_id(conn, id).ctx("load application")?;
+    let firm = firms::find_by_id(conn, app.firm_id).ctx("load the applying firm")?;
+    let party = party_for(conn, principal, &firm)?;
+    let (target, status) = parsed(&app)?;
+    let documents = documents_of(conn, &app, target, status, party)?;
+    Ok((app, documents))
 }

@@ -8,6 +8,7 @@
 //! "issued_on"}` or `{"outcome": "registered", "year", "reg_no"}`).
 
 use super::auth::ApiUser;
+use super::documents::DocumentsOut;
 use super::error::{ApiError, ErrorBody};
 use super::firms::{not_one_of, whole};
 use super::{json_ok, path_id, Body, JsonBody};
@@ -347,6 +348,8 @@ pub struct ApplicationDetail {
     pub criteria: Vec<CriterionOut>,
     /// The figures changed since the last submission.
     pub figure_changes: Vec<FigureChangeOut>,
+    /// Its evidence documents, as `GET /api/v1/applications/{id}/documents` answers them.
+    pub documents: DocumentsOut,
 }
 
 fn party_id(p: Party) -> &'static str {
@@ -418,6 +421,7 @@ impl ApplicationDetail {
                     after: f.after.clone(),
                 })
                 .collect(),
+            documents: DocumentsOut::of(&p.documents, p.application.version),
         }
     }
 }

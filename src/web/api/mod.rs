@@ -10,6 +10,7 @@
 
 pub mod applications;
 pub mod auth;
+pub mod documents;
 pub mod error;
 pub mod firms;
 pub mod nominations;
@@ -38,6 +39,8 @@ pub enum Verb {
     Put,
     /// PATCH.
     Patch,
+    /// DELETE.
+    Delete,
 }
 
 impl Verb {
@@ -48,6 +51,7 @@ impl Verb {
             Verb::Post => "post",
             Verb::Put => "put",
             Verb::Patch => "patch",
+            Verb::Delete => "delete",
         }
     }
 
@@ -57,6 +61,7 @@ impl Verb {
             Verb::Post => web::post(),
             Verb::Put => web::put(),
             Verb::Patch => web::patch(),
+            Verb::Delete => web::delete(),
         }
     }
 }
@@ -175,6 +180,26 @@ pub static ROUTES: &[ApiRoute] = &[
     },
     ApiRoute {
         verb: Verb::Get,
+        path: "/applications/{id}/documents",
+        handler: |r| r.to(documents::list_documents),
+    },
+    ApiRoute {
+        verb: Verb::Post,
+        path: "/applications/{id}/documents",
+        handler: |r| r.to(documents::upload_document),
+    },
+    ApiRoute {
+        verb: Verb::Get,
+        path: "/applications/{id}/documents/{did}",
+        handler: |r| r.to(documents::download_document),
+    },
+    ApiRoute {
+        verb: Verb::Delete,
+        path: "/applications/{id}/documents/{did}",
+        handler: |r| r.to(documents::remove_document),
+    },
+    ApiRoute {
+        verb: Verb::Get,
         path: "/nominations",
         handler: |r| r.to(nominations::list_nominations),
     },
@@ -219,7 +244,7 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Peiyu API", description = "Firms, figures, IP, stage events, eligibility, \
-        applications and reserve-pool nominations for the city science bureau's cultivation \
+        applications with their evidence documents, and reserve-pool nominations for the city science bureau's cultivation \
         programme."),
     paths(
         other::openapi, other::me,
@@ -229,6 +254,8 @@ impl Modify for Security {
         other::eligibility, other::reserve_pool,
         applications::list_applications, applications::show_application,
         applications::open_application, applications::step_application,
+        documents::list_documents, documents::upload_document, documents::download_document,
+        documents::remove_document,
         nominations::list_nominations, nominations::nominate, nominations::decide_nominations,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),

@@ -15,6 +15,7 @@ use super::nominations::MAX_ITEMS;
 use super::ApiDoc;
 use crate::app::model::{IpKind, SortKey};
 use crate::core::application::{ActionKind, Status, Target};
+use crate::core::document::{ContentType, Kind};
 use crate::core::input::{BLOCK_MAX, LINE_MAX};
 use crate::core::rules::RuleSet;
 use crate::core::stage::{EventKind, Stage};
@@ -320,6 +321,18 @@ fn parameter_rules(this_year: i32) -> Vec<(&'static str, &'static str, &'static 
         ("/api/v1/applications", "get", "target", OneOf(targets())),
         ("/api/v1/applications", "get", "firm_id", Range(1, i64::MAX)),
         (
+            "/api/v1/applications/{id}/documents",
+            "post",
+            "kind",
+            OneOf(Kind::ALL.iter().map(|k| k.id()).collect()),
+        ),
+        (
+            "/api/v1/applications/{id}/documents",
+            "post",
+            "file_name",
+            Line,
+        ),
+        (
             "/api/v1/firms/{id}/years/{year}",
             "put",
             "year",
@@ -521,6 +534,9 @@ fn common_statuses(path: &str, op: &Map<String, Value>) -> Vec<(&'static str, &'
         "401",
         "No session cookie or bearer token, or one that is not valid (`unauthenticated`).",
     ));
+    let json_body = op
+        .get("requestBody")
+        .is_some_and(|b| b["content"].get("application/json").is_some());
     if op.contains_key("requestBody") {
         out.extend([
             (
@@ -533,6 +549,10 @@ fn common_statuses(path: &str, op: &Map<String, Value>) -> Vec<(&'static str, &'
                  or a role that may not do this (`forbidden`).",
             ),
             ("408", "The body did not arrive in time (`timed_out`)."),
+        ]);
+    }
+    if json_body {
+        out.extend([
             (
                 "413",
                 "The body is larger than the route takes (`too_large`).",
@@ -551,7 +571,13 @@ fn common_statuses(path: &str, op: &Map<String, Value>) -> Vec<(&'static str, &'
         ));
     }
     if params("path") {
-        out.push(if path.starts_with("/api/v1/applications/") {
+        out.push(if path.contains("{did}") {
+            (
+                "404",
+                "No such application, no such document of it, or one of a firm outside the \
+                 caller's territory (`not_found`).",
+            )
+        } else if path.starts_with("/api/v1/applications/") {
             (
                 "404",
                 "No such application, or one of a firm outside the caller's territory \
@@ -589,7 +615,55 @@ const FIRM_OPERATIONS: [&str; 9] = [
 ];
 
 /// Where an application's id leads.
-const APPLICATION_OPERATIONS: [&str; 2] = ["show_application", "step_application"];
+const APPLICATION_OPERATIONS: [&str; 4] = [
+    "show_application",
+    "step_application",
+    "list_documents",
+    "upload_document",
+];
+
+/// Where an uploaded document leads: its download and its removal.
+fn link_documents(paths: &mut Map<String, Value>) {
+    let params = json!({"id": "$response.body#/application_id", "did": "$response.body#/id"});
+    let links: Map<String, Value> = ["download_document", "remove_document"]
+        .iter()
+        .map(|&op| {
+            (
+                op.to_string(),
+                json!({"operationId": op, "parameters": params}),
+            )
+        })
+        .collect();
+    if let Some(r) = paths
+        .get_mut("/api/v1/applications/{id}/documents")
+        .and_then(|p| p["post"]["responses"]["201"].as_object_mut())
+    {
+        r.insert("links".into(), Value::Object(links));
+    }
+}
+
+/// A download answers the file in the type decided at upload: one of the accepted types.
+fn download_types(paths: &mut Map<String, Value>) {
+    let binary = json!({"schema": {"type": "string", "format": "binary"}});
+    let types: Map<String, Value> = ContentType::ALL
+        .iter()
+        .map(|t| (t.mime().to_string(), binary.clone()))
+        .collect();
+    if let Some(ok) = paths
+        .get_mut("/api/v1/applications/{id}/documents/{did}")
+        .and_then(|p| p["get"]["responses"]["200"].as_object_mut())
+    {
+        ok.insert("content".into(), Value::Object(types));
+    }
+    if let Some(body) = paths
+        .get_mut("/api/v1/applications/{id}/documents")
+        .and_then(|p| {
+            p["post"]["requestBody"]["content"]["application/octet-stream"].as_object_mut()
+        })
+    {
+        body.insert("schema".into(), binary["schema"].clone());
+    }
+}
 
 /// Links from the answers that carry a firm id (a created firm, a firm user's own firm) to
 /// the operations on that firm, and from those that carry an application's to its
@@ -674,6 +748,8 @@ pub fn document(this_year: i32) -> Value {
         }
     }
     link_firm_ids(paths);
+    link_documents(paths);
+    download_types(paths);
     let error = json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}});
     for (path, ops) in paths.iter_mut() {
         let Some(ops) = ops.as_object_mut() else {

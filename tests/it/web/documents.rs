@@ -2,8 +2,11 @@
 //! a type not on the list, a `.pdf` that is not a PDF, an empty file, a zip bomb posing as a
 //! workbook) says why beside its kind and leaves no file and no row; an accepted one is listed
 //! and downloads as an attachment under its exact name; no firm reaches another's document by
-//! any address; a submission waits for every required document.
+//! any address; a submission waits for every required document. The same through the JSON
+//! API (`/api/v1/applications/{id}/documents…`): upload as the raw body, list, download,
+//! remove, and the same refusals with their codes.
 
+use super::api::token_for;
 use super::forms::field_error;
 use super::{password_hash, seed_with_passwords, TestApp, PASSWORD};
 use crate::common::{backends, FirmBuilder, TestDb};
@@ -466,5 +469,272 @@ fn a_document_is_removed_from_the_page_of_a_draft() {
             .body
             .contains("材料已删除"));
         nothing_kept(&db);
+    }
+}
+
+/// The path of application `aid`'s documents in the API.
+fn api_docs(aid: i64) -> String {
+    format!("/api/v1/applications/{aid}/documents")
+}
+
+/// Upload through the API as the holder of `token`.
+fn api_upload(
+    app: &TestApp,
+    token: &str,
+    aid: i64,
+    kind: &str,
+    name: &str,
+    bytes: &[u8],
+) -> super::Resp {
+    let q: String = serde_urlencoded::to_string([("kind", kind), ("file_name", name)]).unwrap();
+    app.api_upload(&format!("{}?{q}", api_docs(aid)), token, bytes)
+}
+
+#[test]
+fn documents_through_the_api_upload_list_download_and_remove() {
+    for db in backends() {
+        let w = world(&db);
+        let aid = w.own_app;
+        let firm = token_for(&db, "firm_user");
+        let listed = w.app.api_get(&api_docs(aid), &firm);
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        let v = listed.json();
+        let kinds: Vec<&str> = v["checklist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "business_licence",
+                "tech_staff_list",
+                "annual_financial_report"
+            ]
+        );
+        assert!(v["checklist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["missing"] == true));
+        assert_eq!(v["can_change"], true);
+        assert_eq!(v["checklist"][0]["label_zh"], "营业执照");
+
+        let pdf = samples::pdf(10_000);
+        let r = api_upload(
+            &w.app,
+            &firm,
+            aid,
+            "business_licence",
+            "营业执照 副本.pdf",
+            &pdf,
+        );
+        assert_eq!(r.status, 201, "{}: {}", db.name(), r.body);
+        let doc = r.json();
+        let href = doc["href"].as_str().unwrap().to_string();
+        assert_eq!(r.location.as_deref(), Some(href.as_str()));
+        assert_eq!(doc["file_name"], "营业执照 副本.pdf");
+        assert_eq!(doc["content_type"], "application/pdf");
+        assert_eq!(doc["size"], pdf.len() as i64);
+        let sha: String = Sha256::digest(&pdf)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(doc["sha256"], sha.as_str());
+        assert_eq!(db.stored_keys().len(), 1);
+
+        // Listed under its kind, and in the application as the API shows it.
+        let v = w.app.api_get(&api_docs(aid), &firm).json();
+        assert_eq!(v["checklist"][0]["missing"], false);
+        assert_eq!(v["checklist"][0]["documents"][0]["id"], doc["id"]);
+        let shown = w
+            .app
+            .api_get(&format!("/api/v1/applications/{aid}"), &firm)
+            .json();
+        assert_eq!(
+            shown["documents"]["checklist"][0]["documents"][0]["id"],
+            doc["id"]
+        );
+
+        // Downloaded as the page serves it, by the firm and by the county's officer.
+        for who in ["firm_user", "county_a", "bureau"] {
+            let (status, headers, body) = w.app.api_get_bytes(&href, &token_for(&db, who));
+            assert_eq!(status, 200, "{who}");
+            assert_eq!(body, pdf, "{who}");
+            let h = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+            assert_eq!(h("content-type").as_deref(), Some("application/pdf"));
+            assert_eq!(h("x-content-type-options").as_deref(), Some("nosniff"));
+            assert!(h("content-disposition").unwrap().starts_with("attachment"));
+        }
+        assert_eq!(
+            w.app.api_get_bytes(&href, &token_for(&db, "county_b")).0,
+            404
+        );
+
+        // Removal: a stale version is a conflict, the current one removes row and file.
+        let id = doc["id"].as_i64().unwrap();
+        let gone = format!("{}/{id}", api_docs(aid));
+        let stale = w.app.call(
+            "DELETE",
+            &format!("{gone}?version=0"),
+            Some(&firm),
+            &[],
+            None,
+        );
+        assert_eq!(stale.status, 409, "{}", stale.body);
+        assert_eq!(stale.code(), "stale_version");
+        let version = v["version"].as_i64().unwrap();
+        let r = w.app.call(
+            "DELETE",
+            &format!("{gone}?version={version}"),
+            Some(&firm),
+            &[],
+            None,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["checklist"][0]["missing"], true);
+        assert_eq!(w.app.api_get_bytes(&href, &firm).0, 404);
+        nothing_kept(&db);
+    }
+}
+
+#[test]
+fn refused_uploads_through_the_api_say_why_and_keep_nothing() {
+    for db in backends() {
+        let w = world(&db);
+        settings::set(
+            &mut db.conn(),
+            MAX_BYTES_KEY,
+            &serde_json::json!(256 * 1024),
+        )
+        .unwrap();
+        let aid = w.own_app;
+        let firm = token_for(&db, "firm_user");
+        // (kind, file name, bytes, status, error code, words of the message)
+        type Case = (
+            &'static str,
+            &'static str,
+            Vec<u8>,
+            u16,
+            &'static str,
+            &'static str,
+        );
+        let cases: [Case; 6] = [
+            (
+                "business_licence",
+                "营业执照.pdf",
+                samples::pdf(300 * 1024),
+                413,
+                "document_too_large",
+                "超过了 256 KB 的大小上限",
+            ),
+            (
+                "business_licence",
+                "营业执照.gif",
+                b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(),
+                400,
+                "document_type",
+                "不是可接受的文件类型",
+            ),
+            (
+                "business_licence",
+                "营业执照.pdf",
+                b"<html>not a pdf</html>".to_vec(),
+                400,
+                "document_not_what_named",
+                "内容不是 PDF",
+            ),
+            (
+                "business_licence",
+                "营业执照.pdf",
+                Vec::new(),
+                400,
+                "document_empty",
+                "是空文件",
+            ),
+            (
+                "business_licence",
+                "营业执照.xlsx",
+                samples::zip_bomb_xlsx(20 * 1024 * 1024),
+                400,
+                "document_zip_bomb",
+                "疑似压缩炸弹",
+            ),
+            // A kind the tech-SME checklist does not ask for.
+            (
+                "rd_expense_audit",
+                "审计报告.pdf",
+                samples::pdf(0),
+                400,
+                "document_kind",
+                "",
+            ),
+        ];
+        for (kind, name, bytes, status, code, words) in cases {
+            let r = api_upload(&w.app, &firm, aid, kind, name, &bytes);
+            assert_eq!(r.status, status, "{}: {name}: {}", db.name(), r.body);
+            let e = &r.json()["error"];
+            assert_eq!(e["code"], code, "{name}: {}", r.body);
+            assert!(
+                e["message"].as_str().unwrap().contains(words),
+                "{name}: {}",
+                r.body
+            );
+            nothing_kept(&db);
+        }
+        // A county officer reads but does not upload; another firm's user finds nothing.
+        let county = token_for(&db, "county_a");
+        assert_eq!(
+            api_upload(
+                &w.app,
+                &county,
+                aid,
+                "business_licence",
+                "a.pdf",
+                &samples::pdf(0)
+            )
+            .status,
+            403
+        );
+        let other = token_for(&db, "other_firm");
+        for r in [
+            api_upload(
+                &w.app,
+                &other,
+                aid,
+                "business_licence",
+                "a.pdf",
+                &samples::pdf(0),
+            ),
+            w.app.api_get(&api_docs(aid), &other),
+            w.app.call(
+                "DELETE",
+                &format!("{}/1?version=1", api_docs(aid)),
+                Some(&other),
+                &[],
+                None,
+            ),
+        ] {
+            assert_eq!(r.status, 404, "{}", r.body);
+        }
+        nothing_kept(&db);
+        // Their own document under my application's address is not found either.
+        let r = api_upload(
+            &w.app,
+            &other,
+            w.other_app,
+            "business_licence",
+            "b.pdf",
+            &samples::pdf(0),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let theirs = r.json()["id"].as_i64().unwrap();
+        for path in [
+            format!("{}/{theirs}", api_docs(aid)),
+            format!("{}/{theirs}", api_docs(w.other_app)),
+        ] {
+            assert_eq!(w.app.api_get_bytes(&path, &firm).0, 404, "{path}");
+        }
     }
 }

@@ -14,31 +14,25 @@ use crate::app::applications::documents::{self as docs, Documents, UploadPlan};
 use crate::app::applications::read::ApplicationPage;
 use crate::app::error::AppError;
 use crate::core::clock::china_minute;
-use crate::core::document::{self, ascii_name, human_size, Kind};
+use crate::core::document::{self, human_size, Kind};
 use crate::core::error::Text;
 use crate::i18n::{self, Lang};
 use crate::web::auth::FirmsUser;
 use crate::web::error::WebError;
+use crate::web::files as upload;
 use crate::web::forms::{version, Errors, Values};
 use crate::web::pages::{path_id, see_other};
 use crate::web::session::{self, CsrfForm};
 use crate::web::{db, AppState};
 use actix_multipart::{Field, Multipart};
-use actix_web::http::header::{
-    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::io::{Read, Seek, Write};
 
 /// What the file input accepts (the server decides by content all the same).
 const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.ofd,.xlsx,.docx";
-
-/// Bytes gathered before each write to the temporary file.
-const WRITE_CHUNK: usize = 1024 * 1024;
 
 /// The longest text field of the upload form.
 const TEXT_MAX: usize = 256;
@@ -119,10 +113,13 @@ fn malformed(e: impl std::fmt::Display) -> WebError {
     WebError::bad_request(format!("upload: {e}"))
 }
 
-fn io_failed(e: impl std::fmt::Display) -> WebError {
-    WebError::from(AppError::Internal(anyhow::anyhow!(
-        "write an upload to a temporary file: {e}"
-    )))
+impl From<upload::Failed> for WebError {
+    fn from(f: upload::Failed) -> WebError {
+        match f {
+            upload::Failed::Malformed(e) => malformed(e),
+            upload::Failed::Io(e) => e.into(),
+        }
+    }
 }
 
 async fn text_field(field: &mut Field) -> Result<String, WebError> {
@@ -135,63 +132,6 @@ async fn text_field(field: &mut Field) -> Result<String, WebError> {
         bytes.extend_from_slice(&chunk);
     }
     String::from_utf8(bytes).map_err(malformed)
-}
-
-/// Read and drop what is left of a field, counting it against `budget`; `false` once the
-/// budget is spent (the connection is then closed rather than read further).
-async fn drain(field: &mut Field, budget: &mut u64) -> Result<bool, WebError> {
-    while let Some(chunk) = field.next().await {
-        let n = u64::try_from(chunk.map_err(malformed)?.len()).unwrap_or(u64::MAX);
-        *budget = budget.saturating_sub(n);
-        if *budget == 0 {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// Write `buf` to `file` on the blocking pool, handing both back.
-fn write_later(
-    mut file: std::fs::File,
-    buf: Vec<u8>,
-) -> actix_web::rt::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>> {
-    actix_web::rt::task::spawn_blocking(move || file.write_all(&buf).map(|()| (file, buf)))
-}
-
-/// Stream a file field into an anonymous temporary file (gone when dropped, even if the
-/// process dies); `None` when it is larger than `limit`. Two buffers: one fills from the
-/// network while the other is being written.
-async fn receive(field: &mut Field, limit: u64) -> Result<Option<std::fs::File>, WebError> {
-    let file = web::block(tempfile::tempfile)
-        .await
-        .map_err(io_failed)?
-        .map_err(io_failed)?;
-    let mut writing = write_later(file, Vec::with_capacity(WRITE_CHUNK));
-    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_CHUNK);
-    let mut size: u64 = 0;
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(malformed)?;
-        size += u64::try_from(chunk.len()).unwrap_or(u64::MAX);
-        if size > limit {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&chunk);
-        if buf.len() >= WRITE_CHUNK {
-            let (file, mut spare) = writing.await.map_err(io_failed)?.map_err(io_failed)?;
-            spare.clear();
-            writing = write_later(file, std::mem::replace(&mut buf, spare));
-        }
-    }
-    let (mut file, _) = writing.await.map_err(io_failed)?.map_err(io_failed)?;
-    let file = web::block(move || -> std::io::Result<std::fs::File> {
-        file.write_all(&buf)?;
-        file.rewind()?;
-        Ok(file)
-    })
-    .await
-    .map_err(io_failed)?
-    .map_err(io_failed)?;
-    Ok(Some(file))
 }
 
 /// Read the upload form: `_csrf` first (403 if a file comes before it or it does not match
@@ -208,11 +148,11 @@ async fn read_form(
         file: None,
         too_large: None,
     };
-    let mut budget = limit.saturating_mul(4).max(1);
+    let mut budget = upload::drain_budget(limit);
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(malformed)?;
         if form.too_large.is_some() {
-            if !drain(&mut field, &mut budget).await? {
+            if !upload::drain(&mut field, &mut budget).await? {
                 break;
             }
             continue;
@@ -235,18 +175,18 @@ async fn read_form(
                     .and_then(|cd| cd.get_filename())
                     .unwrap_or("")
                     .to_string();
-                match receive(&mut field, limit).await? {
+                match upload::receive(&mut field, limit).await? {
                     Some(file) => form.file = Some(Received { name, file }),
                     None => {
                         form.too_large = Some(name);
-                        if !drain(&mut field, &mut budget).await? {
+                        if !upload::drain(&mut field, &mut budget).await? {
                             break;
                         }
                     }
                 }
             }
             _ => {
-                if !drain(&mut field, &mut budget).await? {
+                if !upload::drain(&mut field, &mut budget).await? {
                     break;
                 }
             }
@@ -282,18 +222,12 @@ pub async fn upload(
         )
     } else {
         match form.file {
-            Some(Received { name, mut file }) if !(name.is_empty() && is_empty(&file)) => {
+            Some(Received { name, file }) if !(name.is_empty() && upload::is_empty(&file)) => {
                 let p = user.principal.clone();
                 let storage = state.storage.clone();
                 let k = kind.clone();
                 let done = db(&state, move |c| {
-                    // One allocation of the file's size: no regrowth, no copies.
-                    let len = file.metadata().map_or(0, |m| m.len());
-                    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-                    file.read_to_end(&mut bytes).map_err(|e| {
-                        AppError::Internal(anyhow::anyhow!("read an upload back: {e}"))
-                    })?;
-                    drop(file);
+                    let bytes = upload::read_all(file)?;
                     docs::upload_document(c, &storage, &p, aid, &k, &name, bytes)
                 })
                 .await;
@@ -326,11 +260,6 @@ pub async fn upload(
     };
     let page = load(&state, &user, aid).await?;
     render_show(&req, &user, status, &page, &Values::new(), &errors, None)
-}
-
-/// Whether a temporary file holds nothing (a form posted without choosing a file).
-fn is_empty(file: &std::fs::File) -> bool {
-    file.metadata().map(|m| m.len() == 0).unwrap_or(false)
 }
 
 /// The removal form: the application's version the page showed.
@@ -399,28 +328,6 @@ pub async fn download(
     let p = user.principal.clone();
     let doc = db(&state, move |c| docs::for_download(c, &p, aid, did)).await?;
     let content_type = docs::content_type_of(&doc)?;
-    let found = state.storage.read(&doc.storage_key).await.map_err(|e| {
-        AppError::Internal(anyhow::Error::new(e).context(format!(
-            "read the object of document {} ({})",
-            doc.id, doc.storage_key
-        )))
-    })?;
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![
-            DispositionParam::Filename(ascii_name(&doc.file_name, &doc.kind, doc.id, content_type)),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: Charset::Ext("UTF-8".to_string()),
-                language_tag: None,
-                value: doc.file_name.as_bytes().to_vec(),
-            }),
-        ],
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type.mime()))
-        .insert_header(disposition)
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .no_chunking(found.size)
-        .streaming(found.body))
+    let found = upload::read_object(&state.storage, &doc).await?;
+    Ok(upload::attachment(&doc, content_type, found))
 }

@@ -7,6 +7,7 @@ use super::firm_view;
 use crate::app::applications::portal::{asks, Ask};
 use crate::app::firms::read;
 use crate::app::today;
+use crate::core::error::Text;
 use crate::i18n::{self, Lang};
 use crate::web::auth::CurrentUser;
 use crate::web::error::WebError;
@@ -26,16 +27,26 @@ fn ask_json(a: &Ask, lang: Lang, firm_id: i64) -> Value {
             target: t,
             comment,
         } => json!({
-            "text": i18n::render(lang, &crate::core::error::Text::new("portal.ask.returned").plain("target", target(t))),
+            "text": i18n::render(lang, &Text::new("portal.ask.returned").plain("target", target(t))),
             "comment": comment,
             "href": format!("/applications/{id}"),
         }),
         Ask::Draft { id, target: t } => json!({
-            "text": i18n::render(lang, &crate::core::error::Text::new("portal.ask.draft").plain("target", target(t))),
+            "text": i18n::render(lang, &Text::new("portal.ask.draft").plain("target", target(t))),
             "href": format!("/applications/{id}"),
         }),
+        Ask::DocumentsMissing {
+            id,
+            target: t,
+            kinds,
+        } => json!({
+            "text": i18n::render(lang, &Text::new("portal.ask.documents")
+                .plain("target", target(t))
+                .list("kinds", kinds.iter().map(|k| Text::new(k.key())).collect())),
+            "href": format!("/applications/{id}#documents"),
+        }),
         Ask::FiguresDue { year } => json!({
-            "text": i18n::render(lang, &crate::core::error::Text::new("portal.ask.figures").plain("year", year)),
+            "text": i18n::render(lang, &Text::new("portal.ask.figures").plain("year", year)),
             "href": format!("/firms/{firm_id}/years?year={year}"),
         }),
     }

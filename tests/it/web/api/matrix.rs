@@ -34,11 +34,13 @@ use peiyu::app::applications::nominations;
 use peiyu::app::Principal;
 use peiyu::core::stage::Role;
 use peiyu::store::applications::{self as applications_store, Application, NewApplication};
+use peiyu::store::documents::{self, NewDocument};
 use peiyu::store::firms::{self, Firm, FirmChanges};
 use peiyu::store::schema::{
-    applications as applications_t, audit_log, firms as firms_t, nominations as nominations_t,
-    users as users_t,
+    applications as applications_t, audit_log, documents as documents_t, firms as firms_t,
+    nominations as nominations_t, users as users_t,
 };
+use peiyu::store::storage::Storage;
 use peiyu::store::users::{self, NewUser};
 use peiyu::store::{settings, DbConn};
 use peiyu::web::api::{self, Verb};
@@ -54,6 +56,8 @@ enum Expect {
     Ok,
     /// 201 (a firm or an IP item recorded).
     Created,
+    /// 200 with a file: an attachment of the type it was stored as (a PDF here), not JSON.
+    File,
     /// 401 `unauthenticated`: no valid credentials.
     Unauth,
     /// 403 `forbidden`: the role may not do this (to a firm it can see).
@@ -66,12 +70,12 @@ enum Expect {
     /// nominating another county's firm is told which firm and why).
     Refused(&'static str),
 }
-use Expect::{Created, Csrf, Forbid, NotFound, Ok, Refused, Unauth};
+use Expect::{Created, Csrf, File, Forbid, NotFound, Ok, Refused, Unauth};
 
 impl Expect {
     fn status(self) -> u16 {
         match self {
-            Ok => 200,
+            Ok | File => 200,
             Created => 201,
             Unauth => 401,
             Forbid | Csrf => 403,
@@ -83,7 +87,7 @@ impl Expect {
     /// `error.code` of the answer, for the refusals.
     fn code(self) -> Option<&'static str> {
         match self {
-            Ok | Created => None,
+            Ok | Created | File => None,
             Unauth => Some("unauthenticated"),
             Forbid => Some("forbidden"),
             Csrf => Some("csrf"),
@@ -160,6 +164,21 @@ struct Cell<'a> {
 /// The note of the applications the open row makes, which the step row withdraws.
 const OPENED: &str = "矩阵申请";
 
+/// What a write sends.
+#[derive(Clone, Copy)]
+enum Body {
+    /// A JSON body.
+    Json(fn(&Cell) -> Value),
+    /// Raw bytes (an uploaded file).
+    Raw(fn() -> Vec<u8>),
+}
+
+/// What a call sends, made for one cell.
+enum Sent {
+    Json(Value),
+    Raw(Vec<u8>),
+}
+
 /// One route's row.
 struct Row {
     verb: Verb,
@@ -167,8 +186,10 @@ struct Row {
     path: &'static str,
     /// Appended to the filled path.
     query: &'static str,
-    /// The JSON body of a write.
-    body: Option<fn(&Cell) -> Value>,
+    /// A query made for the cell (a removal's current version), appended after `query`.
+    query_of: Option<fn(&Cell) -> String>,
+    /// The body of a POST, PUT or PATCH.
+    body: Option<Body>,
     expect: [Expect; 14],
 }
 
@@ -177,6 +198,7 @@ const fn get(path: &'static str, expect: [Expect; 14]) -> Row {
         verb: Verb::Get,
         path,
         query: "",
+        query_of: None,
         body: None,
         expect,
     }
@@ -192,9 +214,43 @@ const fn send(
         verb,
         path,
         query: "",
-        body: Some(body),
+        query_of: None,
+        body: Some(Body::Json(body)),
         expect,
     }
+}
+
+/// An upload of a small PDF as the raw body.
+const fn upload(path: &'static str, query: &'static str, expect: [Expect; 14]) -> Row {
+    Row {
+        verb: Verb::Post,
+        path,
+        query,
+        query_of: None,
+        body: Some(Body::Raw(pdf)),
+        expect,
+    }
+}
+
+/// A DELETE, its query made for the cell.
+const fn delete(path: &'static str, query: fn(&Cell) -> String, expect: [Expect; 14]) -> Row {
+    Row {
+        verb: Verb::Delete,
+        path,
+        query: "",
+        query_of: Some(query),
+        body: None,
+        expect,
+    }
+}
+
+fn pdf() -> Vec<u8> {
+    peiyu::core::document::samples::pdf(0)
+}
+
+/// The application's current version, as a removal sends it.
+fn current_version(c: &Cell) -> String {
+    format!("?version={}", c.application.version)
 }
 
 /// A prospect in the county of the cell's firm: the county officer's own or another one.
@@ -306,6 +362,16 @@ const MATRIX: &[Row] = &[
     // advisor who only reads the county may not.
     send(Verb::Post, "/applications/{id}/steps", application_step,
                                   [Unauth,   Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, Forbid,   NotFound, Ok,       NotFound, Unauth,   Unauth,   Csrf]),
+    // Its documents: whoever sees the application lists and downloads them; only the firm's
+    // users and its advisor upload and remove (reviewers who see it: 403).
+    get("/applications/{id}/documents",
+                                  [Unauth,   Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, Ok,       NotFound, Ok,       NotFound, Unauth,   Unauth,   Ok]),
+    upload("/applications/{id}/documents", "?kind=business_licence&file_name=matrix.pdf",
+                                  [Unauth,   Forbid,   Forbid,   Forbid,   NotFound, Created,  NotFound, Forbid,   NotFound, Created,  NotFound, Unauth,   Unauth,   Csrf]),
+    get("/applications/{id}/documents/{did}",
+                                  [Unauth,   File,     File,     File,     NotFound, File,     NotFound, File,     NotFound, File,     NotFound, Unauth,   Unauth,   File]),
+    delete("/applications/{id}/documents/{did}", current_version,
+                                  [Unauth,   Forbid,   Forbid,   Forbid,   NotFound, Ok,       NotFound, Forbid,   NotFound, Ok,       NotFound, Unauth,   Unauth,   Csrf]),
     // Nominations: county officers nominate (another county's firm is refused by name), the
     // bureau decides; advisors and firms have no part.
     get("/nominations",           [Unauth,   Ok,       Ok,       Ok,       Ok,       Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Forbid,   Unauth,   Unauth,   Ok]),
@@ -393,10 +459,11 @@ fn world(db: &TestDb) -> World {
     let other_county = FirmBuilder::new()
         .county(COUNTY_B)
         .create(&mut c, &s.bureau);
-    // A draft in progress for each firm (a target none of the rows opens).
+    // A draft in progress for each firm (a target none of the rows opens), with a document
+    // for the download and removal rows (the upload rows add more).
     for f in [&own, &same_county, &other_county] {
         let now = Utc::now().naive_utc();
-        applications_store::insert(
+        let draft = applications_store::insert(
             &mut c,
             &NewApplication {
                 firm_id: f.id,
@@ -408,6 +475,25 @@ fn world(db: &TestDb) -> World {
                 created_at: now,
                 status_at: now,
                 updated_at: now,
+            },
+        )
+        .unwrap();
+        let pdf = pdf();
+        let key = Storage::new_key();
+        db.storage().put(&key, pdf.clone()).unwrap();
+        documents::insert(
+            &mut c,
+            &NewDocument {
+                application_id: draft,
+                firm_id: f.id,
+                kind: "business_licence".to_string(),
+                file_name: "licence.pdf".to_string(),
+                content_type: "application/pdf".to_string(),
+                size: i64::try_from(pdf.len()).unwrap(),
+                sha256: "0".repeat(64),
+                storage_key: key,
+                uploaded_by: None,
+                uploaded_at: now,
             },
         )
         .unwrap();
@@ -500,8 +586,9 @@ impl World {
 }
 
 /// The concrete path for a route pattern: `{id}` is the application's under
-/// `/applications`, the firm's elsewhere.
-fn fill(pattern: &str, firm: &Firm, application: &Application) -> String {
+/// `/applications`, the firm's elsewhere; `{did}` is `document`, a document of the
+/// application.
+fn fill(pattern: &str, firm: &Firm, application: &Application, document: i64) -> String {
     let id = if pattern.starts_with("/applications/") {
         application.id
     } else {
@@ -515,6 +602,7 @@ fn fill(pattern: &str, firm: &Firm, application: &Application) -> String {
         let value = match &rest[open + 1..close] {
             "id" => id.to_string(),
             "year" => "2024".to_string(),
+            "did" => document.to_string(),
             other => panic!(
                 "no value for path parameter {{{other}}} of {pattern}: add one in \
                  tests/it/web/api/matrix.rs `fill`"
@@ -525,6 +613,16 @@ fn fill(pattern: &str, firm: &Firm, application: &Application) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The newest document of application `id` (0: none).
+fn newest_document(db: &TestDb, id: i64) -> i64 {
+    documents_t::table
+        .filter(documents_t::application_id.eq(id))
+        .select(diesel::dsl::max(documents_t::id))
+        .first::<Option<i64>>(&mut db.conn())
+        .unwrap()
+        .unwrap_or(0)
 }
 
 /// The firm's latest application in progress, and the targets of all it has in progress.
@@ -572,12 +670,13 @@ struct Answer {
     status: u16,
     content_type: String,
     location: Option<String>,
+    disposition: Option<String>,
     www_authenticate: bool,
     body: String,
 }
 
 /// One call on a fresh agent, so nothing carries over between cells.
-fn call(url: &str, verb: Verb, headers: &[(&str, String)], body: Option<&Value>) -> Answer {
+fn call(url: &str, verb: Verb, headers: &[(&str, String)], body: Option<&Sent>) -> Answer {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .max_redirects(0)
         .http_status_as_error(false)
@@ -593,18 +692,23 @@ fn call(url: &str, verb: Verb, headers: &[(&str, String)], body: Option<&Value>)
             r
         }};
     }
-    let text = body.map(Value::to_string).unwrap_or_default();
+    let (content_type, bytes): (&str, Vec<u8>) = match body {
+        Some(Sent::Raw(b)) => ("application/octet-stream", b.clone()),
+        Some(Sent::Json(v)) => ("application/json", v.to_string().into_bytes()),
+        None => ("application/json", Vec::new()),
+    };
     let res = match verb {
         Verb::Get => with_headers!(agent.get(url)).call(),
+        Verb::Delete => with_headers!(agent.delete(url)).call(),
         Verb::Post => with_headers!(agent.post(url))
-            .header("content-type", "application/json")
-            .send(&text),
+            .header("content-type", content_type)
+            .send(&bytes[..]),
         Verb::Put => with_headers!(agent.put(url))
-            .header("content-type", "application/json")
-            .send(&text),
+            .header("content-type", content_type)
+            .send(&bytes[..]),
         Verb::Patch => with_headers!(agent.patch(url))
-            .header("content-type", "application/json")
-            .send(&text),
+            .header("content-type", content_type)
+            .send(&bytes[..]),
     };
     let mut res = res.unwrap();
     let header = |name: &str| {
@@ -615,11 +719,13 @@ fn call(url: &str, verb: Verb, headers: &[(&str, String)], body: Option<&Value>)
     };
     let content_type = header("content-type").unwrap_or_default();
     let location = header("location");
+    let disposition = header("content-disposition");
     let www_authenticate = header("www-authenticate").is_some();
     Answer {
         status: res.status().as_u16(),
         content_type,
         location,
+        disposition,
         www_authenticate,
         body: res.body_mut().read_to_string().unwrap_or_default(),
     }
@@ -627,6 +733,18 @@ fn call(url: &str, verb: Verb, headers: &[(&str, String)], body: Option<&Value>)
 
 /// What is wrong with an answer, if anything, besides its status.
 fn shape_problem(expect: Expect, a: &Answer) -> Option<String> {
+    if expect == File {
+        let attachment = a
+            .disposition
+            .as_deref()
+            .is_some_and(|d| d.starts_with("attachment"));
+        return (a.content_type != "application/pdf" || !attachment).then(|| {
+            format!(
+                "not a PDF attachment: {:?}, {:?}",
+                a.content_type, a.disposition
+            )
+        });
+    }
     if !a.content_type.starts_with("application/json") {
         return Some(format!("content-type {:?}, not JSON", a.content_type));
     }
@@ -693,8 +811,8 @@ fn the_api_matrix_has_one_row_per_api_route() {
     for row in MATRIX {
         assert_eq!(
             row.body.is_some(),
-            row.verb != Verb::Get,
-            "{} {}: a write needs a body, a GET none",
+            matches!(row.verb, Verb::Post | Verb::Put | Verb::Patch),
+            "{} {}: a POST, PUT or PATCH needs a body, a GET or DELETE none",
             row.verb.id(),
             row.path
         );
@@ -752,12 +870,17 @@ fn every_api_route_answers_every_caller_as_the_matrix_says() {
                         candidate,
                         pending,
                     };
-                    let body = row.body.map(|f| f(&cell));
+                    let body = row.body.map(|b| match b {
+                        Body::Json(f) => Sent::Json(f(&cell)),
+                        Body::Raw(f) => Sent::Raw(f()),
+                    });
+                    let document = newest_document(&db, application.id);
                     let path = format!(
-                        "{}{}{}",
+                        "{}{}{}{}",
                         api::PREFIX,
-                        fill(row.path, &firm, &application),
-                        row.query
+                        fill(row.path, &firm, &application, document),
+                        row.query,
+                        row.query_of.map(|q| q(&cell)).unwrap_or_default()
                     );
                     let before = footprint(&db);
                     let a = call(
@@ -808,19 +931,20 @@ fn methods_a_route_does_not_have_get_a_json_error() {
         let paths: BTreeSet<&str> = api::ROUTES.iter().map(|r| r.path).collect();
         let mut wrong = Vec::new();
         let (application, _) = in_progress(&db, &w.own);
+        let document = newest_document(&db, application.id);
         for path in paths {
             let url = format!(
                 "{}{}{}",
                 app.base,
                 api::PREFIX,
-                fill(path, &w.own, &application)
+                fill(path, &w.own, &application, document)
             );
-            for verb in [Verb::Get, Verb::Post, Verb::Put, Verb::Patch] {
+            for verb in [Verb::Get, Verb::Post, Verb::Put, Verb::Patch, Verb::Delete] {
                 if api::ROUTES.iter().any(|r| r.path == path && r.verb == verb) {
                     continue;
                 }
                 let before = footprint(&db);
-                let a = call(&url, verb, &headers, Some(&json!({})));
+                let a = call(&url, verb, &headers, Some(&Sent::Json(json!({}))));
                 let code = serde_json::from_str::<Value>(&a.body)
                     .ok()
                     .and_then(|v| v["error"]["code"].as_str().map(str::to_string));

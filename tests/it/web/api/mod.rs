@@ -63,6 +63,7 @@ impl TestApp {
         }
         let res = match method {
             "GET" => with_headers!(self.agent.get(&url)).call(),
+            "DELETE" => with_headers!(self.agent.delete(&url)).call(),
             m => {
                 let r = match m {
                     "POST" => self.agent.post(&url),
@@ -86,5 +87,44 @@ impl TestApp {
     /// A write with a bearer token and a JSON body.
     pub fn api_send(&self, method: &str, path: &str, token: &str, body: &Value) -> Resp {
         self.call(method, path, Some(token), &[], Some(&body.to_string()))
+    }
+
+    /// `POST path` with a bearer token and `bytes` as the raw body (an upload).
+    pub fn api_upload(&self, path: &str, token: &str, bytes: &[u8]) -> Resp {
+        read(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/octet-stream")
+                .send(bytes)
+                .unwrap(),
+        )
+    }
+
+    /// `GET path` with a bearer token, the body as bytes: status, headers, body.
+    pub fn api_get_bytes(&self, path: &str, token: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut r = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {token}"))
+            .call()
+            .unwrap();
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    v.to_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap();
+        (r.status().as_u16(), headers, body)
     }
 }
