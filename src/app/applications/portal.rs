@@ -1,10 +1,13 @@
 //! What a firm's own user is asked to do now, for the firm portal's home page: an application
-//! returned with comments, a draft not yet submitted, and the yearly figures due.
+//! returned with comments, a draft not yet submitted, the documents an application still
+//! lacks, and the yearly figures due.
 
+use super::documents::{editable, missing_kinds};
 use super::read::{firm_applications, ApplicationRow};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::principal::Principal;
 use crate::core::application::Status;
+use crate::core::document::Kind;
 use crate::store::applications;
 use crate::store::firms::Firm;
 use crate::store::{years, DbConn};
@@ -28,6 +31,15 @@ pub enum Ask {
         id: i64,
         /// Its target id.
         target: &'static str,
+    },
+    /// An application the firm may still change lacks documents its checklist asks for.
+    DocumentsMissing {
+        /// The application.
+        id: i64,
+        /// Its target id.
+        target: &'static str,
+        /// The kinds without a document, in the checklist's order.
+        kinds: Vec<Kind>,
     },
     /// The figures of last year are not entered yet.
     FiguresDue {
@@ -67,6 +79,16 @@ pub fn asks(
                 target: r.target.id(),
             }),
             _ => {}
+        }
+        if editable(r.status) {
+            let kinds = missing_kinds(conn, r.application.id, r.target)?;
+            if !kinds.is_empty() {
+                out.push(Ask::DocumentsMissing {
+                    id: r.application.id,
+                    target: r.target.id(),
+                    kinds,
+                });
+            }
         }
     }
     let last_year = today.year() - 1;

@@ -107,6 +107,15 @@ fn a_firm_applies_for_the_reserve_pool_is_returned_resubmits_and_is_admitted() {
         let href = made.location.clone().unwrap();
         assert!(href.starts_with("/applications/"));
 
+        // The portal's home asks for the documents the draft still lacks, and names them.
+        let home = f.get("/");
+        assert!(
+            home.body.contains(
+                "还缺少材料：营业执照；知识产权证书；研发费用专项审计报告；年度财务会计报告"
+            ),
+            "{}",
+            home.body
+        );
         // The documents the reserve pool asks for, uploaded from the page.
         for kind in [
             "business_licence",
@@ -129,6 +138,7 @@ fn a_firm_applies_for_the_reserve_pool_is_returned_resubmits_and_is_admitted() {
             );
             assert_eq!(r.status, 303, "{kind}: {}", r.body);
         }
+        assert!(!f.get("/").body.contains("还缺少材料"), "asked no more");
         let sent = step(&f, &href, "submit", &[]);
         assert_eq!(sent.status, 303, "{}", sent.body);
         let shown = f.get(sent.location.as_deref().unwrap());
