@@ -24,6 +24,7 @@ pub mod firms;
 pub mod mail;
 pub mod model;
 pub mod principal;
+pub mod reports;
 pub mod seed_demo;
 
 /// The database connection every use case takes, and the pool that hands them out.

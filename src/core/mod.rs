@@ -13,4 +13,5 @@ pub mod ratio;
 pub mod rules;
 pub mod schedule;
 pub mod stage;
+pub mod targets;
 pub mod uscc;

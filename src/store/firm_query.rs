@@ -369,6 +369,18 @@ pub fn count_by_stage(conn: &mut DbConn, scope: &Scope) -> Result<Vec<(String, i
         .load(conn)?)
 }
 
+/// Firms in `scope` by county and stage: (county code, stage id, count).
+pub fn count_by_county_and_stage(
+    conn: &mut DbConn,
+    scope: &Scope,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    Ok(firms::table
+        .filter(scope.predicate())
+        .group_by((firms::county_code, firms::stage))
+        .select((firms::county_code, firms::stage, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// The ids of every firm in `scope` matching `f`'s filters (sort and page ignored), ascending:
 /// what "all firms matching the filter" means for a bulk action.
 pub fn ids(conn: &mut DbConn, scope: &Scope, f: &FirmQuery) -> Result<Vec<i64>, StoreError> {

@@ -31,6 +31,7 @@ pub mod reports;
 pub mod schema;
 pub mod settings;
 pub mod storage;
+pub mod targets;
 pub mod tokens;
 pub mod user_changes;
 pub mod users;

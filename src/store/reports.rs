@@ -93,3 +93,74 @@ pub fn expiring_between(
         ))
         .load(conn)?)
 }
+
+/// A firm's move from one stage to another, with what a scope needs to admit it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Movement {
+    /// Firm id.
+    pub firm_id: i64,
+    /// Firm county (now).
+    pub county_code: String,
+    /// Firm advisor (now).
+    pub advisor_id: Option<i64>,
+    /// Stage before.
+    pub from_stage: String,
+    /// Stage after.
+    pub to_stage: String,
+    /// Date the event took effect.
+    pub as_of: NaiveDate,
+}
+
+/// Every move between stages that took effect in `[from, until)`, oldest first.
+pub fn movements_between(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<Movement>, StoreError> {
+    Ok(stage_events::table
+        .inner_join(firms::table)
+        .filter(stage_events::as_of.ge(from))
+        .filter(stage_events::as_of.lt(until))
+        .filter(stage_events::from_stage.ne(stage_events::to_stage))
+        .order((stage_events::as_of.asc(), stage_events::id.asc()))
+        .select((
+            firms::id,
+            firms::county_code,
+            firms::advisor_id,
+            stage_events::from_stage,
+            stage_events::to_stage,
+            stage_events::as_of,
+        ))
+        .load(conn)?)
+}
+
+/// A firm holding a credential in force on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Holder {
+    /// Firm id.
+    pub firm_id: i64,
+    /// Firm county.
+    pub county_code: String,
+    /// Firm advisor.
+    pub advisor_id: Option<i64>,
+}
+
+/// The firms holding a credential of `kind` in force on `on` (issued by then, not yet ended,
+/// not revoked), each once, by id.
+pub fn holders_on(conn: &mut DbConn, kind: &str, on: NaiveDate) -> Result<Vec<Holder>, StoreError> {
+    let mut rows: Vec<Holder> = credentials::table
+        .inner_join(firms::table)
+        .filter(credentials::kind.eq(kind))
+        .filter(credentials::status.ne("revoked"))
+        .filter(credentials::valid_from.le(on))
+        .filter(
+            credentials::valid_until
+                .is_null()
+                .or(credentials::valid_until.gt(on)),
+        )
+        .order(firms::id.asc())
+        .select((firms::id, firms::county_code, firms::advisor_id))
+        .load(conn)?;
+    rows.dedup_by_key(|h| h.firm_id);
+    Ok(rows)
+}

@@ -403,3 +403,16 @@ diesel::table! {
 
 diesel::joinable!(nominations -> firms (firm_id));
 diesel::allow_tables_to_appear_in_same_query!(nominations, firms);
+
+diesel::table! {
+    /// Yearly targets of the city (`county_code` '') and of each county.
+    targets (id) {
+        id -> BigInt,
+        year -> Integer,
+        county_code -> Text,
+        metric -> Text,
+        value -> BigInt,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}

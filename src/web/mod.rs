@@ -7,6 +7,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod files;
 pub mod forms;
@@ -154,6 +155,9 @@ route_table! {
     GET "/password/set" => pages::accounts::password::set_form;
     POST "/password/set" => pages::accounts::password::set;
     GET "/" => pages::dashboard::show;
+    // The yearly targets (admin, bureau); the dashboard above shows progress toward them.
+    GET "/targets" => pages::reports::form;
+    POST "/targets" => pages::reports::save;
     GET "/firms" => pages::firms::list;
     // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
     GET "/firms/new" => pages::firms::forms::new_firm;

@@ -1,7 +1,9 @@
 //! `GET /`: the dashboard of the signed-in user: the funnel, this month's stage changes and
-//! credentials expiring soon, all within the user's territory.
+//! credentials expiring soon, all within the user's territory; for the bureau and county
+//! officers, the targets dashboard above them (`reports::board`).
 
 use super::render;
+use crate::app::reports::board;
 use crate::app::{firms::insights, firms::read};
 use crate::core::stage::Role;
 use crate::web::auth::DashboardUser;
@@ -27,10 +29,17 @@ pub async fn show(
     }
     let lang = user.lang;
     let p = user.principal.clone();
-    let (d, activity) = db(&state, move |c| {
+    let (d, activity, board) = db(&state, move |c| {
+        let today = crate::app::today();
+        let board = if board::may_see(&p) {
+            Some(board::board(c, &p, today)?)
+        } else {
+            None
+        };
         Ok((
             read::dashboard(c, &p)?,
-            insights::activity(c, &p, crate::app::today())?,
+            insights::activity(c, &p, today)?,
+            board,
         ))
     })
     .await?;
@@ -86,6 +95,7 @@ pub async fn show(
             "changes": changes,
             "expiring": expiring,
             "month_start": activity.month_start.to_string(),
+            "board": board.as_ref().map(|b| super::reports::board::board_json(b, lang)),
             "window_end": activity.window_end.to_string(),
         }),
     )

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod firms;
 pub mod health;
 pub mod mail;
+pub mod reports;
 
 use super::auth::CurrentUser;
 use super::error::WebError;
@@ -80,6 +81,7 @@ fn menu(p: &crate::app::Principal) -> Value {
         "advisors": Area::Advisors.allows(p.role) && access::may_manage_advisors(p),
         "admin": Area::Admin.allows(p.role),
         "firm_users": Area::FirmAccounts.allows(p.role),
+        "targets": Area::Targets.allows(p.role),
     })
 }
 

@@ -137,6 +137,11 @@ const MATRIX: &[Row] = &[
                                   [NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound]),
     // A firm's user gets the firm portal's home.
     get("/",                      [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    // The yearly targets: the bureau and administrators (a value that is not a number reaches
+    // validation).
+    get("/targets",               [Login,    Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/targets", &[("city.high_tech", "many")],
+                                  [Login,    Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The lists of many firms: not for a firm's own user.
     get("/firms",                 [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/firms/{id}",            [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),

@@ -155,6 +155,33 @@ fn an_advisor_finds_a_firm_and_reads_why_it_is_not_yet_eligible() {
 }
 
 #[test]
+fn the_bureau_sets_its_targets_and_reads_the_progress_on_its_dashboard() {
+    let (db, app) = demo_app();
+    let b = Browser::start(&app.base);
+    b.sign_in("bureau", DEMO_PASSWORD);
+    b.click_and_load("header a[href='/targets']");
+    assert_eq!(b.path(), "/targets");
+    b.fill("input[name='city.high_tech']", "150");
+    b.fill("input[name='city.tech_sme']", "300");
+    b.click_and_load("form.entry button[type=submit]");
+    assert!(b.text("main").contains(&zh("targets.saved")));
+    b.goto("/");
+    // Today's HTE count on the dashboard is the count of firms holding a certificate in force.
+    let holders = super::board::holders(&mut db.conn(), "hte", None);
+    let shown: i64 = b
+        .text("#progress-high_tech td[data-count]")
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(shown, holders);
+    let bars = b.find_all("#progress-high_tech svg rect[data-value]");
+    assert_eq!(b.attr_of(&bars[1], "data-value"), holders.to_string());
+    assert!(b.text("#progress-high_tech .pace").contains("150"));
+    let shot = b.screenshot("targets-dashboard");
+    eprintln!("screenshot: {}", shot.display());
+}
+
+#[test]
 fn the_language_switch_changes_the_page_and_is_remembered_across_pages() {
     let (db, app) = demo_app();
     let firm = &all_firms(&db)[0];

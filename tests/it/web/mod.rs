@@ -6,6 +6,7 @@ mod access_matrix;
 mod actions;
 mod api;
 mod applications;
+mod board;
 mod browser;
 mod caching;
 mod coaching;

@@ -1,0 +1,234 @@
+//! The targets dashboard and the yearly targets, on the demo city, both backends: the bureau
+//! sets targets (a wrong value is shown beside its cell and nothing is saved); the dashboard's
+//! charts and tables show the same numbers as SQL counts on the same database, for the whole
+//! city and for a county officer's county; advisors get no targets dashboard.
+
+use super::forms::field_error;
+use super::TestApp;
+use crate::common::backends;
+use diesel::prelude::*;
+use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
+use peiyu::store::schema::{audit_log, credentials, firms, targets};
+
+fn signed_in(app: &TestApp, username: &str) -> TestApp {
+    let client = app.other_client();
+    let r = client.login(username, DEMO_PASSWORD);
+    assert_eq!(r.status, 303, "sign in as {username}: {}", r.body);
+    client
+}
+
+/// The text of the element that starts at `marker` up to `end`.
+fn section<'a>(body: &'a str, marker: &str, end: &str) -> &'a str {
+    let start = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not on the page"));
+    let rest = &body[start..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+/// Every `data-value` of the bars in `svg`, in order.
+fn bar_values(svg: &str) -> Vec<i64> {
+    svg.split("data-value=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+/// The numbers of a table's body cells (`<td class="num">N</td>`), in order.
+fn cells(html: &str) -> Vec<i64> {
+    html.split("<td class=\"num\">")
+        .skip(1)
+        .map(|s| s[..s.find('<').unwrap()].trim().parse().unwrap())
+        .collect()
+}
+
+/// Firms holding a credential of `kind` in force today, by SQL.
+pub(super) fn holders(c: &mut peiyu::store::DbConn, kind: &str, county: Option<&str>) -> i64 {
+    let today = peiyu::app::today();
+    let mut q = credentials::table
+        .inner_join(firms::table)
+        .filter(credentials::kind.eq(kind))
+        .filter(credentials::status.ne("revoked"))
+        .filter(credentials::valid_from.le(today))
+        .filter(
+            credentials::valid_until
+                .is_null()
+                .or(credentials::valid_until.gt(today)),
+        )
+        .select(credentials::firm_id)
+        .distinct()
+        .into_boxed();
+    if let Some(code) = county {
+        q = q.filter(firms::county_code.eq(code.to_string()));
+    }
+    i64::try_from(q.load::<i64>(c).unwrap().len()).unwrap()
+}
+
+/// Firms at `stage` (in `county`), by SQL.
+fn at_stage(c: &mut peiyu::store::DbConn, stage: &str, county: Option<&str>) -> i64 {
+    let mut q = firms::table
+        .filter(firms::stage.eq(stage))
+        .count()
+        .into_boxed();
+    if let Some(code) = county {
+        q = q.filter(firms::county_code.eq(code.to_string()));
+    }
+    q.get_result(c).unwrap()
+}
+
+#[test]
+fn the_dashboard_shows_the_sql_counts_for_the_city_and_for_a_county() {
+    for db in backends() {
+        let mut c = db.conn();
+        seed_demo(&mut c, 20_261_207, 150, peiyu::app::today()).unwrap();
+        let app = TestApp::spawn(&db);
+        let bureau = signed_in(&app, "bureau");
+
+        // Targets for the city and one county.
+        let form = bureau.get("/targets");
+        assert_eq!(form.status, 200, "{}", form.body);
+        let csrf = form.csrf();
+        let year = peiyu::app::today().format("%Y").to_string();
+        let saved = bureau.post(
+            "/targets",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("year", year.as_str()),
+                ("city.high_tech", "150"),
+                ("city.tech_sme", "300"),
+                ("411102.high_tech", "40"),
+            ],
+        );
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let form = bureau.get(saved.location.as_deref().unwrap());
+        assert!(form.body.contains("目标已保存"));
+        assert!(form.body.contains("name=\"city.high_tech\" value=\"150\""));
+
+        let home = bureau.get("/");
+        assert_eq!(home.status, 200);
+        let body = &home.body;
+        // Progress: today's count is the SQL count, the target is drawn and said.
+        let hte = section(body, "id=\"progress-high_tech\"", "</figure>");
+        let count = holders(&mut c, "hte", None);
+        assert!(
+            hte.contains(&format!("data-count=\"high_tech\">{count}<")),
+            "{count}: {hte}"
+        );
+        assert_eq!(bar_values(hte)[1], count, "the chart's 'today' bar");
+        assert!(hte.contains("目标 150"), "the target line: {hte}");
+        assert!(hte.contains("目标 150 家"), "the pace sentence: {hte}");
+        let tsme = section(body, "id=\"progress-tech_sme\"", "</figure>");
+        assert_eq!(bar_values(tsme)[1], holders(&mut c, "tech_sme", None));
+        let reserve = section(body, "id=\"progress-reserve\"", "</figure>");
+        assert_eq!(bar_values(reserve)[1], at_stage(&mut c, "reserve", None));
+
+        // Firms by county and stage: table and chart equal SQL, county by county.
+        let by_county = section(body, "id=\"by-county\"", "</figure>");
+        let counties: Vec<String> = peiyu::store::refdata::counties(&mut c)
+            .unwrap()
+            .into_iter()
+            .map(|k| k.code)
+            .collect();
+        let stages = [
+            "prospect",
+            "tech_sme",
+            "reserve",
+            "high_tech",
+            "leader",
+            "exited",
+        ];
+        let mut want_cells = Vec::new();
+        let mut want_bars = vec![Vec::new(); 4];
+        for code in &counties {
+            let row: Vec<i64> = stages
+                .iter()
+                .map(|s| at_stage(&mut c, s, Some(code)))
+                .collect();
+            want_cells.extend(row.iter().copied());
+            want_cells.push(row.iter().sum());
+            for (i, v) in row[1..5].iter().enumerate() {
+                want_bars[i].push(*v);
+            }
+        }
+        assert_eq!(cells(by_county), want_cells, "{}", db.name());
+        let bars: Vec<i64> = bar_values(by_county);
+        // The chart draws county by county, the four ladder stages side by side.
+        let n = counties.len();
+        let drawn: Vec<Vec<i64>> = (0..4)
+            .map(|s| (0..n).map(|k| bars[k * 4 + s]).collect())
+            .collect();
+        assert_eq!(drawn, want_bars);
+        assert!(body.contains("<title>"), "charts carry a title");
+
+        // A county officer sees their county only.
+        let county = signed_in(&app, "county-411102");
+        let home = county.get("/");
+        let hte = section(&home.body, "id=\"progress-high_tech\"", "</figure>");
+        assert_eq!(bar_values(hte)[1], holders(&mut c, "hte", Some("411102")));
+        assert!(hte.contains("目标 40"), "{hte}");
+        let by_county = section(&home.body, "id=\"by-county\"", "</figure>");
+        assert_eq!(cells(by_county).len(), stages.len() + 1, "one county");
+
+        // An advisor keeps the dashboard without targets.
+        let advisor_name: String = peiyu::store::schema::users::table
+            .filter(peiyu::store::schema::users::role.eq("advisor"))
+            .select(peiyu::store::schema::users::username)
+            .first(&mut c)
+            .unwrap();
+        let advisor = signed_in(&app, &advisor_name);
+        let home = advisor.get("/");
+        assert_eq!(home.status, 200);
+        assert!(!home.body.contains("id=\"progress-high_tech\""));
+        assert_eq!(advisor.get("/targets").status, 403);
+    }
+}
+
+#[test]
+fn a_wrong_target_is_shown_beside_its_cell_and_nothing_is_saved() {
+    for db in backends() {
+        let mut c = db.conn();
+        seed_demo(&mut c, 20_261_207, 10, peiyu::app::today()).unwrap();
+        let app = TestApp::spawn(&db);
+        let bureau = signed_in(&app, "bureau");
+        let csrf = bureau.get("/targets").csrf();
+        let before: i64 = audit_log::table.count().get_result(&mut c).unwrap();
+        let r = bureau.post(
+            "/targets",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("city.high_tech", "150"),
+                ("411102.reserve", "-3"),
+                ("411103.tech_sme", "很多"),
+            ],
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        for f in ["411102.reserve", "411103.tech_sme"] {
+            let said = field_error(&r, f).unwrap_or_else(|| panic!("{f}: {}", r.body));
+            assert!(said.contains("0 到 1000000 之间的整数"), "{said}");
+        }
+        assert!(r.body.contains("value=\"很多\""), "what was typed is kept");
+        let stored: i64 = targets::table.count().get_result(&mut c).unwrap();
+        assert_eq!(stored, 0);
+        let after: i64 = audit_log::table.count().get_result(&mut c).unwrap();
+        assert_eq!(after, before);
+
+        // Saved: one audit row with before and after; saving the same again writes nothing.
+        let ok = bureau.post(
+            "/targets",
+            &[("_csrf", csrf.as_str()), ("city.high_tech", "150")],
+        );
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let again = bureau.post(
+            "/targets",
+            &[("_csrf", csrf.as_str()), ("city.high_tech", "150")],
+        );
+        assert_eq!(again.status, 303);
+        let rows: Vec<String> = audit_log::table
+            .filter(audit_log::action.eq("set_targets"))
+            .select(audit_log::detail)
+            .load(&mut c)
+            .unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(rows[0].contains("\"city.high_tech\":150"), "{}", rows[0]);
+    }
+}
