@@ -1,7 +1,7 @@
 //! Dashboard reports across firms: recent stage changes and credentials about to expire. Each
 //! row carries the firm's county and advisor so the caller can limit it to a viewer's scope.
 
-use super::schema::{credentials, firms, stage_events};
+use super::schema::{applications, credentials, firm_issues, firms, stage_events};
 use super::{DbConn, StoreError};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -163,4 +163,65 @@ pub fn holders_on(conn: &mut DbConn, kind: &str, on: NaiveDate) -> Result<Vec<Ho
         .load(conn)?;
     rows.dedup_by_key(|h| h.firm_id);
     Ok(rows)
+}
+
+/// What the county scorecard needs of a firm.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct FirmFacts {
+    /// Firm id.
+    pub id: i64,
+    /// County.
+    pub county_code: String,
+    /// Advisor.
+    pub advisor_id: Option<i64>,
+    /// Stage id.
+    pub stage: String,
+    /// Whether it meets the next stage's rules now.
+    pub next_eligible: Option<bool>,
+    /// The last contact.
+    pub last_contact_on: Option<NaiveDate>,
+    /// The next planned contact.
+    pub next_contact_on: Option<NaiveDate>,
+}
+
+/// Every firm that has not exited, with what the scorecard counts.
+pub fn firm_facts(conn: &mut DbConn) -> Result<Vec<FirmFacts>, StoreError> {
+    Ok(firms::table
+        .filter(firms::stage.ne("exited"))
+        .order(firms::id.asc())
+        .select((
+            firms::id,
+            firms::county_code,
+            firms::advisor_id,
+            firms::stage,
+            firms::next_eligible,
+            firms::last_contact_on,
+            firms::next_contact_on,
+        ))
+        .load(conn)?)
+}
+
+/// The issues still pending (open or in progress): (firm id, raised on).
+pub fn pending_issues(conn: &mut DbConn) -> Result<Vec<(i64, NaiveDate)>, StoreError> {
+    Ok(firm_issues::table
+        .filter(firm_issues::status.eq_any(["open", "in_progress"]))
+        .select((firm_issues::firm_id, firm_issues::raised_on))
+        .load(conn)?)
+}
+
+/// The firms with an application for `target` in progress or recommended (not yet decided
+/// nationally), each once.
+pub fn firms_applying(conn: &mut DbConn, target: &str) -> Result<Vec<i64>, StoreError> {
+    let mut ids: Vec<i64> = applications::table
+        .filter(applications::target.eq(target))
+        .filter(
+            applications::status
+                .eq_any(super::applications::OPEN)
+                .or(applications::status.eq("approved")),
+        )
+        .select(applications::firm_id)
+        .load(conn)?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }

@@ -158,6 +158,7 @@ route_table! {
     // The yearly targets (admin, bureau); the dashboard above shows progress toward them.
     GET "/targets" => pages::reports::form;
     POST "/targets" => pages::reports::save;
+    GET "/scorecard" => pages::reports::scorecard::show;
     GET "/firms" => pages::firms::list;
     // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
     GET "/firms/new" => pages::firms::forms::new_firm;

@@ -93,6 +93,60 @@ fn stage_index(id: &str) -> Option<usize> {
     Stage::ALL.iter().position(|s| s.id() == id)
 }
 
+/// Per (county, metric): (the count today, the count on 1 January).
+pub type MetricCounts = HashMap<(String, Metric), (i64, i64)>;
+
+/// Per county and metric: (the count today, the count on 1 January). `cells` are firms by
+/// (county, stage, count), `moves` this year's movements, both of the territory counted.
+pub fn metric_counts(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    cells: &[(String, String, i64)],
+    moves: &[reports::Movement],
+) -> Result<MetricCounts, AppError> {
+    let jan1 = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let mut out = MetricCounts::new();
+    for metric in Metric::ALL {
+        match metric.credential() {
+            Some(kind) => {
+                for (day, now) in [(today, true), (jan1, false)] {
+                    for h in reports::holders_on(conn, kind, day)
+                        .ctx("count the holders of a credential")?
+                    {
+                        let e = out.entry((h.county_code, metric)).or_default();
+                        if now {
+                            e.0 += 1;
+                        } else {
+                            e.1 += 1;
+                        }
+                    }
+                }
+            }
+            None => {
+                let reserve = Stage::Reserve.id();
+                for (code, stage, n) in cells {
+                    if stage == reserve {
+                        let e = out.entry((code.clone(), metric)).or_default();
+                        e.0 += n;
+                        e.1 += n;
+                    }
+                }
+                // Back to 1 January: undo this year's entries and exits.
+                for m in moves {
+                    let e = out.entry((m.county_code.clone(), metric)).or_default();
+                    if m.to_stage == reserve {
+                        e.1 -= 1;
+                    }
+                    if m.from_stage == reserve {
+                        e.1 += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The dashboard for `p` on `today` (China date).
 pub fn board(conn: &mut DbConn, p: &Principal, today: NaiveDate) -> Result<Board, AppError> {
     if !may_see(p) {
@@ -128,11 +182,6 @@ pub fn board(conn: &mut DbConn, p: &Principal, today: NaiveDate) -> Result<Board
             row.counts[i] += n;
         }
     }
-    let stage_total = |s: Stage| -> i64 {
-        let i = stage_index(s.id()).unwrap_or(0);
-        by_county.iter().map(|r| r.counts[i]).sum()
-    };
-
     // Movements this year.
     let next_month = month_start_after(today, 1);
     let moves: Vec<_> = reports::movements_between(conn, jan1, next_month)
@@ -160,35 +209,13 @@ pub fn board(conn: &mut DbConn, p: &Principal, today: NaiveDate) -> Result<Board
     }
 
     // Progress toward each target.
+    let counts = metric_counts(conn, today, &cells, &moves)?;
     let mut progress = Vec::new();
     for metric in Metric::ALL {
-        let (count, at_start) = match metric.credential() {
-            Some(kind) => {
-                let mut holders = |on| -> Result<i64, AppError> {
-                    let n = reports::holders_on(conn, kind, on)
-                        .ctx("count the holders of a credential")?
-                        .iter()
-                        .filter(|h| scope.admits(h.firm_id, &h.county_code, h.advisor_id))
-                        .count();
-                    Ok(i64::try_from(n).unwrap_or(i64::MAX))
-                };
-                (holders(today)?, holders(jan1)?)
-            }
-            None => {
-                let now = stage_total(Stage::Reserve);
-                let came = moves
-                    .iter()
-                    .filter(|m| m.to_stage == Stage::Reserve.id())
-                    .count();
-                let left = moves
-                    .iter()
-                    .filter(|m| m.from_stage == Stage::Reserve.id())
-                    .count();
-                let came = i64::try_from(came).unwrap_or(0);
-                let left = i64::try_from(left).unwrap_or(0);
-                (now, now - came + left)
-            }
-        };
+        let (count, at_start) = counts
+            .iter()
+            .filter(|((code, m), _)| *m == metric && scope.admits(0, code, None))
+            .fold((0, 0), |(a, b), (_, (n, s))| (a + n, b + s));
         let target = targets.get(&(place.clone(), metric)).copied();
         progress.push(Progress {
             metric,

@@ -3,4 +3,5 @@
 //! stages and the certificates expiring by month ([`board`]).
 
 pub mod board;
+pub mod scorecard;
 pub mod targets;

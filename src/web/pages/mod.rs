@@ -82,6 +82,7 @@ fn menu(p: &crate::app::Principal) -> Value {
         "admin": Area::Admin.allows(p.role),
         "firm_users": Area::FirmAccounts.allows(p.role),
         "targets": Area::Targets.allows(p.role),
+        "scorecard": crate::app::reports::board::may_see(p),
     })
 }
 

@@ -142,6 +142,8 @@ const MATRIX: &[Row] = &[
     get("/targets",               [Login,    Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/targets", &[("city.high_tech", "many")],
                                   [Login,    Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // The county scorecard: the bureau (every county) and county officers (their own).
+    get("/scorecard",             [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The lists of many firms: not for a firm's own user.
     get("/firms",                 [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/firms/{id}",            [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),

@@ -232,3 +232,117 @@ fn a_wrong_target_is_shown_beside_its_cell_and_nothing_is_saved() {
         assert!(rows[0].contains("\"city.high_tech\":150"), "{}", rows[0]);
     }
 }
+
+/// The rows of the scorecard: (county code, the row's numbers in order).
+fn scorecard_rows(body: &str) -> Vec<(String, Vec<String>)> {
+    body.split("<tr data-county=\"")
+        .skip(1)
+        .map(|s| {
+            let code = s[..s.find('"').unwrap()].to_string();
+            let row = &s[..s.find("</tr>").unwrap()];
+            let cells = row
+                .split("<td class=\"num\">")
+                .skip(1)
+                .map(|c| c[..c.find("</td>").unwrap()].trim().to_string())
+                .collect();
+            (code, cells)
+        })
+        .collect()
+}
+
+#[test]
+fn the_scorecard_shows_each_countys_sql_counts_and_sorts_by_its_columns() {
+    for db in backends() {
+        let mut c = db.conn();
+        seed_demo(&mut c, 20_261_207, 150, peiyu::app::today()).unwrap();
+        let app = TestApp::spawn(&db);
+        let bureau = signed_in(&app, "bureau");
+        let page = bureau.get("/scorecard");
+        assert_eq!(page.status, 200, "{}", page.body);
+        let rows = scorecard_rows(&page.body);
+        let counties = peiyu::store::refdata::counties(&mut c).unwrap();
+        assert_eq!(rows.len(), counties.len());
+        let today = peiyu::app::today();
+        let recent = today - chrono::Days::new(60);
+        for (code, cells) in &rows {
+            let code = code.as_str();
+            // HTEs, tech-SMEs, reserve firms today (the middle cell of each metric's three).
+            assert_eq!(
+                cells[1],
+                holders(&mut c, "hte", Some(code)).to_string(),
+                "{code}"
+            );
+            assert_eq!(
+                cells[4],
+                holders(&mut c, "tech_sme", Some(code)).to_string()
+            );
+            assert_eq!(
+                cells[7],
+                at_stage(&mut c, "reserve", Some(code)).to_string()
+            );
+            // Contacted in the last 60 days, of the assigned firms.
+            let assigned: i64 = firms::table
+                .filter(firms::county_code.eq(code))
+                .filter(firms::stage.ne("exited"))
+                .filter(firms::advisor_id.is_not_null())
+                .count()
+                .get_result(&mut c)
+                .unwrap();
+            let contacted: i64 = firms::table
+                .filter(firms::county_code.eq(code))
+                .filter(firms::stage.ne("exited"))
+                .filter(firms::advisor_id.is_not_null())
+                .filter(firms::last_contact_on.ge(recent))
+                .count()
+                .get_result(&mut c)
+                .unwrap();
+            assert!(
+                cells[9].starts_with(&format!("{contacted} / {assigned} (")),
+                "{code}: {}",
+                cells[9]
+            );
+            // Reserve firms meeting the HTE rules without an HTE application.
+            use peiyu::store::schema::applications as a;
+            // In progress, or recommended and waiting for the national result.
+            let applying = a::table
+                .filter(a::target.eq("high_tech"))
+                .filter(a::status.eq_any([
+                    "draft",
+                    "submitted",
+                    "county_review",
+                    "city_review",
+                    "returned",
+                    "approved",
+                ]))
+                .select(a::firm_id);
+            let ready: i64 = firms::table
+                .filter(firms::county_code.eq(code))
+                .filter(firms::stage.eq("reserve"))
+                .filter(firms::next_eligible.eq(true))
+                .filter(firms::id.ne_all(applying))
+                .count()
+                .get_result(&mut c)
+                .unwrap();
+            assert_eq!(cells.last().unwrap(), &ready.to_string(), "{code}");
+        }
+        // Sorted by HTEs today, most first.
+        let sorted = scorecard_rows(&bureau.get("/scorecard?sort=high_tech&dir=desc").body);
+        let hte: Vec<i64> = sorted.iter().map(|(_, c)| c[1].parse().unwrap()).collect();
+        let mut want = hte.clone();
+        want.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(hte, want);
+        assert!(page.body.contains("<svg"), "a chart");
+
+        // A county officer: their own row; an advisor: none.
+        let county = signed_in(&app, "county-411102");
+        let own = scorecard_rows(&county.get("/scorecard").body);
+        assert_eq!(own.len(), 1);
+        assert_eq!(own[0].0, "411102");
+        let advisor_name: String = peiyu::store::schema::users::table
+            .filter(peiyu::store::schema::users::role.eq("advisor"))
+            .select(peiyu::store::schema::users::username)
+            .first(&mut c)
+            .unwrap();
+        assert_eq!(signed_in(&app, &advisor_name).get("/scorecard").status, 403);
+    }
+}

@@ -179,6 +179,13 @@ fn the_bureau_sets_its_targets_and_reads_the_progress_on_its_dashboard() {
     assert!(b.text("#progress-high_tech .pace").contains("150"));
     let shot = b.screenshot("targets-dashboard");
     eprintln!("screenshot: {}", shot.display());
+    // The county scorecard, from the menu, with its chart.
+    b.click_and_load("header a[href='/scorecard']");
+    assert_eq!(b.text("main h1"), zh("scorecard.title"));
+    assert!(!b
+        .find_all("#scorecard-chart svg rect[data-value]")
+        .is_empty());
+    b.screenshot("scorecard");
 }
 
 #[test]

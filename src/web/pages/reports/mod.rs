@@ -2,6 +2,7 @@
 //! dashboard drawn into `/` for the bureau and county officers ([`board`]).
 
 pub mod board;
+pub mod scorecard;
 
 use crate::app::reports::targets::{self, field, parse_value, Values, CITY, YEARS};
 use crate::app::{today, AppError};
