@@ -225,3 +225,45 @@ pub fn firms_applying(conn: &mut DbConn, target: &str) -> Result<Vec<i64>, Store
     ids.dedup();
     Ok(ids)
 }
+
+/// A firm the "should register" list considers.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Candidate {
+    /// Firm id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// USCC.
+    pub uscc: String,
+    /// County.
+    pub county_code: String,
+    /// Advisor.
+    pub advisor_id: Option<i64>,
+    /// Stage id.
+    pub stage: String,
+    /// Whether it meets the next stage's rules now.
+    pub next_eligible: Option<bool>,
+    /// Readiness for the next stage, 0–100.
+    pub readiness: i32,
+    /// The last contact.
+    pub last_contact_on: Option<NaiveDate>,
+}
+
+/// Prospects and reserve firms, most ready first.
+pub fn register_candidates(conn: &mut DbConn) -> Result<Vec<Candidate>, StoreError> {
+    Ok(firms::table
+        .filter(firms::stage.eq_any(["prospect", "reserve"]))
+        .order((firms::readiness.desc(), firms::name.asc(), firms::id.asc()))
+        .select((
+            firms::id,
+            firms::name,
+            firms::uscc,
+            firms::county_code,
+            firms::advisor_id,
+            firms::stage,
+            firms::next_eligible,
+            firms::readiness,
+            firms::last_contact_on,
+        ))
+        .load(conn)?)
+}

@@ -159,6 +159,7 @@ route_table! {
     GET "/targets" => pages::reports::form;
     POST "/targets" => pages::reports::save;
     GET "/scorecard" => pages::reports::scorecard::show;
+    GET "/should-register" => pages::reports::should_register::show;
     GET "/firms" => pages::firms::list;
     // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
     GET "/firms/new" => pages::firms::forms::new_firm;

@@ -4,4 +4,5 @@
 
 pub mod board;
 pub mod scorecard;
+pub mod should_register;
 pub mod targets;

@@ -3,7 +3,7 @@
 //! officers, the targets dashboard above them (`reports::board`).
 
 use super::render;
-use crate::app::reports::board;
+use crate::app::reports::{board, should_register};
 use crate::app::{firms::insights, firms::read};
 use crate::core::stage::Role;
 use crate::web::auth::DashboardUser;
@@ -29,20 +29,43 @@ pub async fn show(
     }
     let lang = user.lang;
     let p = user.principal.clone();
-    let (d, activity, board) = db(&state, move |c| {
+    let (d, activity, board, should) = db(&state, move |c| {
         let today = crate::app::today();
         let board = if board::may_see(&p) {
             Some(board::board(c, &p, today)?)
         } else {
             None
         };
+        // An advisor's own firms that should register or apply.
+        let should = match (p.role, p.user_id) {
+            (Role::Advisor, Some(id)) => {
+                let filter = should_register::Filter {
+                    county: None,
+                    advisor_id: Some(id),
+                };
+                Some(should_register::should_register_page(
+                    c, &p, &filter, today,
+                )?)
+            }
+            _ => None,
+        };
         Ok((
             read::dashboard(c, &p)?,
             insights::activity(c, &p, today)?,
             board,
+            should,
         ))
     })
     .await?;
+    let should_rows: Option<Vec<serde_json::Value>> = should.as_ref().map(|s| {
+        s.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                super::reports::should_register::entry_json(lang, &s.menus.counties, i + 1, e)
+            })
+            .collect()
+    });
     let changes: Vec<_> = activity
         .changes
         .iter()
@@ -96,6 +119,7 @@ pub async fn show(
             "expiring": expiring,
             "month_start": activity.month_start.to_string(),
             "board": board.as_ref().map(|b| super::reports::board::board_json(b, lang)),
+            "should": should_rows,
             "window_end": activity.window_end.to_string(),
         }),
     )

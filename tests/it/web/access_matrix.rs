@@ -145,6 +145,7 @@ const MATRIX: &[Row] = &[
     // The county scorecard: the bureau (every county) and county officers (their own).
     get("/scorecard",             [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The lists of many firms: not for a firm's own user.
+    get("/should-register",       [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/firms",                 [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/firms/{id}",            [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     // Creating firms: the bureau and county officers (in their own county).

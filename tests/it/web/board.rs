@@ -346,3 +346,133 @@ fn the_scorecard_shows_each_countys_sql_counts_and_sorts_by_its_columns() {
         assert_eq!(signed_in(&app, &advisor_name).get("/scorecard").status, 403);
     }
 }
+
+/// (firm id, why) of the rows of a "should register" table.
+fn should_rows(body: &str) -> Vec<(i64, String)> {
+    body.split("<tr data-firm=\"")
+        .skip(1)
+        .map(|s| {
+            let id = s[..s.find('"').unwrap()].parse().unwrap();
+            let why = s
+                .split("data-why=\"")
+                .nth(1)
+                .map(|w| w[..w.find('"').unwrap()].to_string())
+                .unwrap_or_default();
+            (id, why)
+        })
+        .collect()
+}
+
+/// What the "should register" list must hold, by SQL: (firm id, why), in `county` and for
+/// `advisor` when given.
+fn should_by_sql(
+    c: &mut peiyu::store::DbConn,
+    county: Option<&str>,
+    advisor: Option<i64>,
+) -> std::collections::BTreeSet<(i64, String)> {
+    use peiyu::store::schema::applications as a;
+    let today = peiyu::app::today();
+    let applying: Vec<i64> = a::table
+        .filter(a::target.eq("high_tech"))
+        .filter(a::status.eq_any([
+            "draft",
+            "submitted",
+            "county_review",
+            "city_review",
+            "returned",
+            "approved",
+        ]))
+        .select(a::firm_id)
+        .load(c)
+        .unwrap();
+    let registered: Vec<i64> = credentials::table
+        .filter(credentials::kind.eq("tech_sme"))
+        .filter(credentials::status.ne("revoked"))
+        .filter(credentials::valid_from.le(today))
+        .filter(
+            credentials::valid_until
+                .is_null()
+                .or(credentials::valid_until.gt(today)),
+        )
+        .select(credentials::firm_id)
+        .load(c)
+        .unwrap();
+    type FirmRow = (i64, String, String, Option<i64>, Option<bool>);
+    let rows: Vec<FirmRow> = firms::table
+        .select((
+            firms::id,
+            firms::stage,
+            firms::county_code,
+            firms::advisor_id,
+            firms::next_eligible,
+        ))
+        .load(c)
+        .unwrap();
+    rows.into_iter()
+        .filter(|r| county.is_none_or(|k| r.2 == k) && advisor.is_none_or(|x| r.3 == Some(x)))
+        .filter_map(|(id, stage, _, _, eligible)| {
+            let eligible = eligible == Some(true);
+            let why = match stage.as_str() {
+                "prospect" if eligible => "tech_sme",
+                "reserve" if eligible && !applying.contains(&id) => "high_tech",
+                "reserve" if !registered.contains(&id) => "registration_missing",
+                _ => return None,
+            };
+            Some((id, why.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_should_register_list_holds_exactly_the_firms_sql_finds_and_advisors_see_theirs() {
+    for db in backends() {
+        let mut c = db.conn();
+        seed_demo(&mut c, 20_261_207, 150, peiyu::app::today()).unwrap();
+        let app = TestApp::spawn(&db);
+        let bureau = signed_in(&app, "bureau");
+        let page = bureau.get("/should-register");
+        assert_eq!(page.status, 200, "{}", page.body);
+        let shown: std::collections::BTreeSet<_> = should_rows(&page.body).into_iter().collect();
+        let want = should_by_sql(&mut c, None, None);
+        assert!(!want.is_empty(), "the demo has firms to list");
+        assert_eq!(shown, want, "{}", db.name());
+        // Most ready first.
+        let readiness: Vec<i32> = should_rows(&page.body)
+            .iter()
+            .map(|(id, _)| {
+                firms::table
+                    .find(id)
+                    .select(firms::readiness)
+                    .first(&mut c)
+                    .unwrap()
+            })
+            .collect();
+        assert!(readiness.windows(2).all(|w| w[0] >= w[1]), "{readiness:?}");
+        // Filtered by county.
+        let county: std::collections::BTreeSet<_> =
+            should_rows(&bureau.get("/should-register?county=411102").body)
+                .into_iter()
+                .collect();
+        assert_eq!(county, should_by_sql(&mut c, Some("411102"), None));
+
+        // An advisor finds theirs on the dashboard.
+        let (advisor_id, username): (i64, String) = peiyu::store::schema::users::table
+            .filter(peiyu::store::schema::users::role.eq("advisor"))
+            .order(peiyu::store::schema::users::id.asc())
+            .select((
+                peiyu::store::schema::users::id,
+                peiyu::store::schema::users::username,
+            ))
+            .first(&mut c)
+            .unwrap();
+        let home = signed_in(&app, &username).get("/");
+        let mine = section(&home.body, "id=\"should-register\"", "</section>");
+        let ids: std::collections::BTreeSet<i64> =
+            should_rows(mine).into_iter().map(|(id, _)| id).collect();
+        let want: std::collections::BTreeSet<i64> = should_by_sql(&mut c, None, Some(advisor_id))
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(ids, want);
+    }
+}

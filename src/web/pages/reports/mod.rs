@@ -3,6 +3,7 @@
 
 pub mod board;
 pub mod scorecard;
+pub mod should_register;
 
 use crate::app::reports::targets::{self, field, parse_value, Values, CITY, YEARS};
 use crate::app::{today, AppError};
