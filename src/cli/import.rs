@@ -77,9 +77,10 @@ pub fn run(database_url: &str, args: ImportArgs) -> Result<(), CliError> {
             bar.set_message(render(lang, &Text::new(key)));
             bar.set_length(total as u64);
             bar.set_position(done as u64);
-        } else if last_phase != Some(phase) || done == total {
+        } else if last_phase != Some((phase, done == total)) {
+            // Plain lines: each phase's start and end, once.
             eprintln!("{} {done}/{total}", render(lang, &Text::new(key)));
-            last_phase = Some(phase);
+            last_phase = Some((phase, done == total));
         }
     };
     let report = imports::import_firms(

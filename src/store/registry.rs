@@ -96,13 +96,26 @@ pub fn insert_firms(
     conn: &mut DbConn,
     rows: &[NewImportedFirm],
 ) -> Result<HashMap<String, i64>, StoreError> {
+    let mut ids = HashMap::with_capacity(rows.len());
+    if let DbConn::Pg(c) = conn {
+        // PostgreSQL hands the ids back in the same statement. (Looking them up afterwards
+        // would meet a planner that still believes the table empty: a sequential scan per
+        // look-up.)
+        for chunk in rows.chunks(500) {
+            let got: Vec<(String, i64)> = diesel::insert_into(firms::table)
+                .values(chunk)
+                .returning((firms::uscc, firms::id))
+                .get_results(c)?;
+            ids.extend(got);
+        }
+        return Ok(ids);
+    }
     for chunk in rows.chunks(500) {
         super::dialect::each_backend!(conn, c => diesel::insert_into(firms::table)
             .values(chunk)
             .execute(c))?;
     }
     let codes: Vec<&str> = rows.iter().map(|r| r.uscc.as_str()).collect();
-    let mut ids = HashMap::with_capacity(rows.len());
     for chunk in codes.chunks(LOOKUP_CHUNK) {
         let found: Vec<(String, i64)> = firms::table
             .filter(firms::uscc.eq_any(chunk))
@@ -111,4 +124,15 @@ pub fn insert_firms(
         ids.extend(found);
     }
     Ok(ids)
+}
+
+/// Refresh the planner's statistics of the tables an import filled (PostgreSQL; SQLite's
+/// plans for these look-ups do not depend on them), so that the next look-ups by code use
+/// the index rather than scanning a table the planner still believes small.
+pub fn analyze(conn: &mut DbConn) -> Result<(), StoreError> {
+    use diesel::connection::SimpleConnection;
+    if let DbConn::Pg(c) = conn {
+        c.batch_execute("ANALYZE firms, firm_years")?;
+    }
+    Ok(())
 }

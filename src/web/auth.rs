@@ -61,6 +61,8 @@ pub enum Area {
     /// The lists of many firms (the firm list, the reserve pool): everyone but firms' own
     /// users, who see their own firm only.
     Lists,
+    /// Bulk imports of firm registries (admin, bureau, county officers for their county).
+    Imports,
 }
 
 impl Area {
@@ -77,6 +79,7 @@ impl Area {
             Area::Account => !matches!(role, Role::System),
             Area::FirmAccounts => matches!(role, Role::Admin | Role::Bureau | Role::County),
             Area::Lists => !matches!(role, Role::System | Role::Firm),
+            Area::Imports => matches!(role, Role::Admin | Role::Bureau | Role::County),
         }
     }
 }
@@ -229,6 +232,8 @@ pub mod gate {
         FirmAccounts;
         /// [`Area::Lists`].
         Lists;
+        /// [`Area::Imports`].
+        Imports;
     }
 }
 
@@ -247,5 +252,7 @@ pub type AgendaUser = Allowed<gate::Agenda>;
 pub type AccountUser = Allowed<gate::Account>;
 /// A user who may open the lists of many firms (not a firm's own user).
 pub type ListsUser = Allowed<gate::Lists>;
+/// A user who may import firm registries.
+pub type ImportsUser = Allowed<gate::Imports>;
 /// A user who may invite firm users and see their accounts.
 pub type FirmAccountsUser = Allowed<gate::FirmAccounts>;

@@ -603,6 +603,10 @@ fn plan(
 /// profile rather than firm by firm.
 const RESCORE_ALL_ABOVE: usize = 2_000;
 
+/// From this many new firms on, the planner's statistics are refreshed in the same
+/// transaction (see [`reg::analyze`]).
+const ANALYZE_FROM: usize = 1_000;
+
 /// Write the plan inside the caller's transaction.
 fn apply(
     conn: &mut DbConn,
@@ -778,6 +782,9 @@ fn apply(
     }
     years::insert_many(conn, &new_years).ctx("insert imported years")?;
     audit::record_many(conn, &audits).ctx("write the import's audit rows")?;
+    if new_rows.len() >= ANALYZE_FROM {
+        reg::analyze(conn).ctx("refresh statistics after an import")?;
+    }
     progress(Phase::Writing, total.saturating_sub(touched.len()), total);
     recompute(conn, &touched, as_of)?;
     progress(Phase::Writing, total, total);

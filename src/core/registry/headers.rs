@@ -276,6 +276,58 @@ impl Field {
     }
 }
 
+/// The header of the template file: one column per field in the wide form, the amounts of
+/// `year` with their unit, in Chinese (`2025年营业收入（万元）`) or English
+/// (`Revenue 2025 (10k yuan)`); the importer reads both.
+pub fn template_header(zh: bool, year: i32) -> Vec<String> {
+    Field::ALL
+        .into_iter()
+        .filter(|f| *f != Field::Year)
+        .map(|f| {
+            let names = f.names();
+            let name = if zh { names[0] } else { names[1] };
+            let name = if zh {
+                name.to_string()
+            } else {
+                english_label(f)
+            };
+            match (f.is_amount(), zh) {
+                (true, true) => format!("{year}年{name}（万元）"),
+                (true, false) => format!("{name} {year} (10k yuan)"),
+                (false, _) => name,
+            }
+        })
+        .collect()
+}
+
+fn english_label(f: Field) -> String {
+    match f {
+        Field::Serial => "No.",
+        Field::Uscc => "USCC",
+        Field::Name => "Name",
+        Field::County => "County",
+        Field::FoundedOn => "Founded",
+        Field::Employees => "Employees",
+        Field::TechStaff => "Tech staff",
+        Field::ContactName => "Contact",
+        Field::ContactPhone => "Phone",
+        Field::IndustryCode => "Industry code",
+        Field::InventionPatents => "Invention patents",
+        Field::UtilityModels => "Utility models",
+        Field::Designs => "Designs",
+        Field::SoftwareCopyrights => "Software copyrights",
+        Field::Year => "Year",
+        Field::Revenue => "Revenue",
+        Field::RdExpense => "R&D expense",
+        Field::HighTechRevenue => "High-tech revenue",
+        Field::TotalIncome => "Total income",
+        Field::TotalCost => "Total cost",
+        Field::TotalAssets => "Total assets",
+        Field::NetAssets => "Net assets",
+    }
+    .to_string()
+}
+
 /// The unit an amount column is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -446,6 +498,12 @@ mod tests {
             Some(Field::County)
         );
         assert_eq!(Field::from_name(&normalise("备注").base), None);
+        for zh in [true, false] {
+            for h in template_header(zh, 2025) {
+                let n = normalise(&h);
+                assert!(Field::from_name(&n.base).is_some(), "{h}");
+            }
+        }
         assert!(is_totals_word("合 计"));
         assert!(is_totals_word("Total"));
         assert!(!is_totals_word("新华区"));

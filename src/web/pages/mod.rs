@@ -7,6 +7,7 @@ pub mod coaching;
 pub mod dashboard;
 pub mod firms;
 pub mod health;
+pub mod imports;
 pub mod mail;
 
 use super::auth::CurrentUser;
@@ -80,6 +81,7 @@ fn menu(p: &crate::app::Principal) -> Value {
         "advisors": Area::Advisors.allows(p.role) && access::may_manage_advisors(p),
         "admin": Area::Admin.allows(p.role),
         "firm_users": Area::FirmAccounts.allows(p.role),
+        "imports": Area::Imports.allows(p.role),
     })
 }
 

@@ -14,6 +14,7 @@ mod forms;
 mod health;
 mod html;
 mod i18n;
+mod imports;
 mod input;
 mod login;
 mod pages;
