@@ -110,12 +110,10 @@ pub fn insert_firms(
         }
         return Ok(ids);
     }
-    // SQLite runs in this process: one cached prepared statement per row costs less than
-    // preparing a statement of thousands of parameters per chunk.
-    for row in rows {
-        diesel::insert_into(firms::table)
-            .values(row)
-            .execute(conn)?;
+    for chunk in rows.chunks(500) {
+        super::dialect::each_backend!(conn, c => diesel::insert_into(firms::table)
+            .values(chunk)
+            .execute(c))?;
     }
     let codes: Vec<&str> = rows.iter().map(|r| r.uscc.as_str()).collect();
     for chunk in codes.chunks(LOOKUP_CHUNK) {
@@ -126,44 +124,6 @@ pub fn insert_firms(
         ids.extend(found);
     }
     Ok(ids)
-}
-
-/// Insert new years: multi-row statements on PostgreSQL (round trips), one cached prepared
-/// statement per row on SQLite (in-process).
-pub fn insert_years(conn: &mut DbConn, rows: &[FirmYearRow]) -> Result<(), StoreError> {
-    match conn {
-        DbConn::Pg(_) => {
-            super::years::insert_many(conn, rows)?;
-        }
-        DbConn::Sqlite(c) => {
-            for row in rows {
-                diesel::insert_into(firm_years::table)
-                    .values(row)
-                    .execute(c)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Write audit rows, batched as [`insert_years`].
-pub fn insert_audits(
-    conn: &mut DbConn,
-    rows: &[super::audit::NewAuditEntry<'_>],
-) -> Result<(), StoreError> {
-    match conn {
-        DbConn::Pg(_) => {
-            super::audit::record_many(conn, rows)?;
-        }
-        DbConn::Sqlite(c) => {
-            for row in rows {
-                diesel::insert_into(super::schema::audit_log::table)
-                    .values(row)
-                    .execute(c)?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Refresh the planner's statistics of the tables an import filled (PostgreSQL; SQLite's

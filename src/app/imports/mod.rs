@@ -23,7 +23,7 @@ use crate::core::profile::FirmYear;
 use crate::core::registry::headers::Field;
 use crate::core::registry::{self, Column, CountyName, FirmRecord, RowError};
 use crate::core::stage::{Role, Stage};
-use crate::store::audit::NewAuditEntry;
+use crate::store::audit::{self, NewAuditEntry};
 use crate::store::firms::{self, DeclaredIp, Firm, FirmChanges, FirmFacts};
 use crate::store::registry::{self as reg, NewImportedFirm};
 use crate::store::years::{self, FirmYearRow};
@@ -780,8 +780,8 @@ fn apply(
             }
         }
     }
-    reg::insert_years(conn, &new_years).ctx("insert imported years")?;
-    reg::insert_audits(conn, &audits).ctx("write the import's audit rows")?;
+    years::insert_many(conn, &new_years).ctx("insert imported years")?;
+    audit::record_many(conn, &audits).ctx("write the import's audit rows")?;
     if new_rows.len() >= ANALYZE_FROM {
         reg::analyze(conn).ctx("refresh statistics after an import")?;
     }
