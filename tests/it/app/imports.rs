@@ -553,7 +553,7 @@ fn killing_the_import_at_random_points_leaves_the_database_as_it_was() {
     let after = state(&full_url);
     assert_eq!(after.0, 5_001, "the import adds 4,999 firms");
     let mut rng = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut killed_midway = 0;
+    let mut killed_before_commit = 0;
     for run in 0..20 {
         rng ^= rng << 13;
         rng ^= rng >> 7;
@@ -562,26 +562,27 @@ fn killing_the_import_at_random_points_leaves_the_database_as_it_was() {
         let url = copy(&format!("run{run}.db"));
         let mut child = spawn(&url);
         std::thread::sleep(delay);
-        let finished = child.try_wait().unwrap().is_some();
         // SIGKILL: no handler, no clean-up.
         let _ = child.kill();
-        let status = child.wait().unwrap();
+        let _ = child.wait();
+        // All or nothing: the database as it was, or the whole import (a kill can land after
+        // the commit, while the report is printed). Its own times differ from the timed
+        // run's, so a whole import is compared by its counts.
         let now = state(&url);
-        if finished && status.success() {
-            // Its own times differ from the timed run's: the counts are the same.
+        if now == before {
+            killed_before_commit += 1;
+        } else {
             assert_eq!(
                 (now.0, now.1, now.2),
                 (after.0, after.1, after.2),
-                "run {run} finished before the kill"
+                "run {run} killed after {delay:?}: neither before nor after"
             );
-        } else {
-            killed_midway += 1;
-            assert_eq!(now, before, "run {run} killed after {delay:?}");
         }
     }
+    eprintln!("SIGKILL: {killed_before_commit} of 20 runs killed before their commit");
     assert!(
-        killed_midway >= 15,
-        "most kills land midway: {killed_midway}"
+        killed_before_commit >= 10,
+        "most kills land before the commit: {killed_before_commit}"
     );
 }
 
