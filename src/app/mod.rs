@@ -21,6 +21,7 @@ pub mod coaching;
 pub mod daily;
 pub mod error;
 pub mod firms;
+pub mod imports;
 pub mod mail;
 pub mod model;
 pub mod principal;

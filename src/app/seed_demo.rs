@@ -310,6 +310,7 @@ fn seed_firm(
                     own_rd: None,
                     standards: Some(plan.direct_routes.led_standard_5y == Some(true)),
                 },
+                declared_ip: None,
             },
             industry_code: Some(plan.industry_code.to_string()),
         },

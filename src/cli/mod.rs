@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod eval;
 pub mod firm;
+pub mod import;
 pub mod migrate;
 pub mod serve;
 pub mod token;
@@ -39,6 +40,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Look at firms: `firm list`, `firm show USCC`.
     Firm(firm::FirmArgs),
+    /// Bulk imports: `import firms FILE` (a registry of firms, CSV or XLSX).
+    Import(import::ImportArgs),
     /// Serve the web application (pages and, later, the API) until SIGINT or SIGTERM.
     Serve(serve::ServeArgs),
     /// Accounts: `user add`.
@@ -120,6 +123,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => demo::run(db, args),
         Command::Eval(args) => eval::run(args),
         Command::Firm(args) => firm::run(db, args),
+        Command::Import(args) => import::run(db, args),
         Command::Serve(args) => serve::run(settings, args),
         Command::User(args) => user::run(db, args),
         Command::Token(args) => token::run(db, args),

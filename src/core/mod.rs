@@ -10,6 +10,7 @@ pub mod money;
 pub mod password;
 pub mod profile;
 pub mod ratio;
+pub mod registry;
 pub mod rules;
 pub mod schedule;
 pub mod stage;

@@ -115,6 +115,15 @@ impl Uscc {
         }
     }
 
+    /// The valid code of seventeen zeros and its check character: a placeholder for a record
+    /// being filled in (the importer replaces it by the row's own code or rejects the row).
+    pub fn all_zero() -> Uscc {
+        Uscc(format!(
+            "00000000000000000{}",
+            check_char(b"000000000000000000")
+        ))
+    }
+
     /// The code as text.
     pub fn as_str(&self) -> &str {
         &self.0

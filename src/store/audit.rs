@@ -55,6 +55,17 @@ pub fn record(conn: &mut DbConn, entry: &NewAuditEntry<'_>) -> Result<(), StoreE
     Ok(())
 }
 
+/// Write many entries in multi-row statements (an import's one row per firm).
+pub fn record_many(conn: &mut DbConn, entries: &[NewAuditEntry<'_>]) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for chunk in entries.chunks(1000) {
+        n += super::dialect::each_backend!(conn, c => diesel::insert_into(audit_log::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(n)
+}
+
 /// The entries about one entity, oldest first.
 pub fn list_for_entity(
     conn: &mut DbConn,

@@ -135,6 +135,28 @@ pub struct FirmFacts {
     pub rd_platform: Option<PlatformLevel>,
     /// IP facts.
     pub ip: IpFacts,
+    /// IP counts declared in an imported registry; the profile counts them while the IP
+    /// register holds no items of the firm (the register, once kept, is the record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared_ip: Option<DeclaredIp>,
+}
+
+/// IP counts as a registry declares them (`app::imports`), by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeclaredIp {
+    /// 发明专利 (class I).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invention_patents: Option<u32>,
+    /// 实用新型专利 (class II).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utility_models: Option<u32>,
+    /// 外观设计专利 (class II).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub designs: Option<u32>,
+    /// 软件著作权 (class II).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub software_copyrights: Option<u32>,
 }
 
 impl FirmFacts {

@@ -27,6 +27,7 @@ pub mod login_attempts;
 pub mod nominations;
 pub mod profile;
 pub mod refdata;
+pub mod registry;
 pub mod reports;
 pub mod schema;
 pub mod settings;

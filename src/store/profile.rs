@@ -70,9 +70,15 @@ fn assemble(
     // explanation then tells the advisor which items to record. How they were obtained stays
     // unknown unless the facts say.
     let ip = if ip_counts.is_empty() {
+        // Counts a registry declared (an import) stand in until items are recorded.
+        let d = facts.declared_ip.unwrap_or_default();
+        let class_two = [d.utility_models, d.designs, d.software_copyrights]
+            .into_iter()
+            .flatten()
+            .fold(0u32, u32::saturating_add);
         Ip {
-            class_one: Some(0),
-            class_two: Some(0),
+            class_one: Some(d.invention_patents.unwrap_or(0)),
+            class_two: Some(class_two),
             own_rd: facts.ip.own_rd,
             standards: facts.ip.standards,
         }

@@ -63,6 +63,8 @@ pub enum Area {
     Lists,
     /// The yearly targets (admin, bureau).
     Targets,
+    /// Bulk imports of firm registries (admin, bureau, county officers for their county).
+    Imports,
 }
 
 impl Area {
@@ -80,6 +82,7 @@ impl Area {
             Area::FirmAccounts => matches!(role, Role::Admin | Role::Bureau | Role::County),
             Area::Lists => !matches!(role, Role::System | Role::Firm),
             Area::Targets => matches!(role, Role::Admin | Role::Bureau),
+            Area::Imports => matches!(role, Role::Admin | Role::Bureau | Role::County),
         }
     }
 }
@@ -234,6 +237,8 @@ pub mod gate {
         Lists;
         /// [`Area::Targets`].
         Targets;
+        /// [`Area::Imports`].
+        Imports;
     }
 }
 
@@ -254,5 +259,7 @@ pub type AccountUser = Allowed<gate::Account>;
 pub type ListsUser = Allowed<gate::Lists>;
 /// A user who may set the yearly targets.
 pub type TargetsUser = Allowed<gate::Targets>;
+/// A user who may import firm registries.
+pub type ImportsUser = Allowed<gate::Imports>;
 /// A user who may invite firm users and see their accounts.
 pub type FirmAccountsUser = Allowed<gate::FirmAccounts>;

@@ -175,6 +175,11 @@ route_table! {
     POST "/firms/{id}/actions/{event}" => pages::firms::actions::fire;
     GET "/firms/{id}/whatif" => pages::firms::whatif::show;
     GET "/pool" => pages::firms::pool::show;
+    GET "/imports" => pages::imports::show;
+    POST "/imports" => pages::imports::upload;
+    GET "/imports/template.csv" => pages::imports::template_csv;
+    GET "/imports/template.xlsx" => pages::imports::template_xlsx;
+    POST "/imports/report" => pages::imports::report;
     GET "/firms/{id}/applications/new" => pages::applications::new_form;
     POST "/firms/{id}/applications/new" => pages::applications::create;
     GET "/applications" => pages::applications::queues;

@@ -469,6 +469,11 @@ fn no_chinese_literal_outside_the_sentence_code_the_demo_data_and_tests() {
                 "core/rules/detail.rs",
                 "core/rules/testkit.rs",
                 "core/money.rs",
+                // The header names and unit words found in real registries: data matched
+                // against sheets, not words shown (the page shows the catalog's names).
+                "core/registry/headers.rs",
+                "core/registry/cell.rs",
+                "app/imports/samples.rs",
                 "app/seed_demo.rs",
             ]
             .contains(&rel)

@@ -7,6 +7,7 @@ pub mod coaching;
 pub mod dashboard;
 pub mod firms;
 pub mod health;
+pub mod imports;
 pub mod mail;
 pub mod reports;
 
@@ -83,6 +84,7 @@ fn menu(p: &crate::app::Principal) -> Value {
         "firm_users": Area::FirmAccounts.allows(p.role),
         "targets": Area::Targets.allows(p.role),
         "scorecard": crate::app::reports::board::may_see(p),
+        "imports": Area::Imports.allows(p.role),
     })
 }
 

@@ -5,6 +5,7 @@ mod demo;
 mod documents;
 mod fire_event;
 mod firms;
+mod imports;
 mod nominations;
 mod replay;
 mod rescore;

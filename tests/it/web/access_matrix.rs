@@ -183,6 +183,13 @@ const MATRIX: &[Row] = &[
     post("/applications/{aid}/documents/{did}/delete", &[], [Login, Forbidden, Forbidden, Forbidden, NotFound, Bad, NotFound, NotFound, Bad, NotFound]),
     get("/firms/{id}/whatif",     [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     get("/pool",                  [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    // Registry imports: the bureau and county officers (their county's rows only). A
+    // urlencoded body is not the multipart upload, an empty report form has no rows: 400.
+    get("/imports",               [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/imports", &[],         [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/imports/template.csv",  [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/imports/template.xlsx", [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/imports/report", &[],  [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // Accounts and tokens: administrators only.
     get("/admin/users",           [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // Valid forms, so the role check (not validation) answers; an admin's invite shows the
@@ -763,13 +770,15 @@ fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Exp
 }
 
 /// Pages that only serve files or move the visitor on: not walked.
-const NOT_PAGES: [&str; 6] = [
+const NOT_PAGES: [&str; 8] = [
     "/healthz",
     "/readyz",
     "/static/{name}",
     "/login",
     "/lang/{tag}",
     "/followups.csv",
+    "/imports/template.csv",
+    "/imports/template.xlsx",
 ];
 
 /// Every page a visitor may open, walked as that visitor: every link and every form on it

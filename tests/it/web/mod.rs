@@ -15,6 +15,7 @@ mod forms;
 mod health;
 mod html;
 mod i18n;
+mod imports;
 mod input;
 mod login;
 mod pages;
