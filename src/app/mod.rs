@@ -20,6 +20,7 @@ pub mod applications;
 pub mod coaching;
 pub mod daily;
 pub mod error;
+pub mod export;
 pub mod firms;
 pub mod mail;
 pub mod model;

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod eval;
+pub mod export;
 pub mod firm;
 pub mod migrate;
 pub mod serve;
@@ -39,6 +40,9 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Look at firms: `firm list`, `firm show USCC`.
     Firm(firm::FirmArgs),
+    /// A list as a file: the firm list with its filters or the reserve pool, as CSV (UTF-8
+    /// with a byte-order mark) or XLSX, over the whole city, headers in --lang.
+    Export(export::ExportArgs),
     /// Serve the web application (pages and, later, the API) until SIGINT or SIGTERM.
     Serve(serve::ServeArgs),
     /// Accounts: `user add`.
@@ -120,6 +124,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => demo::run(db, args),
         Command::Eval(args) => eval::run(args),
         Command::Firm(args) => firm::run(db, args),
+        Command::Export(args) => export::run(db, args),
         Command::Serve(args) => serve::run(settings, args),
         Command::User(args) => user::run(db, args),
         Command::Token(args) => token::run(db, args),

@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod forms;
 pub mod hashing;
 pub mod middleware;
@@ -154,6 +155,8 @@ route_table! {
     POST "/password/set" => pages::accounts::password::set;
     GET "/" => pages::dashboard::show;
     GET "/firms" => pages::firms::list;
+    // Lists as files (issue 15): `/<list>/export?format=csv|xlsx&<the list's own query>`.
+    GET "/firms/export" => pages::firms::export;
     // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
     GET "/firms/new" => pages::firms::forms::new_firm;
     POST "/firms/new" => pages::firms::forms::create_firm;
@@ -168,6 +171,7 @@ route_table! {
     POST "/firms/{id}/actions/{event}" => pages::firms::actions::fire;
     GET "/firms/{id}/whatif" => pages::firms::whatif::show;
     GET "/pool" => pages::firms::pool::show;
+    GET "/pool/export" => pages::firms::pool::export;
     GET "/firms/{id}/applications/new" => pages::applications::new_form;
     POST "/firms/{id}/applications/new" => pages::applications::create;
     GET "/applications" => pages::applications::queues;

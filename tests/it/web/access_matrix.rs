@@ -139,6 +139,8 @@ const MATRIX: &[Row] = &[
     get("/",                      [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     // The lists of many firms: not for a firm's own user.
     get("/firms",                 [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    // The lists as files (CSV when no format is named): the list's own gate.
+    get("/firms/export",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/firms/{id}",            [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     // Creating firms: the bureau and county officers (in their own county).
     get("/firms/new",             [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
@@ -175,6 +177,7 @@ const MATRIX: &[Row] = &[
     post("/applications/{aid}/documents/{did}/delete", &[], [Login, Forbidden, Forbidden, Forbidden, NotFound, Bad, NotFound, NotFound, Bad, NotFound]),
     get("/firms/{id}/whatif",     [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     get("/pool",                  [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    get("/pool/export",           [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     // Accounts and tokens: administrators only.
     get("/admin/users",           [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // Valid forms, so the role check (not validation) answers; an admin's invite shows the
@@ -755,13 +758,15 @@ fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Exp
 }
 
 /// Pages that only serve files or move the visitor on: not walked.
-const NOT_PAGES: [&str; 6] = [
+const NOT_PAGES: [&str; 8] = [
     "/healthz",
     "/readyz",
     "/static/{name}",
     "/login",
     "/lang/{tag}",
     "/followups.csv",
+    "/firms/export",
+    "/pool/export",
 ];
 
 /// Every page a visitor may open, walked as that visitor: every link and every form on it

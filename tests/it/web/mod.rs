@@ -10,6 +10,7 @@ mod browser;
 mod caching;
 mod coaching;
 mod documents;
+mod export;
 mod forms;
 mod health;
 mod html;
