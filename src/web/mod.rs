@@ -175,6 +175,7 @@ route_table! {
     GET "/firms/{id}/applications/new" => pages::applications::new_form;
     POST "/firms/{id}/applications/new" => pages::applications::create;
     GET "/applications" => pages::applications::queues;
+    GET "/applications/export" => pages::applications::export;
     GET "/nominations" => pages::applications::nominations::show;
     POST "/nominations" => pages::applications::nominations::nominate;
     POST "/nominations/decide" => pages::applications::nominations::decide;
@@ -213,8 +214,11 @@ route_table! {
     GET "/advisors" => pages::coaching::workload::advisors;
     POST "/advisors/reassign" => pages::coaching::workload::reassign;
     GET "/agenda" => pages::coaching::workload::agenda;
+    GET "/agenda/export" => pages::coaching::workload::agenda_export;
     GET "/issues" => pages::coaching::workload::issues;
+    GET "/issues/export" => pages::coaching::workload::issues_export;
     GET "/followups.csv" => pages::coaching::workload::followups_csv;
+    GET "/followups/export" => pages::coaching::workload::followups_export;
     // Mail: each user's preferences; the outbox for administrators.
     GET "/account/mail" => pages::mail::prefs;
     POST "/account/mail" => pages::mail::save_prefs;

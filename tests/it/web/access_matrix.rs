@@ -167,6 +167,7 @@ const MATRIX: &[Row] = &[
     post("/nominations", &[],     [Login,    Forbidden, Forbidden, Bad,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/nominations/decide", &[], [Login, Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/applications",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/applications/export",   [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     get("/applications/{aid}",    [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     post("/applications/{aid}", &[], [Login, Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
     // Its documents: the firm's users and its advisor upload and remove them (a urlencoded
@@ -219,8 +220,11 @@ const MATRIX: &[Row] = &[
     post("/advisors/reassign", &[],[Login,   Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The agenda and the export: everyone who coaches; the ledger: everyone, territory-bound.
     get("/agenda",                [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    get("/agenda/export",         [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/issues",                [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/issues/export",         [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     get("/followups.csv",         [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    get("/followups/export",      [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     // Mail: every signed-in person sets their own preferences; the outbox is the admins'.
     get("/account/mail",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     post("/account/mail", &[("mode_stage_changed", "digest")],
@@ -758,7 +762,7 @@ fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Exp
 }
 
 /// Pages that only serve files or move the visitor on: not walked.
-const NOT_PAGES: [&str; 8] = [
+const NOT_PAGES: [&str; 12] = [
     "/healthz",
     "/readyz",
     "/static/{name}",
@@ -767,6 +771,10 @@ const NOT_PAGES: [&str; 8] = [
     "/followups.csv",
     "/firms/export",
     "/pool/export",
+    "/agenda/export",
+    "/issues/export",
+    "/followups/export",
+    "/applications/export",
 ];
 
 /// Every page a visitor may open, walked as that visitor: every link and every form on it

@@ -403,3 +403,102 @@ fn the_api_answers_its_lists_as_files_when_asked_and_json_otherwise() {
         assert_eq!(app.get("/api/v1/reserve-pool?format=CSV").status, 400);
     }
 }
+
+#[test]
+fn the_coaching_lists_export_with_dates_as_dates_and_the_pages_rows() {
+    use peiyu::app::model::IssueCategory;
+    use peiyu::store::followups::{self, NewFollowup};
+    let db = crate::common::TestDb::sqlite();
+    let s = seed_with_passwords(&db);
+    let day = peiyu::app::today();
+    let firm = {
+        let mut c = db.conn();
+        let f = FirmBuilder::new().create(&mut c, &s.bureau);
+        let now = Utc::now().naive_utc();
+        followups::insert(
+            &mut c,
+            &NewFollowup {
+                firm_id: f.id,
+                advisor_id: None,
+                happened_on: day,
+                kind: "call".to_string(),
+                attendees: String::new(),
+                summary: FORMULA.to_string(),
+                next_action: String::new(),
+                due_on: Some(day + chrono::Duration::days(3)),
+                created_by: s.bureau.user_id.unwrap(),
+                created_at: now,
+                corrects_id: None,
+                updated_at: now,
+            },
+        )
+        .unwrap();
+        peiyu::app::raise_issue(
+            &mut c,
+            f.id,
+            peiyu::app::IssueInput {
+                category: IssueCategory::ALL[0],
+                title: "+缺少研发辅助账".to_string(),
+                detail: String::new(),
+                owner_id: None,
+            },
+            &s.bureau,
+            now,
+        )
+        .unwrap();
+        f
+    };
+    let app = TestApp::spawn(&db);
+    app.login_ok("bureau");
+
+    // The follow-ups: the old URL still answers CSV; XLSX has its dates as date cells.
+    let old = app.get("/followups.csv");
+    assert_eq!(old.status, 200);
+    assert!(old
+        .body
+        .contains(&format!("'{FORMULA}").replace('"', "\"\"")));
+    let (status, _, bytes) = app.get_bytes("/followups/export?format=xlsx");
+    assert_eq!(status, 200);
+    let cells = read_xlsx(bytes);
+    let row = &cells[2];
+    assert!(matches!(row[0], Data::Float(_)), "the id is a number");
+    let Data::DateTime(d) = &row[3] else {
+        panic!("a date cell: {:?}", row[3])
+    };
+    assert_eq!(d.as_datetime().unwrap().date(), day);
+    assert_eq!(row[6], Data::String(FORMULA.into()));
+
+    // The issue ledger: the page's rows, the age a number.
+    let page = app.get("/issues");
+    assert!(unescape(&page.body).contains("/issues/export?format=csv"));
+    let shown = screen_rows(&page.body, "issues", 0);
+    let (_, _, bytes) = app.get_bytes("/issues/export?format=csv");
+    let (head, rows) = read_csv(&bytes);
+    assert_eq!(head[0], "诉求标题");
+    assert_eq!(rows.len(), shown.len());
+    assert_eq!(rows[0][0], "'+缺少研发辅助账");
+    assert_eq!(rows[0][1], firm.name);
+    assert_eq!(rows[0][6], day.to_string());
+    let (_, _, bytes) = app.get_bytes("/issues/export?format=xlsx");
+    let cells = read_xlsx(bytes);
+    assert!(as_text(&cells[0][0]).contains("状态：未办结"));
+    assert_eq!(cells[2][7], Data::Float(0.0), "raised today");
+
+    // The agenda: one row per firm in a bucket, its planned contact a date.
+    let (status, _, bytes) = app.get_bytes("/agenda/export?format=csv");
+    assert_eq!(status, 200);
+    let (head, rows) = read_csv(&bytes);
+    assert_eq!(head[0], "分组");
+    assert!(rows.iter().any(|r| r[1] == firm.name));
+
+    // The applications page links its queues as a file (none yet: the title and headers).
+    assert!(app
+        .get("/applications")
+        .body
+        .contains("/applications/export?format"));
+    let (status, _, bytes) = app.get_bytes("/applications/export?format=xlsx");
+    assert_eq!(status, 200);
+    let cells = read_xlsx(bytes);
+    assert!(as_text(&cells[0][0]).starts_with("申请与审核"));
+    assert_eq!(as_text(&cells[1][0]), "队列");
+}
