@@ -385,28 +385,30 @@ fn beyond(
     last: &ListedFirm,
 ) -> Box<dyn BoxableExpression<firms::table, Db, SqlType = Bool>> {
     let (r, id) = (last.readiness, last.id);
-    // Readiness from the highest, then id: what follows (r, id).
+    // Each condition leads with a plain bound on the sort column (`readiness <= r`), so the
+    // list's index starts the batch where the last one ended instead of walking past every
+    // row already written (an `a < r OR (a = r AND …)` alone is not a range to an index).
     let readiness_desc_then_id = move || {
         firms::readiness
-            .lt(r)
-            .or(firms::readiness.eq(r).and(firms::id.gt(id)))
+            .le(r)
+            .and(firms::readiness.lt(r).or(firms::id.gt(id)))
     };
     match (f.sort, f.descending) {
         (SortKey::Readiness, true) => Box::new(readiness_desc_then_id()),
         (SortKey::Readiness, false) => Box::new(
             firms::readiness
-                .gt(r)
-                .or(firms::readiness.eq(r).and(firms::id.gt(id))),
+                .ge(r)
+                .and(firms::readiness.gt(r).or(firms::id.gt(id))),
         ),
         (SortKey::Name, false) => Box::new(
             firms::name
-                .gt(last.name.clone())
-                .or(firms::name.eq(last.name.clone()).and(firms::id.gt(id))),
+                .ge(last.name.clone())
+                .and(firms::name.gt(last.name.clone()).or(firms::id.gt(id))),
         ),
         (SortKey::Name, true) => Box::new(
             firms::name
-                .lt(last.name.clone())
-                .or(firms::name.eq(last.name.clone()).and(firms::id.gt(id))),
+                .le(last.name.clone())
+                .and(firms::name.lt(last.name.clone()).or(firms::id.gt(id))),
         ),
         (SortKey::Stage, desc) => {
             let rank = stage_rank_of(&last.stage);

@@ -212,6 +212,7 @@ route_table! {
     POST "/firms/{id}/issues/{iid}" => pages::coaching::update_issue;
     POST "/firms/assign" => pages::coaching::workload::bulk_assign;
     GET "/advisors" => pages::coaching::workload::advisors;
+    GET "/advisors/export" => pages::coaching::workload::advisors_export;
     POST "/advisors/reassign" => pages::coaching::workload::reassign;
     GET "/agenda" => pages::coaching::workload::agenda;
     GET "/agenda/export" => pages::coaching::workload::agenda_export;

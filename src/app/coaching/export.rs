@@ -7,6 +7,7 @@ use crate::app::error::AppError;
 use crate::app::export::{Cell, Column, Kind, Sheet, Sink};
 use crate::app::model::advisor_labels;
 use crate::app::principal::Principal;
+use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
 use crate::store::DbConn;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -210,6 +211,94 @@ pub fn issues(
             Cell::Date(r.issue.raised_on),
             Cell::Int(*age),
         ])?;
+    }
+    Ok(())
+}
+
+/// The catalog key of a stage's name.
+fn stage_key(s: Stage) -> &'static str {
+    match s {
+        Stage::Prospect => "stage.prospect",
+        Stage::TechSme => "stage.tech_sme",
+        Stage::Reserve => "stage.reserve",
+        Stage::HighTech => "stage.high_tech",
+        Stage::Leader => "stage.leader",
+        Stage::Exited => "stage.exited",
+    }
+}
+
+/// The advisors page's columns: the advisor, their county, their firms in all and by stage,
+/// the latest contact, overdue follow-ups and firms long without contact.
+pub fn advisor_columns() -> Vec<Column> {
+    let mut cols = vec![
+        Column::text("col.advisor", 16.0),
+        Column::text("col.county", 12.0),
+        Column::of("coach.advisors.firms", Kind::Integer),
+    ];
+    cols.extend(
+        Stage::ALL
+            .iter()
+            .filter(|s| **s != Stage::Exited)
+            .map(|s| Column::of(stage_key(*s), Kind::Integer)),
+    );
+    cols.extend([
+        Column::of("coach.contact.last", Kind::Date),
+        Column::of("coach.advisors.overdue", Kind::Integer),
+        Column::of("coach.advisors.stale", Kind::Integer),
+    ]);
+    cols
+}
+
+/// The advisors' workloads in `p`'s territory on `today`, in the page's order.
+#[allow(clippy::too_many_arguments)]
+pub fn advisors(
+    conn: &mut DbConn,
+    p: &Principal,
+    today: NaiveDate,
+    sort: &str,
+    desc: bool,
+    lang: Lang,
+    now: NaiveDateTime,
+    sink: &mut dyn Sink,
+) -> Result<(), AppError> {
+    let page = read::advisors_page(conn, p, today)?;
+    let mut loads = page.loads;
+    read::sort_loads(&mut loads, sort, desc);
+    sink.start(&Sheet {
+        title: i18n::text(lang, "coach.advisors.title"),
+        slug: "advisors",
+        filter: Vec::new(),
+        taken_at: now,
+        lang,
+        columns: advisor_columns(),
+    })?;
+    for l in &loads {
+        let county = l
+            .advisor
+            .county_code
+            .as_deref()
+            .and_then(|c| page.counties.iter().find(|k| k.code == c))
+            .map_or("", |k| lang.pick(&k.name_zh, &k.name_en));
+        let mut cells = vec![
+            Cell::text(&l.advisor.display_name),
+            Cell::text(county),
+            Cell::Int(l.stat.firms),
+        ];
+        cells.extend(Stage::ALL.iter().filter(|s| **s != Stage::Exited).map(|s| {
+            Cell::Int(
+                l.stat
+                    .by_stage
+                    .iter()
+                    .find(|(id, _)| id == s.id())
+                    .map_or(0, |(_, n)| *n),
+            )
+        }));
+        cells.extend([
+            l.stat.last_contact_on.map_or(Cell::Empty, Cell::Date),
+            Cell::Int(l.stat.overdue),
+            Cell::Int(l.stat.stale),
+        ]);
+        sink.row(&cells)?;
     }
     Ok(())
 }

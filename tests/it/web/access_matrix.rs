@@ -217,6 +217,7 @@ const MATRIX: &[Row] = &[
     // Workloads, bulk and reassignment: the bureau and county officers.
     post("/firms/assign", &[],    [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/advisors",              [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/advisors/export",       [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/advisors/reassign", &[],[Login,   Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The agenda and the export: everyone who coaches; the ledger: everyone, territory-bound.
     get("/agenda",                [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
@@ -762,7 +763,7 @@ fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Exp
 }
 
 /// Pages that only serve files or move the visitor on: not walked.
-const NOT_PAGES: [&str; 12] = [
+const NOT_PAGES: [&str; 13] = [
     "/healthz",
     "/readyz",
     "/static/{name}",
@@ -775,6 +776,7 @@ const NOT_PAGES: [&str; 12] = [
     "/issues/export",
     "/followups/export",
     "/applications/export",
+    "/advisors/export",
 ];
 
 /// Every page a visitor may open, walked as that visitor: every link and every form on it

@@ -502,3 +502,81 @@ fn the_coaching_lists_export_with_dates_as_dates_and_the_pages_rows() {
     assert!(as_text(&cells[0][0]).starts_with("申请与审核"));
     assert_eq!(as_text(&cells[1][0]), "队列");
 }
+
+#[test]
+fn peiyu_export_writes_what_the_page_exports_for_the_whole_city() {
+    let db = crate::common::TestDb::sqlite();
+    let s = seed_with_passwords(&db);
+    populate(&db, &s);
+    let app = TestApp::spawn(&db);
+    app.login_ok("bureau");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_peiyu"))
+            .arg("export")
+            .args(args)
+            .env("PEIYU_DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let cli = run(&["firms", "--county", COUNTY_A, "--sort", "name"]);
+    let (_, _, page) = app.get_bytes(&format!(
+        "/firms/export?format=csv&county={COUNTY_A}&sort=name"
+    ));
+    assert_eq!(read_csv(&cli), read_csv(&page));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pool.xlsx");
+    run(&[
+        "pool",
+        "--format",
+        "xlsx",
+        "--lang",
+        "en",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    let cells = read_xlsx(std::fs::read(&path).unwrap());
+    assert!(as_text(&cells[0][0]).starts_with("High-tech reserve pool · Filter: none"));
+    assert_eq!(as_text(&cells[1][1]), "Rank");
+    assert_eq!(cells.len(), 2 + 5);
+}
+
+#[test]
+fn the_advisors_workloads_export_in_the_pages_order() {
+    let db = crate::common::TestDb::sqlite();
+    let s = seed_with_passwords(&db);
+    {
+        let mut c = db.conn();
+        let f = FirmBuilder::new().create(&mut c, &s.bureau);
+        peiyu::app::assign_advisor(
+            &mut c,
+            peiyu::app::AssignTarget::Firms(vec![f.id]),
+            s.advisor.user_id.unwrap(),
+            "分工",
+            &s.bureau,
+            peiyu::app::today(),
+        )
+        .unwrap();
+    }
+    let app = TestApp::spawn(&db);
+    app.login_ok("bureau");
+    let page = app.get("/advisors");
+    assert!(unescape(&page.body).contains("/advisors/export?format=csv"));
+    let shown = screen_rows(&page.body, "advisors", 0);
+    let (status, _, bytes) = app.get_bytes("/advisors/export?format=xlsx");
+    assert_eq!(status, 200);
+    let cells = read_xlsx(bytes);
+    assert_eq!(as_text(&cells[1][0]), "政策辅导员");
+    assert_eq!(cells.len() - 2, shown.len());
+    let mine = cells[2..]
+        .iter()
+        .find(|r| r[0] == Data::String("advisor".into()))
+        .expect("the advisor's row");
+    assert_eq!(mine[2], Data::Float(1.0), "one firm, a number");
+}

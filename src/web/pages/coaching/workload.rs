@@ -55,7 +55,7 @@ pub struct AdvisorParams {
     pub moved: String,
 }
 
-const ADVISOR_SORTS: [&str; 5] = ["name", "firms", "overdue", "stale", "last_contact"];
+use read::ADVISOR_SORTS;
 
 /// `GET /advisors`.
 pub async fn advisors(
@@ -65,6 +65,26 @@ pub async fn advisors(
     q: web::Query<AdvisorParams>,
 ) -> Result<HttpResponse, WebError> {
     advisors_page(&req, &state, &user, &q, None).await
+}
+
+/// `GET /advisors/export?format=csv|xlsx&sort=…&dir=…`: the advisors' workloads as a file,
+/// in the page's order.
+pub async fn advisors_export(
+    state: web::Data<AppState>,
+    user: AdvisorsUser,
+    format: web::Query<crate::web::export::FormatParam>,
+    q: web::Query<AdvisorParams>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    let (lang, day) = (user.lang, today());
+    let (sort, desc) = read::advisor_order(&q.sort, &q.dir);
+    let p = user.principal.clone();
+    let now = chrono::Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        app::coaching::export::advisors(c, &p, day, sort, desc, lang, now, sink)
+    })
+    .await
+    .map_err(WebError::from)
 }
 
 /// A refused reassignment, shown again: what was chosen and typed, and the problems by field
@@ -91,28 +111,9 @@ async fn advisors_page(
     let day = today();
     let page = db(state, move |c| read::advisors_page(c, &p, day)).await?;
     let counties = county_names(&page.counties, lang);
-    let sort = if ADVISOR_SORTS.contains(&q.sort.trim()) {
-        q.sort.trim().to_string()
-    } else {
-        "firms".to_string()
-    };
-    let desc = match q.dir.trim() {
-        "asc" => false,
-        "desc" => true,
-        _ => sort != "name",
-    };
+    let (sort, desc) = read::advisor_order(&q.sort, &q.dir);
     let mut loads = page.loads;
-    loads.sort_by(|a, b| {
-        let o = match sort.as_str() {
-            "name" => a.advisor.display_name.cmp(&b.advisor.display_name),
-            "overdue" => a.stat.overdue.cmp(&b.stat.overdue),
-            "stale" => a.stat.stale.cmp(&b.stat.stale),
-            "last_contact" => a.stat.last_contact_on.cmp(&b.stat.last_contact_on),
-            _ => a.stat.firms.cmp(&b.stat.firms),
-        };
-        let o = if desc { o.reverse() } else { o };
-        o.then(a.advisor.id.cmp(&b.advisor.id))
-    });
+    read::sort_loads(&mut loads, sort, desc);
     let rows: Vec<Value> = loads
         .iter()
         .map(|l| {
