@@ -64,11 +64,14 @@ pub fn negotiate(format: Option<&str>, accept: Option<&str>) -> Result<Answer, A
         if format == "json" {
             return Ok(Answer::Json);
         }
-        return FormatParam {
-            format: format.to_string(),
-        }
-        .parse()
-        .map(Answer::File);
+        // Unlike a page's link, the API names its format: an empty one is refused too.
+        return Format::parse(format).map(Answer::File).ok_or_else(|| {
+            AppError::from(InputError::new(
+                "format",
+                "format_unknown",
+                Text::new("export.format_unknown"),
+            ))
+        });
     }
     for media in accept.unwrap_or("").split(',') {
         let media = media.split(';').next().unwrap_or("").trim();

@@ -400,6 +400,7 @@ fn the_api_answers_its_lists_as_files_when_asked_and_json_otherwise() {
         assert_eq!(rows.len(), 5);
 
         assert_eq!(app.get("/api/v1/firms?format=xml").status, 400);
+        assert_eq!(app.get("/api/v1/firms?format=").status, 400);
         assert_eq!(app.get("/api/v1/reserve-pool?format=CSV").status, 400);
     }
 }
