@@ -169,7 +169,8 @@ pub const ISSUE_COLUMNS: [Column; 8] = [
 ];
 
 /// The issue ledger of `p` for `q` on `today`: the issues its page lists, oldest first (up to
-/// [`read::LIST_LIMIT`]), with `filter` (the page's filter in words) on the title line.
+/// [`read::LIST_LIMIT`]), with `filter` (the page's filter in words, its county aside, which
+/// is named here) on the title line.
 #[allow(clippy::too_many_arguments)]
 pub fn issues(
     conn: &mut DbConn,
@@ -183,6 +184,15 @@ pub fn issues(
 ) -> Result<(), AppError> {
     let ledger = read::ledger(conn, p, q, today)?;
     let t = |k: &str| i18n::text(lang, k);
+    let mut filter = filter;
+    if let Some(code) = &q.filter.county_code {
+        let name = ledger
+            .counties
+            .iter()
+            .find(|c| &c.code == code)
+            .map_or(code.as_str(), |c| lang.pick(&c.name_zh, &c.name_en));
+        filter.push((t("col.county"), name.to_string()));
+    }
     sink.start(&Sheet {
         title: t("coach.issues.title"),
         slug: "issues",

@@ -483,6 +483,14 @@ fn the_coaching_lists_export_with_dates_as_dates_and_the_pages_rows() {
     let (_, _, bytes) = app.get_bytes("/issues/export?format=xlsx");
     let cells = read_xlsx(bytes);
     assert!(as_text(&cells[0][0]).contains("状态：未办结"));
+    let (_, _, bytes) = app.get_bytes(&format!("/issues/export?format=xlsx&county={COUNTY_A}"));
+    let cells = read_xlsx(bytes);
+    assert!(
+        as_text(&cells[0][0]).contains("县区：新华区"),
+        "{:?}",
+        cells[0][0]
+    );
+    assert_eq!(cells.len(), 3, "the firm is in county A");
     assert_eq!(cells[2][7], Data::Float(0.0), "raised today");
 
     // The agenda: one row per firm in a bucket, its planned contact a date.

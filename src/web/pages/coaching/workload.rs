@@ -450,9 +450,6 @@ pub async fn issues_export(
             t(&format!("coach.category.{}", c.id())),
         ));
     }
-    if let Some(c) = &filter.county_code {
-        words.push((t("col.county"), c.clone()));
-    }
     if let Some(n) = q.older.trim().parse::<i64>().ok().filter(|n| *n >= 0) {
         words.push((t("coach.issues.older"), n.to_string()));
     }
