@@ -20,6 +20,7 @@ pub mod applications;
 pub mod coaching;
 pub mod daily;
 pub mod error;
+pub mod export;
 pub mod firms;
 pub mod imports;
 pub mod mail;

@@ -53,6 +53,32 @@ pub fn person_labels<'a>(
         .collect()
 }
 
+/// The advisors of a filter or a list as their labels read, by id: [`person_labels`], and for
+/// one from another county, where they come from (`李勇（源汇区）`). The firm list and its
+/// exports label advisors with this.
+pub fn advisor_labels(
+    advisors: &[AdvisorChoice],
+    lang: crate::i18n::Lang,
+) -> std::collections::HashMap<i64, String> {
+    use crate::core::error::Text;
+    let mut labels = person_labels(
+        advisors
+            .iter()
+            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
+    );
+    for a in advisors {
+        if let (Some(c), Some(label)) = (&a.away, labels.get_mut(&a.id)) {
+            *label = crate::i18n::render(
+                lang,
+                &Text::new("coach.advisor.elsewhere")
+                    .plain("name", label.as_str())
+                    .plain("county", lang.pick(&c.name_zh, &c.name_en)),
+            );
+        }
+    }
+    labels
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

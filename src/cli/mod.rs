@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod eval;
+pub mod export;
 pub mod firm;
 pub mod import;
 pub mod migrate;
@@ -42,6 +43,9 @@ pub enum Command {
     Firm(firm::FirmArgs),
     /// Bulk imports: `import firms FILE` (a registry of firms, CSV or XLSX).
     Import(import::ImportArgs),
+    /// A list as a file: the firm list with its filters or the reserve pool, as CSV (UTF-8
+    /// with a byte-order mark) or XLSX, over the whole city, headers in --lang.
+    Export(export::ExportArgs),
     /// Serve the web application (pages and, later, the API) until SIGINT or SIGTERM.
     Serve(serve::ServeArgs),
     /// Accounts: `user add`.
@@ -124,6 +128,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Eval(args) => eval::run(args),
         Command::Firm(args) => firm::run(db, args),
         Command::Import(args) => import::run(db, args),
+        Command::Export(args) => export::run(db, args),
         Command::Serve(args) => serve::run(settings, args),
         Command::User(args) => user::run(db, args),
         Command::Token(args) => token::run(db, args),

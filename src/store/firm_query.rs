@@ -340,8 +340,93 @@ pub fn rows(conn: &mut DbConn, scope: &Scope, f: &FirmQuery) -> Result<Vec<Firm>
 
 /// The firms in `scope` matching `f`, sorted, one page of them.
 fn ordered<'a>(scope: &Scope, f: &FirmQuery) -> Boxed<'a> {
-    let q = filtered(scope, f);
-    let q = match (f.sort, f.descending) {
+    sorted(filtered(scope, f), f)
+        .limit(f.limit.max(1))
+        .offset(f.offset.max(0))
+}
+
+/// The next `limit` firms in `scope` matching `f`, in `f`'s order, after `after` (the last row
+/// of the previous batch; `None`: from the first): how an export walks a list of any length,
+/// each batch one query that starts where the last ended (no `OFFSET` to walk again). `f`'s
+/// own limit and offset are ignored.
+pub fn listed_after(
+    conn: &mut DbConn,
+    scope: &Scope,
+    f: &FirmQuery,
+    after: Option<&ListedFirm>,
+    limit: i64,
+) -> Result<Vec<ListedFirm>, StoreError> {
+    let mut q = filtered(scope, f);
+    if let Some(last) = after {
+        q = q.filter(beyond(f, last));
+    }
+    Ok(sorted(q, f)
+        .limit(limit.max(1))
+        .select(ListedFirm::as_select())
+        .load(conn)?)
+}
+
+/// The ladder rank [`stage_rank`] gives a stage id.
+fn stage_rank_of(stage: &str) -> i32 {
+    match stage {
+        "prospect" => 0,
+        "tech_sme" => 1,
+        "reserve" => 2,
+        "high_tech" => 3,
+        "leader" => 4,
+        _ => 5,
+    }
+}
+
+/// The rows after `last` in the order [`sorted`] gives for `f` (every order ends in a unique
+/// column, so "after" is exact).
+fn beyond(
+    f: &FirmQuery,
+    last: &ListedFirm,
+) -> Box<dyn BoxableExpression<firms::table, Db, SqlType = Bool>> {
+    let (r, id) = (last.readiness, last.id);
+    // Each condition leads with a plain bound on the sort column (`readiness <= r`), so the
+    // list's index starts the batch where the last one ended instead of walking past every
+    // row already written (an `a < r OR (a = r AND …)` alone is not a range to an index).
+    let readiness_desc_then_id = move || {
+        firms::readiness
+            .le(r)
+            .and(firms::readiness.lt(r).or(firms::id.gt(id)))
+    };
+    match (f.sort, f.descending) {
+        (SortKey::Readiness, true) => Box::new(readiness_desc_then_id()),
+        (SortKey::Readiness, false) => Box::new(
+            firms::readiness
+                .ge(r)
+                .and(firms::readiness.gt(r).or(firms::id.gt(id))),
+        ),
+        (SortKey::Name, false) => Box::new(
+            firms::name
+                .ge(last.name.clone())
+                .and(firms::name.gt(last.name.clone()).or(firms::id.gt(id))),
+        ),
+        (SortKey::Name, true) => Box::new(
+            firms::name
+                .le(last.name.clone())
+                .and(firms::name.lt(last.name.clone()).or(firms::id.gt(id))),
+        ),
+        (SortKey::Stage, desc) => {
+            let rank = stage_rank_of(&last.stage);
+            let same_rank = stage_rank().eq(rank).and(readiness_desc_then_id());
+            if desc {
+                Box::new(stage_rank().lt(rank).or(same_rank))
+            } else {
+                Box::new(stage_rank().gt(rank).or(same_rank))
+            }
+        }
+        (SortKey::Uscc, false) => Box::new(firms::uscc.gt(last.uscc.clone())),
+        (SortKey::Uscc, true) => Box::new(firms::uscc.lt(last.uscc.clone())),
+    }
+}
+
+/// `q` in `f`'s order.
+fn sorted<'a>(q: Boxed<'a>, f: &FirmQuery) -> Boxed<'a> {
+    match (f.sort, f.descending) {
         (SortKey::Readiness, true) => q.order((firms::readiness.desc(), firms::id.asc())),
         (SortKey::Readiness, false) => q.order((firms::readiness.asc(), firms::id.asc())),
         (SortKey::Name, false) => q.order((firms::name.asc(), firms::id.asc())),
@@ -356,8 +441,7 @@ fn ordered<'a>(scope: &Scope, f: &FirmQuery) -> Boxed<'a> {
         )),
         (SortKey::Uscc, false) => q.order(firms::uscc.asc()),
         (SortKey::Uscc, true) => q.order(firms::uscc.desc()),
-    };
-    q.limit(f.limit.max(1)).offset(f.offset.max(0))
+    }
 }
 
 /// How many firms in `scope` are in each stage (stage id, count).

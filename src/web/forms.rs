@@ -426,22 +426,7 @@ pub struct Lists {
 /// shared, [`crate::app::model::person_labels`]) and, for an advisor of another county than
 /// the viewer's, that county (`coach.advisor.elsewhere`).
 pub fn advisor_labels(advisors: &[AdvisorChoice], lang: Lang) -> HashMap<i64, String> {
-    let mut labels = crate::app::model::person_labels(
-        advisors
-            .iter()
-            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
-    );
-    for a in advisors {
-        if let (Some(c), Some(label)) = (&a.away, labels.get_mut(&a.id)) {
-            *label = i18n::render(
-                lang,
-                &Text::new("coach.advisor.elsewhere")
-                    .plain("name", label.as_str())
-                    .plain("county", lang.pick(&c.name_zh, &c.name_en)),
-            );
-        }
-    }
-    labels
+    crate::app::model::advisor_labels(advisors, lang)
 }
 
 fn opt(value: &str, label: String, current: &str) -> Value {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod charts;
 pub mod error;
 pub mod files;
+pub mod export;
 pub mod forms;
 pub mod hashing;
 pub mod middleware;
@@ -161,6 +162,8 @@ route_table! {
     GET "/scorecard" => pages::reports::scorecard::show;
     GET "/should-register" => pages::reports::should_register::show;
     GET "/firms" => pages::firms::list;
+    // Lists as files (issue 15): `/<list>/export?format=csv|xlsx&<the list's own query>`.
+    GET "/firms/export" => pages::firms::export;
     // Forms, stage actions, what-if and the reserve pool (before `/firms/{id}`).
     GET "/firms/new" => pages::firms::forms::new_firm;
     POST "/firms/new" => pages::firms::forms::create_firm;
@@ -180,9 +183,11 @@ route_table! {
     GET "/imports/template.csv" => pages::imports::template_csv;
     GET "/imports/template.xlsx" => pages::imports::template_xlsx;
     POST "/imports/report" => pages::imports::report;
+    GET "/pool/export" => pages::firms::pool::export;
     GET "/firms/{id}/applications/new" => pages::applications::new_form;
     POST "/firms/{id}/applications/new" => pages::applications::create;
     GET "/applications" => pages::applications::queues;
+    GET "/applications/export" => pages::applications::export;
     GET "/nominations" => pages::applications::nominations::show;
     POST "/nominations" => pages::applications::nominations::nominate;
     POST "/nominations/decide" => pages::applications::nominations::decide;
@@ -219,10 +224,14 @@ route_table! {
     POST "/firms/{id}/issues/{iid}" => pages::coaching::update_issue;
     POST "/firms/assign" => pages::coaching::workload::bulk_assign;
     GET "/advisors" => pages::coaching::workload::advisors;
+    GET "/advisors/export" => pages::coaching::workload::advisors_export;
     POST "/advisors/reassign" => pages::coaching::workload::reassign;
     GET "/agenda" => pages::coaching::workload::agenda;
+    GET "/agenda/export" => pages::coaching::workload::agenda_export;
     GET "/issues" => pages::coaching::workload::issues;
+    GET "/issues/export" => pages::coaching::workload::issues_export;
     GET "/followups.csv" => pages::coaching::workload::followups_csv;
+    GET "/followups/export" => pages::coaching::workload::followups_export;
     // Mail: each user's preferences; the outbox for administrators.
     GET "/account/mail" => pages::mail::prefs;
     POST "/account/mail" => pages::mail::save_prefs;

@@ -10,6 +10,7 @@
 
 pub mod act;
 pub mod documents;
+pub mod export;
 pub mod nominations;
 pub mod open;
 pub mod portal;

@@ -4,6 +4,7 @@
 pub mod assign_advisor;
 pub mod correct_followup;
 pub mod edit_followup;
+pub mod export;
 pub mod log_followup;
 pub mod raise_issue;
 pub mod read;

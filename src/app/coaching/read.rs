@@ -345,6 +345,41 @@ pub fn advisors_page(
     })
 }
 
+/// The orders of the advisors page: by `name`, `firms`, `overdue`, `stale` or
+/// `last_contact`.
+pub const ADVISOR_SORTS: [&str; 5] = ["name", "firms", "overdue", "stale", "last_contact"];
+
+/// The advisors page's order from its `sort` and `dir` parameters (firms, most first, by
+/// default; names from A): the sort key and whether it runs from the highest down.
+pub fn advisor_order(sort: &str, dir: &str) -> (&'static str, bool) {
+    let sort = ADVISOR_SORTS
+        .iter()
+        .find(|k| **k == sort.trim())
+        .copied()
+        .unwrap_or("firms");
+    let desc = match dir.trim() {
+        "asc" => false,
+        "desc" => true,
+        _ => sort != "name",
+    };
+    (sort, desc)
+}
+
+/// Sort `loads` as the advisors page shows them (ties by id).
+pub fn sort_loads(loads: &mut [AdvisorLoad], sort: &str, desc: bool) {
+    loads.sort_by(|a, b| {
+        let o = match sort {
+            "name" => a.advisor.display_name.cmp(&b.advisor.display_name),
+            "overdue" => a.stat.overdue.cmp(&b.stat.overdue),
+            "stale" => a.stat.stale.cmp(&b.stat.stale),
+            "last_contact" => a.stat.last_contact_on.cmp(&b.stat.last_contact_on),
+            _ => a.stat.firms.cmp(&b.stat.firms),
+        };
+        let o = if desc { o.reverse() } else { o };
+        o.then(a.advisor.id.cmp(&b.advisor.id))
+    });
+}
+
 /// A firm on the agenda.
 #[derive(Debug, Clone)]
 pub struct AgendaRow {

@@ -143,7 +143,28 @@ impl ListParams {
 
     /// `/firms?…` with these parameters (empty ones left out).
     pub fn href(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [
+        let q = serde_urlencoded::to_string(self.pairs(true)).unwrap_or_default();
+        if q.is_empty() {
+            "/firms".to_string()
+        } else {
+            format!("/firms?{q}")
+        }
+    }
+
+    /// `/firms/export?format=…&…`: the whole list these parameters filter and sort (no page),
+    /// as a file.
+    pub fn export_href(&self, format: &str) -> String {
+        let mut pairs = vec![("format", format)];
+        pairs.extend(self.pairs(false));
+        format!(
+            "/firms/export?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    }
+
+    /// The parameters that are set, with the page or without.
+    fn pairs(&self, with_page: bool) -> Vec<(&'static str, &str)> {
+        [
             ("stage", &self.stage),
             ("county", &self.county),
             ("sector", &self.sector),
@@ -157,15 +178,9 @@ impl ListParams {
             ("page", &self.page),
         ]
         .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
+        .filter(|(k, v)| !v.trim().is_empty() && (with_page || *k != "page"))
         .map(|(k, v)| (k, v.as_str()))
-        .collect();
-        let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
-        if q.is_empty() {
-            "/firms".to_string()
-        } else {
-            format!("/firms?{q}")
-        }
+        .collect()
     }
 }
 

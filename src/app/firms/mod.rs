@@ -5,6 +5,7 @@
 pub mod api;
 pub mod create;
 pub mod derived;
+pub mod export;
 pub mod forms;
 pub mod insights;
 pub mod ip;

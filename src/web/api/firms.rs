@@ -15,9 +15,10 @@ use crate::core::error::{InputError, Text};
 use crate::core::money::Fen;
 use crate::core::profile::FirmYear;
 use crate::core::stage::Event;
+use crate::web::export::{negotiate, respond, Answer};
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -124,6 +125,8 @@ pub struct Paging {
     pub per_page: Option<String>,
     /// The page, as sent (the list's parameters read an empty one as the first).
     pub page: Option<String>,
+    /// `json`, `csv` or `xlsx` (`crate::web::export::negotiate`).
+    pub format: Option<String>,
 }
 
 /// A parameter that is not one of `known`: a 400 naming it and listing them.
@@ -209,9 +212,15 @@ fn strict_list_query(p: &ListParams, paging: &Paging) -> Result<i64, InputError>
         ("dir" = Option<String>, Query, description = "Direction (default: desc for readiness, asc otherwise)"),
         ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page from 1"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Rows per page (default 50)"),
+        ("format" = Option<String>, Query, description = "json (the default), or the whole list (every page, the `/firms` page's columns and words in the caller's language) as csv (UTF-8 with a byte-order mark) or xlsx; without it, `Accept: text/csv` or the XLSX media type asks for the file"),
     ),
-    responses((status = 200, body = FirmPage)))]
+    responses((status = 200, description = "A page of the list, or the whole list as a file", content(
+        (FirmPage = "application/json"),
+        (String = "text/csv"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ))))]
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: ApiUser,
     params: web::Query<ListParams>,
@@ -219,6 +228,18 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let per_page = strict_list_query(&params, &paging).map_err(crate::app::AppError::from)?;
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    if let Answer::File(format) = negotiate(paging.format.as_deref(), accept)? {
+        let (p, lang) = (user.principal.clone(), user.lang);
+        let now = Utc::now().naive_utc();
+        return Ok(respond(&state, format, move |c, sink| {
+            app::firms::export::firm_list(c, &p, &params, lang, now, sink)
+        })
+        .await?);
+    }
     let mut query = params.to_query();
     let page = query.offset / PER_PAGE + 1;
     query.limit = per_page;

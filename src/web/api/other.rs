@@ -6,6 +6,7 @@ use super::firms::FirmOut;
 use super::{json_ok, JsonText};
 use crate::app::firms::{api, pool};
 use crate::core::error::{InputError, Text};
+use crate::web::export::{negotiate, respond, Answer};
 use crate::web::{db, session, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
@@ -82,6 +83,8 @@ pub struct PoolParams {
     /// Only this county (within the caller's territory).
     #[serde(default)]
     pub county: String,
+    /// `json`, `csv` or `xlsx` (`crate::web::export::negotiate`).
+    pub format: Option<String>,
 }
 
 /// The reserve pool.
@@ -96,14 +99,34 @@ pub struct PoolOut {
 /// `GET /api/v1/reserve-pool?county=…`: reserve firms and tech-SMEs in the caller's
 /// territory ranked by readiness.
 #[utoipa::path(get, path = "/api/v1/reserve-pool", tag = "firms",
-    params(("county" = Option<String>, Query, description = "Only this county code (an unknown one, or one outside the caller's territory, lists nothing)")),
-    responses((status = 200, body = PoolOut)))]
+    params(
+        ("county" = Option<String>, Query, description = "Only this county code (an unknown one, or one outside the caller's territory, lists nothing)"),
+        ("format" = Option<String>, Query, description = "json (the default), or the pool as the `/pool` page exports it (the reserve, then tech-SMEs, each ranked; in the caller's language) as csv (UTF-8 with a byte-order mark) or xlsx; without it, `Accept: text/csv` or the XLSX media type asks for the file"),
+    ),
+    responses((status = 200, description = "The pool, or the pool as a file", content(
+        (PoolOut = "application/json"),
+        (String = "text/csv"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ))))]
 pub async fn reserve_pool(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: ApiUser,
     params: web::Query<PoolParams>,
 ) -> Result<HttpResponse, ApiError> {
     let county = Some(params.county.trim().to_string()).filter(|c| !c.is_empty());
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    if let Answer::File(format) = negotiate(params.format.as_deref(), accept)? {
+        let (p, lang) = (user.principal.clone(), user.lang);
+        let now = chrono::Utc::now().naive_utc();
+        return Ok(respond(&state, format, move |c, sink| {
+            crate::app::firms::export::reserve_pool(c, &p, county.as_deref(), lang, now, sink)
+        })
+        .await?);
+    }
     let p = user.principal.clone();
     let pool = db(&state, move |c| {
         pool::reserve_pool(c, &p, county.as_deref())

@@ -310,6 +310,13 @@ fn parameter_rules(this_year: i32) -> Vec<(&'static str, &'static str, &'static 
             OneOf(SortKey::ALL.iter().map(|k| k.id()).collect()),
         ),
         (list, "get", "dir", OneOf(vec!["asc", "desc"])),
+        (list, "get", "format", OneOf(vec!["json", "csv", "xlsx"])),
+        (
+            "/api/v1/reserve-pool",
+            "get",
+            "format",
+            OneOf(vec!["json", "csv", "xlsx"]),
+        ),
         (
             "/api/v1/eligibility",
             "post",

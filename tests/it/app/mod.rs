@@ -3,6 +3,7 @@ mod coaching;
 mod concurrency;
 mod demo;
 mod documents;
+mod export;
 mod fire_event;
 mod firms;
 mod imports;

@@ -388,3 +388,58 @@ fn list_totals_count_exactly_up_to_the_cap_and_say_more_beyond_it() {
         assert_eq!((rows.len(), total.count), (0, 0));
     }
 }
+
+#[test]
+fn an_export_walks_every_order_of_the_list_in_batches_as_one_page_would_show_it() {
+    use peiyu::store::firm_query::{self, FirmQuery, Scope, SortKey};
+    for db in backends() {
+        let mut conn = db.conn();
+        seed(&mut conn);
+        // Ties in readiness, stage and name, so that every order leans on its last column.
+        let stages = ["prospect", "tech_sme", "reserve", "high_tech", "leader"];
+        for i in 0..23 {
+            let mut f = new_firm(&crate::common::next_uscc());
+            f.name = format!("企业{}", i % 4);
+            f.stage = stages[i % stages.len()].to_string();
+            let id = firms::insert(&mut conn, &f).unwrap();
+            firms::set_derived(
+                &mut conn,
+                id,
+                &firms::Derived {
+                    next_stage: None,
+                    next_ruleset: None,
+                    next_eligible: None,
+                    readiness: (i % 3) as i32 * 10,
+                    evaluated_at: None,
+                },
+            )
+            .unwrap();
+        }
+        for sort in SortKey::ALL {
+            for descending in [false, true] {
+                let q = FirmQuery {
+                    sort,
+                    descending,
+                    limit: 1_000,
+                    ..FirmQuery::default()
+                };
+                let (whole, _) = firm_query::listed_page(&mut conn, &Scope::All, &q).unwrap();
+                let mut walked = Vec::new();
+                let mut last = None;
+                loop {
+                    let batch =
+                        firm_query::listed_after(&mut conn, &Scope::All, &q, last.as_ref(), 4)
+                            .unwrap();
+                    let done = batch.len() < 4;
+                    walked.extend(batch.iter().map(|f| f.id));
+                    last = batch.into_iter().last();
+                    if done {
+                        break;
+                    }
+                }
+                let ids: Vec<i64> = whole.iter().map(|f| f.id).collect();
+                assert_eq!(walked, ids, "{sort:?} desc={descending} on {}", db.name());
+            }
+        }
+    }
+}

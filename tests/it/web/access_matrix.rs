@@ -147,6 +147,8 @@ const MATRIX: &[Row] = &[
     // The lists of many firms: not for a firm's own user.
     get("/should-register",       [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/firms",                 [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    // The lists as files (CSV when no format is named): the list's own gate.
+    get("/firms/export",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/firms/{id}",            [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     // Creating firms: the bureau and county officers (in their own county).
     get("/firms/new",             [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
@@ -173,6 +175,7 @@ const MATRIX: &[Row] = &[
     post("/nominations", &[],     [Login,    Forbidden, Forbidden, Bad,    Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/nominations/decide", &[], [Login, Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/applications",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/applications/export",   [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     get("/applications/{aid}",    [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     post("/applications/{aid}", &[], [Login, Bad,      Bad,      Bad,      NotFound, Bad,      NotFound, NotFound, Bad,      NotFound]),
     // Its documents: the firm's users and its advisor upload and remove them (a urlencoded
@@ -190,6 +193,7 @@ const MATRIX: &[Row] = &[
     get("/imports/template.csv",  [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/imports/template.xlsx", [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/imports/report", &[],  [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/pool/export",           [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     // Accounts and tokens: administrators only.
     get("/admin/users",           [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // Valid forms, so the role check (not validation) answers; an admin's invite shows the
@@ -228,11 +232,15 @@ const MATRIX: &[Row] = &[
     // Workloads, bulk and reassignment: the bureau and county officers.
     post("/firms/assign", &[],    [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/advisors",              [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/advisors/export",       [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/advisors/reassign", &[],[Login,   Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The agenda and the export: everyone who coaches; the ledger: everyone, territory-bound.
     get("/agenda",                [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    get("/agenda/export",         [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/issues",                [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
+    get("/issues/export",         [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     get("/followups.csv",         [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    get("/followups/export",      [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     // Mail: every signed-in person sets their own preferences; the outbox is the admins'.
     get("/account/mail",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok]),
     post("/account/mail", &[("mode_stage_changed", "digest")],
@@ -770,7 +778,7 @@ fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Exp
 }
 
 /// Pages that only serve files or move the visitor on: not walked.
-const NOT_PAGES: [&str; 8] = [
+const NOT_PAGES: [&str; 15] = [
     "/healthz",
     "/readyz",
     "/static/{name}",
@@ -779,6 +787,13 @@ const NOT_PAGES: [&str; 8] = [
     "/followups.csv",
     "/imports/template.csv",
     "/imports/template.xlsx",
+    "/firms/export",
+    "/pool/export",
+    "/agenda/export",
+    "/issues/export",
+    "/followups/export",
+    "/applications/export",
+    "/advisors/export",
 ];
 
 /// Every page a visitor may open, walked as that visitor: every link and every form on it

@@ -11,6 +11,7 @@ mod browser;
 mod caching;
 mod coaching;
 mod documents;
+mod export;
 mod forms;
 mod health;
 mod html;

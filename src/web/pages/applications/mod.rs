@@ -126,6 +126,22 @@ pub async fn queues(
     )
 }
 
+/// `GET /applications/export?format=csv|xlsx`: the page's queues as one file.
+pub async fn export(
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    format: web::Query<crate::web::export::FormatParam>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    let (p, lang) = (user.principal.clone(), user.lang);
+    let now = Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        crate::app::applications::export::queues(c, &p, today(), lang, now, sink)
+    })
+    .await
+    .map_err(WebError::from)
+}
+
 /// The start of an application, as typed.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]

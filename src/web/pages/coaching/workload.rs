@@ -20,7 +20,7 @@ use crate::web::pages::render;
 use crate::web::pages::see_other;
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
@@ -55,7 +55,7 @@ pub struct AdvisorParams {
     pub moved: String,
 }
 
-const ADVISOR_SORTS: [&str; 5] = ["name", "firms", "overdue", "stale", "last_contact"];
+use read::ADVISOR_SORTS;
 
 /// `GET /advisors`.
 pub async fn advisors(
@@ -65,6 +65,26 @@ pub async fn advisors(
     q: web::Query<AdvisorParams>,
 ) -> Result<HttpResponse, WebError> {
     advisors_page(&req, &state, &user, &q, None).await
+}
+
+/// `GET /advisors/export?format=csv|xlsx&sort=…&dir=…`: the advisors' workloads as a file,
+/// in the page's order.
+pub async fn advisors_export(
+    state: web::Data<AppState>,
+    user: AdvisorsUser,
+    format: web::Query<crate::web::export::FormatParam>,
+    q: web::Query<AdvisorParams>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    let (lang, day) = (user.lang, today());
+    let (sort, desc) = read::advisor_order(&q.sort, &q.dir);
+    let p = user.principal.clone();
+    let now = chrono::Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        app::coaching::export::advisors(c, &p, day, sort, desc, lang, now, sink)
+    })
+    .await
+    .map_err(WebError::from)
 }
 
 /// A refused reassignment, shown again: what was chosen and typed, and the problems by field
@@ -91,28 +111,9 @@ async fn advisors_page(
     let day = today();
     let page = db(state, move |c| read::advisors_page(c, &p, day)).await?;
     let counties = county_names(&page.counties, lang);
-    let sort = if ADVISOR_SORTS.contains(&q.sort.trim()) {
-        q.sort.trim().to_string()
-    } else {
-        "firms".to_string()
-    };
-    let desc = match q.dir.trim() {
-        "asc" => false,
-        "desc" => true,
-        _ => sort != "name",
-    };
+    let (sort, desc) = read::advisor_order(&q.sort, &q.dir);
     let mut loads = page.loads;
-    loads.sort_by(|a, b| {
-        let o = match sort.as_str() {
-            "name" => a.advisor.display_name.cmp(&b.advisor.display_name),
-            "overdue" => a.stat.overdue.cmp(&b.stat.overdue),
-            "stale" => a.stat.stale.cmp(&b.stat.stale),
-            "last_contact" => a.stat.last_contact_on.cmp(&b.stat.last_contact_on),
-            _ => a.stat.firms.cmp(&b.stat.firms),
-        };
-        let o = if desc { o.reverse() } else { o };
-        o.then(a.advisor.id.cmp(&b.advisor.id))
-    });
+    read::sort_loads(&mut loads, sort, desc);
     let rows: Vec<Value> = loads
         .iter()
         .map(|l| {
@@ -348,12 +349,21 @@ pub async fn agenda(
         .iter()
         .map(|u| json!({ "value": u.id.to_string(), "label": labels[&u.id], "selected": Some(u.id) == advisor }))
         .collect();
-    let csv = match advisor {
-        Some(id) if user.principal.role != crate::core::stage::Role::Advisor => {
-            format!("/followups.csv?advisor={id}")
-        }
-        _ => "/followups.csv".to_string(),
+    let picked = advisor.filter(|_| user.principal.role != crate::core::stage::Role::Advisor);
+    let csv = match picked {
+        Some(id) => format!("/followups.csv?advisor={id}"),
+        None => "/followups.csv".to_string(),
     };
+    let exports: HashMap<&str, String> = ["csv", "xlsx"]
+        .into_iter()
+        .map(|f| {
+            let href = match picked {
+                Some(id) => format!("/agenda/export?format={f}&advisor={id}"),
+                None => format!("/agenda/export?format={f}"),
+            };
+            (f, href)
+        })
+        .collect();
     render(
         &req,
         lang,
@@ -373,6 +383,7 @@ pub async fn agenda(
             "advisors": advisors,
             "pick_advisor": !a.advisors.is_empty(),
             "csv_href": csv,
+            "exports": exports,
         }),
     )
 }
@@ -396,6 +407,70 @@ pub struct IssueParams {
     pub older: String,
 }
 
+/// The ledger filter `q` asks for on `day`.
+fn ledger_filter(q: &IssueParams, day: NaiveDate) -> IssueFilter {
+    let statuses = match q.status.trim() {
+        "" | "pending" => vec![IssueStatus::Open, IssueStatus::InProgress],
+        "all" => Vec::new(),
+        s => IssueStatus::parse(s).map(|s| vec![s]).unwrap_or_default(),
+    };
+    let older: Option<i64> = q.older.trim().parse().ok().filter(|n| *n >= 0);
+    IssueFilter {
+        statuses,
+        category: IssueCategory::parse(&q.category),
+        county_code: Some(q.county.trim().to_string()).filter(|c| !c.is_empty()),
+        owner_id: None,
+        raised_before: older.map(|n| day - Duration::days(n)),
+    }
+}
+
+/// `/issues/export?format=…&<the ledger's filter>`: the issues the ledger lists, as a file.
+pub async fn issues_export(
+    state: web::Data<AppState>,
+    user: FirmsUser,
+    format: web::Query<crate::web::export::FormatParam>,
+    q: web::Query<IssueParams>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    let (lang, day) = (user.lang, today());
+    let filter = ledger_filter(&q, day);
+    let t = |k: &str| i18n::text(lang, k);
+    let mut words = Vec::new();
+    match q.status.trim() {
+        "" | "pending" => words.push((t("coach.field.status"), t("coach.issues.pending"))),
+        "all" => {}
+        s if IssueStatus::parse(s).is_some() => {
+            words.push((t("coach.field.status"), t(&format!("coach.status.{s}"))))
+        }
+        _ => {}
+    }
+    if let Some(c) = filter.category {
+        words.push((
+            t("coach.field.category"),
+            t(&format!("coach.category.{}", c.id())),
+        ));
+    }
+    if let Some(n) = q.older.trim().parse::<i64>().ok().filter(|n| *n >= 0) {
+        words.push((t("coach.issues.older"), n.to_string()));
+    }
+    let p = user.principal.clone();
+    let now = chrono::Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        app::coaching::export::issues(
+            c,
+            &p,
+            &read::LedgerQuery { filter },
+            words,
+            day,
+            lang,
+            now,
+            sink,
+        )
+    })
+    .await
+    .map_err(WebError::from)
+}
+
 /// `GET /issues`.
 pub async fn issues(
     req: HttpRequest,
@@ -406,19 +481,7 @@ pub async fn issues(
     let lang = user.lang;
     let day = today();
     let status = q.status.trim();
-    let statuses = match status {
-        "" | "pending" => vec![IssueStatus::Open, IssueStatus::InProgress],
-        "all" => Vec::new(),
-        s => IssueStatus::parse(s).map(|s| vec![s]).unwrap_or_default(),
-    };
-    let older: Option<i64> = q.older.trim().parse().ok().filter(|n| *n >= 0);
-    let filter = IssueFilter {
-        statuses,
-        category: IssueCategory::parse(&q.category),
-        county_code: Some(q.county.trim().to_string()).filter(|c| !c.is_empty()),
-        owner_id: None,
-        raised_before: older.map(|n| day - Duration::days(n)),
-    };
+    let filter = ledger_filter(&q, day);
     let p = user.principal.clone();
     let ledger = db(&state, move |c| {
         read::ledger(c, &p, &read::LedgerQuery { filter }, day)
@@ -472,6 +535,22 @@ pub async fn issues(
         .iter()
         .map(|c| json!({ "value": c.code, "label": lang.pick(&c.name_zh, &c.name_en), "selected": q.county.trim() == c.code }))
         .collect();
+    let exports: HashMap<&str, String> = ["csv", "xlsx"]
+        .into_iter()
+        .map(|f| {
+            let pairs = [
+                ("format", f),
+                ("status", q.status.trim()),
+                ("category", q.category.trim()),
+                ("county", q.county.trim()),
+                ("older", q.older.trim()),
+            ];
+            let kept: Vec<(&str, &str)> =
+                pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+            let query = serde_urlencoded::to_string(kept).unwrap_or_default();
+            (f, format!("/issues/export?{query}"))
+        })
+        .collect();
     render(
         &req,
         lang,
@@ -488,6 +567,7 @@ pub async fn issues(
             "categories": category_opts,
             "counties": county_opts,
             "older": q.older.trim(),
+            "exports": exports,
         }),
     )
 }
@@ -508,94 +588,64 @@ pub struct ExportParams {
     pub to: String,
 }
 
-/// A cell as a spreadsheet should take it: text starting with `=`, `+`, `-` or `@` (or a tab
-/// or carriage return) would be read as a formula, so it gets a leading `'`.
-pub fn safe_cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
-}
-
 /// `GET /followups.csv`: UTF-8 with a byte-order mark (so Excel shows Chinese), quoted as
-/// RFC 4180 says, formula-safe; corrections included and marked.
+/// RFC 4180 says, formula-safe; corrections included and marked. The same as
+/// `/followups/export?format=csv`.
 pub async fn followups_csv(
     state: web::Data<AppState>,
     user: AgendaUser,
     q: web::Query<ExportParams>,
+) -> Result<HttpResponse, WebError> {
+    followups_file(state, user, q.into_inner(), crate::app::export::Format::Csv).await
+}
+
+/// `GET /followups/export?format=csv|xlsx&advisor=…&from=…&to=…`: the follow-ups as a file.
+pub async fn followups_export(
+    state: web::Data<AppState>,
+    user: AgendaUser,
+    format: web::Query<crate::web::export::FormatParam>,
+    q: web::Query<ExportParams>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    followups_file(state, user, q.into_inner(), format).await
+}
+
+async fn followups_file(
+    state: web::Data<AppState>,
+    user: AgendaUser,
+    q: ExportParams,
+    format: crate::app::export::Format,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let advisor: Option<i64> = q.advisor.trim().parse().ok();
     let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
     let (from, to) = (parse(&q.from), parse(&q.to));
     let p = user.principal.clone();
-    let (rows, people) = db(&state, move |c| {
-        read::followups_export(c, &p, advisor, from, to)
+    let now = chrono::Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        app::coaching::export::followups(c, &p, advisor, from, to, lang, now, sink)
     })
-    .await?;
-    let t = |k: &str| i18n::text(lang, &format!("coach.csv.{k}"));
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let internal = |e: csv::Error| {
-        WebError::from(AppError::Internal(
-            anyhow::Error::new(e).context("write the CSV"),
-        ))
-    };
-    w.write_record([
-        t("id"),
-        t("firm"),
-        t("uscc"),
-        t("happened_on"),
-        t("kind"),
-        t("attendees"),
-        t("summary"),
-        t("next_action"),
-        t("due_on"),
-        t("advisor"),
-        t("author"),
-        t("recorded"),
-        t("corrects"),
-    ])
-    .map_err(internal)?;
-    let name = |id: Option<i64>| {
-        id.and_then(|i| people.get(&i))
-            .map_or_else(String::new, |u| u.display_name.clone())
-    };
-    for r in &rows {
-        let f = &r.followup;
-        let cells = [
-            f.id.to_string(),
-            r.firm_name.clone(),
-            r.firm_uscc.clone(),
-            f.happened_on.to_string(),
-            i18n::text(lang, &format!("coach.kind.{}", f.kind)),
-            f.attendees.clone(),
-            f.summary.clone(),
-            f.next_action.clone(),
-            f.due_on.map(|d| d.to_string()).unwrap_or_default(),
-            name(f.advisor_id),
-            name(Some(f.created_by)),
-            crate::core::clock::china_minute(f.created_at),
-            f.corrects_id.map(|c| c.to_string()).unwrap_or_default(),
-        ];
-        w.write_record(cells.iter().map(|c| safe_cell(c)))
-            .map_err(internal)?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| internal(csv::Error::from(e.into_error())))?;
-    let mut out = Vec::with_capacity(body.len() + 3);
-    out.extend_from_slice(b"\xEF\xBB\xBF");
-    out.extend_from_slice(&body);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"followups-{}.csv\"", today()),
-        ))
-        .body(out))
+    .await
+    .map_err(WebError::from)
+}
+
+/// `GET /agenda/export?format=csv|xlsx&advisor=…`: the agenda's buckets as one file.
+pub async fn agenda_export(
+    state: web::Data<AppState>,
+    user: AgendaUser,
+    format: web::Query<crate::web::export::FormatParam>,
+    q: web::Query<AgendaParams>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    let (lang, day) = (user.lang, today());
+    let advisor: Option<i64> = q.advisor.trim().parse().ok();
+    let p = user.principal.clone();
+    let now = chrono::Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        app::coaching::export::agenda(c, &p, advisor, day, lang, now, sink)
+    })
+    .await
+    .map_err(WebError::from)
 }
 
 // ---- POST /firms/assign ----

@@ -91,6 +91,8 @@ struct ListView<'a> {
     pager: Pager,
     can_create: bool,
     bulk: Value,
+    /// The whole list as a file: `csv`, `xlsx`.
+    exports: BTreeMap<&'static str, String>,
 }
 
 /// `GET /firms`.
@@ -101,6 +103,26 @@ pub async fn list(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, WebError> {
     list_page(&req, &state, &user, params.into_inner(), None).await
+}
+
+/// `GET /firms/export?format=csv|xlsx&<the list's filter>`: every firm the list shows for
+/// that filter (all pages), in its order, as a file in the user's language.
+pub async fn export(
+    state: web::Data<AppState>,
+    user: crate::web::auth::ListsUser,
+    format: web::Query<crate::web::export::FormatParam>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    let params = params.into_inner();
+    params.check().map_err(crate::app::AppError::from)?;
+    let (p, lang) = (user.principal.clone(), user.lang);
+    let now = chrono::Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        crate::app::firms::export::firm_list(c, &p, &params, lang, now, sink)
+    })
+    .await
+    .map_err(WebError::from)
 }
 
 /// A refused bulk assignment, shown again on the list it came from: what was chosen and
@@ -296,6 +318,10 @@ pub async fn list_page(
                 | crate::core::stage::Role::Bureau
                 | crate::core::stage::Role::County
         ),
+        exports: ["csv", "xlsx"]
+            .into_iter()
+            .map(|f| (f, params.export_href(f)))
+            .collect(),
         bulk: super::coaching::workload::bulk_form(
             &params,
             &data.advisors,

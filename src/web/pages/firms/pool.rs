@@ -74,6 +74,17 @@ pub async fn show(
                 .unwrap_or_default()
         )
     };
+    let exports: HashMap<&str, String> = ["csv", "xlsx"]
+        .into_iter()
+        .map(|f| {
+            let mut pairs = vec![("format", f)];
+            if !county.is_empty() {
+                pairs.push(("county", county.as_str()));
+            }
+            let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
+            (f, format!("/pool/export?{q}"))
+        })
+        .collect();
     render(
         &req,
         lang,
@@ -87,6 +98,27 @@ pub async fn show(
             "tech_sme": rows(&pool.tech_sme),
             "limit": pool::POOL_LIMIT,
             "print_href": print_href,
+            "exports": exports,
         }),
     )
+}
+
+/// `GET /pool/export?format=csv|xlsx&county=…`: the whole reserve pool the page ranks (both
+/// parts, without the page's limit), as a file in the user's language.
+pub async fn export(
+    state: web::Data<AppState>,
+    user: ListsUser,
+    format: web::Query<crate::web::export::FormatParam>,
+    q: web::Query<PoolParams>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    let county = q.county.trim().to_string();
+    let (p, lang) = (user.principal.clone(), user.lang);
+    let now = chrono::Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        let county = (!county.is_empty()).then_some(county.as_str());
+        crate::app::firms::export::reserve_pool(c, &p, county, lang, now, sink)
+    })
+    .await
+    .map_err(WebError::from)
 }

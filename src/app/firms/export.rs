@@ -1,0 +1,259 @@
+//! Exports of the firm list (with its filter) and the reserve pool (issue 15): the same scope,
+//! query, order and words as their pages, every matching row rather than one page, read a
+//! batch at a time ([`firm_query::listed_after`]) and pushed into a [`Sink`] as it comes.
+
+use crate::app::access::{self, AccessSettings};
+use crate::app::error::{AppError, StoreContext};
+use crate::app::export::{Cell, Column, Kind, Sheet, Sink, BATCH};
+use crate::app::firms::list::ListParams;
+use crate::app::firms::read;
+use crate::app::model::advisor_labels;
+use crate::app::principal::Principal;
+use crate::core::stage::Stage;
+use crate::i18n::{self, Lang};
+use crate::store::firm_query::{self, FirmQuery, ListedFirm, Scope, SortKey};
+use crate::store::refdata;
+use crate::store::DbConn;
+use chrono::NaiveDateTime;
+use std::collections::HashMap;
+
+/// The firm list's columns: those of the page, in its order.
+pub const FIRM_COLUMNS: [Column; 8] = [
+    Column::text("col.name", 36.0),
+    Column::text("col.uscc", 22.0),
+    Column::text("col.stage", 14.0),
+    Column::text("col.county", 12.0),
+    Column::text("col.sector", 18.0),
+    Column::text("col.advisor", 14.0),
+    Column::of("col.readiness", Kind::Integer),
+    Column::text("col.eligible", 12.0),
+];
+
+/// The reserve pool's columns: the part (stage), the rank within it, then the page's columns.
+pub const POOL_COLUMNS: [Column; 7] = [
+    Column::text("col.stage", 14.0),
+    Column::of("pool.rank", Kind::Integer),
+    Column::text("col.name", 36.0),
+    Column::text("col.uscc", 22.0),
+    Column::text("col.county", 12.0),
+    Column::of("col.readiness", Kind::Integer),
+    Column::text("col.eligible", 12.0),
+];
+
+/// Words every row of a firm list needs, looked up once.
+struct Words {
+    stages: HashMap<&'static str, String>,
+    verdicts: [String; 3],
+}
+
+impl Words {
+    fn new(lang: Lang) -> Words {
+        Words {
+            stages: Stage::ALL
+                .iter()
+                .map(|s| (s.id(), i18n::text(lang, &format!("stage.{}", s.id()))))
+                .collect(),
+            verdicts: ["pass", "fail", "unknown"]
+                .map(|v| i18n::text(lang, &format!("criterion_status.{v}"))),
+        }
+    }
+
+    fn stage<'a>(&'a self, id: &'a str) -> &'a str {
+        self.stages.get(id).map_or(id, String::as_str)
+    }
+
+    /// The verdict the page shows: none at the top of the ladder.
+    fn verdict(&self, f: &ListedFirm) -> Cell<'_> {
+        if f.next_stage.is_none() {
+            return Cell::Empty;
+        }
+        Cell::text(match f.next_eligible {
+            Some(true) => &self.verdicts[0],
+            Some(false) => &self.verdicts[1],
+            None => &self.verdicts[2],
+        })
+    }
+}
+
+/// Push every firm of `scope` matching `q` (in `q`'s order) through `each`, a batch at a
+/// time.
+fn each_firm(
+    conn: &mut DbConn,
+    scope: &Scope,
+    q: &FirmQuery,
+    mut each: impl FnMut(&ListedFirm) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let mut last: Option<ListedFirm> = None;
+    loop {
+        let batch = firm_query::listed_after(conn, scope, q, last.as_ref(), BATCH)
+            .ctx("read a batch of firms")?;
+        for f in &batch {
+            each(f)?;
+        }
+        if i64::try_from(batch.len()).unwrap_or(i64::MAX) < BATCH {
+            return Ok(());
+        }
+        last = batch.into_iter().last();
+    }
+}
+
+/// The firm list `params` asks for, as `p` sees it on `/firms` (every page of it), into
+/// `sink` with its words in `lang`, taken at `now`.
+pub fn firm_list(
+    conn: &mut DbConn,
+    p: &Principal,
+    params: &ListParams,
+    lang: Lang,
+    now: NaiveDateTime,
+    sink: &mut dyn Sink,
+) -> Result<(), AppError> {
+    params.check()?;
+    let s = AccessSettings::load(conn)?;
+    let scope = access::scope(p, &s);
+    let menus = access::menus(conn, p, &s)?;
+    let sectors = refdata::sectors(conn).ctx("load sectors")?;
+    let query = params.to_query();
+    let counties: HashMap<&str, &str> = menus
+        .counties
+        .iter()
+        .map(|c| (c.code.as_str(), lang.pick(&c.name_zh, &c.name_en)))
+        .collect();
+    let sector_names: HashMap<&str, &str> = sectors
+        .iter()
+        .map(|c| (c.code.as_str(), lang.pick(&c.name_zh, &c.name_en)))
+        .collect();
+    let advisors = advisor_labels(&menus.advisors, lang);
+    let words = Words::new(lang);
+
+    // The filter as it was applied (what did not parse did not filter).
+    let t = |k: &str| i18n::text(lang, k);
+    let mut filter: Vec<(String, String)> = Vec::new();
+    if let Some(q) = &query.q {
+        filter.push((t("firms.list.search"), q.clone()));
+    }
+    if let Some(st) = query.stage {
+        filter.push((t("col.stage"), words.stage(st.id()).to_string()));
+    }
+    if let Some(c) = &query.county_code {
+        let name = counties.get(c.as_str()).copied().unwrap_or(c);
+        filter.push((t("col.county"), name.to_string()));
+    }
+    if let Some(c) = &query.sector_code {
+        let name = sector_names.get(c.as_str()).copied().unwrap_or(c);
+        filter.push((t("col.sector"), name.to_string()));
+    }
+    if let Some(i) = &query.industry_prefix {
+        filter.push((t("firms.list.industry"), i.clone()));
+    }
+    if let Some(a) = query.advisor_id {
+        let name = advisors.get(&a).cloned().unwrap_or_else(|| a.to_string());
+        filter.push((t("col.advisor"), name));
+    }
+    if let Some(m) = query.readiness_min {
+        filter.push((t("firms.list.rmin"), m.to_string()));
+    }
+    if let Some(m) = query.readiness_max {
+        filter.push((t("firms.list.rmax"), m.to_string()));
+    }
+    sink.start(&Sheet {
+        title: t("firms.list.title"),
+        slug: "firms",
+        filter,
+        taken_at: now,
+        lang,
+        columns: FIRM_COLUMNS.to_vec(),
+    })?;
+    each_firm(conn, &scope, &query, |f| {
+        sink.row(&[
+            Cell::text(&f.name),
+            Cell::text(&f.uscc),
+            Cell::text(words.stage(&f.stage)),
+            Cell::text(
+                counties
+                    .get(f.county_code.as_str())
+                    .copied()
+                    .unwrap_or(&f.county_code),
+            ),
+            Cell::opt_text(
+                f.sector_code
+                    .as_deref()
+                    .and_then(|s| sector_names.get(s).copied()),
+            ),
+            Cell::opt_text(
+                f.advisor_id
+                    .and_then(|a| advisors.get(&a))
+                    .map(String::as_str),
+            ),
+            Cell::Int(i64::from(f.readiness)),
+            words.verdict(f),
+        ])
+    })
+}
+
+/// The reserve pool as `p` sees it on `/pool` (of one county when `county` is given): the
+/// firms in the reserve, most ready for HTE first, then the tech-SMEs most ready for the
+/// reserve, each part ranked from 1, with no limit on its length.
+pub fn reserve_pool(
+    conn: &mut DbConn,
+    p: &Principal,
+    county: Option<&str>,
+    lang: Lang,
+    now: NaiveDateTime,
+    sink: &mut dyn Sink,
+) -> Result<(), AppError> {
+    let s = AccessSettings::load(conn)?;
+    let scope = access::scope(p, &s);
+    let county_list = read::territory_counties(conn, p)?;
+    let counties: HashMap<&str, &str> = county_list
+        .iter()
+        .map(|c| (c.code.as_str(), lang.pick(&c.name_zh, &c.name_en)))
+        .collect();
+    let words = Words::new(lang);
+    let t = |k: &str| i18n::text(lang, k);
+    let filter = county
+        .map(|c| {
+            (
+                t("col.county"),
+                counties.get(c).copied().unwrap_or(c).to_string(),
+            )
+        })
+        .into_iter()
+        .collect();
+    sink.start(&Sheet {
+        title: t("pool.title"),
+        slug: "reserve-pool",
+        filter,
+        taken_at: now,
+        lang,
+        columns: POOL_COLUMNS.to_vec(),
+    })?;
+    for stage in [Stage::Reserve, Stage::TechSme] {
+        let query = FirmQuery {
+            stage: Some(stage),
+            county_code: county.map(str::to_string),
+            sort: SortKey::Readiness,
+            descending: true,
+            ..FirmQuery::default()
+        };
+        let part = words.stage(stage.id());
+        let mut rank = 0_i64;
+        each_firm(conn, &scope, &query, |f| {
+            rank += 1;
+            sink.row(&[
+                Cell::text(part),
+                Cell::Int(rank),
+                Cell::text(&f.name),
+                Cell::text(&f.uscc),
+                Cell::text(
+                    counties
+                        .get(f.county_code.as_str())
+                        .copied()
+                        .unwrap_or(&f.county_code),
+                ),
+                Cell::Int(i64::from(f.readiness)),
+                words.verdict(f),
+            ])
+        })?;
+    }
+    Ok(())
+}
