@@ -9,6 +9,7 @@
 //! is not shown yet.
 
 use crate::app::error::AppError;
+use crate::app::export::safe_cell;
 use crate::app::imports::{self, field_text, ImportOptions, ImportReport, Outcome};
 use crate::app::today;
 use crate::core::error::Text;
@@ -16,7 +17,6 @@ use crate::core::registry::headers::{template_header, Field};
 use crate::i18n::{self, Lang};
 use crate::web::auth::ImportsUser;
 use crate::web::error::WebError;
-use crate::web::pages::coaching::workload::safe_cell;
 use crate::web::pages::render;
 use crate::web::session::{self, CsrfForm};
 use crate::web::{db, AppState};
@@ -278,7 +278,7 @@ fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, WebError> {
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     for r in rows {
-        w.write_record(r.iter().map(|c| safe_cell(c)))
+        w.write_record(r.iter().map(|c| safe_cell(c).into_owned()))
             .map_err(internal)?;
     }
     let body = w.into_inner().map_err(internal)?;
