@@ -160,7 +160,9 @@ route_table! {
     GET "/targets" => pages::reports::form;
     POST "/targets" => pages::reports::save;
     GET "/scorecard" => pages::reports::scorecard::show;
+    GET "/scorecard/export" => pages::reports::scorecard::export;
     GET "/should-register" => pages::reports::should_register::show;
+    GET "/should-register/export" => pages::reports::should_register::export;
     GET "/firms" => pages::firms::list;
     // Lists as files (issue 15): `/<list>/export?format=csv|xlsx&<the list's own query>`.
     GET "/firms/export" => pages::firms::export;

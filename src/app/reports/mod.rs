@@ -3,6 +3,7 @@
 //! stages and the certificates expiring by month ([`board`]).
 
 pub mod board;
+pub mod export;
 pub mod scorecard;
 pub mod should_register;
 pub mod targets;

@@ -144,8 +144,10 @@ const MATRIX: &[Row] = &[
                                   [Login,    Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The county scorecard: the bureau (every county) and county officers (their own).
     get("/scorecard",             [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/scorecard/export",      [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The lists of many firms: not for a firm's own user.
     get("/should-register",       [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
+    get("/should-register/export",[Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     get("/firms",                 [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     // The lists as files (CSV when no format is named): the list's own gate.
     get("/firms/export",          [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
@@ -778,7 +780,7 @@ fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Exp
 }
 
 /// Pages that only serve files or move the visitor on: not walked.
-const NOT_PAGES: [&str; 15] = [
+const NOT_PAGES: [&str; 17] = [
     "/healthz",
     "/readyz",
     "/static/{name}",
@@ -794,6 +796,8 @@ const NOT_PAGES: [&str; 15] = [
     "/followups/export",
     "/applications/export",
     "/advisors/export",
+    "/scorecard/export",
+    "/should-register/export",
 ];
 
 /// Every page a visitor may open, walked as that visitor: every link and every form on it

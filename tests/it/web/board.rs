@@ -476,3 +476,69 @@ fn the_should_register_list_holds_exactly_the_firms_sql_finds_and_advisors_see_t
         assert_eq!(ids, want);
     }
 }
+
+#[test]
+fn the_scorecard_and_the_should_register_list_export_as_their_pages_show_them() {
+    for db in backends() {
+        let mut c = db.conn();
+        seed_demo(&mut c, 20_261_207, 150, peiyu::app::today()).unwrap();
+        let app = TestApp::spawn(&db);
+        let bureau = signed_in(&app, "bureau");
+
+        // The scorecard as CSV: a row per county, in the page's order, with its numbers.
+        let page = bureau.get("/scorecard?sort=high_tech&dir=desc");
+        let links = page.body.replace("&#x3D;", "=").replace("&amp;", "&");
+        assert!(links.contains("/scorecard/export?format=csv&sort=high_tech&dir=desc"));
+        let shown = scorecard_rows(&page.body);
+        let (status, _, bytes) =
+            bureau.get_bytes("/scorecard/export?format=csv&sort=high_tech&dir=desc");
+        assert_eq!(status, 200);
+        let (head, rows) = super::export::read_csv(&bytes);
+        assert_eq!(head[0], "县区");
+        assert_eq!(head[2], "高新技术企业当前");
+        assert_eq!(rows.len(), shown.len());
+        for (row, (_, cells)) in rows.iter().zip(&shown) {
+            // HTE today, tech-SMEs today, reserve today, ready not applied.
+            assert_eq!(row[2], cells[1]);
+            assert_eq!(row[5], cells[4]);
+            assert_eq!(row[8], cells[7]);
+            assert_eq!(row.last(), cells.last());
+        }
+
+        // The "should register" list as XLSX, filtered by county: its title names the
+        // filter, its rows are the page's firms, most ready first.
+        let page = bureau.get("/should-register?county=411102");
+        let ids: Vec<i64> = should_rows(&page.body).iter().map(|(id, _)| *id).collect();
+        let (status, _, bytes) =
+            bureau.get_bytes("/should-register/export?format=xlsx&county=411102");
+        assert_eq!(status, 200);
+        let cells = super::export::read_xlsx(bytes);
+        let title = match &cells[0][0] {
+            calamine::Data::String(s) => s.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            title.contains("应评尽评") && title.contains("源汇区"),
+            "{title}"
+        );
+        let usccs: Vec<String> = cells[2..]
+            .iter()
+            .map(|r| match &r[2] {
+                calamine::Data::String(s) => s.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let want: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                firms::table
+                    .find(id)
+                    .select(firms::uscc)
+                    .first(&mut c)
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(usccs, want);
+        assert_eq!(cells[2][0], calamine::Data::Float(1.0), "ranks are numbers");
+    }
+}

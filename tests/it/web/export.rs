@@ -117,7 +117,7 @@ fn screen_rows(html: &str, class: &str, from: usize) -> Vec<Vec<String>> {
 }
 
 /// A CSV export: its BOM, then (header, rows).
-fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+pub(super) fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     assert!(
         bytes.starts_with(b"\xEF\xBB\xBF"),
         "UTF-8 with a byte-order mark"
@@ -135,7 +135,7 @@ fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 /// An XLSX export's first sheet as cells.
-fn read_xlsx(bytes: Vec<u8>) -> Vec<Vec<Data>> {
+pub(super) fn read_xlsx(bytes: Vec<u8>) -> Vec<Vec<Data>> {
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let name = book.sheet_names()[0].clone();
     let formulas = book.worksheet_formula(&name).unwrap();

@@ -51,6 +51,14 @@ fn row_json(lang: Lang, r: &Row) -> Value {
     })
 }
 
+/// The order asked for: a known column (the county by default), most first unless `asc`
+/// (the county: A to Z unless `desc`).
+fn order(q: &SortQuery) -> (Sort, bool) {
+    let sort = Sort::parse(q.sort.trim()).unwrap_or_default();
+    let desc = q.dir.trim() == "desc" || (q.dir.trim().is_empty() && sort != Sort::County);
+    (sort, desc)
+}
+
 /// `GET /scorecard?sort=&dir=`.
 pub async fn show(
     req: HttpRequest,
@@ -59,8 +67,7 @@ pub async fn show(
     q: web::Query<SortQuery>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
-    let sort = Sort::parse(q.sort.trim()).unwrap_or_default();
-    let desc = q.dir.trim() == "desc" || (q.dir.trim().is_empty() && sort != Sort::County);
+    let (sort, desc) = order(&q);
     let p = user.principal.clone();
     let rows = db(&state, move |c| {
         scorecard::scorecard(c, &p, today(), sort, desc)
@@ -101,6 +108,11 @@ pub async fn show(
             )
         })
         .collect();
+    let dir = if desc { "desc" } else { "asc" };
+    let exports = json!({
+        "csv": format!("/scorecard/export?format=csv&sort={}&dir={dir}", sort.id()),
+        "xlsx": format!("/scorecard/export?format=xlsx&sort={}&dir={dir}", sort.id()),
+    });
     render(
         &req,
         lang,
@@ -118,8 +130,29 @@ pub async fn show(
                 &crate::core::error::Text::new("scorecard.contacted").plain("days", CONTACT_DAYS),
             ),
             "sort": sort.id(),
+            "exports": exports,
             "dir": if desc { "desc" } else { "asc" },
             "today": today().to_string(),
         }),
     )
+}
+
+/// `GET /scorecard/export?format=csv|xlsx&sort=&dir=`: the scorecard as a file, in the page's
+/// order.
+pub async fn export(
+    state: web::Data<AppState>,
+    user: DashboardUser,
+    format: web::Query<crate::web::export::FormatParam>,
+    q: web::Query<SortQuery>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    let (sort, desc) = order(&q);
+    let (lang, day) = (user.lang, today());
+    let p = user.principal.clone();
+    let now = chrono::Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        crate::app::reports::export::scorecard(c, &p, day, sort, desc, lang, now, sink)
+    })
+    .await
+    .map_err(WebError::from)
 }

@@ -48,6 +48,33 @@ pub fn entry_json(lang: Lang, counties: &[County], rank: usize, e: &Entry) -> Va
     })
 }
 
+fn filter_of(q: &Params) -> Filter {
+    let county = q.county.trim();
+    Filter {
+        county: (!county.is_empty()).then(|| county.to_string()),
+        advisor_id: q.advisor.trim().parse().ok(),
+    }
+}
+
+/// `GET /should-register/export?format=csv|xlsx&county=&advisor=`: the list as a file.
+pub async fn export(
+    state: web::Data<AppState>,
+    user: ListsUser,
+    format: web::Query<crate::web::export::FormatParam>,
+    q: web::Query<Params>,
+) -> Result<HttpResponse, WebError> {
+    let format = format.parse()?;
+    let filter = filter_of(&q);
+    let lang = user.lang;
+    let p = user.principal.clone();
+    let now = chrono::Utc::now().naive_utc();
+    crate::web::export::respond(&state, format, move |c, sink| {
+        crate::app::reports::export::should_register(c, &p, &filter, today(), lang, now, sink)
+    })
+    .await
+    .map_err(WebError::from)
+}
+
 /// `GET /should-register`.
 pub async fn show(
     req: HttpRequest,
@@ -57,11 +84,11 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let county = q.county.trim().to_string();
-    let advisor: Option<i64> = q.advisor.trim().parse().ok();
-    let filter = Filter {
-        county: (!county.is_empty()).then(|| county.clone()),
-        advisor_id: advisor,
-    };
+    let filter = filter_of(&q);
+    let advisor = filter.advisor_id;
+    let query =
+        serde_urlencoded::to_string([("county", q.county.trim()), ("advisor", q.advisor.trim())])
+            .unwrap_or_default();
     let p = user.principal.clone();
     let page = db(&state, move |c| {
         should_register::should_register_page(c, &p, &filter, today())
@@ -79,6 +106,10 @@ pub async fn show(
             "rows": page.entries.iter().enumerate()
                 .map(|(i, e)| entry_json(lang, counties, i + 1, e)).collect::<Vec<_>>(),
             "total": page.entries.len(),
+            "exports": {
+                "csv": format!("/should-register/export?format=csv&{query}"),
+                "xlsx": format!("/should-register/export?format=xlsx&{query}"),
+            },
             "counties": counties.iter().map(|c| json!({
                 "value": c.code, "name": lang.pick(&c.name_zh, &c.name_en), "selected": c.code == county,
             })).collect::<Vec<_>>(),
