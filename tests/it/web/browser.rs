@@ -186,6 +186,13 @@ fn the_bureau_sets_its_targets_and_reads_the_progress_on_its_dashboard() {
         .find_all("#scorecard-chart svg rect[data-value]")
         .is_empty());
     b.screenshot("scorecard");
+    // The reserve pool as printed for a meeting: its filter and the print time at the top.
+    b.goto("/pool?county=411102&print=1");
+    let head = b.text("#pool-printed");
+    assert!(head.contains("源汇区"), "{head}");
+    let today = peiyu::app::today().format("%Y-%m-%d").to_string();
+    assert!(head.contains(&today), "{head}");
+    b.screenshot("pool-printed");
 }
 
 #[test]

@@ -4,12 +4,16 @@
 
 use crate::app::firms::{pool, read};
 use crate::app::model::Firm;
+use crate::core::clock::china_minute;
+use crate::core::error::Text;
+use crate::i18n;
 use crate::web::auth::ListsUser;
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::{db, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -20,6 +24,9 @@ pub struct PoolParams {
     /// County code; empty: every county in scope.
     #[serde(default)]
     pub county: String,
+    /// `1`: the print view (the printed heading shown on screen too).
+    #[serde(default)]
+    pub print: String,
 }
 
 /// `GET /pool`.
@@ -98,6 +105,15 @@ pub async fn show(
             "tech_sme": rows(&pool.tech_sme),
             "limit": pool::POOL_LIMIT,
             "print_href": print_href,
+            "printing": q.print == "1",
+            // What a printed page says of itself: the list, its filter, when it was taken.
+            "printed": i18n::render(lang, &Text::new("pool.printed")
+                .plain("filter", if county.is_empty() {
+                    i18n::text(lang, "export.unfiltered")
+                } else {
+                    names.get(county.as_str()).map_or(county.clone(), |n| (*n).to_string())
+                })
+                .plain("at", china_minute(Utc::now().naive_utc()))),
             "exports": exports,
         }),
     )
