@@ -78,15 +78,10 @@ pub fn scorecard(
                 Cell::Int(c.net),
             ]);
         }
-        let share = if r.assigned == 0 {
-            0
-        } else {
-            r.contacted * 10_000 / r.assigned
-        };
         cells.extend([
             Cell::Int(r.assigned),
             Cell::Int(r.contacted),
-            Cell::Bp(share),
+            Cell::Bp(r.contacted_bp()),
             Cell::Int(r.overdue),
             Cell::Int(r.issues[0]),
             Cell::Int(r.issues[1]),

@@ -55,13 +55,19 @@ pub struct Row {
 }
 
 impl Row {
-    /// The share contacted, in whole per cent (0 with nobody assigned).
-    pub fn contacted_percent(&self) -> i64 {
+    /// The share contacted, in basis points (1/10,000), floored (0 with nobody assigned).
+    pub fn contacted_bp(&self) -> i64 {
         if self.assigned == 0 {
             0
         } else {
-            self.contacted * 100 / self.assigned
+            self.contacted * 10_000 / self.assigned
         }
+    }
+
+    /// The share contacted, in whole per cent, floored (the floor of the floor of basis
+    /// points is the same number).
+    pub fn contacted_percent(&self) -> i64 {
+        self.contacted_bp() / 100
     }
 }
 

@@ -78,13 +78,7 @@ pub fn board_json(b: &Board, lang: Lang) -> Value {
             })
         })
         .collect();
-    let county_name = |c: &crate::app::model::County| {
-        if lang == Lang::En {
-            c.name_en.clone()
-        } else {
-            c.name_zh.clone()
-        }
-    };
+    let county_name = |c: &crate::app::model::County| lang.pick(&c.name_zh, &c.name_en).to_string();
     let by_county_chart = columns(&Columns {
         title: &t("board.by_county"),
         x_label: &t("board.axis.county"),

@@ -63,16 +63,11 @@ fn rows(
         json!({"name": name, "cells": cells})
     };
     std::iter::once(place(CITY, i18n::text(lang, "targets.city")))
-        .chain(counties.iter().map(|c| {
-            place(
-                &c.code,
-                if lang == Lang::En {
-                    c.name_en.clone()
-                } else {
-                    c.name_zh.clone()
-                },
-            )
-        }))
+        .chain(
+            counties
+                .iter()
+                .map(|c| place(&c.code, lang.pick(&c.name_zh, &c.name_en).to_string())),
+        )
         .collect()
 }
 

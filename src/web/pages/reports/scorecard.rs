@@ -27,11 +27,7 @@ pub struct SortQuery {
 }
 
 fn county_name(lang: Lang, c: &County) -> String {
-    if lang == Lang::En {
-        c.name_en.clone()
-    } else {
-        c.name_zh.clone()
-    }
+    lang.pick(&c.name_zh, &c.name_en).to_string()
 }
 
 fn row_json(lang: Lang, r: &Row) -> Value {
