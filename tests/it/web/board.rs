@@ -5,7 +5,7 @@
 
 use super::forms::field_error;
 use super::TestApp;
-use crate::common::backends;
+use crate::common::{backends, TestDb};
 use diesel::prelude::*;
 use peiyu::app::seed_demo::{seed_demo, DEMO_PASSWORD};
 use peiyu::store::schema::{audit_log, credentials, firms, targets};
@@ -15,6 +15,14 @@ fn signed_in(app: &TestApp, username: &str) -> TestApp {
     let r = client.login(username, DEMO_PASSWORD);
     assert_eq!(r.status, 303, "sign in as {username}: {}", r.body);
     client
+}
+
+/// The demo city with `firms` firms on `db`, served, and the bureau signed in.
+fn demo(db: &TestDb, firms: usize) -> (TestApp, TestApp) {
+    seed_demo(&mut db.conn(), 20_261_207, firms, peiyu::app::today()).unwrap();
+    let app = TestApp::spawn(db);
+    let bureau = signed_in(&app, "bureau");
+    (app, bureau)
 }
 
 /// The text of the element that starts at `marker` up to `end`.
@@ -79,10 +87,8 @@ fn at_stage(c: &mut peiyu::store::DbConn, stage: &str, county: Option<&str>) -> 
 #[test]
 fn the_dashboard_shows_the_sql_counts_for_the_city_and_for_a_county() {
     for db in backends() {
+        let (app, bureau) = demo(&db, 150);
         let mut c = db.conn();
-        seed_demo(&mut c, 20_261_207, 150, peiyu::app::today()).unwrap();
-        let app = TestApp::spawn(&db);
-        let bureau = signed_in(&app, "bureau");
 
         // Targets for the city and one county.
         let form = bureau.get("/targets");
@@ -186,10 +192,8 @@ fn the_dashboard_shows_the_sql_counts_for_the_city_and_for_a_county() {
 #[test]
 fn a_wrong_target_is_shown_beside_its_cell_and_nothing_is_saved() {
     for db in backends() {
+        let (_app, bureau) = demo(&db, 10);
         let mut c = db.conn();
-        seed_demo(&mut c, 20_261_207, 10, peiyu::app::today()).unwrap();
-        let app = TestApp::spawn(&db);
-        let bureau = signed_in(&app, "bureau");
         let csrf = bureau.get("/targets").csrf();
         let before: i64 = audit_log::table.count().get_result(&mut c).unwrap();
         let r = bureau.post(
@@ -253,10 +257,8 @@ fn scorecard_rows(body: &str) -> Vec<(String, Vec<String>)> {
 #[test]
 fn the_scorecard_shows_each_countys_sql_counts_and_sorts_by_its_columns() {
     for db in backends() {
+        let (app, bureau) = demo(&db, 150);
         let mut c = db.conn();
-        seed_demo(&mut c, 20_261_207, 150, peiyu::app::today()).unwrap();
-        let app = TestApp::spawn(&db);
-        let bureau = signed_in(&app, "bureau");
         let page = bureau.get("/scorecard");
         assert_eq!(page.status, 200, "{}", page.body);
         let rows = scorecard_rows(&page.body);
@@ -426,10 +428,8 @@ fn should_by_sql(
 #[test]
 fn the_should_register_list_holds_exactly_the_firms_sql_finds_and_advisors_see_theirs() {
     for db in backends() {
+        let (app, bureau) = demo(&db, 150);
         let mut c = db.conn();
-        seed_demo(&mut c, 20_261_207, 150, peiyu::app::today()).unwrap();
-        let app = TestApp::spawn(&db);
-        let bureau = signed_in(&app, "bureau");
         let page = bureau.get("/should-register");
         assert_eq!(page.status, 200, "{}", page.body);
         let shown: std::collections::BTreeSet<_> = should_rows(&page.body).into_iter().collect();
@@ -480,10 +480,8 @@ fn the_should_register_list_holds_exactly_the_firms_sql_finds_and_advisors_see_t
 #[test]
 fn the_scorecard_and_the_should_register_list_export_as_their_pages_show_them() {
     for db in backends() {
+        let (_app, bureau) = demo(&db, 150);
         let mut c = db.conn();
-        seed_demo(&mut c, 20_261_207, 150, peiyu::app::today()).unwrap();
-        let app = TestApp::spawn(&db);
-        let bureau = signed_in(&app, "bureau");
 
         // The scorecard as CSV: a row per county, in the page's order, with its numbers.
         let page = bureau.get("/scorecard?sort=high_tech&dir=desc");

@@ -138,6 +138,52 @@ fn last_document(db: &TestDb, aid: i64) -> documents::Document {
         .expect("a document")
 }
 
+/// A refused file: its name, its bytes, the status, the API's error code and words of the
+/// message.
+type Refused = (&'static str, Vec<u8>, u16, &'static str, &'static str);
+
+/// Files every upload refuses under a limit of 256 KB: too large, a type not on the list, a
+/// `.pdf` that is not a PDF, an empty file, a zip bomb posing as a workbook.
+fn refused_files() -> Vec<Refused> {
+    vec![
+        (
+            "营业执照.pdf",
+            samples::pdf(300 * 1024),
+            413,
+            "document_too_large",
+            "超过了 256 KB 的大小上限",
+        ),
+        (
+            "营业执照.gif",
+            b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(),
+            400,
+            "document_type",
+            "不是可接受的文件类型",
+        ),
+        (
+            "营业执照.pdf",
+            b"<html>not a pdf</html>".to_vec(),
+            400,
+            "document_not_what_named",
+            "内容不是 PDF",
+        ),
+        (
+            "营业执照.pdf",
+            Vec::new(),
+            400,
+            "document_empty",
+            "是空文件",
+        ),
+        (
+            "营业执照.xlsx",
+            samples::zip_bomb_xlsx(20 * 1024 * 1024),
+            400,
+            "document_zip_bomb",
+            "疑似压缩炸弹",
+        ),
+    ]
+}
+
 #[test]
 fn every_refused_upload_says_why_beside_its_kind_and_keeps_nothing() {
     for db in backends() {
@@ -149,34 +195,7 @@ fn every_refused_upload_says_why_beside_its_kind_and_keeps_nothing() {
         )
         .unwrap();
         let aid = w.own_app;
-        let cases: [(&str, Vec<u8>, u16, &str); 5] = [
-            (
-                "营业执照.pdf",
-                samples::pdf(300 * 1024),
-                413,
-                "超过了 256 KB 的大小上限",
-            ),
-            (
-                "营业执照.gif",
-                b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(),
-                400,
-                "不是可接受的文件类型",
-            ),
-            (
-                "营业执照.pdf",
-                b"<html>not a pdf</html>".to_vec(),
-                400,
-                "内容不是 PDF",
-            ),
-            ("营业执照.pdf", Vec::new(), 400, "是空文件"),
-            (
-                "营业执照.xlsx",
-                samples::zip_bomb_xlsx(20 * 1024 * 1024),
-                400,
-                "疑似压缩炸弹",
-            ),
-        ];
-        for (name, bytes, status, words) in cases {
+        for (name, bytes, status, _, words) in refused_files() {
             let r = upload(&w.firm, aid, "business_licence", name, &bytes);
             assert_eq!(r.status, status, "{}: {name}: {}", db.name(), r.body);
             let said = field_error(&r, "file-business_licence")
@@ -611,67 +630,16 @@ fn refused_uploads_through_the_api_say_why_and_keep_nothing() {
         .unwrap();
         let aid = w.own_app;
         let firm = token_for(&db, "firm_user");
-        // (kind, file name, bytes, status, error code, words of the message)
-        type Case = (
-            &'static str,
-            &'static str,
-            Vec<u8>,
-            u16,
-            &'static str,
-            &'static str,
-        );
-        let cases: [Case; 6] = [
-            (
-                "business_licence",
-                "营业执照.pdf",
-                samples::pdf(300 * 1024),
-                413,
-                "document_too_large",
-                "超过了 256 KB 的大小上限",
-            ),
-            (
-                "business_licence",
-                "营业执照.gif",
-                b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(),
-                400,
-                "document_type",
-                "不是可接受的文件类型",
-            ),
-            (
-                "business_licence",
-                "营业执照.pdf",
-                b"<html>not a pdf</html>".to_vec(),
-                400,
-                "document_not_what_named",
-                "内容不是 PDF",
-            ),
-            (
-                "business_licence",
-                "营业执照.pdf",
-                Vec::new(),
-                400,
-                "document_empty",
-                "是空文件",
-            ),
-            (
-                "business_licence",
-                "营业执照.xlsx",
-                samples::zip_bomb_xlsx(20 * 1024 * 1024),
-                400,
-                "document_zip_bomb",
-                "疑似压缩炸弹",
-            ),
-            // A kind the tech-SME checklist does not ask for.
-            (
-                "rd_expense_audit",
-                "审计报告.pdf",
-                samples::pdf(0),
-                400,
-                "document_kind",
-                "",
-            ),
-        ];
-        for (kind, name, bytes, status, code, words) in cases {
+        let mut cases: Vec<(&str, Refused)> = refused_files()
+            .into_iter()
+            .map(|r| ("business_licence", r))
+            .collect();
+        // A kind the tech-SME checklist does not ask for.
+        cases.push((
+            "rd_expense_audit",
+            ("审计报告.pdf", samples::pdf(0), 400, "document_kind", ""),
+        ));
+        for (kind, (name, bytes, status, code, words)) in cases {
             let r = api_upload(&w.app, &firm, aid, kind, name, &bytes);
             assert_eq!(r.status, status, "{}: {name}: {}", db.name(), r.body);
             let e = &r.json()["error"];

@@ -137,6 +137,29 @@ fn read(mut r: ureq::http::Response<ureq::Body>) -> Resp {
     }
 }
 
+/// A response with its body as bytes (up to 64 MB): status, headers (lower-case names), body.
+pub fn read_bytes(
+    mut r: ureq::http::Response<ureq::Body>,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                v.to_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let body = r
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap();
+    (r.status().as_u16(), headers, body)
+}
+
 /// How long a test app waits for a request body (`WebConfig::body_timeout`): short, so the
 /// stalled-body test is quick; every other test sends its body at once.
 pub const TEST_BODY_TIMEOUT: Duration = Duration::from_secs(3);
@@ -268,28 +291,12 @@ impl TestApp {
 
     /// `GET path`, with the body as bytes: status, headers (lower-case names), body.
     pub fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        let mut r = self
-            .agent
-            .get(format!("{}{path}", self.base))
-            .call()
-            .unwrap();
-        let headers = r
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_ascii_lowercase(),
-                    v.to_str().unwrap_or("").to_string(),
-                )
-            })
-            .collect();
-        let body = r
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_vec()
-            .unwrap();
-        (r.status().as_u16(), headers, body)
+        read_bytes(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .call()
+                .unwrap(),
+        )
     }
 
     /// Sign in through the login form; returns the POST's response.

@@ -9,7 +9,7 @@ mod firms;
 mod matrix;
 mod openapi;
 
-use super::{read, Resp, TestApp};
+use super::{read, read_bytes, Resp, TestApp};
 use crate::common::TestDb;
 use peiyu::app::{accounts::tokens, Principal};
 use serde_json::Value;
@@ -103,28 +103,12 @@ impl TestApp {
 
     /// `GET path` with a bearer token, the body as bytes: status, headers, body.
     pub fn api_get_bytes(&self, path: &str, token: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        let mut r = self
-            .agent
-            .get(format!("{}{path}", self.base))
-            .header("authorization", format!("Bearer {token}"))
-            .call()
-            .unwrap();
-        let headers = r
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_ascii_lowercase(),
-                    v.to_str().unwrap_or("").to_string(),
-                )
-            })
-            .collect();
-        let body = r
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_vec()
-            .unwrap();
-        (r.status().as_u16(), headers, body)
+        read_bytes(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header("authorization", format!("Bearer {token}"))
+                .call()
+                .unwrap(),
+        )
     }
 }
