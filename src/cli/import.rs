@@ -2,6 +2,7 @@
 //! on a terminal and plain lines otherwise.
 
 use super::CliError;
+use crate::app::imports::announce::{self, AnnounceOptions};
 use crate::app::imports::{self, ImportOptions, ImportReport, Outcome, Phase};
 use crate::app::Principal;
 use crate::core::error::Text;
@@ -41,6 +42,24 @@ pub enum ImportCommand {
         #[arg(long)]
         skip_bad_rows: bool,
     },
+    /// The province's announcement list of newly certified high-tech enterprises (证书编号,
+    /// 发证日期) or of registered tech-SMEs (入库登记编号, 年度), CSV or XLSX, which list
+    /// it is read from the header. Firms are found by 统一社会信用代码 (else by 企业名称);
+    /// each certificate or registration is recorded through the stage machine (and the
+    /// outcome of the firm's recommended application with it); firms not in the system
+    /// are created from 所属县区. Rows with problems, name mismatches and refusals are listed
+    /// and left out; the rest is recorded in one transaction. Recording the same list again
+    /// changes nothing.
+    Announcements {
+        /// The file.
+        file: std::path::PathBuf,
+        /// The bureau or admin user (username) the certificates are recorded by.
+        #[arg(long = "as", value_name = "USERNAME")]
+        as_user: String,
+        /// Show what recording would do; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// How many changes and errors are listed before "… and N more".
@@ -48,25 +67,22 @@ const LISTED: usize = 50;
 
 /// Run `peiyu import …`.
 pub fn run(database_url: &str, args: ImportArgs) -> Result<(), CliError> {
-    let ImportCommand::Firms {
-        file,
-        dry_run,
-        skip_bad_rows,
-    } = args.command;
     let lang = args.lang;
+    let (file, dry_run, skip_bad_rows) = match args.command {
+        ImportCommand::Firms {
+            file,
+            dry_run,
+            skip_bad_rows,
+        } => (file, dry_run, skip_bad_rows),
+        ImportCommand::Announcements {
+            file,
+            as_user,
+            dry_run,
+        } => return run_announcements(database_url, lang, &file, &as_user, dry_run),
+    };
     let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
     let mut conn = crate::store::connect_one(database_url).context("open the database")?;
-    let tty = std::io::stderr().is_terminal();
-    let bar = indicatif::ProgressBar::new(0);
-    if tty {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg:8} [{bar:40}] {pos}/{len}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let (tty, bar) = progress_bar();
     let mut last_phase = None;
     let mut progress = |phase: Phase, done: usize, total: usize| {
         let key = match phase {
@@ -110,23 +126,7 @@ pub fn run(database_url: &str, args: ImportArgs) -> Result<(), CliError> {
 }
 
 fn print_report(lang: Lang, r: &ImportReport) {
-    for e in r.errors.iter().take(LISTED) {
-        println!(
-            "{}",
-            render(
-                lang,
-                &Text::new("import.cli.error_line")
-                    .plain("row", e.row)
-                    .plain("column", &e.column)
-                    .plain("header", &e.header)
-                    .plain("value", &e.value)
-                    .text("message", e.text.clone())
-            )
-        );
-    }
-    if r.errors.len() > LISTED {
-        more(lang, r.errors.len() - LISTED);
-    }
+    print_errors(lang, &r.errors);
     for c in r.changes.iter().take(LISTED) {
         let t = match &c.outcome {
             Outcome::New => Text::new("import.cli.new_firm")
@@ -185,4 +185,114 @@ fn more(lang: Lang, n: usize) {
         "{}",
         render(lang, &Text::new("import.cli.more").plain("n", n))
     );
+}
+
+/// A progress bar on a terminal (stderr), hidden otherwise; and whether it is a terminal.
+fn progress_bar() -> (bool, indicatif::ProgressBar) {
+    let tty = std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::new(0);
+    if tty {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg:8} [{bar:40}] {pos}/{len}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    (tty, bar)
+}
+
+/// `peiyu import announcements FILE --as USER [--dry-run]`.
+fn run_announcements(
+    database_url: &str,
+    lang: Lang,
+    file: &std::path::Path,
+    as_user: &str,
+    dry_run: bool,
+) -> Result<(), CliError> {
+    let bytes = std::fs::read(file).with_context(|| format!("read {}", file.display()))?;
+    let mut conn = crate::store::connect_one(database_url).context("open the database")?;
+    let principal = announce::recording_user(&mut conn, as_user).map_err(super::app_error)?;
+    let (tty, bar) = progress_bar();
+    let key = "import.cli.writing";
+    let mut started = false;
+    let mut progress = |done: usize, total: usize| {
+        if tty {
+            bar.set_message(render(lang, &Text::new(key)));
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        } else if !started || done == total {
+            eprintln!("{} {done}/{total}", render(lang, &Text::new(key)));
+            started = true;
+        }
+    };
+    let report = announce::import_announcements(
+        &mut conn,
+        &bytes,
+        AnnounceOptions { dry_run },
+        &principal,
+        &mut progress,
+    )
+    .map_err(super::app_error)?;
+    bar.finish_and_clear();
+    print_errors(lang, &report.errors);
+    let attention: Vec<_> = report.attention().collect();
+    for e in attention.iter().take(LISTED) {
+        println!(
+            "{}",
+            render(
+                lang,
+                &Text::new("announce.cli.attention_line")
+                    .plain("row", e.row)
+                    .plain("uscc", &e.uscc)
+                    .plain("name", &e.name)
+                    .plain("number", &e.number)
+                    .text("outcome", announce::outcome_text(&e.outcome))
+            )
+        );
+    }
+    if attention.len() > LISTED {
+        more(lang, attention.len() - LISTED);
+    }
+    if let Some(kind) = report.kind {
+        println!("{}", render(lang, &announce::kind_text(kind)));
+    }
+    println!("{}", render(lang, &report.summary()));
+    let note = if report.dry_run {
+        "announce.dry_run"
+    } else if report.committed {
+        "announce.committed"
+    } else {
+        "announce.nothing_read"
+    };
+    println!("{}", render(lang, &Text::new(note)));
+    if report.kind.is_none() {
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "{}",
+            render(lang, &Text::new("announce.nothing_read"))
+        )));
+    }
+    Ok(())
+}
+
+/// The rows with problems, up to [`LISTED`].
+fn print_errors(lang: Lang, errors: &[crate::core::registry::RowError]) {
+    for e in errors.iter().take(LISTED) {
+        println!(
+            "{}",
+            render(
+                lang,
+                &Text::new("import.cli.error_line")
+                    .plain("row", e.row)
+                    .plain("column", &e.column)
+                    .plain("header", &e.header)
+                    .plain("value", &e.value)
+                    .text("message", e.text.clone())
+            )
+        );
+    }
+    if errors.len() > LISTED {
+        more(lang, errors.len() - LISTED);
+    }
 }

@@ -450,7 +450,10 @@ pub struct Context<'a> {
     pub thresholds: &'a Thresholds,
 }
 
-fn cert_no_reasons(cert_no: &str, issued_on: NaiveDate, as_of: NaiveDate) -> Vec<Reason> {
+/// What is wrong with a certificate as recorded on `as_of`: its number's form (`GR`, the issue
+/// year, eight more digits), a number whose year is not the issue year, an issue date in the
+/// future, a certificate already past its three years. Empty when nothing is.
+pub fn certificate_reasons(cert_no: &str, issued_on: NaiveDate, as_of: NaiveDate) -> Vec<Reason> {
     let mut out = Vec::new();
     let ok_form = cert_no.len() == 14
         && cert_no.starts_with("GR")
@@ -658,7 +661,7 @@ pub fn apply(
             }
         }
         Event::CertifyHighTech { cert_no, issued_on } => {
-            reasons.extend(cert_no_reasons(cert_no, *issued_on, as_of));
+            reasons.extend(certificate_reasons(cert_no, *issued_on, as_of));
             if stage_ok {
                 // Recorded, not required: the certificate itself is the official decision.
                 evaluation =
@@ -666,7 +669,7 @@ pub fn apply(
             }
         }
         Event::RenewHighTech { cert_no, issued_on } => {
-            reasons.extend(cert_no_reasons(cert_no, *issued_on, as_of));
+            reasons.extend(certificate_reasons(cert_no, *issued_on, as_of));
             if let Some((old_no, old_on)) = &state.credentials.hte {
                 if *issued_on <= *old_on || old_no == cert_no {
                     reasons.push(Reason::new(

@@ -1,8 +1,11 @@
 //! The batched reads and writes of a registry import (`app::imports`): firms by code, their
-//! years, and new firms inserted with their derived columns already computed.
+//! years, and new firms inserted with their derived columns already computed; and those of an
+//! announcement list (`app::imports::announce`): firms by name, credentials by number.
 
+use super::applications::Application;
+use super::credentials::{Credential, CredentialKind};
 use super::firms::Firm;
-use super::schema::{firm_years, firms};
+use super::schema::{applications, credentials, firm_years, firms};
 use super::years::FirmYearRow;
 use super::{DbConn, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -135,4 +138,67 @@ pub fn analyze(conn: &mut DbConn) -> Result<(), StoreError> {
         c.batch_execute("ANALYZE firms, firm_years")?;
     }
     Ok(())
+}
+
+/// Every firm's id and name: an announcement list that names firms without their code is
+/// matched by name (`core::registry::announce::name_key`), which no index serves.
+pub fn firm_names(conn: &mut DbConn) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(firms::table
+        .select((firms::id, firms::name))
+        .order(firms::id.asc())
+        .load(conn)?)
+}
+
+/// The stored firms with these ids, by id.
+pub fn firms_by_id(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Firm>, StoreError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<Firm> = firms::table
+            .filter(firms::id.eq_any(chunk))
+            .select(Firm::as_select())
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|f| (f.id, f)));
+    }
+    Ok(out)
+}
+
+/// The credentials of `kind` (any status) whose number is one of `numbers`: an announcement
+/// recorded before, for this firm or for another.
+pub fn credentials_by_number(
+    conn: &mut DbConn,
+    kind: CredentialKind,
+    numbers: &[&str],
+) -> Result<Vec<Credential>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in numbers.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<Credential> = credentials::table
+            .filter(credentials::kind.eq(kind.id()))
+            .filter(credentials::number.eq_any(chunk))
+            .select(Credential::as_select())
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The applications with `status` for `target` of these firms (an announcement records the
+/// outcome of a recommended one).
+pub fn applications_of(
+    conn: &mut DbConn,
+    firm_ids: &[i64],
+    target: &str,
+    status: &str,
+) -> Result<Vec<Application>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in firm_ids.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<Application> = applications::table
+            .filter(applications::firm_id.eq_any(chunk))
+            .filter(applications::target.eq(target))
+            .filter(applications::status.eq(status))
+            .order(applications::id.asc())
+            .select(Application::as_select())
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
 }

@@ -65,6 +65,9 @@ pub enum Area {
     Targets,
     /// Bulk imports of firm registries (admin, bureau, county officers for their county).
     Imports,
+    /// The province's announcement lists: recording certificates and registrations (admin,
+    /// bureau).
+    Announcements,
 }
 
 impl Area {
@@ -83,6 +86,7 @@ impl Area {
             Area::Lists => !matches!(role, Role::System | Role::Firm),
             Area::Targets => matches!(role, Role::Admin | Role::Bureau),
             Area::Imports => matches!(role, Role::Admin | Role::Bureau | Role::County),
+            Area::Announcements => matches!(role, Role::Admin | Role::Bureau),
         }
     }
 }
@@ -239,6 +243,8 @@ pub mod gate {
         Targets;
         /// [`Area::Imports`].
         Imports;
+        /// [`Area::Announcements`].
+        Announcements;
     }
 }
 
@@ -261,5 +267,7 @@ pub type ListsUser = Allowed<gate::Lists>;
 pub type TargetsUser = Allowed<gate::Targets>;
 /// A user who may import firm registries.
 pub type ImportsUser = Allowed<gate::Imports>;
+/// A user who may record the province's announcement lists.
+pub type AnnouncementsUser = Allowed<gate::Announcements>;
 /// A user who may invite firm users and see their accounts.
 pub type FirmAccountsUser = Allowed<gate::FirmAccounts>;

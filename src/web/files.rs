@@ -7,10 +7,13 @@
 use crate::app::applications::documents::{Document, Download};
 use crate::app::error::AppError;
 use crate::core::document::{ascii_name, ContentType};
+use crate::web::error::WebError;
+use crate::web::session;
+use actix_multipart::{Field, Multipart};
 use actix_web::http::header::{
     self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
 };
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use std::fmt::Display;
@@ -155,4 +158,132 @@ pub async fn read_object(
             doc.id, doc.storage_key
         )))
     })
+}
+
+/// The longest text field an upload form carries (a CSRF token, a kind, a mode).
+const TEXT_MAX: usize = 256;
+
+/// A file as it arrived: its name as the browser sent it, and the temporary file holding it.
+pub struct Received {
+    /// The name the browser sent.
+    pub name: String,
+    /// The bytes, in an anonymous temporary file, rewound.
+    pub file: std::fs::File,
+}
+
+/// An upload form as read.
+pub struct UploadForm {
+    /// The text fields asked for, as sent.
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// The file (`file`), when one came within the limit.
+    pub file: Option<Received>,
+    /// The name of a file that was larger than the limit (nothing of it was kept).
+    pub too_large: Option<String>,
+}
+
+impl UploadForm {
+    /// A text field as sent; empty when absent.
+    pub fn text(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+fn malformed(e: impl std::fmt::Display) -> WebError {
+    WebError::bad_request(format!("upload: {e}"))
+}
+
+impl From<Failed> for WebError {
+    fn from(f: Failed) -> WebError {
+        match f {
+            Failed::Malformed(e) => malformed(e),
+            Failed::Io(e) => e.into(),
+        }
+    }
+}
+
+async fn text_field(field: &mut Field) -> Result<String, WebError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(malformed)?;
+        if bytes.len() + chunk.len() > TEXT_MAX {
+            return Err(WebError::bad_request("upload: a text field is too long"));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(malformed)
+}
+
+/// Read a multipart upload form: `_csrf` first (403 if a file comes before it or it does not
+/// match the session), the text fields named in `text_fields`, and `file` under `limit`. Past
+/// the limit the rest of the body is read and dropped (up to four times the limit), so the
+/// browser gets the 413 page. Other fields are read and dropped.
+pub async fn upload_form(
+    req: &HttpRequest,
+    mut payload: Multipart,
+    limit: u64,
+    text_fields: &[&str],
+) -> Result<UploadForm, WebError> {
+    let mut csrf_ok = false;
+    let mut form = UploadForm {
+        fields: std::collections::BTreeMap::new(),
+        file: None,
+        too_large: None,
+    };
+    let mut budget = drain_budget(limit);
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(malformed)?;
+        if form.too_large.is_some() {
+            if !drain(&mut field, &mut budget).await? {
+                break;
+            }
+            continue;
+        }
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "_csrf" => {
+                let sent = text_field(&mut field).await?;
+                csrf_ok = session::csrf_matches(req, &sent);
+                if !csrf_ok {
+                    return Err(WebError::csrf());
+                }
+            }
+            "file" if form.file.is_none() => {
+                if !csrf_ok {
+                    return Err(WebError::csrf());
+                }
+                let file_name = field
+                    .content_disposition()
+                    .and_then(|cd| cd.get_filename())
+                    .unwrap_or("")
+                    .to_string();
+                match receive(&mut field, limit).await? {
+                    Some(file) => {
+                        form.file = Some(Received {
+                            name: file_name,
+                            file,
+                        })
+                    }
+                    None => {
+                        form.too_large = Some(file_name);
+                        if !drain(&mut field, &mut budget).await? {
+                            break;
+                        }
+                    }
+                }
+            }
+            n if text_fields.contains(&n) => {
+                let v = text_field(&mut field).await?;
+                form.fields.insert(name, v);
+            }
+            _ => {
+                if !drain(&mut field, &mut budget).await? {
+                    break;
+                }
+            }
+        }
+    }
+    if !csrf_ok {
+        return Err(WebError::csrf());
+    }
+    Ok(form)
 }

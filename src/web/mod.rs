@@ -185,6 +185,8 @@ route_table! {
     GET "/imports/template.csv" => pages::imports::template_csv;
     GET "/imports/template.xlsx" => pages::imports::template_xlsx;
     POST "/imports/report" => pages::imports::report;
+    GET "/imports/announcements" => pages::announcements::show;
+    POST "/imports/announcements" => pages::announcements::upload;
     GET "/pool/export" => pages::firms::pool::export;
     GET "/firms/{id}/applications/new" => pages::applications::new_form;
     POST "/firms/{id}/applications/new" => pages::applications::create;

@@ -11,6 +11,7 @@
 //! (next stage, eligibility, readiness) are written in the same transaction. A firm the file
 //! leaves as it is gets no write at all, so importing the same file twice changes nothing.
 
+pub mod announce;
 pub mod read;
 pub mod samples;
 

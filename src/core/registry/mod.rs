@@ -10,6 +10,7 @@
 //! `年度` column), and totals rows (合计, 总计, Total) recognised and not imported. Every row is
 //! validated; a row with any problem is rejected whole, with one [`RowError`] per problem.
 
+pub mod announce;
 pub mod cell;
 pub mod headers;
 

@@ -15,7 +15,7 @@ use crate::app::today;
 use crate::core::error::Text;
 use crate::core::registry::headers::{template_header, Field};
 use crate::i18n::{self, Lang};
-use crate::web::auth::ImportsUser;
+use crate::web::auth::{Area, ImportsUser};
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::session::{self, CsrfForm};
@@ -77,6 +77,7 @@ fn page(
             "report": report,
             "error": error,
             "county_only": user.principal.county_code.is_some(),
+            "announcements": Area::Announcements.allows(user.principal.role),
         }),
     )
 }

@@ -2,6 +2,7 @@
 //! the one function that renders a page in the layout.
 
 pub mod accounts;
+pub mod announcements;
 pub mod applications;
 pub mod coaching;
 pub mod dashboard;

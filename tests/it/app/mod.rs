@@ -1,3 +1,4 @@
+mod announce;
 mod applications;
 mod coaching;
 mod concurrency;

@@ -22,20 +22,16 @@ use crate::web::error::WebError;
 use crate::web::files as upload;
 use crate::web::forms::{version, Errors, Values};
 use crate::web::pages::{path_id, see_other};
-use crate::web::session::{self, CsrfForm};
+use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
-use actix_multipart::{Field, Multipart};
+use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// What the file input accepts (the server decides by content all the same).
 const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.ofd,.xlsx,.docx";
-
-/// The longest text field of the upload form.
-const TEXT_MAX: usize = 256;
 
 /// The error key of a kind's upload form on the page.
 fn error_key(kind: &str) -> String {
@@ -95,109 +91,6 @@ pub fn section(page: &ApplicationPage, lang: Lang, errors: &Errors) -> Value {
     })
 }
 
-/// A file as it arrived: its name as the browser sent it, and the temporary file holding it.
-struct Received {
-    name: String,
-    file: std::fs::File,
-}
-
-/// The upload form as read.
-struct UploadForm {
-    kind: String,
-    file: Option<Received>,
-    /// The name of a file that was larger than the limit (nothing of it was kept).
-    too_large: Option<String>,
-}
-
-fn malformed(e: impl std::fmt::Display) -> WebError {
-    WebError::bad_request(format!("upload: {e}"))
-}
-
-impl From<upload::Failed> for WebError {
-    fn from(f: upload::Failed) -> WebError {
-        match f {
-            upload::Failed::Malformed(e) => malformed(e),
-            upload::Failed::Io(e) => e.into(),
-        }
-    }
-}
-
-async fn text_field(field: &mut Field) -> Result<String, WebError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(malformed)?;
-        if bytes.len() + chunk.len() > TEXT_MAX {
-            return Err(WebError::bad_request("upload: a text field is too long"));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes).map_err(malformed)
-}
-
-/// Read the upload form: `_csrf` first (403 if a file comes before it or it does not match
-/// the session), `kind`, and `file` under `limit`. Past the limit the rest of the body is read
-/// and dropped (up to four times the limit), so the browser gets the 413 page.
-async fn read_form(
-    req: &HttpRequest,
-    mut payload: Multipart,
-    limit: u64,
-) -> Result<UploadForm, WebError> {
-    let mut csrf_ok = false;
-    let mut form = UploadForm {
-        kind: String::new(),
-        file: None,
-        too_large: None,
-    };
-    let mut budget = upload::drain_budget(limit);
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(malformed)?;
-        if form.too_large.is_some() {
-            if !upload::drain(&mut field, &mut budget).await? {
-                break;
-            }
-            continue;
-        }
-        match field.name().unwrap_or("") {
-            "_csrf" => {
-                let sent = text_field(&mut field).await?;
-                csrf_ok = session::csrf_matches(req, &sent);
-                if !csrf_ok {
-                    return Err(WebError::csrf());
-                }
-            }
-            "kind" => form.kind = text_field(&mut field).await?,
-            "file" if form.file.is_none() => {
-                if !csrf_ok {
-                    return Err(WebError::csrf());
-                }
-                let name = field
-                    .content_disposition()
-                    .and_then(|cd| cd.get_filename())
-                    .unwrap_or("")
-                    .to_string();
-                match upload::receive(&mut field, limit).await? {
-                    Some(file) => form.file = Some(Received { name, file }),
-                    None => {
-                        form.too_large = Some(name);
-                        if !upload::drain(&mut field, &mut budget).await? {
-                            break;
-                        }
-                    }
-                }
-            }
-            _ => {
-                if !upload::drain(&mut field, &mut budget).await? {
-                    break;
-                }
-            }
-        }
-    }
-    if !csrf_ok {
-        return Err(WebError::csrf());
-    }
-    Ok(form)
-}
-
 /// `POST /applications/{aid}/documents`: upload one file of one kind; back to the page at its
 /// checklist, or the page again with the refusal beside that kind's form (413 too large,
 /// 400 any other refusal, 409 when the application can no longer change). Nothing is kept
@@ -213,8 +106,8 @@ pub async fn upload(
     let lang = user.lang;
     let p = user.principal.clone();
     let plan: UploadPlan = db(&state, move |c| docs::prepare_upload(c, &p, aid)).await?;
-    let form = read_form(&req, payload, plan.max_bytes).await?;
-    let kind = form.kind.trim().to_string();
+    let form = upload::upload_form(&req, payload, plan.max_bytes, &["kind"]).await?;
+    let kind = form.text("kind").trim().to_string();
     let (status, message) = if let Some(name) = &form.too_large {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -222,7 +115,9 @@ pub async fn upload(
         )
     } else {
         match form.file {
-            Some(Received { name, file }) if !(name.is_empty() && upload::is_empty(&file)) => {
+            Some(upload::Received { name, file })
+                if !(name.is_empty() && upload::is_empty(&file)) =>
+            {
                 let p = user.principal.clone();
                 let storage = state.storage.clone();
                 let k = kind.clone();
