@@ -509,3 +509,54 @@ mod tests {
         assert!(!is_totals_word("新华区"));
     }
 }
+
+// The header names of the province's announcement lists (`announce`), beside the firm's own
+// fields above.
+
+/// 证书编号: the HTE certificate number of an announcement list.
+pub const CERT_NO_NAMES: &[&str] = &[
+    "证书编号",
+    "certificatenumber",
+    "证书号",
+    "证书号码",
+    "高新技术企业证书编号",
+    "高企证书编号",
+    "certificateno",
+    "certno",
+];
+
+/// 发证日期: the certificate's date of issue.
+pub const ISSUED_ON_NAMES: &[&str] = &[
+    "发证日期",
+    "issuedon",
+    "发证时间",
+    "颁证日期",
+    "认定日期",
+    "认定时间",
+    "证书日期",
+    "issuedate",
+    "dateofissue",
+];
+
+/// 入库登记编号: a tech-SME registration number.
+pub const REG_NO_NAMES: &[&str] = &[
+    "入库登记编号",
+    "registrationnumber",
+    "登记编号",
+    "入库编号",
+    "入库登记号",
+    "登记号",
+    "registrationno",
+    "regno",
+];
+
+/// 年度: the registration year of a tech-SME list.
+pub const LIST_YEAR_NAMES: &[&str] = &[
+    "年度",
+    "year",
+    "入库年度",
+    "入库年份",
+    "登记年度",
+    "年份",
+    "registrationyear",
+];

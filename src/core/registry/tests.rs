@@ -139,3 +139,130 @@ fn each_bad_cell_is_reported_with_its_row_column_and_value() {
         ]
     );
 }
+
+mod announce_lists {
+    use super::{code, counties, row};
+    use crate::core::registry::announce::{parse_list, same_name, Announced, ListKind};
+    use crate::core::registry::Grid;
+    use chrono::NaiveDate;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default()
+    }
+
+    #[test]
+    fn an_hte_list_under_a_title_reads_its_certificates_and_refuses_a_malformed_number() {
+        let grid = Grid {
+            rows: vec![
+                row(&["2026年河南省第一批高新技术企业名单", "", "", ""]),
+                row(&["序号", "企业名称", "证书编号", "发证日期"]),
+                row(&["1", "甲公司", "GR202641000001", "2026年5月20日"]),
+                row(&["2", "乙公司", "GR202541000002", "2026-05-20"]),
+                row(&["3", "丙公司", "gr 2026 41 000003", "2026/5/20"]),
+                row(&["", "", "", ""]),
+                row(&["合计", "3家", "", ""]),
+            ],
+        };
+        let p = parse_list(&grid, &counties(), today());
+        assert_eq!(p.kind, Some(ListKind::HighTech));
+        assert_eq!(p.data_rows, 3);
+        assert_eq!(p.totals_rows, vec![7]);
+        assert_eq!(
+            p.errors
+                .iter()
+                .map(|e| (e.row, e.column.as_str(), e.code))
+                .collect::<Vec<_>>(),
+            vec![(4, "C", "cert_year_mismatch")]
+        );
+        let issued = NaiveDate::from_ymd_opt(2026, 5, 20).unwrap_or_default();
+        assert_eq!(
+            p.entries
+                .iter()
+                .map(|e| (e.row, e.name.as_deref(), e.announced.clone()))
+                .collect::<Vec<_>>(),
+            vec![
+                (
+                    3,
+                    Some("甲公司"),
+                    Announced::Certificate {
+                        cert_no: "GR202641000001".into(),
+                        issued_on: issued
+                    }
+                ),
+                (
+                    5,
+                    Some("丙公司"),
+                    Announced::Certificate {
+                        cert_no: "GR202641000003".into(),
+                        issued_on: issued
+                    }
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tech_sme_list_takes_the_year_from_its_column_or_its_number() {
+        let (a, b, c) = (code(1), code(2), code(3));
+        let grid = Grid {
+            rows: vec![
+                row(&[
+                    "统一社会信用代码",
+                    "企业名称",
+                    "入库登记编号",
+                    "入库年度",
+                    "所属县区",
+                ]),
+                row(&[&a, "甲", "20264111020001", "", "源汇区"]),
+                row(&[&b, "乙", "4111020002", "2026", "火星区"]),
+                row(&[&c, "丙", "20254111020003", "2026年", ""]),
+                row(&[&a, "甲", "20264111020004", "2026", ""]),
+                row(&["", "丁", "20264111020005", "2026", ""]),
+            ],
+        };
+        let p = parse_list(&grid, &counties(), today());
+        assert_eq!(p.kind, Some(ListKind::TechSme));
+        assert_eq!(
+            p.errors.iter().map(|e| (e.row, e.code)).collect::<Vec<_>>(),
+            vec![
+                (3, "unknown_county"),
+                (4, "reg_year_mismatch"),
+                (5, "duplicate_in_list"),
+                (6, "uscc_missing"),
+            ]
+        );
+        assert_eq!(p.rejected_rows, vec![3, 4, 5, 6]);
+        assert_eq!(p.entries.len(), 1);
+        assert_eq!(p.entries[0].county_code.as_deref(), Some("411102"));
+        assert_eq!(
+            p.entries[0].announced,
+            Announced::Registration {
+                year: 2026,
+                reg_no: "20264111020001".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_header_with_both_numbers_or_neither_is_no_list() {
+        let both = Grid {
+            rows: vec![row(&["企业名称", "证书编号", "入库登记编号"])],
+        };
+        let p = parse_list(&both, &counties(), today());
+        assert_eq!((p.kind, p.errors[0].code), (None, "list_kind_ambiguous"));
+        let neither = Grid {
+            rows: vec![row(&["企业名称", "营业收入"])],
+        };
+        let p = parse_list(&neither, &counties(), today());
+        assert_eq!((p.kind, p.errors[0].code), (None, "no_header"));
+    }
+
+    #[test]
+    fn names_compare_without_spaces_bracket_width_or_case() {
+        assert!(same_name(
+            "漯河 Abc（科技）有限公司",
+            "漯河abc(科技)有限公司"
+        ));
+        assert!(!same_name("漯河甲公司", "漯河乙公司"));
+    }
+}

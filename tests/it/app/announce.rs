@@ -522,3 +522,70 @@ fn a_tech_sme_list_registers_and_refuses_a_firm_the_rules_do_not_pass() {
         assert!(why.starts_with("未能记录"), "{why}");
     }
 }
+
+#[test]
+fn the_command_line_records_a_list_as_a_named_bureau_user_and_refuses_anyone_else() {
+    use std::process::Command;
+    let db = TestDb::sqlite();
+    let firm = {
+        let mut c = db.conn();
+        let s = seed(&mut c);
+        crate::common::FirmBuilder::new().create(&mut c, &s.bureau)
+    };
+    let issued = today().checked_sub_days(Days::new(1)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("list.csv");
+    std::fs::write(
+        &file,
+        csv(&[
+            ["统一社会信用代码", "企业名称", "证书编号", "发证日期"]
+                .map(String::from)
+                .to_vec(),
+            vec![
+                firm.uscc.clone(),
+                firm.name.clone(),
+                format!("GR{}41000009", issued.year()),
+                issued.to_string(),
+            ],
+        ]),
+    )
+    .unwrap();
+    let run = |who: &str, extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_peiyu"))
+            .args(["import", "announcements", "--lang", "en", "--as", who])
+            .args(extra)
+            .arg(&file)
+            .env("PEIYU_DATABASE_URL", &db.url)
+            .output()
+            .unwrap()
+    };
+    let advisor = run("advisor", &[]);
+    assert!(!advisor.status.success());
+    assert!(
+        String::from_utf8_lossy(&advisor.stderr).contains("advisor is not a bureau or admin user"),
+        "{}",
+        String::from_utf8_lossy(&advisor.stderr)
+    );
+    let dry = run("bureau", &["--dry-run"]);
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert!(dry.status.success(), "{out}");
+    assert!(
+        out.contains("1 recorded") && out.contains("Dry run"),
+        "{out}"
+    );
+    assert_eq!(
+        firms::find_by_id(&mut db.conn(), firm.id).unwrap().stage,
+        "prospect"
+    );
+    let done = run("bureau", &[]);
+    let out = String::from_utf8_lossy(&done.stdout);
+    assert!(done.status.success(), "{out}");
+    assert!(
+        out.contains("List of newly certified high-tech enterprises"),
+        "{out}"
+    );
+    assert_eq!(
+        firms::find_by_id(&mut db.conn(), firm.id).unwrap().stage,
+        "high_tech"
+    );
+}

@@ -195,6 +195,9 @@ const MATRIX: &[Row] = &[
     get("/imports/template.csv",  [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/imports/template.xlsx", [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/imports/report", &[],  [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // The province's announcement lists: the bureau and admins record certificates.
+    get("/imports/announcements", [Login,    Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/imports/announcements", &[], [Login, Bad,   Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/pool/export",           [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     // Accounts and tokens: administrators only.
     get("/admin/users",           [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),

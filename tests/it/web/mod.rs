@@ -4,6 +4,7 @@
 mod access;
 mod access_matrix;
 mod actions;
+mod announcements;
 mod api;
 mod applications;
 mod board;
