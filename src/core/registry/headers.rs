@@ -471,45 +471,6 @@ pub fn is_totals_word(text: &str) -> bool {
     TOTALS_WORDS.contains(&t.as_str())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn headers_lose_their_unit_and_year_and_map_to_fields() {
-        let h = normalise("2024年营业收入（万元）");
-        assert_eq!(h.year, Some(2024));
-        assert_eq!(h.unit, Some(Unit::Wan));
-        assert_eq!(Field::from_name(&h.base), Some(Field::Revenue));
-        let h = normalise("Revenue 2023 (yuan)");
-        assert_eq!((h.year, h.unit), (Some(2023), Some(Unit::Yuan)));
-        assert_eq!(Field::from_name(&h.base), Some(Field::Revenue));
-        let h = normalise("研发费用\n(千元)");
-        assert_eq!(h.unit, Some(Unit::Thousand));
-        assert_eq!(Field::from_name(&h.base), Some(Field::RdExpense));
-        let h = normalise("统一社会信用代码");
-        assert_eq!(Field::from_name(&h.base), Some(Field::Uscc));
-        assert_eq!(
-            Field::from_name(&normalise("高新技术产品（服务）收入（万元）").base),
-            Some(Field::HighTechRevenue)
-        );
-        assert_eq!(
-            Field::from_name(&normalise("县（区）").base),
-            Some(Field::County)
-        );
-        assert_eq!(Field::from_name(&normalise("备注").base), None);
-        for zh in [true, false] {
-            for h in template_header(zh, 2025) {
-                let n = normalise(&h);
-                assert!(Field::from_name(&n.base).is_some(), "{h}");
-            }
-        }
-        assert!(is_totals_word("合 计"));
-        assert!(is_totals_word("Total"));
-        assert!(!is_totals_word("新华区"));
-    }
-}
-
 // The header names of the province's announcement lists (`announce`), beside the firm's own
 // fields above.
 
@@ -560,3 +521,42 @@ pub const LIST_YEAR_NAMES: &[&str] = &[
     "年份",
     "registrationyear",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_lose_their_unit_and_year_and_map_to_fields() {
+        let h = normalise("2024年营业收入（万元）");
+        assert_eq!(h.year, Some(2024));
+        assert_eq!(h.unit, Some(Unit::Wan));
+        assert_eq!(Field::from_name(&h.base), Some(Field::Revenue));
+        let h = normalise("Revenue 2023 (yuan)");
+        assert_eq!((h.year, h.unit), (Some(2023), Some(Unit::Yuan)));
+        assert_eq!(Field::from_name(&h.base), Some(Field::Revenue));
+        let h = normalise("研发费用\n(千元)");
+        assert_eq!(h.unit, Some(Unit::Thousand));
+        assert_eq!(Field::from_name(&h.base), Some(Field::RdExpense));
+        let h = normalise("统一社会信用代码");
+        assert_eq!(Field::from_name(&h.base), Some(Field::Uscc));
+        assert_eq!(
+            Field::from_name(&normalise("高新技术产品（服务）收入（万元）").base),
+            Some(Field::HighTechRevenue)
+        );
+        assert_eq!(
+            Field::from_name(&normalise("县（区）").base),
+            Some(Field::County)
+        );
+        assert_eq!(Field::from_name(&normalise("备注").base), None);
+        for zh in [true, false] {
+            for h in template_header(zh, 2025) {
+                let n = normalise(&h);
+                assert!(Field::from_name(&n.base).is_some(), "{h}");
+            }
+        }
+        assert!(is_totals_word("合 计"));
+        assert!(is_totals_word("Total"));
+        assert!(!is_totals_word("新华区"));
+    }
+}
