@@ -235,6 +235,35 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// The certificate or registration number.
+    pub fn number(&self) -> &str {
+        match self {
+            Outcome::Registered { reg_no, .. } => reg_no,
+            Outcome::Certificate { cert_no, .. } => cert_no,
+        }
+    }
+
+    /// The stage event that records it for a firm in `stage`: a registration, a first
+    /// certificate, or a renewal for a firm that already is an HTE.
+    pub fn event(&self, stage: Stage) -> Event {
+        match self {
+            Outcome::Registered { year, reg_no } => Event::RegisterTechSme {
+                year: *year,
+                reg_no: reg_no.clone(),
+            },
+            Outcome::Certificate { cert_no, issued_on } => {
+                let (cert_no, issued_on) = (cert_no.clone(), *issued_on);
+                if matches!(stage, Stage::HighTech | Stage::Leader) {
+                    Event::RenewHighTech { cert_no, issued_on }
+                } else {
+                    Event::CertifyHighTech { cert_no, issued_on }
+                }
+            }
+        }
+    }
+}
+
 /// What someone does to an application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -503,25 +532,8 @@ pub fn decide(
             _ => Event::RecognizeLeader,
         }),
         Action::Certify(outcome) => match (state.target, outcome) {
-            (Target::TechSme, Outcome::Registered { year, reg_no }) => {
-                Some(Event::RegisterTechSme {
-                    year: *year,
-                    reg_no: reg_no.clone(),
-                })
-            }
-            (Target::HighTech, Outcome::Certificate { cert_no, issued_on }) => {
-                Some(if matches!(stage, Stage::HighTech | Stage::Leader) {
-                    Event::RenewHighTech {
-                        cert_no: cert_no.clone(),
-                        issued_on: *issued_on,
-                    }
-                } else {
-                    Event::CertifyHighTech {
-                        cert_no: cert_no.clone(),
-                        issued_on: *issued_on,
-                    }
-                })
-            }
+            (Target::TechSme, Outcome::Registered { .. })
+            | (Target::HighTech, Outcome::Certificate { .. }) => Some(outcome.event(stage)),
             _ => {
                 reasons.push(refuse(
                     "application_outcome_mismatch",

@@ -26,11 +26,11 @@ use crate::app::firms::create::{create_firm, NewFirmInput};
 use crate::app::firms::derived::today;
 use crate::app::firms::stage::{fire_event_with, FireOptions};
 use crate::app::principal::Principal;
-use crate::core::application::{Action, Outcome as AppOutcome, Status, Target};
+use crate::core::application::{Action, Status, Target};
 use crate::core::error::Text;
 use crate::core::registry::announce::{self, Announced, Entry, ListColumn, ListField, ListKind};
 use crate::core::registry::{CountyName, RowError};
-use crate::core::stage::{Event, Role, Stage};
+use crate::core::stage::{Role, Stage};
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::credentials::CredentialKind;
 use crate::store::firms::Firm;
@@ -608,22 +608,12 @@ fn fire(
     as_of: chrono::NaiveDate,
 ) -> Result<Result<(Stage, Option<i64>), Vec<Text>>, AppError> {
     if let Some(&app_id) = known.recommended.get(&firm_id) {
-        let outcome = match announced {
-            Announced::Certificate { cert_no, issued_on } => AppOutcome::Certificate {
-                cert_no: cert_no.clone(),
-                issued_on: *issued_on,
-            },
-            Announced::Registration { year, reg_no } => AppOutcome::Registered {
-                year: *year,
-                reg_no: reg_no.clone(),
-            },
-        };
         return match act(
             conn,
             principal,
             app_id,
             None,
-            &Action::Certify(outcome),
+            &Action::Certify(announced.clone()),
             "",
             as_of,
         ) {
@@ -631,25 +621,7 @@ fn fire(
             Err(e) => refusal(e).map(Err),
         };
     }
-    let event = match announced {
-        Announced::Certificate { cert_no, issued_on } => {
-            if matches!(from, Stage::HighTech | Stage::Leader) {
-                Event::RenewHighTech {
-                    cert_no: cert_no.clone(),
-                    issued_on: *issued_on,
-                }
-            } else {
-                Event::CertifyHighTech {
-                    cert_no: cert_no.clone(),
-                    issued_on: *issued_on,
-                }
-            }
-        }
-        Announced::Registration { year, reg_no } => Event::RegisterTechSme {
-            year: *year,
-            reg_no: reg_no.clone(),
-        },
-    };
+    let event = announced.event(from);
     match fire_event_with(
         conn,
         firm_id,

@@ -15,6 +15,7 @@
 use super::cell::{self, column_letter, Cell};
 use super::headers::{self, Field};
 use super::{county_code, is_totals, CountyName, Grid, RowError, HEADER_SEARCH_ROWS};
+pub use crate::core::application::Outcome as Announced;
 use crate::core::error::Text;
 use crate::core::stage::certificate_reasons;
 use crate::core::uscc::Uscc;
@@ -123,35 +124,6 @@ pub struct ListColumn {
     pub header: String,
     /// The field.
     pub field: ListField,
-}
-
-/// The credential a row announces.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Announced {
-    /// An HTE certificate.
-    Certificate {
-        /// `GR…`.
-        cert_no: String,
-        /// Issue date.
-        issued_on: NaiveDate,
-    },
-    /// A tech-SME registration.
-    Registration {
-        /// Registration year.
-        year: i32,
-        /// Registration number.
-        reg_no: String,
-    },
-}
-
-impl Announced {
-    /// The certificate or registration number.
-    pub fn number(&self) -> &str {
-        match self {
-            Announced::Certificate { cert_no, .. } => cert_no,
-            Announced::Registration { reg_no, .. } => reg_no,
-        }
-    }
 }
 
 /// One firm as the list names it.
@@ -555,7 +527,7 @@ pub fn parse_list(grid: &Grid, counties: &[CountyName], today: NaiveDate) -> Par
                         _ => {}
                     }
                 }
-                year.map(|year| Announced::Registration { year, reg_no })
+                year.map(|year| Announced::Registered { year, reg_no })
             }
         };
 

@@ -236,7 +236,7 @@ mod announce_lists {
         assert_eq!(p.entries[0].county_code.as_deref(), Some("411102"));
         assert_eq!(
             p.entries[0].announced,
-            Announced::Registration {
+            Announced::Registered {
                 year: 2026,
                 reg_no: "20264111020001".into()
             }
