@@ -65,6 +65,22 @@ fn csv(rows: &[Vec<String>]) -> Vec<u8> {
     w.into_inner().unwrap()
 }
 
+fn xlsx(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (i, r) in rows.iter().enumerate() {
+        for (j, v) in r.iter().enumerate() {
+            // Years as numbers, as Excel keeps them.
+            match v.parse::<u16>() {
+                Ok(n) if v.len() == 4 => sheet.write_number(i as u32, j as u16, f64::from(n)),
+                _ => sheet.write_string(i as u32, j as u16, v),
+            }
+            .unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
 /// Codes of the outcomes of the entries that need attention, by row.
 fn attention(r: &AnnouncementReport) -> Vec<(usize, &'static str)> {
     r.attention().map(|e| (e.row, e.outcome.code())).collect()
@@ -491,7 +507,15 @@ fn a_tech_sme_list_registers_and_refuses_a_firm_the_rules_do_not_pass() {
         .unwrap_err();
         assert!(matches!(err, AppError::Forbidden), "{err:?}");
 
+        // The same list as an XLSX file reads the same (checked as a dry run).
+        let dry = run(&mut c, &xlsx(&rows), &bureau, true);
         let r = run(&mut c, &csv(&rows), &bureau, false);
+        assert_eq!(
+            (&dry.entries, &dry.errors, &dry.totals_rows),
+            (&r.entries, &r.errors, &r.totals_rows),
+            "{}: XLSX and CSV",
+            db.name()
+        );
         assert_eq!(r.kind.map(|k| k.id()), Some("tech_sme"));
         assert_eq!(r.totals_rows, vec![8]);
         assert_eq!(
