@@ -181,20 +181,20 @@ pub fn credentials_by_number(
     Ok(out)
 }
 
-/// The applications with `status` for `target` of these firms (an announcement records the
-/// outcome of a recommended one).
+/// The applications with one of `statuses` for `target` of these firms, oldest first (an
+/// announcement records the outcome of a recommended one, and names one still open).
 pub fn applications_of(
     conn: &mut DbConn,
     firm_ids: &[i64],
     target: &str,
-    status: &str,
+    statuses: &[&str],
 ) -> Result<Vec<Application>, StoreError> {
     let mut out = Vec::new();
     for chunk in firm_ids.chunks(LOOKUP_CHUNK) {
         let rows: Vec<Application> = applications::table
             .filter(applications::firm_id.eq_any(chunk))
             .filter(applications::target.eq(target))
-            .filter(applications::status.eq(status))
+            .filter(applications::status.eq_any(statuses))
             .order(applications::id.asc())
             .select(Application::as_select())
             .load(conn)?;

@@ -58,6 +58,9 @@ pub enum EntryOutcome {
         to: Stage,
         /// The application whose outcome was recorded.
         application_id: Option<i64>,
+        /// An application for the same climb still open (in draft or review): moot now, for
+        /// its reviewers to close.
+        still_open: Option<i64>,
     },
     /// The same number is already recorded for this firm.
     Unchanged,
@@ -186,7 +189,17 @@ pub fn outcome_text(o: &EntryOutcome) -> Text {
             from,
             to,
             application_id: Some(id),
+            ..
         } => Text::new("announce.outcome.applied_application")
+            .term("from", stage(*from))
+            .term("to", stage(*to))
+            .plain("id", id),
+        EntryOutcome::Applied {
+            from,
+            to,
+            still_open: Some(id),
+            ..
+        } => Text::new("announce.outcome.applied_still_open")
             .term("from", stage(*from))
             .term("to", stage(*to))
             .plain("id", id),
@@ -366,6 +379,8 @@ struct Known {
     numbers: HashMap<String, Vec<i64>>,
     /// Firm → its recommended application for the list's target.
     recommended: HashMap<i64, i64>,
+    /// Firm → its application for the list's target still in draft or review.
+    open: HashMap<i64, i64>,
 }
 
 fn read_known(conn: &mut DbConn, kind: ListKind, entries: &[Entry]) -> Result<Known, AppError> {
@@ -413,10 +428,20 @@ fn read_known(conn: &mut DbConn, kind: ListKind, entries: &[Entry]) -> Result<Kn
     }
     let ids: Vec<i64> = firms_by_id.keys().copied().collect();
     let mut recommended = HashMap::new();
-    for a in reg::applications_of(conn, &ids, target(kind).id(), Status::Approved.id())
-        .ctx("look up recommended applications")?
+    let mut open = HashMap::new();
+    let statuses: Vec<&str> = Status::ALL
+        .into_iter()
+        .filter(|s| *s == Status::Approved || s.is_open())
+        .map(Status::id)
+        .collect();
+    for a in reg::applications_of(conn, &ids, target(kind).id(), &statuses)
+        .ctx("look up the list's firms' applications")?
     {
-        recommended.entry(a.firm_id).or_insert(a.id);
+        if a.status == Status::Approved.id() {
+            recommended.entry(a.firm_id).or_insert(a.id);
+        } else {
+            open.entry(a.firm_id).or_insert(a.id);
+        }
     }
     Ok(Known {
         by_code,
@@ -424,6 +449,7 @@ fn read_known(conn: &mut DbConn, kind: ListKind, entries: &[Entry]) -> Result<Kn
         firms_by_id,
         numbers,
         recommended,
+        open,
     })
 }
 
@@ -528,6 +554,7 @@ fn record_known(
                 from,
                 to,
                 application_id,
+                still_open: known.open.get(&firm.id).copied(),
             },
             Err(reasons) => EntryOutcome::Refused(reasons),
         },

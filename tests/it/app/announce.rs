@@ -321,6 +321,15 @@ fn a_list_by_name_records_through_the_recommendation_renews_and_says_why_the_res
         let recommended = demo_firm(&mut c, "reserve", 0);
         let app_id = recommended_hte_application(&mut c, &db, &recommended);
         let plain = demo_firm(&mut c, "tech_sme", 0);
+        // A draft of its own for the same climb, which the certificate makes moot.
+        let draft = {
+            let advisor = peiyu::store::users::find_many(&mut c, &[plain.advisor_id.unwrap()])
+                .unwrap()[0]
+                .username
+                .clone();
+            let advisor = principal(&mut c, &advisor);
+            open_application(&mut c, &advisor, plain.id, Target::HighTech, "").unwrap()
+        };
         let hte = demo_firm(&mut c, "high_tech", 0);
         let renewing = demo_firm(&mut c, "high_tech", 1);
         let exited = demo_firm(&mut c, "prospect", 0);
@@ -414,6 +423,7 @@ fn a_list_by_name_records_through_the_recommendation_renews_and_says_why_the_res
                 from: peiyu::core::stage::Stage::Reserve,
                 to: peiyu::core::stage::Stage::HighTech,
                 application_id: Some(app_id),
+                still_open: None,
             }
         );
         let app = applications::find_by_id(&mut c, app_id).unwrap();
@@ -423,6 +433,17 @@ fn a_list_by_name_records_through_the_recommendation_renews_and_says_why_the_res
             firms::find_by_id(&mut c, plain.id).unwrap().stage,
             "high_tech"
         );
+        assert_eq!(
+            r.entries[1].outcome,
+            EntryOutcome::Applied {
+                from: peiyu::core::stage::Stage::TechSme,
+                to: peiyu::core::stage::Stage::HighTech,
+                application_id: None,
+                still_open: Some(draft),
+            },
+            "{}: the open draft is named",
+            db.name()
+        );
         // A renewal keeps the stage and replaces the certificate.
         assert_eq!(
             r.entries[3].outcome,
@@ -430,6 +451,7 @@ fn a_list_by_name_records_through_the_recommendation_renews_and_says_why_the_res
                 from: peiyu::core::stage::Stage::HighTech,
                 to: peiyu::core::stage::Stage::HighTech,
                 application_id: None,
+                still_open: None,
             }
         );
         let words =
