@@ -489,14 +489,42 @@ impl Evaluation {
     /// explaining sentence and, when failing, the smallest change that would make it pass.
     /// The code is the criterion id.
     pub fn reasons_not_passing(&self) -> Vec<Reason> {
+        self.reasons_of(|s| s != Status::Pass)
+    }
+
+    /// What keeps the profile from this rule set, most certain first: the reasons of
+    /// [`Evaluation::reasons_not_passing`], the failing criteria before the unknown ones,
+    /// each group in CRITERIA.md's order. A list that has room for one or two shows the first.
+    pub fn blocking(&self) -> Vec<Reason> {
+        let mut out = self.reasons_of(|s| s == Status::Fail);
+        out.extend(self.reasons_of(|s| s == Status::Unknown));
+        out
+    }
+
+    fn reasons_of(&self, keep: impl Fn(Status) -> bool) -> Vec<Reason> {
         self.criteria
             .iter()
-            .filter(|c| !c.informational && c.status != Status::Pass)
+            .filter(|c| !c.informational && keep(c.status))
             .map(|c| {
                 let (zh, en) = words::reason(words::texts(c, self));
                 Reason::words(c.id.as_str(), zh, en)
             })
             .collect()
+    }
+
+    /// The score's margin over its pass mark in points, on the conservative (low) end of the
+    /// range: `hte.innovation_score` over 71, `reserve.score_floor` over the bureau's floor,
+    /// the tech-SME score over 60; negative below the mark, `None` for a rule set without a
+    /// score. Among firms of equal readiness, the larger margin is the safer candidate.
+    pub fn score_margin(&self) -> Option<i32> {
+        self.criteria.iter().find_map(|c| {
+            let (low, need) = match c.detail {
+                Detail::Score { low, need, .. } => (low, need),
+                Detail::TsmeScore { low, .. } => (low, super::rules::tech_sme_2017::PASS_SCORE),
+                _ => return None,
+            };
+            Some(i32::try_from(low).unwrap_or(i32::MAX) - i32::try_from(need).unwrap_or(i32::MAX))
+        })
     }
 }
 

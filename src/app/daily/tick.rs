@@ -134,6 +134,11 @@ const MAX_CATCH_UP_DAYS: u64 = 366;
 /// Run the daily job for `opts.today` on `conn` (see the module documentation).
 pub fn run_tick(conn: &mut DbConn, opts: &TickOptions) -> Result<TickOutcome, AppError> {
     let today = opts.today;
+    // A database upgraded by `serve` itself (its pool migrates) gets the derived columns a
+    // migration added here, on the loop's first pass, whether or not today's run is done.
+    if let Some(n) = crate::app::firms::derived::rescore_if_pending(conn)? {
+        tracing::info!(firms = n, "re-scored every firm for a new derived column");
+    }
     if !opts.rerun && jobs::is_done(conn, JOB, today).ctx("read the tick's last run")? {
         return Ok(TickOutcome::AlreadyDone(today));
     }

@@ -43,6 +43,7 @@ fn rescore_all_updates_derived_columns() {
             next_ruleset: Some("junk".into()),
             next_eligible: Some(true),
             readiness: 77,
+            readiness_margin: 77,
             evaluated_at: None,
         };
         let ids = [prospect.id, hte.id, gone.id];
@@ -70,6 +71,23 @@ fn rescore_all_updates_derived_columns() {
                 .map(|e| (e.eligible, i32::from(e.readiness)))
                 .unwrap_or((None, 0))
         };
+        // The margin is re-scored with readiness: the prospect's tech-SME score over 60.
+        let margin = {
+            let p = profile::load_profile(&mut conn, prospect.id).unwrap();
+            rules::evaluate(&p, RuleSet::TechSme2017, as_of, &Thresholds::default())
+                .ok()
+                .and_then(|e| e.score_margin())
+                .unwrap_or(0)
+        };
+        assert_eq!(
+            firms::find_by_id(&mut conn, prospect.id)
+                .unwrap()
+                .readiness_margin,
+            margin,
+            "{}",
+            db.name()
+        );
+        assert_ne!(margin, 77, "the junk is gone");
         let f = firms::find_by_id(&mut conn, prospect.id).unwrap();
         assert_eq!(
             (f.next_stage.as_deref(), f.next_ruleset.as_deref()),

@@ -48,6 +48,7 @@ fn placed(
             next_ruleset: None,
             next_eligible: eligible,
             readiness,
+            readiness_margin: 0,
             evaluated_at: Some(now),
         },
     )
