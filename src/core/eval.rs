@@ -620,6 +620,59 @@ mod tests {
     }
 
     #[test]
+    fn blocking_lists_failing_criteria_before_unknown_ones_in_criteria_order() {
+        use crate::core::rules::hte_2016::Id;
+        let e = eval_of(&[
+            Criterion::missing(Id::CoreIp, Missing::of(Fact::CoreIpFlag)),
+            Criterion::new(Id::KeyField, Status::Fail, Detail::Flag { value: false }),
+            Criterion::new(
+                Id::TechStaffRatio,
+                Status::Pass,
+                Detail::Flag { value: true },
+            ),
+            Criterion::new(
+                Id::TechStaffRatio,
+                Status::Fail,
+                Detail::StaffRatio {
+                    tech: 5,
+                    employees: 120,
+                    need_bp: 1_000,
+                },
+            ),
+        ]);
+        let codes: Vec<String> = e.blocking().into_iter().map(|r| r.code).collect();
+        assert_eq!(
+            codes,
+            ["hte.key_field", "hte.tech_staff_ratio", "hte.core_ip"]
+        );
+        assert_eq!(e.reasons_not_passing().len(), 3, "the same reasons");
+    }
+
+    #[test]
+    fn the_score_margin_is_the_low_end_over_the_pass_mark() {
+        use crate::core::rules::hte_2016::Id;
+        let score = |low, high| {
+            Criterion::new(
+                Id::InnovationScore,
+                Status::Unknown,
+                Detail::Score {
+                    low,
+                    high,
+                    need: 71,
+                    data_missing: false,
+                },
+            )
+        };
+        assert_eq!(eval_of(&[score(64, 78)]).score_margin(), Some(-7));
+        assert_eq!(eval_of(&[score(75, 80)]).score_margin(), Some(4));
+        assert_eq!(
+            eval_of(&[c(Status::Pass, Detail::Flag { value: true })]).score_margin(),
+            None,
+            "no score"
+        );
+    }
+
+    #[test]
     fn assumptions_iterate_in_a_stable_order() {
         let mut a = Assumptions::default();
         a.insert(Assumption::LocalDefaults);

@@ -134,3 +134,39 @@ fn rescore_all_updates_derived_columns() {
         );
     }
 }
+
+#[test]
+fn a_migration_that_asks_for_a_rescore_gets_one_once() {
+    use peiyu::app::firms::derived::{rescore_if_pending, RESCORE_PENDING};
+    use peiyu::store::settings;
+    for db in backends() {
+        let mut conn = db.conn();
+        let s = seed(&mut conn);
+        let f = FirmBuilder::new().create(&mut conn, &s.admin);
+        let scored = firms::find_by_id(&mut conn, f.id).unwrap();
+        assert_eq!(rescore_if_pending(&mut conn).unwrap(), None, "none asked");
+        let stale = Derived {
+            next_stage: scored.next_stage.clone(),
+            next_ruleset: scored.next_ruleset.clone(),
+            next_eligible: scored.next_eligible,
+            readiness: scored.readiness,
+            readiness_margin: 55,
+            evaluated_at: None,
+        };
+        firms::set_derived(&mut conn, f.id, &stale).unwrap();
+        settings::set(&mut conn, RESCORE_PENDING, &serde_json::json!(true)).unwrap();
+
+        let n = rescore_if_pending(&mut conn).unwrap();
+        assert!(n.is_some_and(|n| n >= 1), "{}", db.name());
+        let now = firms::find_by_id(&mut conn, f.id).unwrap();
+        assert_eq!(
+            now.readiness_margin,
+            scored.readiness_margin,
+            "{}",
+            db.name()
+        );
+        assert_ne!(now.readiness_margin, 55);
+        assert_eq!(settings::get(&mut conn, RESCORE_PENDING).unwrap(), None);
+        assert_eq!(rescore_if_pending(&mut conn).unwrap(), None, "done once");
+    }
+}
