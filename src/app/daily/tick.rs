@@ -1,4 +1,6 @@
-//! `peiyu tick`: the daily job. For the day it runs for it
+//! `peiyu tick`: the daily job. First, whatever the day, it re-scores every firm if a
+//! migration asked for it ([`crate::app::firms::derived::rescore_if_pending`]). For the day it
+//! runs for it
 //! 1. takes the `tick` lease (one process at a time) and skips a day already completed;
 //! 2. fires the time-based events that are due (`lapse_tech_sme`, `expire_high_tech`) through
 //!    [`app::fire_event`] as the system, each with its due day as `as_of`, in batches of firms,
