@@ -46,7 +46,8 @@ pub struct PoolFirm {
     /// Days from `in_stage_since` to the day the list was read.
     pub days_in_stage: Option<i64>,
     /// What keeps it from the next stage, most certain first ([`Evaluation::blocking`]):
-    /// the sentence and the smallest change. Empty when it meets every criterion.
+    /// the sentence and the smallest change; what is wrong with its figures when the rules
+    /// cannot evaluate them. Empty when it meets every criterion.
     ///
     /// [`Evaluation::blocking`]: crate::core::eval::Evaluation::blocking
     pub blocking: Vec<Reason>,
@@ -172,13 +173,16 @@ pub fn annotate(
     Ok(firms
         .into_iter()
         .map(|firm| {
+            // Figures the rules cannot evaluate block the firm as the firm page says so.
             let blocking = profiles
                 .get(&firm.id)
                 .and_then(|fp| Some((fp, fp.stage.next()?)))
-                .and_then(|(fp, (_, ruleset))| {
-                    rules::evaluate(&fp.profile, ruleset, as_of, &thresholds).ok()
+                .map(|(fp, (_, ruleset))| {
+                    match rules::evaluate(&fp.profile, ruleset, as_of, &thresholds) {
+                        Ok(ev) => ev.blocking(),
+                        Err(e) => vec![Reason::new(e.code, e.text)],
+                    }
                 })
-                .map(|ev| ev.blocking())
                 .unwrap_or_default();
             let in_stage_since = since.get(&firm.id).copied();
             PoolFirm {

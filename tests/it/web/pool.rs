@@ -490,3 +490,48 @@ fn each_pool_row_says_what_blocks_it_how_long_it_has_been_in_the_pool_and_its_la
         assert_eq!(r[10..], [row[9].clone(), "40".into(), "2026-11-03".into()]);
     }
 }
+
+#[test]
+fn figures_the_rules_cannot_evaluate_are_what_blocks_a_pool_row() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let f = {
+            let mut c = db.conn();
+            let f = placed(&mut c, &s.bureau, "数据有误企业", COUNTY_A, "reserve", 10);
+            // Stored past the forms' checks (an old import, a hand edit): a negative revenue.
+            use diesel::prelude::*;
+            use peiyu::store::schema::firm_years as y;
+            diesel::insert_into(y::table)
+                .values((
+                    y::firm_id.eq(f.id),
+                    y::year.eq(2024),
+                    y::revenue.eq(Some(-100_i64)),
+                ))
+                .execute(&mut c)
+                .unwrap();
+            f
+        };
+        let error = {
+            let p = peiyu::store::profile::load_profile(&mut db.conn(), f.id).unwrap();
+            peiyu::core::rules::evaluate(
+                &p,
+                peiyu::core::rules::RuleSet::Hte2016,
+                peiyu::app::today(),
+                &peiyu::core::rules::Thresholds::default(),
+            )
+            .expect_err("a negative revenue cannot be evaluated")
+        };
+        let app = TestApp::spawn(&db);
+        app.login_ok("bureau");
+        let page = app.get("/pool");
+        let rows = pool_rows(&page.body, 0);
+        let row = rows.iter().find(|r| r[1] == "数据有误企业").unwrap();
+        assert_eq!(
+            row[9],
+            peiyu::i18n::render(peiyu::i18n::Lang::ZhCn, &error.text),
+            "{}",
+            db.name()
+        );
+        assert!(!row[9].contains("均已满足"));
+    }
+}
