@@ -30,5 +30,15 @@ pub fn run(database_url: &str) -> Result<(), CliError> {
             println!("{db}: valid-HTE flag moved to certificates: {note}");
         }
     }
+    if let Some(n) =
+        crate::app::firms::derived::rescore_if_pending(&mut conn).map_err(super::app_error)?
+    {
+        let t = crate::core::error::Text::new("cli.migrate.note.rescored").plain("n", n);
+        println!(
+            "{db}: {} / {}",
+            crate::i18n::render(Lang::En, &t),
+            crate::i18n::render(Lang::ZhCn, &t)
+        );
+    }
     Ok(())
 }

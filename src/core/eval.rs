@@ -489,14 +489,42 @@ impl Evaluation {
     /// explaining sentence and, when failing, the smallest change that would make it pass.
     /// The code is the criterion id.
     pub fn reasons_not_passing(&self) -> Vec<Reason> {
+        self.reasons_of(|s| s != Status::Pass)
+    }
+
+    /// What keeps the profile from this rule set, most certain first: the reasons of
+    /// [`Evaluation::reasons_not_passing`], the failing criteria before the unknown ones,
+    /// each group in CRITERIA.md's order. A list that has room for one or two shows the first.
+    pub fn blocking(&self) -> Vec<Reason> {
+        let mut out = self.reasons_of(|s| s == Status::Fail);
+        out.extend(self.reasons_of(|s| s == Status::Unknown));
+        out
+    }
+
+    fn reasons_of(&self, keep: impl Fn(Status) -> bool) -> Vec<Reason> {
         self.criteria
             .iter()
-            .filter(|c| !c.informational && c.status != Status::Pass)
+            .filter(|c| !c.informational && keep(c.status))
             .map(|c| {
                 let (zh, en) = words::reason(words::texts(c, self));
                 Reason::words(c.id.as_str(), zh, en)
             })
             .collect()
+    }
+
+    /// The score's margin over its pass mark in points, on the conservative (low) end of the
+    /// range: `hte.innovation_score` over 71, `reserve.score_floor` over the bureau's floor,
+    /// the tech-SME score over 60; negative below the mark, `None` for a rule set without a
+    /// score. Among firms of equal readiness, the larger margin is the safer candidate.
+    pub fn score_margin(&self) -> Option<i32> {
+        self.criteria.iter().find_map(|c| {
+            let (low, need) = match c.detail {
+                Detail::Score { low, need, .. } => (low, need),
+                Detail::TsmeScore { low, .. } => (low, super::rules::tech_sme_2017::PASS_SCORE),
+                _ => return None,
+            };
+            Some(i32::try_from(low).unwrap_or(i32::MAX) - i32::try_from(need).unwrap_or(i32::MAX))
+        })
     }
 }
 
@@ -589,6 +617,59 @@ mod tests {
         assert_eq!(e.eligible, Some(true));
         assert_eq!(e.readiness, 100);
         assert!(e.reasons_not_passing().is_empty());
+    }
+
+    #[test]
+    fn blocking_lists_failing_criteria_before_unknown_ones_in_criteria_order() {
+        use crate::core::rules::hte_2016::Id;
+        let e = eval_of(&[
+            Criterion::missing(Id::CoreIp, Missing::of(Fact::CoreIpFlag)),
+            Criterion::new(Id::KeyField, Status::Fail, Detail::Flag { value: false }),
+            Criterion::new(
+                Id::TechStaffRatio,
+                Status::Pass,
+                Detail::Flag { value: true },
+            ),
+            Criterion::new(
+                Id::TechStaffRatio,
+                Status::Fail,
+                Detail::StaffRatio {
+                    tech: 5,
+                    employees: 120,
+                    need_bp: 1_000,
+                },
+            ),
+        ]);
+        let codes: Vec<String> = e.blocking().into_iter().map(|r| r.code).collect();
+        assert_eq!(
+            codes,
+            ["hte.key_field", "hte.tech_staff_ratio", "hte.core_ip"]
+        );
+        assert_eq!(e.reasons_not_passing().len(), 3, "the same reasons");
+    }
+
+    #[test]
+    fn the_score_margin_is_the_low_end_over_the_pass_mark() {
+        use crate::core::rules::hte_2016::Id;
+        let score = |low, high| {
+            Criterion::new(
+                Id::InnovationScore,
+                Status::Unknown,
+                Detail::Score {
+                    low,
+                    high,
+                    need: 71,
+                    data_missing: false,
+                },
+            )
+        };
+        assert_eq!(eval_of(&[score(64, 78)]).score_margin(), Some(-7));
+        assert_eq!(eval_of(&[score(75, 80)]).score_margin(), Some(4));
+        assert_eq!(
+            eval_of(&[c(Status::Pass, Detail::Flag { value: true })]).score_margin(),
+            None,
+            "no score"
+        );
     }
 
     #[test]

@@ -146,6 +146,22 @@ pub fn list_active(
         .load(conn)?)
 }
 
+/// The active credentials of `kinds` of the firms `ids`, by id.
+pub fn list_active_for_firms(
+    conn: &mut DbConn,
+    kinds: &[CredentialKind],
+    ids: &[i64],
+) -> Result<Vec<Credential>, StoreError> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.id()).collect();
+    Ok(credentials::table
+        .filter(credentials::status.eq(CredentialStatus::Active.id()))
+        .filter(credentials::kind.eq_any(kinds))
+        .filter(credentials::firm_id.eq_any(ids))
+        .order(credentials::id.asc())
+        .select(Credential::as_select())
+        .load(conn)?)
+}
+
 /// Move a firm's credentials of `kind` whose status is one of `from` to status `to`; returns
 /// how many changed.
 pub fn set_status(

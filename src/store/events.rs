@@ -170,6 +170,36 @@ pub fn last_as_of(conn: &mut DbConn, firm_id: i64) -> Result<Option<NaiveDate>, 
         .first(conn)?)
 }
 
+/// When each of `firms` (id, current stage id) last entered its current stage: the date
+/// (`as_of`) of its latest event that moved it into that stage from another (a renewal
+/// within the stage does not count). A firm with no such event (entered before its history
+/// was recorded) is left out. One grouped query.
+pub fn entered_stage_on(
+    conn: &mut DbConn,
+    firms: &[(i64, &str)],
+) -> Result<std::collections::HashMap<i64, NaiveDate>, StoreError> {
+    if firms.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let ids: Vec<i64> = firms.iter().map(|(id, _)| *id).collect();
+    let rows: Vec<(i64, String, Option<NaiveDate>)> = stage_events::table
+        .filter(stage_events::firm_id.eq_any(&ids))
+        .filter(stage_events::from_stage.ne(stage_events::to_stage))
+        .group_by((stage_events::firm_id, stage_events::to_stage))
+        .select((
+            stage_events::firm_id,
+            stage_events::to_stage,
+            max(stage_events::as_of),
+        ))
+        .load(conn)?;
+    let current: std::collections::HashMap<i64, &str> = firms.iter().copied().collect();
+    Ok(rows
+        .into_iter()
+        .filter(|(id, to, _)| current.get(id) == Some(&to.as_str()))
+        .filter_map(|(id, _, on)| on.map(|d| (id, d)))
+        .collect())
+}
+
 /// The id of a firm's event number `seq`.
 pub fn id_of(conn: &mut DbConn, firm_id: i64, seq: i32) -> Result<i64, StoreError> {
     Ok(stage_events::table

@@ -101,6 +101,10 @@ pub enum SortKey {
     Stage,
     /// USCC.
     Uscc,
+    /// The reserve pool's order: readiness, ties broken by the score margin (the firm with
+    /// more points over the pass mark first), then id; descending only. Not offered as a
+    /// list's `?sort=` (not in [`SortKey::ALL`]).
+    ReadinessMargin,
 }
 
 impl SortKey {
@@ -119,6 +123,7 @@ impl SortKey {
             SortKey::Name => "name",
             SortKey::Stage => "stage",
             SortKey::Uscc => "uscc",
+            SortKey::ReadinessMargin => "readiness_margin",
         }
     }
 
@@ -258,6 +263,10 @@ pub struct ListedFirm {
     pub next_eligible: Option<bool>,
     /// Readiness 0–100 for the next stage.
     pub readiness: i32,
+    /// The score margin for the next stage (points over its pass mark): readiness's tie-break.
+    pub readiness_margin: i32,
+    /// The latest contact (from the follow-ups).
+    pub last_contact_on: Option<chrono::NaiveDate>,
 }
 
 /// One page of the firms in `scope` matching `f`, and how many match in all (up to
@@ -384,7 +393,7 @@ fn beyond(
     f: &FirmQuery,
     last: &ListedFirm,
 ) -> Box<dyn BoxableExpression<firms::table, Db, SqlType = Bool>> {
-    let (r, id) = (last.readiness, last.id);
+    let (r, m, id) = (last.readiness, last.readiness_margin, last.id);
     // Each condition leads with a plain bound on the sort column (`readiness <= r`), so the
     // list's index starts the batch where the last one ended instead of walking past every
     // row already written (an `a < r OR (a = r AND …)` alone is not a range to an index).
@@ -395,6 +404,13 @@ fn beyond(
     };
     match (f.sort, f.descending) {
         (SortKey::Readiness, true) => Box::new(readiness_desc_then_id()),
+        (SortKey::ReadinessMargin, _) => Box::new(
+            firms::readiness.le(r).and(
+                firms::readiness.lt(r).or(firms::readiness_margin
+                    .le(m)
+                    .and(firms::readiness_margin.lt(m).or(firms::id.gt(id)))),
+            ),
+        ),
         (SortKey::Readiness, false) => Box::new(
             firms::readiness
                 .ge(r)
@@ -429,6 +445,11 @@ fn sorted<'a>(q: Boxed<'a>, f: &FirmQuery) -> Boxed<'a> {
     match (f.sort, f.descending) {
         (SortKey::Readiness, true) => q.order((firms::readiness.desc(), firms::id.asc())),
         (SortKey::Readiness, false) => q.order((firms::readiness.asc(), firms::id.asc())),
+        (SortKey::ReadinessMargin, _) => q.order((
+            firms::readiness.desc(),
+            firms::readiness_margin.desc(),
+            firms::id.asc(),
+        )),
         (SortKey::Name, false) => q.order((firms::name.asc(), firms::id.asc())),
         (SortKey::Name, true) => q.order((firms::name.desc(), firms::id.asc())),
         (SortKey::Stage, false) => {

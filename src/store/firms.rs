@@ -63,6 +63,9 @@ pub struct Firm {
     pub last_contact_on: Option<NaiveDate>,
     /// GB/T 4754-2017 industry code, normalised (e.g. `C1351`).
     pub industry_code: Option<String>,
+    /// Derived: points of the conservative score over the next stage's pass mark, the
+    /// tie-break of equal readiness.
+    pub readiness_margin: i32,
 }
 
 impl Firm {
@@ -260,6 +263,9 @@ pub struct Derived {
     pub next_eligible: Option<bool>,
     /// Readiness 0–100.
     pub readiness: i32,
+    /// Points of the conservative score over the next stage's pass mark (negative below
+    /// it; 0 without a score): the tie-break of equal readiness.
+    pub readiness_margin: i32,
     /// When computed (UTC).
     pub evaluated_at: Option<NaiveDateTime>,
 }
@@ -344,7 +350,7 @@ pub fn set_derived_many(conn: &mut DbConn, rows: &[(i64, Derived)]) -> Result<us
         }
         DbConn::Pg(c) => {
             use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamp};
-            // One statement per 10,000 firms, six array parameters: the batched
+            // One statement per 10,000 firms, seven array parameters: the batched
             // UPDATE ... FROM a derived table, without planning thousands of VALUES rows.
             for chunk in rows.chunks(10_000) {
                 let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
@@ -354,12 +360,13 @@ pub fn set_derived_many(conn: &mut DbConn, rows: &[(i64, Derived)]) -> Result<us
                     chunk.iter().map(|(_, d)| d.next_ruleset.clone()).collect();
                 let ne: Vec<Option<bool>> = chunk.iter().map(|(_, d)| d.next_eligible).collect();
                 let rd: Vec<i32> = chunk.iter().map(|(_, d)| d.readiness).collect();
+                let rm: Vec<i32> = chunk.iter().map(|(_, d)| d.readiness_margin).collect();
                 let ea: Vec<Option<NaiveDateTime>> =
                     chunk.iter().map(|(_, d)| d.evaluated_at).collect();
                 n += diesel::sql_query(
                     "UPDATE firms SET next_stage = v.ns, next_ruleset = v.nr, next_eligible = v.ne, \
-                     readiness = v.rd, evaluated_at = v.ea \
-                     FROM unnest($1, $2, $3, $4, $5, $6) AS v(id, ns, nr, ne, rd, ea) \
+                     readiness = v.rd, readiness_margin = v.rm, evaluated_at = v.ea \
+                     FROM unnest($1, $2, $3, $4, $5, $6, $7) AS v(id, ns, nr, ne, rd, rm, ea) \
                      WHERE firms.id = v.id",
                 )
                 .bind::<Array<BigInt>, _>(ids)
@@ -367,6 +374,7 @@ pub fn set_derived_many(conn: &mut DbConn, rows: &[(i64, Derived)]) -> Result<us
                 .bind::<Array<Nullable<Text>>, _>(nr)
                 .bind::<Array<Nullable<Bool>>, _>(ne)
                 .bind::<Array<Integer>, _>(rd)
+                .bind::<Array<Integer>, _>(rm)
                 .bind::<Array<Nullable<Timestamp>>, _>(ea)
                 .execute(c)?;
             }

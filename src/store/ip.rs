@@ -207,6 +207,26 @@ pub fn counts(conn: &mut DbConn, firm_id: Option<i64>) -> Result<Vec<IpCount>, S
     Ok(q.load(conn)?)
 }
 
+/// Grouped counts of the firms `ids` (for a list that evaluates a batch of firms).
+pub fn counts_for_firms(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<IpCount>, StoreError> {
+    Ok(firm_ip::table
+        .filter(firm_ip::firm_id.eq_any(ids))
+        .group_by((
+            firm_ip::firm_id,
+            firm_ip::kind,
+            firm_ip::acquisition,
+            firm_ip::used_in_hte,
+        ))
+        .select((
+            firm_ip::firm_id,
+            firm_ip::kind,
+            firm_ip::acquisition,
+            firm_ip::used_in_hte,
+            count_star(),
+        ))
+        .load(conn)?)
+}
+
 /// The item `id` of firm `firm_id` (`NotFound` for another firm's item).
 pub fn find_for_firm(conn: &mut DbConn, firm_id: i64, id: i64) -> Result<IpItem, StoreError> {
     Ok(firm_ip::table

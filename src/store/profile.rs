@@ -204,17 +204,43 @@ pub fn load_all_profiles(conn: &mut DbConn) -> Result<Vec<FirmProfile>, StoreErr
     let all_years = years::list_all(conn)?;
     let all_ip = ip::counts(conn, None)?;
     let all_creds = credentials::list_active(conn, &PROFILE_CREDENTIALS)?;
+    assemble_all(&rows, &all_years, &all_ip, &all_creds)
+}
 
+/// The profiles of the firms `ids` (a list's batch), read with one query per table, ordered
+/// by firm id; an id with no firm is left out.
+pub fn load_profiles(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<FirmProfile>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<ProfileRow> = firms::table
+        .filter(firms::id.eq_any(ids))
+        .order(firms::id.asc())
+        .select(ProfileRow::as_select())
+        .load(conn)?;
+    let all_years = years::list_for_firms(conn, ids)?;
+    let all_ip = ip::counts_for_firms(conn, ids)?;
+    let all_creds = credentials::list_active_for_firms(conn, &PROFILE_CREDENTIALS, ids)?;
+    assemble_all(&rows, &all_years, &all_ip, &all_creds)
+}
+
+/// The profiles of `rows` from the rows of the other tables read for them.
+fn assemble_all(
+    rows: &[ProfileRow],
+    all_years: &[FirmYearRow],
+    all_ip: &[IpCount],
+    all_creds: &[Credential],
+) -> Result<Vec<FirmProfile>, StoreError> {
     let mut years_by: HashMap<i64, Vec<&FirmYearRow>> = HashMap::new();
-    for y in &all_years {
+    for y in all_years {
         years_by.entry(y.firm_id).or_default().push(y);
     }
     let mut ip_by: HashMap<i64, Vec<&IpCount>> = HashMap::new();
-    for c in &all_ip {
+    for c in all_ip {
         ip_by.entry(c.firm_id).or_default().push(c);
     }
     let mut creds_by: HashMap<i64, Vec<&Credential>> = HashMap::new();
-    for c in &all_creds {
+    for c in all_creds {
         creds_by.entry(c.firm_id).or_default().push(c);
     }
 

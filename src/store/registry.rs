@@ -85,6 +85,8 @@ pub struct NewImportedFirm {
     pub next_eligible: Option<bool>,
     /// Derived: readiness.
     pub readiness: i32,
+    /// Derived: the score margin.
+    pub readiness_margin: i32,
     /// Derived: when.
     pub evaluated_at: Option<NaiveDateTime>,
     /// Created (UTC).

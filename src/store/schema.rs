@@ -72,6 +72,7 @@ diesel::table! {
         next_contact_on -> Nullable<Date>,
         last_contact_on -> Nullable<Date>,
         industry_code -> Nullable<Text>,
+        readiness_margin -> Integer,
     }
 }
 

@@ -69,6 +69,11 @@ pub fn set(conn: &mut DbConn, key: &str, value: &serde_json::Value) -> Result<()
     Ok(())
 }
 
+/// Remove `key`; returns whether it was set.
+pub fn delete(conn: &mut DbConn, key: &str) -> Result<bool, StoreError> {
+    Ok(diesel::delete(settings::table.find(key)).execute(conn)? > 0)
+}
+
 /// Store `value` under `key` only if the key is unset, and return what is stored afterwards:
 /// of several processes racing to set it, all read back the one value that won.
 pub fn get_or_insert(

@@ -109,6 +109,16 @@ pub fn list_for_firm(conn: &mut DbConn, firm_id: i64) -> Result<Vec<FirmYearRow>
         .load(conn)?)
 }
 
+/// The years of the firms `ids`, ordered by firm then year (for a list that evaluates a
+/// batch of firms).
+pub fn list_for_firms(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<FirmYearRow>, StoreError> {
+    Ok(firm_years::table
+        .filter(firm_years::firm_id.eq_any(ids))
+        .order((firm_years::firm_id.asc(), firm_years::year.asc()))
+        .select(FirmYearRow::as_select())
+        .load(conn)?)
+}
+
 /// Every firm's years, ordered by firm then year (for the re-score path).
 pub fn list_all(conn: &mut DbConn) -> Result<Vec<FirmYearRow>, StoreError> {
     Ok(firm_years::table

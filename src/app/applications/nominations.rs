@@ -300,8 +300,7 @@ pub fn nominations_page(
         .collect();
     let candidates = if p.role == Role::County {
         let waiting: Vec<i64> = pending.iter().map(|r| r.nomination.firm_id).collect();
-        pool::reserve_pool(conn, p, None)?
-            .tech_sme
+        pool::tech_sme_candidates(conn, p)?
             .into_iter()
             .filter(|f| !waiting.contains(&f.id))
             .collect()

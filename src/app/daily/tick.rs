@@ -1,4 +1,6 @@
-//! `peiyu tick`: the daily job. For the day it runs for it
+//! `peiyu tick`: the daily job. First, whatever the day, it re-scores every firm if a
+//! migration asked for it ([`crate::app::firms::derived::rescore_if_pending`]). For the day it
+//! runs for it
 //! 1. takes the `tick` lease (one process at a time) and skips a day already completed;
 //! 2. fires the time-based events that are due (`lapse_tech_sme`, `expire_high_tech`) through
 //!    [`app::fire_event`] as the system, each with its due day as `as_of`, in batches of firms,
@@ -134,6 +136,11 @@ const MAX_CATCH_UP_DAYS: u64 = 366;
 /// Run the daily job for `opts.today` on `conn` (see the module documentation).
 pub fn run_tick(conn: &mut DbConn, opts: &TickOptions) -> Result<TickOutcome, AppError> {
     let today = opts.today;
+    // A database upgraded by `serve` itself (its pool migrates) gets the derived columns a
+    // migration added here, on the loop's first pass, whether or not today's run is done.
+    if let Some(n) = crate::app::firms::derived::rescore_if_pending(conn)? {
+        tracing::info!(firms = n, "re-scored every firm for a new derived column");
+    }
     if !opts.rerun && jobs::is_done(conn, JOB, today).ctx("read the tick's last run")? {
         return Ok(TickOutcome::AlreadyDone(today));
     }

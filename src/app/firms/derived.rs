@@ -1,4 +1,5 @@
-//! The derived next-stage columns of a firm: next stage, its rule set, eligibility, readiness.
+//! The derived next-stage columns of a firm: next stage, its rule set, eligibility, readiness
+//! and the score margin that breaks readiness ties.
 
 use crate::app::error::{AppError, StoreContext};
 use crate::core::profile::Profile;
@@ -15,7 +16,8 @@ pub fn today() -> NaiveDate {
 
 /// The derived columns for a firm in `stage` with `profile`: the next stage's rule set
 /// evaluated as of `as_of`. At the top of the ladder or after exit everything is NULL; a
-/// profile the rules cannot evaluate (bad input) leaves eligibility NULL and readiness 0.
+/// profile the rules cannot evaluate (bad input) leaves eligibility NULL and readiness 0. The
+/// margin is [`crate::core::eval::Evaluation::score_margin`], 0 for a rule set without a score.
 pub fn derive(
     stage: Stage,
     profile: &Profile,
@@ -29,18 +31,25 @@ pub fn derive(
             next_ruleset: None,
             next_eligible: None,
             readiness: 0,
+            readiness_margin: 0,
             evaluated_at: Some(now),
         },
         Some((next, ruleset)) => {
-            let (eligible, readiness) = match rules::evaluate(profile, ruleset, as_of, thresholds) {
-                Ok(ev) => (ev.eligible, i32::from(ev.readiness.min(100))),
-                Err(_) => (None, 0),
-            };
+            let (eligible, readiness, margin) =
+                match rules::evaluate(profile, ruleset, as_of, thresholds) {
+                    Ok(ev) => (
+                        ev.eligible,
+                        i32::from(ev.readiness.min(100)),
+                        ev.score_margin().unwrap_or(0),
+                    ),
+                    Err(_) => (None, 0, 0),
+                };
             Derived {
                 next_stage: Some(next.id().to_string()),
                 next_ruleset: Some(ruleset.id().to_string()),
                 next_eligible: eligible,
                 readiness,
+                readiness_margin: margin,
                 evaluated_at: Some(now),
             }
         }
@@ -65,6 +74,27 @@ pub(crate) fn recompute_in_tx(
 /// Recompute one firm's derived columns as of today, in its own transaction.
 pub fn recompute_firm(conn: &mut DbConn, firm_id: i64) -> Result<Derived, AppError> {
     store::write_tx(conn, |c| recompute_in_tx(c, firm_id, today()))
+}
+
+/// The settings key a migration sets when it adds a derived column that existing firms lack.
+pub const RESCORE_PENDING: &str = "derived.rescore_pending";
+
+/// Re-score every firm if a migration asked for it ([`RESCORE_PENDING`]), and clear the
+/// request in the same transaction; returns how many firms were re-scored (`None`: none was
+/// asked for). `peiyu migrate` and the daily tick call it, so a database upgraded either way
+/// gets its new derived columns filled.
+pub fn rescore_if_pending(conn: &mut DbConn) -> Result<Option<usize>, AppError> {
+    if settings::get(conn, RESCORE_PENDING)
+        .ctx("read the re-score request")?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    store::write_tx(conn, |c| {
+        let n = rescore_all(c)?;
+        settings::delete(c, RESCORE_PENDING).ctx("clear the re-score request")?;
+        Ok(Some(n))
+    })
 }
 
 /// Re-evaluate every firm as of today and write the derived columns; returns how many firms.

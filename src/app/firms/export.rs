@@ -6,12 +6,12 @@ use crate::app::access::{self, AccessSettings};
 use crate::app::error::{AppError, StoreContext};
 use crate::app::export::{Cell, Column, Kind, Sheet, Sink, BATCH};
 use crate::app::firms::list::ListParams;
-use crate::app::firms::read;
+use crate::app::firms::pool;
 use crate::app::model::advisor_labels;
 use crate::app::principal::Principal;
 use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
-use crate::store::firm_query::{self, FirmQuery, ListedFirm, Scope, SortKey};
+use crate::store::firm_query::{self, FirmQuery, ListedFirm, Scope};
 use crate::store::refdata;
 use crate::store::DbConn;
 use chrono::NaiveDateTime;
@@ -29,15 +29,22 @@ pub const FIRM_COLUMNS: [Column; 8] = [
     Column::text("col.eligible", 12.0),
 ];
 
-/// The reserve pool's columns: the part (stage), the rank within it, then the page's columns.
-pub const POOL_COLUMNS: [Column; 7] = [
+/// The reserve pool's columns: the part (stage), the rank within it, then the page's columns
+/// in the page's order (the API's items carry the same fields).
+pub const POOL_COLUMNS: [Column; 13] = [
     Column::text("col.stage", 14.0),
     Column::of("pool.rank", Kind::Integer),
     Column::text("col.name", 36.0),
     Column::text("col.uscc", 22.0),
     Column::text("col.county", 12.0),
+    Column::text("col.sector", 18.0),
+    Column::text("col.advisor", 14.0),
     Column::of("col.readiness", Kind::Integer),
+    Column::of("pool.col.margin", Kind::Integer),
     Column::text("col.eligible", 12.0),
+    Column::text("pool.col.blocking", 60.0),
+    Column::of("pool.col.days_in_stage", Kind::Integer),
+    Column::of("pool.col.last_contact", Kind::Date),
 ];
 
 /// Words every row of a firm list needs, looked up once.
@@ -192,7 +199,9 @@ pub fn firm_list(
 
 /// The reserve pool as `p` sees it on `/pool` (of one county when `county` is given): the
 /// firms in the reserve, most ready for HTE first, then the tech-SMEs most ready for the
-/// reserve, each part ranked from 1, with no limit on its length.
+/// reserve, each part in the pool's order (readiness, score margin, id) and ranked from 1,
+/// with no limit on its length. Each batch is evaluated as the page evaluates its rows
+/// ([`pool::annotate`]), so the blocking criteria read the same.
 pub fn reserve_pool(
     conn: &mut DbConn,
     p: &Principal,
@@ -203,20 +212,14 @@ pub fn reserve_pool(
 ) -> Result<(), AppError> {
     let s = AccessSettings::load(conn)?;
     let scope = access::scope(p, &s);
-    let county_list = read::territory_counties(conn, p)?;
-    let counties: HashMap<&str, &str> = county_list
-        .iter()
-        .map(|c| (c.code.as_str(), lang.pick(&c.name_zh, &c.name_en)))
-        .collect();
+    let menus = access::menus(conn, p, &s)?;
+    let sectors = refdata::sectors(conn).ctx("load sectors")?;
+    let names = pool::Names::new(&menus, &sectors, lang);
     let words = Words::new(lang);
+    let as_of = crate::core::clock::china_date(now);
     let t = |k: &str| i18n::text(lang, k);
     let filter = county
-        .map(|c| {
-            (
-                t("col.county"),
-                counties.get(c).copied().unwrap_or(c).to_string(),
-            )
-        })
+        .map(|c| (t("col.county"), names.county(c).to_string()))
         .into_iter()
         .collect();
     sink.start(&Sheet {
@@ -227,33 +230,38 @@ pub fn reserve_pool(
         lang,
         columns: POOL_COLUMNS.to_vec(),
     })?;
-    for stage in [Stage::Reserve, Stage::TechSme] {
-        let query = FirmQuery {
-            stage: Some(stage),
-            county_code: county.map(str::to_string),
-            sort: SortKey::Readiness,
-            descending: true,
-            ..FirmQuery::default()
-        };
+    for stage in pool::PARTS {
+        let query = pool::part_query(stage, county);
         let part = words.stage(stage.id());
-        let mut rank = 0_i64;
-        each_firm(conn, &scope, &query, |f| {
-            rank += 1;
-            sink.row(&[
-                Cell::text(part),
-                Cell::Int(rank),
-                Cell::text(&f.name),
-                Cell::text(&f.uscc),
-                Cell::text(
-                    counties
-                        .get(f.county_code.as_str())
-                        .copied()
-                        .unwrap_or(&f.county_code),
-                ),
-                Cell::Int(i64::from(f.readiness)),
-                words.verdict(f),
-            ])
-        })?;
+        let mut rank = 0_usize;
+        let mut last: Option<ListedFirm> = None;
+        loop {
+            let batch = pool::part_batch(conn, &scope, &query, last.as_ref(), BATCH)?;
+            let full = i64::try_from(batch.len()).unwrap_or(i64::MAX) >= BATCH;
+            last = batch.last().cloned();
+            for f in pool::annotate(conn, batch, as_of)? {
+                rank += 1;
+                let r = names.row(stage, rank, &f, lang);
+                sink.row(&[
+                    Cell::text(part),
+                    Cell::Int(i64::try_from(r.rank).unwrap_or(i64::MAX)),
+                    Cell::text(&r.name),
+                    Cell::text(&r.uscc),
+                    Cell::text(&r.county),
+                    Cell::opt_text(r.sector.as_deref()),
+                    Cell::opt_text(r.advisor.as_deref()),
+                    Cell::Int(i64::from(r.readiness)),
+                    Cell::Int(i64::from(r.margin)),
+                    words.verdict(&f.firm),
+                    Cell::Text(r.blocking.join("\n").into()),
+                    r.days_in_stage.map_or(Cell::Empty, Cell::Int),
+                    r.last_contact_on.map_or(Cell::Empty, Cell::Date),
+                ])?;
+            }
+            if !full {
+                break;
+            }
+        }
     }
     Ok(())
 }

@@ -659,6 +659,7 @@ fn apply(
             next_contact_on: None,
             last_contact_on: None,
             industry_code: r.industry_code.clone(),
+            readiness_margin: 0,
         };
         let prof = profile::profile_of(&firm, &p.years, &[], &[]).ctx("profile of a new firm")?;
         let d = derive(Stage::Prospect, &prof, &thresholds, as_of, now);
@@ -678,6 +679,7 @@ fn apply(
             next_ruleset: d.next_ruleset,
             next_eligible: d.next_eligible,
             readiness: d.readiness,
+            readiness_margin: d.readiness_margin,
             evaluated_at: d.evaluated_at,
             created_at: now,
             updated_at: now,

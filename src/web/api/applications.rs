@@ -20,8 +20,9 @@ use crate::core::application::{Action, ActionKind, Outcome, Party, Status, Targe
 use crate::core::error::{InputError, Text};
 use crate::core::input;
 use crate::i18n::{self, Lang};
+use crate::web::export::{negotiate, respond, Answer};
 use crate::web::{db, AppState};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -158,6 +159,8 @@ pub struct ListQuery {
     pub target: Option<String>,
     /// Firm id.
     pub firm_id: Option<String>,
+    /// `json`, `csv` or `xlsx` (`crate::web::export::negotiate`).
+    pub format: Option<String>,
 }
 
 fn ids<T: Copy>(all: &[T], id: fn(T) -> &'static str) -> Vec<&'static str> {
@@ -196,20 +199,38 @@ impl ListQuery {
 
 /// `GET /api/v1/applications`: the caller's applications of every status (a county officer's
 /// county, every county for bureau staff and administrators, a firm user's firm, an advisor's
-/// assigned firms), oldest in its status first.
+/// assigned firms), oldest in its status first; or the same list as a file.
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
     params(
         ("status" = Option<String>, Query, description = "Only applications in this status"),
         ("target" = Option<String>, Query, description = "Only applications for this target"),
         ("firm_id" = Option<i64>, Query, minimum = 1, description = "Only this firm's (one outside the caller's territory lists nothing)"),
+        ("format" = Option<String>, Query, description = "json (the default), or the same list (the `/applications` page's export columns but its queue, with this filter, words in the caller's language) as csv (UTF-8 with a byte-order mark) or xlsx; without it, `Accept: text/csv` or the XLSX media type asks for the file"),
     ),
-    responses((status = 200, body = ApplicationList)))]
+    responses((status = 200, description = "The list, or the list as a file", content(
+        (ApplicationList = "application/json"),
+        (String = "text/csv"),
+        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ))))]
 pub async fn list_applications(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: ApiUser,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = q.filter()?;
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    if let Answer::File(format) = negotiate(q.format.as_deref(), accept)? {
+        let (p, lang) = (user.principal.clone(), user.lang);
+        let now = Utc::now().naive_utc();
+        return Ok(respond(&state, format, move |c, sink| {
+            crate::app::applications::export::list(c, &p, filter, today(), lang, now, sink)
+        })
+        .await?);
+    }
     let p = user.principal.clone();
     let now = Utc::now().naive_utc();
     let rows = db(&state, move |c| {

@@ -87,11 +87,42 @@ pub struct PoolParams {
     pub format: Option<String>,
 }
 
+/// A firm of the reserve pool: the firm, and the working list's columns as the `/pool` page
+/// and its exports show them (names and sentences in the caller's language).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PoolItemOut {
+    /// The firm.
+    #[serde(flatten)]
+    pub firm: FirmOut,
+    /// Rank within its part of the pool (`stage`: the reserve, or tech-SMEs), from 1.
+    pub rank: usize,
+    /// The firm's county, named.
+    pub county: String,
+    /// Its sector, named.
+    pub sector: Option<String>,
+    /// Its advisor, named (with their county when it is another).
+    pub advisor: Option<String>,
+    /// Points of the lower end of the score range over the next stage's pass mark (HTE: the
+    /// innovation score over 71; reserve: over the bureau's floor); negative below it. Equal
+    /// readiness is ranked by it.
+    pub readiness_margin: i32,
+    /// What keeps the firm from the next stage, the first one or two criteria with the
+    /// smallest change that would pass each, then how many more; one line when none does.
+    pub blocking: Vec<String>,
+    /// When the firm entered its current stage (null: before its history was recorded).
+    pub in_stage_since: Option<NaiveDate>,
+    /// Days in its current stage.
+    pub days_in_stage: Option<i64>,
+    /// The latest contact with the firm.
+    pub last_contact_on: Option<NaiveDate>,
+}
+
 /// The reserve pool.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PoolOut {
-    /// Firms in `reserve` and tech-SMEs, most ready first.
-    pub items: Vec<FirmOut>,
+    /// Firms in `reserve` and tech-SMEs, most ready first (equal readiness: the larger
+    /// score margin first, then by id).
+    pub items: Vec<PoolItemOut>,
     /// How many.
     pub total: usize,
 }
@@ -128,14 +159,33 @@ pub async fn reserve_pool(
         .await?);
     }
     let p = user.principal.clone();
-    let pool = db(&state, move |c| {
-        pool::reserve_pool(c, &p, county.as_deref())
+    let (pool, firms) = db(&state, move |c| {
+        let pool = pool::reserve_pool(c, &p, county.as_deref())?;
+        let firms = pool::firm_rows(c, &pool)?;
+        Ok((pool, firms))
     })
     .await?;
-    let firms = pool.ranked();
+    let items: Vec<PoolItemOut> = pool
+        .ranked_rows(user.lang)
+        .into_iter()
+        .filter_map(|r| {
+            Some(PoolItemOut {
+                firm: FirmOut::from(firms.get(&r.id)?),
+                rank: r.rank,
+                county: r.county,
+                sector: r.sector,
+                advisor: r.advisor,
+                readiness_margin: r.margin,
+                blocking: r.blocking,
+                in_stage_since: r.in_stage_since,
+                days_in_stage: r.days_in_stage,
+                last_contact_on: r.last_contact_on,
+            })
+        })
+        .collect();
     json_ok(&PoolOut {
-        total: firms.len(),
-        items: firms.into_iter().map(FirmOut::from).collect(),
+        total: items.len(),
+        items,
     })
 }
 

@@ -328,6 +328,12 @@ fn parameter_rules(this_year: i32) -> Vec<(&'static str, &'static str, &'static 
         ("/api/v1/applications", "get", "target", OneOf(targets())),
         ("/api/v1/applications", "get", "firm_id", Range(1, i64::MAX)),
         (
+            "/api/v1/applications",
+            "get",
+            "format",
+            OneOf(vec!["json", "csv", "xlsx"]),
+        ),
+        (
             "/api/v1/applications/{id}/documents",
             "post",
             "kind",

@@ -43,6 +43,7 @@ fn rescore_all_updates_derived_columns() {
             next_ruleset: Some("junk".into()),
             next_eligible: Some(true),
             readiness: 77,
+            readiness_margin: 77,
             evaluated_at: None,
         };
         let ids = [prospect.id, hte.id, gone.id];
@@ -70,6 +71,23 @@ fn rescore_all_updates_derived_columns() {
                 .map(|e| (e.eligible, i32::from(e.readiness)))
                 .unwrap_or((None, 0))
         };
+        // The margin is re-scored with readiness: the prospect's tech-SME score over 60.
+        let margin = {
+            let p = profile::load_profile(&mut conn, prospect.id).unwrap();
+            rules::evaluate(&p, RuleSet::TechSme2017, as_of, &Thresholds::default())
+                .ok()
+                .and_then(|e| e.score_margin())
+                .unwrap_or(0)
+        };
+        assert_eq!(
+            firms::find_by_id(&mut conn, prospect.id)
+                .unwrap()
+                .readiness_margin,
+            margin,
+            "{}",
+            db.name()
+        );
+        assert_ne!(margin, 77, "the junk is gone");
         let f = firms::find_by_id(&mut conn, prospect.id).unwrap();
         assert_eq!(
             (f.next_stage.as_deref(), f.next_ruleset.as_deref()),
@@ -114,5 +132,41 @@ fn rescore_all_updates_derived_columns() {
                 .as_deref(),
             Some("tech-sme-2017")
         );
+    }
+}
+
+#[test]
+fn a_migration_that_asks_for_a_rescore_gets_one_once() {
+    use peiyu::app::firms::derived::{rescore_if_pending, RESCORE_PENDING};
+    use peiyu::store::settings;
+    for db in backends() {
+        let mut conn = db.conn();
+        let s = seed(&mut conn);
+        let f = FirmBuilder::new().create(&mut conn, &s.admin);
+        let scored = firms::find_by_id(&mut conn, f.id).unwrap();
+        assert_eq!(rescore_if_pending(&mut conn).unwrap(), None, "none asked");
+        let stale = Derived {
+            next_stage: scored.next_stage.clone(),
+            next_ruleset: scored.next_ruleset.clone(),
+            next_eligible: scored.next_eligible,
+            readiness: scored.readiness,
+            readiness_margin: 55,
+            evaluated_at: None,
+        };
+        firms::set_derived(&mut conn, f.id, &stale).unwrap();
+        settings::set(&mut conn, RESCORE_PENDING, &serde_json::json!(true)).unwrap();
+
+        let n = rescore_if_pending(&mut conn).unwrap();
+        assert!(n.is_some_and(|n| n >= 1), "{}", db.name());
+        let now = firms::find_by_id(&mut conn, f.id).unwrap();
+        assert_eq!(
+            now.readiness_margin,
+            scored.readiness_margin,
+            "{}",
+            db.name()
+        );
+        assert_ne!(now.readiness_margin, 55);
+        assert_eq!(settings::get(&mut conn, RESCORE_PENDING).unwrap(), None);
+        assert_eq!(rescore_if_pending(&mut conn).unwrap(), None, "done once");
     }
 }

@@ -410,6 +410,7 @@ fn an_export_walks_every_order_of_the_list_in_batches_as_one_page_would_show_it(
                     next_ruleset: None,
                     next_eligible: None,
                     readiness: (i % 3) as i32 * 10,
+                    readiness_margin: 0,
                     evaluated_at: None,
                 },
             )

@@ -48,6 +48,7 @@ fn placed(
             next_ruleset: None,
             next_eligible: eligible,
             readiness,
+            readiness_margin: 0,
             evaluated_at: Some(now),
         },
     )
@@ -588,4 +589,106 @@ fn the_advisors_workloads_export_in_the_pages_order() {
         .find(|r| r[0] == Data::String("advisor".into()))
         .expect("the advisor's row");
     assert_eq!(mine[2], Data::Float(1.0), "one firm, a number");
+}
+
+/// A firm in `county` named `name` with `who` (an advisor) as its advisor, who opens a
+/// tech-SME application for it on its behalf.
+fn applying(conn: &mut DbConn, s: &crate::common::Seed, name: &str, county: &str) -> i64 {
+    use peiyu::app::applications::open::open_application;
+    use peiyu::core::application::Target;
+    let f = FirmBuilder::new().county(county).create(conn, &s.bureau);
+    let changes = FirmChanges {
+        name: Some(name.to_string()),
+        advisor_id: Some(s.advisor.user_id),
+        ..FirmChanges::default()
+    };
+    firms::update_with_version(conn, f.id, f.version, &changes, Utc::now().naive_utc()).unwrap();
+    open_application(conn, &s.advisor, f.id, Target::TechSme, "").unwrap();
+    f.id
+}
+
+#[test]
+fn the_api_answers_its_list_of_applications_as_a_file_when_asked() {
+    for db in backends() {
+        let s = seed_with_passwords(&db);
+        let (a, _) = {
+            let mut c = db.conn();
+            (
+                applying(&mut c, &s, "申请甲", COUNTY_A),
+                applying(&mut c, &s, FORMULA, COUNTY_B),
+            )
+        };
+        let app = TestApp::spawn(&db);
+        app.login_ok("bureau");
+        let json = app.get("/api/v1/applications");
+        assert_eq!(json.status, 200, "{}", json.body);
+        let listed: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+        let ids: Vec<i64> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["firm_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2);
+
+        // Asked by Accept: the same rows, in the JSON's order, in the page export's words.
+        let by_accept = app.get_with("/api/v1/applications", &[("accept", "text/csv")]);
+        assert_eq!(by_accept.status, 200, "{}", by_accept.body);
+        assert!(by_accept
+            .header("content-type")
+            .unwrap_or("")
+            .starts_with("text/csv"));
+        let (head, rows) = read_csv(by_accept.body.as_bytes());
+        assert_eq!(
+            head[0], "企业",
+            "the page's columns without the queue: {head:?}"
+        );
+        let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        let expected: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                let name = firms::find_by_id(&mut db.conn(), *id).unwrap().name;
+                if name == FORMULA {
+                    format!("'{name}")
+                } else {
+                    name
+                }
+            })
+            .collect();
+        assert_eq!(names, expected, "{}", db.name());
+        assert!(rows.iter().all(|r| r[3] == "草稿"), "{rows:?}");
+
+        // Filtered, as XLSX: the filter in words on the title line, one row.
+        let (status, headers, bytes) = app.get_bytes(&format!(
+            "/api/v1/applications?format=xlsx&target=tech_sme&firm_id={a}"
+        ));
+        assert_eq!(status, 200);
+        assert_eq!(
+            header(&headers, "content-type"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        let cells = read_xlsx(bytes);
+        assert!(
+            as_text(&cells[0][0]).contains("申请甲"),
+            "{:?}",
+            cells[0][0]
+        );
+        assert_eq!(cells.len(), 3, "the title, the headers, one application");
+        assert_eq!(cells[2][0], Data::String("申请甲".into()));
+        assert_eq!(cells[2][4], Data::Float(0.0), "days waited, a number");
+
+        // The territory holds in the file too; a bad format is a 400.
+        let county = app.other_client();
+        county.login_ok("county_b");
+        let (_, _, bytes) = county.get_bytes("/api/v1/applications?format=csv");
+        let (_, rows) = read_csv(&bytes);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0][0], format!("'{FORMULA}"));
+        assert_eq!(app.get("/api/v1/applications?format=pdf").status, 400);
+        assert_eq!(
+            app.get("/api/v1/applications?status=nope&format=csv")
+                .status,
+            400
+        );
+    }
 }

@@ -1,11 +1,12 @@
-//! `GET /pool?county=…`: the reserve pool, ranked by readiness and printable. Firms in the
-//! reserve (ranked for HTE) and tech-SMEs (ranked for the reserve), within the viewer's
-//! territory.
+//! `GET /pool?county=…`: the reserve pool as a working list for meetings, ranked by readiness
+//! (ties by the score margin) and printable. Firms in the reserve (ranked for HTE) and
+//! tech-SMEs (ranked for the reserve), within the viewer's territory, each with its sector,
+//! advisor, what keeps it from the next stage, days in its stage and last contact.
 
 use crate::app::firms::{pool, read};
-use crate::app::model::Firm;
 use crate::core::clock::china_minute;
 use crate::core::error::Text;
+use crate::core::stage::Stage;
 use crate::i18n;
 use crate::web::auth::ListsUser;
 use crate::web::error::WebError;
@@ -51,19 +52,25 @@ pub async fn show(
         .iter()
         .map(|c| (c.code.as_str(), lang.pick(&c.name_zh, &c.name_en)))
         .collect();
-    let rows = |firms: &[Firm]| -> Vec<Value> {
-        firms
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
+    let rows = |stage: Stage| -> Vec<Value> {
+        pool.rows(stage, lang)
+            .into_iter()
+            .map(|r| {
                 json!({
-                    "rank": i + 1,
-                    "id": f.id,
-                    "name": f.name,
-                    "uscc": f.uscc,
-                    "county": names.get(f.county_code.as_str()).copied().unwrap_or(&f.county_code),
-                    "readiness": f.readiness,
-                    "eligible": match f.next_eligible { Some(true) => "pass", Some(false) => "fail", None => "unknown" },
+                    "rank": r.rank,
+                    "id": r.id,
+                    "name": r.name,
+                    "uscc": r.uscc,
+                    "county": r.county,
+                    "sector": r.sector,
+                    "advisor": r.advisor,
+                    "readiness": r.readiness,
+                    "margin": r.margin,
+                    "eligible": r.eligible,
+                    "blocking": r.blocking,
+                    "days_in_stage": r.days_in_stage,
+                    "since": r.in_stage_since.map(|d| i18n::render(lang, &Text::new("pool.col.since").plain("date", d))),
+                    "last_contact_on": r.last_contact_on.map(|d| d.to_string()),
                 })
             })
             .collect()
@@ -101,8 +108,8 @@ pub async fn show(
         StatusCode::OK,
         json!({
             "counties": counties,
-            "reserve": rows(&pool.reserve),
-            "tech_sme": rows(&pool.tech_sme),
+            "reserve": rows(Stage::Reserve),
+            "tech_sme": rows(Stage::TechSme),
             "limit": pool::POOL_LIMIT,
             "print_href": print_href,
             "printing": q.print == "1",
