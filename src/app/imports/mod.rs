@@ -12,6 +12,7 @@
 //! leaves as it is gets no write at all, so importing the same file twice changes nothing.
 
 pub mod read;
+pub mod runs;
 pub mod samples;
 
 use crate::app::error::{AppError, StoreContext};
