@@ -614,3 +614,143 @@ fn dates_in_a_long_form_sheet_and_a_title_merged_over_the_header_width() {
         assert_eq!(firm(&mut c, &a).founded_on, Some(d(2015, 3, 2)));
     }
 }
+
+mod runs {
+    //! Imports as stored runs: queued, run, shown to whom may see them, committed from a dry
+    //! run's stored file, swept.
+
+    use super::*;
+    use peiyu::app::imports::runs::{self, RunStatus};
+    use peiyu::app::AppError;
+
+    fn queue(conn: &mut DbConn, who: &Principal, bytes: &[u8], dry_run: bool) -> i64 {
+        let options = ImportOptions {
+            dry_run,
+            skip_bad_rows: false,
+        };
+        runs::queue(conn, who, "名单.csv", bytes.to_vec(), options).unwrap()
+    }
+
+    fn csv(codes: &[usize]) -> Vec<u8> {
+        let mut text = String::from("统一社会信用代码,企业名称,所属县区\n");
+        for i in codes {
+            text.push_str(&format!("{},公司{i},新华区\n", sample_uscc(*i)));
+        }
+        text.into_bytes()
+    }
+
+    #[test]
+    fn a_dry_run_is_committed_from_its_stored_file_and_shown_only_to_whom_may_see_it() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let dry = queue(&mut c, &s.county_a, &csv(&[1, 2]), true);
+            let queued = runs::view(&mut c, &s.county_a, dry).unwrap();
+            assert_eq!(queued.status, RunStatus::Queued, "{}", db.name());
+            assert!(queued.report.is_none());
+            runs::execute(&db.pool, dry);
+            let done = runs::view(&mut c, &s.county_a, dry).unwrap();
+            assert_eq!(done.status, RunStatus::Done, "{}", db.name());
+            let report = done.report.clone().unwrap();
+            assert_eq!((report.new, report.dry_run), (2, true));
+            assert!(done.can_commit());
+            assert_eq!(firms::count(&mut c).unwrap(), 0);
+            // Executing it again does nothing: it is no longer queued.
+            runs::execute(&db.pool, dry);
+            assert_eq!(runs::view(&mut c, &s.county_a, dry).unwrap(), done);
+
+            // The bureau and admins see it; another county's officer and advisors do not.
+            assert!(runs::view(&mut c, &s.bureau, dry).is_ok());
+            assert!(runs::view(&mut c, &s.admin, dry).is_ok());
+            assert!(matches!(
+                runs::view(&mut c, &s.county_b, dry),
+                Err(AppError::NotFound)
+            ));
+            assert!(matches!(
+                runs::queue_commit(&mut c, &s.county_b, dry, false),
+                Err(AppError::NotFound)
+            ));
+            assert!(matches!(
+                runs::view(&mut c, &s.advisor, dry),
+                Err(AppError::Forbidden)
+            ));
+            assert!(runs::recent(&mut c, &s.county_b).unwrap().is_empty());
+            assert_eq!(runs::recent(&mut c, &s.bureau).unwrap().len(), 1);
+
+            // The commit, from the stored file.
+            let commit = runs::queue_commit(&mut c, &s.county_a, dry, false).unwrap();
+            runs::execute(&db.pool, commit);
+            let committed = runs::view(&mut c, &s.county_a, commit).unwrap();
+            assert_eq!(committed.status, RunStatus::Done);
+            assert_eq!(committed.source_run_id, Some(dry));
+            assert!(committed.report.unwrap().committed);
+            assert!(!committed.dry_run);
+            assert_eq!(firms::count(&mut c).unwrap(), 2, "{}", db.name());
+            // A commit is not a dry run: nothing to commit from it.
+            assert!(matches!(
+                runs::queue_commit(&mut c, &s.county_a, commit, false),
+                Err(AppError::BadInput(_))
+            ));
+            let listed: Vec<i64> = runs::recent(&mut c, &s.county_a)
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            assert_eq!(listed, vec![commit, dry], "newest first");
+        }
+    }
+
+    #[test]
+    fn an_unreadable_file_fails_with_its_reason_in_both_languages() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let id = queue(&mut c, &s.bureau, b"PK\x03\x04 not a workbook", false);
+            runs::execute(&db.pool, id);
+            let v = runs::view(&mut c, &s.bureau, id).unwrap();
+            assert_eq!(v.status, RunStatus::Failed, "{}", db.name());
+            let failure = v.failure.clone().unwrap();
+            assert!(!failure.zh.is_empty() && !failure.en.is_empty());
+            assert_ne!(failure.zh, failure.en);
+            assert!(!v.can_commit());
+        }
+    }
+
+    #[test]
+    fn the_sweep_removes_files_after_a_week_and_marks_dead_runs_interrupted() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let dry = queue(&mut c, &s.bureau, &csv(&[5]), true);
+            runs::execute(&db.pool, dry);
+            // Never started: its process died before taking it.
+            let orphan = queue(&mut c, &s.bureau, &csv(&[6]), false);
+            let now = chrono::Utc::now().naive_utc();
+            // The next day: the dead run is interrupted, the files are kept.
+            let swept = runs::sweep(&mut c, now + chrono::Duration::days(1)).unwrap();
+            assert_eq!((swept.interrupted, swept.files_removed), (1, 0));
+            assert!(runs::view(&mut c, &s.bureau, dry).unwrap().can_commit());
+            // After a week, both files are gone; the report stays.
+            let swept =
+                runs::sweep(&mut c, now + runs::KEEP_FILES + chrono::Duration::hours(1)).unwrap();
+            assert_eq!(
+                (swept.interrupted, swept.files_removed),
+                (0, 2),
+                "{}",
+                db.name()
+            );
+            let v = runs::view(&mut c, &s.bureau, dry).unwrap();
+            assert!(!v.has_file && !v.can_commit());
+            assert_eq!(v.report.unwrap().new, 1);
+            assert!(matches!(
+                runs::queue_commit(&mut c, &s.bureau, dry, false),
+                Err(AppError::BadInput(e)) if e.code == "file_removed"
+            ));
+            assert_eq!(
+                runs::view(&mut c, &s.bureau, orphan).unwrap().status,
+                RunStatus::Interrupted
+            );
+            assert_eq!(firms::count(&mut c).unwrap(), 0);
+        }
+    }
+}
