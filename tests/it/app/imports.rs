@@ -754,3 +754,59 @@ mod runs {
         }
     }
 }
+
+mod runs_long {
+    //! A run longer than a heartbeat, watched from another connection while it runs.
+
+    use super::*;
+    use peiyu::app::imports::runs::{self, RunStatus};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[test]
+    fn a_run_longer_than_its_heartbeat_is_seen_running_then_done_on_both_backends() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let bytes = registry_csv(5_000, &YEARS, &COUNTIES).into_bytes();
+            for dry_run in [true, false] {
+                let id = runs::queue(
+                    &mut c,
+                    &s.bureau,
+                    "registry.csv",
+                    bytes.clone(),
+                    ImportOptions {
+                        dry_run,
+                        skip_bad_rows: true,
+                    },
+                )
+                .unwrap();
+                let stop = AtomicBool::new(false);
+                // Another reader while it runs (on SQLite, while the commit holds the one
+                // writer's lock and the heartbeat waits for it).
+                let seen = std::thread::scope(|sc| {
+                    let watcher = sc.spawn(|| {
+                        let mut c = db.conn();
+                        let mut seen = Vec::new();
+                        while !stop.load(Ordering::Relaxed) {
+                            seen.push(runs::view(&mut c, &s.bureau, id).unwrap().status);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                        }
+                        seen
+                    });
+                    runs::execute(&db.pool, id);
+                    stop.store(true, Ordering::Relaxed);
+                    watcher.join().unwrap()
+                });
+                assert!(
+                    seen.contains(&RunStatus::Running),
+                    "{}: {seen:?}",
+                    db.name()
+                );
+                let v = runs::view(&mut c, &s.bureau, id).unwrap();
+                assert_eq!(v.status, RunStatus::Done, "{}", db.name());
+                assert_eq!(v.report.unwrap().committed, !dry_run);
+            }
+            assert_eq!(firms::count(&mut c).unwrap(), 5_000, "{}", db.name());
+        }
+    }
+}
