@@ -18,13 +18,14 @@
 use super::{field_text, import_firms, ImportOptions, ImportReport, Outcome, Phase};
 use crate::app::daily::tick::holder_id;
 use crate::app::error::{AppError, StoreContext};
+use crate::app::model::person_labels;
 use crate::app::principal::Principal;
 use crate::app::Pool;
 use crate::core::error::Text;
 use crate::core::stage::Role;
 use crate::i18n::{self, Lang};
 use crate::store::import_runs::{self as runs, ImportRun, NewImportRun};
-use crate::store::DbConn;
+use crate::store::{users, DbConn};
 use chrono::{Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -313,6 +314,8 @@ pub struct RunView {
     pub id: i64,
     /// Who asked for it.
     pub user_id: i64,
+    /// Their name as lists show people (see `app::model::person_labels`).
+    pub by: String,
     /// The file's name.
     pub file_name: String,
     /// Its size in bytes.
@@ -359,6 +362,7 @@ impl RunView {
         Ok(RunView {
             id: run.id,
             user_id: run.user_id,
+            by: String::new(),
             status: RunStatus::of(&run, now),
             phase: run.phase.as_deref().and_then(parse_phase),
             file_name: run.file_name,
@@ -605,6 +609,7 @@ pub fn view(conn: &mut DbConn, p: &Principal, id: i64) -> Result<RunView, AppErr
     let run = visible(conn, p, id)?;
     let has_file = runs::has_file(conn, id).ctx("check an import run's file")?;
     let mut v = RunView::of(run, now(), has_file)?;
+    name_people(conn, std::slice::from_mut(&mut v))?;
     if v.status == RunStatus::Done {
         v.report = runs::report_of(conn, id)
             .ctx("read an import run's report")?
@@ -626,11 +631,33 @@ pub fn recent(conn: &mut DbConn, p: &Principal) -> Result<Vec<RunView>, AppError
         _ => Some(p.user_id.ok_or(AppError::Forbidden)?),
     };
     let at = now();
-    runs::recent(conn, mine, RECENT)
+    let mut list = runs::recent(conn, mine, RECENT)
         .ctx("list import runs")?
         .into_iter()
         .map(|r| RunView::of(r, at, false))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    name_people(conn, &mut list)?;
+    Ok(list)
+}
+
+/// Fill in who asked for each run (an account since removed reads as its id).
+fn name_people(conn: &mut DbConn, list: &mut [RunView]) -> Result<(), AppError> {
+    let mut ids: Vec<i64> = list.iter().map(|r| r.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let people = users::find_many(conn, &ids).ctx("name the people of import runs")?;
+    let labels = person_labels(
+        people
+            .iter()
+            .map(|u| (u.id, u.display_name.as_str(), u.username.as_str())),
+    );
+    for r in list {
+        r.by = labels
+            .get(&r.user_id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", r.user_id));
+    }
+    Ok(())
 }
 
 /// What the daily sweep did to the runs.

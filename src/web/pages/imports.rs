@@ -106,6 +106,7 @@ fn run_line(lang: Lang, r: &RunView) -> Value {
         "id": r.id,
         "href": format!("/imports/runs/{}", r.id),
         "file_name": r.file_name,
+        "by": r.by,
         "size_kb": (r.size + 1023) / 1024,
         "mode": i18n::render(lang, &mode_text(r.dry_run)),
         "status": i18n::render(lang, &r.status.text()),

@@ -216,8 +216,16 @@ fn a_county_officer_sees_their_own_runs_only_and_an_advisor_cannot_open_the_page
         // The bureau sees it.
         let bureau = app.other_client();
         bureau.login_ok("bureau");
-        assert_eq!(bureau.get(&mine).status, 200);
-        assert!(bureau.get("/imports").body.contains(&mine));
+        let seen = bureau.get(&mine);
+        assert_eq!(seen.status, 200);
+        assert!(
+            seen.body.contains("· county_b</dd>"),
+            "who ran it: {}",
+            seen.body
+        );
+        let list = bureau.get("/imports").body;
+        assert!(list.contains(&mine));
+        assert!(list.contains("<td>county_b</td>"), "{list}");
         // Advisors have no import page, nor runs.
         let advisor = app.other_client();
         advisor.login_ok("advisor");
