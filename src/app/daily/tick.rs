@@ -6,7 +6,7 @@
 //! 3. queues the reminders (`super::reminders`): credentials running out, the HTE annual
 //!    report, the weekly summary, the advisors' follow-up digest, the daily digest;
 //! 4. sweeps the document storage of objects without a row (`super::sweep`), when given one,
-//!    and the registry import runs (`app::imports::runs::sweep`: stale runs recorded as
+//!    and the registry import runs (`super::sweep::sweep_import_runs`: stale runs recorded as
 //!    interrupted, files older than a week removed);
 //! 5. records the day as completed, with a summary.
 //!
@@ -212,7 +212,7 @@ fn run_leased(
             Err(e) => tracing::warn!(error = %e, "tick: the document sweep failed"),
         }
     }
-    match crate::app::imports::runs::sweep(conn, now()) {
+    match sweep::sweep_import_runs(conn, now()) {
         Ok(swept) => {
             summary.import_runs_interrupted = swept.interrupted;
             summary.import_files_removed = swept.files_removed;

@@ -11,9 +11,9 @@
 //! heartbeat waits for the commit's transaction: the progress holds still until it ends.
 //!
 //! A dry run's report offers to commit the same file ([`queue_commit`]): a new run from the
-//! stored bytes, planned again against the database as it is then. The daily sweep ([`sweep`])
-//! marks stale runs as interrupted and removes files older than [`KEEP_FILES`]; the rows and
-//! their reports stay.
+//! stored bytes, planned again against the database as it is then. The daily sweep
+//! (`app::daily::sweep::sweep_import_runs`) marks stale runs as interrupted and removes files
+//! older than [`KEEP_FILES`]; the rows and their reports stay.
 
 use super::{field_text, import_firms, ImportOptions, ImportReport, Outcome, Phase};
 use crate::app::daily::tick::holder_id;
@@ -658,26 +658,4 @@ fn name_people(conn: &mut DbConn, list: &mut [RunView]) -> Result<(), AppError> 
             .unwrap_or_else(|| format!("#{}", r.user_id));
     }
     Ok(())
-}
-
-/// What the daily sweep did to the runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Swept {
-    /// Runs whose heartbeat was stale, now recorded as interrupted.
-    pub interrupted: usize,
-    /// Files older than [`KEEP_FILES`] removed.
-    pub files_removed: usize,
-}
-
-/// The daily sweep of the runs at `now`: record stale runs as interrupted, remove the files
-/// of runs older than [`KEEP_FILES`].
-pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<Swept, AppError> {
-    let interrupted =
-        runs::mark_interrupted(conn, now - STALE_AFTER, now).ctx("mark stale import runs")?;
-    let files_removed =
-        runs::remove_files(conn, now - KEEP_FILES).ctx("remove old import files")?;
-    Ok(Swept {
-        interrupted,
-        files_removed,
-    })
 }

@@ -727,12 +727,19 @@ mod runs {
             let orphan = queue(&mut c, &s.bureau, &csv(&[6]), false);
             let now = chrono::Utc::now().naive_utc();
             // The next day: the dead run is interrupted, the files are kept.
-            let swept = runs::sweep(&mut c, now + chrono::Duration::days(1)).unwrap();
+            let swept = peiyu::app::daily::sweep::sweep_import_runs(
+                &mut c,
+                now + chrono::Duration::days(1),
+            )
+            .unwrap();
             assert_eq!((swept.interrupted, swept.files_removed), (1, 0));
             assert!(runs::view(&mut c, &s.bureau, dry).unwrap().can_commit());
             // After a week, both files are gone; the report stays.
-            let swept =
-                runs::sweep(&mut c, now + runs::KEEP_FILES + chrono::Duration::hours(1)).unwrap();
+            let swept = peiyu::app::daily::sweep::sweep_import_runs(
+                &mut c,
+                now + runs::KEEP_FILES + chrono::Duration::hours(1),
+            )
+            .unwrap();
             assert_eq!(
                 (swept.interrupted, swept.files_removed),
                 (0, 2),

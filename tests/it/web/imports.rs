@@ -348,7 +348,11 @@ fn a_run_whose_process_died_reads_as_interrupted_and_wrote_nothing() {
         assert_eq!(firms::count(&mut db.conn()).unwrap(), 0, "{}", db.name());
         // The daily sweep records it as interrupted; a run that is still alive stays running.
         let alive = running_commit(&db, chrono::Utc::now().naive_utc(), 1, 2);
-        let swept = runs::sweep(&mut db.conn(), chrono::Utc::now().naive_utc()).unwrap();
+        let swept = peiyu::app::daily::sweep::sweep_import_runs(
+            &mut db.conn(),
+            chrono::Utc::now().naive_utc(),
+        )
+        .unwrap();
         assert_eq!(swept.interrupted, 1, "{}", db.name());
         let stored = |p: &str| {
             import_runs::find_by_id(&mut db.conn(), run_id(p))
