@@ -615,6 +615,47 @@ fn dates_in_a_long_form_sheet_and_a_title_merged_over_the_header_width() {
     }
 }
 
+#[test]
+fn a_long_commit_reports_its_writing_progress_batch_by_batch() {
+    use peiyu::app::imports::Phase;
+    for db in backends() {
+        let mut c = db.conn();
+        let s = seed(&mut c);
+        let bytes = registry_csv(5_000, &YEARS, &COUNTIES).into_bytes();
+        let mut heard = Vec::new();
+        let report = import_firms(
+            &mut c,
+            &bytes,
+            ImportOptions {
+                dry_run: false,
+                skip_bad_rows: true,
+            },
+            &s.bureau,
+            &mut |phase, done, total| heard.push((phase, done, total)),
+        )
+        .unwrap();
+        assert!(report.committed);
+        let writing: Vec<usize> = heard
+            .iter()
+            .filter(|(p, _, _)| *p == Phase::Writing)
+            .map(|(_, done, total)| {
+                assert_eq!(*total, report.new, "{}", db.name());
+                *done
+            })
+            .collect();
+        assert!(
+            writing.windows(2).all(|w| w[0] <= w[1]),
+            "{}: {writing:?}",
+            db.name()
+        );
+        assert_eq!(writing.last(), Some(&report.new));
+        let mut steps = writing.clone();
+        steps.dedup();
+        // 0, three batches of firms, three of their years, the end.
+        assert!(steps.len() >= 7, "{}: {steps:?}", db.name());
+    }
+}
+
 mod runs {
     //! Imports as stored runs: queued, run, shown to whom may see them, committed from a dry
     //! run's stored file, swept.
