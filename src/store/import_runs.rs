@@ -157,6 +157,21 @@ pub fn claim(
     Ok(n == 1)
 }
 
+/// Record that the process holding queued run `id` (waiting for its turn) is alive.
+pub fn touch_queued(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
+    diesel::update(
+        import_runs::table
+            .filter(import_runs::id.eq(id))
+            .filter(import_runs::status.eq("queued")),
+    )
+    .set((
+        import_runs::updated_at.eq(now),
+        import_runs::heartbeat_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Record where a running run is, and that its process is alive.
 pub fn beat(
     conn: &mut DbConn,

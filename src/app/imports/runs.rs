@@ -29,10 +29,15 @@ use crate::store::{users, DbConn};
 use chrono::{Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// How often a running run renews its heartbeat and progress.
 pub const BEAT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How many runs one process executes at once; the others wait their turn, queued (their
+/// heartbeat renewed). A run holds two connections of the pool, and on SQLite the runs would
+/// take turns at the one writer's lock anyway, so more at once would only starve the pages.
+pub const AT_ONCE: usize = 1;
 
 /// How old a heartbeat may be before its run reads as interrupted: long enough for a
 /// SQLite commit, during which the heartbeat waits (see the module's documentation).
@@ -493,8 +498,8 @@ pub fn queue_commit(
     )
 }
 
-/// Run `id` if it is still queued, on the calling thread, with connections from `pool`: one
-/// for the import, one for the heartbeat. Ends with the run done (its report stored) or
+/// Run `id` if it is still queued, on the calling thread, once it is its turn (see
+/// [`AT_ONCE`]), with connections from `pool`: one for the import, one for the heartbeat. Ends with the run done (its report stored) or
 /// failed; an error that leaves it running is logged, and the run reads as interrupted once
 /// its heartbeat is stale.
 pub fn execute(pool: &Pool, id: i64) {
@@ -513,7 +518,53 @@ pub fn execute(pool: &Pool, id: i64) {
     }
 }
 
+/// Runs executing in this process now.
+static EXECUTING: Mutex<usize> = Mutex::new(0);
+/// Signalled when one ends.
+static TURN: Condvar = Condvar::new();
+
+fn executing() -> MutexGuard<'static, usize> {
+    EXECUTING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A run's turn to execute: given back when dropped.
+struct Turn;
+
+impl Turn {
+    /// Wait until fewer than [`AT_ONCE`] runs execute in this process, renewing queued run
+    /// `id`'s heartbeat every [`BEAT`] meanwhile.
+    fn wait(pool: &Pool, id: i64) -> Turn {
+        let mut n = executing();
+        while *n >= AT_ONCE {
+            let (guard, waited) = TURN
+                .wait_timeout(n, BEAT)
+                .unwrap_or_else(|e| e.into_inner());
+            n = guard;
+            if waited.timed_out() {
+                drop(n);
+                let touched = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                    runs::touch_queued(&mut c, id, now()).map_err(|e| e.to_string())
+                });
+                if let Err(e) = touched {
+                    tracing::warn!(run = id, error = %e, "could not renew a queued run's heartbeat");
+                }
+                n = executing();
+            }
+        }
+        *n += 1;
+        Turn
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        *executing() -= 1;
+        TURN.notify_one();
+    }
+}
+
 fn try_execute(pool: &Pool, id: i64) -> Result<(), AppError> {
+    let _turn = Turn::wait(pool, id);
     let unavailable =
         |e: r2d2::Error| AppError::Unavailable(format!("no database connection: {e}"));
     let mut conn = pool.get().map_err(unavailable)?;

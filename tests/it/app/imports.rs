@@ -857,4 +857,66 @@ mod runs_long {
             assert_eq!(firms::count(&mut c).unwrap(), 5_000, "{}", db.name());
         }
     }
+    #[test]
+    fn one_process_runs_one_import_at_a_time_and_the_other_waits_queued() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let bytes = registry_csv(5_000, &YEARS, &COUNTIES).into_bytes();
+            let ids: Vec<i64> = (0..2)
+                .map(|_| {
+                    runs::queue(
+                        &mut c,
+                        &s.bureau,
+                        "registry.csv",
+                        bytes.clone(),
+                        ImportOptions {
+                            dry_run: true,
+                            skip_bad_rows: true,
+                        },
+                    )
+                    .unwrap()
+                })
+                .collect();
+            let stop = AtomicBool::new(false);
+            let seen = std::thread::scope(|sc| {
+                let watcher = sc.spawn(|| {
+                    let mut c = db.conn();
+                    let mut seen = Vec::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        let a = runs::view(&mut c, &s.bureau, ids[0]).unwrap().status;
+                        let b = runs::view(&mut c, &s.bureau, ids[1]).unwrap().status;
+                        seen.push((a, b));
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    seen
+                });
+                let workers: Vec<_> = ids
+                    .iter()
+                    .map(|id| sc.spawn(|| runs::execute(&db.pool, *id)))
+                    .collect();
+                for w in workers {
+                    w.join().unwrap();
+                }
+                stop.store(true, Ordering::Relaxed);
+                watcher.join().unwrap()
+            });
+            use RunStatus::{Queued, Running};
+            assert!(
+                !seen.contains(&(Running, Running)),
+                "{}: both ran at once",
+                db.name()
+            );
+            assert!(
+                seen.iter()
+                    .any(|p| *p == (Running, Queued) || *p == (Queued, Running)),
+                "{}: one waited for the other: {seen:?}",
+                db.name()
+            );
+            for id in ids {
+                let v = runs::view(&mut c, &s.bureau, id).unwrap();
+                assert_eq!(v.status, RunStatus::Done, "{}", db.name());
+            }
+        }
+    }
 }
