@@ -499,8 +499,9 @@ pub fn queue_commit(
 }
 
 /// Run `id` if it is still queued, on the calling thread, once it is its turn (see
-/// [`AT_ONCE`]), with connections from `pool`: one for the import, one for the heartbeat. Ends with the run done (its report stored) or
-/// failed; an error that leaves it running is logged, and the run reads as interrupted once
+/// [`AT_ONCE`]), with connections from `pool`: one for the import, one for the heartbeat.
+/// Ends with the run done (its report stored) or failed (an unexpected error is logged and
+/// recorded as a server error); were even that impossible, the run reads as interrupted once
 /// its heartbeat is stale.
 pub fn execute(pool: &Pool, id: i64) {
     if let Err(e) = try_execute(pool, id) {

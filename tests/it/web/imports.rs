@@ -102,6 +102,12 @@ fn the_bureau_runs_a_dry_run_then_commits_it_from_the_run_without_uploading_agai
             .collect();
         assert_eq!(header[1], "统一社会信用代码");
 
+        // An empty file is refused on the spot: no run.
+        let empty = upload(&app, b"", "dry_run", false);
+        assert_eq!(empty.status, 400, "{}", empty.body);
+        assert!(empty.body.contains("文件中没有数据"), "{}", empty.body);
+        assert!(!empty.body.contains("/imports/runs/"), "{}", empty.body);
+
         let text = registry();
         // The refused file: the run ends with the error row shown, nothing is written.
         let (refused, r) = run(&app, text.as_bytes(), "commit", false);
