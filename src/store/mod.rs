@@ -21,6 +21,7 @@ pub mod events;
 pub mod fact_marks;
 pub mod firm_query;
 pub mod firms;
+pub mod import_runs;
 pub mod ip;
 pub mod jobs;
 pub mod login_attempts;

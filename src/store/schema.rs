@@ -417,3 +417,29 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Registry imports as stored runs: the file, the mode, the progress, the report.
+    import_runs (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        county_code -> Nullable<Text>,
+        file_name -> Text,
+        size -> BigInt,
+        file -> Nullable<Binary>,
+        dry_run -> Bool,
+        skip_bad_rows -> Bool,
+        source_run_id -> Nullable<BigInt>,
+        status -> Text,
+        phase -> Nullable<Text>,
+        done -> BigInt,
+        total -> BigInt,
+        report -> Nullable<Text>,
+        failure -> Nullable<Text>,
+        holder -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        heartbeat_at -> Timestamp,
+    }
+}

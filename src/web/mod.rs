@@ -184,9 +184,14 @@ route_table! {
     POST "/imports" => pages::imports::upload;
     GET "/imports/template.csv" => pages::imports::template_csv;
     GET "/imports/template.xlsx" => pages::imports::template_xlsx;
-    POST "/imports/report" => pages::imports::report;
     GET "/imports/announcements" => pages::announcements::show;
     POST "/imports/announcements" => pages::announcements::upload;
+    // A stored run (issue 15, part 6): its progress and report, the commit of a dry run's
+    // file, the error report as files.
+    GET "/imports/runs/{rid}" => pages::imports::run;
+    POST "/imports/runs/{rid}/commit" => pages::imports::commit;
+    GET "/imports/runs/{rid}/report.csv" => pages::imports::report_csv;
+    GET "/imports/runs/{rid}/report.xlsx" => pages::imports::report_xlsx;
     GET "/pool/export" => pages::firms::pool::export;
     GET "/firms/{id}/applications/new" => pages::applications::new_form;
     POST "/firms/{id}/applications/new" => pages::applications::create;

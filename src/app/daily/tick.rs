@@ -7,7 +7,9 @@
 //!    so a missed day is caught up on the next run;
 //! 3. queues the reminders (`super::reminders`): credentials running out, the HTE annual
 //!    report, the weekly summary, the advisors' follow-up digest, the daily digest;
-//! 4. sweeps the document storage of objects without a row (`super::sweep`), when given one;
+//! 4. sweeps the document storage of objects without a row (`super::sweep`), when given one,
+//!    and the registry import runs (`super::sweep::sweep_import_runs`: stale runs recorded as
+//!    interrupted, files older than a week removed);
 //! 5. records the day as completed, with a summary.
 //!
 //! A second run on the same day does nothing; were it forced (`rerun`), it would still change
@@ -102,6 +104,12 @@ pub struct TickSummary {
     /// Stored objects without a document row deleted by the sweep.
     #[serde(default)]
     pub swept: usize,
+    /// Import runs whose process died, recorded as interrupted.
+    #[serde(default)]
+    pub import_runs_interrupted: usize,
+    /// Files of old import runs removed.
+    #[serde(default)]
+    pub import_files_removed: usize,
 }
 
 impl TickSummary {
@@ -210,6 +218,13 @@ fn run_leased(
             Ok(n) => summary.swept = n,
             Err(e) => tracing::warn!(error = %e, "tick: the document sweep failed"),
         }
+    }
+    match sweep::sweep_import_runs(conn, now()) {
+        Ok(swept) => {
+            summary.import_runs_interrupted = swept.interrupted;
+            summary.import_files_removed = swept.files_removed;
+        }
+        Err(e) => tracing::warn!(error = %e, "tick: the import runs' sweep failed"),
     }
 
     lease.renew(conn)?;

@@ -13,6 +13,7 @@
 
 pub mod announce;
 pub mod read;
+pub mod runs;
 pub mod samples;
 
 use crate::app::error::{AppError, StoreContext};
@@ -613,6 +614,10 @@ const RESCORE_ALL_ABOVE: usize = 2_000;
 /// transaction (see [`reg::analyze`]).
 const ANALYZE_FROM: usize = 1_000;
 
+/// New firms written per batch (each batch reports progress; the statements inside keep
+/// their own sizes).
+const WRITE_BATCH: usize = 2_000;
+
 /// Write the plan inside the caller's transaction.
 fn apply(
     conn: &mut DbConn,
@@ -685,8 +690,16 @@ fn apply(
             updated_at: now,
         });
     }
-    let ids = reg::insert_firms(conn, &new_rows).ctx("insert imported firms")?;
-    progress(Phase::Writing, new_rows.len() / 2, total);
+    // A batch at a time, so that a long import's progress moves while it writes: the new
+    // firms count for the first half of their share, their years for the second.
+    let half = new_rows.len() / 2;
+    let mut ids = HashMap::with_capacity(new_rows.len());
+    let mut inserted = 0;
+    for batch in new_rows.chunks(WRITE_BATCH) {
+        ids.extend(reg::insert_firms(conn, batch).ctx("insert imported firms")?);
+        inserted += batch.len();
+        progress(Phase::Writing, inserted / 2, total);
+    }
     let mut new_years = Vec::new();
     let mut audits = Vec::new();
     let role = principal.role.id();
@@ -788,7 +801,16 @@ fn apply(
             }
         }
     }
-    years::insert_many(conn, &new_years).ctx("insert imported years")?;
+    let mut written = 0;
+    for batch in new_years.chunks(WRITE_BATCH * 3) {
+        years::insert_many(conn, batch).ctx("insert imported years")?;
+        written += batch.len();
+        progress(
+            Phase::Writing,
+            half + (new_rows.len() - half) * written / new_years.len(),
+            total,
+        );
+    }
     audit::record_many(conn, &audits).ctx("write the import's audit rows")?;
     if new_rows.len() >= ANALYZE_FROM {
         reg::analyze(conn).ctx("refresh statistics after an import")?;

@@ -1,23 +1,26 @@
 //! The registry import page (issue 15, part 6) for the bureau and county officers:
-//! `GET /imports` (the header mapping, the template files and the upload form),
-//! `POST /imports` (a multipart upload, run as a dry run or committed; the report on the same
-//! page), `GET /imports/template.{csv,xlsx}` and `POST /imports/report` (the error report the
-//! page shows, as CSV or XLSX).
+//! `GET /imports` (the header mapping, the template files, the upload form and the recent
+//! runs), `POST /imports` (a multipart upload stored as a run, dry run or commit, started on a
+//! thread of this process; 303 to the run), `GET /imports/runs/{id}` (where the run is, the
+//! page reloading itself while it runs, then its report), `POST /imports/runs/{id}/commit`
+//! (commit the file of a dry run, without a new upload), `GET /imports/runs/{id}/report.csv`
+//! and `.xlsx` (the error report, every row) and `GET /imports/template.{csv,xlsx}`.
 //!
-//! The page is stateless: a dry run keeps nothing, and the commit is a second upload of the
-//! same file (the report says so). A long import answers when it is done; progress on the page
-//! is not shown yet.
+//! Runs live in the database (`app::imports::runs`), so any process shows any run.
 
 use crate::app::error::AppError;
 use crate::app::export::safe_cell;
-use crate::app::imports::{self, field_text, ImportOptions, ImportReport, Outcome};
+use crate::app::imports::runs::{self, RunStatus, RunView, StoredReport};
+use crate::app::imports::{field_text, ImportOptions};
 use crate::app::today;
+use crate::core::clock::china_minute;
+use crate::core::document::clean_name;
 use crate::core::error::Text;
 use crate::core::registry::headers::{template_header, Field};
 use crate::i18n::{self, Lang};
 use crate::web::auth::{Area, ImportsUser};
 use crate::web::error::WebError;
-use crate::web::pages::render;
+use crate::web::pages::{path_id, render, see_other};
 use crate::web::session::{self, CsrfForm};
 use crate::web::{db, AppState};
 use actix_multipart::Multipart;
@@ -25,24 +28,17 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Datelike;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The largest registry file taken (a 100,000-firm XLSX is about 10 MB).
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
-/// How many changed firms the page lists (the counts cover them all).
-const LISTED: usize = 200;
+/// How many row errors a run's page lists (the downloads carry them all).
+const LISTED_ERRORS: usize = 500;
 
-/// One row of the error report, as the page shows it and the download carries it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct ReportRow {
-    row: usize,
-    column: String,
-    header: String,
-    value: String,
-    message: String,
-}
+/// How often the page of a run in progress reloads itself, in seconds.
+const REFRESH_SECONDS: u32 = 2;
 
 fn mapping(lang: Lang) -> Vec<Value> {
     Field::ALL
@@ -61,7 +57,7 @@ fn page(
     req: &HttpRequest,
     user: &ImportsUser,
     status: StatusCode,
-    report: Option<Value>,
+    runs: &[RunView],
     error: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
@@ -74,7 +70,7 @@ fn page(
         status,
         json!({
             "mapping": mapping(lang),
-            "report": report,
+            "runs": runs.iter().map(|r| run_line(lang, r)).collect::<Vec<_>>(),
             "error": error,
             "county_only": user.principal.county_code.is_some(),
             "announcements": Area::Announcements.allows(user.principal.role),
@@ -82,55 +78,78 @@ fn page(
     )
 }
 
-/// `GET /imports`: the mapping, the templates and the upload form.
-pub async fn show(req: HttpRequest, user: ImportsUser) -> Result<HttpResponse, WebError> {
-    page(&req, &user, StatusCode::OK, None, None)
+async fn recent_runs(state: &AppState, user: &ImportsUser) -> Result<Vec<RunView>, WebError> {
+    let p = user.principal.clone();
+    Ok(db(state, move |c| runs::recent(c, &p)).await?)
 }
 
-fn report_json(lang: Lang, r: &ImportReport) -> Value {
-    let rows: Vec<ReportRow> = r
+/// `GET /imports`: the mapping, the templates, the upload form and the recent runs.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ImportsUser,
+) -> Result<HttpResponse, WebError> {
+    let runs = recent_runs(&state, &user).await?;
+    page(&req, &user, StatusCode::OK, &runs, None)
+}
+
+fn mode_text(dry_run: bool) -> Text {
+    Text::new(if dry_run {
+        "import.run.mode.dry_run"
+    } else {
+        "import.run.mode.commit"
+    })
+}
+
+/// A run as one line of a list, or the head of its page.
+fn run_line(lang: Lang, r: &RunView) -> Value {
+    json!({
+        "id": r.id,
+        "href": format!("/imports/runs/{}", r.id),
+        "file_name": r.file_name,
+        "by": r.by,
+        "size_kb": (r.size + 1023) / 1024,
+        "mode": i18n::render(lang, &mode_text(r.dry_run)),
+        "status": i18n::render(lang, &r.status.text()),
+        "status_id": r.status.id(),
+        "created_at": china_minute(r.created_at),
+        "updated_at": china_minute(r.updated_at),
+    })
+}
+
+fn report_json(lang: Lang, r: &StoredReport) -> Value {
+    let errors: Vec<Value> = r
         .errors
         .iter()
-        .map(|e| ReportRow {
-            row: e.row,
-            column: e.column.clone(),
-            header: e.header.clone(),
-            value: e.value.clone(),
-            message: i18n::render(lang, &e.text),
+        .take(LISTED_ERRORS)
+        .map(|e| {
+            json!({"row": e.row, "column": e.column, "header": e.header, "value": e.value,
+                "message": e.message.pick(lang)})
         })
         .collect();
     let changes: Vec<Value> = r
         .changes
         .iter()
-        .take(LISTED)
         .map(|c| {
-            let (new, fields) = match &c.outcome {
-                Outcome::New => (true, Vec::new()),
-                Outcome::Updated(fs) => (
-                    false,
-                    fs.iter()
-                        .map(|f| {
-                            json!({
-                                "field": i18n::render(lang, &f.label()),
-                                "year": f.year,
-                                "before": f.before,
-                                "after": f.after,
-                            })
-                        })
-                        .collect(),
-                ),
-            };
-            json!({"row": c.row, "uscc": c.uscc, "name": c.name, "new": new, "fields": fields})
+            let fields: Vec<Value> = c
+                .fields
+                .iter()
+                .map(|f| {
+                    json!({"field": f.field.pick(lang), "year": f.year, "before": f.before,
+                        "after": f.after})
+                })
+                .collect();
+            json!({"row": c.row, "uscc": c.uscc, "name": c.name, "new": c.new, "fields": fields})
         })
         .collect();
     let note = if r.dry_run {
         Text::new("import.page.dry_run_done")
-    } else if r.committed && !r.rejected_rows.is_empty() {
-        Text::new("import.cli.skipped_committed").plain("rejected", r.rejected_rows.len())
+    } else if r.committed && r.rejected > 0 {
+        Text::new("import.cli.skipped_committed").plain("rejected", r.rejected)
     } else if r.committed {
         Text::new("import.cli.committed")
-    } else if !r.rejected_rows.is_empty() {
-        Text::new("import.page.nothing_committed").plain("rejected", r.rejected_rows.len())
+    } else if r.rejected > 0 {
+        Text::new("import.page.nothing_committed").plain("rejected", r.rejected)
     } else {
         Text::new("import.page.nothing_to_do")
     };
@@ -140,21 +159,22 @@ fn report_json(lang: Lang, r: &ImportReport) -> Value {
             .plain("new", r.new)
             .plain("updated", r.updated)
             .plain("unchanged", r.unchanged)
-            .plain("rejected", r.rejected_rows.len())
-            .plain("totals", r.totals_rows.len())),
+            .plain("rejected", r.rejected)
+            .plain("totals", r.totals)),
         "note": i18n::render(lang, &note),
-        "refused": r.refused(),
-        "errors": rows,
-        "errors_json": serde_json::to_string(&rows).unwrap_or_default(),
+        "refused": r.refused,
+        "errors": errors,
+        "errors_more": (r.errors.len() > LISTED_ERRORS).then(|| i18n::render(lang,
+            &Text::new("import.run.more_errors").plain("n", r.errors.len() - LISTED_ERRORS))),
         "changes": changes,
-        "more": (r.changes.len() > LISTED).then(|| i18n::render(lang,
-            &Text::new("import.cli.more").plain("n", r.changes.len() - LISTED))),
+        "more": (r.changes_total > r.changes.len()).then(|| i18n::render(lang,
+            &Text::new("import.cli.more").plain("n", r.changes_total - r.changes.len()))),
         "columns": r.columns.iter().map(|c| json!({
             "header": c.header,
-            "field": i18n::render(lang, &field_text(c.field)),
+            "field": c.field.pick(lang),
             "year": c.year,
         })).collect::<Vec<_>>(),
-        "ignored": r.ignored_headers,
+        "ignored": r.ignored,
     })
 }
 
@@ -162,6 +182,7 @@ fn report_json(lang: Lang, r: &ImportReport) -> Value {
 #[derive(Default)]
 struct Upload {
     bytes: Vec<u8>,
+    file_name: String,
     commit: bool,
     skip_bad_rows: bool,
     too_large: bool,
@@ -175,6 +196,14 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|e| malformed(&e))?;
         let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            form.file_name = clean_name(
+                field
+                    .content_disposition()
+                    .and_then(|cd| cd.get_filename())
+                    .unwrap_or(""),
+            );
+        }
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| malformed(&e))?;
@@ -209,9 +238,9 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
     Ok(form)
 }
 
-/// `POST /imports`: run the uploaded registry as a dry run (`mode=dry_run`, the default) or
-/// commit it (`mode=commit`, all-or-nothing unless `skip_bad_rows`); the page again with the
-/// report (422 when rows were rejected and nothing was written).
+/// `POST /imports`: store the uploaded registry as a run, a dry run (`mode=dry_run`, the
+/// default) or a commit (`mode=commit`, all-or-nothing unless `skip_bad_rows`), start it on a
+/// thread of this process, and send the browser to the run's page.
 pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -220,42 +249,125 @@ pub async fn upload(
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
     let form = read_upload(&req, payload).await?;
-    if form.too_large {
-        let msg = i18n::render(
-            lang,
-            &Text::new("import.page.too_large").plain("mb", MAX_BYTES / 1024 / 1024),
-        );
-        return page(&req, &user, StatusCode::PAYLOAD_TOO_LARGE, None, Some(msg));
-    }
-    if form.bytes.is_empty() {
-        let msg = i18n::text(lang, "import.error.empty_file");
-        return page(&req, &user, StatusCode::BAD_REQUEST, None, Some(msg));
+    let refusal = if form.too_large {
+        Some((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            i18n::render(
+                lang,
+                &Text::new("import.page.too_large").plain("mb", MAX_BYTES / 1024 / 1024),
+            ),
+        ))
+    } else if form.bytes.is_empty() {
+        Some((
+            StatusCode::BAD_REQUEST,
+            i18n::text(lang, "import.error.empty_file"),
+        ))
+    } else {
+        None
+    };
+    if let Some((status, msg)) = refusal {
+        let runs = recent_runs(&state, &user).await?;
+        return page(&req, &user, status, &runs, Some(msg));
     }
     let p = user.principal.clone();
     let options = ImportOptions {
         dry_run: !form.commit,
         skip_bad_rows: form.skip_bad_rows,
     };
-    let bytes = form.bytes;
-    let done = db(&state, move |c| {
-        imports::import_firms(c, &bytes, options, &p, &mut |_, _, _| {})
-    })
-    .await;
-    match done {
-        Ok(r) => {
-            let status = if r.refused() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::OK
-            };
-            page(&req, &user, status, Some(report_json(lang, &r)), None)
-        }
-        Err(AppError::BadInput(e)) => {
-            let msg = i18n::render(lang, &e.text);
-            page(&req, &user, StatusCode::BAD_REQUEST, None, Some(msg))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let (name, bytes) = (form.file_name, form.bytes);
+    let id = db(&state, move |c| runs::queue(c, &p, &name, bytes, options)).await?;
+    start(&state, id)?;
+    Ok(see_other(&format!("/imports/runs/{id}")))
+}
+
+/// Run `id` on a thread of this process, with connections of its own: the request answers
+/// at once, and the run's page shows where it is.
+fn start(state: &AppState, id: i64) -> Result<(), WebError> {
+    let pool = state.pool.clone();
+    std::thread::Builder::new()
+        .name(format!("import-run-{id}"))
+        .spawn(move || runs::execute(&pool, id))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("start an import run: {e}")))?;
+    Ok(())
+}
+
+async fn run_of(state: &AppState, user: &ImportsUser, id: &str) -> Result<RunView, WebError> {
+    let id = path_id(id)?;
+    let p = user.principal.clone();
+    Ok(db(state, move |c| runs::view(c, &p, id)).await?)
+}
+
+/// `GET /imports/runs/{id}`: where the run is (phase, a progress bar, "n of m"), reloading
+/// itself every few seconds while it runs, then its report; a dry run's report offers to
+/// commit the same file.
+pub async fn run(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ImportsUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let lang = user.lang;
+    let r = run_of(&state, &user, &id).await?;
+    let progress = r.phase.map(|phase| {
+        json!({
+            "phase": i18n::render(lang, &runs::phase_text(phase)),
+            "done": r.done,
+            "total": r.total,
+            "of": i18n::render(lang, &Text::new("import.run.n_of_m")
+                .plain("n", r.done)
+                .plain("m", r.total)),
+        })
+    });
+    render(
+        &req,
+        lang,
+        Some(&user),
+        "imports",
+        "pages/imports/run",
+        StatusCode::OK,
+        json!({
+            "refresh": r.status.in_flight().then_some(REFRESH_SECONDS),
+            "run": run_line(lang, &r),
+            "in_flight": r.status.in_flight(),
+            "interrupted": r.status == RunStatus::Interrupted,
+            "interrupted_commit": r.status == RunStatus::Interrupted && !r.dry_run,
+            "progress": progress,
+            "failure": r.failure.as_ref().map(|w| w.pick(lang).to_string()),
+            "report": r.report.as_ref().map(|rep| report_json(lang, rep)),
+            "has_errors": r.report.as_ref().is_some_and(|rep| !rep.errors.is_empty()),
+            "can_commit": r.can_commit(),
+            "skip_bad_rows": r.skip_bad_rows,
+            "source": r.source_run_id.map(|s| format!("/imports/runs/{s}")),
+            "file_removed": (r.dry_run && r.status == RunStatus::Done && !r.has_file).then(|| {
+                i18n::render(lang, &Text::new("import.run.file_removed")
+                    .plain("days", runs::KEEP_FILES.num_days()))
+            }),
+        }),
+    )
+}
+
+/// The commit form of a dry run's report.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CommitForm {
+    /// Write the good rows even when some are rejected (a checkbox: present or not).
+    skip_bad_rows: Option<String>,
+}
+
+/// `POST /imports/runs/{id}/commit`: commit the file of dry run `id`, without a new upload;
+/// 303 to the new run.
+pub async fn commit(
+    state: web::Data<AppState>,
+    user: ImportsUser,
+    id: web::Path<String>,
+    form: CsrfForm<CommitForm>,
+) -> Result<HttpResponse, WebError> {
+    let from = path_id(&id)?;
+    let skip = form.0.skip_bad_rows.is_some_and(|v| !v.is_empty());
+    let p = user.principal.clone();
+    let id = db(&state, move |c| runs::queue_commit(c, &p, from, skip)).await?;
+    start(&state, id)?;
+    Ok(see_other(&format!("/imports/runs/{id}")))
 }
 
 fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
@@ -330,26 +442,10 @@ pub async fn template_xlsx(user: ImportsUser) -> Result<HttpResponse, WebError> 
     Ok(attachment(XLSX, "registry-template.xlsx", body))
 }
 
-/// The error report form on the page: its rows as JSON and the format.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ReportForm {
-    /// `csv` or `xlsx`.
-    format: String,
-    /// The rows, as the page received them.
-    rows: String,
-}
-
-/// `POST /imports/report`: the error report the page shows, as CSV (`format=csv`) or XLSX;
-/// the rows come back from the page (nothing is kept between requests), formula-safe.
-pub async fn report(
-    user: ImportsUser,
-    form: CsrfForm<ReportForm>,
-) -> Result<HttpResponse, WebError> {
-    let lang = user.lang;
-    let form = form.0;
-    let rows: Vec<ReportRow> = serde_json::from_str(&form.rows)
-        .map_err(|_| WebError::bad_request("report: the rows are not a report"))?;
+fn report_rows(lang: Lang, r: &RunView) -> Result<Vec<Vec<String>>, WebError> {
+    let Some(report) = &r.report else {
+        return Err(WebError::not_found());
+    };
     let t = |k: &str| i18n::text(lang, &format!("import.report.{k}"));
     let mut table = vec![vec![
         t("row"),
@@ -358,17 +454,45 @@ pub async fn report(
         t("value"),
         t("message"),
     ]];
-    table.extend(
-        rows.into_iter()
-            .map(|r| vec![r.row.to_string(), r.column, r.header, r.value, r.message]),
-    );
-    match form.format.as_str() {
-        "csv" => Ok(attachment(
-            "text/csv; charset=utf-8",
-            "import-errors.csv",
-            csv_bytes(&table)?,
-        )),
-        "xlsx" => Ok(attachment(XLSX, "import-errors.xlsx", xlsx_bytes(&table)?)),
-        _ => Err(WebError::bad_request("report: format is csv or xlsx")),
-    }
+    table.extend(report.errors.iter().map(|e| {
+        vec![
+            e.row.to_string(),
+            e.column.clone(),
+            e.header.clone(),
+            e.value.clone(),
+            e.message.pick(lang).to_string(),
+        ]
+    }));
+    Ok(table)
+}
+
+/// `GET /imports/runs/{id}/report.csv`: every row error of a finished run, formula-safe CSV
+/// (404 until the run has a report).
+pub async fn report_csv(
+    state: web::Data<AppState>,
+    user: ImportsUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let r = run_of(&state, &user, &id).await?;
+    let table = report_rows(user.lang, &r)?;
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        &format!("import-{}-errors.csv", r.id),
+        csv_bytes(&table)?,
+    ))
+}
+
+/// `GET /imports/runs/{id}/report.xlsx`: the same as an XLSX file.
+pub async fn report_xlsx(
+    state: web::Data<AppState>,
+    user: ImportsUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let r = run_of(&state, &user, &id).await?;
+    let table = report_rows(user.lang, &r)?;
+    Ok(attachment(
+        XLSX,
+        &format!("import-{}-errors.xlsx", r.id),
+        xlsx_bytes(&table)?,
+    ))
 }

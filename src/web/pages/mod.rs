@@ -112,6 +112,8 @@ pub fn render(
             "role": u.principal.role.id(),
             "may": menu(&u.principal),
         })),
+        // Seconds after which the page reloads itself (a page of work in progress sets it).
+        "refresh": Value::Null,
     });
     if let (Some(r), Value::Object(d)) = (root.as_object_mut(), data) {
         r.extend(d);

@@ -614,3 +614,309 @@ fn dates_in_a_long_form_sheet_and_a_title_merged_over_the_header_width() {
         assert_eq!(firm(&mut c, &a).founded_on, Some(d(2015, 3, 2)));
     }
 }
+
+#[test]
+fn a_long_commit_reports_its_writing_progress_batch_by_batch() {
+    use peiyu::app::imports::Phase;
+    for db in backends() {
+        let mut c = db.conn();
+        let s = seed(&mut c);
+        let bytes = registry_csv(5_000, &YEARS, &COUNTIES).into_bytes();
+        let mut heard = Vec::new();
+        let report = import_firms(
+            &mut c,
+            &bytes,
+            ImportOptions {
+                dry_run: false,
+                skip_bad_rows: true,
+            },
+            &s.bureau,
+            &mut |phase, done, total| heard.push((phase, done, total)),
+        )
+        .unwrap();
+        assert!(report.committed);
+        let writing: Vec<usize> = heard
+            .iter()
+            .filter(|(p, _, _)| *p == Phase::Writing)
+            .map(|(_, done, total)| {
+                assert_eq!(*total, report.new, "{}", db.name());
+                *done
+            })
+            .collect();
+        assert!(
+            writing.windows(2).all(|w| w[0] <= w[1]),
+            "{}: {writing:?}",
+            db.name()
+        );
+        assert_eq!(writing.last(), Some(&report.new));
+        let mut steps = writing.clone();
+        steps.dedup();
+        // 0, three batches of firms, three of their years, the end.
+        assert!(steps.len() >= 7, "{}: {steps:?}", db.name());
+    }
+}
+
+mod runs {
+    //! Imports as stored runs: queued, run, shown to whom may see them, committed from a dry
+    //! run's stored file, swept.
+
+    use super::*;
+    use peiyu::app::imports::runs::{self, RunStatus};
+    use peiyu::app::AppError;
+
+    fn queue(conn: &mut DbConn, who: &Principal, bytes: &[u8], dry_run: bool) -> i64 {
+        let options = ImportOptions {
+            dry_run,
+            skip_bad_rows: false,
+        };
+        runs::queue(conn, who, "名单.csv", bytes.to_vec(), options).unwrap()
+    }
+
+    fn csv(codes: &[usize]) -> Vec<u8> {
+        let mut text = String::from("统一社会信用代码,企业名称,所属县区\n");
+        for i in codes {
+            text.push_str(&format!("{},公司{i},新华区\n", sample_uscc(*i)));
+        }
+        text.into_bytes()
+    }
+
+    #[test]
+    fn a_dry_run_is_committed_from_its_stored_file_and_shown_only_to_whom_may_see_it() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let dry = queue(&mut c, &s.county_a, &csv(&[1, 2]), true);
+            let queued = runs::view(&mut c, &s.county_a, dry).unwrap();
+            assert_eq!(queued.status, RunStatus::Queued, "{}", db.name());
+            assert!(queued.report.is_none());
+            runs::execute(&db.pool, dry);
+            let done = runs::view(&mut c, &s.county_a, dry).unwrap();
+            assert_eq!(done.status, RunStatus::Done, "{}", db.name());
+            let report = done.report.clone().unwrap();
+            assert_eq!((report.new, report.dry_run), (2, true));
+            assert!(done.can_commit());
+            assert_eq!(firms::count(&mut c).unwrap(), 0);
+            // Executing it again does nothing: it is no longer queued.
+            runs::execute(&db.pool, dry);
+            assert_eq!(runs::view(&mut c, &s.county_a, dry).unwrap(), done);
+
+            // The bureau and admins see it; another county's officer and advisors do not.
+            assert!(runs::view(&mut c, &s.bureau, dry).is_ok());
+            assert!(runs::view(&mut c, &s.admin, dry).is_ok());
+            assert!(matches!(
+                runs::view(&mut c, &s.county_b, dry),
+                Err(AppError::NotFound)
+            ));
+            assert!(matches!(
+                runs::queue_commit(&mut c, &s.county_b, dry, false),
+                Err(AppError::NotFound)
+            ));
+            assert!(matches!(
+                runs::view(&mut c, &s.advisor, dry),
+                Err(AppError::Forbidden)
+            ));
+            assert!(runs::recent(&mut c, &s.county_b).unwrap().is_empty());
+            assert_eq!(runs::recent(&mut c, &s.bureau).unwrap().len(), 1);
+
+            // The commit, from the stored file.
+            let commit = runs::queue_commit(&mut c, &s.county_a, dry, false).unwrap();
+            runs::execute(&db.pool, commit);
+            let committed = runs::view(&mut c, &s.county_a, commit).unwrap();
+            assert_eq!(committed.status, RunStatus::Done);
+            assert_eq!(committed.source_run_id, Some(dry));
+            assert!(committed.report.unwrap().committed);
+            assert!(!committed.dry_run);
+            assert_eq!(firms::count(&mut c).unwrap(), 2, "{}", db.name());
+            // A commit is not a dry run: nothing to commit from it.
+            assert!(matches!(
+                runs::queue_commit(&mut c, &s.county_a, commit, false),
+                Err(AppError::BadInput(_))
+            ));
+            let listed: Vec<i64> = runs::recent(&mut c, &s.county_a)
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            assert_eq!(listed, vec![commit, dry], "newest first");
+        }
+    }
+
+    #[test]
+    fn an_unreadable_file_fails_with_its_reason_in_both_languages() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let id = queue(&mut c, &s.bureau, b"PK\x03\x04 not a workbook", false);
+            runs::execute(&db.pool, id);
+            let v = runs::view(&mut c, &s.bureau, id).unwrap();
+            assert_eq!(v.status, RunStatus::Failed, "{}", db.name());
+            let failure = v.failure.clone().unwrap();
+            assert!(!failure.zh.is_empty() && !failure.en.is_empty());
+            assert_ne!(failure.zh, failure.en);
+            assert!(!v.can_commit());
+        }
+    }
+
+    #[test]
+    fn the_sweep_removes_files_after_a_week_and_marks_dead_runs_interrupted() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let dry = queue(&mut c, &s.bureau, &csv(&[5]), true);
+            runs::execute(&db.pool, dry);
+            // Never started: its process died before taking it.
+            let orphan = queue(&mut c, &s.bureau, &csv(&[6]), false);
+            let now = chrono::Utc::now().naive_utc();
+            // The next day: the dead run is interrupted, the files are kept.
+            let swept = peiyu::app::daily::sweep::sweep_import_runs(
+                &mut c,
+                now + chrono::Duration::days(1),
+            )
+            .unwrap();
+            assert_eq!((swept.interrupted, swept.files_removed), (1, 0));
+            assert!(runs::view(&mut c, &s.bureau, dry).unwrap().can_commit());
+            // After a week, both files are gone; the report stays.
+            let swept = peiyu::app::daily::sweep::sweep_import_runs(
+                &mut c,
+                now + runs::KEEP_FILES + chrono::Duration::hours(1),
+            )
+            .unwrap();
+            assert_eq!(
+                (swept.interrupted, swept.files_removed),
+                (0, 2),
+                "{}",
+                db.name()
+            );
+            let v = runs::view(&mut c, &s.bureau, dry).unwrap();
+            assert!(!v.has_file && !v.can_commit());
+            assert_eq!(v.report.unwrap().new, 1);
+            assert!(matches!(
+                runs::queue_commit(&mut c, &s.bureau, dry, false),
+                Err(AppError::BadInput(e)) if e.code == "file_removed"
+            ));
+            assert_eq!(
+                runs::view(&mut c, &s.bureau, orphan).unwrap().status,
+                RunStatus::Interrupted
+            );
+            assert_eq!(firms::count(&mut c).unwrap(), 0);
+        }
+    }
+}
+
+mod runs_long {
+    //! A run longer than a heartbeat, watched from another connection while it runs.
+
+    use super::*;
+    use peiyu::app::imports::runs::{self, RunStatus};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[test]
+    fn a_run_longer_than_its_heartbeat_is_seen_running_then_done_on_both_backends() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let bytes = registry_csv(5_000, &YEARS, &COUNTIES).into_bytes();
+            for dry_run in [true, false] {
+                let id = runs::queue(
+                    &mut c,
+                    &s.bureau,
+                    "registry.csv",
+                    bytes.clone(),
+                    ImportOptions {
+                        dry_run,
+                        skip_bad_rows: true,
+                    },
+                )
+                .unwrap();
+                let stop = AtomicBool::new(false);
+                // Another reader while it runs (on SQLite, while the commit holds the one
+                // writer's lock and the heartbeat waits for it).
+                let seen = std::thread::scope(|sc| {
+                    let watcher = sc.spawn(|| {
+                        let mut c = db.conn();
+                        let mut seen = Vec::new();
+                        while !stop.load(Ordering::Relaxed) {
+                            seen.push(runs::view(&mut c, &s.bureau, id).unwrap().status);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                        }
+                        seen
+                    });
+                    runs::execute(&db.pool, id);
+                    stop.store(true, Ordering::Relaxed);
+                    watcher.join().unwrap()
+                });
+                assert!(
+                    seen.contains(&RunStatus::Running),
+                    "{}: {seen:?}",
+                    db.name()
+                );
+                let v = runs::view(&mut c, &s.bureau, id).unwrap();
+                assert_eq!(v.status, RunStatus::Done, "{}", db.name());
+                assert_eq!(v.report.unwrap().committed, !dry_run);
+            }
+            assert_eq!(firms::count(&mut c).unwrap(), 5_000, "{}", db.name());
+        }
+    }
+    #[test]
+    fn one_process_runs_one_import_at_a_time_and_the_other_waits_queued() {
+        for db in backends() {
+            let mut c = db.conn();
+            let s = seed(&mut c);
+            let bytes = registry_csv(5_000, &YEARS, &COUNTIES).into_bytes();
+            let ids: Vec<i64> = (0..2)
+                .map(|_| {
+                    runs::queue(
+                        &mut c,
+                        &s.bureau,
+                        "registry.csv",
+                        bytes.clone(),
+                        ImportOptions {
+                            dry_run: true,
+                            skip_bad_rows: true,
+                        },
+                    )
+                    .unwrap()
+                })
+                .collect();
+            let stop = AtomicBool::new(false);
+            let seen = std::thread::scope(|sc| {
+                let watcher = sc.spawn(|| {
+                    let mut c = db.conn();
+                    let mut seen = Vec::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        let a = runs::view(&mut c, &s.bureau, ids[0]).unwrap().status;
+                        let b = runs::view(&mut c, &s.bureau, ids[1]).unwrap().status;
+                        seen.push((a, b));
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    seen
+                });
+                let workers: Vec<_> = ids
+                    .iter()
+                    .map(|id| sc.spawn(|| runs::execute(&db.pool, *id)))
+                    .collect();
+                for w in workers {
+                    w.join().unwrap();
+                }
+                stop.store(true, Ordering::Relaxed);
+                watcher.join().unwrap()
+            });
+            use RunStatus::{Queued, Running};
+            assert!(
+                !seen.contains(&(Running, Running)),
+                "{}: both ran at once",
+                db.name()
+            );
+            assert!(
+                seen.iter()
+                    .any(|p| *p == (Running, Queued) || *p == (Queued, Running)),
+                "{}: one waited for the other: {seen:?}",
+                db.name()
+            );
+            for id in ids {
+                let v = runs::view(&mut c, &s.bureau, id).unwrap();
+                assert_eq!(v.status, RunStatus::Done, "{}", db.name());
+            }
+        }
+    }
+}

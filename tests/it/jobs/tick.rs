@@ -393,3 +393,50 @@ fn the_serve_loop_runs_todays_tick_at_startup_once_and_stops_promptly() {
         assert_eq!(jobs::list_runs(&mut c, "tick", 10).unwrap().len(), 1);
     }
 }
+
+#[test]
+fn the_tick_sweeps_the_import_runs_of_a_process_that_died_a_week_ago() {
+    use peiyu::store::import_runs::{self, NewImportRun};
+    for db in backends() {
+        let mut c = db.conn();
+        let s = seed(&mut c);
+        let then = chrono::Utc::now().naive_utc() - chrono::Duration::days(8);
+        let run = |c: &mut DbConn, status: &str| {
+            import_runs::insert(
+                c,
+                &NewImportRun {
+                    user_id: s.bureau.user_id.unwrap(),
+                    role: "bureau".to_string(),
+                    county_code: None,
+                    file_name: "registry.csv".to_string(),
+                    size: 3,
+                    file: Some(b"a,b".to_vec()),
+                    dry_run: true,
+                    skip_bad_rows: false,
+                    source_run_id: None,
+                    status: status.to_string(),
+                    created_at: then,
+                    updated_at: then,
+                    heartbeat_at: then,
+                },
+            )
+            .unwrap()
+        };
+        let dead = run(&mut c, "running");
+        let done = run(&mut c, "done");
+        let summary = tick(&mut c, d(2027, 4, 2));
+        assert_eq!(summary.import_runs_interrupted, 1, "{}", db.name());
+        assert_eq!(summary.import_files_removed, 2, "{}", db.name());
+        for id in [dead, done] {
+            assert_eq!(import_runs::file_of(&mut c, id).unwrap(), None);
+        }
+        assert_eq!(
+            import_runs::find_by_id(&mut c, dead).unwrap().status,
+            "interrupted"
+        );
+        assert_eq!(
+            import_runs::find_by_id(&mut c, done).unwrap().status,
+            "done"
+        );
+    }
+}

@@ -189,15 +189,21 @@ const MATRIX: &[Row] = &[
     get("/firms/{id}/whatif",     [Login,    Ok,       Ok,       Ok,       NotFound, Ok,       NotFound, NotFound, Ok,       NotFound]),
     get("/pool",                  [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     // Registry imports: the bureau and county officers (their county's rows only). A
-    // urlencoded body is not the multipart upload, an empty report form has no rows: 400.
+    // urlencoded body is not the multipart upload: 400.
     get("/imports",               [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/imports", &[],         [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/imports/template.csv",  [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/imports/template.xlsx", [Login,    Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
-    post("/imports/report", &[],  [Login,    Bad,      Bad,      Bad,      Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     // The province's announcement lists: the bureau and admins record certificates.
     get("/imports/announcements", [Login,    Ok,       Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     post("/imports/announcements", &[], [Login, Bad,   Bad,      Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    // A stored run: the bureau and admins see every run, a county officer their own (the
+    // run of a county-B firm's column is the bureau's: 404 to them). The commit of a dry
+    // run's file starts a new run (303 to it).
+    get("/imports/runs/{rid}",    [Login,    Ok,       Ok,       Ok,       NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    post("/imports/runs/{rid}/commit", &[], [Login, Redirect, Redirect, Redirect, NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/imports/runs/{rid}/report.csv",  [Login, Ok,  Ok,       Ok,       NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
+    get("/imports/runs/{rid}/report.xlsx", [Login, Ok,  Ok,       Ok,       NotFound, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
     get("/pool/export",           [Login,    Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Ok,       Forbidden, Forbidden]),
     // Accounts and tokens: administrators only.
     get("/admin/users",           [Login,    Ok,       Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]),
@@ -278,6 +284,9 @@ struct World {
     applications: Vec<(i64, i64)>,
     /// A document of each firm's application, by firm id.
     documents: Vec<(i64, i64)>,
+    /// A finished import dry run for each firm's column, by firm id: the county officer's for
+    /// the county-A firms, the bureau's for the county-B firm.
+    import_runs: Vec<(i64, i64)>,
 }
 
 fn user(conn: &mut DbConn, name: &str, role: Role, county: Option<&str>, firm: Option<i64>) -> i64 {
@@ -413,7 +422,37 @@ fn world(db: &TestDb) -> World {
             (*firm_id, id)
         })
         .collect();
+    // Dry runs of a file whose one row is refused (an unknown county), so that a commit from
+    // one writes nothing.
+    let registry = format!(
+        "统一社会信用代码,企业名称,所属县区\n{},甲公司,火星区\n",
+        crate::common::next_uscc()
+    );
+    let run_as = |c: &mut DbConn, p: &peiyu::app::Principal| {
+        let options = peiyu::app::imports::ImportOptions {
+            dry_run: true,
+            skip_bad_rows: false,
+        };
+        let id = peiyu::app::imports::runs::queue(
+            c,
+            p,
+            "registry.csv",
+            registry.as_bytes().to_vec(),
+            options,
+        )
+        .unwrap();
+        peiyu::app::imports::runs::execute(&db.pool, id);
+        id
+    };
+    let county_run = run_as(&mut c, &s.county_a);
+    let bureau_run = run_as(&mut c, &s.bureau);
+    let import_runs = vec![
+        (own.id, county_run),
+        (same_county.id, county_run),
+        (other_county.id, bureau_run),
+    ];
     World {
+        import_runs,
         applications,
         documents,
         followup,
@@ -477,6 +516,13 @@ fn fill(pattern: &str, firm: &Firm, w: &World) -> String {
             // The application of the firm the visitor asks about.
             "aid" => w.application_of(firm).to_string(),
             "uid" => w.firm_user.to_string(),
+            // The import run of the firm's column.
+            "rid" => w
+                .import_runs
+                .iter()
+                .find(|(f, _)| *f == firm.id)
+                .map(|(_, r)| r.to_string())
+                .expect("every firm of the world has an import run"),
             // The document of that application.
             "did" => w
                 .documents
@@ -770,6 +816,15 @@ fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Exp
                 .map(|(f, _)| *f)
                 .ok_or_else(|| format!("{path}: an unknown application"))?,
         )
+    } else if row.path.contains("{rid}") {
+        let rid = param("{rid}").ok_or_else(|| format!("{path}: no import run id"))?;
+        Some(
+            w.import_runs
+                .iter()
+                .find(|(_, r)| *r == rid)
+                .map(|(f, _)| *f)
+                .ok_or_else(|| format!("{path}: an unknown import run"))?,
+        )
     } else {
         None
     };
@@ -783,7 +838,7 @@ fn control_answer(who: Who, w: &World, method: &str, target: &str) -> Result<Exp
 }
 
 /// Pages that only serve files or move the visitor on: not walked.
-const NOT_PAGES: [&str; 17] = [
+const NOT_PAGES: [&str; 19] = [
     "/healthz",
     "/readyz",
     "/static/{name}",
@@ -792,6 +847,8 @@ const NOT_PAGES: [&str; 17] = [
     "/followups.csv",
     "/imports/template.csv",
     "/imports/template.xlsx",
+    "/imports/runs/{rid}/report.csv",
+    "/imports/runs/{rid}/report.xlsx",
     "/firms/export",
     "/pool/export",
     "/agenda/export",
