@@ -20,19 +20,19 @@ use crate::core::registry::headers::{template_header, Field};
 use crate::i18n::{self, Lang};
 use crate::web::auth::{Area, ImportsUser};
 use crate::web::error::WebError;
+use crate::web::files;
 use crate::web::pages::{path_id, render, see_other};
-use crate::web::session::{self, CsrfForm};
+use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Datelike;
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The largest registry file taken (a 100,000-firm XLSX is about 10 MB).
-const MAX_BYTES: usize = 64 * 1024 * 1024;
+const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// How many row errors a run's page lists (the downloads carry them all).
 const LISTED_ERRORS: usize = 500;
@@ -178,66 +178,6 @@ fn report_json(lang: Lang, r: &StoredReport) -> Value {
     })
 }
 
-/// The upload form as read.
-#[derive(Default)]
-struct Upload {
-    bytes: Vec<u8>,
-    file_name: String,
-    commit: bool,
-    skip_bad_rows: bool,
-    too_large: bool,
-}
-
-async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, WebError> {
-    let malformed = |e: &dyn std::fmt::Display| WebError::bad_request(format!("upload: {e}"));
-    let mut multipart = Multipart::new(req.headers(), payload);
-    let mut csrf_ok = false;
-    let mut form = Upload::default();
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|e| malformed(&e))?;
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            form.file_name = clean_name(
-                field
-                    .content_disposition()
-                    .and_then(|cd| cd.get_filename())
-                    .unwrap_or(""),
-            );
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| malformed(&e))?;
-            if name != "file" && bytes.len() + chunk.len() > 256 {
-                return Err(WebError::bad_request("upload: a text field is too long"));
-            }
-            if bytes.len() + chunk.len() > MAX_BYTES {
-                form.too_large = true;
-                continue;
-            }
-            if name == "file" && !csrf_ok {
-                return Err(WebError::csrf());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "_csrf" => {
-                csrf_ok = session::csrf_matches(req, &String::from_utf8_lossy(&bytes));
-                if !csrf_ok {
-                    return Err(WebError::csrf());
-                }
-            }
-            "mode" => form.commit = bytes == b"commit",
-            "skip_bad_rows" => form.skip_bad_rows = !bytes.is_empty(),
-            "file" => form.bytes = bytes,
-            _ => {}
-        }
-    }
-    if !csrf_ok {
-        return Err(WebError::csrf());
-    }
-    Ok(form)
-}
-
 /// `POST /imports`: store the uploaded registry as a run, a dry run (`mode=dry_run`, the
 /// default) or a commit (`mode=commit`, all-or-nothing unless `skip_bad_rows`), start it on a
 /// thread of this process, and send the browser to the run's page.
@@ -245,11 +185,13 @@ pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: ImportsUser,
-    payload: web::Payload,
+    payload: Multipart,
 ) -> Result<HttpResponse, WebError> {
     let lang = user.lang;
-    let form = read_upload(&req, payload).await?;
-    let refusal = if form.too_large {
+    let form = files::upload_form(&req, payload, MAX_BYTES, &["mode", "skip_bad_rows"]).await?;
+    let commit = form.text("mode") == "commit";
+    let skip_bad_rows = !form.text("skip_bad_rows").is_empty();
+    let refusal = if form.too_large.is_some() {
         Some((
             StatusCode::PAYLOAD_TOO_LARGE,
             i18n::render(
@@ -257,7 +199,7 @@ pub async fn upload(
                 &Text::new("import.page.too_large").plain("mb", MAX_BYTES / 1024 / 1024),
             ),
         ))
-    } else if form.bytes.is_empty() {
+    } else if form.file.as_ref().is_none_or(|f| files::is_empty(&f.file)) {
         Some((
             StatusCode::BAD_REQUEST,
             i18n::text(lang, "import.error.empty_file"),
@@ -271,11 +213,18 @@ pub async fn upload(
     }
     let p = user.principal.clone();
     let options = ImportOptions {
-        dry_run: !form.commit,
-        skip_bad_rows: form.skip_bad_rows,
+        dry_run: !commit,
+        skip_bad_rows,
     };
-    let (name, bytes) = (form.file_name, form.bytes);
-    let id = db(&state, move |c| runs::queue(c, &p, &name, bytes, options)).await?;
+    let Some(file) = form.file else {
+        return Err(WebError::bad_request("upload: no file"));
+    };
+    let name = clean_name(&file.name);
+    let id = db(&state, move |c| {
+        let bytes = files::read_all(file.file)?;
+        runs::queue(c, &p, &name, bytes, options)
+    })
+    .await?;
     start(&state, id)?;
     Ok(see_other(&format!("/imports/runs/{id}")))
 }
