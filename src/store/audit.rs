@@ -29,7 +29,7 @@ pub struct AuditEntry {
 
 /// An entry to write.
 #[derive(Debug, Clone, PartialEq, Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 pub struct NewAuditEntry<'a> {
     /// Acting user.
     pub actor_id: Option<i64>,
@@ -58,6 +58,8 @@ pub fn record(conn: &mut DbConn, entry: &NewAuditEntry<'_>) -> Result<(), StoreE
 /// Write many entries in multi-row statements (an import's one row per firm).
 pub fn record_many(conn: &mut DbConn, entries: &[NewAuditEntry<'_>]) -> Result<usize, StoreError> {
     let mut n = 0;
+    // Slices, not arrays: the entries borrow their words, and a statement kept by its type
+    // needs a type without borrows.
     for chunk in entries.chunks(1000) {
         n += super::dialect::each_backend!(conn, c => diesel::insert_into(audit_log::table)
             .values(chunk)

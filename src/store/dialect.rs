@@ -18,6 +18,32 @@ macro_rules! each_backend {
 }
 pub(crate) use each_backend;
 
+/// Insert `$rows` (a slice) into `$table` in multi-row statements of `$n` rows, as a count.
+/// Each full chunk goes in as an array (`&[T; N]`), whose statement has a fixed shape that the
+/// connection prepares once and keeps: SQLite's prepare of a long `INSERT` costs about as
+/// much as running it. The remainder goes in as a slice.
+macro_rules! insert_in_chunks {
+    ($conn:expr, $table:path, $rows:expr, $n:literal) => {{
+        let rows = $rows;
+        let mut n: usize = 0;
+        let mut chunks = rows.chunks_exact($n);
+        for chunk in &mut chunks {
+            let chunk: &[_; $n] = chunk.try_into().expect("chunks_exact yields full chunks");
+            n += $crate::store::dialect::each_backend!($conn, c => diesel::insert_into($table)
+                .values(chunk)
+                .execute(c))?;
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            n += $crate::store::dialect::each_backend!($conn, c => diesel::insert_into($table)
+                .values(rest)
+                .execute(c))?;
+        }
+        Ok::<usize, $crate::store::StoreError>(n)
+    }};
+}
+pub(crate) use insert_in_chunks;
+
 /// The plain accessors most tables have, written once:
 ///
 /// - `insert(conn, &new) -> id`: one `INSERT`, then the id it generated.
@@ -37,13 +63,7 @@ macro_rules! table_fns {
     ($(#[$doc:meta])* insert_many $table:ident, $new:ty, chunk $chunk:literal) => {
         $(#[$doc])*
         pub fn insert_many(conn: &mut DbConn, rows: &[$new]) -> Result<usize, StoreError> {
-            let mut n = 0;
-            for chunk in rows.chunks($chunk) {
-                n += $crate::store::dialect::each_backend!(conn, c => diesel::insert_into($table::table)
-                    .values(chunk)
-                    .execute(c))?;
-            }
-            Ok(n)
+            $crate::store::dialect::insert_in_chunks!(conn, $table::table, rows, $chunk)
         }
     };
     ($(#[$doc:meta])* find_by_id $table:ident, $row:ty) => {

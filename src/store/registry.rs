@@ -51,9 +51,10 @@ pub fn years_of(
     Ok(out)
 }
 
-/// A new firm with its derived columns, for one multi-row insert.
+/// A new firm with its derived columns, for one multi-row insert (a `None` is NULL, not
+/// DEFAULT: so SQLite, too, takes a chunk in one statement rather than row by row).
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = firms)]
+#[diesel(table_name = firms, treat_none_as_default_value = false)]
 pub struct NewImportedFirm {
     /// Code (validated, normalised).
     pub uscc: String,
@@ -115,11 +116,7 @@ pub fn insert_firms(
         }
         return Ok(ids);
     }
-    for chunk in rows.chunks(500) {
-        super::dialect::each_backend!(conn, c => diesel::insert_into(firms::table)
-            .values(chunk)
-            .execute(c))?;
-    }
+    super::dialect::insert_in_chunks!(conn, firms::table, rows, 500)?;
     let codes: Vec<&str> = rows.iter().map(|r| r.uscc.as_str()).collect();
     for chunk in codes.chunks(LOOKUP_CHUNK) {
         let found: Vec<(String, i64)> = firms::table

@@ -12,6 +12,9 @@ use diesel::upsert::excluded;
 /// One fiscal year of a firm's figures as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = firm_years, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+// A blank figure is NULL (there is no column default), which lets SQLite take many rows in one
+// statement: with `None` as DEFAULT diesel inserts them one by one, each statement built anew.
+#[diesel(treat_none_as_default_value = false)]
 pub struct FirmYearRow {
     /// Firm.
     pub firm_id: i64,
