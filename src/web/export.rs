@@ -326,3 +326,67 @@ where
         .no_chunking(size)
         .streaming(body))
 }
+
+/// Small tables of text held in memory (an import's error report, a template, the rows of an
+/// announcement list not recorded) as CSV or XLSX downloads.
+pub mod table {
+    use crate::app::error::AppError;
+    use crate::app::export::safe_cell;
+    use crate::web::error::WebError;
+    use actix_web::http::header;
+    use actix_web::HttpResponse;
+
+    /// `body` as a download named `name` (ASCII).
+    pub fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .body(body)
+    }
+
+    pub use crate::app::export::XLSX_MIME as XLSX;
+
+    fn internal(e: impl std::fmt::Display) -> WebError {
+        WebError::from(AppError::Internal(anyhow::anyhow!("write a file: {e}")))
+    }
+
+    /// `rows` (the first the header) as formula-safe CSV: UTF-8 with a BOM, CRLF.
+    pub fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, WebError> {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        for r in rows {
+            w.write_record(r.iter().map(|c| safe_cell(c).into_owned()))
+                .map_err(internal)?;
+        }
+        let body = w.into_inner().map_err(internal)?;
+        let mut out = Vec::with_capacity(body.len() + 3);
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// `rows` (the first the header, bold and frozen) as an XLSX workbook of text cells.
+    pub fn xlsx_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, WebError> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        for (i, r) in rows.iter().enumerate() {
+            let row = u32::try_from(i).map_err(internal)?;
+            for (j, c) in r.iter().enumerate() {
+                let col = u16::try_from(j).map_err(internal)?;
+                if i == 0 {
+                    sheet.write_string_with_format(row, col, c, &bold)
+                } else {
+                    sheet.write_string(row, col, c)
+                }
+                .map_err(internal)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(internal)?;
+        book.save_to_buffer().map_err(internal)
+    }
+}

@@ -13,6 +13,7 @@ use crate::core::registry::announce::ListField;
 use crate::i18n::{self, Lang};
 use crate::web::auth::AnnouncementsUser;
 use crate::web::error::WebError;
+use crate::web::export::table;
 use crate::web::files as upload;
 use crate::web::pages::render;
 use crate::web::{db, AppState};
@@ -115,8 +116,55 @@ fn report_json(lang: Lang, r: &AnnouncementReport) -> Value {
     })
 }
 
+/// The rows of a list not recorded or to check, for a download: the rows with problems and
+/// the entries that need attention, in file order, under one header.
+fn not_recorded(lang: Lang, r: &AnnouncementReport) -> Vec<Vec<String>> {
+    let t = |key: &'static str| i18n::text(lang, key);
+    let mut rows: Vec<(usize, Vec<String>)> = r
+        .errors
+        .iter()
+        .map(|e| {
+            let message = i18n::render(lang, &e.text);
+            (
+                e.row,
+                vec![
+                    e.row.to_string(),
+                    String::new(),
+                    String::new(),
+                    e.value.clone(),
+                    format!("{} {}: {message}", e.column, e.header),
+                ],
+            )
+        })
+        .chain(r.attention().map(|e| {
+            (
+                e.row,
+                vec![
+                    e.row.to_string(),
+                    e.uscc.clone(),
+                    e.name.clone(),
+                    e.number.clone(),
+                    i18n::render(lang, &outcome_text(&e.outcome)),
+                ],
+            )
+        }))
+        .collect();
+    rows.sort_by_key(|(row, _)| *row);
+    let header = vec![
+        t("import.report.row"),
+        t("import.field.uscc"),
+        t("import.field.name"),
+        t("announce.page.number"),
+        t("announce.page.outcome"),
+    ];
+    std::iter::once(header)
+        .chain(rows.into_iter().map(|(_, r)| r))
+        .collect()
+}
+
 /// `POST /imports/announcements`: check the uploaded list (`mode=dry_run`, the default) or
-/// record it (`mode=commit`); the page again with the report.
+/// record it (`mode=commit`); the page again with the report. `mode=report_csv` or
+/// `report_xlsx` checks it and answers the rows not recorded as a file.
 pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -132,8 +180,10 @@ pub async fn upload(
         );
         return page(&req, &user, StatusCode::PAYLOAD_TOO_LARGE, None, Some(msg));
     }
+    let mode = form.text("mode").to_string();
     let options = AnnounceOptions {
-        dry_run: form.text("mode") != "commit",
+        // A download of the rows not recorded checks the list as a dry run.
+        dry_run: mode != "commit",
     };
     let Some(file) = form.file.filter(|f| !upload::is_empty(&f.file)) else {
         let msg = i18n::text(lang, "import.error.empty_file");
@@ -146,6 +196,22 @@ pub async fn upload(
     })
     .await;
     match done {
+        Ok(r) if r.kind.is_some() && matches!(mode.as_str(), "report_csv" | "report_xlsx") => {
+            let rows = not_recorded(lang, &r);
+            Ok(if mode == "report_csv" {
+                table::attachment(
+                    "text/csv; charset=utf-8",
+                    "list-not-recorded.csv",
+                    table::csv_bytes(&rows)?,
+                )
+            } else {
+                table::attachment(
+                    table::XLSX,
+                    "list-not-recorded.xlsx",
+                    table::xlsx_bytes(&rows)?,
+                )
+            })
+        }
         Ok(r) => {
             let status = if r.kind.is_none() {
                 StatusCode::UNPROCESSABLE_ENTITY

@@ -9,7 +9,6 @@
 //! Runs live in the database (`app::imports::runs`), so any process shows any run.
 
 use crate::app::error::AppError;
-use crate::app::export::safe_cell;
 use crate::app::imports::runs::{self, RunStatus, RunView, StoredReport};
 use crate::app::imports::{field_text, ImportOptions};
 use crate::app::today;
@@ -20,12 +19,13 @@ use crate::core::registry::headers::{template_header, Field};
 use crate::i18n::{self, Lang};
 use crate::web::auth::{Area, ImportsUser};
 use crate::web::error::WebError;
+use crate::web::export::table;
 use crate::web::files;
 use crate::web::pages::{path_id, render, see_other};
 use crate::web::session::CsrfForm;
 use crate::web::{db, AppState};
 use actix_multipart::Multipart;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Datelike;
 use serde::Deserialize;
@@ -319,57 +319,6 @@ pub async fn commit(
     Ok(see_other(&format!("/imports/runs/{id}")))
 }
 
-fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body)
-}
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn internal(e: impl std::fmt::Display) -> WebError {
-    WebError::from(AppError::Internal(anyhow::anyhow!("write a file: {e}")))
-}
-
-fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, WebError> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    for r in rows {
-        w.write_record(r.iter().map(|c| safe_cell(c).into_owned()))
-            .map_err(internal)?;
-    }
-    let body = w.into_inner().map_err(internal)?;
-    let mut out = Vec::with_capacity(body.len() + 3);
-    out.extend_from_slice(b"\xEF\xBB\xBF");
-    out.extend_from_slice(&body);
-    Ok(out)
-}
-
-fn xlsx_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, WebError> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (i, r) in rows.iter().enumerate() {
-        let row = u32::try_from(i).map_err(internal)?;
-        for (j, c) in r.iter().enumerate() {
-            let col = u16::try_from(j).map_err(internal)?;
-            if i == 0 {
-                sheet.write_string_with_format(row, col, c, &bold)
-            } else {
-                sheet.write_string(row, col, c)
-            }
-            .map_err(internal)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0).map_err(internal)?;
-    book.save_to_buffer().map_err(internal)
-}
-
 fn template_rows(lang: Lang) -> Vec<Vec<String>> {
     vec![template_header(lang == Lang::ZhCn, today().year() - 1)]
 }
@@ -377,8 +326,8 @@ fn template_rows(lang: Lang) -> Vec<Vec<String>> {
 /// `GET /imports/template.csv`: the header the importer reads, in the user's language (UTF-8
 /// with a byte-order mark, so Excel shows Chinese).
 pub async fn template_csv(user: ImportsUser) -> Result<HttpResponse, WebError> {
-    let body = csv_bytes(&template_rows(user.lang))?;
-    Ok(attachment(
+    let body = table::csv_bytes(&template_rows(user.lang))?;
+    Ok(table::attachment(
         "text/csv; charset=utf-8",
         "registry-template.csv",
         body,
@@ -387,8 +336,12 @@ pub async fn template_csv(user: ImportsUser) -> Result<HttpResponse, WebError> {
 
 /// `GET /imports/template.xlsx`: the same header as an XLSX file.
 pub async fn template_xlsx(user: ImportsUser) -> Result<HttpResponse, WebError> {
-    let body = xlsx_bytes(&template_rows(user.lang))?;
-    Ok(attachment(XLSX, "registry-template.xlsx", body))
+    let body = table::xlsx_bytes(&template_rows(user.lang))?;
+    Ok(table::attachment(
+        table::XLSX,
+        "registry-template.xlsx",
+        body,
+    ))
 }
 
 fn report_rows(lang: Lang, r: &RunView) -> Result<Vec<Vec<String>>, WebError> {
@@ -424,10 +377,10 @@ pub async fn report_csv(
 ) -> Result<HttpResponse, WebError> {
     let r = run_of(&state, &user, &id).await?;
     let table = report_rows(user.lang, &r)?;
-    Ok(attachment(
+    Ok(table::attachment(
         "text/csv; charset=utf-8",
         &format!("import-{}-errors.csv", r.id),
-        csv_bytes(&table)?,
+        table::csv_bytes(&table)?,
     ))
 }
 
@@ -439,9 +392,9 @@ pub async fn report_xlsx(
 ) -> Result<HttpResponse, WebError> {
     let r = run_of(&state, &user, &id).await?;
     let table = report_rows(user.lang, &r)?;
-    Ok(attachment(
-        XLSX,
+    Ok(table::attachment(
+        table::XLSX,
         &format!("import-{}-errors.xlsx", r.id),
-        xlsx_bytes(&table)?,
+        table::xlsx_bytes(&table)?,
     ))
 }

@@ -66,6 +66,27 @@ fn the_bureau_checks_a_list_then_records_it_and_sees_what_was_not_recorded() {
         "a dry run records nothing"
     );
 
+    // The rows not recorded, as a file: the malformed number's row, formula-safe CSV.
+    let file = upload(&app, list.as_bytes(), "report_csv");
+    assert_eq!(file.status, 200, "{}", file.body);
+    assert!(file
+        .header("content-disposition")
+        .is_some_and(|d| d.contains("list-not-recorded.csv")));
+    let text = file.body.trim_start_matches('\u{feff}');
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert_eq!(&rows[0][0], "3");
+    assert_eq!(&rows[0][3], format!("GR{y}4100").as_str());
+    assert!(rows[0][4].contains("证书编号"), "{text}");
+    assert_eq!(
+        firms::find_by_id(&mut db.conn(), firm.id).unwrap().stage,
+        "prospect",
+        "a download records nothing"
+    );
+
     let done = upload(&app, list.as_bytes(), "commit");
     assert_eq!(done.status, 200, "{}", done.body);
     assert!(done.body.contains("已记录"), "{}", done.body);
