@@ -287,12 +287,8 @@ pub fn import_announcements(
         return Ok(report);
     };
     let entries = parsed.entries;
-    let ended = store::write_tx(conn, |c| {
-        let done = record_all(c, kind, &entries, principal, as_of, progress)?;
-        let mut report = AnnouncementReport {
-            entries: done,
-            ..report.clone()
-        };
+    let ended = store::write_tx(conn, move |c| {
+        report.entries = record_all(c, kind, &entries, principal, as_of, progress)?;
         if options.dry_run {
             return Err(Ending::RolledBack(Box::new(report)));
         }
@@ -343,10 +339,7 @@ pub fn import_announcements(
     match ended {
         Ok(r) => Ok(r),
         Err(Ending::RolledBack(r)) => Ok(*r),
-        Err(Ending::App(e)) => {
-            report.entries.clear();
-            Err(e)
-        }
+        Err(Ending::App(e)) => Err(e),
     }
 }
 
@@ -534,18 +527,7 @@ fn record_known(
         if holders.contains(&firm.id) {
             return Ok(EntryOutcome::Unchanged);
         }
-        if let Some(other) = holders.first().and_then(|id| known.firms_by_id.get(id)) {
-            return Ok(EntryOutcome::HeldByOther {
-                uscc: other.uscc.clone(),
-                name: other.name.clone(),
-            });
-        }
-        let other = crate::store::firms::find_by_id(conn, holders[0])
-            .ctx("load the firm holding a number")?;
-        return Ok(EntryOutcome::HeldByOther {
-            uscc: other.uscc,
-            name: other.name,
-        });
+        return held_by(conn, known, holders[0]);
     }
     let from = firm.current_stage().ctx("read a listed firm's stage")?;
     Ok(
@@ -559,6 +541,20 @@ fn record_known(
             Err(reasons) => EntryOutcome::Refused(reasons),
         },
     )
+}
+
+/// The number is recorded for firm `holder`: named from the list's firms when it is one of
+/// them, else read.
+fn held_by(conn: &mut DbConn, known: &Known, holder: i64) -> Result<EntryOutcome, AppError> {
+    let (uscc, name) = match known.firms_by_id.get(&holder) {
+        Some(f) => (f.uscc.clone(), f.name.clone()),
+        None => {
+            let f = crate::store::firms::find_by_id(conn, holder)
+                .ctx("load the firm holding a number")?;
+            (f.uscc, f.name)
+        }
+    };
+    Ok(EntryOutcome::HeldByOther { uscc, name })
 }
 
 fn record_unknown(
@@ -587,15 +583,7 @@ fn record_unknown(
         ));
     };
     if let Some(holders) = known.numbers.get(e.announced.number()) {
-        let other = crate::store::firms::find_by_id(conn, holders[0])
-            .ctx("load the firm holding a number")?;
-        return Ok((
-            EntryOutcome::HeldByOther {
-                uscc: other.uscc,
-                name: other.name,
-            },
-            None,
-        ));
+        return Ok((held_by(conn, known, holders[0])?, None));
     }
     let firm = create_firm(
         conn,

@@ -84,7 +84,7 @@ fn report_json(lang: Lang, r: &AnnouncementReport) -> Value {
     let applied: Vec<&announce::EntryReport> = r
         .entries
         .iter()
-        .filter(|e| !e.outcome.needs_attention() && e.outcome.code() == "applied")
+        .filter(|e| matches!(e.outcome, announce::EntryOutcome::Applied { .. }))
         .collect();
     let note = if r.dry_run {
         "announce.dry_run"
