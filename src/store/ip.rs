@@ -186,6 +186,17 @@ pub struct IpCount {
 
 /// Grouped counts for one firm, or for every firm when `firm_id` is `None`.
 pub fn counts(conn: &mut DbConn, firm_id: Option<i64>) -> Result<Vec<IpCount>, StoreError> {
+    grouped_counts(conn, firm_id.as_ref().map(std::slice::from_ref))
+}
+
+/// Grouped counts of the firms `ids` (for a list that evaluates a batch of firms).
+pub fn counts_for_firms(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<IpCount>, StoreError> {
+    grouped_counts(conn, Some(ids))
+}
+
+/// The IP rows of the firms `ids` (all firms: `None`) grouped by firm, kind, acquisition and
+/// HTE use, with their counts.
+fn grouped_counts(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<Vec<IpCount>, StoreError> {
     let mut q = firm_ip::table
         .group_by((
             firm_ip::firm_id,
@@ -201,30 +212,12 @@ pub fn counts(conn: &mut DbConn, firm_id: Option<i64>) -> Result<Vec<IpCount>, S
             count_star(),
         ))
         .into_boxed();
-    if let Some(id) = firm_id {
-        q = q.filter(firm_ip::firm_id.eq(id));
-    }
+    q = match ids {
+        Some([id]) => q.filter(firm_ip::firm_id.eq(*id)),
+        Some(ids) => q.filter(firm_ip::firm_id.eq_any(ids)),
+        None => q,
+    };
     Ok(q.load(conn)?)
-}
-
-/// Grouped counts of the firms `ids` (for a list that evaluates a batch of firms).
-pub fn counts_for_firms(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<IpCount>, StoreError> {
-    Ok(firm_ip::table
-        .filter(firm_ip::firm_id.eq_any(ids))
-        .group_by((
-            firm_ip::firm_id,
-            firm_ip::kind,
-            firm_ip::acquisition,
-            firm_ip::used_in_hte,
-        ))
-        .select((
-            firm_ip::firm_id,
-            firm_ip::kind,
-            firm_ip::acquisition,
-            firm_ip::used_in_hte,
-            count_star(),
-        ))
-        .load(conn)?)
 }
 
 /// The item `id` of firm `firm_id` (`NotFound` for another firm's item).
