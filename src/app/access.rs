@@ -15,7 +15,7 @@ use super::principal::Principal;
 use crate::core::stage::Role;
 use crate::store::firm_query::{self, Scope};
 use crate::store::firms::Firm;
-use crate::store::refdata::{self, County};
+use crate::store::refdata::{self, County, Sector};
 use crate::store::users::{self, Named, User};
 use crate::store::{settings, DbConn};
 
@@ -30,8 +30,12 @@ pub struct AccessSettings {
 }
 
 impl AccessSettings {
-    /// The settings in force.
-    pub fn load(conn: &mut DbConn) -> Result<AccessSettings, AppError> {
+    /// The settings in force for `p`. Only an advisor with a county depends on them (see
+    /// [`scope`]): for everyone else nothing is read, which spares most pages a statement.
+    pub fn load(conn: &mut DbConn, p: &Principal) -> Result<AccessSettings, AppError> {
+        if p.role != Role::Advisor || p.county_code.is_none() {
+            return Ok(AccessSettings::default());
+        }
         let v = settings::get(conn, ADVISOR_COUNTY_READ_KEY).ctx("read advisor_county_read")?;
         Ok(AccessSettings::of(v))
     }
@@ -195,6 +199,8 @@ pub struct Menus {
     /// advisors read their county) and the advisors of any firm in it (with their county when
     /// it is another). An advisor always finds themself.
     pub advisors: Vec<AdvisorChoice>,
+    /// Every sector (read with the counties, in the same statement).
+    pub sectors: Vec<Sector>,
 }
 
 /// The county of `code` among `all`.
@@ -231,7 +237,7 @@ pub fn advisor_choices(
 /// menu never offers what the list would then leave out.
 pub fn menus(conn: &mut DbConn, p: &Principal, s: &AccessSettings) -> Result<Menus, AppError> {
     let scope = scope(p, s);
-    let all = refdata::counties(conn).ctx("load counties")?;
+    let (all, sectors) = refdata::counties_and_sectors(conn).ctx("load counties and sectors")?;
     let advisor = Role::Advisor.id();
     let (counties, named) = match &scope {
         Scope::All => (
@@ -252,6 +258,7 @@ pub fn menus(conn: &mut DbConn, p: &Principal, s: &AccessSettings) -> Result<Men
     Ok(Menus {
         counties,
         advisors: advisor_choices(p, &all, named),
+        sectors,
     })
 }
 

@@ -189,6 +189,30 @@ pub fn counts(conn: &mut DbConn, firm_id: Option<i64>) -> Result<Vec<IpCount>, S
     grouped_counts(conn, firm_id.as_ref().map(std::slice::from_ref))
 }
 
+/// The grouped counts of `items` (one firm's, as [`list_for_firm`] gave them), as [`counts`]
+/// would read them: a page that shows the items needs no second statement for their counts.
+pub fn counts_of(items: &[IpItem]) -> Vec<IpCount> {
+    let mut groups: std::collections::BTreeMap<(i64, &str, &str, bool), i64> =
+        std::collections::BTreeMap::new();
+    for i in items {
+        *groups
+            .entry((i.firm_id, &i.kind, &i.acquisition, i.used_in_hte))
+            .or_default() += 1;
+    }
+    groups
+        .into_iter()
+        .map(
+            |((firm_id, kind, acquisition, used_in_hte), count)| IpCount {
+                firm_id,
+                kind: kind.to_string(),
+                acquisition: acquisition.to_string(),
+                used_in_hte,
+                count,
+            },
+        )
+        .collect()
+}
+
 /// Grouped counts of the firms `ids` (for a list that evaluates a batch of firms).
 pub fn counts_for_firms(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<IpCount>, StoreError> {
     grouped_counts(conn, Some(ids))

@@ -49,7 +49,7 @@ pub fn party_for(
     principal: &Principal,
     firm: &Firm,
 ) -> Result<Option<Party>, AppError> {
-    let settings = AccessSettings::load(conn)?;
+    let settings = AccessSettings::load(conn, principal)?;
     Ok(match access::require_read(principal, &settings, firm)? {
         FirmAccess::Edit => Party::of(principal.role),
         _ => None,

@@ -59,7 +59,7 @@ pub fn nominate(
         input::block("note", note)?;
     }
     store::write_tx(conn, |c| {
-        let settings = AccessSettings::load(c)?;
+        let settings = AccessSettings::load(c, p)?;
         let ids: Vec<i64> = items.iter().map(|(f, _)| *f).collect();
         let pending = nominations::pending_firms(c, &ids).ctx("find waiting nominations")?;
         let mut refusals = Vec::new();

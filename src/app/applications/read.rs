@@ -262,7 +262,7 @@ pub fn firm_applications(
     today: NaiveDate,
     now: NaiveDateTime,
 ) -> Result<Vec<ApplicationRow>, AppError> {
-    access::require_read(principal, &AccessSettings::load(conn)?, firm)?;
+    access::require_read(principal, &AccessSettings::load(conn, principal)?, firm)?;
     let mut rows = load_rows(
         conn,
         &ALL_STATUSES,
@@ -311,7 +311,7 @@ pub fn firm_for_read(
     firm_id: i64,
 ) -> Result<Firm, AppError> {
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm")?;
-    access::require_read(principal, &AccessSettings::load(conn)?, &firm)?;
+    access::require_read(principal, &AccessSettings::load(conn, principal)?, &firm)?;
     Ok(firm)
 }
 

@@ -82,7 +82,7 @@ pub fn assign_advisor(
     }
     let reason = check_reason(reason)?;
     store::write_tx(conn, |c| {
-        let s = AccessSettings::load(c)?;
+        let s = AccessSettings::load(c, principal)?;
         check_advisor(c, "advisor_id", advisor_id)?;
         let firms = match &target {
             AssignTarget::Firms(ids) => {

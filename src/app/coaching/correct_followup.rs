@@ -26,7 +26,7 @@ pub fn correct_followup(
 ) -> Result<i64, AppError> {
     let author = principal.user_id.ok_or(AppError::Forbidden)?;
     store::write_tx(conn, |c| {
-        let s = AccessSettings::load(c)?;
+        let s = AccessSettings::load(c, principal)?;
         let original = followups::find_by_id(c, followup_id).ctx("load follow-up")?;
         let firm = firms::find_by_id(c, original.firm_id).ctx("load firm for correct_followup")?;
         access::require_coach(principal, &s, &firm, CoachAction::LogFollowup)?;

@@ -33,7 +33,7 @@ pub fn edit_followup(
     now: NaiveDateTime,
 ) -> Result<Followup, AppError> {
     store::write_tx(conn, |c| {
-        let s = AccessSettings::load(c)?;
+        let s = AccessSettings::load(c, principal)?;
         let before = followups::find_by_id(c, followup_id).ctx("load follow-up")?;
         let firm = firms::find_by_id(c, before.firm_id).ctx("load firm for edit_followup")?;
         access::require_coach(principal, &s, &firm, CoachAction::LogFollowup)?;

@@ -129,7 +129,7 @@ pub fn log_followup(
 ) -> Result<i64, AppError> {
     let author = principal.user_id.ok_or(AppError::Forbidden)?;
     store::write_tx(conn, |c| {
-        let s = AccessSettings::load(c)?;
+        let s = AccessSettings::load(c, principal)?;
         let firm = firms::find_by_id(c, firm_id).ctx("load firm for log_followup")?;
         access::require_coach(principal, &s, &firm, CoachAction::LogFollowup)?;
         let content = check_content(&input, china_date(now))?;

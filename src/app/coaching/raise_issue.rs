@@ -100,7 +100,7 @@ pub fn raise_issue(
         return Err(e.into());
     }
     store::write_tx(conn, |c| {
-        let s = AccessSettings::load(c)?;
+        let s = AccessSettings::load(c, principal)?;
         let firm = firms::find_by_id(c, firm_id).ctx("load firm for raise_issue")?;
         access::require_coach(principal, &s, &firm, CoachAction::RaiseIssue)?;
         let owner = match input.owner_id {

@@ -62,10 +62,27 @@ fn names(
     conn: &mut DbConn,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<HashMap<i64, User>, AppError> {
+    names_beside(conn, ids, &HashMap::new())
+}
+
+/// [`names`], taking the users in `known` from there instead of reading them again.
+fn names_beside(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = i64>,
+    known: &HashMap<i64, User>,
+) -> Result<HashMap<i64, User>, AppError> {
     let set: BTreeSet<i64> = ids.into_iter().collect();
-    let ids: Vec<i64> = set.into_iter().collect();
     let mut out = HashMap::new();
-    for chunk in ids.chunks(500) {
+    let mut missing = Vec::new();
+    for id in set {
+        match known.get(&id) {
+            Some(u) => {
+                out.insert(id, u.clone());
+            }
+            None => missing.push(id),
+        }
+    }
+    for chunk in missing.chunks(500) {
         for u in users::find_many(conn, chunk).ctx("load user names")? {
             out.insert(u.id, u);
         }
@@ -136,29 +153,31 @@ pub fn firm_coaching(
     firm_id: i64,
     now: NaiveDateTime,
 ) -> Result<FirmCoaching, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for its coaching")?;
     let seen = access::require_read(p, &s, &firm)?;
-    let mut page = firm_coaching_of(conn, p, firm, seen, now)?;
+    let mut page = firm_coaching_of(conn, p, firm, seen, now, &HashMap::new())?;
     page.advisors = access::menus(conn, p, &s)?.advisors;
     Ok(page)
 }
 
 /// [`firm_coaching`] of a firm already read, which `p` sees with access `seen` (as
-/// [`access::require_read`] decided): the firm page reads the firm once for both.
+/// [`access::require_read`] decided): the firm page reads the firm once for both. Users in
+/// `known` (those the caller already read) are not read again.
 pub fn firm_coaching_of(
     conn: &mut DbConn,
     p: &Principal,
     firm: Firm,
     seen: FirmAccess,
     now: NaiveDateTime,
+    known: &HashMap<i64, User>,
 ) -> Result<FirmCoaching, AppError> {
     let firm_id = firm.id;
     let may = |a| seen != FirmAccess::Hidden && access::may_coach(p, &firm, a);
     let history = assignments::history(conn, firm_id).ctx("load assignment history")?;
     let rows = followups::list_for_firm(conn, firm_id).ctx("load follow-ups")?;
     let issue_list = issues::list_for_firm(conn, firm_id).ctx("load issues")?;
-    let people = names(
+    let people = names_beside(
         conn,
         history
             .iter()
@@ -167,6 +186,7 @@ pub fn firm_coaching_of(
             .chain(issue_list.iter().flat_map(|i| [i.owner_id, i.raised_by]))
             .chain([firm.advisor_id])
             .flatten(),
+        known,
     )?;
     let name = |id: Option<i64>| {
         id.and_then(|i| people.get(&i))
@@ -232,7 +252,7 @@ pub fn followup_for_form(
     firm_id: i64,
     followup_id: i64,
 ) -> Result<(Firm, Followup), AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let f = followups::find_by_id(conn, followup_id).ctx("load follow-up")?;
     if f.firm_id != firm_id {
         return Err(AppError::NotFound);
@@ -268,7 +288,7 @@ pub fn firm_for(
     firm_id: i64,
     action: CoachAction,
 ) -> Result<Firm, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm")?;
     access::require_coach(p, &s, &firm, action)?;
     Ok(firm)
@@ -303,7 +323,7 @@ pub fn advisors_page(
     if !access::may_manage_advisors(p) {
         return Err(AppError::Forbidden);
     }
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let agenda = AgendaSettings::load(conn)?;
     let scope = access::scope(p, &s);
     let stats = firm_query::advisor_stats(
@@ -431,7 +451,7 @@ pub fn agenda(
     if !access::may_follow_up(p) {
         return Err(AppError::Forbidden);
     }
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let settings = AgendaSettings::load(conn)?;
     let scope = access::scope(p, &s);
     let advisor = if p.role == Role::Advisor {
@@ -565,7 +585,7 @@ pub fn ledger(
     q: &LedgerQuery,
     today: NaiveDate,
 ) -> Result<Ledger, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &s);
     let mut filter = q.filter.clone();
     let ids = issue_territory(conn, &scope, &mut filter)?;

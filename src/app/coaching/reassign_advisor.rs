@@ -80,7 +80,7 @@ pub fn reassign_advisor(
         return Err(e.into());
     }
     store::write_tx(conn, |c| {
-        let s = AccessSettings::load(c)?;
+        let s = AccessSettings::load(c, principal)?;
         check_advisor_exists(c, from)?;
         for t in &targets {
             check_advisor(c, "to", *t)?;

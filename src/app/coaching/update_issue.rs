@@ -61,7 +61,7 @@ pub fn update_issue(
     now: NaiveDateTime,
 ) -> Result<Issue, AppError> {
     store::write_tx(conn, |c| {
-        let s = AccessSettings::load(c)?;
+        let s = AccessSettings::load(c, principal)?;
         let issue = issues::find_by_id(c, issue_id).ctx("load issue")?;
         let firm = firms::find_by_id(c, issue.firm_id).ctx("load firm for update_issue")?;
         access::require_coach(principal, &s, &firm, CoachAction::UpdateIssue)?;

@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 
 /// The firm `firm_id` if `p` may at least read it; `NotFound` otherwise.
 pub fn visible_firm(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<Firm, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm")?;
     access::require_read(p, &s, &firm)?;
     Ok(firm)

@@ -12,7 +12,6 @@ use crate::app::principal::Principal;
 use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
 use crate::store::firm_query::{self, FirmQuery, ListedFirm, Scope};
-use crate::store::refdata;
 use crate::store::DbConn;
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
@@ -115,10 +114,10 @@ pub fn firm_list(
     sink: &mut dyn Sink,
 ) -> Result<(), AppError> {
     params.check()?;
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &s);
     let menus = access::menus(conn, p, &s)?;
-    let sectors = refdata::sectors(conn).ctx("load sectors")?;
+    let sectors = &menus.sectors;
     let query = params.to_query();
     let counties: HashMap<&str, &str> = menus
         .counties
@@ -210,11 +209,10 @@ pub fn reserve_pool(
     now: NaiveDateTime,
     sink: &mut dyn Sink,
 ) -> Result<(), AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &s);
     let menus = access::menus(conn, p, &s)?;
-    let sectors = refdata::sectors(conn).ctx("load sectors")?;
-    let names = pool::Names::new(&menus, &sectors, lang);
+    let names = pool::Names::new(&menus, lang);
     let words = Words::new(lang);
     let as_of = crate::core::clock::china_date(now);
     let t = |k: &str| i18n::text(lang, k);

@@ -89,7 +89,7 @@ pub struct ReferenceLists {
 
 /// `Ok` when `p` may edit `firm`; `NotFound` outside the territory, `Forbidden` when read-only.
 pub fn require_edit(conn: &mut DbConn, p: &Principal, firm: &Firm) -> Result<(), AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     match access::firm_access(p, &s, firm) {
         FirmAccess::Hidden => Err(AppError::NotFound),
         FirmAccess::Read => Err(AppError::Forbidden),
@@ -112,7 +112,7 @@ pub fn reference_lists(
     let choose_advisor = p.can_assign_advisors();
     let mut advisors = Vec::new();
     if choose_advisor {
-        let s = AccessSettings::load(conn)?;
+        let s = AccessSettings::load(conn, p)?;
         advisors = access::menus(conn, p, &s)?.advisors;
         // The firm's own advisor stays selectable (even one who left), so that saving the
         // form as shown never changes it.
@@ -293,7 +293,7 @@ pub fn remove_ip_at(
 /// Firm `firm_id` for a stage-action form: `NotFound` outside `p`'s territory, `Forbidden`
 /// when `p` fires no events on it.
 pub fn action_context(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<Firm, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for an action")?;
     access::require_read(p, &s, &firm)?;
     if !p.can_act_on_firm(&firm) {

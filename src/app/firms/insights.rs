@@ -134,7 +134,7 @@ pub fn what_if(
     firm_id: i64,
     changes: &WhatIfChanges,
 ) -> Result<WhatIf, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let firm = firms::find_by_id(conn, firm_id).ctx("load firm for what-if")?;
     access::require_read(p, &s, &firm)?;
     let prof = profile::load_profile(conn, firm_id).ctx("load profile for what-if")?;
@@ -188,7 +188,7 @@ pub struct Activity {
 
 /// Recent stage changes and expiring credentials of the firms in `p`'s scope, as of `as_of`.
 pub fn activity(conn: &mut DbConn, p: &Principal, as_of: NaiveDate) -> Result<Activity, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &s);
     let month_start = as_of.with_day(1).unwrap_or(as_of);
     let window_end = as_of

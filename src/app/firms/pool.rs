@@ -20,7 +20,6 @@ use crate::core::stage::Stage;
 use crate::i18n::{self, Lang};
 use crate::store::firm_query::{self, FirmQuery, ListedFirm, Scope, SortKey};
 use crate::store::firms::Firm;
-use crate::store::refdata::{self, Sector};
 use crate::store::{events, profile, settings, DbConn};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -94,10 +93,9 @@ pub struct ReservePool {
     pub reserve: Vec<PoolFirm>,
     /// Tech-SMEs, most ready for the reserve first (ties by margin, then id).
     pub tech_sme: Vec<PoolFirm>,
-    /// The counties and advisors `p` may see, to name a row's county and advisor.
+    /// The counties and advisors `p` may see, and the sectors, to name a row's county,
+    /// advisor and sector.
     pub menus: Menus,
-    /// The sectors, to name a row's sector.
-    pub sectors: Vec<Sector>,
     /// The day the list was read (evaluations as of it, days in stage up to it).
     pub as_of: NaiveDate,
 }
@@ -121,10 +119,9 @@ pub fn reserve_pool(
     p: &Principal,
     county: Option<&str>,
 ) -> Result<ReservePool, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &s);
     let menus = access::menus(conn, p, &s)?;
-    let sectors = refdata::sectors(conn).ctx("load sectors")?;
     let as_of = today();
     let mut part = |stage: Stage| -> Result<Vec<PoolFirm>, AppError> {
         let firms = part_batch(conn, &scope, &part_query(stage, county), None, POOL_LIMIT)?;
@@ -136,7 +133,6 @@ pub fn reserve_pool(
         reserve,
         tech_sme,
         menus,
-        sectors,
         as_of,
     })
 }
@@ -198,7 +194,7 @@ pub fn annotate(
 /// A county officer's tech-SMEs in the pool's order (at most [`POOL_LIMIT`]): the candidates
 /// the nominations screen offers.
 pub fn tech_sme_candidates(conn: &mut DbConn, p: &Principal) -> Result<Vec<Firm>, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &s);
     firm_query::rows(conn, &scope, &part_query(Stage::TechSme, None)).ctx("rank the tech-SMEs")
 }
@@ -249,7 +245,7 @@ pub struct Names {
 
 impl Names {
     /// The names of `menus`' counties and advisors and of `sectors`, in `lang`.
-    pub fn new(menus: &Menus, sectors: &[Sector], lang: Lang) -> Names {
+    pub fn new(menus: &Menus, lang: Lang) -> Names {
         Names {
             counties: menus
                 .counties
@@ -261,7 +257,8 @@ impl Names {
                     )
                 })
                 .collect(),
-            sectors: sectors
+            sectors: menus
+                .sectors
                 .iter()
                 .map(|s| {
                     (
@@ -312,7 +309,7 @@ impl Names {
 impl ReservePool {
     /// The names of this pool's rows in `lang`.
     pub fn names(&self, lang: Lang) -> Names {
-        Names::new(&self.menus, &self.sectors, lang)
+        Names::new(&self.menus, lang)
     }
 
     /// One part (`reserve` or `tech_sme`) as rows in `lang`, ranked from 1.

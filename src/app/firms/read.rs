@@ -37,7 +37,7 @@ pub struct Dashboard {
 
 /// The dashboard of `p`.
 pub fn dashboard(conn: &mut DbConn, p: &Principal) -> Result<Dashboard, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &s);
     let counts: HashMap<String, i64> = firm_query::count_by_stage(conn, &scope)
         .ctx("count firms by stage")?
@@ -87,7 +87,7 @@ pub struct FirmList {
 
 /// The firms in `p`'s scope matching `q`.
 pub fn firm_list(conn: &mut DbConn, p: &Principal, q: &FirmQuery) -> Result<FirmList, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &s);
     let (firms, total) = firm_query::listed_page(conn, &scope, q).ctx("list firms")?;
     let menus = access::menus(conn, p, &s)?;
@@ -95,7 +95,7 @@ pub fn firm_list(conn: &mut DbConn, p: &Principal, q: &FirmQuery) -> Result<Firm
         firms,
         total,
         counties: menus.counties,
-        sectors: refdata::sectors(conn).ctx("load sectors")?,
+        sectors: menus.sectors,
         advisors: menus.advisors,
     })
 }
@@ -107,7 +107,7 @@ pub fn firm_page_rows(
     p: &Principal,
     q: &FirmQuery,
 ) -> Result<(Vec<Firm>, Total), AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &s);
     firm_query::page(conn, &scope, q).ctx("list firms")
 }
@@ -212,14 +212,14 @@ pub fn firm_page(conn: &mut DbConn, p: &Principal, firm_id: i64) -> Result<FirmP
         firms::find_with_places(conn, firm_id).ctx("load firm for its page")?;
     let access = access::require_read(p, &s, &firm)?;
     let years = years::list_for_firm(conn, firm.id).ctx("load years")?;
-    let ip_rows = ip::counts(conn, Some(firm.id)).ctx("count IP")?;
+    let ip_items = ip::list_for_firm(conn, firm.id).ctx("load IP items")?;
+    let ip_rows = ip::counts_of(&ip_items);
     let mut ip_counts: BTreeMap<&'static str, i64> = BTreeMap::new();
     for c in &ip_rows {
         if let Some(k) = IpKind::parse(&c.kind) {
             *ip_counts.entry(k.id()).or_default() += c.count;
         }
     }
-    let ip_items = ip::list_for_firm(conn, firm.id).ctx("load IP items")?;
     let credentials = credentials::list_for_firm(conn, firm.id).ctx("load credentials")?;
     let events = events::list_for_firm(conn, firm.id).ctx("load stage events")?;
     let fact_marks = fact_marks::list_for_firm(conn, firm.id).ctx("load fact marks")?;
@@ -300,6 +300,6 @@ pub fn counties(conn: &mut DbConn) -> Result<Vec<County>, AppError> {
 
 /// The counties of `p`'s territory, as its filters offer them ([`access::menus`]).
 pub fn territory_counties(conn: &mut DbConn, p: &Principal) -> Result<Vec<County>, AppError> {
-    let s = AccessSettings::load(conn)?;
+    let s = AccessSettings::load(conn, p)?;
     Ok(access::menus(conn, p, &s)?.counties)
 }

@@ -199,7 +199,7 @@ pub fn update_firm(
         return Err(e.into());
     }
     store::write_tx(conn, |c| {
-        let s = AccessSettings::load(c)?;
+        let s = AccessSettings::load(c, principal)?;
         let firm = firms::find_by_id(c, firm_id).ctx("load firm for update_firm")?;
         if access::require_read(principal, &s, &firm)? != FirmAccess::Edit {
             return Err(AppError::Forbidden);

@@ -152,7 +152,7 @@ pub fn board(conn: &mut DbConn, p: &Principal, today: NaiveDate) -> Result<Board
     if !may_see(p) {
         return Err(AppError::Forbidden);
     }
-    let settings = AccessSettings::load(conn)?;
+    let settings = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &settings);
     let year = today.year();
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);

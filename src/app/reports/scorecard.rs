@@ -133,7 +133,7 @@ pub fn scorecard(
     if !may_see(p) {
         return Err(AppError::Forbidden);
     }
-    let settings = AccessSettings::load(conn)?;
+    let settings = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &settings);
     let year = today.year();
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);

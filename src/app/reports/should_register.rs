@@ -82,7 +82,7 @@ pub fn should_register_page(
     filter: &Filter,
     today: NaiveDate,
 ) -> Result<Page, AppError> {
-    let settings = AccessSettings::load(conn)?;
+    let settings = AccessSettings::load(conn, p)?;
     Ok(Page {
         entries: should_register(conn, p, filter, today)?,
         menus: access::menus(conn, p, &settings)?,
@@ -96,7 +96,7 @@ pub fn should_register(
     filter: &Filter,
     today: NaiveDate,
 ) -> Result<Vec<Entry>, AppError> {
-    let settings = AccessSettings::load(conn)?;
+    let settings = AccessSettings::load(conn, p)?;
     let scope = access::scope(p, &settings);
     let registered: HashSet<i64> = reports::holders_on(conn, "tech_sme", today)
         .ctx("load the tech-SME registrations in force")?

@@ -670,6 +670,7 @@ pub async fn show(
             page.firm.clone(),
             page.access,
             now,
+            &page.actors,
         )?;
         let applications = super::applications::firm_section_data(c, &p, &page.firm, now)?;
         Ok((page, coaching, applications))
