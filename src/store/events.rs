@@ -115,10 +115,12 @@ pub fn append(conn: &mut DbConn, new: &NewStageEvent) -> Result<i32, StoreError>
 
 /// The highest sequence number of a firm's events (0 when it has none).
 pub fn last_seq(conn: &mut DbConn, firm_id: i64) -> Result<i32, StoreError> {
+    // An aggregate is one row: `get_result`, without `first`'s `LIMIT ?` (see the `store`
+    // module).
     let last: Option<i32> = stage_events::table
         .filter(stage_events::firm_id.eq(firm_id))
         .select(max(stage_events::seq))
-        .first(conn)?;
+        .get_result(conn)?;
     Ok(last.unwrap_or(0))
 }
 
