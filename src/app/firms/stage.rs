@@ -7,7 +7,7 @@
 
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::firms::derived::derive;
-use crate::app::mail::notices;
+use crate::app::mail::{notices, Recipients};
 use crate::app::principal::Principal;
 use crate::core::rules::Thresholds;
 use crate::core::stage::{self, hte_valid_until, Context, Event, Stage};
@@ -114,10 +114,13 @@ pub fn check_event(
 }
 
 /// What firing events reads that is the same for every firm: read once for one event, or
-/// once for a whole list of them.
-#[derive(Debug, Clone)]
+/// once for a whole list of them in one transaction (the thresholds; the stage-change mails'
+/// recipients as they are first needed).
+#[derive(Debug)]
 pub struct FireContext {
     thresholds: Thresholds,
+    /// The recipients of the stage-change mails, read as they are first needed.
+    mail: Recipients,
 }
 
 impl FireContext {
@@ -125,6 +128,7 @@ impl FireContext {
     pub fn load(conn: &mut DbConn) -> Result<FireContext, AppError> {
         Ok(FireContext {
             thresholds: settings::thresholds(conn).ctx("load thresholds for fire_event")?,
+            mail: Recipients::default(),
         })
     }
 }
@@ -267,10 +271,10 @@ pub(crate) fn fire_in_tx(
     opts: FireOptions,
 ) -> Result<FiredEvent, AppError> {
     let record = FirmRecord::load(conn, firm_id)?;
-    let ctx = FireContext::load(conn)?;
+    let mut ctx = FireContext::load(conn)?;
     fire_loaded(
         conn,
-        &ctx,
+        &mut ctx,
         &record,
         expected_version,
         event,
@@ -286,7 +290,7 @@ pub(crate) fn fire_in_tx(
 #[allow(clippy::too_many_arguments)]
 pub fn fire_loaded(
     conn: &mut DbConn,
-    ctx: &FireContext,
+    ctx: &mut FireContext,
     record: &FirmRecord,
     expected_version: Option<i64>,
     event: &Event,
@@ -366,6 +370,7 @@ pub fn fire_loaded(
         };
         notices::queue_stage_changed_to(
             conn,
+            &mut ctx.mail,
             &firm,
             &recipients,
             &notices::StageChange {

@@ -464,10 +464,10 @@ fn record_all(
 ) -> Result<Vec<EntryReport>, AppError> {
     let known = read_known(conn, kind, entries)?;
     // What firing reads, read once for the whole list rather than once per entry.
-    let ctx = FireContext::load(conn)?;
+    let mut ctx = FireContext::load(conn)?;
     let mut records = FirmRecord::load_many(conn, known.firms_by_id.values().cloned().collect())?;
     let mut firing = Firing {
-        ctx: &ctx,
+        ctx: &mut ctx,
         records: &mut records,
     };
     let total = entries.len();
@@ -632,7 +632,7 @@ fn record_unknown(
 /// What firing reads, read once for the list: the context, and the records of the firms it
 /// names (each used once: a firm the list changes is read again if named again).
 struct Firing<'a> {
-    ctx: &'a FireContext,
+    ctx: &'a mut FireContext,
     records: &'a mut HashMap<i64, FirmRecord>,
 }
 

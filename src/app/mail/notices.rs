@@ -74,13 +74,21 @@ pub fn queue_stage_changed(
         return Ok(0);
     }
     let recipients = firm_recipients(conn, firm)?;
-    queue_stage_changed_to(conn, firm, &recipients, change, now)
+    queue_stage_changed_to(
+        conn,
+        &mut super::Recipients::default(),
+        firm,
+        &recipients,
+        change,
+        now,
+    )
 }
 
 /// [`queue_stage_changed`] to `recipients` already found ([`firm_recipients`] or
-/// [`recipients_of`]).
+/// [`recipients_of`]), their rows read through `read` ([`super::queue_with`]).
 pub fn queue_stage_changed_to(
     conn: &mut DbConn,
+    read: &mut super::Recipients,
     firm: &Firm,
     recipients: &[i64],
     change: &StageChange<'_>,
@@ -115,7 +123,7 @@ pub fn queue_stage_changed_to(
             params: params.clone(),
             link: firm_link(firm.id),
         };
-        if stored(super::queue(conn, &req, now)?) {
+        if stored(super::queue_with(conn, read, &req, now)?) {
             n += 1;
         }
     }
