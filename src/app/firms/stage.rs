@@ -124,7 +124,7 @@ pub struct FireContext {
 }
 
 impl FireContext {
-    /// Read the local rule thresholds in force.
+    /// Read the local rule thresholds in force (no recipient is read yet).
     pub fn load(conn: &mut DbConn) -> Result<FireContext, AppError> {
         Ok(FireContext {
             thresholds: settings::thresholds(conn).ctx("load thresholds for fire_event")?,
@@ -218,11 +218,6 @@ impl FirmRecord {
             }
         }
         Ok(out)
-    }
-
-    /// The firm row as read.
-    pub fn firm(&self) -> &Firm {
-        &self.firm
     }
 }
 
