@@ -123,6 +123,14 @@ table_fns! {
     insert credentials, NewCredential
 }
 
+/// Insert a credential without reading back its id: one statement.
+pub fn add(conn: &mut DbConn, new: &NewCredential) -> Result<(), StoreError> {
+    diesel::insert_into(credentials::table)
+        .values(new)
+        .execute(conn)?;
+    Ok(())
+}
+
 /// A firm's credentials, oldest first.
 pub fn list_for_firm(conn: &mut DbConn, firm_id: i64) -> Result<Vec<Credential>, StoreError> {
     Ok(credentials::table
@@ -130,6 +138,22 @@ pub fn list_for_firm(conn: &mut DbConn, firm_id: i64) -> Result<Vec<Credential>,
         .order(credentials::id.asc())
         .select(Credential::as_select())
         .load(conn)?)
+}
+
+/// The credentials of the firms `ids`, of every kind and status, by id (one query per
+/// 1,000 firms).
+pub fn list_for_firms(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Credential>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            credentials::table
+                .filter(credentials::firm_id.eq_any(chunk))
+                .order(credentials::id.asc())
+                .select(Credential::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 /// Every active credential of the given kinds, of every firm (for the re-score path).

@@ -326,6 +326,42 @@ pub fn update_with_version(
     }
 }
 
+/// Move the firm to `stage` if it is still at `expected_version`, bumping the version and
+/// writing its derived columns in the same statement, and return the firm as saved (a stage
+/// event's one write of the firm row). `StaleVersion` if someone else changed the firm
+/// first, `NotFound` if it does not exist.
+pub fn update_stage(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: i64,
+    stage: Stage,
+    derived: &Derived,
+    now: NaiveDateTime,
+) -> Result<Firm, StoreError> {
+    let target = firms::table
+        .filter(firms::id.eq(id))
+        .filter(firms::version.eq(expected_version));
+    let saved = super::dialect::each_backend!(conn, c => diesel::update(target)
+        .set((
+            firms::stage.eq(stage.id()),
+            firms::version.eq(firms::version + 1),
+            firms::updated_at.eq(now),
+            derived,
+        ))
+        .returning(Firm::as_returning())
+        .get_result(c)
+        .optional())?;
+    if let Some(firm) = saved {
+        return Ok(firm);
+    }
+    let exists = diesel::select(diesel::dsl::exists(firms::table.find(id))).get_result(conn)?;
+    if exists {
+        Err(StoreError::StaleVersion)
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
 /// Write the derived columns of one firm.
 pub fn set_derived(conn: &mut DbConn, id: i64, derived: &Derived) -> Result<(), StoreError> {
     let n = diesel::update(firms::table.find(id))

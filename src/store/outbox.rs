@@ -5,7 +5,7 @@
 use super::dialect::each_backend;
 use super::dialect::table_fns;
 use super::schema::outbox;
-use super::{dialect, DbConn, StoreError};
+use super::{DbConn, StoreError};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
@@ -158,15 +158,14 @@ pub fn insert_unless_duplicate(
     conn: &mut DbConn,
     new: &NewOutboxRow,
 ) -> Result<Option<i64>, StoreError> {
-    let n = each_backend!(conn, c => diesel::insert_into(outbox::table)
+    // The id comes back from the INSERT itself; a duplicate returns no row.
+    Ok(each_backend!(conn, c => diesel::insert_into(outbox::table)
         .values(new)
         .on_conflict(outbox::dedup_key)
         .do_nothing()
-        .execute(c))?;
-    if n == 0 {
-        return Ok(None);
-    }
-    dialect::last_insert_id(conn).map(Some)
+        .returning(outbox::id)
+        .get_result::<i64>(c)
+        .optional())?)
 }
 
 table_fns! {

@@ -268,16 +268,23 @@ fn assemble_all(
 /// the latest one not superseded (a lapsed registration stays the firm's latest, as in
 /// [`crate::core::stage::effect`]); the HTE certificate and leader recognition are the active ones.
 pub fn load_state(conn: &mut DbConn, firm: &Firm) -> Result<FirmState, StoreError> {
-    let stage = firm.current_stage()?;
     let creds: Vec<Credential> = cred_t::table
         .filter(cred_t::firm_id.eq(firm.id))
         .filter(cred_t::status.ne(CredentialStatus::Superseded.id()))
         .select(Credential::as_select())
         .load(conn)?;
+    state_of(firm, &creds)
+}
+
+/// [`load_state`] from the firm's credentials already read (all of them, or those not
+/// superseded: superseded ones are left out here).
+pub fn state_of(firm: &Firm, credentials: &[Credential]) -> Result<FirmState, StoreError> {
+    let stage = firm.current_stage()?;
     let pick = |kind: CredentialKind, active_only: bool| {
-        creds
+        credentials
             .iter()
             .filter(|c| c.kind == kind.id())
+            .filter(|c| c.status != CredentialStatus::Superseded.id())
             .filter(|c| !active_only || c.status == CredentialStatus::Active.id())
             .max_by_key(|c| (c.valid_from, c.id))
     };

@@ -24,7 +24,7 @@ use crate::app::applications::act::act;
 use crate::app::error::{AppError, Conflict, StoreContext};
 use crate::app::firms::create::{create_firm, NewFirmInput};
 use crate::app::firms::derived::today;
-use crate::app::firms::stage::{fire_event_with, FireOptions};
+use crate::app::firms::stage::{fire_loaded, FireContext, FireOptions, FirmRecord};
 use crate::app::principal::Principal;
 use crate::core::application::{Action, Status, Target};
 use crate::core::error::Text;
@@ -463,6 +463,13 @@ fn record_all(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<EntryReport>, AppError> {
     let known = read_known(conn, kind, entries)?;
+    // What firing reads, read once for the whole list rather than once per entry.
+    let mut ctx = FireContext::load(conn)?;
+    let mut records = FirmRecord::load_many(conn, known.firms_by_id.values().cloned().collect())?;
+    let mut firing = Firing {
+        ctx: &mut ctx,
+        records: &mut records,
+    };
     let total = entries.len();
     progress(0, total);
     let mut out = Vec::with_capacity(total);
@@ -495,9 +502,9 @@ fn record_all(
             outcome: EntryOutcome::Unchanged,
         };
         rep.outcome = match stored {
-            Some(f) => record_known(conn, &known, f, e, principal, as_of)?,
+            Some(f) => record_known(conn, &known, &mut firing, f, e, principal, as_of)?,
             None => {
-                let (outcome, id) = record_unknown(conn, &known, e, principal, as_of)?;
+                let (outcome, id) = record_unknown(conn, &known, &mut firing, e, principal, as_of)?;
                 rep.firm_id = id;
                 outcome
             }
@@ -511,6 +518,7 @@ fn record_all(
 fn record_known(
     conn: &mut DbConn,
     known: &Known,
+    firing: &mut Firing<'_>,
     firm: &Firm,
     e: &Entry,
     principal: &Principal,
@@ -531,7 +539,16 @@ fn record_known(
     }
     let from = firm.current_stage().ctx("read a listed firm's stage")?;
     Ok(
-        match fire(conn, known, firm.id, from, &e.announced, principal, as_of)? {
+        match fire(
+            conn,
+            known,
+            firing,
+            firm.id,
+            from,
+            &e.announced,
+            principal,
+            as_of,
+        )? {
             Ok((to, application_id)) => EntryOutcome::Applied {
                 from,
                 to,
@@ -560,6 +577,7 @@ fn held_by(conn: &mut DbConn, known: &Known, holder: i64) -> Result<EntryOutcome
 fn record_unknown(
     conn: &mut DbConn,
     known: &Known,
+    firing: &mut Firing<'_>,
     e: &Entry,
     principal: &Principal,
     as_of: chrono::NaiveDate,
@@ -598,6 +616,7 @@ fn record_unknown(
     let fired = fire(
         conn,
         known,
+        firing,
         firm.id,
         Stage::Prospect,
         &e.announced,
@@ -610,18 +629,27 @@ fn record_unknown(
     ))
 }
 
+/// What firing reads, read once for the list: the context, and the records of the firms it
+/// names (each used once: a firm the list changes is read again if named again).
+struct Firing<'a> {
+    ctx: &'a mut FireContext,
+    records: &'a mut HashMap<i64, FirmRecord>,
+}
+
 /// Record `announced` for firm `firm_id` (in stage `from`): through its recommended
 /// application when it has one, else as a stage event. `Ok(Err(reasons))` when refused.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn fire(
     conn: &mut DbConn,
     known: &Known,
+    firing: &mut Firing<'_>,
     firm_id: i64,
     from: Stage,
     announced: &Announced,
     principal: &Principal,
     as_of: chrono::NaiveDate,
 ) -> Result<Result<(Stage, Option<i64>), Vec<Text>>, AppError> {
+    let record = firing.records.remove(&firm_id);
     if let Some(&app_id) = known.recommended.get(&firm_id) {
         return match act(
             conn,
@@ -637,15 +665,25 @@ fn fire(
         };
     }
     let event = announced.event(from);
-    match fire_event_with(
-        conn,
-        firm_id,
-        None,
-        event,
-        principal,
-        as_of,
-        FireOptions::default(),
+    let record = match record {
+        Some(r) => r,
+        None => FirmRecord::load(conn, firm_id)?,
+    };
+    let opts = FireOptions::default();
+    let fired = match fire_loaded(
+        conn, firing.ctx, &record, None, &event, principal, as_of, opts,
     ) {
+        // Changed by someone else since the list's firms were read: read it again, as a
+        // single event would have.
+        Err(AppError::Conflict(Conflict::StaleVersion)) => {
+            let record = FirmRecord::load(conn, firm_id)?;
+            fire_loaded(
+                conn, firing.ctx, &record, None, &event, principal, as_of, opts,
+            )
+        }
+        other => other,
+    };
+    match fired {
         Ok(fired) => Ok(Ok((fired.to, None))),
         Err(e) => refusal(e).map(Err),
     }

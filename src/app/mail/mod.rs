@@ -17,6 +17,8 @@ use crate::store::outbox::{self, NewOutboxRow, Status};
 use crate::store::{mail_prefs, settings, users, DbConn};
 use chrono::NaiveDateTime;
 use rand::RngCore;
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 
 /// Setting: the kinds of mail a user cannot turn off, a JSON list of [`MailKind::as_str`] names.
 pub const MAIL_MANDATORY_KEY: &str = "mail_mandatory";
@@ -172,7 +174,31 @@ pub enum Queued {
 /// Insert into the outbox inside the caller's open transaction (call it within the same
 /// `write_tx` as the change that causes the mail). Honors the recipient's preference.
 pub fn queue(conn: &mut DbConn, req: &MailRequest, now: NaiveDateTime) -> Result<Queued, AppError> {
-    let user = users::find_by_id(conn, req.to_user).ctx("load the mail recipient")?;
+    queue_with(conn, &mut Recipients::default(), req, now)
+}
+
+/// What [`queue`] reads about a recipient (the user's row and the mode that applies to a
+/// kind), kept for the many mails one transaction queues (a list's stage changes, often to
+/// the same advisors): each is read once. Only for one transaction that changes neither.
+#[derive(Debug, Default)]
+pub struct Recipients {
+    users: HashMap<i64, users::User>,
+    modes: HashMap<(i64, MailKind), MailMode>,
+}
+
+/// [`queue`], reading recipients through `recipients`.
+pub fn queue_with(
+    conn: &mut DbConn,
+    recipients: &mut Recipients,
+    req: &MailRequest,
+    now: NaiveDateTime,
+) -> Result<Queued, AppError> {
+    let user = match recipients.users.entry(req.to_user) {
+        Entry::Occupied(e) => e.into_mut(),
+        Entry::Vacant(e) => {
+            e.insert(users::find_by_id(conn, req.to_user).ctx("load the mail recipient")?)
+        }
+    };
     if !user.active {
         return Ok(Queued::Off);
     }
@@ -184,7 +210,11 @@ pub fn queue(conn: &mut DbConn, req: &MailRequest, now: NaiveDateTime) -> Result
     else {
         return Ok(Queued::NoAddress);
     };
-    let mode = effective_mode(conn, req.to_user, req.kind)?;
+    let (address, lang) = (address.to_string(), user.lang.clone());
+    let mode = match recipients.modes.entry((req.to_user, req.kind)) {
+        Entry::Occupied(e) => *e.get(),
+        Entry::Vacant(e) => *e.insert(effective_mode(conn, req.to_user, req.kind)?),
+    };
     let status = match mode {
         MailMode::Off => return Ok(Queued::Off),
         MailMode::Immediate => Status::Queued,
@@ -193,8 +223,8 @@ pub fn queue(conn: &mut DbConn, req: &MailRequest, now: NaiveDateTime) -> Result
     let row = NewOutboxRow {
         kind: req.kind.as_str().to_string(),
         to_user: req.to_user,
-        to_address: address.to_string(),
-        lang: user.lang.clone(),
+        to_address: address,
+        lang,
         dedup_key: req.dedup_key.clone(),
         template: req.template.to_string(),
         params: req.params.to_string(),

@@ -13,15 +13,22 @@ use serde_json::json;
 /// The users a mail about `firm` goes to: its active firm users and its current advisor, each
 /// once, by id.
 pub fn firm_recipients(conn: &mut DbConn, firm: &Firm) -> Result<Vec<i64>, AppError> {
-    let mut ids: Vec<i64> = assignments::firm_users(conn, &[firm.id])
+    let users: Vec<i64> = assignments::firm_users(conn, &[firm.id])
         .ctx("find the firm's users")?
         .into_iter()
         .map(|(_, user)| user)
         .collect();
+    Ok(recipients_of(firm, users))
+}
+
+/// [`firm_recipients`] from the firm's active firm users already read
+/// ([`assignments::firm_users`]).
+pub fn recipients_of(firm: &Firm, firm_users: Vec<i64>) -> Vec<i64> {
+    let mut ids = firm_users;
     ids.extend(firm.advisor_id);
     ids.sort_unstable();
     ids.dedup();
-    Ok(ids)
+    ids
 }
 
 /// The path of a firm's page, for links in mails.
@@ -66,6 +73,30 @@ pub fn queue_stage_changed(
     if change.from == change.to {
         return Ok(0);
     }
+    let recipients = firm_recipients(conn, firm)?;
+    queue_stage_changed_to(
+        conn,
+        &mut super::Recipients::default(),
+        firm,
+        &recipients,
+        change,
+        now,
+    )
+}
+
+/// [`queue_stage_changed`] to `recipients` already found ([`firm_recipients`] or
+/// [`recipients_of`]), their rows read through `read` ([`super::queue_with`]).
+pub fn queue_stage_changed_to(
+    conn: &mut DbConn,
+    read: &mut super::Recipients,
+    firm: &Firm,
+    recipients: &[i64],
+    change: &StageChange<'_>,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    if change.from == change.to {
+        return Ok(0);
+    }
     let kind = change.event.kind();
     let params = json!({
         "firm": firm.name,
@@ -83,7 +114,7 @@ pub fn queue_stage_changed(
         "reason": change.event.reason().unwrap_or(""),
     });
     let mut n = 0;
-    for user in firm_recipients(conn, firm)? {
+    for &user in recipients {
         let req = MailRequest {
             kind: MailKind::StageChanged,
             to_user: user,
@@ -92,7 +123,7 @@ pub fn queue_stage_changed(
             params: params.clone(),
             link: firm_link(firm.id),
         };
-        if stored(super::queue(conn, &req, now)?) {
+        if stored(super::queue_with(conn, read, &req, now)?) {
             n += 1;
         }
     }

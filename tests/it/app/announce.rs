@@ -635,3 +635,68 @@ fn the_command_line_records_a_list_as_a_named_bureau_user_and_refuses_anyone_els
         "high_tech"
     );
 }
+
+/// Counts the statements a connection sends.
+#[derive(Clone, Default)]
+struct Statements(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl diesel::connection::Instrumentation for Statements {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+#[test]
+fn each_entry_of_a_list_costs_four_statements_whatever_its_length() {
+    // What a list reads, it reads for all its firms at once; an entry then writes the firm,
+    // its certificate, its event and its audit row, and reads nothing.
+    let issued = today().checked_sub_days(Days::new(20)).unwrap();
+    let year = issued.year();
+    let list = |n: usize| {
+        let mut rows = vec![[
+            "序号",
+            "企业名称",
+            "统一社会信用代码",
+            "证书编号",
+            "发证日期",
+        ]
+        .map(String::from)
+        .to_vec()];
+        rows.extend((0..n).map(|i| {
+            vec![
+                (i + 1).to_string(),
+                sample_name(i),
+                sample_uscc(i),
+                format!("GR{year}41{:06}", i + 1),
+                issued.to_string(),
+            ]
+        }));
+        csv(&rows)
+    };
+    let registry = registry_csv(300, &[2023, 2024, 2025], &["新华区"]);
+    for db in backends() {
+        let mut c = db.conn();
+        let s = seed(&mut c);
+        import_firms(
+            &mut c,
+            registry.as_bytes(),
+            ImportOptions::default(),
+            &s.bureau,
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        let mut statements = |n: usize, dry_run: bool| {
+            let counter = Statements::default();
+            diesel::Connection::set_instrumentation(&mut *c, counter.clone());
+            let r = run(&mut c, &list(n), &s.bureau, dry_run);
+            diesel::Connection::set_instrumentation(&mut *c, Statements::default());
+            assert_eq!(r.count("applied"), n, "{}", db.name());
+            counter.0.load(std::sync::atomic::Ordering::Relaxed)
+        };
+        let (short, long) = (statements(100, true), statements(200, true));
+        assert_eq!(long - short, 4 * 100, "{}: {short} and {long}", db.name());
+        assert!(short < 4 * 100 + 30, "{}: {short}", db.name());
+    }
+}

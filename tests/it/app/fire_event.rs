@@ -1,4 +1,7 @@
 use crate::common::{backends, d, seed, FirmBuilder, COUNTY_B};
+use peiyu::app::firms::derived::derive;
+use peiyu::app::imports::samples::{registry_csv, sample_uscc};
+use peiyu::app::imports::{import_firms, ImportOptions};
 use peiyu::app::{fire_event, AppError, Conflict};
 use peiyu::core::stage::{Event, EventKind, Stage};
 use peiyu::i18n::{render, Lang};
@@ -389,5 +392,106 @@ fn the_ladder_without_rule_guards_keeps_credentials_in_step() {
             .map(|r| r.seq)
             .collect();
         assert_eq!(seqs, (1..=8).collect::<Vec<_>>());
+    }
+}
+
+/// The derived columns a recompute from the stored rows gives a firm as of `as_of` (every
+/// one but the time it was computed).
+fn recomputed(
+    conn: &mut DbConn,
+    id: i64,
+    as_of: chrono::NaiveDate,
+) -> (Option<String>, Option<String>, Option<bool>, i32, i32) {
+    let firm = firms::find_by_id(conn, id).unwrap();
+    let p = profile::load_profile(conn, id).unwrap();
+    let t = peiyu::store::settings::thresholds(conn).unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let d = derive(firm.current_stage().unwrap(), &p, &t, as_of, now);
+    (
+        d.next_stage,
+        d.next_ruleset,
+        d.next_eligible,
+        d.readiness,
+        d.readiness_margin,
+    )
+}
+
+fn stored_derived(f: &firms::Firm) -> (Option<String>, Option<String>, Option<bool>, i32, i32) {
+    (
+        f.next_stage.clone(),
+        f.next_ruleset.clone(),
+        f.next_eligible,
+        f.readiness,
+        f.readiness_margin,
+    )
+}
+
+#[test]
+fn each_event_writes_the_derived_columns_a_recompute_gives_and_returns_the_firm_as_stored() {
+    let registry = registry_csv(1, &[2022, 2023, 2024], &["新华区"]);
+    for db in backends() {
+        let mut conn = db.conn();
+        let s = seed(&mut conn);
+        import_firms(
+            &mut conn,
+            registry.as_bytes(),
+            ImportOptions::default(),
+            &s.bureau,
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        let id = firms::find_by_uscc(&mut conn, &sample_uscc(0))
+            .unwrap()
+            .unwrap()
+            .id;
+        let ladder = [
+            (certify("GR202141000001", d(2021, 3, 1)), d(2021, 6, 1)),
+            (
+                Event::RenewHighTech {
+                    cert_no: "GR202441000002".into(),
+                    issued_on: d(2024, 3, 1),
+                },
+                d(2025, 4, 1),
+            ),
+            (Event::ExpireHighTech, d(2027, 3, 1)),
+            (
+                Event::LeaveReserve {
+                    reason: "declined".into(),
+                },
+                d(2027, 4, 1),
+            ),
+            (Event::LapseTechSme, d(2027, 5, 1)),
+            (certify("GR202741000003", d(2027, 6, 1)), d(2027, 6, 2)),
+            (
+                Event::RevokeHighTech {
+                    reason: "false filing".into(),
+                },
+                d(2027, 9, 1),
+            ),
+            (
+                Event::Exit {
+                    reason: "merged".into(),
+                },
+                d(2027, 10, 1),
+            ),
+            (Event::Reinstate, d(2028, 1, 1)),
+        ];
+        let mut readiness = Vec::new();
+        for (ev, on) in ladder {
+            let kind = ev.kind();
+            let fired = fire_event(&mut conn, id, None, ev, &s.bureau, on)
+                .unwrap_or_else(|e| panic!("{}: {kind}: {e:?}", db.name()));
+            let stored = firms::find_by_id(&mut conn, id).unwrap();
+            assert_eq!(fired.firm, stored, "{}: {kind}", db.name());
+            assert_eq!(
+                stored_derived(&stored),
+                recomputed(&mut conn, id, on),
+                "{}: {kind}",
+                db.name()
+            );
+            readiness.push(stored.readiness);
+        }
+        // The firm has figures: the columns compared are not all empty.
+        assert!(readiness.iter().any(|r| *r > 0), "{readiness:?}");
     }
 }
