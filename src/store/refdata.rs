@@ -70,45 +70,47 @@ pub fn counties(conn: &mut DbConn) -> Result<Vec<County>, StoreError> {
 }
 
 /// Every county and every sector, each in code order, in one read: the list pages' filters
-/// offer both, and a statement saved is a round trip saved on PostgreSQL.
+/// offer both, and a statement saved is a round trip saved on PostgreSQL. Built with diesel's
+/// `union_all` (not as SQL text) so that the prepared statement is cached on the connection.
 pub fn counties_and_sectors(conn: &mut DbConn) -> Result<(Vec<County>, Vec<Sector>), StoreError> {
     use diesel::sql_types::Text;
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        what: String,
-        #[diesel(sql_type = Text)]
-        code: String,
-        #[diesel(sql_type = Text)]
-        name_zh: String,
-        #[diesel(sql_type = Text)]
-        name_en: String,
-        #[diesel(sql_type = Text)]
-        kind: String,
-    }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT 'county' AS what, code, name_zh, name_en, kind FROM counties \
-         UNION ALL SELECT 'sector' AS what, code, name_zh, name_en, '' AS kind FROM sectors \
-         ORDER BY what, code",
-    )
-    .load(conn)?;
+    let county_rows = counties::table.select((
+        true.into_sql::<diesel::sql_types::Bool>(),
+        counties::code,
+        counties::name_zh,
+        counties::name_en,
+        counties::kind,
+    ));
+    let sector_rows = sectors::table.select((
+        false.into_sql::<diesel::sql_types::Bool>(),
+        sectors::code,
+        sectors::name_zh,
+        sectors::name_en,
+        "".into_sql::<Text>(),
+    ));
+    let rows: Vec<(bool, String, String, String, String)> =
+        each_backend!(conn, c => county_rows.union_all(sector_rows).load(c))?;
     let (mut counties, mut sectors) = (Vec::new(), Vec::new());
-    for r in rows {
-        if r.what == "county" {
+    for (county, code, name_zh, name_en, kind) in rows {
+        if county {
             counties.push(County {
-                code: r.code,
-                name_zh: r.name_zh,
-                name_en: r.name_en,
-                kind: r.kind,
+                code,
+                name_zh,
+                name_en,
+                kind,
             });
         } else {
             sectors.push(Sector {
-                code: r.code,
-                name_zh: r.name_zh,
-                name_en: r.name_en,
+                code,
+                name_zh,
+                name_en,
             });
         }
     }
+    // A union has no order of its own (and the multi-backend connection cannot say one for
+    // it); codes are ASCII, so their byte order is the order.
+    counties.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+    sectors.sort_unstable_by(|a, b| a.code.cmp(&b.code));
     Ok((counties, sectors))
 }
 
