@@ -444,3 +444,36 @@ fn an_export_walks_every_order_of_the_list_in_batches_as_one_page_would_show_it(
         }
     }
 }
+
+#[test]
+fn counties_and_sectors_read_together_equal_each_read_alone() {
+    use peiyu::store::refdata::{self, Sector};
+    for db in backends() {
+        let mut conn = db.conn();
+        seed(&mut conn);
+        // A sector whose code sorts between the others, so the order is tested, not given.
+        refdata::upsert_sector(
+            &mut conn,
+            &Sector {
+                code: "b_middle".to_string(),
+                name_zh: "中间".to_string(),
+                name_en: "Middle".to_string(),
+            },
+        )
+        .unwrap();
+        let (counties, sectors) = refdata::counties_and_sectors(&mut conn).unwrap();
+        assert!(!counties.is_empty() && sectors.len() > 1, "{}", db.name());
+        assert_eq!(
+            counties,
+            refdata::counties(&mut conn).unwrap(),
+            "{}",
+            db.name()
+        );
+        assert_eq!(
+            sectors,
+            refdata::sectors(&mut conn).unwrap(),
+            "{}",
+            db.name()
+        );
+    }
+}
