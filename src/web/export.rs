@@ -331,30 +331,37 @@ where
 /// announcement list not recorded) as CSV or XLSX downloads.
 pub mod table {
     use crate::app::error::AppError;
-    use crate::app::export::safe_cell;
+    use crate::app::export::{safe_cell, Format};
     use crate::web::error::WebError;
     use actix_web::http::header;
     use actix_web::HttpResponse;
 
-    /// `body` as a download named `name` (ASCII).
-    pub fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
-        HttpResponse::Ok()
-            .content_type(content_type)
+    /// `rows` (the first the header) as a download in `format`, named `stem` (ASCII) with the
+    /// format's extension.
+    pub fn download(
+        format: Format,
+        stem: &str,
+        rows: &[Vec<String>],
+    ) -> Result<HttpResponse, WebError> {
+        let body = match format {
+            Format::Csv => csv_bytes(rows)?,
+            Format::Xlsx => xlsx_bytes(rows)?,
+        };
+        Ok(HttpResponse::Ok()
+            .content_type(format.mime())
             .insert_header((
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
+                format!("attachment; filename=\"{stem}.{}\"", format.ext()),
             ))
-            .body(body)
+            .body(body))
     }
-
-    pub use crate::app::export::XLSX_MIME as XLSX;
 
     fn internal(e: impl std::fmt::Display) -> WebError {
         WebError::from(AppError::Internal(anyhow::anyhow!("write a file: {e}")))
     }
 
     /// `rows` (the first the header) as formula-safe CSV: UTF-8 with a BOM, CRLF.
-    pub fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, WebError> {
+    fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, WebError> {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
@@ -370,7 +377,7 @@ pub mod table {
     }
 
     /// `rows` (the first the header, bold and frozen) as an XLSX workbook of text cells.
-    pub fn xlsx_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, WebError> {
+    fn xlsx_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, WebError> {
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         let bold = rust_xlsxwriter::Format::new().set_bold();

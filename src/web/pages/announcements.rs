@@ -5,6 +5,7 @@
 //! waits for it.
 
 use crate::app::error::AppError;
+use crate::app::export::Format;
 use crate::app::imports::announce::{
     self, field_text, kind_text, outcome_text, AnnounceOptions, AnnouncementReport,
 };
@@ -197,20 +198,12 @@ pub async fn upload(
     .await;
     match done {
         Ok(r) if r.kind.is_some() && matches!(mode.as_str(), "report_csv" | "report_xlsx") => {
-            let rows = not_recorded(lang, &r);
-            Ok(if mode == "report_csv" {
-                table::attachment(
-                    "text/csv; charset=utf-8",
-                    "list-not-recorded.csv",
-                    table::csv_bytes(&rows)?,
-                )
+            let format = if mode == "report_csv" {
+                Format::Csv
             } else {
-                table::attachment(
-                    table::XLSX,
-                    "list-not-recorded.xlsx",
-                    table::xlsx_bytes(&rows)?,
-                )
-            })
+                Format::Xlsx
+            };
+            table::download(format, "list-not-recorded", &not_recorded(lang, &r))
         }
         Ok(r) => {
             let status = if r.kind.is_none() {

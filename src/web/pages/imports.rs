@@ -9,6 +9,7 @@
 //! Runs live in the database (`app::imports::runs`), so any process shows any run.
 
 use crate::app::error::AppError;
+use crate::app::export::Format;
 use crate::app::imports::runs::{self, RunStatus, RunView, StoredReport};
 use crate::app::imports::{field_text, ImportOptions};
 use crate::app::today;
@@ -326,22 +327,12 @@ fn template_rows(lang: Lang) -> Vec<Vec<String>> {
 /// `GET /imports/template.csv`: the header the importer reads, in the user's language (UTF-8
 /// with a byte-order mark, so Excel shows Chinese).
 pub async fn template_csv(user: ImportsUser) -> Result<HttpResponse, WebError> {
-    let body = table::csv_bytes(&template_rows(user.lang))?;
-    Ok(table::attachment(
-        "text/csv; charset=utf-8",
-        "registry-template.csv",
-        body,
-    ))
+    table::download(Format::Csv, "registry-template", &template_rows(user.lang))
 }
 
 /// `GET /imports/template.xlsx`: the same header as an XLSX file.
 pub async fn template_xlsx(user: ImportsUser) -> Result<HttpResponse, WebError> {
-    let body = table::xlsx_bytes(&template_rows(user.lang))?;
-    Ok(table::attachment(
-        table::XLSX,
-        "registry-template.xlsx",
-        body,
-    ))
+    table::download(Format::Xlsx, "registry-template", &template_rows(user.lang))
 }
 
 fn report_rows(lang: Lang, r: &RunView) -> Result<Vec<Vec<String>>, WebError> {
@@ -375,13 +366,7 @@ pub async fn report_csv(
     user: ImportsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let r = run_of(&state, &user, &id).await?;
-    let table = report_rows(user.lang, &r)?;
-    Ok(table::attachment(
-        "text/csv; charset=utf-8",
-        &format!("import-{}-errors.csv", r.id),
-        table::csv_bytes(&table)?,
-    ))
+    report_file(&state, &user, &id, Format::Csv).await
 }
 
 /// `GET /imports/runs/{id}/report.xlsx`: the same as an XLSX file.
@@ -390,11 +375,16 @@ pub async fn report_xlsx(
     user: ImportsUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let r = run_of(&state, &user, &id).await?;
-    let table = report_rows(user.lang, &r)?;
-    Ok(table::attachment(
-        table::XLSX,
-        &format!("import-{}-errors.xlsx", r.id),
-        table::xlsx_bytes(&table)?,
-    ))
+    report_file(&state, &user, &id, Format::Xlsx).await
+}
+
+async fn report_file(
+    state: &AppState,
+    user: &ImportsUser,
+    id: &str,
+    format: Format,
+) -> Result<HttpResponse, WebError> {
+    let r = run_of(state, user, id).await?;
+    let rows = report_rows(user.lang, &r)?;
+    table::download(format, &format!("import-{}-errors", r.id), &rows)
 }
