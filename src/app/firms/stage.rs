@@ -358,12 +358,13 @@ pub fn fire_loaded(
     )
     .ctx("write audit row for fire_event")?;
 
+    // A same-stage event (a renewal) mails nobody: its recipients are not even read.
     let mails_queued = if opts.notify && transition.from != transition.to {
         let recipients = match &record.users {
             Some(users) => notices::recipients_of(&firm, users.clone()),
             None => notices::firm_recipients(conn, &firm)?,
         };
-        notices::queue_stage_changed_to(
+        notices::queue_stage_changed(
             conn,
             &mut ctx.mail,
             &firm,
@@ -477,11 +478,16 @@ fn credential_changes(
     CredentialChanges { moves, new }
 }
 
+/// Whether the move of `kind` from one of `from` applies to credential `c`.
+fn moved_by(kind: CredentialKind, from: &[CredentialStatus], c: &Credential) -> bool {
+    c.kind == kind.id() && from.iter().any(|s| c.status == s.id())
+}
+
 impl CredentialChanges {
     fn moves(&self, c: &Credential) -> Option<CredentialStatus> {
         self.moves
             .iter()
-            .find(|(kind, from, _)| c.kind == kind.id() && from.iter().any(|s| c.status == s.id()))
+            .find(|(kind, from, _)| moved_by(*kind, from, c))
             .map(|(_, _, to)| *to)
     }
 
@@ -523,10 +529,7 @@ impl CredentialChanges {
         before: &[Credential],
     ) -> Result<(), AppError> {
         for (kind, from, to) in &self.moves {
-            let matches = before
-                .iter()
-                .any(|c| c.kind == kind.id() && from.iter().any(|s| c.status == s.id()));
-            if matches {
+            if before.iter().any(|c| moved_by(*kind, from, c)) {
                 credentials::set_status(conn, firm_id, *kind, from, *to)
                     .ctx("update credential status")?;
             }

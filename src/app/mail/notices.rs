@@ -61,32 +61,11 @@ fn name(lang: Lang, section: &str, id: &str) -> String {
     i18n::text(lang, &format!("{section}.{id}"))
 }
 
-/// Queue the stage-change notice to the firm's users and advisor, inside the caller's
-/// transaction; returns how many mails were stored. Nothing is queued for an event that left
-/// the stage as it was (a renewal).
+/// Queue the stage-change notice to `recipients` (the firm's users and advisor:
+/// [`firm_recipients`], or [`recipients_of`] the users already read) inside the caller's
+/// transaction, their rows read through `read` ([`super::queue_with`]); returns how many mails
+/// were stored. Nothing is queued for an event that left the stage as it was (a renewal).
 pub fn queue_stage_changed(
-    conn: &mut DbConn,
-    firm: &Firm,
-    change: &StageChange<'_>,
-    now: NaiveDateTime,
-) -> Result<usize, AppError> {
-    if change.from == change.to {
-        return Ok(0);
-    }
-    let recipients = firm_recipients(conn, firm)?;
-    queue_stage_changed_to(
-        conn,
-        &mut super::Recipients::default(),
-        firm,
-        &recipients,
-        change,
-        now,
-    )
-}
-
-/// [`queue_stage_changed`] to `recipients` already found ([`firm_recipients`] or
-/// [`recipients_of`]), their rows read through `read` ([`super::queue_with`]).
-pub fn queue_stage_changed_to(
     conn: &mut DbConn,
     read: &mut super::Recipients,
     firm: &Firm,
