@@ -62,32 +62,20 @@ fn escaped_text(lang: Lang, key: &str) -> Option<&'static str> {
 }
 
 /// A parameter's text as a helper reads it, borrowed when it is a string.
-fn param_str<'a>(h: &'a Helper<'_>, i: usize) -> Result<Cow<'a, str>, RenderError> {
+fn param_str<'a>(
+    h: &'a Helper<'_>,
+    i: usize,
+    helper: &'static str,
+) -> Result<Cow<'a, str>, RenderError> {
     let p = h
         .param(i)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", i))?;
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, i))?;
     match p.value() {
         serde_json::Value::String(s) => Ok(Cow::Borrowed(s.as_str())),
         serde_json::Value::Number(n) => Ok(Cow::Owned(n.to_string())),
         serde_json::Value::Bool(b) => Ok(Cow::Owned(b.to_string())),
         other => Err(RenderErrorReason::Other(format!(
-            "t: parameter {} is {other}, not text",
-            p.relative_path().map_or("?", String::as_str)
-        ))
-        .into()),
-    }
-}
-
-fn param_text(h: &Helper<'_>, i: usize) -> Result<String, RenderError> {
-    let p = h
-        .param(i)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", i))?;
-    match p.value() {
-        serde_json::Value::String(s) => Ok(s.clone()),
-        serde_json::Value::Number(n) => Ok(n.to_string()),
-        serde_json::Value::Bool(b) => Ok(b.to_string()),
-        other => Err(RenderErrorReason::Other(format!(
-            "t: parameter {} is {other}, not text",
+            "{helper}: parameter {} is {other}, not text",
             p.relative_path().map_or("?", String::as_str)
         ))
         .into()),
@@ -101,13 +89,19 @@ fn t_helper(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let mut key = String::with_capacity(48);
-    for i in 0..h.params().len().max(1) {
-        if i > 0 {
-            key.push('.');
+    // One parameter (most calls) is the key as it is; more are joined with dots.
+    let key = if h.params().len() <= 1 {
+        param_str(h, 0, "t")?
+    } else {
+        let mut key = String::with_capacity(48);
+        for i in 0..h.params().len() {
+            if i > 0 {
+                key.push('.');
+            }
+            key.push_str(&param_str(h, i, "t")?);
         }
-        key.push_str(&param_str(h, i)?);
-    }
+        Cow::Owned(key)
+    };
     let lang = lang_of(ctx);
     let text = escaped_text(lang, &key).ok_or_else(|| {
         RenderErrorReason::Other(format!("missing i18n key '{key}' in {}", lang.tag()))
@@ -136,11 +130,11 @@ fn verdict_helper(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let status = param_text(h, 0)?;
-    let mark = match status.as_str() {
-        "pass" => "✓",
-        "fail" => "✗",
-        "unknown" => "?",
+    let status = param_str(h, 0, "verdict")?;
+    let (mark, key) = match status.as_ref() {
+        "pass" => ("✓", "criterion_status.pass"),
+        "fail" => ("✗", "criterion_status.fail"),
+        "unknown" => ("?", "criterion_status.unknown"),
         other => {
             return Err(
                 RenderErrorReason::Other(format!("verdict: unknown verdict '{other}'")).into(),
@@ -148,13 +142,20 @@ fn verdict_helper(
         }
     };
     let lang = lang_of(ctx);
-    let key = format!("criterion_status.{status}");
-    let word = escaped_text(lang, &key).ok_or_else(|| {
+    let word = escaped_text(lang, key).ok_or_else(|| {
         RenderErrorReason::Other(format!("missing i18n key '{key}' in {}", lang.tag()))
     })?;
-    out.write(&format!(
-        "<span class=\"status status-{status}\"><span aria-hidden=\"true\">{mark}</span> {word}</span>"
-    ))?;
+    for piece in [
+        "<span class=\"status status-",
+        &status,
+        "\"><span aria-hidden=\"true\">",
+        mark,
+        "</span> ",
+        word,
+        "</span>",
+    ] {
+        out.write(piece)?;
+    }
     Ok(())
 }
 
