@@ -391,6 +391,48 @@ pub fn backend_of(conn: &DbConn) -> Backend {
     }
 }
 
+/// The page cache, in KiB, an SQLite connection holds while it writes a bulk transaction
+/// ([`bulk_write_tx`]). SQLite's default is 2,000 KiB.
+pub const BULK_CACHE_KIB: i64 = 64 * 1024;
+
+/// [`write_tx`] for a transaction that writes many rows at once (a registry import). On
+/// SQLite the connection's page cache is raised to [`BULK_CACHE_KIB`] for the transaction and
+/// put back after it, committed or not. With the default cache, a transaction that inserts
+/// tens of thousands of rows evicts index pages it is still changing, and SQLite writes each
+/// of them to the WAL file before reading it back. Measured with sqlite3 on the `firms` table
+/// and its indexes, 100,000 rows whose codes come in no order: 2.3 s with the default cache,
+/// 1.3 s with 64 MB. The whole import of 100,000 firms × 3 years (`scripts/bench import`, two
+/// runs each): 6.2–6.4 s before, 5.8–6.0 s after.
+pub fn bulk_write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::{QueryableByName, RunQueryDsl};
+    let DbConn::Sqlite(c) = conn else {
+        return write_tx(conn, f);
+    };
+    #[derive(QueryableByName)]
+    struct CacheSize {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cache_size: i64,
+    }
+    let before = diesel::sql_query("PRAGMA cache_size").get_result::<CacheSize>(c)?;
+    c.batch_execute(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))?;
+    let out = write_tx(conn, f);
+    // Outside the transaction again: the pooled connection goes back to its usual cache
+    // (SQLite frees the pages above it).
+    let DbConn::Sqlite(c) = conn else {
+        return out;
+    };
+    let restored = c.batch_execute(&format!("PRAGMA cache_size = {}", before.cache_size));
+    match (out, restored) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e.into()),
+    }
+}
+
 /// Run `f` in a write transaction. On SQLite it begins with `BEGIN IMMEDIATE`, taking the write
 /// lock up front: concurrent writers then queue on the busy timeout, where a deferred
 /// transaction would fail with `SQLITE_BUSY` when it upgrades its read lock. On PostgreSQL it

@@ -220,7 +220,7 @@ pub fn import_firms(
         report.changes = plan.outcomes();
         return Ok(report);
     }
-    store::write_tx(conn, |c| {
+    store::bulk_write_tx(conn, |c| {
         let plan = plan(c, records, principal, &mut report, progress)?;
         finish_rejections(&mut report);
         report.changes = plan.outcomes();

@@ -149,6 +149,50 @@ fn write_tx_rolls_back_on_error() {
     }
 }
 
+/// SQLite's page cache of the connection, in pages (positive) or KiB (negative).
+fn cache_size(conn: &mut store::DbConn) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct C {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cache_size: i64,
+    }
+    diesel::sql_query("PRAGMA cache_size")
+        .get_result::<C>(conn)
+        .unwrap()
+        .cache_size
+}
+
+#[test]
+fn a_bulk_write_is_one_transaction_and_gives_the_connection_its_cache_back() {
+    for db in backends() {
+        let mut conn = db.conn();
+        seed(&mut conn);
+        let sqlite = matches!(*conn, store::DbConn::Sqlite(_));
+        let usual = sqlite.then(|| cache_size(&mut conn));
+        // Refused midway: nothing of it stays, and the cache is back as it was.
+        let r: Result<(), StoreError> = store::bulk_write_tx(&mut conn, |c| {
+            if sqlite {
+                assert_eq!(cache_size(c), -store::BULK_CACHE_KIB, "while writing");
+            }
+            firms::insert(c, &new_firm(&crate::common::next_uscc()))?;
+            Err(StoreError::NotFound)
+        });
+        assert!(r.is_err());
+        assert_eq!(firms::count(&mut conn).unwrap(), 0, "{}", db.name());
+        assert_eq!(usual, sqlite.then(|| cache_size(&mut conn)));
+        // Committed: every row stays, and the cache is back again.
+        store::bulk_write_tx(&mut conn, |c| -> Result<(), StoreError> {
+            firms::insert(c, &new_firm(&crate::common::next_uscc()))?;
+            firms::insert(c, &new_firm(&crate::common::next_uscc()))?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(firms::count(&mut conn).unwrap(), 2, "{}", db.name());
+        assert_eq!(usual, sqlite.then(|| cache_size(&mut conn)));
+    }
+}
+
 #[test]
 fn settings_round_trip_and_thresholds_default_when_unset() {
     for db in backends() {
