@@ -4,7 +4,7 @@
 //! recommended application, renewals, refusals and numbers held by another firm; a tech-SME
 //! list; who may record one.
 
-use crate::common::{attach_required, backends, seed, TestDb};
+use crate::common::{attach_required, backends, import_registry, seed, TestDb};
 use chrono::{Datelike, Days};
 use diesel::prelude::*;
 use peiyu::app::applications::act::act;
@@ -15,7 +15,6 @@ use peiyu::app::imports::announce::{
     import_announcements, AnnounceOptions, AnnouncementReport, EntryOutcome,
 };
 use peiyu::app::imports::samples::{registry_csv, sample_name, sample_uscc};
-use peiyu::app::imports::{import_firms, ImportOptions};
 use peiyu::app::seed_demo::seed_demo;
 use peiyu::app::Principal;
 use peiyu::core::application::{Action, Target};
@@ -149,14 +148,7 @@ fn a_list_of_5000_with_3_unknown_2_mismatched_and_1_malformed_reports_exactly_th
     for db in backends() {
         let mut c = db.conn();
         let s = seed(&mut c);
-        let reg = import_firms(
-            &mut c,
-            registry.as_bytes(),
-            ImportOptions::default(),
-            &s.bureau,
-            &mut |_, _, _| {},
-        )
-        .unwrap();
+        let reg = import_registry(&mut c, registry.as_bytes(), &s.bureau);
         assert!(reg.committed);
         let before = written(&mut c);
 
@@ -679,14 +671,7 @@ fn each_entry_of_a_list_costs_four_statements_whatever_its_length() {
     for db in backends() {
         let mut c = db.conn();
         let s = seed(&mut c);
-        import_firms(
-            &mut c,
-            registry.as_bytes(),
-            ImportOptions::default(),
-            &s.bureau,
-            &mut |_, _, _| {},
-        )
-        .unwrap();
+        import_registry(&mut c, registry.as_bytes(), &s.bureau);
         let mut statements = |n: usize, dry_run: bool| {
             let counter = Statements::default();
             diesel::Connection::set_instrumentation(&mut *c, counter.clone());

@@ -1,7 +1,6 @@
-use crate::common::{backends, d, seed, FirmBuilder, COUNTY_B};
+use crate::common::{backends, d, import_registry, seed, FirmBuilder, COUNTY_B};
 use peiyu::app::firms::derived::derive;
 use peiyu::app::imports::samples::{registry_csv, sample_uscc};
-use peiyu::app::imports::{import_firms, ImportOptions};
 use peiyu::app::{fire_event, AppError, Conflict};
 use peiyu::core::stage::{Event, EventKind, Stage};
 use peiyu::i18n::{render, Lang};
@@ -432,14 +431,7 @@ fn each_event_writes_the_derived_columns_a_recompute_gives_and_returns_the_firm_
     for db in backends() {
         let mut conn = db.conn();
         let s = seed(&mut conn);
-        import_firms(
-            &mut conn,
-            registry.as_bytes(),
-            ImportOptions::default(),
-            &s.bureau,
-            &mut |_, _, _| {},
-        )
-        .unwrap();
+        import_registry(&mut conn, registry.as_bytes(), &s.bureau);
         let id = firms::find_by_uscc(&mut conn, &sample_uscc(0))
             .unwrap()
             .unwrap()

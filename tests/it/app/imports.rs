@@ -2,7 +2,9 @@
 //! amounts, the dry run, all-or-nothing with 17 bad rows, a second import that changes
 //! nothing, county officers' territory, and SIGKILL at random points.
 
-use crate::common::{backends, d, seed, FirmBuilder, Seed, TestDb, COUNTY_A, COUNTY_B};
+use crate::common::{
+    backends, d, import_registry, seed, FirmBuilder, Seed, TestDb, COUNTY_A, COUNTY_B,
+};
 use diesel::prelude::*;
 use peiyu::app::imports::samples::{registry_csv, registry_xlsx, sample_uscc, sample_year};
 use peiyu::app::imports::{import_firms, ImportOptions, ImportReport, Outcome};
@@ -19,10 +21,6 @@ const COUNTIES: [&str; 2] = ["新华区", "卫东区"];
 
 fn run(conn: &mut DbConn, bytes: &[u8], who: &Principal, opts: ImportOptions) -> ImportReport {
     import_firms(conn, bytes, opts, who, &mut |_, _, _| {}).expect("import runs")
-}
-
-fn commit(conn: &mut DbConn, bytes: &[u8], who: &Principal) -> ImportReport {
-    run(conn, bytes, who, ImportOptions::default())
 }
 
 /// Everything an import may write, to compare before and after.
@@ -103,7 +101,7 @@ fn a_generated_registry_imports_as_xlsx_and_as_gb18030_csv_and_again_changes_not
             } else {
                 seed_again(&mut c)
             };
-            let r = commit(&mut c, bytes, &s.bureau);
+            let r = import_registry(&mut c, bytes, &s.bureau);
             assert_eq!(r.errors, vec![], "{} {kind}", db.name());
             assert_eq!((r.new, r.updated, r.unchanged), (n, 0, 0));
             assert_eq!(r.data_rows, n);
@@ -129,7 +127,7 @@ fn a_generated_registry_imports_as_xlsx_and_as_gb18030_csv_and_again_changes_not
                 );
             }
             let before = snapshot(&mut c);
-            let again = commit(&mut c, bytes, &s.bureau);
+            let again = import_registry(&mut c, bytes, &s.bureau);
             assert_eq!((again.new, again.updated, again.unchanged), (0, 0, n));
             assert!(!again.committed, "nothing to write");
             assert_eq!(snapshot(&mut c), before, "{} {kind}", db.name());
@@ -192,7 +190,7 @@ fn a_sheet_as_bureaus_keep_it_imports_without_retyping() {
     for db in backends() {
         let mut c = db.conn();
         let s = seed(&mut c);
-        let r = commit(&mut c, &bytes, &s.bureau);
+        let r = import_registry(&mut c, &bytes, &s.bureau);
         assert_eq!(r.errors, vec![], "{}", db.name());
         assert_eq!(r.new, 2);
         assert_eq!(r.totals_rows, vec![8]);
@@ -232,7 +230,7 @@ fn utf8_with_bom_and_gb18030_csv_in_the_long_form_read_the_same() {
             let mut c = db.conn();
             if firms::count(&mut c).unwrap() == 0 {
                 let s = seed(&mut c);
-                let r = commit(&mut c, &bytes, &s.bureau);
+                let r = import_registry(&mut c, &bytes, &s.bureau);
                 assert_eq!(r.errors, vec![], "{}", db.name());
                 assert_eq!((r.new, r.data_rows, r.totals_rows.len()), (1, 2, 1));
                 assert_eq!(year(&mut c, &a, 2024).revenue, Some(1_200_500_000));
@@ -242,7 +240,7 @@ fn utf8_with_bom_and_gb18030_csv_in_the_long_form_read_the_same() {
                 assert!(f.facts.contains("\"invention_patents\":3"), "{}", f.facts);
             } else {
                 // The other encoding of the same file is the same data.
-                let r = commit(&mut c, &bytes, &Principal::system());
+                let r = import_registry(&mut c, &bytes, &Principal::system());
                 assert_eq!((r.new, r.updated, r.unchanged), (0, 0, 1), "{}", db.name());
             }
         }
@@ -303,7 +301,7 @@ fn a_dry_run_lists_the_changes_field_by_field_and_the_commit_writes_them_without
         );
         let audits_before =
             peiyu::store::audit::count_for_entity(&mut c, "firm", existing.id).unwrap();
-        let r = commit(&mut c, text.as_bytes(), &s.bureau);
+        let r = import_registry(&mut c, text.as_bytes(), &s.bureau);
         assert!(r.committed);
         let after = firm(&mut c, &existing.uscc);
         assert_eq!(after.version, existing.version + 1);
@@ -417,7 +415,7 @@ fn seventeen_bad_rows_are_reported_exactly_and_nothing_is_committed_unless_asked
         let mut c = db.conn();
         let s = seed(&mut c);
         let before = snapshot(&mut c);
-        let r = commit(&mut c, text.as_bytes(), &s.bureau);
+        let r = import_registry(&mut c, text.as_bytes(), &s.bureau);
         assert_eq!(r.rejected_rows, bad_rows, "{}: {:#?}", db.name(), r.errors);
         let mut codes: Vec<&str> = r.errors.iter().map(|e| e.code).collect();
         codes.sort_unstable();
@@ -464,7 +462,7 @@ fn a_county_officer_imports_only_firms_of_their_county() {
              {},改名,,200\n",
             other.uscc
         );
-        let r = commit(&mut c, text.as_bytes(), &s.county_a);
+        let r = import_registry(&mut c, text.as_bytes(), &s.county_a);
         assert_eq!(r.rejected_rows, vec![3, 4]);
         assert!(
             r.errors.iter().all(|e| e.code == "outside_territory"),
@@ -609,7 +607,7 @@ fn dates_in_a_long_form_sheet_and_a_title_merged_over_the_header_width() {
     for db in backends() {
         let mut c = db.conn();
         let s = seed(&mut c);
-        let r = commit(&mut c, text.as_bytes(), &s.bureau);
+        let r = import_registry(&mut c, text.as_bytes(), &s.bureau);
         assert_eq!(r.errors, vec![]);
         assert_eq!(firm(&mut c, &a).founded_on, Some(d(2015, 3, 2)));
     }

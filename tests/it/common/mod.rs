@@ -394,3 +394,20 @@ pub fn attach_required(conn: &mut DbConn, db: &TestDb, who: &Principal, id: i64)
         .unwrap_or_else(|e| panic!("upload {}: {e:?}", kind.id()));
     }
 }
+
+/// Import the registry in `bytes` as `who`, committed with the default options (no dry run,
+/// bad rows refuse the whole file).
+pub fn import_registry(
+    conn: &mut DbConn,
+    bytes: &[u8],
+    who: &Principal,
+) -> peiyu::app::imports::ImportReport {
+    peiyu::app::imports::import_firms(
+        conn,
+        bytes,
+        peiyu::app::imports::ImportOptions::default(),
+        who,
+        &mut |_, _, _| {},
+    )
+    .expect("import runs")
+}
