@@ -409,23 +409,20 @@ where
     E: From<diesel::result::Error>,
 {
     use diesel::{QueryableByName, RunQueryDsl};
-    let DbConn::Sqlite(c) = conn else {
+    if !matches!(conn, DbConn::Sqlite(_)) {
         return write_tx(conn, f);
-    };
+    }
     #[derive(QueryableByName)]
     struct CacheSize {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         cache_size: i64,
     }
-    let before = diesel::sql_query("PRAGMA cache_size").get_result::<CacheSize>(c)?;
-    c.batch_execute(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))?;
+    let before = diesel::sql_query("PRAGMA cache_size").get_result::<CacheSize>(conn)?;
+    conn.batch_execute(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))?;
     let out = write_tx(conn, f);
     // Outside the transaction again: the pooled connection goes back to its usual cache
     // (SQLite frees the pages above it).
-    let DbConn::Sqlite(c) = conn else {
-        return out;
-    };
-    let restored = c.batch_execute(&format!("PRAGMA cache_size = {}", before.cache_size));
+    let restored = conn.batch_execute(&format!("PRAGMA cache_size = {}", before.cache_size));
     match (out, restored) {
         (Ok(v), Ok(())) => Ok(v),
         (Err(e), _) => Err(e),
