@@ -274,8 +274,8 @@ impl FirmYear {
         let mut wrong = Vec::new();
         for (name, v) in amounts {
             let Some(v) = v else { continue };
-            let field = f(name);
             if v.0 < 0 && name != "net_assets" {
+                let field = f(name);
                 wrong.push(name);
                 out.push(InputError::new(
                     field.clone(),
@@ -285,6 +285,7 @@ impl FirmYear {
                         .words("amount", v.zh(), v.en()),
                 ));
             } else if v.0.unsigned_abs() > MAX_AMOUNT.0.unsigned_abs() {
+                let field = f(name);
                 wrong.push(name);
                 out.push(InputError::new(
                     field.clone(),

@@ -247,7 +247,7 @@ fn finish_rejections(report: &mut ImportReport) {
 struct Planned {
     record: FirmRecord,
     /// The stored firm, for an update.
-    stored: Option<Firm>,
+    stored: Option<StoredFirm>,
     county_code: String,
     name: String,
     changes: Vec<FieldChange>,
@@ -255,6 +255,13 @@ struct Planned {
     years: Vec<FirmYearRow>,
     /// The facts JSON to write, when it changes.
     facts: Option<String>,
+}
+
+/// What an update needs of the stored firm: which row, at which version.
+#[derive(Clone, Copy)]
+struct StoredFirm {
+    id: i64,
+    version: i64,
 }
 
 struct Plan {
@@ -327,7 +334,7 @@ fn plan(
         Role::County => principal.county_code.clone(),
         _ => None,
     };
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(total);
     for (i, rec) in records.into_iter().enumerate() {
         if i % 1000 == 0 {
             progress(Phase::Checking, i, total);
@@ -437,12 +444,15 @@ fn plan(
             for (field, new, slot) in pairs {
                 let Some(new) = new else { continue };
                 if *slot != Some(new.0) {
-                    changes.push(FieldChange {
-                        field,
-                        year: Some(*year),
-                        before: shown_fen(*slot),
-                        after: new.wan_text(),
-                    });
+                    // A new firm's report says "new", not its fields.
+                    if firm.is_some() {
+                        changes.push(FieldChange {
+                            field,
+                            year: Some(*year),
+                            before: shown_fen(*slot),
+                            after: new.wan_text(),
+                        });
+                    }
                     *slot = Some(new.0);
                     year_changed = true;
                 }
@@ -590,7 +600,10 @@ fn plan(
                 }
                 items.push(Planned {
                     record: rec,
-                    stored: Some(f.clone()),
+                    stored: Some(StoredFirm {
+                        id: f.id,
+                        version: f.version,
+                    }),
                     county_code,
                     name,
                     changes: firm_changes,
@@ -614,8 +627,13 @@ const RESCORE_ALL_ABOVE: usize = 2_000;
 /// transaction (see [`reg::analyze`]).
 const ANALYZE_FROM: usize = 1_000;
 
-/// New firms written per batch (each batch reports progress; the statements inside keep
-/// their own sizes).
+/// From this many new firms on, when they are at least half as many as the firms already
+/// stored, they are inserted with the firm table's secondary indexes built once afterwards
+/// (see [`reg::suspend_firm_indexes`]) rather than kept up to date row by row.
+const REBUILD_INDEXES_FROM: usize = 2_000;
+
+/// New firms written per batch, with their years and audit rows (each batch reports
+/// progress; the statements inside keep their own sizes).
 const WRITE_BATCH: usize = 2_000;
 
 /// Write the plan inside the caller's transaction.
@@ -630,195 +648,210 @@ fn apply(
     let now = Utc::now().naive_utc();
     let as_of = today();
     let thresholds = settings::thresholds(conn).ctx("load thresholds for an import")?;
-
-    // New firms, with their derived columns computed from what is written.
-    let mut new_rows = Vec::new();
-    for p in plan.items.iter().filter(|p| p.stored.is_none()) {
-        let r = &p.record;
-        let firm = Firm {
-            id: 0,
-            uscc: r.uscc.to_string(),
-            name: p.name.clone(),
-            county_code: p.county_code.clone(),
-            sector_code: None,
-            founded_on: r.founded_on,
-            stage: Stage::Prospect.id().to_string(),
-            version: 1,
-            advisor_id: None,
-            contact_name: r.contact_name.clone(),
-            contact_phone: r.contact_phone.clone(),
-            contact_email: None,
-            employees: r.employees.and_then(|n| i32::try_from(n).ok()),
-            tech_staff: r.tech_staff.and_then(|n| i32::try_from(n).ok()),
-            facts: p
-                .facts
-                .clone()
-                .unwrap_or_else(|| FirmFacts::default().to_json()),
-            next_stage: None,
-            next_ruleset: None,
-            next_eligible: None,
-            readiness: 0,
-            evaluated_at: None,
-            created_at: now,
-            updated_at: now,
-            next_contact_on: None,
-            last_contact_on: None,
-            industry_code: r.industry_code.clone(),
-            readiness_margin: 0,
-        };
-        let prof = profile::profile_of(&firm, &p.years, &[], &[]).ctx("profile of a new firm")?;
-        let d = derive(Stage::Prospect, &prof, &thresholds, as_of, now);
-        new_rows.push(NewImportedFirm {
-            uscc: firm.uscc,
-            name: firm.name,
-            county_code: firm.county_code,
-            founded_on: firm.founded_on,
-            stage: firm.stage,
-            contact_name: firm.contact_name,
-            contact_phone: firm.contact_phone,
-            employees: firm.employees,
-            tech_staff: firm.tech_staff,
-            facts: firm.facts,
-            industry_code: firm.industry_code,
-            next_stage: d.next_stage,
-            next_ruleset: d.next_ruleset,
-            next_eligible: d.next_eligible,
-            readiness: d.readiness,
-            readiness_margin: d.readiness_margin,
-            evaluated_at: d.evaluated_at,
-            created_at: now,
-            updated_at: now,
-        });
-    }
-    // A batch at a time, so that a long import's progress moves while it writes: the new
-    // firms count for the first half of their share, their years for the second.
-    let half = new_rows.len() / 2;
-    let mut ids = HashMap::with_capacity(new_rows.len());
-    let mut inserted = 0;
-    for batch in new_rows.chunks(WRITE_BATCH) {
-        ids.extend(reg::insert_firms(conn, batch).ctx("insert imported firms")?);
-        inserted += batch.len();
-        progress(Phase::Writing, inserted / 2, total);
-    }
-    let mut new_years = Vec::new();
-    let mut audits = Vec::new();
     let role = principal.role.id();
+
+    // New firms a batch at a time: the firms, then their years and audit rows. Memory stays
+    // the size of a batch, and a long import's progress moves as it writes. Many new firms
+    // go in without the table's secondary indexes, built again once they are all in.
+    let new: Vec<&Planned> = plan.items.iter().filter(|p| p.stored.is_none()).collect();
+    let suspended = if new.len() >= REBUILD_INDEXES_FROM
+        && new.len() as i64 * 2 >= firms::count(conn).ctx("count the stored firms")?
+    {
+        Some(reg::suspend_firm_indexes(conn).ctx("drop the firm indexes for a bulk insert")?)
+    } else {
+        None
+    };
+    let mut rows = Vec::with_capacity(WRITE_BATCH);
+    let mut new_years = Vec::new();
+    let mut audits = Vec::with_capacity(WRITE_BATCH);
+    let mut done = 0;
+    for batch in new.chunks(WRITE_BATCH) {
+        rows.clear();
+        for p in batch {
+            rows.push(new_firm_row(p, &thresholds, as_of, now)?);
+        }
+        let ids = reg::insert_firms(conn, &rows).ctx("insert imported firms")?;
+        // The firms are about half of a batch's work; their years and audit rows the rest.
+        progress(Phase::Writing, done + batch.len() / 2, total);
+        new_years.clear();
+        audits.clear();
+        for p in batch {
+            let code = p.record.uscc.as_str();
+            let id = *ids
+                .get(code)
+                .ok_or_else(|| anyhow::anyhow!("imported firm {code} not found after insert"))?;
+            new_years.extend(p.years.iter().map(|y| FirmYearRow {
+                firm_id: id,
+                ..y.clone()
+            }));
+            audits.push(NewAuditEntry {
+                actor_id: principal.user_id,
+                actor_role: role,
+                action: "import_create_firm",
+                entity: "firm",
+                entity_id: Some(id),
+                detail: serde_json::json!({"uscc": code, "name": p.name,
+                    "county_code": p.county_code, "row": p.record.row})
+                .to_string(),
+                at: now,
+            });
+        }
+        years::insert_many(conn, &new_years).ctx("insert imported years")?;
+        audit::record_many(conn, &audits).ctx("write the import's audit rows")?;
+        done += batch.len();
+        progress(Phase::Writing, done, total);
+    }
+    if let Some(s) = suspended {
+        s.rebuild(conn).ctx("build the firm indexes again")?;
+    }
+
+    // Stored firms that change: the fields the file changes, their years, an audit row each.
+    audits.clear();
     let mut touched = Vec::new();
     for p in &plan.items {
+        let Some(f) = p.stored else { continue };
         let code = p.record.uscc.as_str();
-        match &p.stored {
-            None => {
-                let id = *ids.get(code).ok_or_else(|| {
-                    anyhow::anyhow!("imported firm {code} not found after insert")
-                })?;
-                for y in &p.years {
-                    new_years.push(FirmYearRow {
-                        firm_id: id,
-                        ..y.clone()
-                    });
-                }
-                audits.push(NewAuditEntry {
-                    actor_id: principal.user_id,
-                    actor_role: role,
-                    action: "import_create_firm",
-                    entity: "firm",
-                    entity_id: Some(id),
-                    detail: serde_json::json!({"uscc": code, "name": p.name,
-                        "county_code": p.county_code, "row": p.record.row})
-                    .to_string(),
-                    at: now,
-                });
-            }
-            Some(f) => {
-                let has = |field: Field| {
-                    p.changes
-                        .iter()
-                        .any(|c| c.field == field && c.year.is_none())
-                };
-                let r = &p.record;
-                let changes = FirmChanges {
-                    name: r.name.clone().filter(|_| has(Field::Name)),
-                    county_code: r.county_code.clone().filter(|_| has(Field::County)),
-                    founded_on: r.founded_on.filter(|_| has(Field::FoundedOn)).map(Some),
-                    contact_name: r
-                        .contact_name
-                        .clone()
-                        .filter(|_| has(Field::ContactName))
-                        .map(Some),
-                    contact_phone: r
-                        .contact_phone
-                        .clone()
-                        .filter(|_| has(Field::ContactPhone))
-                        .map(Some),
-                    industry_code: r
-                        .industry_code
-                        .clone()
-                        .filter(|_| has(Field::IndustryCode))
-                        .map(Some),
-                    employees: r
-                        .employees
-                        .filter(|_| has(Field::Employees))
-                        .map(|n| i32::try_from(n).ok()),
-                    tech_staff: r
-                        .tech_staff
-                        .filter(|_| has(Field::TechStaff))
-                        .map(|n| i32::try_from(n).ok()),
-                    facts: p.facts.clone(),
-                    ..FirmChanges::default()
-                };
-                firms::update_with_version(conn, f.id, f.version, &changes, now)
-                    .ctx("update an imported firm")?;
-                for y in &p.years {
-                    years::upsert(
-                        conn,
-                        &FirmYearRow {
-                            firm_id: f.id,
-                            ..y.clone()
-                        },
-                    )
-                    .ctx("save an imported year")?;
-                }
-                let detail: Vec<serde_json::Value> = p
-                    .changes
-                    .iter()
-                    .map(|c| {
-                        serde_json::json!({"field": c.field.id(), "year": c.year,
-                            "before": c.before, "after": c.after})
-                    })
-                    .collect();
-                audits.push(NewAuditEntry {
-                    actor_id: principal.user_id,
-                    actor_role: role,
-                    action: "import_update_firm",
-                    entity: "firm",
-                    entity_id: Some(f.id),
-                    detail: serde_json::json!({"uscc": code, "row": p.record.row,
-                        "changes": detail})
-                    .to_string(),
-                    at: now,
-                });
-                touched.push(f.id);
-            }
+        let has = |field: Field| {
+            p.changes
+                .iter()
+                .any(|c| c.field == field && c.year.is_none())
+        };
+        let r = &p.record;
+        let changes = FirmChanges {
+            name: r.name.clone().filter(|_| has(Field::Name)),
+            county_code: r.county_code.clone().filter(|_| has(Field::County)),
+            founded_on: r.founded_on.filter(|_| has(Field::FoundedOn)).map(Some),
+            contact_name: r
+                .contact_name
+                .clone()
+                .filter(|_| has(Field::ContactName))
+                .map(Some),
+            contact_phone: r
+                .contact_phone
+                .clone()
+                .filter(|_| has(Field::ContactPhone))
+                .map(Some),
+            industry_code: r
+                .industry_code
+                .clone()
+                .filter(|_| has(Field::IndustryCode))
+                .map(Some),
+            employees: r
+                .employees
+                .filter(|_| has(Field::Employees))
+                .map(|n| i32::try_from(n).ok()),
+            tech_staff: r
+                .tech_staff
+                .filter(|_| has(Field::TechStaff))
+                .map(|n| i32::try_from(n).ok()),
+            facts: p.facts.clone(),
+            ..FirmChanges::default()
+        };
+        firms::update_with_version(conn, f.id, f.version, &changes, now)
+            .ctx("update an imported firm")?;
+        for y in &p.years {
+            years::upsert(
+                conn,
+                &FirmYearRow {
+                    firm_id: f.id,
+                    ..y.clone()
+                },
+            )
+            .ctx("save an imported year")?;
         }
-    }
-    let mut written = 0;
-    for batch in new_years.chunks(WRITE_BATCH * 3) {
-        years::insert_many(conn, batch).ctx("insert imported years")?;
-        written += batch.len();
-        progress(
-            Phase::Writing,
-            half + (new_rows.len() - half) * written / new_years.len(),
-            total,
-        );
+        let detail: Vec<serde_json::Value> = p
+            .changes
+            .iter()
+            .map(|c| {
+                serde_json::json!({"field": c.field.id(), "year": c.year,
+                    "before": c.before, "after": c.after})
+            })
+            .collect();
+        audits.push(NewAuditEntry {
+            actor_id: principal.user_id,
+            actor_role: role,
+            action: "import_update_firm",
+            entity: "firm",
+            entity_id: Some(f.id),
+            detail: serde_json::json!({"uscc": code, "row": p.record.row,
+                "changes": detail})
+            .to_string(),
+            at: now,
+        });
+        touched.push(f.id);
     }
     audit::record_many(conn, &audits).ctx("write the import's audit rows")?;
-    if new_rows.len() >= ANALYZE_FROM {
+    if new.len() >= ANALYZE_FROM {
         reg::analyze(conn).ctx("refresh statistics after an import")?;
     }
     progress(Phase::Writing, total.saturating_sub(touched.len()), total);
     recompute(conn, &touched, as_of)?;
     progress(Phase::Writing, total, total);
     Ok(())
+}
+
+/// The row of a new firm, a prospect, with its derived columns computed from what is written.
+fn new_firm_row(
+    p: &Planned,
+    thresholds: &crate::core::rules::Thresholds,
+    as_of: chrono::NaiveDate,
+    now: chrono::NaiveDateTime,
+) -> Result<NewImportedFirm, AppError> {
+    let r = &p.record;
+    let firm = Firm {
+        id: 0,
+        uscc: r.uscc.to_string(),
+        name: p.name.clone(),
+        county_code: p.county_code.clone(),
+        sector_code: None,
+        founded_on: r.founded_on,
+        stage: Stage::Prospect.id().to_string(),
+        version: 1,
+        advisor_id: None,
+        contact_name: r.contact_name.clone(),
+        contact_phone: r.contact_phone.clone(),
+        contact_email: None,
+        employees: r.employees.and_then(|n| i32::try_from(n).ok()),
+        tech_staff: r.tech_staff.and_then(|n| i32::try_from(n).ok()),
+        facts: p
+            .facts
+            .clone()
+            .unwrap_or_else(|| FirmFacts::default().to_json()),
+        next_stage: None,
+        next_ruleset: None,
+        next_eligible: None,
+        readiness: 0,
+        evaluated_at: None,
+        created_at: now,
+        updated_at: now,
+        next_contact_on: None,
+        last_contact_on: None,
+        industry_code: r.industry_code.clone(),
+        readiness_margin: 0,
+    };
+    let prof = profile::profile_of(&firm, &p.years, &[], &[]).ctx("profile of a new firm")?;
+    let d = derive(Stage::Prospect, &prof, thresholds, as_of, now);
+    Ok(NewImportedFirm {
+        uscc: firm.uscc,
+        name: firm.name,
+        county_code: firm.county_code,
+        founded_on: firm.founded_on,
+        stage: firm.stage,
+        contact_name: firm.contact_name,
+        contact_phone: firm.contact_phone,
+        employees: firm.employees,
+        tech_staff: firm.tech_staff,
+        facts: firm.facts,
+        industry_code: firm.industry_code,
+        next_stage: d.next_stage,
+        next_ruleset: d.next_ruleset,
+        next_eligible: d.next_eligible,
+        readiness: d.readiness,
+        readiness_margin: d.readiness_margin,
+        evaluated_at: d.evaluated_at,
+        created_at: now,
+        updated_at: now,
+    })
 }
 
 /// Recompute the derived columns of the updated firms (their stage stays).

@@ -412,8 +412,9 @@ pub fn parse(grid: &Grid, ctx: &Context<'_>) -> Parsed {
                 Err(e) => r.cell_error(col, c, e),
             }
         }
-        // Where each year's amount came from, to name the column of a problem found later.
-        let mut amount_cols: HashMap<(i32, Field), &Column> = HashMap::new();
+        // Where each year's amount came from, to name the column of a problem found later (a
+        // row has a few dozen at most: a list, not a hashed map, on every row).
+        let mut amount_cols: Vec<((i32, Field), &Column)> = Vec::new();
         for col in &layout.columns {
             let c = cell(col);
             match col.field {
@@ -563,7 +564,7 @@ pub fn parse(grid: &Grid, ctx: &Context<'_>) -> Parsed {
                         _ => &mut y.figures.net_assets,
                     };
                     *slot = Some(a);
-                    amount_cols.insert((year, f), col);
+                    amount_cols.push(((year, f), col));
                 }
             }
         }
@@ -601,7 +602,9 @@ pub fn parse(grid: &Grid, ctx: &Context<'_>) -> Parsed {
                     "total_assets" => Field::TotalAssets,
                     _ => Field::NetAssets,
                 };
-                if let Some(col) = amount_cols.get(&(*year, field)) {
+                // The last column that gave it, as a map would keep.
+                if let Some((_, col)) = amount_cols.iter().rev().find(|(k, _)| *k == (*year, field))
+                {
                     let value = cell(col).shown();
                     r.fail(col, value, e.code, e.text);
                 }

@@ -530,9 +530,21 @@ fn killing_the_import_at_random_points_leaves_the_database_as_it_was() {
             .unwrap();
         assert_eq!(ok.len(), 1);
         assert_eq!(ok[0].integrity_check, "ok");
-        snapshot(&mut c).digest()
+        // Every index there, as defined (a large import builds the firm indexes again).
+        let indexes: Vec<IndexRow> = diesel::sql_query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
+        )
+        .load(&mut c)
+        .unwrap();
+        let indexes: Vec<(String, Option<String>)> =
+            indexes.into_iter().map(|i| (i.name, i.sql)).collect();
+        (snapshot(&mut c).digest(), indexes)
     };
-    let before = state(&copy("before.db"));
+    let (before, indexes) = state(&copy("before.db"));
+    assert!(
+        indexes.iter().any(|(n, _)| n == "firms_county"),
+        "{indexes:?}"
+    );
     let spawn = |url: &str| {
         Command::new(env!("CARGO_BIN_EXE_peiyu"))
             .args(["import", "firms"])
@@ -548,8 +560,9 @@ fn killing_the_import_at_random_points_leaves_the_database_as_it_was() {
     let t = Instant::now();
     assert!(spawn(&full_url).wait().unwrap().success());
     let full = t.elapsed();
-    let after = state(&full_url);
+    let (after, after_indexes) = state(&full_url);
     assert_eq!(after.0, 5_001, "the import adds 4,999 firms");
+    assert_eq!(after_indexes, indexes);
     let mut rng = 0x9E37_79B9_7F4A_7C15_u64;
     let mut killed_before_commit = 0;
     for run in 0..20 {
@@ -566,7 +579,8 @@ fn killing_the_import_at_random_points_leaves_the_database_as_it_was() {
         // All or nothing: the database as it was, or the whole import (a kill can land after
         // the commit, while the report is printed). Its own times differ from the timed
         // run's, so a whole import is compared by its counts.
-        let now = state(&url);
+        let (now, now_indexes) = state(&url);
+        assert_eq!(now_indexes, indexes, "run {run} killed after {delay:?}");
         if now == before {
             killed_before_commit += 1;
         } else {
@@ -582,6 +596,14 @@ fn killing_the_import_at_random_points_leaves_the_database_as_it_was() {
         killed_before_commit >= 10,
         "most kills land before the commit: {killed_before_commit}"
     );
+}
+
+#[derive(QueryableByName)]
+struct IndexRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    sql: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -649,7 +671,7 @@ fn a_long_commit_reports_its_writing_progress_batch_by_batch() {
         assert_eq!(writing.last(), Some(&report.new));
         let mut steps = writing.clone();
         steps.dedup();
-        // 0, three batches of firms, three of their years, the end.
+        // 0, then each of three batches twice (its firms, then their years), the end.
         assert!(steps.len() >= 7, "{}: {steps:?}", db.name());
     }
 }

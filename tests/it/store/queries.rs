@@ -193,6 +193,82 @@ fn a_bulk_write_is_one_transaction_and_gives_the_connection_its_cache_back() {
     }
 }
 
+/// The indexes of `firms` with their definitions, by name (SQLite's own for a constraint
+/// included, with its name only).
+fn firm_indexes(conn: &mut store::DbConn) -> Vec<(String, Option<String>)> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct I {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        sql: Option<String>,
+    }
+    let q = match conn {
+        store::DbConn::Sqlite(_) => {
+            "SELECT name, sql FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = 'firms' ORDER BY name"
+        }
+        _ => {
+            "SELECT indexname AS name, indexdef AS sql FROM pg_indexes \
+             WHERE tablename = 'firms' ORDER BY indexname"
+        }
+    };
+    diesel::sql_query(q)
+        .load::<I>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.name, i.sql))
+        .collect()
+}
+
+#[test]
+fn indexes_suspended_for_a_bulk_insert_come_back_as_they_were_committed_or_not() {
+    use peiyu::store::registry;
+    for db in backends() {
+        let mut conn = db.conn();
+        seed(&mut conn);
+        let sqlite = matches!(*conn, store::DbConn::Sqlite(_));
+        let before = firm_indexes(&mut conn);
+        assert!(before.len() > 3, "{}: {before:?}", db.name());
+        // Refused midway: the drops are undone with the rest.
+        let r: Result<(), StoreError> = store::bulk_write_tx(&mut conn, |c| {
+            let suspended = registry::suspend_firm_indexes(c)?;
+            let during = firm_indexes(c);
+            if sqlite {
+                // Only the unique index on the code stays.
+                assert_eq!(during.len(), 1, "{during:?}");
+                assert_eq!(during[0].1, None);
+            } else {
+                assert_eq!(during, before, "PostgreSQL keeps its indexes");
+            }
+            firms::insert(c, &new_firm(&crate::common::next_uscc()))?;
+            drop(suspended);
+            Err(StoreError::NotFound)
+        });
+        assert!(r.is_err());
+        assert_eq!(firms::count(&mut conn).unwrap(), 0, "{}", db.name());
+        assert_eq!(firm_indexes(&mut conn), before, "{}", db.name());
+        // Committed: the rows are in, the indexes are back, each as it was defined, and a
+        // code already taken is still refused.
+        let uscc = crate::common::next_uscc();
+        store::bulk_write_tx(&mut conn, |c| -> Result<(), StoreError> {
+            let suspended = registry::suspend_firm_indexes(c)?;
+            firms::insert(c, &new_firm(&uscc))?;
+            firms::insert(c, &new_firm(&crate::common::next_uscc()))?;
+            // (In a savepoint: PostgreSQL refuses the rest of a transaction after an error.)
+            assert!(matches!(
+                store::write_tx(c, |c| firms::insert(c, &new_firm(&uscc))),
+                Err(StoreError::Duplicate(_))
+            ));
+            suspended.rebuild(c)
+        })
+        .unwrap();
+        assert_eq!(firms::count(&mut conn).unwrap(), 2, "{}", db.name());
+        assert_eq!(firm_indexes(&mut conn), before, "{}", db.name());
+    }
+}
+
 #[test]
 fn settings_round_trip_and_thresholds_default_when_unset() {
     for db in backends() {
