@@ -1,0 +1,1 @@
+CREATE INDEX firms_advisor ON firms (advisor_id);
