@@ -57,6 +57,15 @@ pub fn record(conn: &mut DbConn, entry: &NewAuditEntry<'_>) -> Result<(), StoreE
 
 /// Write many entries in multi-row statements (an import's one row per firm).
 pub fn record_many(conn: &mut DbConn, entries: &[NewAuditEntry<'_>]) -> Result<usize, StoreError> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    // PostgreSQL: one COPY, with no statement to parse and plan for every thousand rows.
+    if let DbConn::Pg(c) = conn {
+        return Ok(diesel::copy_from(audit_log::table)
+            .from_insertable(entries)
+            .execute(c)?);
+    }
     let mut n = 0;
     // Slices, not arrays: the entries borrow their words, and a statement kept by its type
     // needs a type without borrows.

@@ -117,6 +117,20 @@ pub fn insert_firms(
     Ok(ids)
 }
 
+/// Insert the years of new firms: on PostgreSQL in one COPY, with no statement to parse and
+/// plan for every thousand rows; on SQLite in multi-row inserts ([`years::insert_many`]).
+pub fn insert_years(conn: &mut DbConn, rows: &[FirmYearRow]) -> Result<usize, StoreError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    if let DbConn::Pg(c) = conn {
+        return Ok(diesel::copy_from(firm_years::table)
+            .from_insertable(rows)
+            .execute(c)?);
+    }
+    super::years::insert_many(conn, rows)
+}
+
 /// The secondary indexes of `firms`, dropped for a bulk insert by [`suspend_firm_indexes`]
 /// and built again by [`SuspendedIndexes::rebuild`].
 #[must_use = "the indexes must be built again before the transaction commits"]

@@ -696,7 +696,7 @@ fn apply(
                 at: now,
             });
         }
-        years::insert_many(conn, &new_years).ctx("insert imported years")?;
+        reg::insert_years(conn, &new_years).ctx("insert imported years")?;
         audit::record_many(conn, &audits).ctx("write the import's audit rows")?;
         done += batch.len();
         progress(Phase::Writing, done, total);
