@@ -117,38 +117,33 @@ pub fn insert_firms(
     Ok(ids)
 }
 
-/// Insert the years of new firms: on PostgreSQL in one COPY, with no statement to parse and
-/// plan for every thousand rows; on SQLite in multi-row inserts ([`years::insert_many`]).
-pub fn insert_years(conn: &mut DbConn, rows: &[FirmYearRow]) -> Result<usize, StoreError> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    if let DbConn::Pg(c) = conn {
-        return Ok(diesel::copy_from(firm_years::table)
-            .from_insertable(rows)
-            .execute(c)?);
-    }
-    super::years::insert_many(conn, rows)
-}
-
 /// The secondary indexes of `firms`, dropped for a bulk insert by [`suspend_firm_indexes`]
 /// and built again by [`SuspendedIndexes::rebuild`].
 #[must_use = "the indexes must be built again before the transaction commits"]
 pub struct SuspendedIndexes(Vec<String>);
 
-/// On SQLite, inside a write transaction that is about to insert many firms: drop the
+/// From this many new firms on, when they are at least half as many as the firms already
+/// stored, [`suspend_firm_indexes`] drops the indexes: below, keeping them up to date row by
+/// row costs less than building them again over the whole table.
+pub const SUSPEND_INDEXES_FROM: usize = 2_000;
+
+/// Inside a write transaction about to insert `incoming` new firms: on SQLite, when they are
+/// many ([`SUSPEND_INDEXES_FROM`], and at least half as many as those stored), drop the
 /// secondary indexes of `firms`, keeping their definitions, so that
 /// [`SuspendedIndexes::rebuild`] builds them again over all the rows once the inserts are
-/// done. Building an index over the rows once takes a fraction of inserting each row into
-/// it: for 100,000 new firms, 0.35 s to build the eight indexes there were then, against
-/// 0.94 s to keep them up to date row by row (sqlite3, the same rows), as both SQLite's and
-/// PostgreSQL's guides advise for loading data. The drops are part of the transaction: a
-/// failure or a killed process rolls them back with the rest. Readers are not affected: in
-/// WAL mode they read the last committed state, indexes included, until the commit. The
-/// unique index on the code stays (the inserts are checked against it). On PostgreSQL
-/// nothing is dropped: an index dropped there would lock every reader of the table out
-/// until the commit.
-pub fn suspend_firm_indexes(conn: &mut DbConn) -> Result<SuspendedIndexes, StoreError> {
+/// done; `None` otherwise. Building an index over the rows once takes a fraction of inserting
+/// each row into it: for 100,000 new firms, 0.35 s to build the eight indexes there were
+/// then, against 0.94 s to keep them up to date row by row (sqlite3, the same rows), as both
+/// SQLite's and PostgreSQL's guides advise for loading data. The drops are part of the
+/// transaction: a failure or a killed process rolls them back with the rest. Readers are not
+/// affected: in WAL mode they read the last committed state, indexes included, until the
+/// commit. The unique index on the code stays (the inserts are checked against it). On
+/// PostgreSQL nothing is dropped (nor counted): an index dropped there would lock every
+/// reader of the table out until the commit.
+pub fn suspend_firm_indexes(
+    conn: &mut DbConn,
+    incoming: usize,
+) -> Result<Option<SuspendedIndexes>, StoreError> {
     use diesel::connection::SimpleConnection;
     #[derive(QueryableByName)]
     struct Index {
@@ -157,8 +152,12 @@ pub fn suspend_firm_indexes(conn: &mut DbConn) -> Result<SuspendedIndexes, Store
         #[diesel(sql_type = diesel::sql_types::Text)]
         sql: String,
     }
-    if !matches!(conn, DbConn::Sqlite(_)) {
-        return Ok(SuspendedIndexes(Vec::new()));
+    if !matches!(conn, DbConn::Sqlite(_)) || incoming < SUSPEND_INDEXES_FROM {
+        return Ok(None);
+    }
+    let stored: i64 = firms::table.count().get_result(conn)?;
+    if (incoming as i64).saturating_mul(2) < stored {
+        return Ok(None);
     }
     // The indexes SQLite makes for a constraint have no SQL of their own: they stay.
     let indexes: Vec<Index> = diesel::sql_query(
@@ -171,9 +170,9 @@ pub fn suspend_firm_indexes(conn: &mut DbConn) -> Result<SuspendedIndexes, Store
         .map(|i| format!("DROP INDEX \"{}\";", i.name.replace('"', "\"\"")))
         .collect();
     conn.batch_execute(&drop)?;
-    Ok(SuspendedIndexes(
+    Ok(Some(SuspendedIndexes(
         indexes.into_iter().map(|i| i.sql).collect(),
-    ))
+    )))
 }
 
 impl SuspendedIndexes {

@@ -1,7 +1,6 @@
 //! Yearly figures of a firm, amounts in fen.
 
 use super::dialect::each_backend;
-use super::dialect::table_fns;
 use super::schema::firm_years;
 use super::{DbConn, StoreError};
 use crate::core::money::Fen;
@@ -97,10 +96,19 @@ pub fn upsert(conn: &mut DbConn, row: &FirmYearRow) -> Result<(), StoreError> {
     Ok(())
 }
 
-table_fns! {
-    /// Insert many new years in multi-row statements (imports, benchmarks); an existing
-    /// (firm, year) is `Duplicate("year")`.
-    insert_many firm_years, FirmYearRow, chunk 1000
+/// Insert many new years (imports, the demo, benchmarks): on PostgreSQL in one COPY, with no
+/// statement to parse and plan for every thousand rows; on SQLite in multi-row statements of
+/// 1,000 rows. An existing (firm, year) is `Duplicate("year")`.
+pub fn insert_many(conn: &mut DbConn, rows: &[FirmYearRow]) -> Result<usize, StoreError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    if let DbConn::Pg(c) = conn {
+        return Ok(diesel::copy_from(firm_years::table)
+            .from_insertable(rows)
+            .execute(c)?);
+    }
+    super::dialect::insert_in_chunks!(conn, firm_years::table, rows, 1000)
 }
 
 /// A firm's years, oldest first.

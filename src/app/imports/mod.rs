@@ -444,7 +444,7 @@ fn plan(
             for (field, new, slot) in pairs {
                 let Some(new) = new else { continue };
                 if *slot != Some(new.0) {
-                    // A new firm's report says "new", not its fields.
+                    // A new firm's report says "new", not its fields (nor do its IP counts).
                     if firm.is_some() {
                         changes.push(FieldChange {
                             field,
@@ -508,12 +508,14 @@ fn plan(
             for (field, new, slot) in ip_pairs {
                 let Some(new) = new else { continue };
                 if *slot != Some(new) {
-                    changes.push(FieldChange {
-                        field,
-                        year: None,
-                        before: shown(*slot),
-                        after: new.to_string(),
-                    });
+                    if firm.is_some() {
+                        changes.push(FieldChange {
+                            field,
+                            year: None,
+                            before: shown(*slot),
+                            after: new.to_string(),
+                        });
+                    }
                     *slot = Some(new);
                 }
             }
@@ -627,11 +629,6 @@ const RESCORE_ALL_ABOVE: usize = 2_000;
 /// transaction (see [`reg::analyze`]).
 const ANALYZE_FROM: usize = 1_000;
 
-/// From this many new firms on, when they are at least half as many as the firms already
-/// stored, they are inserted with the firm table's secondary indexes built once afterwards
-/// (see [`reg::suspend_firm_indexes`]) rather than kept up to date row by row.
-const REBUILD_INDEXES_FROM: usize = 2_000;
-
 /// New firms written per batch, with their years and audit rows (each batch reports
 /// progress; the statements inside keep their own sizes).
 const WRITE_BATCH: usize = 2_000;
@@ -654,13 +651,8 @@ fn apply(
     // the size of a batch, and a long import's progress moves as it writes. Many new firms
     // go in without the table's secondary indexes, built again once they are all in.
     let new: Vec<&Planned> = plan.items.iter().filter(|p| p.stored.is_none()).collect();
-    let suspended = if new.len() >= REBUILD_INDEXES_FROM
-        && new.len() as i64 * 2 >= firms::count(conn).ctx("count the stored firms")?
-    {
-        Some(reg::suspend_firm_indexes(conn).ctx("drop the firm indexes for a bulk insert")?)
-    } else {
-        None
-    };
+    let suspended = reg::suspend_firm_indexes(conn, new.len())
+        .ctx("drop the firm indexes for a bulk insert")?;
     let mut rows = Vec::with_capacity(WRITE_BATCH);
     let mut new_years = Vec::new();
     let mut audits = Vec::with_capacity(WRITE_BATCH);
@@ -696,7 +688,7 @@ fn apply(
                 at: now,
             });
         }
-        reg::insert_years(conn, &new_years).ctx("insert imported years")?;
+        years::insert_many(conn, &new_years).ctx("insert imported years")?;
         audit::record_many(conn, &audits).ctx("write the import's audit rows")?;
         done += batch.len();
         progress(Phase::Writing, done, total);
