@@ -55,26 +55,20 @@ pub fn record(conn: &mut DbConn, entry: &NewAuditEntry<'_>) -> Result<(), StoreE
     Ok(())
 }
 
-/// Write many entries in multi-row statements (an import's one row per firm).
+/// Write many entries (an import's one row per firm): on PostgreSQL in one COPY, on SQLite in
+/// multi-row statements of 1,000 rows.
 pub fn record_many(conn: &mut DbConn, entries: &[NewAuditEntry<'_>]) -> Result<usize, StoreError> {
-    if entries.is_empty() {
-        return Ok(0);
-    }
-    // PostgreSQL: one COPY, with no statement to parse and plan for every thousand rows.
-    if let DbConn::Pg(c) = conn {
-        return Ok(diesel::copy_from(audit_log::table)
-            .from_insertable(entries)
-            .execute(c)?);
-    }
-    let mut n = 0;
-    // Slices, not arrays: the entries borrow their words, and a statement kept by its type
-    // needs a type without borrows.
-    for chunk in entries.chunks(1000) {
-        n += super::dialect::each_backend!(conn, c => diesel::insert_into(audit_log::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    Ok(n)
+    super::dialect::copy_or_insert!(conn, audit_log::table, entries, sqlite: {
+        let mut n = 0;
+        // Slices, not arrays: the entries borrow their words, and a statement kept by its
+        // type needs a type without borrows.
+        for chunk in entries.chunks(1000) {
+            n += super::dialect::each_backend!(conn, c => diesel::insert_into(audit_log::table)
+                .values(chunk)
+                .execute(c))?;
+        }
+        Ok(n)
+    })
 }
 
 /// The entries about one entity, oldest first.

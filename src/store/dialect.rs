@@ -44,6 +44,23 @@ macro_rules! insert_in_chunks {
 }
 pub(crate) use insert_in_chunks;
 
+/// A bulk load of `$rows` (a slice) into `$table`, as a count: on PostgreSQL one binary COPY,
+/// with no statement to parse and plan for every thousand rows; on SQLite `$sqlite` (its
+/// multi-row statements, e.g. [`insert_in_chunks`]). An empty slice writes nothing.
+macro_rules! copy_or_insert {
+    ($conn:expr, $table:path, $rows:expr, sqlite: $sqlite:expr) => {{
+        let rows = $rows;
+        if rows.is_empty() {
+            Ok::<usize, $crate::store::StoreError>(0)
+        } else if let $crate::store::DbConn::Pg(c) = $conn {
+            Ok(diesel::copy_from($table).from_insertable(rows).execute(c)?)
+        } else {
+            $sqlite
+        }
+    }};
+}
+pub(crate) use copy_or_insert;
+
 /// The plain accessors most tables have, written once:
 ///
 /// - `insert(conn, &new) -> id`: one `INSERT`, then the id it generated.

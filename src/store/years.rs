@@ -100,15 +100,8 @@ pub fn upsert(conn: &mut DbConn, row: &FirmYearRow) -> Result<(), StoreError> {
 /// statement to parse and plan for every thousand rows; on SQLite in multi-row statements of
 /// 1,000 rows. An existing (firm, year) is `Duplicate("year")`.
 pub fn insert_many(conn: &mut DbConn, rows: &[FirmYearRow]) -> Result<usize, StoreError> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    if let DbConn::Pg(c) = conn {
-        return Ok(diesel::copy_from(firm_years::table)
-            .from_insertable(rows)
-            .execute(c)?);
-    }
-    super::dialect::insert_in_chunks!(conn, firm_years::table, rows, 1000)
+    super::dialect::copy_or_insert!(conn, firm_years::table, rows,
+        sqlite: super::dialect::insert_in_chunks!(conn, firm_years::table, rows, 1000))
 }
 
 /// A firm's years, oldest first.
