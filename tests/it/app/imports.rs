@@ -531,13 +531,7 @@ fn killing_the_import_at_random_points_leaves_the_database_as_it_was() {
         assert_eq!(ok.len(), 1);
         assert_eq!(ok[0].integrity_check, "ok");
         // Every index there, as defined (a large import builds the firm indexes again).
-        let indexes: Vec<IndexRow> = diesel::sql_query(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
-        )
-        .load(&mut c)
-        .unwrap();
-        let indexes: Vec<(String, Option<String>)> =
-            indexes.into_iter().map(|i| (i.name, i.sql)).collect();
+        let indexes = crate::common::indexes(&mut c, None);
         (snapshot(&mut c).digest(), indexes)
     };
     let (before, indexes) = state(&copy("before.db"));
@@ -596,14 +590,6 @@ fn killing_the_import_at_random_points_leaves_the_database_as_it_was() {
         killed_before_commit >= 10,
         "most kills land before the commit: {killed_before_commit}"
     );
-}
-
-#[derive(QueryableByName)]
-struct IndexRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    name: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    sql: Option<String>,
 }
 
 #[derive(QueryableByName)]

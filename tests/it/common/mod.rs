@@ -411,3 +411,33 @@ pub fn import_registry(
     )
     .expect("import runs")
 }
+
+/// The indexes of `table` (every table when `None`) with their definitions, by name; an index
+/// SQLite makes for a constraint has no definition of its own.
+pub fn indexes(conn: &mut DbConn, table: Option<&str>) -> Vec<(String, Option<String>)> {
+    #[derive(QueryableByName)]
+    struct I {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        sql: Option<String>,
+    }
+    let (q, of_table) = match conn {
+        DbConn::Sqlite(_) => (
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index'",
+            "tbl_name",
+        ),
+        DbConn::Pg(_) => (
+            "SELECT indexname AS name, indexdef AS sql FROM pg_indexes \
+             WHERE schemaname = current_schema()",
+            "tablename",
+        ),
+    };
+    let only = table.map_or(String::new(), |t| format!(" AND {of_table} = '{t}'"));
+    diesel::sql_query(format!("{q}{only} ORDER BY name"))
+        .load::<I>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.name, i.sql))
+        .collect()
+}

@@ -193,35 +193,6 @@ fn a_bulk_write_is_one_transaction_and_gives_the_connection_its_cache_back() {
     }
 }
 
-/// The indexes of `firms` with their definitions, by name (SQLite's own for a constraint
-/// included, with its name only).
-fn firm_indexes(conn: &mut store::DbConn) -> Vec<(String, Option<String>)> {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct I {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        name: String,
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-        sql: Option<String>,
-    }
-    let q = match conn {
-        store::DbConn::Sqlite(_) => {
-            "SELECT name, sql FROM sqlite_master \
-             WHERE type = 'index' AND tbl_name = 'firms' ORDER BY name"
-        }
-        _ => {
-            "SELECT indexname AS name, indexdef AS sql FROM pg_indexes \
-             WHERE tablename = 'firms' ORDER BY indexname"
-        }
-    };
-    diesel::sql_query(q)
-        .load::<I>(conn)
-        .unwrap()
-        .into_iter()
-        .map(|i| (i.name, i.sql))
-        .collect()
-}
-
 #[test]
 fn indexes_suspended_for_a_bulk_insert_come_back_as_they_were_committed_or_not() {
     use peiyu::store::registry;
@@ -229,17 +200,17 @@ fn indexes_suspended_for_a_bulk_insert_come_back_as_they_were_committed_or_not()
         let mut conn = db.conn();
         seed(&mut conn);
         let sqlite = matches!(*conn, store::DbConn::Sqlite(_));
-        let before = firm_indexes(&mut conn);
+        let before = crate::common::indexes(&mut conn, Some("firms"));
         assert!(before.len() > 3, "{}: {before:?}", db.name());
         // Refused midway: the drops are undone with the rest.
         let r: Result<(), StoreError> = store::bulk_write_tx(&mut conn, |c| {
             // A few new firms keep the indexes; many drop them, on SQLite only.
             let few = registry::suspend_firm_indexes(c, registry::SUSPEND_INDEXES_FROM - 1)?;
             assert!(few.is_none());
-            assert_eq!(firm_indexes(c), before);
+            assert_eq!(crate::common::indexes(c, Some("firms")), before);
             let suspended = registry::suspend_firm_indexes(c, registry::SUSPEND_INDEXES_FROM)?;
             assert_eq!(suspended.is_some(), sqlite, "{}", db.name());
-            let during = firm_indexes(c);
+            let during = crate::common::indexes(c, Some("firms"));
             if sqlite {
                 // Only the unique index on the code stays.
                 assert_eq!(during.len(), 1, "{during:?}");
@@ -253,7 +224,12 @@ fn indexes_suspended_for_a_bulk_insert_come_back_as_they_were_committed_or_not()
         });
         assert!(r.is_err());
         assert_eq!(firms::count(&mut conn).unwrap(), 0, "{}", db.name());
-        assert_eq!(firm_indexes(&mut conn), before, "{}", db.name());
+        assert_eq!(
+            crate::common::indexes(&mut conn, Some("firms")),
+            before,
+            "{}",
+            db.name()
+        );
         // Committed: the rows are in, the indexes are back, each as it was defined, and a
         // code already taken is still refused.
         let uscc = crate::common::next_uscc();
@@ -270,7 +246,12 @@ fn indexes_suspended_for_a_bulk_insert_come_back_as_they_were_committed_or_not()
         })
         .unwrap();
         assert_eq!(firms::count(&mut conn).unwrap(), 2, "{}", db.name());
-        assert_eq!(firm_indexes(&mut conn), before, "{}", db.name());
+        assert_eq!(
+            crate::common::indexes(&mut conn, Some("firms")),
+            before,
+            "{}",
+            db.name()
+        );
     }
 }
 
