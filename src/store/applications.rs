@@ -4,6 +4,7 @@
 use super::dialect::table_fns;
 use super::schema::{application_steps, applications, counties, firms};
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -249,10 +250,10 @@ pub fn queue(
 ) -> Result<Vec<QueueRow>, StoreError> {
     let mut q = applications::table
         .inner_join(firms::table.inner_join(counties::table))
-        .filter(applications::status.eq_any(statuses))
+        .filter(any_of(applications::status, statuses.iter().copied()))
         .into_boxed();
     if let Some(c) = filter.counties {
-        q = q.filter(firms::county_code.eq_any(c));
+        q = q.filter(any_of(firms::county_code, c.iter().map(String::as_str)));
     }
     if let Some(a) = filter.advisor_id {
         q = q.filter(firms::advisor_id.eq(a));
@@ -285,7 +286,7 @@ pub fn queue(
 pub fn open_targets(conn: &mut DbConn, firm_id: i64) -> Result<Vec<String>, StoreError> {
     Ok(applications::table
         .filter(applications::firm_id.eq(firm_id))
-        .filter(applications::status.eq_any(OPEN))
+        .filter(any_of(applications::status, OPEN))
         .select(applications::target)
         .load(conn)?)
 }

@@ -4,6 +4,7 @@
 use super::dialect::table_fns;
 use super::schema::credentials;
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -179,8 +180,8 @@ pub fn list_active_for_firms(
     let kinds: Vec<&str> = kinds.iter().map(|k| k.id()).collect();
     Ok(credentials::table
         .filter(credentials::status.eq(CredentialStatus::Active.id()))
-        .filter(credentials::kind.eq_any(kinds))
-        .filter(credentials::firm_id.eq_any(ids))
+        .filter(any_of(credentials::kind, kinds.iter().copied()))
+        .filter(any_of(credentials::firm_id, ids.iter().copied()))
         .order(credentials::id.asc())
         .select(Credential::as_select())
         .load(conn)?)

@@ -4,6 +4,7 @@
 use super::dialect::table_fns;
 use super::schema::{applications, documents};
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -127,7 +128,7 @@ pub fn touch_editable(
     let n = diesel::update(
         applications::table
             .filter(applications::id.eq(application_id))
-            .filter(applications::status.eq_any(["draft", "returned"])),
+            .filter(any_of(applications::status, ["draft", "returned"])),
     )
     .set((
         applications::version.eq(applications::version + 1),

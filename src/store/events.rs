@@ -4,6 +4,7 @@ use super::firms::parse_stage;
 use super::schema::stage_events;
 use super::{DbConn, StoreError};
 use crate::core::stage::{self, Event, FirmState, Stage};
+use crate::store::dialect::any_of;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::max;
 use diesel::prelude::*;
@@ -221,7 +222,7 @@ pub fn entered_stage_on(
     }
     let ids: Vec<i64> = firms.iter().map(|(id, _)| *id).collect();
     let rows: Vec<(i64, String, Option<NaiveDate>)> = stage_events::table
-        .filter(stage_events::firm_id.eq_any(&ids))
+        .filter(any_of(stage_events::firm_id, ids))
         .filter(stage_events::from_stage.ne(stage_events::to_stage))
         .group_by((stage_events::firm_id, stage_events::to_stage))
         .select((

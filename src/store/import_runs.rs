@@ -5,6 +5,7 @@
 use super::dialect::table_fns;
 use super::schema::import_runs;
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -227,7 +228,7 @@ pub fn mark_interrupted(
 ) -> Result<usize, StoreError> {
     Ok(diesel::update(
         import_runs::table
-            .filter(import_runs::status.eq_any(["queued", "running"]))
+            .filter(any_of(import_runs::status, ["queued", "running"]))
             .filter(import_runs::heartbeat_at.lt(stale_before)),
     )
     .set((

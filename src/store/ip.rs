@@ -3,6 +3,7 @@
 use super::dialect::table_fns;
 use super::schema::firm_ip;
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::NaiveDate;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -238,7 +239,7 @@ fn grouped_counts(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<Vec<IpCount>
         .into_boxed();
     q = match ids {
         Some([id]) => q.filter(firm_ip::firm_id.eq(*id)),
-        Some(ids) => q.filter(firm_ip::firm_id.eq_any(ids)),
+        Some(ids) => q.filter(any_of(firm_ip::firm_id, ids.iter().copied())),
         None => q,
     };
     Ok(q.load(conn)?)

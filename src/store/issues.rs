@@ -4,6 +4,7 @@
 use super::dialect::table_fns;
 use super::schema::{firm_issues, firms};
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::Connection;
 use diesel::prelude::*;
@@ -292,7 +293,7 @@ fn filtered<'a>(f: &IssueFilter, firm_ids: Option<&'a [i64]>) -> firm_issues::Bo
     let mut q = firm_issues::table.into_boxed();
     if !f.statuses.is_empty() {
         let ids: Vec<&'static str> = f.statuses.iter().map(|s| s.id()).collect();
-        q = q.filter(firm_issues::status.eq_any(ids));
+        q = q.filter(any_of(firm_issues::status, ids));
     }
     if let Some(c) = f.category {
         q = q.filter(firm_issues::category.eq(c.id()));
@@ -313,7 +314,7 @@ fn filtered<'a>(f: &IssueFilter, firm_ids: Option<&'a [i64]>) -> firm_issues::Bo
         );
     }
     if let Some(ids) = firm_ids {
-        q = q.filter(firm_issues::firm_id.eq_any(ids));
+        q = q.filter(any_of(firm_issues::firm_id, ids.iter().copied()));
     }
     q
 }

@@ -3,6 +3,7 @@
 use super::dialect::table_fns;
 use super::schema::{firms, nominations};
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -104,10 +105,13 @@ pub fn list(
 ) -> Result<Vec<(Nomination, String)>, StoreError> {
     let mut q = nominations::table
         .inner_join(firms::table)
-        .filter(nominations::status.eq_any(statuses))
+        .filter(any_of(nominations::status, statuses.iter().copied()))
         .into_boxed();
     if let Some(c) = counties {
-        q = q.filter(nominations::county_code.eq_any(c));
+        q = q.filter(any_of(
+            nominations::county_code,
+            c.iter().map(String::as_str),
+        ));
     }
     Ok(
         q.order((nominations::nominated_at.desc(), nominations::id.desc()))
@@ -120,7 +124,7 @@ pub fn list(
 /// The firms among `firm_ids` with a pending nomination.
 pub fn pending_firms(conn: &mut DbConn, firm_ids: &[i64]) -> Result<Vec<i64>, StoreError> {
     Ok(nominations::table
-        .filter(nominations::firm_id.eq_any(firm_ids))
+        .filter(any_of(nominations::firm_id, firm_ids.iter().copied()))
         .filter(nominations::status.eq("pending"))
         .select(nominations::firm_id)
         .load(conn)?)

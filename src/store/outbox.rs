@@ -6,6 +6,7 @@ use super::dialect::each_backend;
 use super::dialect::table_fns;
 use super::schema::outbox;
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
@@ -295,11 +296,14 @@ pub fn claim_due(
 /// whoever holds the lease now, since the mail did go out; only a row already sent (or never
 /// meant to be sent) is left alone. Returns whether the row changed.
 pub fn mark_sent(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> Result<bool, StoreError> {
-    let n = diesel::update(outbox::table.find(id).filter(outbox::status.eq_any([
-        Status::Sending.as_str(),
-        Status::Queued.as_str(),
-        Status::Failed.as_str(),
-    ])))
+    let n = diesel::update(outbox::table.find(id).filter(any_of(
+        outbox::status,
+        [
+            Status::Sending.as_str(),
+            Status::Queued.as_str(),
+            Status::Failed.as_str(),
+        ],
+    )))
     .set((
         outbox::status.eq(Status::Sent.as_str()),
         outbox::sent_at.eq(Some(now)),

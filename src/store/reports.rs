@@ -3,6 +3,7 @@
 
 use super::schema::{applications, credentials, firm_issues, firms, stage_events};
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -204,7 +205,7 @@ pub fn firm_facts(conn: &mut DbConn) -> Result<Vec<FirmFacts>, StoreError> {
 /// The issues still pending (open or in progress): (firm id, raised on).
 pub fn pending_issues(conn: &mut DbConn) -> Result<Vec<(i64, NaiveDate)>, StoreError> {
     Ok(firm_issues::table
-        .filter(firm_issues::status.eq_any(["open", "in_progress"]))
+        .filter(any_of(firm_issues::status, ["open", "in_progress"]))
         .select((firm_issues::firm_id, firm_issues::raised_on))
         .load(conn)?)
 }
@@ -215,8 +216,7 @@ pub fn firms_applying(conn: &mut DbConn, target: &str) -> Result<Vec<i64>, Store
     let mut ids: Vec<i64> = applications::table
         .filter(applications::target.eq(target))
         .filter(
-            applications::status
-                .eq_any(super::applications::OPEN)
+            any_of(applications::status, super::applications::OPEN)
                 .or(applications::status.eq("approved")),
         )
         .select(applications::firm_id)
@@ -252,7 +252,7 @@ pub struct Candidate {
 /// Prospects and reserve firms, most ready first.
 pub fn register_candidates(conn: &mut DbConn) -> Result<Vec<Candidate>, StoreError> {
     Ok(firms::table
-        .filter(firms::stage.eq_any(["prospect", "reserve"]))
+        .filter(any_of(firms::stage, ["prospect", "reserve"]))
         .order((firms::readiness.desc(), firms::name.asc(), firms::id.asc()))
         .select((
             firms::id,

@@ -4,6 +4,7 @@ use super::dialect::each_backend;
 use super::schema::settings;
 use super::{DbConn, StoreError};
 use crate::core::rules::Thresholds;
+use crate::store::dialect::any_of;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -32,7 +33,7 @@ pub fn get_many(
     keys: &[&str],
 ) -> Result<Vec<Option<serde_json::Value>>, StoreError> {
     let rows: Vec<(String, String)> = settings::table
-        .filter(settings::key.eq_any(keys))
+        .filter(any_of(settings::key, keys.iter().copied()))
         .select((settings::key, settings::value))
         .load(conn)?;
     keys.iter()

@@ -3,6 +3,7 @@
 use super::dialect::table_fns;
 use super::schema::users;
 use super::{DbConn, StoreError};
+use crate::store::dialect::any_of;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -173,7 +174,7 @@ pub fn list_firm_users(conn: &mut DbConn) -> Result<Vec<User>, StoreError> {
 /// Users by id (for showing names beside ids), in no particular order.
 pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<User>, StoreError> {
     Ok(users::table
-        .filter(users::id.eq_any(ids))
+        .filter(any_of(users::id, ids.iter().copied()))
         .select(User::as_select())
         .load(conn)?)
 }
@@ -246,9 +247,9 @@ pub fn names_of_role_in(
         Some(c) => q.filter(
             users::county_code
                 .eq(c.to_string())
-                .or(users::id.eq_any(ids.to_vec())),
+                .or(any_of(users::id, ids.iter().copied())),
         ),
-        None => q.filter(users::id.eq_any(ids.to_vec())),
+        None => q.filter(any_of(users::id, ids.iter().copied())),
     };
     Ok(q.select(Named::as_select()).load(conn)?)
 }

@@ -153,3 +153,91 @@ fn saving_a_year_and_adding_ip_bump_the_version_and_feed_the_profile() {
         );
     }
 }
+
+/// The SQL of the statements a connection runs, and of those it prepared to keep.
+#[derive(Clone, Default)]
+struct Prepared(std::sync::Arc<std::sync::Mutex<(Vec<String>, Vec<String>)>>);
+
+impl diesel::connection::Instrumentation for Prepared {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        use diesel::connection::InstrumentationEvent;
+        let mut seen = self.0.lock().unwrap();
+        match event {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                let text = query.to_string();
+                let sql = text.split(" -- binds: ").next().unwrap_or_default();
+                seen.0.push(sql.to_string());
+            }
+            InstrumentationEvent::CacheQuery { sql, .. } => seen.1.push(sql.to_string()),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_second_view_of_the_firm_page_and_the_lists_prepares_no_statement_again() {
+    // A statement the connection does not keep is prepared on every view (on SQLite, about
+    // as costly as running it): every statement of these pages is kept after the first view.
+    use peiyu::app::access::principal_of;
+    use peiyu::app::accounts::login::signed_in_user_and_idle;
+    use peiyu::app::firms::read;
+    use peiyu::store::firm_query::{FirmQuery, SortKey};
+    use peiyu::store::users;
+    for db in backends() {
+        let mut c = db.conn();
+        peiyu::app::seed_demo::seed_demo(&mut c, 7, 60, crate::common::d(2026, 11, 25)).unwrap();
+        let bureau = users::find_by_username(&mut c, "bureau").unwrap().unwrap();
+        let p = principal_of(&bureau).unwrap();
+        let firm_ids: Vec<i64> = firms::list(&mut c, &firms::FirmFilter::default())
+            .unwrap()
+            .iter()
+            .filter(|f| f.advisor_id.is_some())
+            .map(|f| f.id)
+            .take(3)
+            .collect();
+        let list = FirmQuery {
+            stage: Some(peiyu::core::stage::Stage::TechSme),
+            sort: SortKey::Readiness,
+            descending: true,
+            limit: 50,
+            ..FirmQuery::default()
+        };
+        let now = chrono::Utc::now().naive_utc();
+        // A new connection, which has prepared nothing yet.
+        drop(c);
+        let fresh = db.pool_of(1);
+        let mut c = fresh.get().unwrap();
+        let recorder = Prepared::default();
+        diesel::Connection::set_instrumentation(&mut *c, recorder.clone());
+        let views = |c: &mut peiyu::store::DbConn, id: i64| {
+            signed_in_user_and_idle(c, bureau.id).unwrap();
+            let page = read::firm_page(c, &p, id).unwrap();
+            peiyu::app::coaching::read::firm_coaching_of(
+                c,
+                &p,
+                page.firm.clone(),
+                page.access,
+                now,
+                &page.actors,
+            )
+            .unwrap();
+            peiyu::web::pages::applications::firm_section_data(c, &p, &page.firm, now).unwrap();
+            read::firm_list(c, &p, &list).unwrap();
+            read::firm_page_rows(c, &p, &list).unwrap();
+        };
+        views(&mut c, firm_ids[0]);
+        let first = std::mem::take(&mut recorder.0.lock().unwrap().0);
+        for id in &firm_ids {
+            views(&mut c, *id);
+        }
+        diesel::Connection::set_instrumentation(&mut *c, Prepared::default());
+        let (again, kept) = std::mem::take(&mut *recorder.0.lock().unwrap());
+        assert!(first.len() >= 10, "{}: {first:?}", db.name());
+        let not_kept: Vec<&String> = again.iter().filter(|s| !kept.contains(s)).collect();
+        assert!(
+            not_kept.is_empty(),
+            "{}: prepared on every view: {not_kept:#?}",
+            db.name()
+        );
+    }
+}
