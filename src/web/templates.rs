@@ -21,14 +21,22 @@ include!(concat!(env!("OUT_DIR"), "/page_templates.rs"));
 /// and `=`), but a byte at a time with one allocation: the default pushes every character
 /// into a growing string, and every `{{value}}` of a page goes through it.
 pub fn escape(s: &str) -> String {
-    let special = |b: &u8| matches!(b, b'<' | b'>' | b'"' | b'&' | b'\'' | b'`' | b'=');
-    let Some(first) = s.bytes().position(|b| special(&b)) else {
+    if !s.bytes().any(is_special) {
         return s.to_owned();
-    };
+    }
     let mut out = String::with_capacity(s.len() + 16);
-    out.push_str(&s[..first]);
-    let mut start = first;
-    for (i, b) in s.bytes().enumerate().skip(first) {
+    escape_into(&mut out, s);
+    out
+}
+
+fn is_special(b: u8) -> bool {
+    matches!(b, b'<' | b'>' | b'"' | b'&' | b'\'' | b'`' | b'=')
+}
+
+/// [`escape`] `s` onto the end of `out`.
+pub fn escape_into(out: &mut String, s: &str) {
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
         let rep = match b {
             b'<' => "&lt;",
             b'>' => "&gt;",
@@ -44,7 +52,6 @@ pub fn escape(s: &str) -> String {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out
 }
 
 /// The catalog text of `key` in `lang`, HTML-escaped once for all renders.
@@ -102,11 +109,7 @@ fn t_helper(
         }
         Cow::Owned(key)
     };
-    let lang = lang_of(ctx);
-    let text = escaped_text(lang, &key).ok_or_else(|| {
-        RenderErrorReason::Other(format!("missing i18n key '{key}' in {}", lang.tag()))
-    })?;
-    out.write(text)?;
+    out.write(catalog_words(lang_of(ctx), &key)?)?;
     Ok(())
 }
 
@@ -131,7 +134,15 @@ fn verdict_helper(
     out: &mut dyn Output,
 ) -> HelperResult {
     let status = param_str(h, 0, "verdict")?;
-    let (mark, key) = match status.as_ref() {
+    for piece in verdict_pieces(&status, lang_of(ctx))? {
+        out.write(piece)?;
+    }
+    Ok(())
+}
+
+/// The markup of `{{verdict status}}`, in pieces to write one after the other.
+fn verdict_pieces(status: &str, lang: Lang) -> Result<[&str; 7], RenderError> {
+    let (mark, key) = match status {
         "pass" => ("✓", "criterion_status.pass"),
         "fail" => ("✗", "criterion_status.fail"),
         "unknown" => ("?", "criterion_status.unknown"),
@@ -141,22 +152,82 @@ fn verdict_helper(
             )
         }
     };
-    let lang = lang_of(ctx);
-    let word = escaped_text(lang, key).ok_or_else(|| {
-        RenderErrorReason::Other(format!("missing i18n key '{key}' in {}", lang.tag()))
-    })?;
-    for piece in [
+    let word = catalog_words(lang, key)?;
+    Ok([
         "<span class=\"status status-",
-        &status,
+        status,
         "\"><span aria-hidden=\"true\">",
         mark,
         "</span> ",
         word,
         "</span>",
-    ] {
-        out.write(piece)?;
+    ])
+}
+
+/// The catalog text of `key` in `lang`, escaped; a missing key is a render error.
+fn catalog_words(lang: Lang, key: &str) -> Result<&'static str, RenderError> {
+    escaped_text(lang, key).ok_or_else(|| {
+        RenderErrorReason::Other(format!("missing i18n key '{key}' in {}", lang.tag())).into()
+    })
+}
+
+/// HTML that Rust code writes for the hottest part of a page (the rows of the firm list), for
+/// its template to place with `{{{…}}}`. Markup comes only from string literals; every value
+/// is escaped as `{{value}}` escapes it; words come from the catalogs, as `{{t}}` and
+/// `{{verdict}}` write them. Handlebars looks each `{{cell}}` of a row up from the page's root
+/// again and builds every helper call's parameters anew: on the list page that was most of
+/// the render, for fifty rows of nine cells.
+pub struct Html {
+    out: String,
+    lang: Lang,
+}
+
+impl Html {
+    /// An empty piece of HTML in `lang`, with room for `capacity` bytes.
+    pub fn new(lang: Lang, capacity: usize) -> Html {
+        Html {
+            out: String::with_capacity(capacity),
+            lang,
+        }
     }
-    Ok(())
+
+    /// Markup, as it is.
+    pub fn markup(&mut self, m: &'static str) -> &mut Html {
+        self.out.push_str(m);
+        self
+    }
+
+    /// Text, escaped.
+    pub fn text(&mut self, s: &str) -> &mut Html {
+        escape_into(&mut self.out, s);
+        self
+    }
+
+    /// A whole number.
+    pub fn number(&mut self, n: i64) -> &mut Html {
+        use std::fmt::Write;
+        let _ = write!(self.out, "{n}");
+        self
+    }
+
+    /// The catalog's words for `key` (`{{t "key"}}`).
+    pub fn words(&mut self, key: &str) -> Result<&mut Html, RenderError> {
+        self.out.push_str(catalog_words(self.lang, key)?);
+        Ok(self)
+    }
+
+    /// `{{verdict status}}`.
+    pub fn verdict(&mut self, status: &str) -> Result<&mut Html, RenderError> {
+        for piece in verdict_pieces(status, self.lang)? {
+            self.out.push_str(piece);
+        }
+        Ok(self)
+    }
+
+    /// The HTML written.
+    pub fn finish(self) -> String {
+        self.out
+    }
 }
 
 /// `{{include "name"}}`: render the inline partial (`{{#*inline "name"}}`) or registered
@@ -295,7 +366,8 @@ pub fn render_value(name: &str, data: serde_json::Value) -> Result<String, Rende
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, Html};
+    use crate::i18n::Lang;
 
     #[test]
     fn escape_gives_the_same_bytes_as_handlebars() {
@@ -310,5 +382,29 @@ mod tests {
         ] {
             assert_eq!(escape(s), handlebars::html_escape(s), "{s}");
         }
+    }
+
+    #[test]
+    fn html_writes_what_the_helpers_write_and_escapes_every_value() {
+        let firm = "<script>alert('x')</script> & =HYPERLINK(\"a\")";
+        let page = |words: &str| {
+            crate::web::templates::registry()
+                .unwrap()
+                .render_template(
+                    &format!("<td>{{{{name}}}}</td>{words}"),
+                    &serde_json::json!({"name": firm, "lang": "en"}),
+                )
+                .unwrap()
+        };
+        let mut h = Html::new(Lang::En, 0);
+        h.markup("<td>").text(firm).markup("</td>");
+        h.words("stage.tech_sme").unwrap().verdict("fail").unwrap();
+        assert_eq!(
+            h.finish(),
+            page(r#"{{t "stage.tech_sme"}}{{verdict "fail"}}"#)
+        );
+        let mut h = Html::new(Lang::ZhCn, 0);
+        assert!(h.words("no.such.key").is_err());
+        assert!(h.verdict("maybe").is_err());
     }
 }
