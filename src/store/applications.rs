@@ -1,10 +1,9 @@
 //! Applications and their steps (`applications`, `application_steps`). The status machine is
 //! `core::application`; this file only stores what it decided.
 
-use super::dialect::table_fns;
+use super::dialect::{any_of, table_fns};
 use super::schema::{application_steps, applications, counties, firms};
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 

@@ -1,10 +1,9 @@
 //! Credentials recorded beside a firm's stage: tech-SME registrations, HTE certificates,
 //! leader recognitions and badges, with their validity and status.
 
-use super::dialect::table_fns;
+use super::dialect::{any_of, table_fns};
 use super::schema::credentials;
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 

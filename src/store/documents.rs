@@ -1,10 +1,9 @@
 //! Evidence documents (`documents`): one row per uploaded file, its bytes in the storage
 //! ([`super::storage`]) under `storage_key`. The checks (type, size, who) are the use case's.
 
-use super::dialect::table_fns;
+use super::dialect::{any_of, table_fns};
 use super::schema::{applications, documents};
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 

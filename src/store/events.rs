@@ -1,10 +1,10 @@
 //! The stage history: one row per accepted event, numbered per firm.
 
+use super::dialect::any_of;
 use super::firms::parse_stage;
 use super::schema::stage_events;
 use super::{DbConn, StoreError};
 use crate::core::stage::{self, Event, FirmState, Stage};
-use crate::store::dialect::any_of;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::max;
 use diesel::prelude::*;

@@ -2,10 +2,9 @@
 //! and its report. The file ([`file_of`]) and the report ([`report_of`]) are read one run at
 //! a time; every other read leaves them out.
 
-use super::dialect::table_fns;
+use super::dialect::{any_of, table_fns};
 use super::schema::import_runs;
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 

@@ -1,9 +1,8 @@
 //! Intellectual property items of a firm.
 
-use super::dialect::table_fns;
+use super::dialect::{any_of, table_fns};
 use super::schema::firm_ip;
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::NaiveDate;
 use diesel::dsl::count_star;
 use diesel::prelude::*;

@@ -1,10 +1,9 @@
 //! The issue ledger (诉求台账): a firm's difficulties, who owns each, its status and
 //! resolution, under an optimistic lock (`version`).
 
-use super::dialect::table_fns;
+use super::dialect::{any_of, table_fns};
 use super::schema::{firm_issues, firms};
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::Connection;
 use diesel::prelude::*;

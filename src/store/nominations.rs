@@ -1,9 +1,8 @@
 //! Reserve-pool nominations (`nominations`).
 
-use super::dialect::table_fns;
+use super::dialect::{any_of, table_fns};
 use super::schema::{firms, nominations};
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 

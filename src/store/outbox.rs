@@ -2,11 +2,9 @@
 //! the mail (`notify::queue`), claimed by a worker with a lease, and marked sent only after the
 //! SMTP server accepted it. Statuses are the [`Status`] ids.
 
-use super::dialect::each_backend;
-use super::dialect::table_fns;
+use super::dialect::{any_of, each_backend, table_fns};
 use super::schema::outbox;
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};

@@ -1,9 +1,9 @@
 //! Dashboard reports across firms: recent stage changes and credentials about to expire. Each
 //! row carries the firm's county and advisor so the caller can limit it to a viewer's scope.
 
+use super::dialect::any_of;
 use super::schema::{applications, credentials, firm_issues, firms, stage_events};
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 

@@ -1,10 +1,9 @@
 //! Settings: a key → JSON value table (local rule thresholds and the like).
 
-use super::dialect::each_backend;
+use super::dialect::{any_of, each_backend};
 use super::schema::settings;
 use super::{DbConn, StoreError};
 use crate::core::rules::Thresholds;
-use crate::store::dialect::any_of;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::upsert::excluded;

@@ -1,9 +1,8 @@
 //! Users who sign in. Passwords arrive here already hashed (argon2id, in the app layer).
 
-use super::dialect::table_fns;
+use super::dialect::{any_of, table_fns};
 use super::schema::users;
 use super::{DbConn, StoreError};
-use crate::store::dialect::any_of;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
