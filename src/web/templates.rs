@@ -21,16 +21,9 @@ include!(concat!(env!("OUT_DIR"), "/page_templates.rs"));
 /// and `=`), but a byte at a time with one allocation: the default pushes every character
 /// into a growing string, and every `{{value}}` of a page goes through it.
 pub fn escape(s: &str) -> String {
-    if !s.bytes().any(is_special) {
-        return s.to_owned();
-    }
     let mut out = String::with_capacity(s.len() + 16);
     escape_into(&mut out, s);
     out
-}
-
-fn is_special(b: u8) -> bool {
-    matches!(b, b'<' | b'>' | b'"' | b'&' | b'\'' | b'`' | b'=')
 }
 
 /// [`escape`] `s` onto the end of `out`.

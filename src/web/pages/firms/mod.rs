@@ -360,8 +360,11 @@ pub async fn list_page(
         counties: county_opts,
         sectors: sector_opts,
         advisors: advisor_opts,
-        rows_html: list_rows_html(&rows, lang, !bulk.is_null())
-            .map_err(|e| WebError::from(crate::app::AppError::Internal(anyhow::anyhow!(e))))?,
+        rows_html: list_rows_html(&rows, lang, !bulk.is_null()).map_err(|e| {
+            WebError::from(crate::app::AppError::Internal(anyhow::anyhow!(
+                "render the firm list's rows: {e}"
+            )))
+        })?,
         total: if total.capped {
             i18n::text(lang, "firms.list.total_capped").replace("{n}", &total.count.to_string())
         } else {
