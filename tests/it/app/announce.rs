@@ -4,7 +4,7 @@
 //! recommended application, renewals, refusals and numbers held by another firm; a tech-SME
 //! list; who may record one.
 
-use crate::common::{attach_required, backends, import_registry, seed, TestDb};
+use crate::common::{attach_required, backends, import_registry, seed, StatementLog, TestDb};
 use chrono::{Datelike, Days};
 use diesel::prelude::*;
 use peiyu::app::applications::act::act;
@@ -628,18 +628,6 @@ fn the_command_line_records_a_list_as_a_named_bureau_user_and_refuses_anyone_els
     );
 }
 
-/// Counts the statements a connection sends.
-#[derive(Clone, Default)]
-struct Statements(std::sync::Arc<std::sync::atomic::AtomicUsize>);
-
-impl diesel::connection::Instrumentation for Statements {
-    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
-            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-}
-
 #[test]
 fn each_entry_of_a_list_costs_four_statements_whatever_its_length() {
     // What a list reads, it reads for all its firms at once; an entry then writes the firm,
@@ -673,12 +661,12 @@ fn each_entry_of_a_list_costs_four_statements_whatever_its_length() {
         let s = seed(&mut c);
         import_registry(&mut c, registry.as_bytes(), &s.bureau);
         let mut statements = |n: usize, dry_run: bool| {
-            let counter = Statements::default();
-            diesel::Connection::set_instrumentation(&mut *c, counter.clone());
+            let log = StatementLog::default();
+            diesel::Connection::set_instrumentation(&mut *c, log.clone());
             let r = run(&mut c, &list(n), &s.bureau, dry_run);
-            diesel::Connection::set_instrumentation(&mut *c, Statements::default());
+            diesel::Connection::set_instrumentation(&mut *c, StatementLog::default());
             assert_eq!(r.count("applied"), n, "{}", db.name());
-            counter.0.load(std::sync::atomic::Ordering::Relaxed)
+            log.take().sent.len()
         };
         let (short, long) = (statements(100, true), statements(200, true));
         assert_eq!(long - short, 4 * 100, "{}: {short} and {long}", db.name());

@@ -1,4 +1,4 @@
-use crate::common::{backends, next_uscc, seed, FirmBuilder, COUNTY_A, COUNTY_B};
+use crate::common::{backends, next_uscc, seed, FirmBuilder, StatementLog, COUNTY_A, COUNTY_B};
 use peiyu::app::{
     add_ip, create_firm, save_firm_year, AppError, Conflict, FirmYearInput, NewFirmInput,
     NewIpInput,
@@ -154,26 +154,6 @@ fn saving_a_year_and_adding_ip_bump_the_version_and_feed_the_profile() {
     }
 }
 
-/// The SQL of the statements a connection runs, and of those it prepared to keep.
-#[derive(Clone, Default)]
-struct Prepared(std::sync::Arc<std::sync::Mutex<(Vec<String>, Vec<String>)>>);
-
-impl diesel::connection::Instrumentation for Prepared {
-    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        use diesel::connection::InstrumentationEvent;
-        let mut seen = self.0.lock().unwrap();
-        match event {
-            InstrumentationEvent::StartQuery { query, .. } => {
-                let text = query.to_string();
-                let sql = text.split(" -- binds: ").next().unwrap_or_default();
-                seen.0.push(sql.to_string());
-            }
-            InstrumentationEvent::CacheQuery { sql, .. } => seen.1.push(sql.to_string()),
-            _ => {}
-        }
-    }
-}
-
 #[test]
 fn a_second_view_of_the_firm_page_and_the_lists_prepares_no_statement_again() {
     // A statement the connection does not keep is prepared on every view (on SQLite, about
@@ -207,7 +187,7 @@ fn a_second_view_of_the_firm_page_and_the_lists_prepares_no_statement_again() {
         drop(c);
         let fresh = db.pool_of(1);
         let mut c = fresh.get().unwrap();
-        let recorder = Prepared::default();
+        let recorder = StatementLog::default();
         diesel::Connection::set_instrumentation(&mut *c, recorder.clone());
         let views = |c: &mut peiyu::store::DbConn, id: i64| {
             signed_in_user_and_idle(c, bureau.id).unwrap();
@@ -226,14 +206,15 @@ fn a_second_view_of_the_firm_page_and_the_lists_prepares_no_statement_again() {
             read::firm_page_rows(c, &p, &list).unwrap();
         };
         views(&mut c, firm_ids[0]);
-        let first = std::mem::take(&mut recorder.0.lock().unwrap().0);
+        let first = recorder.take();
         for id in &firm_ids {
             views(&mut c, *id);
         }
-        diesel::Connection::set_instrumentation(&mut *c, Prepared::default());
-        let (again, kept) = std::mem::take(&mut *recorder.0.lock().unwrap());
-        assert!(first.len() >= 10, "{}: {first:?}", db.name());
-        let not_kept: Vec<&String> = again.iter().filter(|s| !kept.contains(s)).collect();
+        diesel::Connection::set_instrumentation(&mut *c, StatementLog::default());
+        let again = recorder.take();
+        assert!(first.sent.len() >= 10, "{}: {:?}", db.name(), first.sent);
+        let kept = |s: &String| first.kept.contains(s) || again.kept.contains(s);
+        let not_kept: Vec<&String> = again.sent.iter().filter(|s| !kept(s)).collect();
         assert!(
             not_kept.is_empty(),
             "{}: prepared on every view: {not_kept:#?}",

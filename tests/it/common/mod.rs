@@ -441,3 +441,40 @@ pub fn indexes(conn: &mut DbConn, table: Option<&str>) -> Vec<(String, Option<St
         .map(|i| (i.name, i.sql))
         .collect()
 }
+
+/// What a connection sends, recorded through diesel's instrumentation: the SQL of every
+/// statement it runs (binds left out), and of every statement it prepares to keep.
+#[derive(Clone, Default)]
+pub struct StatementLog(std::sync::Arc<std::sync::Mutex<SentAndKept>>);
+
+/// The statements a [`StatementLog`] saw.
+#[derive(Debug, Default)]
+pub struct SentAndKept {
+    /// Each statement run, in order.
+    pub sent: Vec<String>,
+    /// Each statement prepared to keep.
+    pub kept: Vec<String>,
+}
+
+impl StatementLog {
+    /// What was seen so far, leaving the log empty.
+    pub fn take(&self) -> SentAndKept {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl diesel::connection::Instrumentation for StatementLog {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        use diesel::connection::InstrumentationEvent;
+        let mut seen = self.0.lock().unwrap();
+        match event {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                let text = query.to_string();
+                let sql = text.split(" -- binds: ").next().unwrap_or_default();
+                seen.sent.push(sql.to_string());
+            }
+            InstrumentationEvent::CacheQuery { sql, .. } => seen.kept.push(sql.to_string()),
+            _ => {}
+        }
+    }
+}
